@@ -1,0 +1,64 @@
+package reassembly
+
+import (
+	"net/netip"
+	"time"
+)
+
+// This file fixes the API that flows/ and cmd/ are written against.
+
+// Side names one direction of a connection. SideA is the endpoint that sent
+// the SYN when the SYN was captured; otherwise the endpoint of the first
+// packet seen, and the consumer decides which side is the client.
+type Side uint8
+
+// Sides.
+const (
+	SideA Side = iota // A -> B
+	SideB             // B -> A
+)
+
+// ConnInfo describes a new connection to the consumer.
+type ConnInfo struct {
+	A, B   netip.AddrPort
+	SawSYN bool      // the 3-way handshake was captured: A is the client
+	Start  time.Time // timestamp of its first packet
+	Seq    uint64    // order of creation within the run, for deterministic output
+}
+
+// EndReason says why a direction or a connection ended.
+type EndReason uint8
+
+// End reasons.
+const (
+	EndFIN     EndReason = iota + 1 // orderly close by this side
+	EndRST                          // this side reset the connection
+	EndCapture                      // the capture ended with the connection open
+	EndIdle                         // idle longer than Options.IdleTimeout
+	EndMemory                       // dropped to keep within Options.MaxBufferedBytes
+)
+
+// Stream is the consumer of one TCP connection's byte streams, implemented
+// by flows. Calls for one connection are never concurrent.
+type Stream interface {
+	// Data delivers the next in-order bytes of a direction; data is only
+	// valid during the call. ts is the timestamp of the segment they came in.
+	Data(side Side, data []byte, ts time.Time)
+	// Gap reports that bytes are missing from a direction before the next
+	// Data call; missing is the count, or -1 when unknown.
+	Gap(side Side, missing int, ts time.Time)
+	// End reports a FIN or RST from a side (EndFIN, EndRST).
+	End(side Side, reason EndReason, ts time.Time)
+	// Close is the last call: the connection is over (both directions
+	// closed, RST, end of capture, idle or memory), with its last packet's
+	// timestamp.
+	Close(reason EndReason, last time.Time)
+	// Done reports whether the consumer needs no more bytes; once it
+	// returns true, the connection's packets cost a lookup and no copy.
+	Done() bool
+}
+
+// Factory makes the consumer of a new connection.
+type Factory interface {
+	New(info ConnInfo) Stream
+}
