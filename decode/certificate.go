@@ -1,0 +1,77 @@
+package decode
+
+import "golang.org/x/crypto/cryptobyte"
+
+// Certificate is a certificate chain. In the TLS <= 1.2 form (RFC 5246,
+// Section 7.4.2) only Certificates is set; ParseCertificate13 fills Context
+// too. Certificates are DER bytes, copied; an empty list is a client
+// without a certificate (RFC 5246, Section 7.4.6).
+type Certificate struct {
+	Certificates [][]byte
+	Context      []byte
+}
+
+// Type returns HandshakeCertificate.
+func (m *Certificate) Type() HandshakeType { return HandshakeCertificate }
+
+// parseCertificate parses the TLS <= 1.2 form: ASN.1Cert
+// certificate_list<0..2^24-1>, each ASN.1Cert<1..2^24-1>.
+func parseCertificate(body []byte) (Message, error) {
+	s := cryptobyte.String(body)
+	var list cryptobyte.String
+	if !s.ReadUint24LengthPrefixed(&list) {
+		return nil, errTruncated
+	}
+	if !s.Empty() {
+		return nil, errTrailing
+	}
+	m := new(Certificate)
+	for !list.Empty() {
+		var cert cryptobyte.String
+		if !list.ReadUint24LengthPrefixed(&cert) {
+			return nil, errTruncated
+		}
+		if len(cert) == 0 {
+			return nil, parseError("empty certificate")
+		}
+		m.Certificates = append(m.Certificates, append([]byte(nil), cert...))
+	}
+	return m, nil
+}
+
+// ParseCertificate13 parses the TLS 1.3 form of a Certificate body (RFC
+// 8446, Section 4.4.2): certificate_request_context<0..255>, then
+// CertificateEntry certificate_list<0..2^24-1> of cert_data<1..2^24-1> and
+// extensions<0..2^16-1>. Stream never uses it: in TLS 1.3 the message is
+// encrypted, so only a caller with keys has the body. A body that does
+// not parse gives a *Error with CodeMalformedHandshake.
+func ParseCertificate13(body []byte) (*Certificate, error) {
+	m, err := parseCertificate13(body)
+	if err != nil {
+		return nil, &Error{Code: CodeMalformedHandshake, Reason: "certificate (TLS 1.3): " + err.Error()}
+	}
+	return m, nil
+}
+
+func parseCertificate13(body []byte) (*Certificate, error) {
+	s := cryptobyte.String(body)
+	var ctx, list cryptobyte.String
+	if !s.ReadUint8LengthPrefixed(&ctx) || !s.ReadUint24LengthPrefixed(&list) {
+		return nil, errTruncated
+	}
+	if !s.Empty() {
+		return nil, errTrailing
+	}
+	m := &Certificate{Context: append([]byte{}, ctx...)}
+	for !list.Empty() {
+		var cert, exts cryptobyte.String
+		if !list.ReadUint24LengthPrefixed(&cert) || !list.ReadUint16LengthPrefixed(&exts) {
+			return nil, errTruncated
+		}
+		if len(cert) == 0 {
+			return nil, parseError("empty cert_data")
+		}
+		m.Certificates = append(m.Certificates, append([]byte(nil), cert...))
+	}
+	return m, nil
+}

@@ -1,0 +1,163 @@
+package decode
+
+import "golang.org/x/crypto/cryptobyte"
+
+// Extension is one entry of a hello's extension block, in wire order.
+type Extension struct {
+	Type   ExtensionType
+	Length int
+}
+
+// KeyShare is one KeyShareEntry of a ClientHello (RFC 8446, Section 4.2.8).
+type KeyShare struct {
+	Group     NamedGroup
+	KeyLength int
+}
+
+// Extension types this package parses (IANA TLS ExtensionType Values).
+const (
+	ExtServerName              ExtensionType = 0     // RFC 6066, Section 3
+	ExtStatusRequest           ExtensionType = 5     // RFC 6066, Section 8
+	ExtSupportedGroups         ExtensionType = 10    // RFC 8446, Section 4.2.7
+	ExtECPointFormats          ExtensionType = 11    // RFC 8422, Section 5.1.2
+	ExtSignatureAlgorithms     ExtensionType = 13    // RFC 8446, Section 4.2.3
+	ExtALPN                    ExtensionType = 16    // RFC 7301, Section 3.1
+	ExtPadding                 ExtensionType = 21    // RFC 7685
+	ExtEncryptThenMAC          ExtensionType = 22    // RFC 7366, Section 2
+	ExtExtendedMasterSecret    ExtensionType = 23    // RFC 7627, Section 5.1
+	ExtSessionTicket           ExtensionType = 35    // RFC 5077, Section 3.2
+	ExtPreSharedKey            ExtensionType = 41    // RFC 8446, Section 4.2.11
+	ExtEarlyData               ExtensionType = 42    // RFC 8446, Section 4.2.10
+	ExtSupportedVersions       ExtensionType = 43    // RFC 8446, Section 4.2.1
+	ExtCookie                  ExtensionType = 44    // RFC 8446, Section 4.2.2
+	ExtPSKKeyExchangeModes     ExtensionType = 45    // RFC 8446, Section 4.2.9
+	ExtPostHandshakeAuth       ExtensionType = 49    // RFC 8446, Section 4.2.6
+	ExtSignatureAlgorithmsCert ExtensionType = 50    // RFC 8446, Section 4.2.3
+	ExtKeyShare                ExtensionType = 51    // RFC 8446, Section 4.2.8
+	ExtRenegotiationInfo       ExtensionType = 65281 // RFC 5746, Section 3.2
+)
+
+// readExtensions splits an extension block (RFC 8446, Section 4.2) into
+// its entries and calls f for each body in wire order. The block must fill
+// s exactly, and no type may appear twice ("There MUST NOT be more than one
+// extension of the same type in a given extension block"). f returns an
+// error when a body does not parse.
+func readExtensions(s *cryptobyte.String, f func(ExtensionType, cryptobyte.String) error) ([]Extension, error) {
+	var block cryptobyte.String
+	if !s.ReadUint16LengthPrefixed(&block) {
+		return nil, errTruncated
+	}
+	if !s.Empty() {
+		return nil, errTrailing
+	}
+	// A bit per possible type: a hostile block can hold 16383 entries, too
+	// many to compare pairwise.
+	var seen [1 << 16 / 64]uint64
+	exts := make([]Extension, 0, countExtensions(block))
+	for !block.Empty() {
+		var typ uint16
+		var data cryptobyte.String
+		if !block.ReadUint16(&typ) || !block.ReadUint16LengthPrefixed(&data) {
+			return nil, errTruncated
+		}
+		if seen[typ/64]&(1<<(typ%64)) != 0 {
+			return nil, parseError("duplicate extension " + ExtensionType(typ).String())
+		}
+		seen[typ/64] |= 1 << (typ % 64)
+		exts = append(exts, Extension{Type: ExtensionType(typ), Length: len(data)})
+		if err := f(ExtensionType(typ), data); err != nil {
+			return nil, parseError(ExtensionType(typ).String() + ": " + err.Error())
+		}
+	}
+	return exts, nil
+}
+
+// countExtensions counts the entries of a block so that the result slice
+// is allocated once; it stops at the first entry that does not fit.
+func countExtensions(b []byte) int {
+	n := 0
+	for len(b) >= 4 {
+		l := 4 + (int(b[2])<<8 | int(b[3]))
+		if l > len(b) {
+			break
+		}
+		b = b[l:]
+		n++
+	}
+	return n
+}
+
+// needEmpty checks an extension whose extension_data is defined empty.
+func needEmpty(data cryptobyte.String) error {
+	if !data.Empty() {
+		return parseError("extension_data must be empty")
+	}
+	return nil
+}
+
+// readUint16List reads a uint16-length-prefixed vector of uint16 values
+// that must be non-empty and fill data (supported_groups,
+// signature_algorithms, ...).
+func readUint16List[T ~uint16](data cryptobyte.String) ([]T, error) {
+	var list cryptobyte.String
+	if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
+		return nil, errTruncated
+	}
+	if len(list) == 0 || len(list)%2 != 0 {
+		return nil, parseError("list length must be even and non-zero")
+	}
+	out := make([]T, 0, len(list)/2)
+	for !list.Empty() {
+		var v uint16
+		list.ReadUint16(&v)
+		out = append(out, T(v))
+	}
+	return out, nil
+}
+
+// readUint8List reads a uint8-length-prefixed, non-empty byte vector that
+// fills data (ec_point_formats, psk_key_exchange_modes).
+func readUint8List(data cryptobyte.String) ([]uint8, error) {
+	var list cryptobyte.String
+	if !data.ReadUint8LengthPrefixed(&list) || !data.Empty() {
+		return nil, errTruncated
+	}
+	if len(list) == 0 {
+		return nil, parseError("empty list")
+	}
+	return append([]uint8(nil), list...), nil
+}
+
+// readALPN reads a ProtocolNameList (RFC 7301, Section 3.1): non-empty,
+// each name non-empty.
+func readALPN(data cryptobyte.String) ([]string, error) {
+	var list cryptobyte.String
+	if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
+		return nil, errTruncated
+	}
+	if list.Empty() {
+		return nil, parseError("empty protocol_name_list")
+	}
+	var out []string
+	for !list.Empty() {
+		var name cryptobyte.String
+		if !list.ReadUint8LengthPrefixed(&name) {
+			return nil, errTruncated
+		}
+		if len(name) == 0 {
+			return nil, parseError("empty protocol name")
+		}
+		out = append(out, string(name))
+	}
+	return out, nil
+}
+
+// readRenegotiationInfo reads renegotiated_connection (RFC 5746, Section
+// 3.2), which must fill the extension.
+func readRenegotiationInfo(data cryptobyte.String) error {
+	var rc cryptobyte.String
+	if !data.ReadUint8LengthPrefixed(&rc) || !data.Empty() {
+		return errTruncated
+	}
+	return nil
+}

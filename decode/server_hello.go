@@ -1,0 +1,155 @@
+package decode
+
+import (
+	"bytes"
+
+	"golang.org/x/crypto/cryptobyte"
+)
+
+// helloRetryRequestRandom is the Random of a HelloRetryRequest, SHA-256 of
+// "HelloRetryRequest" (RFC 8446, Section 4.1.3).
+var helloRetryRequestRandom = [32]byte{
+	0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+	0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+}
+
+// ServerHello is the server's hello (RFC 5246, Section 7.4.1.3; RFC 8446,
+// Section 4.1.3), a HelloRetryRequest included: its Type is still
+// HandshakeServerHello and HelloRetryRequest is set. Byte slices are copies.
+type ServerHello struct {
+	LegacyVersion     Version
+	Random            [32]byte
+	SessionID         []byte
+	CipherSuite       CipherSuite
+	CompressionMethod uint8
+	Extensions        []Extension
+
+	// SupportedVersion is the selected_version of supported_versions, 0
+	// when the extension is absent.
+	SupportedVersion Version
+	// KeyShareGroup is the server's key_share group, or the group a
+	// HelloRetryRequest asks for.
+	KeyShareGroup        NamedGroup
+	ALPN                 string
+	PreSharedKey         bool
+	SelectedIdentity     uint16
+	SessionTicket        bool
+	StatusRequest        bool
+	ExtendedMasterSecret bool
+	RenegotiationInfo    bool
+	EncryptThenMAC       bool
+	ECPointFormats       []uint8
+	Cookie               bool
+
+	// HelloRetryRequest says Random is the RFC 8446 Section 4.1.3 constant.
+	HelloRetryRequest bool
+}
+
+// Type returns HandshakeServerHello, for a HelloRetryRequest too.
+func (m *ServerHello) Type() HandshakeType { return HandshakeServerHello }
+
+// Version returns the negotiated version: supported_versions when present
+// (RFC 8446, Section 4.2.1), else legacy_version.
+func (m *ServerHello) Version() Version {
+	if m.SupportedVersion != 0 {
+		return m.SupportedVersion
+	}
+	return m.LegacyVersion
+}
+
+// parseServerHello parses a ServerHello body (RFC 8446, Section 4.1.3).
+func parseServerHello(body []byte) (Message, error) {
+	s := cryptobyte.String(body)
+	m := new(ServerHello)
+	var sid cryptobyte.String
+	if !s.ReadUint16((*uint16)(&m.LegacyVersion)) || !s.CopyBytes(m.Random[:]) ||
+		!s.ReadUint8LengthPrefixed(&sid) || !s.ReadUint16((*uint16)(&m.CipherSuite)) ||
+		!s.ReadUint8(&m.CompressionMethod) {
+		return nil, errTruncated
+	}
+	if len(sid) > 32 {
+		return nil, parseError("session_id longer than 32 bytes")
+	}
+	m.SessionID = append([]byte(nil), sid...)
+	m.HelloRetryRequest = bytes.Equal(m.Random[:], helloRetryRequestRandom[:])
+	if s.Empty() {
+		return m, nil
+	}
+	exts, err := readExtensions(&s, m.extension)
+	if err != nil {
+		return nil, err
+	}
+	m.Extensions = exts
+	return m, nil
+}
+
+// extension records one ServerHello extension. Unknown types are kept as
+// type and length by readExtensions.
+func (m *ServerHello) extension(typ ExtensionType, data cryptobyte.String) error {
+	var err error
+	switch typ {
+	case ExtServerName:
+		// RFC 6066, Section 3: the server's extension_data is empty.
+		err = needEmpty(data)
+	case ExtStatusRequest:
+		// RFC 6066, Section 8: empty in ServerHello.
+		m.StatusRequest = true
+		err = needEmpty(data)
+	case ExtECPointFormats:
+		m.ECPointFormats, err = readUint8List(data)
+	case ExtALPN:
+		// RFC 7301, Section 3.1: the list MUST contain exactly one name.
+		var names []string
+		names, err = readALPN(data)
+		if err == nil && len(names) != 1 {
+			return parseError("server selected more than one protocol")
+		}
+		if err == nil {
+			m.ALPN = names[0]
+		}
+	case ExtSessionTicket:
+		// RFC 5077, Section 3.2: empty in ServerHello.
+		m.SessionTicket = true
+		err = needEmpty(data)
+	case ExtSupportedVersions:
+		// RFC 8446, Section 4.2.1: selected_version alone.
+		if !data.ReadUint16((*uint16)(&m.SupportedVersion)) || !data.Empty() {
+			return errTruncated
+		}
+	case ExtKeyShare:
+		// RFC 8446, Section 4.2.8: a HelloRetryRequest carries only the
+		// selected_group; a ServerHello one KeyShareEntry.
+		if !data.ReadUint16((*uint16)(&m.KeyShareGroup)) {
+			return errTruncated
+		}
+		if !m.HelloRetryRequest {
+			var key cryptobyte.String
+			if !data.ReadUint16LengthPrefixed(&key) || len(key) == 0 {
+				return errTruncated
+			}
+		}
+		err = needEmpty(data)
+	case ExtPreSharedKey:
+		// RFC 8446, Section 4.2.11: selected_identity.
+		if !data.ReadUint16(&m.SelectedIdentity) || !data.Empty() {
+			return errTruncated
+		}
+		m.PreSharedKey = true
+	case ExtCookie:
+		var c cryptobyte.String
+		if !data.ReadUint16LengthPrefixed(&c) || !data.Empty() || len(c) == 0 {
+			return errTruncated
+		}
+		m.Cookie = true
+	case ExtExtendedMasterSecret:
+		m.ExtendedMasterSecret = true
+		err = needEmpty(data)
+	case ExtRenegotiationInfo:
+		m.RenegotiationInfo = true
+		err = readRenegotiationInfo(data)
+	case ExtEncryptThenMAC:
+		m.EncryptThenMAC = true
+		err = needEmpty(data)
+	}
+	return err
+}
