@@ -1,0 +1,236 @@
+package capture
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// Packet is one captured packet. Data is valid until the next call to Next.
+type Packet struct {
+	Data        []byte
+	CaptureInfo gopacket.CaptureInfo
+	LinkType    layers.LinkType
+}
+
+// Source is a stream of packets.
+type Source interface {
+	// Next returns the next packet, io.EOF at the clean end of the input,
+	// or an error that stops the run; once it returns an error it returns
+	// the same error again.
+	Next() (Packet, error)
+	Close() error
+}
+
+// Sentinels for errors.Is.
+var (
+	// ErrTruncated reports a capture that ends in the middle of a header
+	// or a packet.
+	ErrTruncated = errors.New("truncated capture")
+	// ErrNotCapture reports input that is neither pcap nor pcapng.
+	ErrNotCapture = errors.New("not a pcap or pcapng file")
+	// ErrBadLength reports a record whose capture length cannot be true.
+	ErrBadLength = errors.New("impossible capture length")
+)
+
+// MaxCaptureLength is the longest packet record accepted: libpcap's
+// MAXIMUM_SNAPLEN. A longer record is a corrupt or hostile length field,
+// and refusing it keeps a few bytes of input from costing a huge buffer.
+const MaxCaptureLength = 256 << 10
+
+// readBufferSize is large enough that pcapgo reuses our bufio.Reader
+// instead of wrapping it in its own (bufio.NewReaderSize returns a Reader
+// that is already at least as large), which lets us peek at record headers
+// before pcapgo allocates for them.
+const readBufferSize = 64 << 10
+
+// Magic numbers, as the first four bytes of the file read little-endian.
+const (
+	magicMicro     = 0xa1b2c3d4
+	magicNano      = 0xa1b23c4d
+	magicMicroSwap = 0xd4c3b2a1
+	magicNanoSwap  = 0x4d3cb2a1
+	magicPcapng    = 0x0a0d0d0a // section header block type, a palindrome
+)
+
+// OpenFile opens a pcap or pcapng file; "-" reads standard input.
+func OpenFile(path string) (Source, error) {
+	name := path
+	var f *os.File
+	if path == "-" {
+		name = "standard input"
+		f = os.Stdin
+	} else {
+		var err error
+		if f, err = os.Open(path); err != nil {
+			return nil, fmt.Errorf("capture: %w", err) // *PathError says "open <path>: ..."
+		}
+	}
+	s, err := newSource(name, f, bufio.NewReaderSize(f, readBufferSize))
+	if err != nil {
+		if f != os.Stdin {
+			f.Close()
+		}
+		return nil, err
+	}
+	return s, nil
+}
+
+func newSource(name string, f *os.File, br *bufio.Reader) (Source, error) {
+	head, err := br.Peek(4)
+	if len(head) < 4 {
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("capture: %s: %w", name, err)
+		}
+		if len(head) == 0 {
+			return nil, fmt.Errorf("capture: %s: empty file: %w", name, ErrNotCapture)
+		}
+		return nil, fmt.Errorf("capture: %s: %w (only %d bytes)", name, ErrNotCapture, len(head))
+	}
+	base := fileSource{name: name, f: f, br: br}
+	switch magic := binary.LittleEndian.Uint32(head); magic {
+	case magicMicro, magicNano, magicMicroSwap, magicNanoSwap:
+		r, err := pcapgo.NewReader(br)
+		if err != nil {
+			return nil, base.headerError(err)
+		}
+		s := &pcapSource{fileSource: base, r: r, snaplen: r.Snaplen(), link: r.LinkType(), order: binary.LittleEndian}
+		if magic == magicMicroSwap || magic == magicNanoSwap {
+			s.order = binary.BigEndian
+		}
+		return s, nil
+	case magicPcapng:
+		r, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		if err != nil {
+			return nil, base.headerError(err)
+		}
+		return &ngSource{fileSource: base, r: r}, nil
+	default:
+		return nil, fmt.Errorf("capture: %s: %w (magic 0x%08x)", name, ErrNotCapture, binary.BigEndian.Uint32(head))
+	}
+}
+
+// fileSource holds what both formats share: the file, its name for error
+// messages, the count of packets returned and the error that ended reading.
+type fileSource struct {
+	name string
+	f    *os.File
+	br   *bufio.Reader
+	n    int // packets returned so far
+	err  error
+}
+
+func (s *fileSource) Close() error {
+	if s.f == os.Stdin {
+		return nil
+	}
+	return s.f.Close()
+}
+
+func (s *fileSource) headerError(err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return fmt.Errorf("capture: %s: file header: %w", s.name, ErrTruncated)
+	}
+	return fmt.Errorf("capture: %s: file header: %w", s.name, err)
+}
+
+// fail records the error that ends the input; err is io.EOF at a clean end.
+// pcapgo reports a record cut short as io.ErrUnexpectedEOF, or as io.EOF
+// when not one byte of the packet data is there.
+func (s *fileSource) fail(err error, clean bool) error {
+	switch {
+	case err == io.EOF && clean:
+		s.err = io.EOF
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		s.err = fmt.Errorf("capture: %s: packet %d: %w", s.name, s.n+1, ErrTruncated)
+	default:
+		s.err = fmt.Errorf("capture: %s: packet %d: %w", s.name, s.n+1, err)
+	}
+	return s.err
+}
+
+func (s *fileSource) badLength(caplen uint64, why string, limit uint64) error {
+	s.err = fmt.Errorf("capture: %s: packet %d: %w: %d bytes exceeds %s of %d", s.name, s.n+1, ErrBadLength, caplen, why, limit)
+	return s.err
+}
+
+// pcapSource reads classic pcap.
+type pcapSource struct {
+	fileSource
+	r       *pcapgo.Reader
+	snaplen uint32
+	link    layers.LinkType
+	order   binary.ByteOrder
+}
+
+func (s *pcapSource) Next() (Packet, error) {
+	if s.err != nil {
+		return Packet{}, s.err
+	}
+	// Check the record header before pcapgo reads it: pcapgo accepts any
+	// length up to the snap length the file declares, however large.
+	hdr, err := s.br.Peek(16)
+	if len(hdr) < 16 {
+		if err == io.EOF && len(hdr) > 0 {
+			err = io.ErrUnexpectedEOF
+		}
+		return Packet{}, s.fail(err, true)
+	}
+	caplen := uint64(s.order.Uint32(hdr[8:12]))
+	if caplen > MaxCaptureLength {
+		return Packet{}, s.badLength(caplen, "the limit", MaxCaptureLength)
+	}
+	if s.snaplen != 0 && caplen > uint64(s.snaplen) {
+		return Packet{}, s.badLength(caplen, "the snap length", uint64(s.snaplen))
+	}
+	data, ci, err := s.r.ZeroCopyReadPacketData()
+	if err != nil {
+		return Packet{}, s.fail(err, false)
+	}
+	s.n++
+	return Packet{Data: data, CaptureInfo: ci, LinkType: s.link}, nil
+}
+
+// ngSource reads pcapng.
+type ngSource struct {
+	fileSource
+	r *pcapgo.NgReader
+}
+
+func (s *ngSource) Next() (Packet, error) {
+	if s.err != nil {
+		return Packet{}, s.err
+	}
+	// pcapgo reads a block only as far as it needs: a packet block whose
+	// length lies ends in io.ErrUnexpectedEOF, and it allocates no more than
+	// MaxCaptureLength ahead of the bytes actually read (pcapgo/readfull.go),
+	// so lengths can only be checked once the packet is read.
+	data, ci, err := s.r.ZeroCopyReadPacketData()
+	if err != nil {
+		return Packet{}, s.fail(err, true)
+	}
+	if ci.CaptureLength > MaxCaptureLength {
+		return Packet{}, s.badLength(uint64(ci.CaptureLength), "the limit", MaxCaptureLength)
+	}
+	intf, err := s.r.Interface(ci.InterfaceIndex)
+	if err != nil {
+		return Packet{}, s.fail(err, false)
+	}
+	if intf.SnapLength != 0 && uint64(ci.CaptureLength) > uint64(intf.SnapLength) {
+		return Packet{}, s.badLength(uint64(ci.CaptureLength), "the snap length", uint64(intf.SnapLength))
+	}
+	// With WantMixedLinkType, pcapgo puts the packet's link type in
+	// AncillaryData[0] (pcapgo/ngread.go readPacketHeader); the slice is
+	// pcapgo's and reused, so it is not passed on.
+	link, _ := ci.AncillaryData[0].(layers.LinkType)
+	ci.AncillaryData = nil
+	s.n++
+	return Packet{Data: data, CaptureInfo: ci, LinkType: link}, nil
+}
