@@ -1,0 +1,66 @@
+package flows
+
+import (
+	"sort"
+
+	"github.com/hsdecode/hsdecode/reassembly"
+)
+
+// Options configures a Collector.
+type Options struct {
+	// TLSPorts are server ports whose connections are reported even when
+	// they carry no TLS (outcome not_tls or incomplete). Nil means
+	// DefaultTLSPorts.
+	TLSPorts []uint16
+}
+
+// DefaultTLSPorts are the IANA ports of protocols that run over TLS from
+// the first byte, plus the usual alternates for HTTPS.
+var DefaultTLSPorts = []uint16{443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 3269, 4433, 5061, 5223, 5986, 6697, 8443}
+
+// Collector makes a Tracker per connection (it is a reassembly.Factory) and
+// keeps the results of those worth reporting.
+type Collector struct {
+	ports   map[uint16]bool
+	results []Result
+	skipped int64
+}
+
+// NewCollector returns an empty Collector.
+func NewCollector(o Options) *Collector {
+	ports := o.TLSPorts
+	if ports == nil {
+		ports = DefaultTLSPorts
+	}
+	c := &Collector{ports: make(map[uint16]bool, len(ports))}
+	for _, p := range ports {
+		c.ports[p] = true
+	}
+	return c
+}
+
+// New implements reassembly.Factory.
+func (c *Collector) New(info reassembly.ConnInfo) reassembly.Stream {
+	return newTracker(info, c)
+}
+
+func (c *Collector) tlsPort(p uint16) bool { return c.ports[p] }
+
+func (c *Collector) add(t *Tracker) {
+	if !t.reported() {
+		c.skipped++
+		return
+	}
+	c.results = append(c.results, t.res)
+}
+
+// Results returns the results of the closed connections in the order the
+// connections began.
+func (c *Collector) Results() []Result {
+	sort.SliceStable(c.results, func(i, j int) bool { return c.results[i].Seq < c.results[j].Seq })
+	return c.results
+}
+
+// NotReported counts the closed connections left out of the results
+// because they carried no TLS and did not go to a TLS port.
+func (c *Collector) NotReported() int64 { return c.skipped }

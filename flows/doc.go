@@ -1,0 +1,13 @@
+// Package flows checks each TCP connection's TLS handshake against the order
+// of shared/spec/handshake-order.md and concludes one outcome per connection.
+//
+// A Tracker is the reassembly consumer of one connection: it feeds each
+// direction's bytes to a decode.Stream, walks the typed messages through the
+// order tables of order.go, and records messages, alerts and violations. A
+// Collector makes the trackers and hands their Results, in the order the
+// connections began, to whoever prints them.
+//
+// flows knows nothing of packets (reassembly delivers bytes) nor of output
+// formats (report prints a Result). It is deterministic: the same bytes in
+// the same order give the same Result.
+package flows

@@ -1,0 +1,115 @@
+package flows
+
+import "github.com/hsdecode/hsdecode/decode"
+
+// The need functions of the order tables: each reads what the hellos
+// negotiated and returns whether its slot must, may or must not be filled.
+
+// offers13 reports whether the client offered TLS 1.3 (RFC 8446, 4.2.1).
+func (t *Tracker) offers13() bool {
+	return t.res.ClientHello != nil && t.res.ClientHello.MaxVersion() >= decode.VersionTLS13
+}
+
+// needHRR: only a server answering a TLS 1.3 offer may retry (RFC 8446, 4.1.4).
+func needHRR(t *Tracker) need {
+	if t.offers13() {
+		return optional
+	}
+	return forbidden
+}
+
+// needServerCompatCCS: one compatibility CCS, after the HelloRetryRequest or
+// the ServerHello of TLS 1.3 (RFC 8446, D.4).
+func needServerCompatCCS(t *Tracker) need {
+	if t.server().ccs == 0 && (t.hrr || t.tls13) {
+		return optional
+	}
+	return forbidden
+}
+
+// needClientCompatCCS: one compatibility CCS from a client that offered TLS
+// 1.3, before its second ClientHello or its first encrypted record (RFC 8446,
+// D.4).
+func needClientCompatCCS(t *Tracker) need {
+	if t.client().ccs == 0 && t.offers13() {
+		return optional
+	}
+	return forbidden
+}
+
+// needSecondClientHello: a second ClientHello answers a HelloRetryRequest
+// and nothing else (RFC 8446, 4.1.2).
+func needSecondClientHello(t *Tracker) need {
+	if t.hrr {
+		return requiredByRule
+	}
+	return forbidden
+}
+
+// serverHelloAfterOK: after a HelloRetryRequest, the ServerHello answers the
+// second ClientHello (RFC 8446, 4.1.4).
+func serverHelloAfterOK(t *Tracker) bool {
+	return !t.hrr || t.client().seen["client_hello"] >= 2
+}
+
+func (t *Tracker) keyExchange() keyExchange {
+	if t.res.ServerHello == nil {
+		return unknownKeyExchange
+	}
+	return keyExchangeOf(t.res.ServerHello.CipherSuite)
+}
+
+func needServerCertificate(t *Tracker) need { return t.keyExchange().cert }
+
+func needServerKeyExchange(t *Tracker) need { return t.keyExchange().ske }
+
+// needCertificateRequest: "It is a fatal handshake_failure alert for an
+// anonymous server to request client authentication" (RFC 5246, 7.4.4).
+func needCertificateRequest(t *Tracker) need {
+	if t.keyExchange().anon {
+		return forbidden
+	}
+	return optional
+}
+
+// needCertificateStatus: only when the client asked with status_request and
+// the server agreed in its ServerHello (RFC 6066, 8).
+func needCertificateStatus(t *Tracker) need {
+	ch, sh := t.res.ClientHello, t.res.ServerHello
+	if ch != nil && sh != nil && ch.StatusRequest && sh.StatusRequest {
+		return optional
+	}
+	return forbidden
+}
+
+// needNewSessionTicket: only when both hellos carried session_ticket (RFC
+// 5077, 3.2).
+func needNewSessionTicket(t *Tracker) need {
+	ch, sh := t.res.ClientHello, t.res.ServerHello
+	if ch != nil && sh != nil && ch.SessionTicket && sh.SessionTicket {
+		return optional
+	}
+	return forbidden
+}
+
+// needClientCertificate: the client answers a CertificateRequest with a
+// Certificate, possibly empty (RFC 5246, 7.4.6); an SSL 3.0 client without
+// one sends a no_certificate warning alert instead (RFC 6101, 5.4.6).
+func needClientCertificate(t *Tracker) need {
+	switch {
+	case !t.certRequested:
+		return forbidden
+	case t.noCertificateAlert:
+		return optional
+	}
+	return requiredByRule
+}
+
+// needCertificateVerify: sent iff the client sent a non-empty certificate
+// (RFC 5246, 7.4.8).
+func needCertificateVerify(t *Tracker) need {
+	if t.res.ClientCertificate == ClientCertSent {
+		return requiredByRule
+	}
+	return forbidden
+}

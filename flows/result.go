@@ -1,0 +1,132 @@
+package flows
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/hsdecode/hsdecode/decode"
+)
+
+// Outcome is the one verdict a connection gets (handshake-order.md section 6).
+// Its values appear unchanged in every output format.
+type Outcome string
+
+// Outcomes, in the order of precedence Result.Outcome applies them.
+const (
+	OutcomeViolation   Outcome = "violation"
+	OutcomeAlert       Outcome = "alert"
+	OutcomeEstablished Outcome = "established"
+	OutcomePartial     Outcome = "partial"
+	OutcomeGap         Outcome = "gap"
+	OutcomeIncomplete  Outcome = "incomplete"
+	OutcomeNotTLS      Outcome = "not_tls"
+)
+
+// Code is a violation code (handshake-order.md section 6).
+type Code string
+
+// Violation codes. The four codes for malformed bytes are decode's.
+const (
+	CodeUnexpectedMessage             Code = "unexpected_message"
+	CodeMissingMessage                Code = "missing_message"
+	CodeDuplicateMessage              Code = "duplicate_message"
+	CodeUnexpectedChangeCipherSpec    Code = "unexpected_change_cipher_spec"
+	CodeApplicationDataBeforeFinished Code = "application_data_before_finished"
+	CodeMalformedRecord                    = Code(decode.CodeMalformedRecord)
+	CodeMalformedHandshake                 = Code(decode.CodeMalformedHandshake)
+	CodeRecordOverflow                     = Code(decode.CodeRecordOverflow)
+	CodeVersionMismatch               Code = "version_mismatch"
+	CodeUnknownContentType                 = Code(decode.CodeUnknownContentType)
+)
+
+// Role is the part an endpoint plays: "client" or "server".
+type Role string
+
+// Roles.
+const (
+	Client Role = "client"
+	Server Role = "server"
+)
+
+// Message types that are not handshake types (report.md, messages[].type).
+const (
+	TypeChangeCipherSpec = "change_cipher_spec"
+	TypeAlert            = "alert"
+	TypeEncrypted        = "encrypted"
+	TypeHeartbeat        = "heartbeat"
+	TypeApplicationData  = "application_data"
+	TypeHelloRetry       = "hello_retry_request"
+)
+
+// Message is one handshake message, ChangeCipherSpec, alert or opaque TLS
+// 1.3 record, in wire order.
+type Message struct {
+	TS        time.Time
+	From      Role
+	Type      string // snake_case RFC name (report.md)
+	Length    int    // handshake body or record length; 0 for CCS and alerts
+	Encrypted bool
+}
+
+// Alert is one alert record. Level and Description are zero when Encrypted.
+type Alert struct {
+	TS          time.Time
+	From        Role
+	Level       decode.AlertLevel
+	Description decode.AlertDescription
+	Encrypted   bool
+}
+
+// Violation says what broke the order: who, what they sent, what the order
+// allowed instead, and a stable code.
+type Violation struct {
+	TS       time.Time
+	From     Role
+	Code     Code
+	Got      string
+	Expected []string
+	Detail   string
+}
+
+// Gap says where bytes went missing before the handshake was decided.
+type Gap struct {
+	TS      time.Time
+	From    Role
+	Offset  int64 // stream offset of the first missing byte
+	Missing int   // bytes missing, -1 when unknown
+}
+
+// Client certificate states (report.md, client_certificate).
+const (
+	ClientCertNone    = "none"
+	ClientCertSent    = "sent"
+	ClientCertEmpty   = "empty"
+	ClientCertMissing = "missing"
+)
+
+// Result is everything flows concluded about one connection.
+type Result struct {
+	Seq            uint64 // order in which the connection began
+	Start, End     time.Time
+	Client, Server netip.AddrPort
+	Outcome        Outcome
+	// Version and CipherSuite are zero when never negotiated.
+	Version           decode.Version
+	CipherSuite       decode.CipherSuite
+	HasCipherSuite    bool
+	ServerName        string
+	ALPN              string
+	Resumed           bool
+	ClientCertificate string // "" when unknown (TLS 1.3 sends it encrypted)
+	Messages          []Message
+	Alerts            []Alert
+	Violations        []Violation
+	Gap               *Gap
+	// ClientHello and ServerHello are the first of each, for details and
+	// fingerprints; nil when not seen.
+	ClientHello *decode.ClientHello
+	ServerHello *decode.ServerHello
+	// Closed says how the connection ended: "fin", "rst", "capture_end",
+	// "idle" or "memory".
+	Closed string
+}

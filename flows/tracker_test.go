@@ -1,0 +1,446 @@
+package flows
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/hsdecode/hsdecode/decode"
+	"github.com/hsdecode/hsdecode/reassembly"
+)
+
+// The helpers below build TLS bytes by hand so that each test states the
+// exact wire sequence it judges.
+
+var t0 = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+func u16(v int) []byte { return binary.BigEndian.AppendUint16(nil, uint16(v)) }
+
+func u24(v int) []byte { return []byte{byte(v >> 16), byte(v >> 8), byte(v)} }
+
+func cat(parts ...[]byte) []byte {
+	var out []byte
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+func record(typ byte, payload []byte) []byte {
+	return cat([]byte{typ, 3, 3}, u16(len(payload)), payload)
+}
+
+func hs(typ decode.HandshakeType, body []byte) []byte {
+	return cat([]byte{byte(typ)}, u24(len(body)), body)
+}
+
+func ext(typ int, data []byte) []byte { return cat(u16(typ), u16(len(data)), data) }
+
+type hello struct {
+	version   int
+	sessionID []byte
+	suites    []int
+	exts      [][]byte
+}
+
+func (h hello) body(server bool) []byte {
+	random := make([]byte, 32)
+	random[0] = 0x42
+	b := cat(u16(h.version), random, []byte{byte(len(h.sessionID))}, h.sessionID)
+	if server {
+		b = cat(b, u16(h.suites[0]), []byte{0})
+	} else {
+		var s []byte
+		for _, c := range h.suites {
+			s = append(s, u16(c)...)
+		}
+		b = cat(b, u16(len(s)), s, []byte{1, 0})
+	}
+	var e []byte
+	for _, x := range h.exts {
+		e = append(e, x...)
+	}
+	return cat(b, u16(len(e)), e)
+}
+
+var hrrRandom = []byte{
+	0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D, 0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91,
+	0xC2, 0xA2, 0x11, 0x16, 0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8, 0x33, 0x9C,
+}
+
+const (
+	suiteECDHERSA = 0xc02f // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+	suiteRSA      = 0x009c // TLS_RSA_WITH_AES_128_GCM_SHA256
+	suiteTLS13    = 0x1301 // TLS_AES_128_GCM_SHA256
+)
+
+var (
+	sv13CH     = ext(43, []byte{4, 0x03, 0x04, 0x03, 0x03})
+	sv13SH     = ext(43, u16(0x0304))
+	keyShareSH = ext(51, cat(u16(29), u16(32), make([]byte, 32)))
+	hrrKeyShr  = ext(51, u16(23))
+
+	ch12 = record(22, hs(decode.HandshakeClientHello, hello{version: 0x0303, suites: []int{suiteECDHERSA, suiteRSA}}.body(false)))
+	ch13 = record(22, hs(decode.HandshakeClientHello, hello{version: 0x0303, suites: []int{suiteTLS13, suiteECDHERSA}, exts: [][]byte{sv13CH}}.body(false)))
+
+	shECDHE = hs(decode.HandshakeServerHello, hello{version: 0x0303, suites: []int{suiteECDHERSA}}.body(true))
+	shRSA   = hs(decode.HandshakeServerHello, hello{version: 0x0303, suites: []int{suiteRSA}}.body(true))
+	sh13    = record(22, hs(decode.HandshakeServerHello, hello{version: 0x0303, suites: []int{suiteTLS13}, exts: [][]byte{sv13SH, keyShareSH}}.body(true)))
+
+	cert     = hs(decode.HandshakeCertificate, cat(u24(6), u24(3), []byte{1, 2, 3}))
+	certNone = hs(decode.HandshakeCertificate, u24(0))
+	ske      = hs(decode.HandshakeServerKeyExchange, cat([]byte{3}, u16(23), []byte{4, 1, 2, 3, 4}, u16(0x0401), u16(2), []byte{9, 9}))
+	certReq  = hs(decode.HandshakeCertificateRequest, cat([]byte{1, 1}, u16(2), u16(0x0401), u16(0)))
+	shd      = hs(decode.HandshakeServerHelloDone, nil)
+	cke      = hs(decode.HandshakeClientKeyExchange, cat([]byte{4}, make([]byte, 4)))
+	cv       = hs(decode.HandshakeCertificateVerify, cat(u16(0x0401), u16(2), []byte{7, 7}))
+	ccs      = record(20, []byte{1})
+	encFin   = record(22, make([]byte, 40))
+	appData  = record(23, make([]byte, 30))
+)
+
+func alertRec(level, desc byte) []byte { return record(21, []byte{level, desc}) }
+
+// step is one delivery of bytes from a side.
+type step struct {
+	from Role
+	b    []byte
+}
+
+func c(parts ...[]byte) step { return step{Client, cat(parts...)} }
+func s(parts ...[]byte) step { return step{Server, cat(parts...)} }
+
+var (
+	clientAddr = netip.MustParseAddrPort("10.0.0.1:50000")
+	serverAddr = netip.MustParseAddrPort("10.0.0.2:443")
+)
+
+// run feeds the steps to a tracker of a connection whose SYN was seen and
+// returns its result.
+func run(t *testing.T, syn bool, steps ...step) Result {
+	t.Helper()
+	col := NewCollector(Options{})
+	tr := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: syn, Start: t0})
+	for i, st := range steps {
+		side := reassembly.SideA
+		if st.from == Server {
+			side = reassembly.SideB
+		}
+		tr.Data(side, st.b, t0.Add(time.Duration(i+1)*time.Millisecond))
+	}
+	tr.Close(reassembly.EndFIN, t0.Add(time.Second))
+	rs := col.Results()
+	if len(rs) != 1 {
+		t.Fatalf("got %d results, want 1", len(rs))
+	}
+	return rs[0]
+}
+
+func types(r Result) string {
+	var out []string
+	for _, m := range r.Messages {
+		out = append(out, string(m.From[0])+":"+m.Type)
+	}
+	return strings.Join(out, " ")
+}
+
+// fullECDHE is a valid TLS 1.2 ECDHE_RSA handshake.
+var fullECDHE = []step{
+	c(ch12),
+	s(record(22, cat(shECDHE, cert, ske, shd))),
+	c(record(22, cke), ccs, encFin),
+	s(ccs, encFin),
+}
+
+func TestTLS12Established(t *testing.T) {
+	r := run(t, true, fullECDHE...)
+	if r.Outcome != OutcomeEstablished || len(r.Violations) != 0 {
+		t.Fatalf("outcome %s, violations %+v", r.Outcome, r.Violations)
+	}
+	if r.Version != decode.VersionTLS12 || r.CipherSuite.String() != "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" {
+		t.Errorf("version %s suite %s", r.Version, r.CipherSuite)
+	}
+	if r.ClientCertificate != ClientCertNone || r.Resumed {
+		t.Errorf("client_certificate %q resumed %v", r.ClientCertificate, r.Resumed)
+	}
+	want := "c:client_hello s:server_hello s:certificate s:server_key_exchange s:server_hello_done c:client_key_exchange c:change_cipher_spec c:finished s:change_cipher_spec s:finished"
+	if got := types(r); got != want {
+		t.Errorf("messages\n got %s\nwant %s", got, want)
+	}
+	if r.Client != clientAddr || r.Server != serverAddr {
+		t.Errorf("client %s server %s", r.Client, r.Server)
+	}
+}
+
+// TestViolations: each case breaks the order once; the table names who
+// broke it and the code.
+func TestViolations(t *testing.T) {
+	mtlsFlight := s(record(22, cat(shECDHE, cert, ske, certReq, shd)))
+	tests := []struct {
+		name     string
+		steps    []step
+		from     Role
+		code     Code
+		got      string
+		expected []string
+	}{
+		{"ServerHelloDone before Certificate", []step{c(ch12), s(record(22, cat(shECDHE, shd, cert, ske)))},
+			Server, CodeUnexpectedMessage, "server_hello_done", []string{"certificate"}},
+		{"ECDHE without ServerKeyExchange", []step{c(ch12), s(record(22, cat(shECDHE, cert, shd)))},
+			Server, CodeMissingMessage, "server_hello_done", []string{"server_key_exchange"}},
+		{"RSA key exchange with ServerKeyExchange", []step{c(ch12), s(record(22, cat(shRSA, cert, ske, shd)))},
+			Server, CodeUnexpectedMessage, "server_key_exchange", []string{"certificate_request", "server_hello_done"}},
+		{"repeated ServerHello", []step{c(ch12), s(record(22, cat(shECDHE, shECDHE)))},
+			Server, CodeDuplicateMessage, "server_hello", []string{"certificate"}},
+		{"CertificateVerify without a client certificate", []step{c(ch12), s(record(22, cat(shECDHE, cert, ske, shd))), c(record(22, cat(cke, cv)))},
+			Client, CodeUnexpectedMessage, "certificate_verify", []string{"change_cipher_spec"}},
+		{"CertificateRequest answered without Certificate", []step{c(ch12), mtlsFlight, c(record(22, cke))},
+			Client, CodeMissingMessage, "client_key_exchange", []string{"certificate"}},
+		{"client certificate without CertificateVerify", []step{c(ch12), mtlsFlight, c(record(22, cat(cert, cke)), ccs)},
+			Client, CodeMissingMessage, "change_cipher_spec", []string{"certificate_verify"}},
+		{"application data before Finished", []step{c(ch12), s(record(22, cat(shECDHE, cert, ske, shd))), c(record(22, cke), appData)},
+			Client, CodeApplicationDataBeforeFinished, "application_data", []string{"change_cipher_spec"}},
+		{"client key exchange before ServerHelloDone", []step{c(ch12), s(record(22, cat(shECDHE, cert))), c(record(22, cke))},
+			Client, CodeUnexpectedMessage, "client_key_exchange", []string{}},
+		{"server CCS without resumption", []step{c(ch12), s(record(22, shECDHE), ccs)},
+			Server, CodeUnexpectedChangeCipherSpec, "change_cipher_spec", []string{"certificate"}},
+		{"server Finished flight before the client's", []step{c(ch12), s(record(22, cat(shECDHE, cert, ske, shd)), ccs)},
+			Server, CodeUnexpectedChangeCipherSpec, "change_cipher_spec", []string{}},
+		{"second ClientHello without HelloRetryRequest", []step{c(ch13, ch13)},
+			Client, CodeDuplicateMessage, "client_hello", nil},
+		{"server selects a version the client did not offer", []step{c(ch12), s(sh13)},
+			Server, CodeVersionMismatch, "server_hello", nil},
+		{"record with an unknown content type", []step{c(ch12), s(record(99, []byte{1, 2}))},
+			Server, CodeUnknownContentType, "record", nil},
+		{"plaintext handshake after a TLS 1.3 ServerHello", []step{c(ch13), s(sh13, record(22, cert))},
+			Server, CodeUnexpectedMessage, "certificate", []string{"change_cipher_spec", "encrypted"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, true, tt.steps...)
+			if r.Outcome != OutcomeViolation || len(r.Violations) == 0 {
+				t.Fatalf("outcome %s, want violation; messages %s", r.Outcome, types(r))
+			}
+			v := r.Violations[0]
+			if v.From != tt.from || v.Code != tt.code || v.Got != tt.got {
+				t.Errorf("violation %s by %s got %s (%s), want %s by %s got %s", v.Code, v.From, v.Got, v.Detail, tt.code, tt.from, tt.got)
+			}
+			if tt.expected != nil {
+				if diff := cmp.Diff(tt.expected, v.Expected, cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("expected (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+func TestMutualTLS12(t *testing.T) {
+	r := run(t, true,
+		c(ch12),
+		s(record(22, cat(shECDHE, cert, ske, certReq, shd))),
+		c(record(22, cat(cert, cke, cv)), ccs, encFin),
+		s(ccs, encFin))
+	if r.Outcome != OutcomeEstablished || r.ClientCertificate != ClientCertSent {
+		t.Fatalf("outcome %s client_certificate %q violations %+v", r.Outcome, r.ClientCertificate, r.Violations)
+	}
+}
+
+func TestMutualTLS12EmptyCertificateThenAlert(t *testing.T) {
+	r := run(t, true,
+		c(ch12),
+		s(record(22, cat(shECDHE, cert, ske, certReq, shd))),
+		c(record(22, cat(certNone, cke)), ccs, encFin),
+		s(alertRec(2, 40)))
+	if r.Outcome != OutcomeAlert || r.ClientCertificate != ClientCertEmpty {
+		t.Fatalf("outcome %s client_certificate %q violations %+v", r.Outcome, r.ClientCertificate, r.Violations)
+	}
+	a := r.Alerts[0]
+	if a.From != Server || a.Level.String() != "fatal" || a.Description.String() != "handshake_failure" || a.Encrypted {
+		t.Errorf("alert %+v", a)
+	}
+}
+
+func TestResumptionBySessionID(t *testing.T) {
+	sid := []byte{1, 2, 3, 4}
+	chR := record(22, hs(decode.HandshakeClientHello, hello{version: 0x0303, sessionID: sid, suites: []int{suiteECDHERSA}}.body(false)))
+	shR := hs(decode.HandshakeServerHello, hello{version: 0x0303, sessionID: sid, suites: []int{suiteECDHERSA}}.body(true))
+	r := run(t, true, c(chR), s(record(22, shR), ccs, encFin), c(ccs, encFin))
+	if r.Outcome != OutcomeEstablished || !r.Resumed {
+		t.Fatalf("outcome %s resumed %v violations %+v", r.Outcome, r.Resumed, r.Violations)
+	}
+
+	// Echoing the session id promises resumption; a Certificate breaks it
+	// (RFC 5246, 7.4.1.3).
+	r = run(t, true, c(chR), s(record(22, cat(shR, cert))))
+	if r.Outcome != OutcomeViolation || r.Violations[0].Code != CodeUnexpectedMessage || r.Violations[0].Got != "certificate" {
+		t.Fatalf("outcome %s violations %+v", r.Outcome, r.Violations)
+	}
+
+	// The client may not send its CCS before the server's Finished.
+	r = run(t, true, c(chR), s(record(22, shR)), c(ccs))
+	if r.Outcome != OutcomeViolation || r.Violations[0].Code != CodeUnexpectedChangeCipherSpec || r.Violations[0].From != Client {
+		t.Fatalf("outcome %s violations %+v", r.Outcome, r.Violations)
+	}
+}
+
+func TestFatalAlert(t *testing.T) {
+	r := run(t, true, c(ch12), s(alertRec(2, 40)))
+	if r.Outcome != OutcomeAlert {
+		t.Fatalf("outcome %s", r.Outcome)
+	}
+	if got := types(r); got != "c:client_hello s:alert" {
+		t.Errorf("messages %s", got)
+	}
+	// A warning does not end the handshake.
+	r = run(t, true, c(ch12), s(alertRec(1, 112)))
+	if r.Outcome != OutcomeIncomplete {
+		t.Fatalf("warning: outcome %s", r.Outcome)
+	}
+}
+
+func TestTLS13(t *testing.T) {
+	ticket := record(23, make([]byte, 200))
+	alert13 := record(23, make([]byte, tls13AlertLength))
+	tests := []struct {
+		name    string
+		steps   []step
+		outcome Outcome
+	}{
+		{"full", []step{c(ch13), s(sh13, ccs, record(23, make([]byte, 500)), record(23, make([]byte, 60))), c(ccs, record(23, make([]byte, 53))), s(ticket)}, OutcomeEstablished},
+		{"server alert after the client's flight", []step{c(ch13), s(sh13, ccs, record(23, make([]byte, 500))), c(ccs, record(23, make([]byte, 53))), s(alert13)}, OutcomeAlert},
+		{"alert-sized record followed by more", []step{c(ch13), s(sh13, record(23, make([]byte, 500))), c(record(23, make([]byte, 53))), s(alert13, ticket)}, OutcomeEstablished},
+		{"client never answers", []step{c(ch13), s(sh13, ccs, record(23, make([]byte, 500)))}, OutcomeIncomplete},
+		{"two compatibility CCS", []step{c(ch13), s(sh13, ccs, ccs)}, OutcomeViolation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, true, tt.steps...)
+			if r.Outcome != tt.outcome {
+				t.Fatalf("outcome %s, want %s; violations %+v", r.Outcome, tt.outcome, r.Violations)
+			}
+			if r.Version != decode.VersionTLS13 || r.CipherSuite != suiteTLS13 {
+				t.Errorf("version %s suite %s", r.Version, r.CipherSuite)
+			}
+		})
+	}
+}
+
+func TestHelloRetryRequest(t *testing.T) {
+	hrrBody := hello{version: 0x0303, suites: []int{suiteTLS13}, exts: [][]byte{sv13SH, hrrKeyShr}}.body(true)
+	copy(hrrBody[2:34], hrrRandom)
+	hrr := record(22, hs(decode.HandshakeServerHello, hrrBody))
+	r := run(t, true, c(ch13), s(hrr, ccs), c(ccs, ch13), s(sh13, record(23, make([]byte, 400))), c(record(23, make([]byte, 53))), s(record(23, make([]byte, 200))))
+	if r.Outcome != OutcomeEstablished {
+		t.Fatalf("outcome %s violations %+v", r.Outcome, r.Violations)
+	}
+	want := "c:client_hello s:hello_retry_request s:change_cipher_spec c:change_cipher_spec c:client_hello s:server_hello s:encrypted c:encrypted s:encrypted"
+	if got := types(r); got != want {
+		t.Errorf("messages\n got %s\nwant %s", got, want)
+	}
+
+	// The ServerHello must wait for the second ClientHello.
+	r = run(t, true, c(ch13), s(hrr, sh13))
+	if r.Outcome != OutcomeViolation || r.Violations[0].Got != "server_hello" {
+		t.Fatalf("outcome %s violations %+v", r.Outcome, r.Violations)
+	}
+}
+
+func TestWithoutSYN(t *testing.T) {
+	// The capture began after the ClientHello: no verdict on order.
+	r := run(t, false, s(ccs, encFin), c(appData), s(appData))
+	if r.Outcome != OutcomePartial || len(r.Violations) != 0 {
+		t.Fatalf("outcome %s violations %+v", r.Outcome, r.Violations)
+	}
+	if r.Client != clientAddr {
+		t.Errorf("client %s: the lower port should be taken as the server", r.Client)
+	}
+	// The capture began between the SYN and the ClientHello: judged in full,
+	// with the client found by its ClientHello even when it is side B.
+	col := NewCollector(Options{})
+	tr := col.New(reassembly.ConnInfo{A: serverAddr, B: clientAddr, Start: t0})
+	for i, st := range fullECDHE {
+		side := reassembly.SideB
+		if st.from == Server {
+			side = reassembly.SideA
+		}
+		tr.Data(side, st.b, t0.Add(time.Duration(i)*time.Millisecond))
+	}
+	tr.Close(reassembly.EndFIN, t0.Add(time.Second))
+	r = col.Results()[0]
+	if r.Outcome != OutcomeEstablished || r.Client != clientAddr {
+		t.Fatalf("outcome %s client %s", r.Outcome, r.Client)
+	}
+}
+
+func TestGap(t *testing.T) {
+	col := NewCollector(Options{})
+	tr := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+	tr.Data(reassembly.SideA, ch12, t0)
+	tr.Gap(reassembly.SideB, 1000, t0)
+	tr.Data(reassembly.SideB, record(22, shd), t0)
+	tr.Close(reassembly.EndFIN, t0)
+	r := col.Results()[0]
+	if r.Outcome != OutcomeGap || r.Gap == nil || r.Gap.From != Server || len(r.Violations) != 0 {
+		t.Fatalf("outcome %s gap %+v violations %+v", r.Outcome, r.Gap, r.Violations)
+	}
+
+	// A gap after the handshake was decided changes nothing.
+	col = NewCollector(Options{})
+	tr = col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+	for _, st := range fullECDHE {
+		side := reassembly.SideA
+		if st.from == Server {
+			side = reassembly.SideB
+		}
+		tr.Data(side, st.b, t0)
+	}
+	if !tr.Done() {
+		t.Error("Done is false after the handshake was established")
+	}
+	tr.Gap(reassembly.SideB, 10, t0)
+	tr.Close(reassembly.EndFIN, t0)
+	if r := col.Results()[0]; r.Outcome != OutcomeEstablished {
+		t.Fatalf("outcome %s", r.Outcome)
+	}
+}
+
+func TestNotTLS(t *testing.T) {
+	r := run(t, true, c([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")), s([]byte("HTTP/1.1 400 Bad Request\r\n\r\n")))
+	if r.Outcome != OutcomeNotTLS {
+		t.Fatalf("outcome %s", r.Outcome)
+	}
+	// Off a TLS port a connection without TLS is not reported at all.
+	col := NewCollector(Options{})
+	tr := col.New(reassembly.ConnInfo{A: clientAddr, B: netip.MustParseAddrPort("10.0.0.2:80"), SawSYN: true, Start: t0})
+	tr.Data(reassembly.SideA, []byte("GET / HTTP/1.1\r\n\r\n"), t0)
+	tr.Close(reassembly.EndFIN, t0)
+	if n := len(col.Results()); n != 0 || col.NotReported() != 1 {
+		t.Fatalf("%d results, %d not reported", n, col.NotReported())
+	}
+}
+
+func TestSTARTTLS(t *testing.T) {
+	steps := append([]step{
+		s([]byte("220 mail.example ESMTP\r\n")),
+		c([]byte("EHLO x\r\n")),
+		s([]byte("250-mail.example\r\n250 STARTTLS\r\n")),
+		c([]byte("STARTTLS\r\n")),
+		s([]byte("220 Ready to start TLS\r\n")),
+	}, fullECDHE...)
+	r := run(t, true, steps...)
+	if r.Outcome != OutcomeEstablished {
+		t.Fatalf("outcome %s violations %+v messages %s", r.Outcome, r.Violations, types(r))
+	}
+}
+
+func TestServerNotSpeakingTLS(t *testing.T) {
+	r := run(t, true, c(ch12), s([]byte("HTTP/1.1 400 Bad Request\r\n\r\n")))
+	if r.Outcome != OutcomeViolation || r.Violations[0].From != Server {
+		t.Fatalf("outcome %s violations %+v", r.Outcome, r.Violations)
+	}
+}

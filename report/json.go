@@ -1,0 +1,140 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"net/netip"
+	"time"
+
+	"github.com/hsdecode/hsdecode/flows"
+)
+
+// timeLayout is RFC 3339 with microseconds in UTC (report.md, ts).
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+type jsonEndpoint struct {
+	IP   string `json:"ip"`
+	Port uint16 `json:"port"`
+}
+
+type jsonMessage struct {
+	TS        string `json:"ts"`
+	From      string `json:"from"`
+	Type      string `json:"type"`
+	Encrypted bool   `json:"encrypted,omitempty"`
+	Length    int    `json:"length,omitempty"`
+}
+
+type jsonAlert struct {
+	TS          string `json:"ts"`
+	From        string `json:"from"`
+	Level       string `json:"level,omitempty"`
+	Description string `json:"description,omitempty"`
+	Encrypted   bool   `json:"encrypted"`
+}
+
+type jsonViolation struct {
+	TS       string   `json:"ts"`
+	From     string   `json:"from"`
+	Code     string   `json:"code"`
+	Got      string   `json:"got"`
+	Expected []string `json:"expected,omitempty"`
+	Detail   string   `json:"detail"`
+}
+
+type jsonGap struct {
+	TS      string `json:"ts"`
+	From    string `json:"from"`
+	Offset  int64  `json:"offset"`
+	Missing int    `json:"missing,omitempty"`
+}
+
+// jsonConnection is one line of report.md. Field order follows it.
+type jsonConnection struct {
+	TS                string          `json:"ts"`
+	EndTS             string          `json:"end_ts"`
+	Client            jsonEndpoint    `json:"client"`
+	Server            jsonEndpoint    `json:"server"`
+	Outcome           string          `json:"outcome"`
+	Version           string          `json:"version,omitempty"`
+	CipherSuite       string          `json:"cipher_suite,omitempty"`
+	ServerName        string          `json:"server_name,omitempty"`
+	ALPN              string          `json:"alpn,omitempty"`
+	Resumed           *bool           `json:"resumed,omitempty"`
+	ClientCertificate string          `json:"client_certificate,omitempty"`
+	Messages          []jsonMessage   `json:"messages,omitempty"`
+	Alerts            []jsonAlert     `json:"alerts,omitempty"`
+	Violations        []jsonViolation `json:"violations,omitempty"`
+	Gap               *jsonGap        `json:"gap,omitempty"`
+	History           string          `json:"history,omitempty"`
+	Closed            string          `json:"closed,omitempty"`
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func endpoint(a netip.AddrPort) jsonEndpoint {
+	return jsonEndpoint{IP: a.Addr().Unmap().String(), Port: a.Port()}
+}
+
+func toJSON(r *flows.Result) *jsonConnection {
+	j := &jsonConnection{
+		TS:                stamp(r.Start),
+		EndTS:             stamp(r.End),
+		Client:            endpoint(r.Client),
+		Server:            endpoint(r.Server),
+		Outcome:           string(r.Outcome),
+		ServerName:        r.ServerName,
+		ALPN:              r.ALPN,
+		ClientCertificate: r.ClientCertificate,
+		History:           History(r),
+		Closed:            r.Closed,
+	}
+	if r.Version != 0 {
+		j.Version = r.Version.String()
+	}
+	if r.HasCipherSuite {
+		j.CipherSuite = r.CipherSuite.String()
+	}
+	if r.ServerHello != nil {
+		resumed := r.Resumed
+		j.Resumed = &resumed
+	}
+	for _, m := range r.Messages {
+		j.Messages = append(j.Messages, jsonMessage{TS: stamp(m.TS), From: string(m.From), Type: m.Type, Encrypted: m.Encrypted, Length: m.Length})
+	}
+	for _, a := range r.Alerts {
+		ja := jsonAlert{TS: stamp(a.TS), From: string(a.From), Encrypted: a.Encrypted}
+		if !a.Encrypted {
+			ja.Level, ja.Description = a.Level.String(), a.Description.String()
+		}
+		j.Alerts = append(j.Alerts, ja)
+	}
+	for _, v := range r.Violations {
+		j.Violations = append(j.Violations, jsonViolation{TS: stamp(v.TS), From: string(v.From), Code: string(v.Code), Got: v.Got, Expected: v.Expected, Detail: v.Detail})
+	}
+	if g := r.Gap; g != nil {
+		j.Gap = &jsonGap{TS: stamp(g.TS), From: string(g.From), Offset: g.Offset}
+		if g.Missing > 0 {
+			j.Gap.Missing = g.Missing
+		}
+	}
+	return j
+}
+
+// JSONWriter writes one JSON object per connection, one per line.
+type JSONWriter struct {
+	enc *json.Encoder
+}
+
+// NewJSONWriter returns a JSONWriter on w.
+func NewJSONWriter(w io.Writer) *JSONWriter {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return &JSONWriter{enc: enc}
+}
+
+// Write writes one connection.
+func (w *JSONWriter) Write(r *flows.Result) error { return w.enc.Encode(toJSON(r)) }
+
+// Close writes nothing: JSON lines have no trailer.
+func (w *JSONWriter) Close() error { return nil }

@@ -1,0 +1,130 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/hsdecode/hsdecode/flows"
+)
+
+// TextWriter writes, per connection, a header line and the ladder of its
+// messages, then a one-line count of outcomes when closed.
+type TextWriter struct {
+	w        *bufio.Writer
+	n        int
+	outcomes map[flows.Outcome]int
+}
+
+// NewTextWriter returns a TextWriter on w.
+func NewTextWriter(w io.Writer) *TextWriter {
+	return &TextWriter{w: bufio.NewWriter(w), outcomes: make(map[flows.Outcome]int)}
+}
+
+// Write writes one connection and flushes it, so a reader of a pipe sees
+// each connection whole as soon as it is written.
+func (t *TextWriter) Write(r *flows.Result) error {
+	t.n++
+	t.outcomes[r.Outcome]++
+	w := t.w
+	fmt.Fprintf(w, "#%d %s %s -> %s  %s", t.n, r.Start.UTC().Format("2006-01-02 15:04:05.000000"), r.Client, r.Server, strings.ToUpper(string(r.Outcome)))
+	if r.Version != 0 {
+		fmt.Fprintf(w, "  %s", r.Version)
+	}
+	if r.HasCipherSuite {
+		fmt.Fprintf(w, "  %s", r.CipherSuite)
+	}
+	if r.ServerName != "" {
+		fmt.Fprintf(w, "  sni=%s", r.ServerName)
+	}
+	if r.ALPN != "" {
+		fmt.Fprintf(w, "  alpn=%s", r.ALPN)
+	}
+	if r.Resumed {
+		fmt.Fprint(w, "  resumed")
+	}
+	if r.ClientCertificate != "" && r.ClientCertificate != flows.ClientCertNone {
+		fmt.Fprintf(w, "  client-cert=%s", r.ClientCertificate)
+	}
+	fmt.Fprintln(w)
+
+	alerts := r.Alerts
+	for _, m := range r.Messages {
+		arrow := "client -> server"
+		if m.From == flows.Server {
+			arrow = "client <- server"
+		}
+		what := m.Type
+		if m.Type == flows.TypeAlert && len(alerts) > 0 {
+			a := alerts[0]
+			alerts = alerts[1:]
+			if a.Encrypted {
+				what = "alert (encrypted)"
+			} else {
+				what = fmt.Sprintf("alert %s %s", a.Level, a.Description)
+			}
+		} else if m.Encrypted {
+			what += " (encrypted)"
+		}
+		length := ""
+		if m.Length > 0 {
+			length = fmt.Sprintf("%6d", m.Length)
+		}
+		fmt.Fprintf(w, "    %+11.6f  %s  %-34s%s\n", m.TS.Sub(r.Start).Seconds(), arrow, what, length)
+	}
+	// Alerts concluded without a record of their own (a TLS 1.3 server's
+	// encrypted alert, recognised at the end of the connection).
+	for _, a := range alerts {
+		fmt.Fprintf(w, "    %+11.6f  %s sent an encrypted alert\n", a.TS.Sub(r.Start).Seconds(), a.From)
+	}
+	for _, v := range r.Violations {
+		fmt.Fprintf(w, "  VIOLATION %s by %s: got %s", v.Code, v.From, v.Got)
+		if len(v.Expected) > 0 {
+			fmt.Fprintf(w, ", expected %s", strings.Join(v.Expected, " or "))
+		}
+		fmt.Fprintf(w, ": %s\n", v.Detail)
+	}
+	if g := r.Gap; g != nil {
+		fmt.Fprintf(w, "  GAP in %s stream at offset %d", g.From, g.Offset)
+		if g.Missing > 0 {
+			fmt.Fprintf(w, " (%d bytes missing)", g.Missing)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
+	return w.Flush()
+}
+
+// Close writes the count of connections per outcome.
+func (t *TextWriter) Close() error {
+	outcomes := make([]string, 0, len(t.outcomes))
+	for o, n := range t.outcomes {
+		outcomes = append(outcomes, fmt.Sprintf("%d %s", n, o))
+	}
+	sort.Strings(outcomes)
+	fmt.Fprintf(t.w, "%d TLS connections", t.n)
+	if len(outcomes) > 0 {
+		fmt.Fprintf(t.w, ": %s", strings.Join(outcomes, ", "))
+	}
+	fmt.Fprintln(t.w)
+	return t.w.Flush()
+}
+
+// Writer is what every output format implements.
+type Writer interface {
+	Write(r *flows.Result) error
+	Close() error
+}
+
+// New returns the writer of a format: "text" or "json".
+func New(format string, w io.Writer) (Writer, error) {
+	switch format {
+	case "text":
+		return NewTextWriter(w), nil
+	case "json":
+		return NewJSONWriter(w), nil
+	}
+	return nil, fmt.Errorf("report: unknown format %q (text, json)", format)
+}
