@@ -76,6 +76,9 @@ func endpoint(a netip.AddrPort) jsonEndpoint {
 	return jsonEndpoint{IP: a.Addr().Unmap().String(), Port: a.Port()}
 }
 
+// unmap shows an IPv4 peer of a dual-stack socket as the IPv4 address it is.
+func unmap(a netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(a.Addr().Unmap(), a.Port()) }
+
 func toJSON(r *flows.Result) *jsonConnection {
 	j := &jsonConnection{
 		TS:                stamp(r.Start),

@@ -29,7 +29,7 @@ func (t *TextWriter) Write(r *flows.Result) error {
 	t.n++
 	t.outcomes[r.Outcome]++
 	w := t.w
-	fmt.Fprintf(w, "#%d %s %s -> %s  %s", t.n, r.Start.UTC().Format("2006-01-02 15:04:05.000000"), r.Client, r.Server, strings.ToUpper(string(r.Outcome)))
+	fmt.Fprintf(w, "#%d %s %s -> %s  %s", t.n, r.Start.UTC().Format("2006-01-02 15:04:05.000000"), unmap(r.Client), unmap(r.Server), strings.ToUpper(string(r.Outcome)))
 	if r.Version != 0 {
 		fmt.Fprintf(w, "  %s", r.Version)
 	}
@@ -68,11 +68,11 @@ func (t *TextWriter) Write(r *flows.Result) error {
 		} else if m.Encrypted {
 			what += " (encrypted)"
 		}
-		length := ""
+		fmt.Fprintf(w, "    %+11.6f  %s  %s", m.TS.Sub(r.Start).Seconds(), arrow, what)
 		if m.Length > 0 {
-			length = fmt.Sprintf("%6d", m.Length)
+			fmt.Fprintf(w, "%*d", max(1, 40-len(what)), m.Length)
 		}
-		fmt.Fprintf(w, "    %+11.6f  %s  %-34s%s\n", m.TS.Sub(r.Start).Seconds(), arrow, what, length)
+		fmt.Fprintln(w)
 	}
 	// Alerts concluded without a record of their own (a TLS 1.3 server's
 	// encrypted alert, recognised at the end of the connection).

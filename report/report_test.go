@@ -1,0 +1,132 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hsdecode/hsdecode/decode"
+	"github.com/hsdecode/hsdecode/flows"
+)
+
+var t0 = time.Date(2026, 11, 27, 12, 57, 1, 163000, time.UTC)
+
+func sample() *flows.Result {
+	at := func(us int) time.Time { return t0.Add(time.Duration(us) * time.Microsecond) }
+	return &flows.Result{
+		Start: t0, End: at(4047),
+		Client:  netip.MustParseAddrPort("127.0.0.1:45724"),
+		Server:  netip.MustParseAddrPort("[::ffff:127.0.0.1]:20445"),
+		Outcome: flows.OutcomeViolation,
+		Version: decode.VersionTLS12, CipherSuite: 0xc02f, HasCipherSuite: true,
+		ServerName: "server.example", ClientCertificate: flows.ClientCertNone,
+		ServerHello: &decode.ServerHello{},
+		Messages: []flows.Message{
+			{TS: at(0), From: flows.Client, Type: "client_hello", Length: 508},
+			{TS: at(100), From: flows.Server, Type: "server_hello", Length: 61},
+			{TS: at(100), From: flows.Server, Type: "server_hello_done"},
+			{TS: at(200), From: flows.Client, Type: "alert"},
+		},
+		Alerts:     []flows.Alert{{TS: at(200), From: flows.Client, Level: 2, Description: 10}},
+		Violations: []flows.Violation{{TS: at(100), From: flows.Server, Code: flows.CodeUnexpectedMessage, Got: "server_hello_done", Expected: []string{"certificate"}, Detail: "server sent server_hello_done before certificate"}},
+	}
+}
+
+// TestJSON checks the report.md fields by name and value, as a script
+// reading the report would.
+func TestJSON(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewJSONWriter(&buf)
+	if err := w.Write(sample()); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(buf.String(), "\n") != 1 {
+		t.Fatalf("want one line, got %q", buf.String())
+	}
+	var got map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"ts":                 "2026-11-27T12:57:01.000163Z",
+		"end_ts":             "2026-11-27T12:57:01.004210Z",
+		"client":             map[string]any{"ip": "127.0.0.1", "port": 45724.0},
+		"server":             map[string]any{"ip": "127.0.0.1", "port": 20445.0},
+		"outcome":            "violation",
+		"version":            "TLS 1.2",
+		"cipher_suite":       "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+		"server_name":        "server.example",
+		"resumed":            false,
+		"client_certificate": "none",
+		"history":            "CsnL",
+		"messages": []any{
+			map[string]any{"ts": "2026-11-27T12:57:01.000163Z", "from": "client", "type": "client_hello", "length": 508.0},
+			map[string]any{"ts": "2026-11-27T12:57:01.000263Z", "from": "server", "type": "server_hello", "length": 61.0},
+			map[string]any{"ts": "2026-11-27T12:57:01.000263Z", "from": "server", "type": "server_hello_done"},
+			map[string]any{"ts": "2026-11-27T12:57:01.000363Z", "from": "client", "type": "alert"},
+		},
+		"alerts": []any{map[string]any{"ts": "2026-11-27T12:57:01.000363Z", "from": "client", "level": "fatal", "description": "unexpected_message", "encrypted": false}},
+		"violations": []any{map[string]any{"ts": "2026-11-27T12:57:01.000263Z", "from": "server", "code": "unexpected_message",
+			"got": "server_hello_done", "expected": []any{"certificate"}, "detail": "server sent server_hello_done before certificate"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("JSON (-want +got):\n%s", diff)
+	}
+}
+
+// TestJSONLeavesOutAbsentData: report.md says absent data is left out, not
+// written empty.
+func TestJSONLeavesOutAbsentData(t *testing.T) {
+	var buf bytes.Buffer
+	r := &flows.Result{Start: t0, End: t0, Client: netip.MustParseAddrPort("10.0.0.1:1"), Server: netip.MustParseAddrPort("10.0.0.2:443"), Outcome: flows.OutcomeIncomplete}
+	if err := NewJSONWriter(&buf).Write(r); err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{"version", "cipher_suite", "server_name", "alpn", "resumed", "client_certificate", "messages", "alerts", "violations", "history", `""`} {
+		if strings.Contains(buf.String(), field) {
+			t.Errorf("%s present in %s", field, buf.String())
+		}
+	}
+}
+
+func TestText(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewTextWriter(&buf)
+	if err := w.Write(sample()); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"127.0.0.1:45724 -> 127.0.0.1:20445  VIOLATION  TLS 1.2  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256  sni=server.example",
+		"client -> server  client_hello",
+		"client <- server  server_hello_done",
+		"client -> server  alert fatal unexpected_message",
+		"VIOLATION unexpected_message by server: got server_hello_done, expected certificate: server sent server_hello_done before certificate",
+		"1 TLS connections: 1 violation",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text report lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestHistoryLetters(t *testing.T) {
+	r := &flows.Result{Messages: []flows.Message{
+		{From: flows.Client, Type: "client_hello"}, {From: flows.Server, Type: "hello_retry_request"},
+		{From: flows.Server, Type: "change_cipher_spec"}, {From: flows.Client, Type: "change_cipher_spec"},
+		{From: flows.Client, Type: "client_hello"}, {From: flows.Server, Type: "server_hello"},
+		{From: flows.Server, Type: "encrypted", Encrypted: true}, {From: flows.Client, Type: "finished", Encrypted: true},
+	}}
+	// Zeek's ssl_history for the same handshake (corpus zeek hrr.pcap).
+	if got := History(r); got != "CjiICs" {
+		t.Errorf("history %q, want CjiICs", got)
+	}
+}
