@@ -1,0 +1,326 @@
+package reassembly
+
+import (
+	"cmp"
+	"encoding/binary"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	gpr "github.com/gopacket/gopacket/reassembly"
+)
+
+// Options bounds an Assembler. The zero value is usable.
+type Options struct {
+	// MaxBufferedBytes bounds the out-of-order bytes held across all
+	// connections, DefaultMaxBufferedBytes when zero. Beyond it, a
+	// connection that receives an out-of-order segment stops waiting for
+	// its oldest hole: the bytes after it are delivered after a Gap.
+	MaxBufferedBytes int64
+	// IdleTimeout closes a connection with EndIdle once it has seen no
+	// packet for this long, in capture time; zero never does. A hole older
+	// than this is given up, as at Flush. Connections are checked every
+	// quarter of IdleTimeout of capture time.
+	IdleTimeout time.Duration
+}
+
+// DefaultMaxBufferedBytes is Options.MaxBufferedBytes when left zero.
+const DefaultMaxBufferedBytes = 512 << 20
+
+const (
+	// pageCost is what one buffered page costs: gopacket copies
+	// out-of-order bytes into pages of 1900 bytes plus links and metadata
+	// (gopacket reassembly/tcpassembly.go:199, page).
+	pageCost = 2048
+	// maxPagesPerDirection bounds the bytes one direction waits with behind
+	// a hole: about 2 MiB, many times a TLS handshake flight, so that a
+	// hole that a retransmission will fill is not given up early, while
+	// one that never fills cannot hold the whole budget.
+	maxPagesPerDirection = 1024
+)
+
+// Stats counts what an Assembler saw.
+type Stats struct {
+	Packets, Bytes int64 // every packet given to Packet, and its captured bytes
+	// Skipped counts packets by the reason they were not used: "not IP",
+	// "not TCP", "truncated", "IPv4 fragment", "IPv6 fragment",
+	// "unsupported link type N", "decode error: <layer>", and
+	// "no connection" for a segment with neither SYN nor payload on a
+	// 4-tuple with no open connection, such as the last ACK of a close.
+	Skipped     map[string]int64
+	Connections int64 // consumers created
+}
+
+// connKey is a 4-tuple in a canonical order, the same for both directions.
+type connKey struct{ lo, hi netip.AddrPort }
+
+func keyOf(src, dst netip.AddrPort) connKey {
+	if dst.Compare(src) < 0 {
+		return connKey{dst, src}
+	}
+	return connKey{src, dst}
+}
+
+// Assembler turns captured frames into the in-order byte streams of each
+// TCP connection and feeds them to the Streams its Factory makes. It is not
+// safe for concurrent use.
+type Assembler struct {
+	factory Factory
+	opts    Options
+	dec     *decoder
+	gp      *gpr.Assembler
+	conns   map[connKey]*conn
+	stats   Stats
+	seq     uint64    // ConnInfo.Seq of the last connection made
+	now     time.Time // latest capture time seen
+	sweep   time.Time // when idle connections are next looked for
+
+	// The packet gopacket is working on, for its callbacks: cur is nil
+	// outside Packet.
+	cur     *conn
+	curSide Side
+	curTCP  *layers.TCP
+	curTS   time.Time
+
+	// purging is the connection whose gopacket state purge is removing.
+	purging  *conn
+	synth    layers.TCP
+	synthBuf [20]byte
+
+	// flushReason closes the connections a gopacket flush completes.
+	flushReason EndReason
+}
+
+// NewAssembler returns an Assembler that makes a Stream with f for every
+// TCP connection it sees.
+func NewAssembler(f Factory, o Options) *Assembler {
+	if o.MaxBufferedBytes <= 0 {
+		o.MaxBufferedBytes = DefaultMaxBufferedBytes
+	}
+	a := &Assembler{
+		factory:     f,
+		opts:        o,
+		dec:         newDecoder(),
+		conns:       make(map[connKey]*conn),
+		stats:       Stats{Skipped: make(map[string]int64)},
+		flushReason: EndCapture,
+	}
+	a.gp = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
+	// gopacket enforces both limits when it would queue a segment: over
+	// either, it delivers the queue from its oldest hole with the bytes
+	// skipped reported (reassembly/tcpassembly.go:1040).
+	pages := max(1, o.MaxBufferedBytes/pageCost)
+	a.gp.MaxBufferedPagesTotal = int(pages)
+	a.gp.MaxBufferedPagesPerConnection = int(min(pages, maxPagesPerDirection))
+	return a
+}
+
+// Stats returns the counts so far.
+func (a *Assembler) Stats() Stats {
+	s := a.stats
+	s.Skipped = make(map[string]int64, len(a.stats.Skipped))
+	for k, v := range a.stats.Skipped {
+		s.Skipped[k] = v
+	}
+	return s
+}
+
+func (a *Assembler) skip(reason string) { a.stats.Skipped[reason]++ }
+
+// Packet takes one captured frame of the given link type; data is only
+// used during the call.
+func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.CaptureInfo) {
+	a.stats.Packets++
+	a.stats.Bytes += int64(len(data))
+	ts := ci.Timestamp
+	if ts.After(a.now) {
+		a.now = ts
+	}
+	if a.opts.IdleTimeout > 0 && !a.now.Before(a.sweep) {
+		a.expire()
+	}
+	seg, reason := a.dec.decode(link, data)
+	if reason != "" {
+		a.skip(reason)
+		return
+	}
+	tcp := seg.tcp
+	c := a.conns[keyOf(seg.src, seg.dst)]
+	if c == nil {
+		// Without this, the ACK that ends every close, or a stray RST,
+		// would open a connection of its own.
+		if !tcp.SYN && len(tcp.Payload) == 0 {
+			a.skip("no connection")
+			return
+		}
+		c = a.open(seg, ts)
+	}
+	side := SideA
+	if seg.src != c.info.A {
+		side = SideB
+	}
+	if ts.After(c.last) {
+		c.last = ts
+	}
+	if !c.done && c.stream.Done() {
+		a.stop(c)
+	}
+	if c.done {
+		switch {
+		case tcp.RST:
+			c.end(side, EndRST, ts)
+		case tcp.FIN:
+			c.end(side, EndFIN, ts)
+		}
+		if c.closing {
+			a.finish(c)
+		}
+		return
+	}
+
+	a.cur, a.curSide, a.curTCP, a.curTS = c, side, tcp, ts
+	// gopacket keeps the context of a segment it queues, so each packet
+	// needs its own.
+	a.gp.AssembleWithContext(c.flow[side], tcp, &captureContext{ts})
+	a.cur, a.curTCP = nil, nil
+
+	switch {
+	case c.closing:
+		a.finish(c)
+	case c.stream.Done():
+		a.stop(c)
+	}
+}
+
+// open makes the connection of a segment on a new 4-tuple: its sender is
+// A, which is the client when the segment is a SYN.
+func (a *Assembler) open(seg segment, ts time.Time) *conn {
+	a.seq++
+	a.stats.Connections++
+	c := &conn{a: a, key: keyOf(seg.src, seg.dst), last: ts}
+	c.info = ConnInfo{A: seg.src, B: seg.dst, SawSYN: seg.tcp.SYN && !seg.tcp.ACK, Start: ts, Seq: a.seq}
+	// gopacket keys its connections by network flow and ports, and would
+	// give a new connection on a reused 4-tuple the state of the old one
+	// (or drop its SYN) until that one is gone. A network flow typed by
+	// Seq makes every connection a key of its own, whose lifetime this
+	// package decides. Its endpoints are one byte naming the side, so the
+	// two directions differ even when both ends share address and port.
+	c.flow[SideA] = gopacket.NewFlow(gopacket.EndpointType(a.seq), []byte{byte(SideA)}, []byte{byte(SideB)})
+	c.flow[SideB] = c.flow[SideA].Reverse()
+	c.stream = a.factory.New(c.info)
+	a.conns[c.key] = c
+	return c
+}
+
+// stop stops buffering a connection whose consumer is done: gopacket
+// forgets it and its later packets go no further than the table lookup.
+func (a *Assembler) stop(c *conn) {
+	c.done = true
+	a.purge(c)
+}
+
+// finish gives a closing connection its Close and forgets it.
+func (a *Assembler) finish(c *conn) {
+	delete(a.conns, c.key)
+	a.purge(c)
+	c.stream.Close(c.reason, c.last)
+}
+
+// finishAll finishes connections in the order they began, so that output
+// does not depend on map order.
+func (a *Assembler) finishAll(cs []*conn) {
+	slices.SortFunc(cs, func(x, y *conn) int { return cmp.Compare(x.info.Seq, y.info.Seq) })
+	for _, c := range cs {
+		a.finish(c)
+	}
+}
+
+// purge removes a connection from gopacket, which has no call to forget
+// one: it is fed, on each direction, an empty segment to learn the
+// sequence number gopacket waits for (Accept reports it, then refuses the
+// segment), then a RST at exactly that number, the one RST gopacket
+// accepts (reassembly/tcpassembly.go:768-790). A RST closes its direction,
+// and once both are closed gopacket calls ReassemblyComplete and drops the
+// connection with whatever it had queued.
+func (a *Assembler) purge(c *conn) {
+	a.purging = c
+	ctx := &captureContext{c.last}
+	for side := SideA; side <= SideB && c.inGP; side++ {
+		c.probing = true
+		a.synthesize(c, side, 0, 0)
+		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
+		c.probing = false
+		var seq uint32
+		if c.gpNext >= 0 {
+			seq = uint32(c.gpNext)
+		}
+		a.synthesize(c, side, seq, tcpFlagRST)
+		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
+	}
+	a.purging = nil
+}
+
+const tcpFlagRST = 0x04
+
+// synthesize builds in a.synth a bare TCP header from side to its peer.
+// It is decoded from bytes because layers.TCP takes its ports for
+// TransportFlow from the bytes it decoded, not from SrcPort and DstPort.
+func (a *Assembler) synthesize(c *conn, side Side, seq uint32, flags byte) {
+	src, dst := c.info.A.Port(), c.info.B.Port()
+	if side == SideB {
+		src, dst = dst, src
+	}
+	b := a.synthBuf[:]
+	clear(b)
+	binary.BigEndian.PutUint16(b[0:], src)
+	binary.BigEndian.PutUint16(b[2:], dst)
+	binary.BigEndian.PutUint32(b[4:], seq)
+	b[12] = 5 << 4 // data offset: 5 words, no options
+	b[13] = flags
+	// Twenty well-formed bytes always decode.
+	_ = a.synth.DecodeFromBytes(b, gopacket.NilDecodeFeedback)
+}
+
+// expire closes connections idle for longer than IdleTimeout and gives up
+// holes as old.
+func (a *Assembler) expire() {
+	cutoff := a.now.Add(-a.opts.IdleTimeout)
+	a.sweep = a.now.Add(max(a.opts.IdleTimeout/4, 1))
+	a.flushReason = EndIdle
+	a.gp.FlushWithOptions(gpr.FlushOptions{T: cutoff, TC: cutoff})
+	a.flushReason = EndCapture
+	var ending []*conn
+	for _, c := range a.conns {
+		if c.done && !c.closing && c.last.Before(cutoff) {
+			c.closing, c.reason = true, EndIdle
+		}
+		if c.closing {
+			ending = append(ending, c)
+		}
+	}
+	a.finishAll(ending)
+}
+
+// Flush ends the input: every connection gets what gopacket still holds,
+// with a Gap before bytes that follow a hole, then its Close, EndCapture
+// unless it ended otherwise, in the order the connections began.
+func (a *Assembler) Flush() {
+	a.gp.FlushAll()
+	ending := make([]*conn, 0, len(a.conns))
+	for _, c := range a.conns {
+		if !c.closing {
+			c.closing, c.reason = true, EndCapture
+		}
+		ending = append(ending, c)
+	}
+	a.finishAll(ending)
+}
+
+// captureContext is the gopacket AssemblerContext of one packet.
+type captureContext struct{ ts time.Time }
+
+func (c *captureContext) GetCaptureInfo() gopacket.CaptureInfo {
+	return gopacket.CaptureInfo{Timestamp: c.ts}
+}

@@ -1,0 +1,252 @@
+package reassembly
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+)
+
+func TestStreams(t *testing.T) {
+	hs := handshake(cli, srv, 1000, 5000)
+	newConn := "1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0"
+	tests := []struct {
+		name string
+		pkts []pkt
+		want []string
+	}{
+		{
+			name: "in order, FIN from A first",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{4, srv, cli, "PA", 5001, 1006, "world!"},
+				pkt{5, cli, srv, "FA", 1006, 5007, ""},
+				pkt{6, srv, cli, "FA", 5007, 1007, "bye"},
+				pkt{7, cli, srv, "A", 1007, 5011, ""},
+			),
+			want: []string{newConn,
+				`1 data A "hello" @3`, `1 data B "world!" @4`,
+				"1 end A FIN @5", `1 data B "bye" @6`, "1 end B FIN @6", "1 close FIN @6"},
+		},
+		{
+			name: "FIN from B first",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hi"},
+				pkt{4, srv, cli, "FA", 5001, 1003, ""},
+				pkt{5, cli, srv, "FA", 1003, 5002, ""},
+			),
+			want: []string{newConn, `1 data A "hi" @3`, "1 end B FIN @4", "1 end A FIN @5", "1 close FIN @5"},
+		},
+		{
+			name: "RST",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hi"},
+				pkt{4, srv, cli, "RA", 5001, 1003, ""},
+				pkt{5, cli, srv, "A", 1003, 5001, ""},
+			),
+			want: []string{newConn, `1 data A "hi" @3`, "1 end B RST @4", "1 close RST @4"},
+		},
+		{
+			name: "out of order segments are put back in order with their own timestamps",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1006, 5001, "two"},
+				pkt{4, cli, srv, "PA", 1009, 5001, "three"},
+				pkt{5, cli, srv, "PA", 1001, 5001, "one, "},
+			),
+			want: []string{newConn, `1 data A "one, " @5`, `1 data A "two" @3`, `1 data A "three" @4`, "1 close capture @5"},
+		},
+		{
+			name: "exact retransmission removed",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{4, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{5, cli, srv, "PA", 1006, 5001, " you"},
+			),
+			want: []string{newConn, `1 data A "hello" @3`, `1 data A " you" @5`, "1 close capture @5"},
+		},
+		{
+			name: "overlapping retransmission brings new bytes",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{4, cli, srv, "PA", 1003, 5001, "llo world"},
+			),
+			want: []string{newConn, `1 data A "hello" @3`, `1 data A " world" @4`, "1 close capture @4"},
+		},
+		{
+			name: "hole given up at Flush",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "abc"},
+				pkt{4, cli, srv, "PA", 1010, 5001, "xyz"},
+				pkt{5, cli, srv, "PA", 1013, 5001, "!"},
+			),
+			want: []string{newConn, `1 data A "abc" @3`, "1 gap A 6 @4", `1 data A "xyz" @4`, `1 data A "!" @5`, "1 close capture @5"},
+		},
+		{
+			name: "FIN ahead of data ends the direction after it",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "FA", 1004, 5001, ""},
+				pkt{4, cli, srv, "PA", 1001, 5001, "abc"},
+				pkt{5, srv, cli, "FA", 5001, 1005, ""},
+			),
+			want: []string{newConn, `1 data A "abc" @4`, "1 end A FIN @4", "1 end B FIN @5", "1 close FIN @5"},
+		},
+		{
+			name: "sequence numbers wrap past 2^32",
+			pkts: []pkt{
+				{0, cli, srv, "S", 0xfffffff0, 0, ""},
+				{1, srv, cli, "SA", 0xfffffffe, 0xfffffff1, ""},
+				{2, cli, srv, "PA", 0xfffffff1, 0xffffffff, "0123456789"},
+				{3, cli, srv, "PA", 0xfffffffe, 0xffffffff, "defgh"},  // across the wrap, after a hole
+				{4, cli, srv, "PA", 0xfffffffb, 0xffffffff, "abcdef"}, // fills it, overlapping "def"
+				{5, srv, cli, "PA", 0xffffffff, 0x00000003, "xyz"},
+				{6, srv, cli, "PA", 0x00000002, 0x00000003, "!"},
+			},
+			want: []string{newConn, `1 data A "0123456789" @2`, `1 data A "abcdef" @4`, `1 data A "gh" @3`,
+				`1 data B "xyz" @5`, `1 data B "!" @6`, "1 close capture @6"},
+		},
+		{
+			name: "SYN retransmitted",
+			pkts: []pkt{
+				{0, cli, srv, "S", 1000, 0, ""},
+				{1, cli, srv, "S", 1000, 0, ""},
+				{2, srv, cli, "SA", 5000, 1001, ""},
+				{3, cli, srv, "PA", 1001, 5001, "hi"},
+			},
+			want: []string{newConn, `1 data A "hi" @3`, "1 close capture @3"},
+		},
+		{
+			name: "no SYN: A sent the first segment seen, both directions delivered",
+			pkts: []pkt{
+				{0, srv, cli, "A", 5000, 1000, ""}, // no payload: opens nothing
+				{1, srv, cli, "PA", 5000, 1000, "late"},
+				{2, cli, srv, "PA", 1000, 5004, "reply"},
+				{3, srv, cli, "PA", 5004, 1005, "!"},
+			},
+			want: []string{"1 new A=10.0.0.2:443 B=10.0.0.1:40000 @1", `1 data A "late" @1`, `1 data B "reply" @2`, `1 data A "!" @3`, "1 close capture @3"},
+		},
+		{
+			name: "SYN-ACK first: its sender is A, not a SYN sender",
+			pkts: []pkt{
+				{0, srv, cli, "SA", 5000, 1001, ""},
+				{1, cli, srv, "PA", 1001, 5001, "hi"},
+			},
+			want: []string{"1 new A=10.0.0.2:443 B=10.0.0.1:40000 @0", `1 data B "hi" @1`, "1 close capture @1"},
+		},
+		{
+			name: "port reuse after close starts a new connection",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "one"},
+				pkt{4, cli, srv, "FA", 1004, 5001, ""},
+				pkt{5, srv, cli, "FA", 5001, 1005, ""},
+				pkt{6, cli, srv, "A", 1005, 5002, ""},
+				pkt{7, cli, srv, "S", 9000, 0, ""},
+				pkt{8, srv, cli, "SA", 7000, 9001, ""},
+				pkt{9, cli, srv, "PA", 9001, 7001, "two"},
+			),
+			want: []string{newConn, `1 data A "one" @3`, "1 end A FIN @4", "1 end B FIN @5", "1 close FIN @5",
+				"2 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @7", `2 data A "two" @9`, "2 close capture @9"},
+		},
+		{
+			name: "port reuse after RST",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "RA", 1001, 5001, ""},
+				pkt{4, cli, srv, "S", 1000, 0, ""},
+				pkt{5, srv, cli, "SA", 5000, 1001, ""},
+				pkt{6, cli, srv, "PA", 1001, 5001, "again"},
+			),
+			want: []string{newConn, "1 end A RST @3", "1 close RST @3",
+				"2 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @4", `2 data A "again" @6`, "2 close capture @6"},
+		},
+		{
+			name: "IPv6",
+			pkts: append(handshake(cli6, srv6, 1000, 5000), pkt{3, cli6, srv6, "PA", 1001, 5001, "six"}),
+			want: []string{"1 new A=[2001:db8::1]:40000 B=[2001:db8::2]:443 syn @0", `1 data A "six" @3`, "1 close capture @3"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _ := run(t, Options{}, 0, ether(t, tt.pkts...)...)
+			checkLog(t, tt.want, got)
+		})
+	}
+}
+
+func TestConnectionsCloseInStartOrder(t *testing.T) {
+	var ps []pkt
+	for i := range 50 {
+		c := netip.AddrPortFrom(cli.Addr(), uint16(40000+i))
+		ps = append(ps, pkt{i, c, srv, "S", 1000, 0, ""}, pkt{i, c, srv, "PA", 1001, 0, "x"})
+	}
+	got, st := run(t, Options{}, 0, ether(t, ps...)...)
+	var closes []string
+	for _, l := range got {
+		if strings.Contains(l, "close") {
+			closes = append(closes, l)
+		}
+	}
+	var want []string
+	for i := range 50 {
+		want = append(want, fmt.Sprintf("%d close capture @%d", i+1, i))
+	}
+	checkLog(t, want, closes)
+	if st.Connections != 50 || st.Packets != 100 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestDoneStopsDelivery(t *testing.T) {
+	got, _ := run(t, Options{}, 5, ether(t, append(handshake(cli, srv, 1000, 5000),
+		pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+		pkt{4, cli, srv, "PA", 1006, 5001, "world"},
+		pkt{5, srv, cli, "PA", 5001, 1011, "ignored"},
+		pkt{6, cli, srv, "PA", 1020, 5001, "after a hole"},
+		pkt{7, cli, srv, "FA", 1011, 5008, ""},
+		pkt{8, srv, cli, "FA", 5008, 1012, ""},
+		pkt{9, cli, srv, "A", 1012, 5009, ""},
+	)...)...)
+	checkLog(t, []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0", `1 data A "hello" @3`,
+		"1 end A FIN @7", "1 end B FIN @8", "1 close FIN @8"}, got)
+}
+
+// Once a consumer is done, its connection's packets must not be copied or
+// cost any allocation.
+func TestDoneConnectionAllocatesNothing(t *testing.T) {
+	r := &recorder{t: t, doneAfter: 1}
+	a := NewAssembler(r, Options{})
+	fs := ether(t, append(handshake(cli, srv, 1000, 5000),
+		pkt{3, cli, srv, "PA", 1001, 5001, "x"},
+		pkt{4, cli, srv, "PA", 3000, 5001, strings.Repeat("out of order ", 100)},
+	)...)
+	ci := func(f frame) gopacket.CaptureInfo {
+		return gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(f.ms) * time.Millisecond), CaptureLength: len(f.data), Length: len(f.data)}
+	}
+	for _, f := range fs[:4] {
+		a.Packet(f.link, f.data, ci(f))
+	}
+	last := fs[4]
+	if n := testing.AllocsPerRun(100, func() { a.Packet(last.link, last.data, ci(last)) }); n != 0 {
+		t.Errorf("a packet of a done connection costs %v allocations", n)
+	}
+	if a.gp.Dump() != "pageCache: used: 0:" {
+		t.Errorf("gopacket still buffers pages of a done connection: %s", a.gp.Dump())
+	}
+	a.Flush()
+	checkLog(t, []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0", `1 data A "x" @3`, "1 close capture @4"}, r.log)
+}
+
+func TestIdleTimeout(t *testing.T) {
+	got, _ := run(t, Options{IdleTimeout: 10 * time.Second}, 0, ether(t,
+		pkt{0, cli, srv, "S", 1000, 0, ""},
+		pkt{1, cli, srv, "PA", 1001, 0, "early"},
+		pkt{2, cli, srv, "PA", 1010, 0, "behind a hole"},
+		pkt{5000, srv, cli, "PA", 5000, 1001, "still here"},
+		pkt{30000, cli, srv, "S", 7000, 0, ""},
+	)...)
+	checkLog(t, []string{
+		"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0", `1 data A "early" @1`, `1 data B "still here" @5000`,
+		"1 gap A 4 @2", `1 data A "behind a hole" @2`, "1 close idle @5000",
+		"2 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @30000", "2 close capture @30000"}, got)
+}

@@ -1,0 +1,150 @@
+package reassembly
+
+import (
+	"sort"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	gpr "github.com/gopacket/gopacket/reassembly"
+)
+
+// conn is one TCP connection: the consumer's Stream, and the gopacket
+// Stream that feeds it.
+type conn struct {
+	a      *Assembler
+	key    connKey
+	info   ConnInfo
+	stream Stream
+	last   time.Time // timestamp of its latest packet
+
+	flow    [2]gopacket.Flow // gopacket network flow of each side's packets
+	gpFirst Side             // the side gopacket calls TCPDirClientToServer
+	inGP    bool             // gopacket holds state for it
+	probing bool             // purge is asking gopacket's next sequence number
+	gpNext  gpr.Sequence     // the answer
+
+	ended   [2]EndReason // End given for each side, or zero
+	done    bool         // the consumer wants no more bytes
+	closing bool         // Close is due, with reason
+	reason  EndReason
+}
+
+// end reports a FIN or RST of a side, once, and decides whether that
+// closes the connection.
+func (c *conn) end(side Side, reason EndReason, ts time.Time) {
+	if c.closing || c.ended[side] == reason {
+		return
+	}
+	c.ended[side] = reason
+	c.stream.End(side, reason, ts)
+	if reason == EndRST || c.ended[1-side] == EndFIN {
+		c.closing, c.reason = true, reason
+	}
+}
+
+// gpFactory hands gopacket the connection whose packet it is assembling.
+type gpFactory struct{ a *Assembler }
+
+func (f gpFactory) New(_, _ gopacket.Flow, _ *layers.TCP, _ gpr.AssemblerContext) gpr.Stream {
+	c := f.a.cur
+	if c == nil {
+		// purge probing a connection gopacket has already dropped: keep
+		// it dropped.
+		return nil
+	}
+	c.inGP = true
+	c.gpFirst = f.a.curSide
+	return c
+}
+
+// Accept implements gpr.Stream.
+func (c *conn) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, _ gpr.TCPFlowDirection, nextSeq gpr.Sequence, start *bool, _ gpr.AssemblerContext) bool {
+	if c.a.purging == c {
+		if c.probing {
+			c.gpNext = nextSeq
+			return false
+		}
+		*start = true
+		return true
+	}
+	// gopacket queues a direction's bytes until it has seen its SYN
+	// (nextSeq is -1 until then); a capture that began mid-connection has
+	// none, so a direction starts at its first segment seen instead.
+	if nextSeq < 0 && !tcp.SYN {
+		*start = true
+	}
+	return true
+}
+
+// ReassembledSG implements gpr.Stream: it passes on in-order bytes, with a
+// Gap first when gopacket skipped some, and the end of a direction.
+func (c *conn) ReassembledSG(sg gpr.ScatterGather, _ gpr.AssemblerContext) {
+	if c.closing || c.a.purging == c {
+		return
+	}
+	dir, _, end, skip := sg.Info()
+	side := c.gpFirst
+	if dir == gpr.TCPDirServerToClient {
+		side = 1 - side
+	}
+	avail, _ := sg.Lengths()
+	// skip is -1 for the first bytes of a direction, which follow no hole.
+	if skip > 0 {
+		c.stream.Gap(side, skip, c.timeAt(sg, 0, avail))
+	}
+	if avail > 0 {
+		c.deliver(sg, side, avail)
+	}
+	if end {
+		reason := EndFIN
+		if c.a.cur == c && c.a.curSide == side && c.a.curTCP.RST {
+			reason = EndRST // gopacket never queues a RST, so it is this packet's
+		}
+		c.end(side, reason, c.timeAt(sg, avail-1, avail))
+	}
+}
+
+// timeAt is the timestamp of the segment that brought byte off, or of the
+// packet at hand when there is no such byte (a bare FIN).
+func (c *conn) timeAt(sg gpr.ScatterGather, off, avail int) time.Time {
+	if off >= 0 && off < avail {
+		return sg.CaptureInfo(off).Timestamp
+	}
+	if c.a.cur == c {
+		return c.a.curTS
+	}
+	return c.last
+}
+
+// deliver passes the bytes of sg on, one Data call per run of bytes that
+// came in segments of the same timestamp.
+func (c *conn) deliver(sg gpr.ScatterGather, side Side, avail int) {
+	// Fetch copies only when the bytes span several segments.
+	data := sg.Fetch(avail)
+	if sg.Stats().Chunks == 1 {
+		c.stream.Data(side, data, sg.CaptureInfo(0).Timestamp)
+		return
+	}
+	// sg answers timestamps per offset only, so runs are found by
+	// bisection. Segments are in sequence order and their timestamps
+	// mostly rise with it; where a later segment has the very timestamp of
+	// an earlier one with another in between, that one's bytes may be
+	// given the others' timestamp.
+	for off := 0; off < avail && !c.stream.Done(); {
+		ts := sg.CaptureInfo(off).Timestamp
+		n := sort.Search(avail-off, func(i int) bool { return !sg.CaptureInfo(off + i).Timestamp.Equal(ts) })
+		c.stream.Data(side, data[off:off+n], ts)
+		off += n
+	}
+}
+
+// ReassemblyComplete implements gpr.Stream: gopacket has closed both
+// directions and drops the connection.
+func (c *conn) ReassemblyComplete(gpr.AssemblerContext) bool {
+	c.inGP = false
+	if c.a.purging != c && !c.closing {
+		c.closing, c.reason = true, c.a.flushReason
+	}
+	return true
+}

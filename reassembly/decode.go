@@ -1,0 +1,207 @@
+package reassembly
+
+import (
+	"net/netip"
+	"strconv"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// ethernetTypeQinQOld is the 802.1ad tag type used before 0x88a8 was
+// assigned; gopacket knows 0x8100 and 0x88a8 but not this one.
+const ethernetTypeQinQOld layers.EthernetType = 0x9100
+
+// nextEthernet is the layer an EtherType announces, with 0x9100 read as a
+// VLAN tag like 0x8100 and 0x88a8.
+func nextEthernet(t layers.EthernetType) gopacket.LayerType {
+	if t == ethernetTypeQinQOld {
+		return layers.LayerTypeDot1Q
+	}
+	return t.LayerType()
+}
+
+// ethernet and dot1q follow 0x9100 tags, which gopacket's own layers stop at.
+type ethernet struct{ layers.Ethernet }
+
+func (e *ethernet) NextLayerType() gopacket.LayerType { return nextEthernet(e.EthernetType) }
+
+type dot1q struct{ layers.Dot1Q }
+
+func (d *dot1q) NextLayerType() gopacket.LayerType {
+	if d.Type == ethernetTypeQinQOld {
+		return layers.LayerTypeDot1Q
+	}
+	return d.Dot1Q.NextLayerType()
+}
+
+// ipv6ExtensionClass lists the IPv6 extension headers skipped on the way to
+// TCP. The fragment header is left out so that a fragment stops decoding
+// and is counted, rather than its first piece being taken for a whole
+// segment. Hop-by-hop options right after the fixed header are decoded by
+// layers.IPv6 itself.
+var ipv6ExtensionClass = gopacket.NewLayerClass([]gopacket.LayerType{
+	layers.LayerTypeIPv6HopByHop, layers.LayerTypeIPv6Routing, layers.LayerTypeIPv6Destination,
+})
+
+type ipv6Extension struct{ layers.IPv6ExtensionSkipper }
+
+func (e *ipv6Extension) CanDecode() gopacket.LayerClass { return ipv6ExtensionClass }
+
+// first layers, one parser each.
+const (
+	firstEthernet = iota
+	firstSLL
+	firstSLL2
+	firstLoopback
+	firstIPv4
+	firstIPv6
+	numFirst
+)
+
+var firstLayer = [numFirst]gopacket.LayerType{
+	firstEthernet: layers.LayerTypeEthernet,
+	firstSLL:      layers.LayerTypeLinuxSLL,
+	firstSLL2:     layers.LayerTypeLinuxSLL2,
+	firstLoopback: layers.LayerTypeLoopback,
+	firstIPv4:     layers.LayerTypeIPv4,
+	firstIPv6:     layers.LayerTypeIPv6,
+}
+
+// decoder turns link-layer frames into TCP segments. Its layers are decoded
+// in place and reused: nothing it returns survives the next decode.
+type decoder struct {
+	parsers   [numFirst]*gopacket.DecodingLayerParser
+	container gopacket.DecodingLayerContainer
+	decoded   []gopacket.LayerType
+
+	eth    ethernet
+	sll    layers.LinuxSLL
+	sll2   layers.LinuxSLL2
+	loop   layers.Loopback
+	vlan   dot1q
+	ip4    layers.IPv4
+	ip6    layers.IPv6
+	ip6ext ipv6Extension
+	tcp    layers.TCP
+
+	// unsupported caches the skip reason of each unsupported link type,
+	// so that counting one costs no allocation.
+	unsupported map[layers.LinkType]string
+}
+
+func newDecoder() *decoder {
+	d := &decoder{decoded: make([]gopacket.LayerType, 0, 8), unsupported: map[layers.LinkType]string{}}
+	var c gopacket.DecodingLayerContainer = gopacket.DecodingLayerSparse(nil)
+	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.sll, &d.sll2, &d.loop, &d.vlan, &d.ip4, &d.ip6, &d.ip6ext, &d.tcp} {
+		c = c.Put(l)
+	}
+	d.container = c
+	for i, first := range firstLayer {
+		p := gopacket.NewDecodingLayerParser(first)
+		p.SetDecodingLayerContainer(c)
+		// Decoding stops at the first layer without a decoder (UDP, ARP,
+		// TCP payload, ...); what was reached is read from d.decoded.
+		p.IgnoreUnsupported = true
+		d.parsers[i] = p
+	}
+	return d
+}
+
+// segment is a decoded TCP segment; tcp points into the decoder.
+type segment struct {
+	src, dst netip.AddrPort
+	tcp      *layers.TCP
+}
+
+// decode decodes one frame. It returns the segment, or the reason the frame
+// is skipped: a short, low-cardinality string, as Stats.Skipped counts them.
+func (d *decoder) decode(link layers.LinkType, data []byte) (segment, string) {
+	first := -1
+	switch link {
+	case layers.LinkTypeEthernet:
+		first = firstEthernet
+	case layers.LinkTypeLinuxSLL:
+		first = firstSLL
+	case layers.LinkTypeLinuxSLL2:
+		first = firstSLL2
+	case layers.LinkTypeNull, layers.LinkTypeLoop:
+		first = firstLoopback
+	case layers.LinkTypeIPv4:
+		first = firstIPv4
+	case layers.LinkTypeIPv6:
+		first = firstIPv6
+	case layers.LinkTypeRaw:
+		// Raw IP says nothing of the version but the packet does.
+		if len(data) > 0 && data[0]>>4 == 6 {
+			first = firstIPv6
+		} else {
+			first = firstIPv4
+		}
+	}
+	if first < 0 {
+		r, ok := d.unsupported[link]
+		if !ok {
+			r = "unsupported link type " + strconv.Itoa(int(link))
+			d.unsupported[link] = r
+		}
+		return segment{}, r
+	}
+	p := d.parsers[first]
+	err := p.DecodeLayers(data, &d.decoded)
+	if p.Truncated {
+		return segment{}, "truncated"
+	}
+	if err != nil {
+		return segment{}, "decode error: " + d.next(first).String()
+	}
+	if len(d.decoded) == 0 || d.decoded[len(d.decoded)-1] != layers.LayerTypeTCP {
+		return segment{}, d.notTCP()
+	}
+	src, dst := d.ip6.SrcIP, d.ip6.DstIP
+	if d.sawLayer(layers.LayerTypeIPv4) {
+		src, dst = d.ip4.SrcIP, d.ip4.DstIP
+	}
+	// The layers slice addresses out of the packet: 4 bytes for IPv4, 16
+	// for IPv6, so these conversions cannot fail.
+	s, _ := netip.AddrFromSlice(src)
+	t, _ := netip.AddrFromSlice(dst)
+	return segment{
+		src: netip.AddrPortFrom(s, uint16(d.tcp.SrcPort)),
+		dst: netip.AddrPortFrom(t, uint16(d.tcp.DstPort)),
+		tcp: &d.tcp,
+	}, ""
+}
+
+func (d *decoder) sawLayer(t gopacket.LayerType) bool {
+	for _, l := range d.decoded {
+		if l == t {
+			return true
+		}
+	}
+	return false
+}
+
+// next is the layer that the last decoded layer announced, where decoding
+// stopped or failed.
+func (d *decoder) next(first int) gopacket.LayerType {
+	if len(d.decoded) == 0 {
+		return firstLayer[first]
+	}
+	l, _ := d.container.Decoder(d.decoded[len(d.decoded)-1])
+	return l.NextLayerType()
+}
+
+// notTCP says why a frame that decoded cleanly carries no TCP segment.
+func (d *decoder) notTCP() string {
+	if !d.sawLayer(layers.LayerTypeIPv4) && !d.sawLayer(layers.LayerTypeIPv6) {
+		return "not IP"
+	}
+	switch d.next(0) {
+	case gopacket.LayerTypeFragment:
+		return "IPv4 fragment"
+	case layers.LayerTypeIPv6Fragment:
+		return "IPv6 fragment"
+	}
+	return "not TCP"
+}

@@ -1,0 +1,32 @@
+// Package reassembly turns captured frames into the in-order byte streams
+// of each TCP connection.
+//
+// The caller (cmd/hsdecode, reading from package capture) gives every frame
+// to Assembler.Packet with its link type, and calls Flush at the end of the
+// input. The Assembler decodes the link layer (Ethernet with 802.1Q and
+// QinQ tags, Linux cooked SLL and SLL2, BSD loopback, raw IPv4/IPv6), IPv4
+// and IPv6, and TCP, keeps a table of connections, and drives one Stream
+// per connection, made by a Factory: package flows implements both. Every
+// TCP connection gets a Stream; recognising TLS is the Stream's business.
+//
+// Per direction, bytes arrive in sequence order with the timestamp of the
+// segment that brought them; retransmitted and overlapping bytes are
+// delivered once, out-of-order segments are held until the hole before them
+// fills, and a hole given up (at Flush, when memory or a direction's buffer
+// runs out, or after IdleTimeout) is reported with Gap before the bytes
+// after it. FIN and RST are reported with End; a connection is closed,
+// exactly once, when both sides sent FIN, either sent RST, it idled, or
+// the capture ended. A SYN on the 4-tuple of a closed connection starts a
+// new one. Once a Stream reports Done, its connection's packets are no
+// longer buffered or copied: they are looked up, and only their FIN, RST
+// and timestamp are used.
+//
+// Ordering, overlaps and buffering are gopacket's reassembly package; this
+// package owns decoding, the connection table and each connection's
+// lifetime.
+//
+// It does not reassemble IP fragments (they are counted as skipped),
+// verify checksums, follow a connection across a change of 4-tuple, or run
+// on more than one goroutine: an Assembler is used by one goroutine, and
+// concurrency, where it pays, is one Assembler per shard of connections.
+package reassembly

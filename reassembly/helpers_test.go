@@ -1,0 +1,197 @@
+package reassembly
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+var (
+	base = time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	cli  = netip.MustParseAddrPort("10.0.0.1:40000")
+	srv  = netip.MustParseAddrPort("10.0.0.2:443")
+	cli6 = netip.MustParseAddrPort("[2001:db8::1]:40000")
+	srv6 = netip.MustParseAddrPort("[2001:db8::2]:443")
+)
+
+// pkt is one TCP segment to build: ms is its capture time in milliseconds
+// after base; flags holds S, A, F, R, P.
+type pkt struct {
+	ms       int
+	from, to netip.AddrPort
+	flags    string
+	seq, ack uint32
+	data     string
+}
+
+// ipTCP serializes the IP and TCP layers of p, with any extra IP layers
+// (IPv6 extension headers) in between.
+func ipTCP(t testing.TB, p pkt, ipOptions []layers.IPv4Option) []byte {
+	t.Helper()
+	tcp := &layers.TCP{
+		SrcPort: layers.TCPPort(p.from.Port()), DstPort: layers.TCPPort(p.to.Port()),
+		Seq: p.seq, Ack: p.ack, Window: 65535,
+		SYN: strings.Contains(p.flags, "S"), ACK: strings.Contains(p.flags, "A"),
+		FIN: strings.Contains(p.flags, "F"), RST: strings.Contains(p.flags, "R"),
+		PSH: strings.Contains(p.flags, "P"),
+	}
+	var ls []gopacket.SerializableLayer
+	if p.from.Addr().Is4() {
+		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP,
+			SrcIP: net.IP(p.from.Addr().AsSlice()), DstIP: net.IP(p.to.Addr().AsSlice()), Options: ipOptions}
+		tcp.SetNetworkLayerForChecksum(ip)
+		ls = append(ls, ip)
+	} else {
+		ip := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolTCP,
+			SrcIP: net.IP(p.from.Addr().AsSlice()), DstIP: net.IP(p.to.Addr().AsSlice())}
+		tcp.SetNetworkLayerForChecksum(ip)
+		ls = append(ls, ip)
+	}
+	ls = append(ls, tcp, gopacket.Payload(p.data))
+	return serialize(t, ls...)
+}
+
+func serialize(t testing.TB, ls ...gopacket.SerializableLayer) []byte {
+	t.Helper()
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ls...); err != nil {
+		t.Fatal(err)
+	}
+	return append([]byte(nil), buf.Bytes()...)
+}
+
+// etherFrame is p in an Ethernet frame.
+func etherFrame(t testing.TB, p pkt) []byte {
+	et := []byte{0x08, 0x00}
+	if p.from.Addr().Is6() {
+		et = []byte{0x86, 0xdd}
+	}
+	return concat(macs, et, ipTCP(t, p, nil))
+}
+
+var macs = []byte{0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1}
+
+func concat(bs ...[]byte) []byte {
+	var out []byte
+	for _, b := range bs {
+		out = append(out, b...)
+	}
+	return out
+}
+
+// frame is one link-layer frame to feed.
+type frame struct {
+	link layers.LinkType
+	ms   int
+	data []byte
+}
+
+func ether(t testing.TB, ps ...pkt) []frame {
+	var fs []frame
+	for _, p := range ps {
+		fs = append(fs, frame{layers.LinkTypeEthernet, p.ms, etherFrame(t, p)})
+	}
+	return fs
+}
+
+// recorder is a Factory that logs every call as a line, checking that no
+// stream is called after its Close.
+type recorder struct {
+	t       testing.TB
+	log     []string
+	streams []*recStream
+	// doneAfter makes a stream Done once it has this many bytes (0: never).
+	doneAfter int
+}
+
+type recStream struct {
+	r      *recorder
+	info   ConnInfo
+	bytes  int
+	closed int
+}
+
+func (r *recorder) New(info ConnInfo) Stream {
+	s := &recStream{r: r, info: info}
+	r.streams = append(r.streams, s)
+	syn := ""
+	if info.SawSYN {
+		syn = " syn"
+	}
+	r.logf(s, "new A=%v B=%v%s @%d", info.A, info.B, syn, ms(info.Start))
+	return s
+}
+
+func (r *recorder) logf(s *recStream, format string, args ...any) {
+	if s.closed > 0 {
+		r.t.Errorf("connection %d: call after Close: %s", s.info.Seq, fmt.Sprintf(format, args...))
+	}
+	r.log = append(r.log, fmt.Sprintf("%d ", s.info.Seq)+fmt.Sprintf(format, args...))
+}
+
+func ms(t time.Time) int64 { return t.Sub(base).Milliseconds() }
+
+var sideName = [2]string{"A", "B"}
+var reasonName = map[EndReason]string{EndFIN: "FIN", EndRST: "RST", EndCapture: "capture", EndIdle: "idle", EndMemory: "memory"}
+
+func (s *recStream) Data(side Side, data []byte, ts time.Time) {
+	s.bytes += len(data)
+	s.r.logf(s, "data %s %q @%d", sideName[side], data, ms(ts))
+}
+
+func (s *recStream) Gap(side Side, missing int, ts time.Time) {
+	s.r.logf(s, "gap %s %d @%d", sideName[side], missing, ms(ts))
+}
+
+func (s *recStream) End(side Side, reason EndReason, ts time.Time) {
+	s.r.logf(s, "end %s %s @%d", sideName[side], reasonName[reason], ms(ts))
+}
+
+func (s *recStream) Close(reason EndReason, last time.Time) {
+	s.r.logf(s, "close %s @%d", reasonName[reason], ms(last))
+	s.closed++
+}
+
+func (s *recStream) Done() bool { return s.r.doneAfter > 0 && s.bytes >= s.r.doneAfter }
+
+// run feeds frames to a new Assembler, flushes it, checks that every stream
+// was closed exactly once, and returns the log and the stats.
+func run(t testing.TB, o Options, doneAfter int, fs ...frame) ([]string, Stats) {
+	t.Helper()
+	r := &recorder{t: t, doneAfter: doneAfter}
+	a := NewAssembler(r, o)
+	for _, f := range fs {
+		a.Packet(f.link, f.data, gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(f.ms) * time.Millisecond), CaptureLength: len(f.data), Length: len(f.data)})
+	}
+	a.Flush()
+	for _, s := range r.streams {
+		if s.closed != 1 {
+			t.Errorf("connection %d closed %d times", s.info.Seq, s.closed)
+		}
+	}
+	return r.log, a.Stats()
+}
+
+func checkLog(t testing.TB, want, got []string) {
+	t.Helper()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("calls (-want +got):\n%s", diff)
+	}
+}
+
+// handshake is a 3-way handshake between cli and srv with ISNs 1000 and
+// 5000, at 0, 1 and 2 ms.
+func handshake(from, to netip.AddrPort, isnA, isnB uint32) []pkt {
+	return []pkt{
+		{0, from, to, "S", isnA, 0, ""},
+		{1, to, from, "SA", isnB, isnA + 1, ""},
+		{2, from, to, "A", isnA + 1, isnB + 1, ""},
+	}
+}
