@@ -201,11 +201,11 @@ func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	a.stats.Connections++
 	c := &conn{a: a, key: keyOf(seg.src, seg.dst), last: ts}
 	c.info = ConnInfo{A: seg.src, B: seg.dst, SawSYN: seg.tcp.SYN && !seg.tcp.ACK, Start: ts, Seq: a.seq}
-	// gopacket keys its connections by network flow and ports, and would
-	// give a new connection on a reused 4-tuple the state of the old one
-	// (or drop its SYN) until that one is gone. A network flow typed by
-	// Seq makes every connection a key of its own, whose lifetime this
-	// package decides. Its endpoints are one byte naming the side, so the
+	// gopacket keys its connections by network flow and ports. The table
+	// already tells connections apart, so the flow only has to name this
+	// one: typed by Seq it does, without copying addresses, and a new
+	// connection on a reused 4-tuple can never meet gopacket state left by
+	// an earlier one. Its endpoints are one byte naming the side, so the
 	// two directions differ even when both ends share address and port.
 	c.flow[SideA] = gopacket.NewFlow(gopacket.EndpointType(a.seq), []byte{byte(SideA)}, []byte{byte(SideB)})
 	c.flow[SideB] = c.flow[SideA].Reverse()

@@ -3,9 +3,11 @@ package reassembly
 import (
 	"fmt"
 	"net/netip"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/gopacket/gopacket"
 )
@@ -217,8 +219,9 @@ func TestDoneConnectionAllocatesNothing(t *testing.T) {
 	r := &recorder{t: t, doneAfter: 1}
 	a := NewAssembler(r, Options{})
 	fs := ether(t, append(handshake(cli, srv, 1000, 5000),
-		pkt{3, cli, srv, "PA", 1001, 5001, "x"},
-		pkt{4, cli, srv, "PA", 3000, 5001, strings.Repeat("out of order ", 100)},
+		pkt{3, cli, srv, "PA", 2000, 5001, "buffered behind a hole"},
+		pkt{4, cli, srv, "PA", 1001, 5001, "x"},
+		pkt{5, cli, srv, "PA", 3000, 5001, strings.Repeat("out of order ", 100)},
 	)...)
 	ci := func(f frame) gopacket.CaptureInfo {
 		return gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(f.ms) * time.Millisecond), CaptureLength: len(f.data), Length: len(f.data)}
@@ -226,15 +229,19 @@ func TestDoneConnectionAllocatesNothing(t *testing.T) {
 	for _, f := range fs[:4] {
 		a.Packet(f.link, f.data, ci(f))
 	}
-	last := fs[4]
-	if n := testing.AllocsPerRun(100, func() { a.Packet(last.link, last.data, ci(last)) }); n != 0 {
-		t.Errorf("a packet of a done connection costs %v allocations", n)
+	if a.gp.Dump() == "pageCache: used: 0:" {
+		t.Fatal("the out-of-order segment was not buffered")
 	}
+	a.Packet(fs[4].link, fs[4].data, ci(fs[4]))
 	if a.gp.Dump() != "pageCache: used: 0:" {
 		t.Errorf("gopacket still buffers pages of a done connection: %s", a.gp.Dump())
 	}
+	last := fs[5]
+	if n := testing.AllocsPerRun(100, func() { a.Packet(last.link, last.data, ci(last)) }); n != 0 {
+		t.Errorf("a packet of a done connection costs %v allocations", n)
+	}
 	a.Flush()
-	checkLog(t, []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0", `1 data A "x" @3`, "1 close capture @4"}, r.log)
+	checkLog(t, []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0", `1 data A "x" @4`, "1 close capture @5"}, r.log)
 }
 
 func TestIdleTimeout(t *testing.T) {
@@ -249,4 +256,84 @@ func TestIdleTimeout(t *testing.T) {
 		"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0", `1 data A "early" @1`, `1 data B "still here" @5000`,
 		"1 gap A 4 @2", `1 data A "behind a hole" @2`, "1 close idle @5000",
 		"2 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @30000", "2 close capture @30000"}, got)
+}
+
+func TestMemoryBound(t *testing.T) {
+	got, _ := run(t, Options{MaxBufferedBytes: 2 * pageCost}, 0, ether(t, append(handshake(cli, srv, 1000, 5000),
+		pkt{3, cli, srv, "PA", 1001, 5001, "abc"},
+		pkt{4, cli, srv, "PA", 1010, 5001, "x"},
+		pkt{5, cli, srv, "PA", 1020, 5001, "y"},
+	)...)...)
+	checkLog(t, []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0", `1 data A "abc" @3`,
+		"1 gap A 6 @4", `1 data A "x" @4`, // given up when "y" had to be buffered too
+		"1 gap A 9 @5", `1 data A "y" @5`, "1 close capture @5"}, got)
+}
+
+// A consumer that becomes done in the middle of reordered bytes gets no
+// more of them.
+func TestDoneMidDelivery(t *testing.T) {
+	got, _ := run(t, Options{}, 3, ether(t, append(handshake(cli, srv, 1000, 5000),
+		pkt{3, cli, srv, "PA", 1004, 5001, "two"},
+		pkt{4, cli, srv, "PA", 1007, 5001, "three"},
+		pkt{5, cli, srv, "PA", 1001, 5001, "one"},
+	)...)...)
+	checkLog(t, []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0", `1 data A "one" @5`, "1 close capture @5"}, got)
+}
+
+func TestIdleDoneConnection(t *testing.T) {
+	got, _ := run(t, Options{IdleTimeout: time.Second}, 1, ether(t,
+		pkt{0, cli, srv, "PA", 1001, 0, "x"},
+		pkt{100, cli, srv, "PA", 1002, 0, "y"},
+		pkt{5000, srv, cli, "S", 1, 0, ""},
+	)...)
+	checkLog(t, []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 @0", `1 data A "x" @0`, "1 close idle @100",
+		"2 new A=10.0.0.2:443 B=10.0.0.1:40000 syn @5000", "2 close capture @5000"}, got)
+}
+
+// weakFactory makes streams it keeps no reference to, so that a test can
+// tell whether the Assembler still holds them.
+type weakFactory struct {
+	streams []weak.Pointer[recStream]
+	r       *recorder
+}
+
+func (f *weakFactory) New(info ConnInfo) Stream {
+	s := &recStream{r: f.r, info: info}
+	f.streams = append(f.streams, weak.Make(s))
+	return s
+}
+
+// A closed connection must leave nothing behind: neither in the table nor
+// in gopacket, which would otherwise hold its consumer forever.
+func TestClosedConnectionsAreForgotten(t *testing.T) {
+	tests := []struct {
+		name      string
+		doneAfter int
+		pkts      []pkt
+	}{
+		{"FIN both sides", 0, []pkt{{3, cli, srv, "PA", 1001, 5001, "hi"}, {4, cli, srv, "FA", 1003, 5001, ""}, {5, srv, cli, "FA", 5001, 1004, ""}}},
+		{"RST", 0, []pkt{{3, cli, srv, "PA", 1001, 5001, "hi"}, {4, srv, cli, "RA", 5001, 1003, ""}}},
+		{"RST with a hole buffered", 0, []pkt{{3, cli, srv, "PA", 1101, 5001, "later"}, {4, srv, cli, "RA", 5001, 1001, ""}}},
+		{"done, then FIN", 1, []pkt{{3, cli, srv, "PA", 1001, 5001, "hi"}, {4, cli, srv, "PA", 1101, 5001, "later"}, {5, cli, srv, "FA", 1003, 5001, ""}, {6, srv, cli, "FA", 5001, 1004, ""}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &weakFactory{r: &recorder{t: t, doneAfter: tt.doneAfter}}
+			a := NewAssembler(f, Options{})
+			for _, fr := range ether(t, append(handshake(cli, srv, 1000, 5000), tt.pkts...)...) {
+				a.Packet(fr.link, fr.data, gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(fr.ms) * time.Millisecond)})
+			}
+			if !strings.Contains(strings.Join(f.r.log, "\n"), "close") {
+				t.Fatalf("connection not closed:\n%s", strings.Join(f.r.log, "\n"))
+			}
+			runtime.GC()
+			if len(a.conns) != 0 || f.streams[0].Value() != nil {
+				t.Errorf("closed connection still held: %d in the table, stream reachable: %v", len(a.conns), f.streams[0].Value() != nil)
+			}
+			if a.gp.Dump() != "pageCache: used: 0:" {
+				t.Errorf("gopacket still buffers pages: %s", a.gp.Dump())
+			}
+			runtime.KeepAlive(a)
+		})
+	}
 }
