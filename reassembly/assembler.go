@@ -47,7 +47,7 @@ type Stats struct {
 	// Skipped counts packets by the reason they were not used: "not IP",
 	// "not TCP", "truncated", "IPv4 fragment", "IPv6 fragment",
 	// "unsupported link type N", "decode error: <layer>", and
-	// "no connection" for a segment with neither SYN nor payload on a
+	// "no open connection" for a segment with neither SYN nor payload on a
 	// 4-tuple with no open connection, such as the last ACK of a close.
 	Skipped     map[string]int64
 	Connections int64 // consumers created
@@ -152,7 +152,7 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 		// Without this, the ACK that ends every close, or a stray RST,
 		// would open a connection of its own.
 		if !tcp.SYN && len(tcp.Payload) == 0 {
-			a.skip("no connection")
+			a.skip("no open connection")
 			return
 		}
 		c = a.open(seg, ts)
