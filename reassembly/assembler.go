@@ -48,7 +48,7 @@ type Stats struct {
 	// "not TCP", "truncated", "IPv4 fragment", "IPv6 fragment",
 	// "unsupported link type N", "decode error: <layer>", and
 	// "no open connection" for a segment with neither SYN nor payload on a
-	// 4-tuple with no open connection, such as the last ACK of a close.
+	// 4-tuple with no open connection, typically the last ACK of a close.
 	Skipped     map[string]int64
 	Connections int64 // consumers created
 }

@@ -180,7 +180,7 @@ func TestSkipped(t *testing.T) {
 		"decode error: IPv4":        1,
 		"not IP":                    1,
 		"unsupported link type 147": 2,
-		"no open connection":             2,
+		"no open connection":        2,
 	}
 	if diff := cmp.Diff(want, st.Skipped); diff != "" {
 		t.Errorf("skipped (-want +got):\n%s", diff)
