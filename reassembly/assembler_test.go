@@ -52,6 +52,15 @@ func TestStreams(t *testing.T) {
 			want: []string{newConn, `1 data A "hi" @3`, "1 end B RST @4", "1 close RST @4"},
 		},
 		{
+			name: "RST after the same side's FIN",
+			pkts: append(hs[:3:3],
+				pkt{3, srv, cli, "FA", 5001, 1001, ""},
+				pkt{4, cli, srv, "PA", 1001, 5002, "more"},
+				pkt{5, srv, cli, "R", 5002, 0, ""},
+			),
+			want: []string{newConn, "1 end B FIN @3", `1 data A "more" @4`, "1 end B RST @5", "1 close RST @5"},
+		},
+		{
 			name: "out of order segments are put back in order with their own timestamps",
 			pkts: append(hs[:3:3],
 				pkt{3, cli, srv, "PA", 1006, 5001, "two"},

@@ -59,7 +59,7 @@ func (f gpFactory) New(_, _ gopacket.Flow, _ *layers.TCP, _ gpr.AssemblerContext
 }
 
 // Accept implements gpr.Stream.
-func (c *conn) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, _ gpr.TCPFlowDirection, nextSeq gpr.Sequence, start *bool, _ gpr.AssemblerContext) bool {
+func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDirection, nextSeq gpr.Sequence, start *bool, _ gpr.AssemblerContext) bool {
 	if c.a.purging == c {
 		if c.probing {
 			c.gpNext = nextSeq
@@ -73,6 +73,12 @@ func (c *conn) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, _ gpr.TCPFlowDire
 	// none, so a direction starts at its first segment seen instead.
 	if nextSeq < 0 && !tcp.SYN {
 		*start = true
+	}
+	// gopacket ignores every segment of a direction closed by its FIN,
+	// but a RST after one's own FIN (the peer wrote on after the close) is
+	// how many connections end, and the consumer may care how.
+	if tcp.RST && c.ended[c.a.curSide] == EndFIN {
+		c.end(c.a.curSide, EndRST, ci.Timestamp)
 	}
 	return true
 }
