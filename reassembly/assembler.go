@@ -184,7 +184,7 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	// gopacket keeps the context of a segment it queues, so each packet
 	// needs its own.
 	a.gp.AssembleWithContext(c.flow[side], tcp, &captureContext{ts})
-	a.cur, a.curTCP = nil, nil
+	a.cur = nil
 
 	switch {
 	case c.closing:
@@ -195,7 +195,7 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 }
 
 // open makes the connection of a segment on a new 4-tuple: its sender is
-// A, which is the client when the segment is a SYN.
+// A, known to be the client when the segment is a SYN without ACK.
 func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	a.seq++
 	a.stats.Connections++
