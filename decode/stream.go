@@ -193,16 +193,14 @@ func (s *Stream) next() (Event, bool, error) {
 			ev.Kind = EventHeartbeat
 			return ev, true, nil
 		case ContentAlert:
-			if s.encrypted {
+			// An alert is two bytes (RFC 5246, Section 7.2). Stacks send one
+			// per record, so a longer alert record is a protected one: a
+			// stream that began after the sender's ChangeCipherSpec (a
+			// capture started mid-connection) cannot know otherwise.
+			if s.encrypted || n != 2 {
 				s.start += n
 				ev.Kind = EventEncryptedAlert
 				return ev, true, nil
-			}
-			// RFC 5246, Section 7.2: an alert is two bytes; a record may
-			// carry several, but never part of one.
-			if n%2 != 0 {
-				return Event{}, false, s.fail(CodeMalformedRecord, off,
-					"alert record of odd length %d", n)
 			}
 		case ContentHandshake:
 			if s.encrypted {
