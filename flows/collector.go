@@ -12,6 +12,10 @@ type Options struct {
 	// they carry no TLS (outcome not_tls or incomplete). Nil means
 	// DefaultTLSPorts.
 	TLSPorts []uint16
+	// Follow keeps decoding established connections to their end, so that
+	// the alerts closing them (close_notify) are reported; otherwise a
+	// connection costs nothing more once its verdict is final.
+	Follow bool
 }
 
 // DefaultTLSPorts are the IANA ports of protocols that run over TLS from
@@ -22,6 +26,7 @@ var DefaultTLSPorts = []uint16{443, 465, 563, 636, 853, 989, 990, 992, 993, 994,
 // keeps the results of those worth reporting.
 type Collector struct {
 	ports   map[uint16]bool
+	follow  bool
 	results []Result
 	skipped int64
 }
@@ -32,7 +37,7 @@ func NewCollector(o Options) *Collector {
 	if ports == nil {
 		ports = DefaultTLSPorts
 	}
-	c := &Collector{ports: make(map[uint16]bool, len(ports))}
+	c := &Collector{ports: make(map[uint16]bool, len(ports)), follow: o.Follow}
 	for _, p := range ports {
 		c.ports[p] = true
 	}

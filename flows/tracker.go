@@ -130,6 +130,8 @@ func (t *Tracker) Done() bool {
 	switch {
 	case len(t.res.Violations) > 0:
 		return t.dirs[0].dead && t.dirs[1].dead || t.dirs[0].alerted || t.dirs[1].alerted
+	case t.established && t.col.follow:
+		return false
 	case t.decided():
 		return true
 	case t.partial:
@@ -264,6 +266,14 @@ func (t *Tracker) event(s reassembly.Side, ev decode.Event, ts time.Time) {
 		}
 	}
 	t.tlsSeen = true
+	if t.established {
+		// Followed past the verdict (Options.Follow): only alerts are news;
+		// renegotiation and data travel encrypted.
+		if ev.Kind == decode.EventAlert || ev.Kind == decode.EventEncryptedAlert {
+			t.alert(d, ev, ts)
+		}
+		return
+	}
 	switch ev.Kind {
 	case decode.EventHandshake:
 		t.handshake(d, ev, ts)
@@ -397,6 +407,9 @@ func (t *Tracker) serverHello(d *direction, sh *decode.ServerHello, ts time.Time
 // (RFC 8446, 4.1.3 and 4.2.1; RFC 5246, 7.4.1.3 and Appendix E).
 func (t *Tracker) versionProblem(sh *decode.ServerHello) string {
 	ch := t.res.ClientHello
+	if ch == nil {
+		return "" // the ClientHello did not parse: no offer to check against
+	}
 	if sh.SupportedVersion != 0 {
 		if sh.SupportedVersion < decode.VersionTLS13 {
 			return fmt.Sprintf("supported_versions selects %s: a server negotiating TLS 1.2 or below must not send it (RFC 8446, 4.2.1)", sh.SupportedVersion)
@@ -425,7 +438,7 @@ func (t *Tracker) versionProblem(sh *decode.ServerHello) string {
 func (t *Tracker) chooseMode(d *direction, kind string, ts time.Time) bool {
 	// Only the server's first message after a TLS <= 1.2 ServerHello tells
 	// (handshake-order.md section 3).
-	if d.role != Server || t.res.ServerHello == nil || t.tls13 || d.pos != 0 || t.abbreviated {
+	if d.role != Server || t.res.ClientHello == nil || t.res.ServerHello == nil || t.tls13 || d.pos != 0 || t.abbreviated {
 		return true
 	}
 	ch, sh := t.res.ClientHello, t.res.ServerHello
@@ -460,9 +473,11 @@ func (t *Tracker) alert(d *direction, ev decode.Event, ts time.Time) {
 		return
 	}
 	switch {
-	case a.Encrypted, a.Level == decode.AlertLevelFatal:
+	case a.Level == decode.AlertLevelFatal, a.Encrypted && !t.partial:
 		// A fatal alert ends the handshake; an encrypted one before the
-		// handshake is established can only be its end too.
+		// handshake is established can only be its end too. Seen in a
+		// capture that began mid-connection, an encrypted alert is most
+		// likely the close_notify of an established one.
 		t.fatal = true
 	case d.role == Client && a.Description == alertNoCertificate:
 		t.noCertificateAlert = true // SSL 3.0 (RFC 6101, 5.4.6)

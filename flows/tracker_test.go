@@ -444,3 +444,27 @@ func TestServerNotSpeakingTLS(t *testing.T) {
 		t.Fatalf("outcome %s violations %+v", r.Outcome, r.Violations)
 	}
 }
+
+// TestMalformedClientHelloThenServerHello: a ClientHello that does not
+// parse stops the client's direction; the server's answer is still read
+// and must not be checked against an offer that was never decoded.
+func TestMalformedClientHelloThenServerHello(t *testing.T) {
+	bad := record(22, hs(decode.HandshakeClientHello, []byte{3, 3, 1}))
+	r := run(t, true, c(bad), s(record(22, cat(shECDHE, cert, ske, shd))))
+	if r.Outcome != OutcomeViolation || len(r.Violations) != 1 {
+		t.Fatalf("outcome %s violations %+v", r.Outcome, r.Violations)
+	}
+	if v := r.Violations[0]; v.From != Client || v.Code != CodeMalformedHandshake {
+		t.Errorf("violation %+v", v)
+	}
+}
+
+// TestEncryptedAlertMidStream: a capture that began after the CCS sees an
+// alert record longer than one alert; it is a protected alert, not thirteen
+// plaintext ones.
+func TestEncryptedAlertMidStream(t *testing.T) {
+	r := run(t, false, c(appData), s(record(21, make([]byte, 26))))
+	if r.Outcome != OutcomePartial || len(r.Alerts) != 1 || !r.Alerts[0].Encrypted {
+		t.Fatalf("outcome %s alerts %+v", r.Outcome, r.Alerts)
+	}
+}

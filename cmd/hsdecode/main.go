@@ -59,6 +59,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output `FORMAT`: text or json")
 	verbose := fs.BoolP("verbose", "v", false, "also print counts of packets and connections skipped, and why")
 	idle := fs.Duration("idle-timeout", 0, "close connections idle longer than this (capture time; 0: never)")
+	follow := fs.Bool("follow", false, "keep decoding established connections to their end, to report the alerts that close them (slower on bulk data)")
 	maxBuf := fs.Int64("max-buffer", 512<<20, "bytes of out-of-order data buffered across all connections")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
@@ -82,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 
-	an, err := analyze(*read, reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle})
+	an, err := analyze(*read, flows.Options{Follow: *follow}, reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle})
 	if err != nil {
 		fmt.Fprintln(stderr, "hsdecode:", err)
 		return exitError
@@ -123,13 +124,13 @@ type analysis struct {
 
 // analyze runs a capture file through reassembly and flows. An error means
 // the file could not be opened at all.
-func analyze(path string, o reassembly.Options) (*analysis, error) {
+func analyze(path string, fo flows.Options, o reassembly.Options) (*analysis, error) {
 	src, err := capture.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close()
-	col := flows.NewCollector(flows.Options{})
+	col := flows.NewCollector(fo)
 	asm := reassembly.NewAssembler(col, o)
 	an := new(analysis)
 	for {

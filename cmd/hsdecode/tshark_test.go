@@ -570,7 +570,7 @@ func analyzeSafely(path string) (an *analysis, err error) {
 			an, err = nil, fmt.Errorf("hsdecode panicked: %v\n%s", p, debug.Stack())
 		}
 	}()
-	return analyze(path, reassembly.Options{MaxBufferedBytes: 512 << 20})
+	return analyze(path, flows.Options{}, reassembly.Options{MaxBufferedBytes: 512 << 20})
 }
 
 // compareCapture runs hsdecode on a capture and compares it with tshark's

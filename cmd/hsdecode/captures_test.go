@@ -1,0 +1,150 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/report"
+)
+
+// want is what testdata/pcaps/MANIFEST.md says a connection's report must
+// show. Empty fields are not checked.
+type want struct {
+	outcome    flows.Outcome
+	version    string
+	suite      string
+	resumed    bool
+	clientCert string
+	alert      string // "from level description", e.g. "server fatal handshake_failure"
+	violation  string // "from code got"
+	history    string
+	alpn       string
+}
+
+const (
+	ecdheRSA128 = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+	ecdheRSA256 = "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+	aes256      = "TLS_AES_256_GCM_SHA384"
+	full12      = "CsxknGIi"  // Zeek letters of a full TLS 1.2 handshake
+	full12T     = "CsxknGIti" // ... with a NewSessionTicket
+)
+
+var manifest = map[string][]want{
+	"01-tls12-ecdhe-rsa":                   {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA128, clientCert: "none", history: full12T}},
+	"02-tls12-ecdhe-ecdsa":                 {{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", clientCert: "none", history: full12T}},
+	"03-tls12-dhe-rsa":                     {{outcome: "established", version: "TLS 1.2", suite: "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", history: full12T}},
+	"04-tls12-rsa-kx":                      {{outcome: "established", version: "TLS 1.2", suite: "TLS_RSA_WITH_AES_128_GCM_SHA256", history: "CsxnGIti"}},
+	"05-tls12-mtls":                        {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, clientCert: "sent", history: "CsxkrnXGYIti"}},
+	"06-tls12-mtls-no-client-cert":         {{outcome: "alert", version: "TLS 1.2", suite: ecdheRSA256, clientCert: "empty", alert: "server fatal handshake_failure", history: "CsxkrnXGIl"}},
+	"07-tls12-no-shared-cipher":            {{outcome: "alert", alert: "server fatal handshake_failure", history: "Cl"}},
+	"08-version-mismatch":                  {{outcome: "alert", alert: "server fatal protocol_version", history: "Cl"}},
+	"09-tls12-client-rejects-cert":         {{outcome: "alert", version: "TLS 1.2", suite: ecdheRSA256, alert: "client fatal unknown_ca", history: "CsxknL"}},
+	"09b-tls13-client-rejects-cert":        {{outcome: "alert", version: "TLS 1.3", suite: aes256, alert: "client fatal unknown_ca", history: "CsiL"}},
+	"10-tls12-resume-session-id":           {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: "CsxknGIi"}, {outcome: "established", resumed: true, history: "CsiI"}},
+	"11-tls12-resume-ticket":               {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: full12T}, {outcome: "established", resumed: true, history: "CsiI"}},
+	"12-tls13-full":                        {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"13-tls13-mtls":                        {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"14-tls13-hrr":                         {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CjiICs"}},
+	"15-tls13-psk-resume":                  {{outcome: "established", version: "TLS 1.3", history: "CsiI"}, {outcome: "established", version: "TLS 1.3", resumed: true, history: "CsiI"}},
+	"16-tls10":                             {{outcome: "established", version: "TLS 1.0", suite: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", history: full12T}},
+	"17-tls11":                             {{outcome: "established", version: "TLS 1.1", suite: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", history: full12T}},
+	"18-ipv6-tls13":                        {{outcome: "established", version: "TLS 1.3", suite: aes256}},
+	"19-tls12-any-sll2":                    {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: full12T}},
+	"20-gnutls-cli":                        {{outcome: "established", version: "TLS 1.3", suite: aes256}},
+	"21-curl-alpn":                         {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, alpn: "http/1.1"}},
+	"22-go-crypto-tls":                     {{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256"}},
+	"23-violation-shd-before-cert":         {{outcome: "violation", version: "TLS 1.2", violation: "server unexpected_message server_hello_done", alert: "client fatal unexpected_message"}},
+	"24-violation-missing-ske":             {{outcome: "violation", violation: "server missing_message server_hello_done", alert: "client fatal unexpected_message"}},
+	"25-violation-dup-server-hello":        {{outcome: "violation", violation: "server duplicate_message server_hello", alert: "client fatal unexpected_message"}},
+	"26-violation-cv-without-cert":         {{outcome: "violation", violation: "client unexpected_message certificate_verify", alert: "server fatal unexpected_message"}},
+	"27-violation-appdata-before-finished": {{outcome: "violation", violation: "client application_data_before_finished application_data", alert: "server fatal unexpected_message"}},
+	"28-plaintext-to-tls-port":             {{outcome: "not_tls"}},
+	"29-tls12-close-notify":                {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256}},
+}
+
+// TestCaptureFacts checks, connection by connection, the facts the
+// manifest promises for every bundled capture.
+func TestCaptureFacts(t *testing.T) {
+	seen := map[string]bool{}
+	for _, pcap := range captures(t) {
+		name := strings.TrimSuffix(filepath.Base(pcap), filepath.Ext(pcap))
+		seen[name] = true
+		t.Run(name, func(t *testing.T) {
+			wants, ok := manifest[name]
+			if !ok {
+				t.Fatalf("%s has no entry in the test's manifest table", name)
+			}
+			an, err := analyze(pcap, flows.Options{}, reassembly.Options{})
+			if err != nil || an.readErr != nil {
+				t.Fatalf("analyze: %v %v", err, an.readErr)
+			}
+			if len(an.results) != len(wants) {
+				t.Fatalf("%d connections reported, want %d", len(an.results), len(wants))
+			}
+			for i, w := range wants {
+				checkFacts(t, i+1, &an.results[i], w)
+			}
+		})
+	}
+	for name := range manifest {
+		if !seen[name] {
+			t.Errorf("manifest table names %s, which is not in %s", name, pcapDir)
+		}
+	}
+}
+
+func checkFacts(t *testing.T, n int, r *flows.Result, w want) {
+	t.Helper()
+	check := func(field, got, want string) {
+		if want != "" && got != want {
+			t.Errorf("connection %d: %s = %q, want %q", n, field, got, want)
+		}
+	}
+	check("outcome", string(r.Outcome), string(w.outcome))
+	if r.Version != 0 {
+		check("version", r.Version.String(), w.version)
+	} else {
+		check("version", "", w.version)
+	}
+	if r.HasCipherSuite {
+		check("cipher_suite", r.CipherSuite.String(), w.suite)
+	} else {
+		check("cipher_suite", "", w.suite)
+	}
+	check("client_certificate", r.ClientCertificate, w.clientCert)
+	check("alpn", r.ALPN, w.alpn)
+	check("history", report.History(r), w.history)
+	if r.Resumed != w.resumed {
+		t.Errorf("connection %d: resumed = %v, want %v", n, r.Resumed, w.resumed)
+	}
+	if w.alert != "" {
+		var alerts []string
+		for _, a := range r.Alerts {
+			alerts = append(alerts, strings.Join([]string{string(a.From), a.Level.String(), a.Description.String()}, " "))
+		}
+		if !contains(alerts, w.alert) {
+			t.Errorf("connection %d: alerts %q lack %q", n, alerts, w.alert)
+		}
+	}
+	if w.violation != "" {
+		if len(r.Violations) == 0 {
+			t.Errorf("connection %d: no violation, want %q", n, w.violation)
+		} else if v := r.Violations[0]; strings.Join([]string{string(v.From), string(v.Code), v.Got}, " ") != w.violation {
+			t.Errorf("connection %d: violation %s %s %s (%s), want %q", n, v.From, v.Code, v.Got, v.Detail, w.violation)
+		}
+	} else if len(r.Violations) > 0 {
+		t.Errorf("connection %d: unexpected violations %+v", n, r.Violations)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
