@@ -49,10 +49,7 @@ type slot struct {
 // Helpers that give a slot a fixed need.
 func fixed(n need) func(*Tracker) need { return func(*Tracker) need { return n } }
 
-var (
-	isRequired = fixed(required)
-	isOptional = fixed(optional)
-)
+var isRequired = fixed(required)
 
 // serverHello is the server's flight before its ServerHello tells the
 // version; it also admits a TLS 1.3 HelloRetryRequest (RFC 8446, 4.1.4).

@@ -104,13 +104,6 @@ func (t *Tracker) setClient(s reassembly.Side) {
 func (t *Tracker) client() *direction { return &t.dirs[t.clientSide] }
 func (t *Tracker) server() *direction { return &t.dirs[1-t.clientSide] }
 
-func (t *Tracker) dir(r Role) *direction {
-	if r == Client {
-		return t.client()
-	}
-	return t.server()
-}
-
 func (t *Tracker) peer(d *direction) *direction {
 	if d.role == Client {
 		return t.server()
