@@ -75,18 +75,17 @@ func plausibleRecord(b []byte) verdict {
 			}
 		}
 	case ContentHandshake:
-		// The first message header must name a known type and a length
-		// within maxHandshake. Four zero bytes would be a HelloRequest, but
-		// far more often they are the explicit nonce of an encrypted
-		// Finished (RFC 5288, Section 3), so they do not count.
-		if n < handshakeHeaderLen {
-			return verdictNo
-		}
-		if len(body) < handshakeHeaderLen {
+		// The record must hold whole messages with known types, their
+		// lengths tiling the body exactly: an encrypted Finished or the
+		// middle of a split message passes that about once in 2^24. Four
+		// zero bytes would be a HelloRequest, but far more often they are
+		// the explicit nonce of an encrypted Finished (RFC 5288, Section
+		// 3), so they do not count. A record that starts a message split
+		// across records is passed over; the next one will do.
+		if len(body) < n {
 			return verdictMore
 		}
-		if !knownHandshakeType(HandshakeType(body[0])) || hsLength(body) > maxHandshake ||
-			(body[0] == 0 && body[1] == 0 && body[2] == 0 && body[3] == 0) {
+		if !wholeMessages(body[:n]) {
 			return verdictNo
 		}
 	}
@@ -98,6 +97,25 @@ func plausibleRecord(b []byte) verdict {
 		return verdictYes
 	}
 	return plausibleHeader(rest)
+}
+
+// wholeMessages reports whether b is a sequence of complete handshake
+// messages of known types, not starting with four zero bytes.
+func wholeMessages(b []byte) bool {
+	if len(b) >= handshakeHeaderLen && b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] == 0 {
+		return false
+	}
+	for len(b) > 0 {
+		if len(b) < handshakeHeaderLen || !knownHandshakeType(HandshakeType(b[0])) {
+			return false
+		}
+		n := handshakeHeaderLen + hsLength(b)
+		if n > len(b) {
+			return false
+		}
+		b = b[n:]
+	}
+	return true
 }
 
 // knownHandshakeType reports whether t is a handshake type that a TLS or

@@ -193,14 +193,16 @@ func (s *Stream) next() (Event, bool, error) {
 			ev.Kind = EventHeartbeat
 			return ev, true, nil
 		case ContentAlert:
-			// An alert is two bytes (RFC 5246, Section 7.2). Stacks send one
-			// per record, so a longer alert record is a protected one: a
-			// stream that began after the sender's ChangeCipherSpec (a
-			// capture started mid-connection) cannot know otherwise.
-			if s.encrypted || n != 2 {
+			if s.encrypted || protectedAlert(body) {
 				s.start += n
 				ev.Kind = EventEncryptedAlert
 				return ev, true, nil
+			}
+			// RFC 5246, Section 7.2: an alert is two bytes; a record may
+			// carry several, but never part of one.
+			if n%2 != 0 {
+				return Event{}, false, s.fail(CodeMalformedRecord, off,
+					"alert record of odd length %d", n)
 			}
 		case ContentHandshake:
 			if s.encrypted {
@@ -213,6 +215,25 @@ func (s *Stream) next() (Event, bool, error) {
 		s.rec.typ, s.rec.vers, s.rec.length = typ, vers, n
 		s.rec.end = s.start + n
 	}
+}
+
+// protectedAlert reports whether an alert record that arrived before
+// SetEncrypted is in fact protected: a stream that began after the
+// sender's ChangeCipherSpec cannot know otherwise. Stacks send one alert
+// per record and a protected alert is at least 18 bytes (2 + a 16-byte
+// tag or MAC), so a record of several alerts is taken as plaintext only
+// when every level is warning or fatal (RFC 5246, Section 7.2): 26 random
+// bytes pass that with odds of (2/256)^13.
+func protectedAlert(body []byte) bool {
+	if len(body) <= 2 || len(body)%2 != 0 {
+		return false
+	}
+	for i := 0; i < len(body); i += 2 {
+		if l := AlertLevel(body[i]); l != AlertLevelWarning && l != AlertLevelFatal {
+			return true
+		}
+	}
+	return false
 }
 
 // checkHeader applies the record-layer limits to a header before its body
