@@ -1,0 +1,99 @@
+package flows
+
+import (
+	"math/rand"
+	"testing"
+	"time"
+
+	"github.com/hsdecode/hsdecode/reassembly"
+)
+
+// feedChunks drives a tracker from one byte string: each chunk starts with
+// a control byte choosing the side (low bit), whether a gap comes first
+// (bit 1) and the chunk length (upper bits), so the fuzzer explores
+// interleavings of the two directions as well as their bytes.
+func feedChunks(data []byte, syn bool) Result {
+	col := NewCollector(Options{Follow: len(data)%2 == 1})
+	tr := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: syn, Start: t0})
+	ts := t0
+	for len(data) > 0 {
+		ctl := data[0]
+		data = data[1:]
+		n := min(int(ctl>>2)*4+1, len(data))
+		side := reassembly.Side(ctl & 1)
+		ts = ts.Add(time.Millisecond)
+		if ctl&2 != 0 && ctl&0x80 != 0 {
+			tr.Gap(side, int(ctl), ts)
+		}
+		tr.Data(side, data[:n], ts)
+		data = data[n:]
+		_ = tr.Done()
+	}
+	tr.Close(reassembly.EndFIN, ts)
+	return col.Results()[0]
+}
+
+// seedFlows turns the hand-built handshakes of the tests into fuzz seeds.
+func seedFlows() [][]byte {
+	var seeds [][]byte
+	for _, steps := range [][]step{
+		fullECDHE,
+		{c(ch13), s(sh13, ccs, record(23, make([]byte, 50))), c(ccs, record(23, make([]byte, 20))), s(record(23, make([]byte, 19)))},
+		{c(ch12), s(record(22, cat(shECDHE, shd, cert)))},
+	} {
+		var b []byte
+		for _, st := range steps {
+			for len(st.b) > 0 {
+				n := min(len(st.b), 253)
+				ctl := byte((n-1)/4) << 2
+				if st.from == Server {
+					ctl |= 1
+				}
+				k := min(int(ctl>>2)*4+1, len(st.b))
+				b = append(b, ctl)
+				b = append(b, st.b[:k]...)
+				st.b = st.b[k:]
+			}
+		}
+		seeds = append(seeds, b)
+	}
+	return seeds
+}
+
+// FuzzTracker: any bytes, in any interleaving, with gaps, give exactly one
+// result with a known outcome and never a panic.
+// Its seeds, in testdata/fuzz/FuzzTracker, are seedFlows' handshakes.
+func FuzzTracker(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, syn bool) {
+		r := feedChunks(data, syn)
+		switch r.Outcome {
+		case OutcomeViolation, OutcomeAlert, OutcomeEstablished, OutcomePartial, OutcomeGap, OutcomeIncomplete, OutcomeNotTLS:
+		default:
+			t.Fatalf("outcome %q", r.Outcome)
+		}
+		if r.Outcome == OutcomeViolation && len(r.Violations) == 0 {
+			t.Fatal("violation outcome without a violation")
+		}
+	})
+}
+
+// TestRandomBytesNoPanic runs random and mutated handshakes through decode
+// and flows on every test run, so a crash does not wait for a fuzzing
+// session to be found.
+func TestRandomBytesNoPanic(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	seeds := seedFlows()
+	for i := 0; i < 3000; i++ {
+		var data []byte
+		if i%3 == 0 {
+			data = make([]byte, rng.Intn(600))
+			rng.Read(data)
+		} else {
+			data = append([]byte(nil), seeds[i%len(seeds)]...)
+			for k := rng.Intn(8) + 1; k > 0 && len(data) > 0; k-- {
+				data[rng.Intn(len(data))] = byte(rng.Intn(256))
+			}
+		}
+		feedChunks(data, i%2 == 0)
+	}
+}
