@@ -1,0 +1,76 @@
+package decode
+
+import (
+	"crypto/x509"
+	"errors"
+	"testing"
+)
+
+func TestCertificateFixtures(t *testing.T) {
+	for _, tt := range []struct {
+		fixture string
+		cn      string
+	}{
+		{"tls12_full.server", "server.example"},
+		{"tls12_full.client", "client.example"},
+		{"tls10_rsa.client", "client.example"},
+	} {
+		c := messageOf[*Certificate](t, mustDecode(t, fixture{tt.fixture, true}))
+		if len(c.Certificates) != 1 || c.Context != nil {
+			t.Fatalf("%s: %d certificates, context %v", tt.fixture, len(c.Certificates), c.Context)
+		}
+		x, err := x509.ParseCertificate(c.Certificates[0])
+		if err != nil {
+			t.Fatalf("%s: %v", tt.fixture, err)
+		}
+		if x.Subject.CommonName != tt.cn {
+			t.Errorf("%s: CN %q, want %q", tt.fixture, x.Subject.CommonName, tt.cn)
+		}
+	}
+}
+
+func TestCertificateForms(t *testing.T) {
+	der := []byte{0x30, 0x03, 0x02, 0x01, 0x01}
+	u24 := func(b []byte) []byte {
+		return append([]byte{byte(len(b) >> 16), byte(len(b) >> 8), byte(len(b))}, b...)
+	}
+
+	m, err := ParseHandshake(HandshakeCertificate, u24(cat(u24(der), u24(der))))
+	if err != nil || len(m.(*Certificate).Certificates) != 2 {
+		t.Errorf("two certificates: %v %v", m, err)
+	}
+	// RFC 5246, Section 7.4.6: a client without a certificate sends an
+	// empty list.
+	if m, err := ParseHandshake(HandshakeCertificate, u24(nil)); err != nil || len(m.(*Certificate).Certificates) != 0 {
+		t.Errorf("empty list: %v %v", m, err)
+	}
+
+	c13, err := ParseCertificate13(cat(pre8([]byte{7}), u24(cat(u24(der), pre16(nil), u24(der), pre16([]byte{0, 5, 0, 0})))))
+	if err != nil || len(c13.Certificates) != 2 || string(c13.Context) != "\x07" {
+		t.Errorf("TLS 1.3 form: %+v %v", c13, err)
+	}
+
+	for name, body := range map[string][]byte{
+		"empty body":           nil,
+		"empty certificate":    u24(u24(nil)),
+		"list overruns":        cat([]byte{0, 0, 9}, u24(der)),
+		"trailing":             append(u24(u24(der)), 0),
+		"certificate overruns": u24([]byte{0, 0, 9, 1}),
+	} {
+		if _, err := ParseHandshake(HandshakeCertificate, body); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	for name, body := range map[string][]byte{
+		"TLS 1.2 form":   u24(u24(der)),
+		"no extensions":  cat(pre8(nil), u24(u24(der))),
+		"empty cert":     cat(pre8(nil), u24(cat(u24(nil), pre16(nil)))),
+		"trailing bytes": cat(pre8(nil), u24(nil), []byte{0}),
+	} {
+		_, err := ParseCertificate13(body)
+		var de *Error
+		if !errors.As(err, &de) || de.Code != CodeMalformedHandshake {
+			t.Errorf("TLS 1.3 %s: err = %v", name, err)
+		}
+	}
+}
