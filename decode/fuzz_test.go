@@ -104,6 +104,13 @@ func FuzzParseHandshake(f *testing.F) {
 		}
 		if ch, ok := m.(*ClientHello); ok {
 			ch.MaxVersion()
+			JA3(ch)
+			if a, _ := JA4(ch, 't'); len(a) != 36 {
+				t.Fatalf("JA4 %q is not 36 characters", a)
+			}
+		}
+		if sh, ok := m.(*ServerHello); ok {
+			JA3S(sh)
 		}
 		if c, err := ParseCertificate13(body); (c == nil) == (err == nil) {
 			t.Fatalf("ParseCertificate13: %v, %v", c, err)
