@@ -467,3 +467,31 @@ func TestStreamAllocations(t *testing.T) {
 		t.Errorf("%.1f allocations per pass, want at most 1", allocs)
 	}
 }
+
+// BenchmarkStream decodes a whole TLS 1.2 server direction (certificate
+// chain, OCSP staple, ticket) fed in 1460-byte segments.
+func BenchmarkStream(b *testing.B) {
+	data := readFixture(b, "tls12_full.server")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s := NewStream(Options{})
+		for rest := data; len(rest) > 0; {
+			n := min(1460, len(rest))
+			s.Feed(rest[:n])
+			rest = rest[n:]
+			for {
+				ev, ok, err := s.Next()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !ok {
+					break
+				}
+				if ev.Kind == EventChangeCipherSpec {
+					s.SetEncrypted()
+				}
+			}
+		}
+	}
+}

@@ -1,7 +1,7 @@
 // Command mkfixtures records real TLS handshakes made by crypto/tls over
 // loopback TCP and writes each direction's bytes to decode/testdata/*.bin:
 //
-//	go run ./decode/testdata/mkfixtures -o decode/testdata
+//	GODEBUG=tls10server=1,tlsrsakex=1 go run ./decode/testdata/mkfixtures -o decode/testdata
 //
 // The files are committed; rerunning gives different random bytes, so the
 // tests assert properties that hold for any run, plus exact values only
