@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/hsdecode/hsdecode/decode"
 	"github.com/hsdecode/hsdecode/flows"
 )
 
@@ -42,6 +43,17 @@ type jsonViolation struct {
 	Detail   string   `json:"detail"`
 }
 
+// jsonFingerprints are the public fingerprints of the hellos (report.md,
+// fingerprints); JA4S and the rest of JA4+ are left out (FoxIO licence).
+type jsonFingerprints struct {
+	JA3        string `json:"ja3,omitempty"`
+	JA3String  string `json:"ja3_string,omitempty"`
+	JA3S       string `json:"ja3s,omitempty"`
+	JA3SString string `json:"ja3s_string,omitempty"`
+	JA4        string `json:"ja4,omitempty"`
+	JA4R       string `json:"ja4_r,omitempty"`
+}
+
 type jsonGap struct {
 	TS      string `json:"ts"`
 	From    string `json:"from"`
@@ -51,23 +63,24 @@ type jsonGap struct {
 
 // jsonConnection is one line of report.md. Field order follows it.
 type jsonConnection struct {
-	TS                string          `json:"ts"`
-	EndTS             string          `json:"end_ts"`
-	Client            jsonEndpoint    `json:"client"`
-	Server            jsonEndpoint    `json:"server"`
-	Outcome           string          `json:"outcome"`
-	Version           string          `json:"version,omitempty"`
-	CipherSuite       string          `json:"cipher_suite,omitempty"`
-	ServerName        string          `json:"server_name,omitempty"`
-	ALPN              string          `json:"alpn,omitempty"`
-	Resumed           *bool           `json:"resumed,omitempty"`
-	ClientCertificate string          `json:"client_certificate,omitempty"`
-	Messages          []jsonMessage   `json:"messages,omitempty"`
-	Alerts            []jsonAlert     `json:"alerts,omitempty"`
-	Violations        []jsonViolation `json:"violations,omitempty"`
-	Gap               *jsonGap        `json:"gap,omitempty"`
-	History           string          `json:"history,omitempty"`
-	Closed            string          `json:"closed,omitempty"`
+	TS                string            `json:"ts"`
+	EndTS             string            `json:"end_ts"`
+	Client            jsonEndpoint      `json:"client"`
+	Server            jsonEndpoint      `json:"server"`
+	Outcome           string            `json:"outcome"`
+	Version           string            `json:"version,omitempty"`
+	CipherSuite       string            `json:"cipher_suite,omitempty"`
+	ServerName        string            `json:"server_name,omitempty"`
+	ALPN              string            `json:"alpn,omitempty"`
+	Resumed           *bool             `json:"resumed,omitempty"`
+	ClientCertificate string            `json:"client_certificate,omitempty"`
+	Messages          []jsonMessage     `json:"messages,omitempty"`
+	Alerts            []jsonAlert       `json:"alerts,omitempty"`
+	Violations        []jsonViolation   `json:"violations,omitempty"`
+	Gap               *jsonGap          `json:"gap,omitempty"`
+	History           string            `json:"history,omitempty"`
+	Fingerprints      *jsonFingerprints `json:"fingerprints,omitempty"`
+	Closed            string            `json:"closed,omitempty"`
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(timeLayout) }
@@ -115,6 +128,7 @@ func toJSON(r *flows.Result) *jsonConnection {
 	for _, v := range r.Violations {
 		j.Violations = append(j.Violations, jsonViolation{TS: stamp(v.TS), From: string(v.From), Code: string(v.Code), Got: v.Got, Expected: v.Expected, Detail: v.Detail})
 	}
+	j.Fingerprints = fingerprints(r)
 	if g := r.Gap; g != nil {
 		j.Gap = &jsonGap{TS: stamp(g.TS), From: string(g.From), Offset: g.Offset}
 		if g.Missing > 0 {
@@ -141,3 +155,18 @@ func (w *JSONWriter) Write(r *flows.Result) error { return w.enc.Encode(toJSON(r
 
 // Close writes nothing: JSON lines have no trailer.
 func (w *JSONWriter) Close() error { return nil }
+
+func fingerprints(r *flows.Result) *jsonFingerprints {
+	if r.ClientHello == nil && r.ServerHello == nil {
+		return nil
+	}
+	fp := new(jsonFingerprints)
+	if ch := r.ClientHello; ch != nil {
+		fp.JA3String, fp.JA3 = decode.JA3(ch)
+		fp.JA4, fp.JA4R = decode.JA4(ch, 't')
+	}
+	if sh := r.ServerHello; sh != nil {
+		fp.JA3SString, fp.JA3S = decode.JA3S(sh)
+	}
+	return fp
+}

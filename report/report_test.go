@@ -25,7 +25,7 @@ func sample() *flows.Result {
 		Outcome: flows.OutcomeViolation,
 		Version: decode.VersionTLS12, CipherSuite: 0xc02f, HasCipherSuite: true,
 		ServerName: "server.example", ClientCertificate: flows.ClientCertNone,
-		ServerHello: &decode.ServerHello{},
+		ServerHello: &decode.ServerHello{LegacyVersion: decode.VersionTLS12, CipherSuite: 0xc02f},
 		Messages: []flows.Message{
 			{TS: at(0), From: flows.Client, Type: "client_hello", Length: 508},
 			{TS: at(100), From: flows.Server, Type: "server_hello", Length: 61},
@@ -64,6 +64,8 @@ func TestJSON(t *testing.T) {
 		"resumed":            false,
 		"client_certificate": "none",
 		"history":            "CsnL",
+		// JA3S of TLS 1.2 (771), suite 0xc02f (49199), no extensions.
+		"fingerprints": map[string]any{"ja3s": "174e7e4992a63f6d419626d97363adb8", "ja3s_string": "771,49199,"},
 		"messages": []any{
 			map[string]any{"ts": "2026-11-27T12:57:01.000163Z", "from": "client", "type": "client_hello", "length": 508.0},
 			map[string]any{"ts": "2026-11-27T12:57:01.000263Z", "from": "server", "type": "server_hello", "length": 61.0},
@@ -110,7 +112,7 @@ func TestText(t *testing.T) {
 		"client <- server  server_hello_done",
 		"client -> server  alert fatal unexpected_message",
 		"VIOLATION unexpected_message by server: got server_hello_done, expected certificate: server sent server_hello_done before certificate",
-		"1 TLS connections: 1 violation",
+		"1 connections: 1 violation",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text report lacks %q:\n%s", want, out)

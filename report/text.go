@@ -104,7 +104,7 @@ func (t *TextWriter) Close() error {
 		outcomes = append(outcomes, fmt.Sprintf("%d %s", n, o))
 	}
 	sort.Strings(outcomes)
-	fmt.Fprintf(t.w, "%d TLS connections", t.n)
+	fmt.Fprintf(t.w, "%d connections", t.n)
 	if len(outcomes) > 0 {
 		fmt.Fprintf(t.w, ": %s", strings.Join(outcomes, ", "))
 	}
