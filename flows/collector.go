@@ -16,6 +16,11 @@ type Options struct {
 	// the alerts closing them (close_notify) are reported; otherwise a
 	// connection costs nothing more once its verdict is final.
 	Follow bool
+	// Emit, when set, receives each result as soon as its verdict is final,
+	// or when its connection closes for those that never get one, instead
+	// of the result being kept for Results: a live capture reports each
+	// handshake as it happens and keeps nothing.
+	Emit func(*Result)
 }
 
 // DefaultTLSPorts are the IANA ports of protocols that run over TLS from
@@ -27,6 +32,7 @@ var DefaultTLSPorts = []uint16{443, 465, 563, 636, 853, 989, 990, 992, 993, 994,
 type Collector struct {
 	ports   map[uint16]bool
 	follow  bool
+	emit    func(*Result)
 	results []Result
 	skipped int64
 }
@@ -37,7 +43,7 @@ func NewCollector(o Options) *Collector {
 	if ports == nil {
 		ports = DefaultTLSPorts
 	}
-	c := &Collector{ports: make(map[uint16]bool, len(ports)), follow: o.Follow}
+	c := &Collector{ports: make(map[uint16]bool, len(ports)), follow: o.Follow, emit: o.Emit}
 	for _, p := range ports {
 		c.ports[p] = true
 	}
@@ -54,6 +60,10 @@ func (c *Collector) tlsPort(p uint16) bool { return c.ports[p] }
 func (c *Collector) add(t *Tracker) {
 	if !t.reported() {
 		c.skipped++
+		return
+	}
+	if c.emit != nil {
+		c.emit(&t.res)
 		return
 	}
 	c.results = append(c.results, t.res)

@@ -72,6 +72,7 @@ type Tracker struct {
 	serverAfterClient   int // TLS 1.3: server records after the client's first encrypted one
 	lastServerRecordLen int
 	closed              bool
+	emitted             bool // handed to Options.Emit before Close
 }
 
 func newTracker(info reassembly.ConnInfo, col *Collector) *Tracker {
@@ -149,6 +150,18 @@ func (t *Tracker) Data(s reassembly.Side, b []byte, ts time.Time) {
 	}
 	d.dec.Feed(b)
 	t.drain(s, ts)
+	t.emitIfFinal()
+}
+
+// emitIfFinal hands the result to Options.Emit as soon as the verdict is
+// final, so a live capture shows it while the connection is still open.
+func (t *Tracker) emitIfFinal() {
+	if t.col.emit == nil || t.emitted || !t.Done() {
+		return
+	}
+	t.emitted = true
+	t.res.Outcome = t.outcome()
+	t.col.add(t)
 }
 
 // start decides how a direction's first bytes are decoded and returns the
@@ -638,6 +651,7 @@ func (t *Tracker) Gap(s reassembly.Side, missing int, ts time.Time) {
 	t.gap = true
 	t.res.Gap = &Gap{TS: ts, From: d.role, Offset: d.bytes, Missing: missing}
 	t.dirs[0].dead, t.dirs[1].dead = true, true
+	t.emitIfFinal()
 }
 
 // End implements reassembly.Stream.
@@ -656,6 +670,9 @@ func (t *Tracker) Close(reason reassembly.EndReason, last time.Time) {
 		return
 	}
 	t.closed = true
+	if t.emitted {
+		return
+	}
 	if last.After(t.res.End) {
 		t.res.End = last
 	}

@@ -468,3 +468,28 @@ func TestEncryptedAlertMidStream(t *testing.T) {
 		t.Fatalf("outcome %s alerts %+v", r.Outcome, r.Alerts)
 	}
 }
+
+// TestEmitAsDecided: with Options.Emit a result leaves as soon as its
+// verdict is final, before the connection closes, and only once.
+func TestEmitAsDecided(t *testing.T) {
+	var got []Outcome
+	col := NewCollector(Options{Emit: func(r *Result) { got = append(got, r.Outcome) }})
+	tr := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+	for _, st := range fullECDHE {
+		side := reassembly.SideA
+		if st.from == Server {
+			side = reassembly.SideB
+		}
+		tr.Data(side, st.b, t0)
+	}
+	if len(got) != 1 || got[0] != OutcomeEstablished {
+		t.Fatalf("emitted %v before close, want [established]", got)
+	}
+	tr.Close(reassembly.EndFIN, t0)
+	undecided := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+	undecided.Data(reassembly.SideA, ch12, t0)
+	undecided.Close(reassembly.EndCapture, t0)
+	if len(got) != 2 || got[1] != OutcomeIncomplete || len(col.Results()) != 0 {
+		t.Fatalf("emitted %v, kept %d", got, len(col.Results()))
+	}
+}
