@@ -180,18 +180,50 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 		return
 	}
 
-	a.cur, a.curSide, a.curTCP, a.curTS = c, side, tcp, ts
-	// gopacket keeps the context of a segment it queues, so each packet
-	// needs its own.
-	a.gp.AssembleWithContext(c.flow[side], tcp, &captureContext{ts})
-	a.cur = nil
-
+	a.assemble(c, side, tcp, ts)
 	switch {
 	case c.closing:
 		a.finish(c)
 	case c.stream.Done():
 		a.stop(c)
 	}
+}
+
+// assemble hands gopacket a segment of a connection whose consumer wants
+// its bytes.
+//
+// A direction is started in gopacket only with its first segment that
+// brings something to put in order, payload, FIN or RST: gopacket never
+// moves a direction once started, so it must not be started by a stray
+// bare ACK (a challenge ACK from an earlier incarnation of the 4-tuple
+// often comes before the SYN-ACK), nor at the ISN of a SYN-ACK that turns
+// out to be the wrong one of two (see conn.syn). It starts at the ISN of
+// the direction's SYN when one was seen, else at that first segment (the
+// capture began mid-connection).
+func (a *Assembler) assemble(c *conn, side Side, tcp *layers.TCP, ts time.Time) {
+	if tcp.ACK {
+		c.ack[side], c.acked[side] = tcp.Ack, true
+	}
+	start := !c.started[side]
+	if start {
+		if tcp.SYN {
+			c.syn(side, tcp.Seq)
+		}
+		if len(tcp.Payload) == 0 && !tcp.FIN && !tcp.RST {
+			return
+		}
+		c.started[side] = true
+	}
+	a.cur, a.curSide, a.curTCP, a.curTS = c, side, tcp, ts
+	// gopacket keeps the context of a segment it queues, so each packet
+	// needs its own.
+	ctx := &captureContext{ts}
+	if start && c.hasISN[side] && !(tcp.SYN && tcp.Seq == c.isn[side]) {
+		a.synthesize(c, side, c.isn[side], tcpFlagSYN)
+		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
+	}
+	a.gp.AssembleWithContext(c.flow[side], tcp, ctx)
+	a.cur = nil
 }
 
 // open makes the connection of a segment on a new 4-tuple: its sender is
@@ -262,7 +294,10 @@ func (a *Assembler) purge(c *conn) {
 	a.purging = nil
 }
 
-const tcpFlagRST = 0x04
+const (
+	tcpFlagSYN = 0x02
+	tcpFlagRST = 0x04
+)
 
 // synthesize builds in a.synth a bare TCP header from side to its peer.
 // It is decoded from bytes because layers.TCP takes its ports for
@@ -293,7 +328,9 @@ func (a *Assembler) expire() {
 	a.flushReason = EndCapture
 	var ending []*conn
 	for _, c := range a.conns {
-		if c.done && !c.closing && c.last.Before(cutoff) {
+		// gopacket's flush closes the connections it holds; done ones,
+		// and those it was never given a segment of, are closed here.
+		if (c.done || !c.inGP) && !c.closing && c.last.Before(cutoff) {
 			c.closing, c.reason = true, EndIdle
 		}
 		if c.closing {

@@ -24,6 +24,14 @@ type conn struct {
 	probing bool             // purge is asking gopacket's next sequence number
 	gpNext  gpr.Sequence     // the answer
 
+	// Per side: whether gopacket was given a segment of it (assemble), the
+	// ISN of its SYN, and the last acknowledgement it sent.
+	started [2]bool
+	hasISN  [2]bool
+	isn     [2]uint32
+	acked   [2]bool
+	ack     [2]uint32
+
 	ended   [2]EndReason // End given for each side, or zero
 	done    bool         // the consumer wants no more bytes
 	closing bool         // Close is due, with reason
@@ -41,6 +49,18 @@ func (c *conn) end(side Side, reason EndReason, ts time.Time) {
 	if reason == EndRST || c.ended[1-side] == EndFIN {
 		c.closing, c.reason = true, reason
 	}
+}
+
+// syn takes the ISN of a SYN or SYN-ACK of a side not started yet. The
+// latest one counts, as a SYN-ACK may come again with another ISN (a
+// server, or something in front of it, answering twice), except that once
+// the peer has acknowledged the ISN at hand, a SYN with another is a
+// stale retransmission.
+func (c *conn) syn(side Side, isn uint32) {
+	if c.hasISN[side] && isn != c.isn[side] && c.acked[1-side] && c.ack[1-side] == c.isn[side]+1 {
+		return
+	}
+	c.isn[side], c.hasISN[side] = isn, true
 }
 
 // gpFactory hands gopacket the connection whose packet it is assembling.
@@ -70,7 +90,8 @@ func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDir
 	}
 	// gopacket queues a direction's bytes until it has seen its SYN
 	// (nextSeq is -1 until then); a capture that began mid-connection has
-	// none, so a direction starts at its first segment seen instead.
+	// none, so a direction starts at its first segment given instead
+	// (Assembler.assemble gives a SYN first when it knows the ISN).
 	if nextSeq < 0 && !tcp.SYN {
 		*start = true
 	}

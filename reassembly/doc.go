@@ -14,7 +14,12 @@
 // delivered once, out-of-order segments are held until the hole before them
 // fills, and a hole given up (at Flush, when memory or a direction's buffer
 // runs out, or after IdleTimeout) is reported with Gap before the bytes
-// after it. FIN and RST are reported with End; a connection is closed,
+// after it. A direction's bytes start at the ISN of its SYN (of the
+// SYN-ACK the client acknowledged, when a server answered with two ISNs),
+// or, in a capture that began mid-connection, at its first segment with
+// payload, FIN or RST, never at a bare ACK.
+//
+// FIN and RST are reported with End; a connection is closed,
 // exactly once, when both sides sent FIN, either sent RST, it idled, or
 // the capture ended. A SYN on the 4-tuple of a closed connection starts a
 // new one. Once a Stream reports Done, its connection's packets are no

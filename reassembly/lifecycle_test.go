@@ -1,0 +1,114 @@
+package reassembly
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// lifecycleTest is a run of packets with the calls and the counts it must
+// give.
+type lifecycleTest struct {
+	name      string
+	opts      Options
+	doneAfter int
+	pkts      []pkt
+	want      []string
+	conns     int64            // connections made
+	skipped   map[string]int64 // skip reasons counted (nil: none)
+}
+
+func (tt lifecycleTest) run(t *testing.T) {
+	t.Helper()
+	got, st := run(t, tt.opts, tt.doneAfter, ether(t, tt.pkts...)...)
+	checkLog(t, tt.want, got)
+	if st.Connections != tt.conns {
+		t.Errorf("%d connections, want %d", st.Connections, tt.conns)
+	}
+	want := tt.skipped
+	if want == nil {
+		want = map[string]int64{}
+	}
+	if diff := cmp.Diff(want, st.Skipped); diff != "" {
+		t.Errorf("skipped (-want +got):\n%s", diff)
+	}
+}
+
+// A direction starts at the ISN of its SYN, or without one at its first
+// segment with something to put in order; never at a bare ACK.
+func TestDirectionStart(t *testing.T) {
+	newConn := "1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0"
+	for _, tt := range []lifecycleTest{
+		{
+			// tcp-fastopen-10-syn-data-ignore: the server answers with two
+			// ISNs in turn; the client acknowledges the second, and a
+			// SYN-ACK of the first that comes after is stale.
+			name: "SYN-ACKs with two ISNs",
+			pkts: []pkt{
+				{0, cli, srv, "S", 1000, 0, ""},
+				{1, srv, cli, "SA", 5000, 1001, ""},
+				{2, srv, cli, "SA", 9000, 1001, ""},
+				{3, srv, cli, "SA", 5000, 1001, ""},
+				{4, srv, cli, "SA", 9000, 1001, ""},
+				{5, cli, srv, "PA", 1001, 9001, "hello"},
+				{6, srv, cli, "SA", 5000, 1001, ""},
+				{7, srv, cli, "A", 9001, 1006, ""},
+				{8, srv, cli, "PA", 9001, 1006, "world"},
+			},
+			want:  []string{newConn, `1 data A "hello" @5`, `1 data B "world" @8`, "1 close capture @8"},
+			conns: 1,
+		},
+		{
+			// tls-subjectaltname, streams 3 and 40: a challenge ACK from
+			// an earlier connection on the 4-tuple, which the client
+			// resets, comes before the SYN-ACK.
+			name: "challenge ACK before the SYN-ACK",
+			pkts: []pkt{
+				{0, cli, srv, "S", 1000, 0, ""},
+				{1, srv, cli, "A", 777777, 424242, ""},
+				{2, cli, srv, "R", 424242, 0, ""},
+				{3000, cli, srv, "S", 1000, 0, ""},
+				{3001, srv, cli, "SA", 5000, 1001, ""},
+				{3002, cli, srv, "A", 1001, 5001, ""},
+				{3003, cli, srv, "PA", 1001, 5001, "hello"},
+				{3004, srv, cli, "PA", 5001, 1006, "world"},
+			},
+			want:  []string{newConn, `1 data A "hello" @3003`, `1 data B "world" @3004`, "1 close capture @3004"},
+			conns: 1,
+		},
+		{
+			name: "bare ACK before data, without SYN",
+			pkts: []pkt{
+				{0, cli, srv, "PA", 1001, 5001, "hello"},
+				{1, srv, cli, "A", 777777, 1006, ""},
+				{2, srv, cli, "PA", 5001, 1006, "world"},
+			},
+			want:  []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 @0", `1 data A "hello" @0`, `1 data B "world" @2`, "1 close capture @2"},
+			conns: 1,
+		},
+		{
+			name: "a SYN-ACK without the SYN, then its first segment lost",
+			pkts: []pkt{
+				{0, srv, cli, "SA", 5000, 1001, ""},
+				{1, srv, cli, "PA", 5011, 1001, "world"},
+				{2, cli, srv, "PA", 1001, 5016, "hello"},
+			},
+			want: []string{"1 new A=10.0.0.2:443 B=10.0.0.1:40000 @0", `1 data B "hello" @2`,
+				"1 gap A 10 @1", `1 data A "world" @1`, "1 close capture @2"},
+			conns: 1,
+		},
+		{
+			name: "a connection with only a SYN idles",
+			opts: Options{IdleTimeout: time.Second},
+			pkts: []pkt{
+				{0, cli, srv, "S", 1000, 0, ""},
+				{2000, cli6, srv6, "S", 1, 0, ""},
+			},
+			want:  []string{newConn, "1 close idle @0", "2 new A=[2001:db8::1]:40000 B=[2001:db8::2]:443 syn @2000", "2 close capture @2000"},
+			conns: 2,
+		},
+	} {
+		t.Run(tt.name, tt.run)
+	}
+}
