@@ -48,7 +48,11 @@ type Stats struct {
 	// "not TCP", "truncated", "IPv4 fragment", "IPv6 fragment",
 	// "unsupported link type N", "decode error: <layer>", and
 	// "no open connection" for a segment with neither SYN nor payload on a
-	// 4-tuple with no open connection, typically the last ACK of a close.
+	// 4-tuple with no open connection, typically the last ACK of a close,
+	// and "after close" for one with payload or SYN-ACK on the 4-tuple of
+	// a connection that closed by FIN or RST less than a minute before,
+	// near its sequence numbers: a retransmission, or a segment that was
+	// in flight, rather than a new connection.
 	Skipped     map[string]int64
 	Connections int64 // consumers created
 }
@@ -91,6 +95,9 @@ type Assembler struct {
 
 	// flushReason closes the connections a gopacket flush completes.
 	flushReason EndReason
+
+	// closed remembers the connections that closed lately.
+	closed closedTable
 }
 
 // NewAssembler returns an Assembler that makes a Stream with f for every
@@ -147,12 +154,17 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 		return
 	}
 	tcp := seg.tcp
-	c := a.conns[keyOf(seg.src, seg.dst)]
+	key := keyOf(seg.src, seg.dst)
+	c := a.conns[key]
 	if c == nil {
 		// Without this, the ACK that ends every close, or a stray RST,
 		// would open a connection of its own.
 		if !tcp.SYN && len(tcp.Payload) == 0 {
 			a.skip("no open connection")
+			return
+		}
+		if a.closed.straggler(key, seg, a.now) {
+			a.skip("after close")
 			return
 		}
 		c = a.open(seg, ts)
@@ -168,10 +180,18 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 		a.stop(c)
 	}
 	if c.done {
-		switch {
-		case tcp.RST:
+		if !tcp.FIN && !tcp.RST {
+			return
+		}
+		// Only the segments that may close it are looked at, and tell
+		// closedTable where both sides stand.
+		c.track(side, tcp)
+		if tcp.ACK {
+			c.next[1-side], c.seen[1-side] = tcp.Ack, true
+		}
+		if tcp.RST {
 			c.end(side, EndRST, ts)
-		case tcp.FIN:
+		} else {
 			c.end(side, EndFIN, ts)
 		}
 		if c.closing {
@@ -180,6 +200,7 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 		return
 	}
 
+	c.track(side, tcp)
 	a.assemble(c, side, tcp, ts)
 	switch {
 	case c.closing:
@@ -253,10 +274,15 @@ func (a *Assembler) stop(c *conn) {
 	a.purge(c)
 }
 
-// finish gives a closing connection its Close and forgets it.
+// finish gives a closing connection its Close and forgets it, remembering
+// for a while where the sequence numbers of one closed by FIN or RST
+// stood.
 func (a *Assembler) finish(c *conn) {
 	delete(a.conns, c.key)
 	a.purge(c)
+	if c.reason == EndFIN || c.reason == EndRST {
+		a.closed.add(c)
+	}
 	c.stream.Close(c.reason, c.last)
 }
 

@@ -25,12 +25,16 @@ type conn struct {
 	gpNext  gpr.Sequence     // the answer
 
 	// Per side: whether gopacket was given a segment of it (assemble), the
-	// ISN of its SYN, and the last acknowledgement it sent.
+	// ISN of its SYN, the last acknowledgement it sent, and where its
+	// sequence numbers stood last, for closedTable (track; once done, at
+	// FIN and RST only).
 	started [2]bool
 	hasISN  [2]bool
 	isn     [2]uint32
 	acked   [2]bool
 	ack     [2]uint32
+	seen    [2]bool
+	next    [2]uint32
 
 	ended   [2]EndReason // End given for each side, or zero
 	done    bool         // the consumer wants no more bytes
@@ -49,6 +53,15 @@ func (c *conn) end(side Side, reason EndReason, ts time.Time) {
 	if reason == EndRST || c.ended[1-side] == EndFIN {
 		c.closing, c.reason = true, reason
 	}
+}
+
+// track notes where the sequence numbers of a side's latest segment end.
+func (c *conn) track(side Side, tcp *layers.TCP) {
+	c.next[side] = tcp.Seq + uint32(len(tcp.Payload))
+	if tcp.SYN || tcp.FIN {
+		c.next[side]++
+	}
+	c.seen[side] = true
 }
 
 // syn takes the ISN of a SYN or SYN-ACK of a side not started yet. The

@@ -19,12 +19,15 @@
 // or, in a capture that began mid-connection, at its first segment with
 // payload, FIN or RST, never at a bare ACK.
 //
-// FIN and RST are reported with End; a connection is closed,
-// exactly once, when both sides sent FIN, either sent RST, it idled, or
-// the capture ended. A SYN on the 4-tuple of a closed connection starts a
-// new one. Once a Stream reports Done, its connection's packets are no
-// longer buffered or copied: they are looked up, and only their FIN, RST
-// and timestamp are used.
+// FIN and RST are reported with End; a connection is closed, exactly
+// once, when both sides sent FIN, either sent RST, it idled, or the
+// capture ended. For a minute after a close by FIN or RST, segments of
+// the connection that come late (retransmissions, SYN-ACKs sent again)
+// are skipped rather than taken for a connection of their own; a SYN on
+// the 4-tuple of a closed connection starts a new one. Once a Stream
+// reports Done, its connection's packets are no longer buffered or
+// copied: they are looked up, and only their FIN, RST and timestamp are
+// used.
 //
 // Ordering, overlaps and buffering are gopacket's reassembly package; this
 // package owns decoding, the connection table and each connection's

@@ -1,6 +1,7 @@
 package reassembly
 
 import (
+	"net/netip"
 	"testing"
 	"time"
 
@@ -32,6 +33,108 @@ func (tt lifecycleTest) run(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, st.Skipped); diff != "" {
 		t.Errorf("skipped (-want +got):\n%s", diff)
+	}
+}
+
+// Segments of a connection that closed lately are stragglers, counted as
+// skipped, not connections without SYN; a SYN starts a new connection, as
+// does a segment far from the closed connection's sequence numbers or
+// after closedLinger.
+func TestSegmentsAfterClose(t *testing.T) {
+	hs := handshake(cli, srv, 1000, 5000)
+	newConn := "1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0"
+	closed := append(hs[:3:3],
+		pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+		pkt{4, cli, srv, "FA", 1006, 5001, ""},
+		pkt{5, srv, cli, "FPA", 5001, 1007, "bye"},
+		pkt{6, cli, srv, "A", 1007, 5005, ""},
+	)
+	closedLog := []string{newConn, `1 data A "hello" @3`, "1 end A FIN @4", `1 data B "bye" @5`, "1 end B FIN @5", "1 close FIN @5"}
+	linger := int(closedLinger / time.Millisecond)
+	for _, tt := range []lifecycleTest{
+		{
+			name: "retransmission and late SYN-ACK",
+			pkts: append(closed[:7:7],
+				pkt{7, srv, cli, "FPA", 5001, 1007, "bye"},
+				pkt{8, srv, cli, "SA", 5000, 1001, ""},
+				pkt{9, cli, srv, "PA", 1001, 5001, "hello"},
+			),
+			want:    closedLog,
+			conns:   1,
+			skipped: map[string]int64{"after close": 3, "no open connection": 1},
+		},
+		{
+			// A SYN-ACK of an earlier ISN still acknowledges the client's.
+			name: "late SYN-ACK of another ISN",
+			pkts: append(closed[:7:7],
+				pkt{7, srv, cli, "SA", 900000000, 1001, ""},
+			),
+			want:    closedLog,
+			conns:   1,
+			skipped: map[string]int64{"after close": 1, "no open connection": 1},
+		},
+		{
+			name: "far from the closed connection's sequence numbers",
+			pkts: append(closed[:7:7],
+				pkt{7, srv, cli, "PA", 900000000, 2000000000, "new"},
+			),
+			want:    append(closedLog[:6:6], "2 new A=10.0.0.2:443 B=10.0.0.1:40000 @7", `2 data A "new" @7`, "2 close capture @7"),
+			conns:   2,
+			skipped: map[string]int64{"no open connection": 1},
+		},
+		{
+			name: "after closedLinger",
+			pkts: append(closed[:7:7],
+				pkt{linger + 6, srv, cli, "FPA", 5001, 1007, "bye"},
+			),
+			want:    append(closedLog[:6:6], "2 new A=10.0.0.2:443 B=10.0.0.1:40000 @60006", `2 data A "bye" @60006`, "2 end A FIN @60006", "2 close capture @60006"),
+			conns:   2,
+			skipped: map[string]int64{"no open connection": 1},
+		},
+		{
+			name: "SYN",
+			pkts: append(closed[:7:7],
+				pkt{7, cli, srv, "S", 1000, 0, ""},
+				pkt{8, srv, cli, "SA", 5000, 1001, ""},
+				pkt{9, cli, srv, "PA", 1001, 5001, "hello"},
+			),
+			want:    append(closedLog[:6:6], "2 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @7", `2 data A "hello" @9`, "2 close capture @9"),
+			conns:   2,
+			skipped: map[string]int64{"no open connection": 1},
+		},
+		{
+			name: "idle connections are not remembered",
+			opts: Options{IdleTimeout: time.Second},
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{2000, cli, srv, "PA", 1006, 5001, "again"},
+			),
+			want: []string{newConn, `1 data A "hello" @3`, "1 close idle @3",
+				"2 new A=10.0.0.1:40000 B=10.0.0.2:443 @2000", `2 data A "again" @2000`, "2 close capture @2000"},
+			conns: 2,
+		},
+	} {
+		t.Run(tt.name, tt.run)
+	}
+}
+
+func TestClosedTableIsBounded(t *testing.T) {
+	var tab closedTable
+	keyN := func(i int) connKey {
+		return keyOf(netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), 40000), srv)
+	}
+	for i := range maxClosed + 10 {
+		c := &conn{key: keyN(i), last: base}
+		c.info.A = c.key.lo
+		tab.add(c)
+	}
+	if len(tab.idx) != maxClosed || len(tab.ring) != maxClosed {
+		t.Errorf("%d indexed, %d in the ring, want %d", len(tab.idx), len(tab.ring), maxClosed)
+	}
+	for i, want := range map[int]bool{0: false, 9: false, 10: true, maxClosed + 9: true} {
+		if _, ok := tab.idx[keyN(i)]; ok != want {
+			t.Errorf("connection %d remembered: %v, want %v", i, ok, want)
+		}
 	}
 }
 

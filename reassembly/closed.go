@@ -1,0 +1,113 @@
+package reassembly
+
+import "time"
+
+// A connection that closed leaves segments behind: retransmissions, a
+// SYN-ACK sent again, segments in flight at a RST that arrive after the
+// wait for them. Without a record of the close, each of those that
+// carries data or SYN would open a connection of its own, with no SYN and
+// mid-stream bytes. closedTable keeps, for a while, where the sequence
+// numbers of each side of a connection closed by FIN or RST stood, so
+// that such segments are recognised and skipped.
+const (
+	// closedLinger is how long, in capture time, a closed connection is
+	// remembered: about TIME_WAIT, after which its 4-tuple is free again.
+	closedLinger = time.Minute
+	// maxClosed bounds the connections remembered; past it, the oldest
+	// are forgotten first.
+	maxClosed = 4096
+	// closedWindow is how far from where a side's sequence numbers stood
+	// a segment may lie and still be taken for one of the closed
+	// connection's: more than any receive window in practice, a small
+	// part of the sequence space, where a new connection's random ISN
+	// rarely falls.
+	closedWindow = 1 << 24
+)
+
+// closedConn is what is remembered of a closed connection, by the
+// endpoint of key that sent: 0 for key.lo, 1 for key.hi.
+type closedConn struct {
+	key  connKey
+	at   time.Time // its last packet
+	seen [2]bool
+	next [2]uint32
+}
+
+// closedTable is a ring of the latest closed connections, indexed by
+// 4-tuple.
+type closedTable struct {
+	idx  map[connKey]int
+	ring []closedConn
+	pos  int // where the next one goes once the ring is full
+}
+
+// add remembers a connection that closed.
+func (t *closedTable) add(c *conn) {
+	if t.idx == nil {
+		t.idx = make(map[connKey]int)
+	}
+	r := closedConn{key: c.key, at: c.last}
+	for side := SideA; side <= SideB; side++ {
+		d := 0
+		if (side == SideA) != (c.info.A == c.key.lo) {
+			d = 1
+		}
+		r.seen[d], r.next[d] = c.seen[side], c.next[side]
+	}
+	i := len(t.ring)
+	if i < maxClosed {
+		t.ring = append(t.ring, r)
+	} else {
+		i = t.pos
+		t.pos = (t.pos + 1) % maxClosed
+		if old := t.ring[i].key; t.idx[old] == i {
+			delete(t.idx, old)
+		}
+		t.ring[i] = r
+	}
+	t.idx[c.key] = i
+}
+
+// straggler reports whether a segment that would open a connection on its
+// 4-tuple (it has payload or SYN) is rather a late one of the connection
+// that closed there, now being the latest capture time: it is unless it is
+// a SYN without ACK (the 4-tuple is reused), the close is older than
+// closedLinger, or its sequence number lies far from where its sender's
+// stood and its acknowledgement far from where the peer's stood. A side
+// that sent nothing gives no evidence; with none, the segment is taken
+// for a straggler.
+func (t *closedTable) straggler(key connKey, seg segment, now time.Time) bool {
+	i, ok := t.idx[key]
+	if !ok {
+		return false
+	}
+	r := &t.ring[i]
+	tcp := seg.tcp
+	if now.Sub(r.at) > closedLinger || tcp.SYN && !tcp.ACK {
+		delete(t.idx, key)
+		return false
+	}
+	d := 0
+	if seg.src != key.lo {
+		d = 1
+	}
+	evidence := false
+	if r.seen[d] {
+		if near(tcp.Seq, r.next[d]) {
+			return true
+		}
+		evidence = true
+	}
+	if tcp.ACK && r.seen[1-d] {
+		if near(tcp.Ack, r.next[1-d]) {
+			return true
+		}
+		evidence = true
+	}
+	return !evidence
+}
+
+func near(seq, ref uint32) bool {
+	d := int32(seq - ref)
+	return d >= -closedWindow && d <= closedWindow
+}
