@@ -47,7 +47,8 @@ type Stream interface {
 	// Gap reports that bytes are missing from a direction before the next
 	// Data call; missing is the count, or -1 when unknown.
 	Gap(side Side, missing int, ts time.Time)
-	// End reports a FIN or RST from a side (EndFIN, EndRST).
+	// End reports a FIN or RST from a side (EndFIN, EndRST). After a RST,
+	// the other side's bytes that were in flight may still come.
 	End(side Side, reason EndReason, ts time.Time)
 	// Close is the last call: the connection is over (both directions
 	// closed, RST, end of capture, idle or memory), with its last packet's

@@ -92,10 +92,14 @@ type Assembler struct {
 	purging  *conn
 	synth    layers.TCP
 	synthBuf [20]byte
+	probeCtx captureContext
 
 	// flushReason closes the connections a gopacket flush completes.
 	flushReason EndReason
 
+	// resets are the connections waiting out a RST, in the order of their
+	// RSTs, to be closed resetWait after it (see conn.awaited).
+	resets []resetEntry
 	// closed remembers the connections that closed lately.
 	closed closedTable
 }
@@ -148,6 +152,9 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	if a.opts.IdleTimeout > 0 && !a.now.Before(a.sweep) {
 		a.expire()
 	}
+	if len(a.resets) > 0 && a.now.After(a.resets[0].deadline) {
+		a.endResets()
+	}
 	seg, reason := a.dec.decode(link, data)
 	if reason != "" {
 		a.skip(reason)
@@ -155,33 +162,48 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	}
 	tcp := seg.tcp
 	key := keyOf(seg.src, seg.dst)
-	c := a.conns[key]
-	if c == nil {
-		// Without this, the ACK that ends every close, or a stray RST,
-		// would open a connection of its own.
-		if !tcp.SYN && len(tcp.Payload) == 0 {
-			a.skip("no open connection")
-			return
-		}
-		if a.closed.straggler(key, seg, a.now) {
-			a.skip("after close")
-			return
-		}
-		c = a.open(seg, ts)
+	if c := a.conns[key]; c != nil && a.segment(c, seg, ts) {
+		return
 	}
+	// Without this, the ACK that ends every close, or a stray RST, would
+	// open a connection of its own.
+	if !tcp.SYN && len(tcp.Payload) == 0 {
+		a.skip("no open connection")
+		return
+	}
+	if a.closed.straggler(key, seg, a.now) {
+		a.skip("after close")
+		return
+	}
+	a.segment(a.open(seg, ts), seg, ts)
+}
+
+// segment gives a connection a segment of its 4-tuple. It returns false,
+// having closed the connection, when the connection was waiting out a RST
+// and the segment is not one it waits for: the segment then belongs to no
+// open connection.
+func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
+	tcp := seg.tcp
 	side := SideA
 	if seg.src != c.info.A {
 		side = SideB
+	}
+	if c.reset && !a.awaited(c, side, tcp) {
+		a.finish(c)
+		return false
 	}
 	if ts.After(c.last) {
 		c.last = ts
 	}
 	if !c.done && c.stream.Done() {
 		a.stop(c)
+		if c.closing {
+			return true
+		}
 	}
 	if c.done {
 		if !tcp.FIN && !tcp.RST {
-			return
+			return true
 		}
 		// Only the segments that may close it are looked at, and tell
 		// closedTable where both sides stand.
@@ -197,7 +219,7 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 		if c.closing {
 			a.finish(c)
 		}
-		return
+		return true
 	}
 
 	c.track(side, tcp)
@@ -207,7 +229,11 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 		a.finish(c)
 	case c.stream.Done():
 		a.stop(c)
+	case c.reset && !c.queued:
+		c.queued = true
+		a.resets = append(a.resets, resetEntry{c.key, c.info.Seq, ts.Add(resetWait)})
 	}
+	return true
 }
 
 // assemble hands gopacket a segment of a connection whose consumer wants
@@ -269,7 +295,13 @@ func (a *Assembler) open(seg segment, ts time.Time) *conn {
 
 // stop stops buffering a connection whose consumer is done: gopacket
 // forgets it and its later packets go no further than the table lookup.
+// One reset already has nothing left to wait for, and is closed.
 func (a *Assembler) stop(c *conn) {
+	if c.reset {
+		c.close(EndRST)
+		a.finish(c)
+		return
+	}
 	c.done = true
 	a.purge(c)
 }
@@ -278,12 +310,77 @@ func (a *Assembler) stop(c *conn) {
 // for a while where the sequence numbers of one closed by FIN or RST
 // stood.
 func (a *Assembler) finish(c *conn) {
+	if !c.closing {
+		c.close(EndCapture) // a reset connection whose wait ended: RST
+	}
 	delete(a.conns, c.key)
 	a.purge(c)
 	if c.reason == EndFIN || c.reason == EndRST {
 		a.closed.add(c)
 	}
 	c.stream.Close(c.reason, c.last)
+}
+
+// awaited reports whether a connection reset by one side (c.resetBy)
+// still takes a segment.
+//
+// A RST is reported at once, but the peer may have had segments in flight
+// when it was sent: a server whose flight follows its ServerHello, while
+// the client, which had closed, resets at the first of them. Those
+// segments are delivered, so a reset connection stays open for the peer's
+// segments that continue its bytes in order (or end them, with FIN or RST,
+// which closes it), and for the resetting side's further RSTs, as it
+// answers each of them with one. Any other segment closes it, then
+// counts as a segment of no open connection: a bare ACK, a retransmission,
+// a segment after a hole, a SYN. So does the end of input, the consumer
+// being done, or resetWait of capture time without such a segment.
+func (a *Assembler) awaited(c *conn, side Side, tcp *layers.TCP) bool {
+	if side == c.resetBy {
+		return tcp.RST
+	}
+	var next uint32
+	switch {
+	case c.started[side]:
+		n := a.probe(c, side)
+		if n < 0 {
+			return false
+		}
+		next = uint32(n)
+	case c.hasISN[side]:
+		next = c.isn[side] + 1
+	default:
+		return false
+	}
+	from := int32(tcp.Seq - next) // where the segment starts, relative to next
+	to := from + int32(len(tcp.Payload))
+	return from <= 0 && (to > 0 || to == 0 && (tcp.FIN || tcp.RST))
+}
+
+// resetWait bounds the wait for segments in flight at a RST: about the
+// longest round trip, the time they can take to be captured after it.
+const resetWait = time.Second
+
+// resetEntry is a connection waiting out a RST, named by key and Seq so
+// that the queue holds no closed connection.
+type resetEntry struct {
+	key      connKey
+	seq      uint64
+	deadline time.Time
+}
+
+// endResets closes the reset connections whose wait is over.
+func (a *Assembler) endResets() {
+	i := 0
+	for ; i < len(a.resets) && a.now.After(a.resets[i].deadline); i++ {
+		r := a.resets[i]
+		if c := a.conns[r.key]; c != nil && c.info.Seq == r.seq && !c.closing {
+			a.finish(c)
+		}
+	}
+	a.resets = a.resets[i:]
+	if len(a.resets) == 0 {
+		a.resets = a.resets[:0:0]
+	}
 }
 
 // finishAll finishes connections in the order they began, so that output
@@ -306,13 +403,9 @@ func (a *Assembler) purge(c *conn) {
 	a.purging = c
 	ctx := &captureContext{c.last}
 	for side := SideA; side <= SideB && c.inGP; side++ {
-		c.probing = true
-		a.synthesize(c, side, 0, 0)
-		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
-		c.probing = false
 		var seq uint32
-		if c.gpNext >= 0 {
-			seq = uint32(c.gpNext)
+		if n := a.probe(c, side); n >= 0 {
+			seq = uint32(n)
 		}
 		a.synthesize(c, side, seq, tcpFlagRST)
 		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
@@ -324,6 +417,21 @@ const (
 	tcpFlagSYN = 0x02
 	tcpFlagRST = 0x04
 )
+
+// probe returns the sequence number gopacket waits for on a side of a
+// connection, -1 when it has none: gopacket is given an empty segment,
+// which Accept refuses once it has seen the number.
+func (a *Assembler) probe(c *conn, side Side) gpr.Sequence {
+	if !c.inGP {
+		return -1
+	}
+	c.probing = true
+	a.synthesize(c, side, 0, 0)
+	a.probeCtx.ts = c.last
+	a.gp.AssembleWithContext(c.flow[side], &a.synth, &a.probeCtx)
+	c.probing = false
+	return c.gpNext
+}
 
 // synthesize builds in a.synth a bare TCP header from side to its peer.
 // It is decoded from bytes because layers.TCP takes its ports for
@@ -357,7 +465,7 @@ func (a *Assembler) expire() {
 		// gopacket's flush closes the connections it holds; done ones,
 		// and those it was never given a segment of, are closed here.
 		if (c.done || !c.inGP) && !c.closing && c.last.Before(cutoff) {
-			c.closing, c.reason = true, EndIdle
+			c.close(EndIdle)
 		}
 		if c.closing {
 			ending = append(ending, c)
@@ -374,7 +482,7 @@ func (a *Assembler) Flush() {
 	ending := make([]*conn, 0, len(a.conns))
 	for _, c := range a.conns {
 		if !c.closing {
-			c.closing, c.reason = true, EndCapture
+			c.close(EndCapture)
 		}
 		ending = append(ending, c)
 	}

@@ -321,8 +321,11 @@ func TestClosedConnectionsAreForgotten(t *testing.T) {
 		pkts      []pkt
 	}{
 		{"FIN both sides", 0, []pkt{{3, cli, srv, "PA", 1001, 5001, "hi"}, {4, cli, srv, "FA", 1003, 5001, ""}, {5, srv, cli, "FA", 5001, 1004, ""}}},
-		{"RST", 0, []pkt{{3, cli, srv, "PA", 1001, 5001, "hi"}, {4, srv, cli, "RA", 5001, 1003, ""}}},
-		{"RST with a hole buffered", 0, []pkt{{3, cli, srv, "PA", 1101, 5001, "later"}, {4, srv, cli, "RA", 5001, 1001, ""}}},
+		// A RST leaves the connection waiting for the peer's segments in
+		// flight: the peer's bare ACK ends the wait, as does resetWait.
+		{"RST", 0, []pkt{{3, cli, srv, "PA", 1001, 5001, "hi"}, {4, srv, cli, "RA", 5001, 1003, ""}, {5, cli, srv, "A", 1003, 5001, ""}}},
+		{"RST with a hole buffered", 0, []pkt{{3, cli, srv, "PA", 1101, 5001, "later"}, {4, srv, cli, "RA", 5001, 1001, ""}, {5, cli, srv, "A", 1001, 5001, ""}}},
+		{"RST, wait over", 0, []pkt{{3, cli, srv, "PA", 1001, 5001, "hi"}, {4, srv, cli, "RA", 5001, 1003, ""}, {3000, cli6, srv6, "A", 1, 1, ""}}},
 		{"done, then FIN", 1, []pkt{{3, cli, srv, "PA", 1001, 5001, "hi"}, {4, cli, srv, "PA", 1101, 5001, "later"}, {5, cli, srv, "FA", 1003, 5001, ""}, {6, srv, cli, "FA", 5001, 1004, ""}}},
 	}
 	for _, tt := range tests {

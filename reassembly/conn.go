@@ -21,7 +21,7 @@ type conn struct {
 	flow    [2]gopacket.Flow // gopacket network flow of each side's packets
 	gpFirst Side             // the side gopacket calls TCPDirClientToServer
 	inGP    bool             // gopacket holds state for it
-	probing bool             // purge is asking gopacket's next sequence number
+	probing bool             // probe is asking gopacket's next sequence number
 	gpNext  gpr.Sequence     // the answer
 
 	// Per side: whether gopacket was given a segment of it (assemble), the
@@ -38,20 +38,28 @@ type conn struct {
 
 	ended   [2]EndReason // End given for each side, or zero
 	done    bool         // the consumer wants no more bytes
+	reset   bool         // a side sent RST: only awaited segments are taken
+	resetBy Side         // that side
+	queued  bool         // in Assembler.resets
 	closing bool         // Close is due, with reason
 	reason  EndReason
 }
 
 // end reports a FIN or RST of a side, once, and decides whether that
-// closes the connection.
+// closes the connection: it does once both sides ended, and a RST of a
+// connection whose consumer is done; otherwise a RST leaves it waiting
+// for the peer's segments in flight (see Assembler.awaited).
 func (c *conn) end(side Side, reason EndReason, ts time.Time) {
 	if c.closing || c.ended[side] == reason {
 		return
 	}
 	c.ended[side] = reason
 	c.stream.End(side, reason, ts)
-	if reason == EndRST || c.ended[1-side] == EndFIN {
-		c.closing, c.reason = true, reason
+	if reason == EndRST && !c.reset {
+		c.reset, c.resetBy = true, side
+	}
+	if c.ended[1-side] != 0 || c.reset && c.done {
+		c.close(reason)
 	}
 }
 
@@ -62,6 +70,15 @@ func (c *conn) track(side Side, tcp *layers.TCP) {
 		c.next[side]++
 	}
 	c.seen[side] = true
+}
+
+// close makes Close due: with EndRST for a connection reset, however its
+// wait for the segments in flight ended.
+func (c *conn) close(reason EndReason) {
+	c.closing, c.reason = true, reason
+	if c.reset {
+		c.reason = EndRST
+	}
 }
 
 // syn takes the ISN of a SYN or SYN-ACK of a side not started yet. The
@@ -93,11 +110,11 @@ func (f gpFactory) New(_, _ gopacket.Flow, _ *layers.TCP, _ gpr.AssemblerContext
 
 // Accept implements gpr.Stream.
 func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDirection, nextSeq gpr.Sequence, start *bool, _ gpr.AssemblerContext) bool {
+	if c.probing {
+		c.gpNext = nextSeq
+		return false
+	}
 	if c.a.purging == c {
-		if c.probing {
-			c.gpNext = nextSeq
-			return false
-		}
 		*start = true
 		return true
 	}
@@ -184,7 +201,7 @@ func (c *conn) deliver(sg gpr.ScatterGather, side Side, avail int) {
 func (c *conn) ReassemblyComplete(gpr.AssemblerContext) bool {
 	c.inGP = false
 	if c.a.purging != c && !c.closing {
-		c.closing, c.reason = true, c.a.flushReason
+		c.close(c.a.flushReason)
 	}
 	return true
 }

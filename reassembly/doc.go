@@ -19,15 +19,18 @@
 // or, in a capture that began mid-connection, at its first segment with
 // payload, FIN or RST, never at a bare ACK.
 //
-// FIN and RST are reported with End; a connection is closed, exactly
-// once, when both sides sent FIN, either sent RST, it idled, or the
-// capture ended. For a minute after a close by FIN or RST, segments of
-// the connection that come late (retransmissions, SYN-ACKs sent again)
-// are skipped rather than taken for a connection of their own; a SYN on
-// the 4-tuple of a closed connection starts a new one. Once a Stream
-// reports Done, its connection's packets are no longer buffered or
-// copied: they are looked up, and only their FIN, RST and timestamp are
-// used.
+// FIN and RST are reported with End. A connection is closed, exactly once,
+// when both sides ended, when it idled, when the capture ended, and after
+// a RST once the peer's segments that were in flight at it have been
+// delivered: the next segment that does not continue them, or a second of
+// capture time without one, ends the wait. For a minute after a close by
+// FIN or RST, segments of the connection that come late (retransmissions,
+// SYN-ACKs sent again, segments in flight after the wait) are skipped
+// rather than taken for a connection of their own; a SYN on the 4-tuple
+// of a closed connection starts a new one. Once a Stream reports Done, its
+// connection's packets are no longer buffered or copied: they are looked
+// up, and only their FIN, RST and timestamp are used, a RST closing the
+// connection at once.
 //
 // Ordering, overlaps and buffering are gopacket's reassembly package; this
 // package owns decoding, the connection table and each connection's

@@ -36,6 +36,117 @@ func (tt lifecycleTest) run(t *testing.T) {
 	}
 }
 
+// After a RST, the peer's segments that were in flight are still
+// delivered; what does not continue them ends the wait, and is neither
+// delivered nor made a connection of its own.
+func TestResetWaitsForSegmentsInFlight(t *testing.T) {
+	hs := handshake(cli, srv, 1000, 5000)
+	newConn := "1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0"
+	for _, tt := range []lifecycleTest{
+		{
+			// reddit.pcap, streams 6-9 and 13: the client closes, then
+			// resets at the ServerHello; the rest of the server's flight
+			// was on its way, and the client resets at each segment.
+			name: "RST after the resetting side's FIN",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{4, cli, srv, "FA", 1006, 5001, ""},
+				pkt{5, srv, cli, "PA", 5001, 1006, "one"},
+				pkt{6, cli, srv, "R", 1006, 0, ""},
+				pkt{7, srv, cli, "PA", 5004, 1006, "two"},
+				pkt{8, cli, srv, "R", 1006, 0, ""},
+				pkt{9, cli, srv, "R", 1006, 0, ""},
+				pkt{10, srv, cli, "PA", 5007, 1006, "three"},
+				pkt{11, cli, srv, "R", 1006, 0, ""},
+				pkt{12, srv, cli, "A", 5012, 1007, ""}, // not in flight: ends the wait
+				pkt{13, cli, srv, "R", 1007, 0, ""},
+				pkt{14, srv, cli, "FA", 5012, 1007, ""},
+			),
+			want: []string{newConn, `1 data A "hello" @3`, "1 end A FIN @4", `1 data B "one" @5`, "1 end A RST @6",
+				`1 data B "two" @7`, `1 data B "three" @10`, "1 close RST @11"},
+			conns:   1,
+			skipped: map[string]int64{"no open connection": 3},
+		},
+		{
+			name: "the peer's FIN ends the wait",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{4, srv, cli, "PA", 5001, 1006, "one"},
+				pkt{5, cli, srv, "R", 1006, 0, ""},
+				pkt{6, srv, cli, "PA", 5004, 1006, "two"},
+				pkt{7, srv, cli, "FA", 5007, 1006, ""},
+				pkt{8, cli, srv, "R", 1006, 0, ""},
+			),
+			want: []string{newConn, `1 data A "hello" @3`, `1 data B "one" @4`, "1 end A RST @5",
+				`1 data B "two" @6`, "1 end B FIN @7", "1 close RST @7"},
+			conns:   1,
+			skipped: map[string]int64{"no open connection": 1},
+		},
+		{
+			name: "a segment after a hole ends the wait, and is a straggler",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{4, cli, srv, "R", 1006, 0, ""},
+				pkt{5, srv, cli, "PA", 5010, 1006, "late"},
+				pkt{6, srv, cli, "PA", 5001, 1006, "earlier"},
+			),
+			want:    []string{newConn, `1 data A "hello" @3`, "1 end A RST @4", "1 close RST @4"},
+			conns:   1,
+			skipped: map[string]int64{"after close": 2},
+		},
+		{
+			name: "the wait is over after resetWait",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{4, srv, cli, "RA", 5001, 1006, ""},
+				pkt{1004, cli, srv, "PA", 1006, 5001, "still in time"},
+				pkt{2005, cli6, srv6, "S", 1, 0, ""},
+				pkt{2006, cli, srv, "PA", 1019, 5001, "late"},
+			),
+			want: []string{newConn, `1 data A "hello" @3`, "1 end B RST @4", `1 data A "still in time" @1004`, "1 close RST @1004",
+				"2 new A=[2001:db8::1]:40000 B=[2001:db8::2]:443 syn @2005", "2 close capture @2005"},
+			conns:   2,
+			skipped: map[string]int64{"after close": 1},
+		},
+		{
+			name: "the resetting side's SYN starts a new connection",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "RA", 1001, 5001, ""},
+				pkt{4, cli, srv, "R", 1001, 0, ""},
+				pkt{5, cli, srv, "S", 3000, 0, ""},
+				pkt{6, srv, cli, "SA", 7000, 3001, ""},
+				pkt{7, cli, srv, "PA", 3001, 7001, "again"},
+			),
+			want: []string{newConn, "1 end A RST @3", "1 close RST @4",
+				"2 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @5", `2 data A "again" @7`, "2 close capture @7"},
+			conns: 2,
+		},
+		{
+			name:      "a RST closes a done connection at once",
+			doneAfter: 1,
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{4, cli, srv, "R", 1006, 0, ""},
+				pkt{5, srv, cli, "PA", 5001, 1006, "one"},
+			),
+			want:    []string{newConn, `1 data A "hello" @3`, "1 end A RST @4", "1 close RST @4"},
+			conns:   1,
+			skipped: map[string]int64{"after close": 1},
+		},
+		{
+			name: "the end of input ends the wait",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{4, cli, srv, "R", 1006, 0, ""},
+			),
+			want:  []string{newConn, `1 data A "hello" @3`, "1 end A RST @4", "1 close RST @4"},
+			conns: 1,
+		},
+	} {
+		t.Run(tt.name, tt.run)
+	}
+}
+
 // Segments of a connection that closed lately are stragglers, counted as
 // skipped, not connections without SYN; a SYN starts a new connection, as
 // does a segment far from the closed connection's sequence numbers or
