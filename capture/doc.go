@@ -1,18 +1,27 @@
-// Package capture reads packets from capture files for hsdecode.
+// Package capture reads packets for hsdecode: from capture files, and live
+// from network interfaces.
 //
-// It opens classic pcap files (either byte order, microsecond or nanosecond
-// timestamps) and pcapng files (every interface with its own link type),
-// telling them apart by their magic number, and hands out one Packet at a
-// time with its link type and capture metadata. Standard input is read when
-// the path is "-". Files are read with gopacket's pure-Go pcapgo, so this
-// path builds with CGO_ENABLED=0.
+// OpenFile opens classic pcap files (either byte order, microsecond or
+// nanosecond timestamps) and pcapng files (every interface with its own
+// link type), telling them apart by their magic number, and hands out one
+// Packet at a time with its link type and capture metadata. Standard input
+// is read when the path is "-". Files are read with gopacket's pure-Go
+// pcapgo, so this path builds with CGO_ENABLED=0.
+//
+// OpenLive captures on an interface through libpcap (gopacket/pcap): BPF
+// filters, snap length, promiscuous mode, the kernel buffer size, and
+// immediate mode always, so that packets are not held in the kernel until
+// a buffer block fills. Stats returns the kernel's and the interface's drop
+// counters; Interfaces lists what can be captured on. libpcap needs cgo:
+// that code is built only with cgo (live_pcap.go), and without it OpenLive
+// and Interfaces return ErrNoLiveCapture. CreateFile writes packets to a
+// pcap file (pcapgo, no cgo), for keeping what a live capture saw.
 //
 // It does not decode packets (that is package reassembly, which the caller
-// feeds with each Packet), does not capture from live interfaces, apply BPF
-// filters or report kernel drop counters yet, and does not read
+// feeds with each Packet), apply BPF filters to files, or read
 // gzip-compressed captures.
 //
-// Errors name the file and what is wrong with it. A capture cut short is
-// not silently accepted: every whole packet is returned, then an error
-// wrapping ErrTruncated that names the first incomplete packet.
+// Errors name the file or interface and what is wrong with it. A capture
+// cut short is not silently accepted: every whole packet is returned, then
+// an error wrapping ErrTruncated that names the first incomplete packet.
 package capture
