@@ -22,9 +22,24 @@ func IsGREASE(v uint16) bool {
 }
 
 // String returns "SSL 3.0", "TLS 1.0" ... "TLS 1.3", "SSL 2.0" for the
-// SSLv2 record framing, else the code point as "0x%04x".
+// SSLv2 record framing, "TLS 1.3 (draft N)" for the drafts' 0x7fNN,
+// "DTLS 1.0" ... "DTLS 1.3", GREASE values as GREASE_0x0a0a, else the
+// code point as "0x%04x".
 func (v Version) String() string {
+	if IsGREASE(uint16(v)) {
+		return grease(uint16(v))
+	}
+	if v>>8 == 0x7f {
+		// draft-ietf-tls-tls13-NN, Section 4.2.1: "0x7f00 | draft version".
+		return "TLS 1.3 (draft " + strconv.Itoa(int(v&0xff)) + ")"
+	}
 	switch v {
+	case 0xfeff:
+		return "DTLS 1.0"
+	case 0xfefd:
+		return "DTLS 1.2"
+	case 0xfefc:
+		return "DTLS 1.3"
 	case VersionSSL20:
 		return "SSL 2.0"
 	case VersionSSL30:
@@ -66,33 +81,50 @@ func (t HandshakeType) String() string {
 	return unknown(uint64(t))
 }
 
-// String returns the IANA cipher suite name, else "0x%04x".
+// String returns the IANA cipher suite name, GREASE_0x0a0a for the GREASE
+// values, else "0x%04x".
 func (c CipherSuite) String() string {
+	if IsGREASE(uint16(c)) {
+		return grease(uint16(c))
+	}
 	if n, ok := cipherSuiteNames[c]; ok {
 		return n
 	}
 	return fmt.Sprintf("0x%04x", uint16(c))
 }
 
-// String returns the IANA extension name, else "unknown_N".
+// String returns the IANA extension name (or, for the few code points
+// that stacks send unregistered, the name their draft gives:
+// internal/iana/vendor-extensiontypes.csv), GREASE_0x0a0a for the GREASE
+// values, else "unknown_N".
 func (e ExtensionType) String() string {
+	if IsGREASE(uint16(e)) {
+		return grease(uint16(e))
+	}
 	if n, ok := extensionTypeNames[e]; ok {
 		return n
 	}
 	return unknown(uint64(e))
 }
 
-// String returns the IANA supported group name, else "unknown_N".
+// String returns the IANA supported group name, GREASE_0x0a0a for the
+// GREASE values, else "unknown_N".
 func (g NamedGroup) String() string {
+	if IsGREASE(uint16(g)) {
+		return grease(uint16(g))
+	}
 	if n, ok := namedGroupNames[g]; ok {
 		return n
 	}
 	return unknown(uint64(g))
 }
 
-// String returns the IANA signature scheme name, else "0x%04x", the form
-// the registry writes its values in.
+// String returns the IANA signature scheme name, GREASE_0x0a0a for the
+// GREASE values, else "0x%04x", the form the registry writes its values in.
 func (s SignatureScheme) String() string {
+	if IsGREASE(uint16(s)) {
+		return grease(uint16(s))
+	}
 	if n, ok := signatureSchemeNames[s]; ok {
 		return n
 	}
@@ -120,3 +152,109 @@ func (d AlertDescription) String() string {
 }
 
 func unknown(v uint64) string { return "unknown_" + strconv.FormatUint(v, 10) }
+
+// grease names a GREASE value (RFC 8701): GREASE_0x0a0a.
+func grease(v uint16) string { return fmt.Sprintf("GREASE_0x%04x", v) }
+
+// ClientCertificateType is a certificate_types entry of a
+// CertificateRequest (RFC 5246, Section 7.4.4).
+type ClientCertificateType uint8
+
+// String returns the IANA name, else "unknown_N".
+func (t ClientCertificateType) String() string {
+	if n, ok := clientCertificateTypeNames[t]; ok {
+		return n
+	}
+	return unknown(uint64(t))
+}
+
+// ECPointFormat is an ec_point_formats entry (RFC 8422, Section 5.1.2).
+type ECPointFormat uint8
+
+// String returns the IANA name, else "unknown_N".
+func (f ECPointFormat) String() string {
+	if n, ok := ecPointFormatNames[f]; ok {
+		return n
+	}
+	return unknown(uint64(f))
+}
+
+// PSKKeyExchangeMode is a psk_key_exchange_modes entry (RFC 8446,
+// Section 4.2.9).
+type PSKKeyExchangeMode uint8
+
+// String returns the IANA name, else "unknown_N".
+func (m PSKKeyExchangeMode) String() string {
+	if n, ok := pskKeyExchangeModeNames[m]; ok {
+		return n
+	}
+	return unknown(uint64(m))
+}
+
+// CertificateCompressionAlgorithm is a compress_certificate entry (RFC
+// 8879, Section 3).
+type CertificateCompressionAlgorithm uint16
+
+// String returns the IANA name, else "unknown_N".
+func (a CertificateCompressionAlgorithm) String() string {
+	if n, ok := certificateCompressionAlgorithmNames[a]; ok {
+		return n
+	}
+	return unknown(uint64(a))
+}
+
+// CompressionMethod is a compression method of a hello (RFC 5246,
+// Section 7.4.1.2; RFC 3749).
+type CompressionMethod uint8
+
+// String returns the IANA name ("NULL", "DEFLATE", "LZS"), else "unknown_N".
+func (c CompressionMethod) String() string {
+	if n, ok := compressionMethodNames[c]; ok {
+		return n
+	}
+	return unknown(uint64(c))
+}
+
+// HPKEKDF is an HPKE KDF identifier (RFC 9180, Section 7.2), as an ECH
+// cipher suite names it.
+type HPKEKDF uint16
+
+// String returns the IANA HPKE name ("HKDF-SHA256"), else "0x%04x".
+func (k HPKEKDF) String() string {
+	if n, ok := hpkeKDFNames[k]; ok {
+		return n
+	}
+	return fmt.Sprintf("0x%04x", uint16(k))
+}
+
+// HPKEAEAD is an HPKE AEAD identifier (RFC 9180, Section 7.3).
+type HPKEAEAD uint16
+
+// String returns the IANA HPKE name ("AES-128-GCM"), else "0x%04x".
+func (a HPKEAEAD) String() string {
+	if n, ok := hpkeAEADNames[a]; ok {
+		return n
+	}
+	return fmt.Sprintf("0x%04x", uint16(a))
+}
+
+// CertificateStatusType is the status_type of status_request and of a
+// CertificateStatus message (RFC 6066, Section 8; RFC 6961, Section 2.2).
+type CertificateStatusType uint8
+
+// Certificate status types.
+const (
+	StatusTypeOCSP      CertificateStatusType = 1 // ocsp
+	StatusTypeOCSPMulti CertificateStatusType = 2 // ocsp_multi
+)
+
+// String returns "ocsp" or "ocsp_multi", else "unknown_N".
+func (t CertificateStatusType) String() string {
+	switch t {
+	case StatusTypeOCSP:
+		return "ocsp"
+	case StatusTypeOCSPMulti:
+		return "ocsp_multi"
+	}
+	return unknown(uint64(t))
+}

@@ -487,7 +487,7 @@ var namedGroupNames = map[NamedGroup]string{
 	65282: "arbitrary_explicit_char2_curves",
 }
 
-// extensionTypeNames maps code points to names (tls-extensiontype-values-1.csv).
+// extensionTypeNames maps code points to names (tls-extensiontype-values-1.csv and vendor-extensiontypes.csv).
 var extensionTypeNames = map[ExtensionType]string{
 	0:     "server_name",
 	1:     "max_fragment_length",
@@ -550,9 +550,15 @@ var extensionTypeNames = map[ExtensionType]string{
 	60:    "sequence_number_encryption_algorithms",
 	61:    "rrc",
 	62:    "tls_flags",
+	13172: "next_protocol_negotiation",
+	17513: "application_settings_old",
+	17613: "application_settings",
+	30031: "channel_id_old",
+	30032: "channel_id",
 	64768: "ech_outer_extensions",
 	65037: "encrypted_client_hello",
 	65281: "renegotiation_info",
+	65486: "encrypted_server_name",
 }
 
 // signatureSchemeNames maps code points to names (tls-signaturescheme.csv).
@@ -594,4 +600,62 @@ var signatureSchemeNames = map[SignatureScheme]string{
 	0x0904: "mldsa44",
 	0x0905: "mldsa65",
 	0x0906: "mldsa87",
+}
+
+// clientCertificateTypeNames maps code points to names (tls-parameters-2.csv).
+var clientCertificateTypeNames = map[ClientCertificateType]string{
+	1:  "rsa_sign",
+	2:  "dss_sign",
+	3:  "rsa_fixed_dh",
+	4:  "dss_fixed_dh",
+	5:  "rsa_ephemeral_dh_RESERVED",
+	6:  "dss_ephemeral_dh_RESERVED",
+	20: "fortezza_dms_RESERVED",
+	64: "ecdsa_sign",
+	65: "rsa_fixed_ecdh",
+	66: "ecdsa_fixed_ecdh",
+	67: "gost_sign256",
+	68: "gost_sign512",
+}
+
+// ecPointFormatNames maps code points to names (tls-parameters-9.csv).
+var ecPointFormatNames = map[ECPointFormat]string{
+	0: "uncompressed",
+	1: "ansiX962_compressed_prime",
+	2: "ansiX962_compressed_char2",
+}
+
+// pskKeyExchangeModeNames maps code points to names (tls-pskkeyexchangemode.csv).
+var pskKeyExchangeModeNames = map[PSKKeyExchangeMode]string{
+	0: "psk_ke",
+	1: "psk_dhe_ke",
+}
+
+// certificateCompressionAlgorithmNames maps code points to names (tls-certificate-compression-algorithm-ids.csv).
+var certificateCompressionAlgorithmNames = map[CertificateCompressionAlgorithm]string{
+	1: "zlib",
+	2: "brotli",
+	3: "zstd",
+}
+
+// compressionMethodNames maps code points to names (comp-meth-ids-2.csv).
+var compressionMethodNames = map[CompressionMethod]string{
+	0:  "NULL",
+	1:  "DEFLATE",
+	64: "LZS",
+}
+
+// hpkeKDFNames maps code points to names (hpke-kdf-ids.csv).
+var hpkeKDFNames = map[HPKEKDF]string{
+	0x0001: "HKDF-SHA256",
+	0x0002: "HKDF-SHA384",
+	0x0003: "HKDF-SHA512",
+}
+
+// hpkeAEADNames maps code points to names (hpke-aead-ids.csv).
+var hpkeAEADNames = map[HPKEAEAD]string{
+	0x0001: "AES-128-GCM",
+	0x0002: "AES-256-GCM",
+	0x0003: "ChaCha20Poly1305",
+	0xFFFF: "Export-only",
 }

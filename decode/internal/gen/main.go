@@ -31,15 +31,27 @@ type registry struct {
 	// so that type 6 is not mistaken for the hello_retry_request that
 	// reports derive from a ServerHello.
 	dropReserved bool
+	// vendor, when set, is a second file (not IANA's) naming code points
+	// that stacks send without a registration. A value that the registry
+	// also names is an error: the registration wins and the vendor row
+	// must go.
+	vendor string
 }
 
 var registries = []registry{
-	{"tls-parameters-4.csv", "CipherSuite", "cipherSuiteNames", parseBytePair, "0x%04X", false},
-	{"tls-parameters-6.csv", "AlertDescription", "alertDescriptionNames", parseDecimal, "%d", true},
-	{"tls-parameters-7.csv", "HandshakeType", "handshakeTypeNames", parseDecimal, "%d", false},
-	{"tls-parameters-8.csv", "NamedGroup", "namedGroupNames", parseDecimal, "%d", false},
-	{"tls-extensiontype-values-1.csv", "ExtensionType", "extensionTypeNames", parseDecimal, "%d", false},
-	{"tls-signaturescheme.csv", "SignatureScheme", "signatureSchemeNames", parseHex, "0x%04X", false},
+	{"tls-parameters-4.csv", "CipherSuite", "cipherSuiteNames", parseBytePair, "0x%04X", false, ""},
+	{"tls-parameters-6.csv", "AlertDescription", "alertDescriptionNames", parseDecimal, "%d", true, ""},
+	{"tls-parameters-7.csv", "HandshakeType", "handshakeTypeNames", parseDecimal, "%d", false, ""},
+	{"tls-parameters-8.csv", "NamedGroup", "namedGroupNames", parseDecimal, "%d", false, ""},
+	{"tls-extensiontype-values-1.csv", "ExtensionType", "extensionTypeNames", parseDecimal, "%d", false, "vendor-extensiontypes.csv"},
+	{"tls-signaturescheme.csv", "SignatureScheme", "signatureSchemeNames", parseHex, "0x%04X", false, ""},
+	{"tls-parameters-2.csv", "ClientCertificateType", "clientCertificateTypeNames", parseDecimal, "%d", false, ""},
+	{"tls-parameters-9.csv", "ECPointFormat", "ecPointFormatNames", parseDecimal, "%d", false, ""},
+	{"tls-pskkeyexchangemode.csv", "PSKKeyExchangeMode", "pskKeyExchangeModeNames", parseDecimal, "%d", false, ""},
+	{"tls-certificate-compression-algorithm-ids.csv", "CertificateCompressionAlgorithm", "certificateCompressionAlgorithmNames", parseDecimal, "%d", false, ""},
+	{"comp-meth-ids-2.csv", "CompressionMethod", "compressionMethodNames", parseDecimal, "%d", false, ""},
+	{"hpke-kdf-ids.csv", "HPKEKDF", "hpkeKDFNames", parseHex, "0x%04X", false, ""},
+	{"hpke-aead-ids.csv", "HPKEAEAD", "hpkeAEADNames", parseHex, "0x%04X", false, ""},
 }
 
 func main() {
@@ -65,12 +77,26 @@ func generate(dir string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		source := r.file
+		if r.vendor != "" {
+			vendor, err := read(filepath.Join(dir, r.vendor), r.parse, false)
+			if err != nil {
+				return nil, err
+			}
+			for v, name := range vendor {
+				if old, ok := names[v]; ok {
+					return nil, fmt.Errorf("%s: %d (%s) is registered in %s as %s: remove the vendor row", r.vendor, v, name, r.file, old)
+				}
+				names[v] = name
+			}
+			source += " and " + r.vendor
+		}
 		keys := make([]uint64, 0, len(names))
 		for k := range names {
 			keys = append(keys, k)
 		}
 		sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-		fmt.Fprintf(&b, "\n// %s maps code points to names (%s).\n", r.goVar, r.file)
+		fmt.Fprintf(&b, "\n// %s maps code points to names (%s).\n", r.goVar, source)
 		fmt.Fprintf(&b, "var %s = map[%s]string{\n", r.goVar, r.goType)
 		for _, k := range keys {
 			fmt.Fprintf(&b, "\t"+r.fmt+": %q,\n", k, names[k])
