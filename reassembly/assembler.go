@@ -20,7 +20,8 @@ type Options struct {
 	// its oldest hole: the bytes after it are delivered after a Gap.
 	MaxBufferedBytes int64
 	// IdleTimeout closes a connection with EndIdle once it has seen no
-	// packet for this long, in capture time; zero never does. A hole older
+	// packet for this long, in capture time (packet timestamps, or the
+	// time given to Expire); zero never does. A hole older
 	// than this is given up, as at Flush. Connections are checked every
 	// quarter of IdleTimeout of capture time.
 	IdleTimeout time.Duration
@@ -146,15 +147,7 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	a.stats.Packets++
 	a.stats.Bytes += int64(len(data))
 	ts := ci.Timestamp
-	if ts.After(a.now) {
-		a.now = ts
-	}
-	if a.opts.IdleTimeout > 0 && !a.now.Before(a.sweep) {
-		a.expire()
-	}
-	if len(a.resets) > 0 && a.now.After(a.resets[0].deadline) {
-		a.endResets()
-	}
+	a.Expire(ts)
 	seg, reason := a.dec.decode(link, data)
 	if reason != "" {
 		a.skip(reason)
@@ -176,6 +169,23 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 		return
 	}
 	a.segment(a.open(seg, ts), seg, ts)
+}
+
+// Expire advances capture time to now as a packet with that timestamp
+// would, without one: connections idle longer than IdleTimeout close, and
+// the wait after a RST ends once resetWait has passed. A live capture
+// calls it on a wall-clock ticker, so that a quiet interface still closes
+// connections; a time before the latest seen changes nothing.
+func (a *Assembler) Expire(now time.Time) {
+	if now.After(a.now) {
+		a.now = now
+	}
+	if a.opts.IdleTimeout > 0 && !a.now.Before(a.sweep) {
+		a.expire()
+	}
+	if len(a.resets) > 0 && a.now.After(a.resets[0].deadline) {
+		a.endResets()
+	}
 }
 
 // segment gives a connection a segment of its 4-tuple. It returns false,

@@ -349,3 +349,38 @@ func TestClosedConnectionsAreForgotten(t *testing.T) {
 		})
 	}
 }
+
+// Expire closes idle connections and ends the wait after a RST with no
+// packet to bring the time: a live capture's quiet interface.
+func TestExpireWithoutPackets(t *testing.T) {
+	r := &recorder{t: t}
+	a := NewAssembler(r, Options{IdleTimeout: 10 * time.Second})
+	feed := func(ps ...pkt) {
+		for _, f := range ether(t, ps...) {
+			a.Packet(f.link, f.data, gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(f.ms) * time.Millisecond), CaptureLength: len(f.data), Length: len(f.data)})
+		}
+	}
+	at := func(ms int) time.Time { return base.Add(time.Duration(ms) * time.Millisecond) }
+	feed(append(handshake(cli, srv, 1000, 5000), pkt{3, cli, srv, "PA", 1001, 5001, "idle"})...)
+	feed(append(handshake(cli6, srv6, 1000, 5000), pkt{3, srv6, cli6, "RA", 5001, 1001, ""})...)
+	a.Expire(at(500)) // the RST's wait is not over
+	a.Expire(at(100)) // time does not go back
+	want := []string{
+		"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0", `1 data A "idle" @3`,
+		"2 new A=[2001:db8::1]:40000 B=[2001:db8::2]:443 syn @0", "2 end B RST @3",
+	}
+	checkLog(t, want, r.log)
+	a.Expire(at(1500))
+	want = append(want, "2 close RST @3")
+	checkLog(t, want, r.log)
+	a.Expire(at(9000))
+	checkLog(t, want, r.log)
+	a.Expire(at(12000))
+	want = append(want, "1 close idle @3")
+	checkLog(t, want, r.log)
+	a.Flush()
+	checkLog(t, want, r.log)
+	if st := a.Stats(); st.Packets != 8 || len(st.Skipped) != 0 {
+		t.Errorf("stats %+v: Expire must count no packet", st)
+	}
+}
