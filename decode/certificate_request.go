@@ -6,9 +6,13 @@ import "golang.org/x/crypto/cryptobyte"
 // form (RFC 5246, Section 7.4.4) or the TLS 1.0/1.1 and SSL 3.0 form
 // without signature algorithms (RFC 4346, Section 7.4.4).
 type CertificateRequest struct {
-	CertificateTypes    []uint8
+	CertificateTypes    []ClientCertificateType
 	SignatureAlgorithms []SignatureScheme // nil in the TLS 1.0/1.1 form
-	CANames             int               // number of DistinguishedNames
+	// CertificateAuthorities are the DistinguishedNames as RFC 4514
+	// strings, at most MaxDistinguishedNames of them;
+	// CertificateAuthoritiesCount counts them all.
+	CertificateAuthorities      []string
+	CertificateAuthoritiesCount int
 }
 
 // Type returns HandshakeCertificateRequest.
@@ -39,7 +43,10 @@ func parseCertificateRequestForm(body []byte, tls12 bool) (*CertificateRequest, 
 	if len(types) == 0 {
 		return nil, parseError("empty certificate_types")
 	}
-	m.CertificateTypes = append([]uint8(nil), types...)
+	m.CertificateTypes = make([]ClientCertificateType, len(types))
+	for i, t := range types {
+		m.CertificateTypes[i] = ClientCertificateType(t)
+	}
 	if tls12 {
 		var algs cryptobyte.String
 		if !s.ReadUint16LengthPrefixed(&algs) {
@@ -61,15 +68,9 @@ func parseCertificateRequestForm(body []byte, tls12 bool) (*CertificateRequest, 
 	if !s.Empty() {
 		return nil, errTrailing
 	}
-	for !cas.Empty() {
-		var dn cryptobyte.String
-		if !cas.ReadUint16LengthPrefixed(&dn) {
-			return nil, errTruncated
-		}
-		if len(dn) == 0 {
-			return nil, parseError("empty DistinguishedName")
-		}
-		m.CANames++
+	var err error
+	if m.CertificateAuthorities, m.CertificateAuthoritiesCount, err = readDistinguishedNames(cas); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -31,10 +31,6 @@ func TestCertificateFixtures(t *testing.T) {
 
 func TestCertificateForms(t *testing.T) {
 	der := []byte{0x30, 0x03, 0x02, 0x01, 0x01}
-	u24 := func(b []byte) []byte {
-		return append([]byte{byte(len(b) >> 16), byte(len(b) >> 8), byte(len(b))}, b...)
-	}
-
 	m, err := ParseHandshake(HandshakeCertificate, u24(cat(u24(der), u24(der))))
 	if err != nil || len(m.(*Certificate).Certificates) != 2 {
 		t.Errorf("two certificates: %v %v", m, err)

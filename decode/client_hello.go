@@ -10,7 +10,7 @@ type ClientHello struct {
 	Random             [32]byte
 	SessionID          []byte
 	CipherSuites       []CipherSuite
-	CompressionMethods []uint8
+	CompressionMethods []CompressionMethod
 
 	// Extensions lists every extension in wire order, GREASE included:
 	// fingerprints depend on the order.
@@ -20,7 +20,7 @@ type ClientHello struct {
 	ALPN                    []string
 	SupportedVersions       []Version
 	SupportedGroups         []NamedGroup
-	ECPointFormats          []uint8
+	ECPointFormats          []ECPointFormat
 	KeyShares               []KeyShare
 	SignatureAlgorithms     []SignatureScheme
 	SignatureAlgorithmsCert []SignatureScheme
@@ -31,22 +31,118 @@ type ClientHello struct {
 	SessionTicket       bool
 	SessionTicketLength int
 
-	StatusRequest        bool
-	PreSharedKey         bool
-	PSKIdentities        int
-	EarlyData            bool
-	PSKModes             []uint8
+	// StatusRequest says status_request is present; StatusRequestType is
+	// its status_type (RFC 6066, Section 8).
+	StatusRequest     bool
+	StatusRequestType CertificateStatusType
+
+	// PreSharedKey says pre_shared_key is present with PSKIdentities
+	// identities (RFC 8446, Section 4.2.11).
+	PreSharedKey  bool
+	PSKIdentities int
+	PSKModes      []PSKKeyExchangeMode
+	EarlyData     bool
+
 	ExtendedMasterSecret bool
-	RenegotiationInfo    bool
 	EncryptThenMAC       bool
 	PostHandshakeAuth    bool
-	Cookie               bool
+
+	// RenegotiationInfo says renegotiation_info is present;
+	// RenegotiationInfoLength is the length of renegotiated_connection,
+	// 0 on an initial handshake (RFC 5746, Section 3.2).
+	RenegotiationInfo       bool
+	RenegotiationInfoLength int
+
+	// Cookie says cookie is present, echoing a HelloRetryRequest's
+	// (RFC 8446, Section 4.2.2); CookieLength is its length.
+	Cookie       bool
+	CookieLength int
+
+	// RecordSizeLimit is record_size_limit (RFC 8449, Section 4), 0 when
+	// absent.
+	RecordSizeLimit uint16
+	// MaxFragmentLength is max_fragment_length's code (RFC 6066, Section
+	// 4: 1..4 for 2^9..2^12 bytes), 0 when absent.
+	MaxFragmentLength uint8
+	// PaddingLength is the length of padding (RFC 7685), -1 when absent.
+	PaddingLength int
+	// CompressCertificate lists compress_certificate's algorithms (RFC
+	// 8879, Section 3).
+	CompressCertificate []CertificateCompressionAlgorithm
+	// CertificateAuthorities are certificate_authorities' distinguished
+	// names (RFC 8446, Section 4.2.4), as RFC 4514 strings, at most
+	// MaxDistinguishedNames of them; CertificateAuthoritiesCount counts
+	// them all.
+	CertificateAuthorities      []string
+	CertificateAuthoritiesCount int
+	// ECH is the encrypted_client_hello extension (RFC 9849), nil when
+	// absent.
+	ECH *ECHClientHello
+	// ApplicationSettings lists the protocols of ALPS, under either of
+	// its code points (application_settings, application_settings_old).
+	ApplicationSettings []string
 
 	// SSLv2 marks a hello that arrived in SSLv2 framing. Its cipher specs
 	// whose first byte is 0 are in CipherSuites; the SSLv2-only ones are in
 	// SSLv2CipherSpecs. It has no extensions.
 	SSLv2            bool
 	SSLv2CipherSpecs []uint32
+}
+
+// ECH client hello types (RFC 9849, Section 5).
+const (
+	ECHOuter uint8 = 0
+	ECHInner uint8 = 1
+)
+
+// ECHClientHello is an encrypted_client_hello extension of a ClientHello
+// (RFC 9849, Section 5). An outer one names the ECH configuration and the
+// HPKE cipher suite the client chose; an inner one is empty (and is only
+// ever seen decrypted).
+type ECHClientHello struct {
+	Type          uint8 // ECHOuter or ECHInner
+	KDF           HPKEKDF
+	AEAD          HPKEAEAD
+	ConfigID      uint8
+	EncLength     int // length of enc, the HPKE encapsulated key (0 after a HelloRetryRequest)
+	PayloadLength int // length of the encrypted ClientHelloInner
+}
+
+// GREASE reports whether the hello carries a GREASE value (RFC 8701) in its
+// cipher suites, extensions, groups, key shares, versions or signature
+// algorithms.
+func (m *ClientHello) GREASE() bool {
+	for _, c := range m.CipherSuites {
+		if IsGREASE(uint16(c)) {
+			return true
+		}
+	}
+	for _, e := range m.Extensions {
+		if IsGREASE(uint16(e.Type)) {
+			return true
+		}
+	}
+	for _, g := range m.SupportedGroups {
+		if IsGREASE(uint16(g)) {
+			return true
+		}
+	}
+	for _, k := range m.KeyShares {
+		if IsGREASE(uint16(k.Group)) {
+			return true
+		}
+	}
+	for _, v := range m.SupportedVersions {
+		if IsGREASE(uint16(v)) {
+			return true
+		}
+	}
+	for _, s := range m.SignatureAlgorithms {
+		if IsGREASE(uint16(s)) {
+			return true
+		}
+	}
+	return false
 }
 
 // Type returns HandshakeClientHello.
@@ -72,7 +168,7 @@ func (m *ClientHello) MaxVersion() Version {
 // extensions are optional before TLS 1.2, RFC 5246 Section 7.4.1.2).
 func parseClientHello(body []byte) (Message, error) {
 	s := cryptobyte.String(body)
-	m := new(ClientHello)
+	m := &ClientHello{PaddingLength: -1}
 	var sid, suites, comp cryptobyte.String
 	if !s.ReadUint16((*uint16)(&m.LegacyVersion)) || !s.CopyBytes(m.Random[:]) ||
 		!s.ReadUint8LengthPrefixed(&sid) || !s.ReadUint16LengthPrefixed(&suites) ||
@@ -97,7 +193,10 @@ func parseClientHello(body []byte) (Message, error) {
 		suites.ReadUint16(&c)
 		m.CipherSuites = append(m.CipherSuites, CipherSuite(c))
 	}
-	m.CompressionMethods = append([]uint8(nil), comp...)
+	m.CompressionMethods = make([]CompressionMethod, len(comp))
+	for i, c := range comp {
+		m.CompressionMethods[i] = CompressionMethod(c)
+	}
 	if s.Empty() {
 		return m, nil
 	}
@@ -123,9 +222,8 @@ func (m *ClientHello) extension(typ ExtensionType, data cryptobyte.String) error
 	case ExtStatusRequest:
 		// RFC 6066, Section 8: status_type, then for ocsp (the only type)
 		// responder_id_list and request_extensions.
-		var statusType uint8
 		var ignored cryptobyte.String
-		if !data.ReadUint8(&statusType) || !data.ReadUint16LengthPrefixed(&ignored) ||
+		if !data.ReadUint8((*uint8)(&m.StatusRequestType)) || !data.ReadUint16LengthPrefixed(&ignored) ||
 			!data.ReadUint16LengthPrefixed(&ignored) || !data.Empty() {
 			return errTruncated
 		}
@@ -133,7 +231,7 @@ func (m *ClientHello) extension(typ ExtensionType, data cryptobyte.String) error
 	case ExtSupportedGroups:
 		m.SupportedGroups, err = readUint16List[NamedGroup](data)
 	case ExtECPointFormats:
-		m.ECPointFormats, err = readUint8List(data)
+		m.ECPointFormats, err = readUint8List[ECPointFormat](data)
 	case ExtSignatureAlgorithms:
 		m.SignatureAlgorithms, err = readUint16List[SignatureScheme](data)
 	case ExtSignatureAlgorithmsCert:
@@ -166,13 +264,13 @@ func (m *ClientHello) extension(typ ExtensionType, data cryptobyte.String) error
 		m.EarlyData = true
 		err = needEmpty(data)
 	case ExtPSKKeyExchangeModes:
-		m.PSKModes, err = readUint8List(data)
+		m.PSKModes, err = readUint8List[PSKKeyExchangeMode](data)
 	case ExtExtendedMasterSecret:
 		m.ExtendedMasterSecret = true
 		err = needEmpty(data)
 	case ExtRenegotiationInfo:
 		m.RenegotiationInfo = true
-		err = readRenegotiationInfo(data)
+		m.RenegotiationInfoLength, err = readRenegotiationInfo(data)
 	case ExtEncryptThenMAC:
 		m.EncryptThenMAC = true
 		err = needEmpty(data)
@@ -181,13 +279,74 @@ func (m *ClientHello) extension(typ ExtensionType, data cryptobyte.String) error
 		err = needEmpty(data)
 	case ExtCookie:
 		// RFC 8446, Section 4.2.2: opaque cookie<1..2^16-1>.
-		var c cryptobyte.String
-		if !data.ReadUint16LengthPrefixed(&c) || !data.Empty() || len(c) == 0 {
+		m.CookieLength, err = readCookie(data)
+		m.Cookie = true
+	case ExtRecordSizeLimit:
+		m.RecordSizeLimit, err = readRecordSizeLimit(data)
+	case ExtMaxFragmentLength:
+		m.MaxFragmentLength, err = readMaxFragmentLength(data)
+	case ExtPadding:
+		// RFC 7685, Section 3: zero bytes, any length.
+		m.PaddingLength = len(data)
+	case ExtCompressCertificate:
+		// RFC 8879, Section 3: CertificateCompressionAlgorithm
+		// algorithms<2..2^8-2>.
+		var list cryptobyte.String
+		if !data.ReadUint8LengthPrefixed(&list) || !data.Empty() {
 			return errTruncated
 		}
-		m.Cookie = true
+		if len(list) == 0 || len(list)%2 != 0 {
+			return parseError("algorithms length must be even and non-zero")
+		}
+		for !list.Empty() {
+			var a uint16
+			list.ReadUint16(&a)
+			m.CompressCertificate = append(m.CompressCertificate, CertificateCompressionAlgorithm(a))
+		}
+	case ExtCertificateAuthorities:
+		m.CertificateAuthorities, m.CertificateAuthoritiesCount, err = readCertificateAuthorities(data)
+	case ExtEncryptedClientHello:
+		m.ECH, err = readECHClientHello(data)
+	case ExtApplicationSettings, ExtApplicationSettingsOld:
+		// draft-vvv-tls-alps-01, Section 4: ProtocolName
+		// supported_protocols<2..2^16-1>, the form of ALPN's list.
+		var names []string
+		if names, err = readALPN(data); err == nil {
+			m.ApplicationSettings = append(m.ApplicationSettings, names...)
+		}
 	}
 	return err
+}
+
+// readECHClientHello reads an ECHClientHello (RFC 9849, Section 5): a
+// type, then for an outer hello the HPKE cipher suite, config_id, enc<0..2^16-1>
+// and payload<1..2^16-1>; an inner hello carries nothing more.
+func readECHClientHello(data cryptobyte.String) (*ECHClientHello, error) {
+	e := new(ECHClientHello)
+	if !data.ReadUint8(&e.Type) {
+		return nil, errTruncated
+	}
+	switch e.Type {
+	case ECHInner:
+		if !data.Empty() {
+			return nil, errTrailing
+		}
+		return e, nil
+	case ECHOuter:
+	default:
+		return nil, parseError("unknown ECHClientHelloType")
+	}
+	var enc, payload cryptobyte.String
+	if !data.ReadUint16((*uint16)(&e.KDF)) || !data.ReadUint16((*uint16)(&e.AEAD)) ||
+		!data.ReadUint8(&e.ConfigID) || !data.ReadUint16LengthPrefixed(&enc) ||
+		!data.ReadUint16LengthPrefixed(&payload) || !data.Empty() {
+		return nil, errTruncated
+	}
+	if len(payload) == 0 {
+		return nil, parseError("empty payload")
+	}
+	e.EncLength, e.PayloadLength = len(enc), len(payload)
+	return e, nil
 }
 
 // serverName reads a ServerNameList (RFC 6066, Section 3) and keeps the

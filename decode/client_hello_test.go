@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"crypto/x509/pkix"
 	"errors"
 	"slices"
 	"testing"
@@ -24,7 +25,7 @@ func TestClientHelloTLS12Fixture(t *testing.T) {
 	if d := cmp.Diff([]CipherSuite{0xc02f, 0xc030}, ch.CipherSuites); d != "" {
 		t.Errorf("CipherSuites:\n%s", d)
 	}
-	if d := cmp.Diff([]uint8{0}, ch.CompressionMethods); d != "" {
+	if d := cmp.Diff([]CompressionMethod{0}, ch.CompressionMethods); d != "" {
 		t.Errorf("CompressionMethods:\n%s", d)
 	}
 	if !ch.StatusRequest || !ch.SessionTicket || ch.SessionTicketLength != 0 ||
@@ -160,7 +161,15 @@ func TestClientHelloExtensions(t *testing.T) {
 		{uint16(ExtPostHandshakeAuth), nil},
 		{uint16(ExtSignatureAlgorithmsCert), pre16(u16(0x0403))},
 		{uint16(ExtPadding), make([]byte, 7)},
-		{0xfe0d, []byte{1, 2, 3}}, // encrypted_client_hello: unknown here, kept
+		{0x1234, []byte{1, 2, 3}}, // unknown: kept as type and length
+		{uint16(ExtRecordSizeLimit), u16(16385)},
+		{uint16(ExtMaxFragmentLength), []byte{4}},
+		{uint16(ExtCompressCertificate), pre8(u16(2, 1))},
+		{uint16(ExtCertificateAuthorities), pre16(pre16(derName(t, pkix.Name{CommonName: "Root"})))},
+		{uint16(ExtEncryptedClientHello), cat([]byte{0}, u16(1, 3), []byte{42}, pre16(make([]byte, 32)), pre16(make([]byte, 239)))},
+		{uint16(ExtApplicationSettingsOld), pre16(pre8([]byte("h2")))},
+		{uint16(ExtStatusRequest), cat([]byte{1}, pre16(nil), pre16(nil))},
+		{uint16(ExtRenegotiationInfo), pre8(make([]byte, 12))},
 		{uint16(ExtPreSharedKey), psk},
 	}))
 	if err != nil {
@@ -184,11 +193,27 @@ func TestClientHelloExtensions(t *testing.T) {
 	for _, e := range m.Extensions {
 		types = append(types, e.Type)
 	}
-	if d := cmp.Diff([]ExtensionType{0x0a0a, 0, 10, 51, 43, 44, 42, 49, 50, 21, 0xfe0d, 41}, types); d != "" {
+	if d := cmp.Diff([]ExtensionType{0x0a0a, 0, 10, 51, 43, 44, 42, 49, 50, 21, 0x1234, 28, 1, 27, 47, 0xfe0d, 17513, 5, 65281, 41}, types); d != "" {
 		t.Errorf("extension order:\n%s", d)
 	}
 	if m.Extensions[10].Length != 3 {
 		t.Errorf("unknown extension length %d", m.Extensions[10].Length)
+	}
+	if m.CookieLength != 2 || m.PaddingLength != 7 || m.RecordSizeLimit != 16385 || m.MaxFragmentLength != 4 ||
+		m.StatusRequestType != StatusTypeOCSP || !m.RenegotiationInfo || m.RenegotiationInfoLength != 12 || !m.GREASE() {
+		t.Errorf("fields: %+v", m)
+	}
+	if d := cmp.Diff([]CertificateCompressionAlgorithm{2, 1}, m.CompressCertificate); d != "" {
+		t.Errorf("CompressCertificate:\n%s", d)
+	}
+	if d := cmp.Diff([]string{"CN=Root"}, m.CertificateAuthorities); d != "" || m.CertificateAuthoritiesCount != 1 {
+		t.Errorf("CertificateAuthorities (%d):\n%s", m.CertificateAuthoritiesCount, d)
+	}
+	if d := cmp.Diff(&ECHClientHello{Type: ECHOuter, KDF: 1, AEAD: 3, ConfigID: 42, EncLength: 32, PayloadLength: 239}, m.ECH); d != "" {
+		t.Errorf("ECH:\n%s", d)
+	}
+	if d := cmp.Diff([]string{"h2"}, m.ApplicationSettings); d != "" {
+		t.Errorf("ApplicationSettings:\n%s", d)
 	}
 
 	// No extension block at all (SSL 3.0 and old TLS clients).
@@ -228,6 +253,18 @@ func TestClientHelloMalformed(t *testing.T) {
 		{"status_request short", buildClientHello([]ext{{uint16(ExtStatusRequest), []byte{1, 0, 0}}})},
 		{"renegotiation_info trailing", buildClientHello([]ext{{uint16(ExtRenegotiationInfo), []byte{0, 0}}})},
 		{"empty cookie", buildClientHello([]ext{{uint16(ExtCookie), pre16(nil)}})},
+		{"record_size_limit below 64", buildClientHello([]ext{{uint16(ExtRecordSizeLimit), u16(63)}})},
+		{"record_size_limit short", buildClientHello([]ext{{uint16(ExtRecordSizeLimit), []byte{1}}})},
+		{"max_fragment_length 5", buildClientHello([]ext{{uint16(ExtMaxFragmentLength), []byte{5}}})},
+		{"odd compress_certificate", buildClientHello([]ext{{uint16(ExtCompressCertificate), pre8([]byte{0, 1, 2})}})},
+		{"empty compress_certificate", buildClientHello([]ext{{uint16(ExtCompressCertificate), pre8(nil)}})},
+		{"empty certificate_authorities", buildClientHello([]ext{{uint16(ExtCertificateAuthorities), pre16(nil)}})},
+		{"empty DistinguishedName", buildClientHello([]ext{{uint16(ExtCertificateAuthorities), pre16(pre16(nil))}})},
+		{"ECH of unknown type", buildClientHello([]ext{{uint16(ExtEncryptedClientHello), []byte{2}}})},
+		{"ECH inner with data", buildClientHello([]ext{{uint16(ExtEncryptedClientHello), []byte{1, 0}}})},
+		{"ECH outer, empty payload", buildClientHello([]ext{{uint16(ExtEncryptedClientHello), cat([]byte{0}, u16(1, 1), []byte{0}, pre16(nil), pre16(nil))}})},
+		{"ECH outer truncated", buildClientHello([]ext{{uint16(ExtEncryptedClientHello), cat([]byte{0}, u16(1, 1), []byte{0}, pre16(nil))}})},
+		{"ALPS empty list", buildClientHello([]ext{{uint16(ExtApplicationSettings), pre16(nil)}})},
 		{"session id of 33", cat([]byte{3, 3}, make([]byte, 32), pre8(make([]byte, 33)), pre16(u16(0xc02f)), pre8([]byte{0}))},
 		{"no cipher suites", cat([]byte{3, 3}, make([]byte, 32), pre8(nil), pre16(nil), pre8([]byte{0}))},
 		{"odd cipher suites", cat([]byte{3, 3}, make([]byte, 32), pre8(nil), pre16([]byte{0xc0}), pre8([]byte{0}))},

@@ -5,8 +5,17 @@
 // What it does: the record layer (RFC 5246 Section 6.2, RFC 8446 Section 5),
 // joining handshake messages across records and splitting several out of one
 // record, the SSLv2-compatible ClientHello (RFC 5246 Appendix E.2), parsing of
-// the handshake messages a passive observer sees in plaintext, the names of
-// the IANA TLS registries, and the JA3/JA3S/JA4 fingerprints of a hello.
+// the handshake messages a passive observer sees in plaintext and of every
+// hello extension a report names, certificates read with crypto/x509 into
+// CertInfo summaries (ParseCertificates) and stapled OCSP responses, the key
+// exchange parameters once the caller names the suite
+// (ServerKeyExchange.Params, ClientKeyExchange.Params), the names of the IANA
+// TLS registries, and the JA3/JA3S/JA4 fingerprints of a hello.
+//
+// Certificates are parsed here rather than in report because decode owns
+// turning bytes into facts, and because a CertInfo is small: flows keeps it
+// in a connection's result and lets the chain's DER go, so a capture of many
+// connections does not hold their certificates in memory.
 //
 // What it does not: it decrypts nothing, judges no message order (that is
 // package flows), and knows no packets, TCP or time. It holds no goroutines,

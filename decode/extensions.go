@@ -17,6 +17,7 @@ type KeyShare struct {
 // Extension types this package parses (IANA TLS ExtensionType Values).
 const (
 	ExtServerName              ExtensionType = 0     // RFC 6066, Section 3
+	ExtMaxFragmentLength       ExtensionType = 1     // RFC 6066, Section 4
 	ExtStatusRequest           ExtensionType = 5     // RFC 6066, Section 8
 	ExtSupportedGroups         ExtensionType = 10    // RFC 8446, Section 4.2.7
 	ExtECPointFormats          ExtensionType = 11    // RFC 8422, Section 5.1.2
@@ -25,17 +26,29 @@ const (
 	ExtPadding                 ExtensionType = 21    // RFC 7685
 	ExtEncryptThenMAC          ExtensionType = 22    // RFC 7366, Section 2
 	ExtExtendedMasterSecret    ExtensionType = 23    // RFC 7627, Section 5.1
+	ExtCompressCertificate     ExtensionType = 27    // RFC 8879, Section 3
+	ExtRecordSizeLimit         ExtensionType = 28    // RFC 8449, Section 4
 	ExtSessionTicket           ExtensionType = 35    // RFC 5077, Section 3.2
 	ExtPreSharedKey            ExtensionType = 41    // RFC 8446, Section 4.2.11
 	ExtEarlyData               ExtensionType = 42    // RFC 8446, Section 4.2.10
 	ExtSupportedVersions       ExtensionType = 43    // RFC 8446, Section 4.2.1
 	ExtCookie                  ExtensionType = 44    // RFC 8446, Section 4.2.2
 	ExtPSKKeyExchangeModes     ExtensionType = 45    // RFC 8446, Section 4.2.9
+	ExtCertificateAuthorities  ExtensionType = 47    // RFC 8446, Section 4.2.4
 	ExtPostHandshakeAuth       ExtensionType = 49    // RFC 8446, Section 4.2.6
 	ExtSignatureAlgorithmsCert ExtensionType = 50    // RFC 8446, Section 4.2.3
 	ExtKeyShare                ExtensionType = 51    // RFC 8446, Section 4.2.8
+	ExtApplicationSettingsOld  ExtensionType = 17513 // draft-vvv-tls-alps-01 (unregistered)
+	ExtApplicationSettings     ExtensionType = 17613 // draft-vvv-tls-alps-01, Chrome's second code point (unregistered)
+	ExtEncryptedClientHello    ExtensionType = 65037 // RFC 9849, Section 5
 	ExtRenegotiationInfo       ExtensionType = 65281 // RFC 5746, Section 3.2
 )
+
+// MaxDistinguishedNames bounds the distinguished names kept from a
+// certificate_authorities extension or a CertificateRequest. Servers with
+// large trust stores send a hundred or more; past the bound they are
+// counted, not kept, so a connection's result stays small.
+const MaxDistinguishedNames = 128
 
 // readExtensions splits an extension block (RFC 8446, Section 4.2) into
 // its entries and calls f for each body in wire order. The block must fill
@@ -117,7 +130,7 @@ func readUint16List[T ~uint16](data cryptobyte.String) ([]T, error) {
 
 // readUint8List reads a uint8-length-prefixed, non-empty byte vector that
 // fills data (ec_point_formats, psk_key_exchange_modes).
-func readUint8List(data cryptobyte.String) ([]uint8, error) {
+func readUint8List[T ~uint8](data cryptobyte.String) ([]T, error) {
 	var list cryptobyte.String
 	if !data.ReadUint8LengthPrefixed(&list) || !data.Empty() {
 		return nil, errTruncated
@@ -125,7 +138,11 @@ func readUint8List(data cryptobyte.String) ([]uint8, error) {
 	if len(list) == 0 {
 		return nil, parseError("empty list")
 	}
-	return append([]uint8(nil), list...), nil
+	out := make([]T, len(list))
+	for i, v := range list {
+		out[i] = T(v)
+	}
+	return out, nil
 }
 
 // readALPN reads a ProtocolNameList (RFC 7301, Section 3.1): non-empty,
@@ -153,11 +170,85 @@ func readALPN(data cryptobyte.String) ([]string, error) {
 }
 
 // readRenegotiationInfo reads renegotiated_connection (RFC 5746, Section
-// 3.2), which must fill the extension.
-func readRenegotiationInfo(data cryptobyte.String) error {
+// 3.2), which must fill the extension, and returns its length.
+func readRenegotiationInfo(data cryptobyte.String) (int, error) {
 	var rc cryptobyte.String
 	if !data.ReadUint8LengthPrefixed(&rc) || !data.Empty() {
-		return errTruncated
+		return 0, errTruncated
 	}
-	return nil
+	return len(rc), nil
+}
+
+// readCookie reads opaque cookie<1..2^16-1> (RFC 8446, Section 4.2.2) and
+// returns its length.
+func readCookie(data cryptobyte.String) (int, error) {
+	var c cryptobyte.String
+	if !data.ReadUint16LengthPrefixed(&c) || !data.Empty() || len(c) == 0 {
+		return 0, errTruncated
+	}
+	return len(c), nil
+}
+
+// readRecordSizeLimit reads uint16 RecordSizeLimit (RFC 8449, Section 4):
+// "Endpoints MUST NOT send a value smaller than 64".
+func readRecordSizeLimit(data cryptobyte.String) (uint16, error) {
+	var v uint16
+	if !data.ReadUint16(&v) || !data.Empty() {
+		return 0, errTruncated
+	}
+	if v < 64 {
+		return 0, parseError("record_size_limit below 64")
+	}
+	return v, nil
+}
+
+// readMaxFragmentLength reads enum{2^9(1), 2^10(2), 2^11(3), 2^12(4)}
+// MaxFragmentLength (RFC 6066, Section 4).
+func readMaxFragmentLength(data cryptobyte.String) (uint8, error) {
+	var v uint8
+	if !data.ReadUint8(&v) || !data.Empty() {
+		return 0, errTruncated
+	}
+	if v < 1 || v > 4 {
+		return 0, parseError("max_fragment_length code outside 1..4")
+	}
+	return v, nil
+}
+
+// readCertificateAuthorities reads DistinguishedName
+// authorities<3..2^16-1> (RFC 8446, Section 4.2.4), each
+// DistinguishedName<1..2^16-1>.
+func readCertificateAuthorities(data cryptobyte.String) ([]string, int, error) {
+	var list cryptobyte.String
+	if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
+		return nil, 0, errTruncated
+	}
+	if list.Empty() {
+		return nil, 0, parseError("empty authorities")
+	}
+	return readDistinguishedNames(list)
+}
+
+// readDistinguishedNames reads a list of uint16-length-prefixed, non-empty
+// DER distinguished names that fills list, keeping the first
+// MaxDistinguishedNames as RFC 4514 strings and counting all. A name that
+// is not valid DER is kept as "<invalid DER: N bytes>" rather than failing
+// the message: its bytes are the peer's business, its framing is ours.
+func readDistinguishedNames(list cryptobyte.String) ([]string, int, error) {
+	var names []string
+	n := 0
+	for !list.Empty() {
+		var dn cryptobyte.String
+		if !list.ReadUint16LengthPrefixed(&dn) {
+			return nil, 0, errTruncated
+		}
+		if len(dn) == 0 {
+			return nil, 0, parseError("empty DistinguishedName")
+		}
+		if n < MaxDistinguishedNames {
+			names = append(names, distinguishedName(dn))
+		}
+		n++
+	}
+	return names, n, nil
 }

@@ -69,7 +69,7 @@ func TestJA3(t *testing.T) {
 			CipherSuites:    append([]CipherSuite{0x0a0a}, decValues[CipherSuite](t, f[1])...),
 			Extensions:      append(exts(0x1a1a), exts(decValues[ExtensionType](t, f[2])...)...),
 			SupportedGroups: append([]NamedGroup{0x2a2a}, decValues[NamedGroup](t, f[3])...),
-			ECPointFormats:  decValues[uint8](t, f[4]),
+			ECPointFormats:  decValues[ECPointFormat](t, f[4]),
 		}
 		full, hash := JA3(ch)
 		if full != tt.str || hash != tt.hash {

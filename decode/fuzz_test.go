@@ -109,16 +109,71 @@ func FuzzParseHandshake(f *testing.F) {
 				t.Fatalf("JA4 %q is not 36 characters", a)
 			}
 		}
-		if sh, ok := m.(*ServerHello); ok {
-			JA3S(sh)
+		switch m := m.(type) {
+		case *ServerHello:
+			JA3S(m)
+		case *ServerKeyExchange:
+			for _, cs := range fuzzSuites {
+				for _, v := range []Version{VersionSSL30, VersionTLS10, VersionTLS12} {
+					if p, err := m.Params(cs, v); (p == nil) == (err == nil) {
+						t.Fatalf("ServerKeyExchange.Params(%s, %s): %v, %v", cs, v, p, err)
+					}
+				}
+			}
+		case *ClientKeyExchange:
+			for _, cs := range fuzzSuites {
+				for _, v := range []Version{VersionSSL30, VersionTLS12} {
+					if p, err := m.Params(cs, v); (p == nil) == (err == nil) {
+						t.Fatalf("ClientKeyExchange.Params(%s, %s): %v, %v", cs, v, p, err)
+					}
+				}
+			}
+		case *Certificate:
+			checkCertInfos(t, m)
 		}
-		if c, err := ParseCertificate13(body); (c == nil) == (err == nil) {
+		c, err := ParseCertificate13(body)
+		if (c == nil) == (err == nil) {
 			t.Fatalf("ParseCertificate13: %v, %v", c, err)
+		}
+		if c != nil {
+			checkCertInfos(t, c)
 		}
 		if ch, err := parseSSLv2ClientHello(body); (ch == nil) == (err == nil) {
 			t.Fatalf("parseSSLv2ClientHello: %v, %v", ch, err)
 		}
 	})
+}
+
+// fuzzSuites has a suite of every ServerKeyExchange and ClientKeyExchange
+// layout, and one without a layout.
+var fuzzSuites = []CipherSuite{
+	0xc02f, // ECDHE_RSA
+	0xc004, // ECDH_ECDSA
+	0x009e, // DHE_RSA
+	0x0034, // DH_anon
+	0x0003, // RSA_EXPORT
+	0x002f, // RSA
+	0x008c, // PSK
+	0x0092, // RSA_PSK
+	0x008e, // DHE_PSK
+	0xc035, // ECDHE_PSK
+	0xc01a, // SRP_SHA
+	0xc01b, // SRP_SHA_RSA
+	0x1301, // TLS 1.3: no layout
+}
+
+// checkCertInfos parses a chain's certificates: one CertInfo each up to
+// the bound, each with its fingerprint.
+func checkCertInfos(t *testing.T, c *Certificate) {
+	infos := ParseCertificates(c)
+	if len(infos) != min(len(c.Certificates), MaxChainCertificates) {
+		t.Fatalf("%d CertInfos for %d certificates", len(infos), len(c.Certificates))
+	}
+	for i, ci := range infos {
+		if ci.Length != len(c.Certificates[i]) || len(ci.SHA256) != 64 {
+			t.Fatalf("CertInfo %+v", ci)
+		}
+	}
 }
 
 type rawMessage struct {

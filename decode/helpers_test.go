@@ -119,3 +119,8 @@ func cat(parts ...[]byte) []byte {
 	}
 	return out
 }
+
+// u24 prefixes b with its 24-bit length.
+func u24(b []byte) []byte {
+	return append([]byte{byte(len(b) >> 16), byte(len(b) >> 8), byte(len(b))}, b...)
+}

@@ -21,28 +21,50 @@ type ServerHello struct {
 	Random            [32]byte
 	SessionID         []byte
 	CipherSuite       CipherSuite
-	CompressionMethod uint8
+	CompressionMethod CompressionMethod
 	Extensions        []Extension
 
 	// SupportedVersion is the selected_version of supported_versions, 0
 	// when the extension is absent.
 	SupportedVersion Version
 	// KeyShareGroup is the server's key_share group, or the group a
-	// HelloRetryRequest asks for.
+	// HelloRetryRequest asks for; KeyShareLength is the length of the
+	// server's key_exchange (0 in a HelloRetryRequest).
 	KeyShareGroup        NamedGroup
+	KeyShareLength       int
 	ALPN                 string
 	PreSharedKey         bool
 	SelectedIdentity     uint16
 	SessionTicket        bool
 	StatusRequest        bool
 	ExtendedMasterSecret bool
-	RenegotiationInfo    bool
 	EncryptThenMAC       bool
-	ECPointFormats       []uint8
-	Cookie               bool
+	ECPointFormats       []ECPointFormat
+
+	// RenegotiationInfo says renegotiation_info is present;
+	// RenegotiationInfoLength is the length of renegotiated_connection
+	// (RFC 5746, Section 3.2).
+	RenegotiationInfo       bool
+	RenegotiationInfoLength int
+
+	// Cookie says a HelloRetryRequest carries cookie (RFC 8446, Section
+	// 4.2.2); CookieLength is its length.
+	Cookie       bool
+	CookieLength int
+
+	// RecordSizeLimit is record_size_limit (RFC 8449, Section 4; a TLS 1.2
+	// server sends it here), 0 when absent.
+	RecordSizeLimit uint16
+	// MaxFragmentLength echoes the client's max_fragment_length code (RFC
+	// 6066, Section 4), 0 when absent.
+	MaxFragmentLength uint8
 
 	// HelloRetryRequest says Random is the RFC 8446 Section 4.1.3 constant.
 	HelloRetryRequest bool
+	// Draft says the hello has the layout of TLS 1.3 drafts 0 to 21: no
+	// legacy_session_id_echo and no compression method, the draft version
+	// in LegacyVersion (draft-ietf-tls-tls13-21, Section 4.1.3).
+	Draft bool
 }
 
 // Type returns HandshakeServerHello, for a HelloRetryRequest too.
@@ -57,14 +79,35 @@ func (m *ServerHello) Version() Version {
 	return m.LegacyVersion
 }
 
+// isEarlyDraft13 reports whether v is the version of TLS 1.3 drafts 0 to
+// 21 (0x7f00 | draft), whose ServerHello has its own layout.
+func isEarlyDraft13(v Version) bool { return v>>8 == 0x7f && v&0xff <= 21 }
+
 // parseServerHello parses a ServerHello body (RFC 8446, Section 4.1.3).
 func parseServerHello(body []byte) (Message, error) {
 	s := cryptobyte.String(body)
 	m := new(ServerHello)
+	if !s.ReadUint16((*uint16)(&m.LegacyVersion)) || !s.CopyBytes(m.Random[:]) {
+		return nil, errTruncated
+	}
+	if isEarlyDraft13(m.LegacyVersion) {
+		// draft-ietf-tls-tls13-18, Section 4.1.3: version, random,
+		// cipher_suite, extensions<0..2^16-1>. Draft 22 brought back the
+		// TLS 1.2 layout, with the version in supported_versions.
+		m.Draft = true
+		if !s.ReadUint16((*uint16)(&m.CipherSuite)) {
+			return nil, errTruncated
+		}
+		exts, err := readExtensions(&s, m.extension)
+		if err != nil {
+			return nil, err
+		}
+		m.Extensions = exts
+		return m, nil
+	}
 	var sid cryptobyte.String
-	if !s.ReadUint16((*uint16)(&m.LegacyVersion)) || !s.CopyBytes(m.Random[:]) ||
-		!s.ReadUint8LengthPrefixed(&sid) || !s.ReadUint16((*uint16)(&m.CipherSuite)) ||
-		!s.ReadUint8(&m.CompressionMethod) {
+	if !s.ReadUint8LengthPrefixed(&sid) || !s.ReadUint16((*uint16)(&m.CipherSuite)) ||
+		!s.ReadUint8((*uint8)(&m.CompressionMethod)) {
 		return nil, errTruncated
 	}
 	if len(sid) > 32 {
@@ -96,7 +139,7 @@ func (m *ServerHello) extension(typ ExtensionType, data cryptobyte.String) error
 		m.StatusRequest = true
 		err = needEmpty(data)
 	case ExtECPointFormats:
-		m.ECPointFormats, err = readUint8List(data)
+		m.ECPointFormats, err = readUint8List[ECPointFormat](data)
 	case ExtALPN:
 		// RFC 7301, Section 3.1: the list MUST contain exactly one name.
 		var names []string
@@ -127,6 +170,7 @@ func (m *ServerHello) extension(typ ExtensionType, data cryptobyte.String) error
 			if !data.ReadUint16LengthPrefixed(&key) || len(key) == 0 {
 				return errTruncated
 			}
+			m.KeyShareLength = len(key)
 		}
 		err = needEmpty(data)
 	case ExtPreSharedKey:
@@ -136,17 +180,18 @@ func (m *ServerHello) extension(typ ExtensionType, data cryptobyte.String) error
 		}
 		m.PreSharedKey = true
 	case ExtCookie:
-		var c cryptobyte.String
-		if !data.ReadUint16LengthPrefixed(&c) || !data.Empty() || len(c) == 0 {
-			return errTruncated
-		}
+		m.CookieLength, err = readCookie(data)
 		m.Cookie = true
+	case ExtRecordSizeLimit:
+		m.RecordSizeLimit, err = readRecordSizeLimit(data)
+	case ExtMaxFragmentLength:
+		m.MaxFragmentLength, err = readMaxFragmentLength(data)
 	case ExtExtendedMasterSecret:
 		m.ExtendedMasterSecret = true
 		err = needEmpty(data)
 	case ExtRenegotiationInfo:
 		m.RenegotiationInfo = true
-		err = readRenegotiationInfo(data)
+		m.RenegotiationInfoLength, err = readRenegotiationInfo(data)
 	case ExtEncryptThenMAC:
 		m.EncryptThenMAC = true
 		err = needEmpty(data)

@@ -99,9 +99,24 @@ func TestServerHelloExtensions(t *testing.T) {
 		t.Fatal(err)
 	}
 	sh := m.(*ServerHello)
-	if sh.Version() != VersionTLS13 || sh.KeyShareGroup != 29 || !sh.PreSharedKey || sh.SelectedIdentity != 2 ||
-		!sh.EncryptThenMAC || len(sh.Extensions) != 5 {
+	if sh.Version() != VersionTLS13 || sh.KeyShareGroup != 29 || sh.KeyShareLength != 32 || !sh.PreSharedKey || sh.SelectedIdentity != 2 ||
+		!sh.EncryptThenMAC || len(sh.Extensions) != 5 || sh.Draft {
 		t.Errorf("fields: %+v", sh)
+	}
+	// A TLS 1.2 server's record_size_limit, max_fragment_length and
+	// renegotiation_info.
+	m, err = parseServerHello(buildServerHello([32]byte{1}, []ext{
+		{uint16(ExtRecordSizeLimit), u16(4096)},
+		{uint16(ExtMaxFragmentLength), []byte{2}},
+		{uint16(ExtRenegotiationInfo), pre8(make([]byte, 24))},
+		{uint16(ExtECPointFormats), pre8([]byte{0, 1})},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sh := m.(*ServerHello); sh.RecordSizeLimit != 4096 || sh.MaxFragmentLength != 2 || sh.RenegotiationInfoLength != 24 ||
+		len(sh.ECPointFormats) != 2 || sh.ECPointFormats[1] != 1 {
+		t.Errorf("TLS 1.2 fields: %+v", sh)
 	}
 	// A HelloRetryRequest's key_share is the group alone.
 	m, err = parseServerHello(buildServerHello(helloRetryRequestRandom, []ext{
@@ -110,8 +125,37 @@ func TestServerHelloExtensions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if hrr := m.(*ServerHello); !hrr.HelloRetryRequest || hrr.KeyShareGroup != 24 || !hrr.Cookie {
+	if hrr := m.(*ServerHello); !hrr.HelloRetryRequest || hrr.KeyShareGroup != 24 || !hrr.Cookie || hrr.CookieLength != 1 {
 		t.Errorf("HRR fields: %+v", hrr)
+	}
+}
+
+// TestServerHelloDraft18 reads the ServerHello of TLS 1.3 drafts up to 21:
+// version, random, cipher_suite and extensions, no session id or
+// compression (draft-ietf-tls-tls13-18, Section 4.1.3). Arkime's tls13.pcap
+// has one, JA3S "32530,4865,40" (key_share had code point 40 then).
+func TestServerHelloDraft18(t *testing.T) {
+	body := cat(u16(0x7f12), make([]byte, 32), u16(0x1301), pre16(cat(u16(40), pre16(cat(u16(29), pre16(make([]byte, 32)))))))
+	m, err := ParseHandshake(HandshakeServerHello, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh := m.(*ServerHello)
+	if !sh.Draft || sh.Version() != 0x7f12 || sh.Version().String() != "TLS 1.3 (draft 18)" || sh.CipherSuite != 0x1301 ||
+		len(sh.Extensions) != 1 || sh.Extensions[0].Type != 40 || sh.SessionID != nil {
+		t.Errorf("draft hello: %+v", sh)
+	}
+	if s, h := JA3S(sh); s != "32530,4865,40" || h != "b8a8031b301aef7618403061e9f33065" {
+		t.Errorf("JA3S %s %s", s, h)
+	}
+	// Draft 22 and later use the TLS 1.2 layout: a draft-22 version in
+	// legacy_version is read that way.
+	if _, err := ParseHandshake(HandshakeServerHello, cat(u16(0x7f16), make([]byte, 32), u16(0x1301), pre16(nil))); err == nil {
+		t.Error("draft 22 hello in the draft 18 layout parsed")
+	}
+	// The draft layout needs its extension block.
+	if _, err := ParseHandshake(HandshakeServerHello, cat(u16(0x7f12), make([]byte, 32), u16(0x1301))); err == nil {
+		t.Error("draft hello without extensions parsed")
 	}
 }
 

@@ -21,7 +21,7 @@ func TestSmallMessages(t *testing.T) {
 		{HandshakeServerHelloDone, []byte{0}, nil},
 		{HandshakeHelloRequest, nil, &HelloRequest{}},
 		{HandshakeHelloRequest, []byte{0}, nil},
-		{HandshakeClientKeyExchange, make([]byte, 33), &ClientKeyExchange{Length: 33}},
+		{HandshakeClientKeyExchange, make([]byte, 33), &ClientKeyExchange{Length: 33, Body: make([]byte, 33)}},
 		{HandshakeClientKeyExchange, nil, &ClientKeyExchange{}},
 		{HandshakeCertificateVerify, make([]byte, 72), &CertificateVerify{Length: 72}},
 		{HandshakeFinished, make([]byte, 12), &Finished{Length: 12}},
@@ -29,16 +29,15 @@ func TestSmallMessages(t *testing.T) {
 		{HandshakeNewSessionTicket, cat([]byte{0, 0, 0, 0}, pre16(nil)), &NewSessionTicket{}},
 		{HandshakeNewSessionTicket, []byte{0, 0, 0, 0, 0}, nil},
 		{HandshakeNewSessionTicket, cat([]byte{0, 0, 0, 0}, pre16(nil), []byte{1}), nil},
-		{HandshakeCertificateStatus, cat([]byte{1, 0, 0, 3}, []byte{1, 2, 3}), &CertificateStatus{StatusType: 1, ResponseLength: 3}},
-		{HandshakeCertificateStatus, cat([]byte{2, 0, 0, 3}, []byte{1, 2, 3}), &CertificateStatus{StatusType: 2, ResponseLength: 3}},
+		{HandshakeCertificateStatus, cat([]byte{1, 0, 0, 3}, []byte{1, 2, 3}),
+			&CertificateStatus{StatusType: 1, ResponseLength: 3, OCSP: []OCSPResponse{{Length: 3, Error: "OCSP response: no OCSPResponse"}}}},
+		{HandshakeCertificateStatus, cat([]byte{2, 0, 0, 3}, u24(nil)),
+			&CertificateStatus{StatusType: 2, ResponseLength: 3, OCSP: []OCSPResponse{{}}}},
+		{HandshakeCertificateStatus, cat([]byte{2, 0, 0, 3}, []byte{1, 2, 3}), nil},
 		{HandshakeCertificateStatus, []byte{1, 0, 0, 0}, nil},
 		{HandshakeCertificateStatus, []byte{3, 0, 0, 1, 1}, nil},
 		{HandshakeCertificateStatus, []byte{1, 0, 0, 1, 1, 0}, nil},
-		{HandshakeServerKeyExchange, cat([]byte{3, 0, 29}, pre8(make([]byte, 32)), make([]byte, 40)),
-			&ServerKeyExchange{Length: 76, CurveType: 3, NamedGroup: 29}},
-		// A DHE body whose dh_p length starts with 3: the point would not fit.
-		{HandshakeServerKeyExchange, cat([]byte{3, 0, 0, 0xff}, make([]byte, 10)), &ServerKeyExchange{Length: 14}},
-		{HandshakeServerKeyExchange, []byte{0, 1, 5}, &ServerKeyExchange{Length: 3}},
+		{HandshakeServerKeyExchange, []byte{0, 1, 5}, &ServerKeyExchange{Length: 3, Body: []byte{0, 1, 5}}},
 		{HandshakeServerKeyExchange, nil, nil},
 		{HandshakeKeyUpdate, []byte{1}, &KeyUpdate{RequestUpdate: 1}},
 		{HandshakeKeyUpdate, []byte{2}, nil},
@@ -75,8 +74,10 @@ func TestFixtureServerMessages(t *testing.T) {
 	if cs := messageOf[*CertificateStatus](t, evs); cs.StatusType != 1 || cs.ResponseLength != len("fake ocsp response for tests") {
 		t.Errorf("CertificateStatus %+v", cs)
 	}
-	if ske := messageOf[*ServerKeyExchange](t, evs); ske.CurveType != 3 || ske.NamedGroup != 29 {
-		t.Errorf("ServerKeyExchange %+v", ske)
+	ske := messageOf[*ServerKeyExchange](t, evs)
+	if p, err := ske.Params(0xc02f, VersionTLS12); err != nil || p.CurveType != CurveTypeNamedCurve || p.NamedGroup != 29 ||
+		p.PublicKeyLength != 32 || !p.HasSignatureAlgorithm || p.SignatureLength == 0 {
+		t.Errorf("ServerKeyExchange params %+v, %v", p, err)
 	}
 	if nst := messageOf[*NewSessionTicket](t, evs); nst.TicketLength == 0 {
 		t.Errorf("NewSessionTicket %+v", nst)
@@ -85,9 +86,13 @@ func TestFixtureServerMessages(t *testing.T) {
 	// X25519: a 1-byte length and a 32-byte point (RFC 8422, Section 5.7).
 	if cke := messageOf[*ClientKeyExchange](t, cevs); cke.Length != 33 {
 		t.Errorf("ClientKeyExchange %+v", cke)
+	} else if p, err := cke.Params(0xc02f, VersionTLS12); err != nil || p.KeyLength != 32 {
+		t.Errorf("ClientKeyExchange params %+v, %v", p, err)
 	}
 	// RSA 2048: a 2-byte length and a 256-byte EncryptedPreMasterSecret.
 	if cke := messageOf[*ClientKeyExchange](t, mustDecode(t, fixture{"tls10_rsa.client", true})); cke.Length != 258 {
 		t.Errorf("TLS 1.0 ClientKeyExchange %+v", cke)
+	} else if p, err := cke.Params(0x002f, VersionTLS10); err != nil || p.KeyLength != 256 || p.KeyExchange != "RSA" {
+		t.Errorf("TLS 1.0 ClientKeyExchange params %+v, %v", p, err)
 	}
 }

@@ -71,6 +71,6 @@ func sslv2Hello(body []byte) (*ClientHello, error) {
 	// padded with leading zeros.
 	copy(m.Random[32-len(chal):], chal)
 	// SSLv2 has no compression; the TLS server treats it as null only.
-	m.CompressionMethods = []uint8{0}
+	m.CompressionMethods = []CompressionMethod{0}
 	return m, nil
 }

@@ -35,7 +35,7 @@ func TestSSLv2ClientHello(t *testing.T) {
 			Random:             random,
 			SessionID:          []byte{},
 			CipherSuites:       []CipherSuite{0x35, 0x2f, 0x0a},
-			CompressionMethods: []uint8{0},
+			CompressionMethods: []CompressionMethod{0},
 			SSLv2:              true,
 			SSLv2CipherSpecs:   []uint32{0x0700c0, 0x010080},
 		}

@@ -1,0 +1,182 @@
+package decode
+
+import (
+	"crypto/dsa" //nolint:staticcheck // DSA keys are still met in certificates on the wire.
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// MaxChainCertificates bounds the certificates of one Certificate message
+// that are parsed into a CertInfo. Real chains have two to five; a hostile
+// message of 256 KiB could hold 60,000 one-byte "certificates", each worth
+// a parse and a line of output. The rest are counted, not parsed.
+const MaxChainCertificates = 16
+
+// CertInfo is what a certificate says, as tools that log certificates
+// (Zeek's x509.log, Suricata's tls event) show it. It keeps no DER: a
+// connection's result holds these instead of the chain's bytes.
+type CertInfo struct {
+	// Length is the DER length; SHA256 and SHA1 are fingerprints of the
+	// DER, in lower-case hex, computed whether or not it parses.
+	Length int
+	SHA256 string
+	SHA1   string
+
+	// Error says why crypto/x509 rejected the certificate; the fields
+	// below are then empty.
+	Error string
+
+	Version      int
+	Subject      string // RFC 4514 string: the last RDN first, as openssl -nameopt RFC2253 prints it
+	Issuer       string
+	SerialNumber string // upper-case hex of the serial's two's-complement bytes
+	NotBefore    time.Time
+	NotAfter     time.Time
+
+	DNSNames       []string
+	IPAddresses    []string
+	EmailAddresses []string
+	URIs           []string
+
+	// PublicKeyAlgorithm is "RSA", "ECDSA", "Ed25519", "DSA", "X25519",
+	// or the algorithm's OID when crypto/x509 does not know it;
+	// PublicKeyBits is the modulus (RSA, DSA) or curve (ECDSA) size;
+	// Curve names an ECDSA key's curve ("P-256").
+	PublicKeyAlgorithm string
+	PublicKeyBits      int
+	Curve              string
+
+	// SignatureAlgorithm is crypto/x509's name ("SHA256-RSA"), or the
+	// algorithm's OID when it has none.
+	SignatureAlgorithm string
+
+	IsCA bool
+}
+
+// ParseCertificates returns a CertInfo for each certificate of m, at most
+// MaxChainCertificates of them; len(m.Certificates) says how many there
+// were. A certificate that does not parse gets a CertInfo with Error set,
+// and the others are still parsed.
+func ParseCertificates(m *Certificate) []CertInfo {
+	n := min(len(m.Certificates), MaxChainCertificates)
+	out := make([]CertInfo, n)
+	for i := range n {
+		out[i] = ParseCertificate(m.Certificates[i])
+	}
+	return out
+}
+
+// ParseCertificate parses one DER certificate with crypto/x509. It never
+// fails: a certificate that does not parse gives Error, Length and the
+// fingerprints. der is not kept.
+func ParseCertificate(der []byte) CertInfo {
+	s256 := sha256.Sum256(der)
+	s1 := sha1.Sum(der)
+	ci := CertInfo{Length: len(der), SHA256: hex.EncodeToString(s256[:]), SHA1: hex.EncodeToString(s1[:])}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		ci.Error = err.Error()
+		return ci
+	}
+	ci.Version = c.Version
+	ci.Subject = distinguishedName(c.RawSubject)
+	ci.Issuer = distinguishedName(c.RawIssuer)
+	if c.SerialNumber != nil {
+		ci.SerialNumber = serialHex(c.SerialNumber.Bytes(), c.SerialNumber.Sign() < 0)
+	}
+	ci.NotBefore, ci.NotAfter = c.NotBefore.UTC(), c.NotAfter.UTC()
+	ci.DNSNames = c.DNSNames
+	for _, ip := range c.IPAddresses {
+		ci.IPAddresses = append(ci.IPAddresses, ip.String())
+	}
+	ci.EmailAddresses = c.EmailAddresses
+	for _, u := range c.URIs {
+		ci.URIs = append(ci.URIs, u.String())
+	}
+	ci.PublicKeyAlgorithm, ci.PublicKeyBits, ci.Curve = publicKeyInfo(c)
+	ci.SignatureAlgorithm = c.SignatureAlgorithm.String()
+	if c.SignatureAlgorithm == x509.UnknownSignatureAlgorithm {
+		ci.SignatureAlgorithm = signatureOID(c.Raw)
+	}
+	ci.IsCA = c.BasicConstraintsValid && c.IsCA
+	return ci
+}
+
+// serialHex prints a serial number's magnitude as upper-case hex with a
+// whole number of bytes, as Zeek's x509.log does; a negative serial
+// (crypto/x509 rejects them unless told otherwise) gets a '-'.
+func serialHex(b []byte, negative bool) string {
+	if len(b) == 0 {
+		b = []byte{0}
+	}
+	s := strings.ToUpper(hex.EncodeToString(b))
+	if negative {
+		return "-" + s
+	}
+	return s
+}
+
+// publicKeyInfo names a certificate's key and its size.
+func publicKeyInfo(c *x509.Certificate) (alg string, bits int, curve string) {
+	switch k := c.PublicKey.(type) {
+	case *rsa.PublicKey:
+		return "RSA", k.N.BitLen(), ""
+	case *ecdsa.PublicKey:
+		p := k.Curve.Params()
+		return "ECDSA", p.BitSize, p.Name
+	case ed25519.PublicKey:
+		return "Ed25519", 256, ""
+	case *dsa.PublicKey:
+		return "DSA", k.P.BitLen(), ""
+	}
+	if c.PublicKeyAlgorithm == x509.UnknownPublicKeyAlgorithm {
+		var spki struct {
+			Algorithm pkix.AlgorithmIdentifier
+			PublicKey asn1.BitString
+		}
+		if _, err := asn1.Unmarshal(c.RawSubjectPublicKeyInfo, &spki); err == nil {
+			return spki.Algorithm.Algorithm.String(), spki.PublicKey.BitLength, ""
+		}
+		return "unknown", 0, ""
+	}
+	// Known to crypto/x509 but of another Go type (X25519 keys as
+	// *ecdh.PublicKey).
+	return c.PublicKeyAlgorithm.String(), 0, ""
+}
+
+// signatureOID returns the OID of a certificate's signatureAlgorithm
+// (RFC 5280, Section 4.1.1.2), for algorithms crypto/x509 has no name for.
+func signatureOID(raw []byte) string {
+	var cert struct {
+		TBS       asn1.RawValue
+		Algorithm pkix.AlgorithmIdentifier
+		Signature asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(raw, &cert); err != nil {
+		return "unknown"
+	}
+	return cert.Algorithm.Algorithm.String()
+}
+
+// distinguishedName prints a DER Name (RFC 5280, Section 4.1.2.4) as an
+// RFC 4514 string, every attribute kept in its order (reversed, as RFC
+// 4514 Section 2.1 has it). Certificates, certificate_authorities and
+// CertificateRequest carry names this way.
+func distinguishedName(der []byte) string {
+	var rdn pkix.RDNSequence
+	rest, err := asn1.Unmarshal(der, &rdn)
+	if err != nil || len(rest) > 0 {
+		return fmt.Sprintf("<invalid DER: %d bytes>", len(der))
+	}
+	return rdn.String()
+}
