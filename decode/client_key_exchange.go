@@ -38,25 +38,25 @@ type ClientKeyExchangeParams struct {
 // clientKeyExchangeLayouts maps a key exchange to the parts of its
 // ClientKeyExchange.
 var clientKeyExchangeLayouts = map[string]ckeLayout{
-	"RSA":         {value: ckeRSA},           // RFC 5246, 7.4.7.1
-	"RSA_EXPORT":  {value: ckeRSA},           // RFC 2246, 7.4.7.1
-	"DH_DSS":      {value: ckeDH},            // RFC 5246, 7.4.7.2
-	"DH_RSA":      {value: ckeDH},            // RFC 5246, 7.4.7.2
-	"DHE_DSS":     {value: ckeDH},            // RFC 5246, 7.4.7.2
-	"DHE_RSA":     {value: ckeDH},            // RFC 5246, 7.4.7.2
-	"DH_anon":     {value: ckeDH},            // RFC 5246, 7.4.7.2
-	"ECDH_ECDSA":  {value: ckeECDH},          // RFC 8422, 5.7
-	"ECDH_RSA":    {value: ckeECDH},          // RFC 8422, 5.7
-	"ECDHE_ECDSA": {value: ckeECDH},          // RFC 8422, 5.7
-	"ECDHE_RSA":   {value: ckeECDH},          // RFC 8422, 5.7
-	"ECDH_anon":   {value: ckeECDH},          // RFC 8422, 5.7
-	"PSK":         {psk: true},               // RFC 4279, 2
-	"RSA_PSK":     {psk: true, value: ckeRSA}, // RFC 4279, 4
-	"DHE_PSK":     {psk: true, value: ckeDH},  // RFC 4279, 3
+	"RSA":         {value: ckeRSA},             // RFC 5246, 7.4.7.1
+	"RSA_EXPORT":  {value: ckeRSA},             // RFC 2246, 7.4.7.1
+	"DH_DSS":      {value: ckeDH},              // RFC 5246, 7.4.7.2
+	"DH_RSA":      {value: ckeDH},              // RFC 5246, 7.4.7.2
+	"DHE_DSS":     {value: ckeDH},              // RFC 5246, 7.4.7.2
+	"DHE_RSA":     {value: ckeDH},              // RFC 5246, 7.4.7.2
+	"DH_anon":     {value: ckeDH},              // RFC 5246, 7.4.7.2
+	"ECDH_ECDSA":  {value: ckeECDH},            // RFC 8422, 5.7
+	"ECDH_RSA":    {value: ckeECDH},            // RFC 8422, 5.7
+	"ECDHE_ECDSA": {value: ckeECDH},            // RFC 8422, 5.7
+	"ECDHE_RSA":   {value: ckeECDH},            // RFC 8422, 5.7
+	"ECDH_anon":   {value: ckeECDH},            // RFC 8422, 5.7
+	"PSK":         {psk: true},                 // RFC 4279, 2
+	"RSA_PSK":     {psk: true, value: ckeRSA},  // RFC 4279, 4
+	"DHE_PSK":     {psk: true, value: ckeDH},   // RFC 4279, 3
 	"ECDHE_PSK":   {psk: true, value: ckeECDH}, // RFC 5489, 2
-	"SRP_SHA":     {value: ckeSRP},           // RFC 5054, 2.8.2
-	"SRP_SHA_RSA": {value: ckeSRP},           // RFC 5054, 2.8.2
-	"SRP_SHA_DSS": {value: ckeSRP},           // RFC 5054, 2.8.2
+	"SRP_SHA":     {value: ckeSRP},             // RFC 5054, 2.8.2
+	"SRP_SHA_RSA": {value: ckeSRP},             // RFC 5054, 2.8.2
+	"SRP_SHA_DSS": {value: ckeSRP},             // RFC 5054, 2.8.2
 }
 
 type ckeLayout struct {

@@ -17,7 +17,7 @@ func TestCipherSuiteKeyExchange(t *testing.T) {
 		{0x009e, "DHE_RSA"},
 		{0x002f, "RSA"},
 		{0x0003, "RSA_EXPORT"},
-		{0x0014, "DHE_RSA"},    // TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA
+		{0x0014, "DHE_RSA"}, // TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA
 		{0x0018, "DH_anon"},
 		{0x008c, "PSK"},
 		{0xc035, "ECDHE_PSK"},
