@@ -1,0 +1,250 @@
+package flows
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"io"
+	"math/big"
+	"net"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hsdecode/hsdecode/reassembly"
+)
+
+// The benchmarks below drive a Tracker with what reassembly would hand it
+// for real connections: the bytes crypto/tls wrote on each side, in the
+// order it wrote them, cut into 1448-byte segments as TCP over Ethernet
+// with timestamps carries them.
+
+var (
+	benchClient = netip.MustParseAddrPort("10.1.0.1:50000")
+	benchServer = netip.MustParseAddrPort("10.1.0.2:443")
+	benchT0     = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+)
+
+const benchMSS = 1448
+
+// chunk is one Write of one side.
+type chunk struct {
+	side reassembly.Side
+	b    []byte
+}
+
+// recorder appends every Write of its side to a transcript shared with the
+// peer before passing it on, so the transcript has the order of the writes.
+type recorder struct {
+	net.Conn
+	side reassembly.Side
+	mu   *sync.Mutex
+	out  *[]chunk
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.mu.Lock()
+	*r.out = append(*r.out, chunk{r.side, append([]byte(nil), b...)})
+	r.mu.Unlock()
+	return r.Conn.Write(b)
+}
+
+// handshakeTranscript makes one crypto/tls connection over loopback TCP: the
+// handshake, a 100-byte request, a 3000-byte response, close_notify from
+// both sides. SideA is the client.
+func handshakeTranscript(tb testing.TB, cc, sc *tls.Config) []chunk {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	var mu sync.Mutex
+	var out []chunk
+	done := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		s := tls.Server(&recorder{c, reassembly.SideB, &mu, &out}, sc)
+		defer s.Close()
+		req := make([]byte, 100)
+		if _, err := io.ReadFull(s, req); err != nil {
+			done <- err
+			return
+		}
+		_, err = s.Write(make([]byte, 3000))
+		if err == nil {
+			_, err = io.Copy(io.Discard, s) // until the client's close_notify
+		}
+		done <- err
+	}()
+	raw, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	raw.SetDeadline(time.Now().Add(10 * time.Second))
+	c := tls.Client(&recorder{raw, reassembly.SideA, &mu, &out}, cc)
+	if _, err := c.Write(make([]byte, 100)); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := io.ReadFull(c, make([]byte, 3000)); err != nil {
+		tb.Fatal(err)
+	}
+	c.Close()
+	if err := <-done; err != nil {
+		tb.Fatal(err)
+	}
+	raw.Close()
+	return out
+}
+
+var benchPKI struct {
+	once       sync.Once
+	roots      *x509.CertPool
+	rsa, ecdsa tls.Certificate
+}
+
+// benchCerts makes, once, a CA and two server certificates it issued
+// (RSA 2048 and ECDSA P-256), each sent with the CA: a chain of two.
+func benchCerts(tb testing.TB) {
+	tb.Helper()
+	benchPKI.once.Do(func() {
+		caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		caTmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "bench CA"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+			KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true,
+		}
+		caDER, _ := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+		ca, _ := x509.ParseCertificate(caDER)
+		benchPKI.roots = x509.NewCertPool()
+		benchPKI.roots.AddCert(ca)
+		leaf := func(key crypto.Signer, serial int64) tls.Certificate {
+			tmpl := &x509.Certificate{
+				SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: "server.example"},
+				DNSNames:  []string{"server.example"},
+				NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+				KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+				ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+			}
+			der, _ := x509.CreateCertificate(rand.Reader, tmpl, ca, key.Public(), caKey)
+			return tls.Certificate{Certificate: [][]byte{der, caDER}, PrivateKey: key}
+		}
+		rsaKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+		ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		benchPKI.rsa = leaf(rsaKey, 2)
+		benchPKI.ecdsa = leaf(ecKey, 3)
+	})
+}
+
+// feed runs a transcript through a new tracker of col, in segments, and
+// closes it; then a last result is what col emitted.
+func feed(col *Collector, tr []chunk) {
+	s := col.New(reassembly.ConnInfo{A: benchClient, B: benchServer, SawSYN: true, Start: benchT0})
+	ts := benchT0
+	for _, c := range tr {
+		for b := c.b; len(b) > 0; {
+			n := min(benchMSS, len(b))
+			ts = ts.Add(50 * time.Microsecond)
+			s.Data(c.side, b[:n], ts)
+			b = b[n:]
+			_ = s.Done() // reassembly asks after every segment
+		}
+	}
+	s.End(reassembly.SideA, reassembly.EndFIN, ts)
+	s.End(reassembly.SideB, reassembly.EndFIN, ts)
+	s.Close(reassembly.EndFIN, ts)
+}
+
+// BenchmarkTracker is the flow tracker on whole connections, handshake to
+// close: per connection, the cost of flows and decode together.
+func BenchmarkTracker(b *testing.B) {
+	benchCerts(b)
+	cases := []struct {
+		name   string
+		cc, sc *tls.Config
+	}{
+		{"tls12_ecdhe_rsa",
+			&tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, MaxVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}},
+			&tls.Config{Certificates: []tls.Certificate{benchPKI.rsa}, NextProtos: []string{"h2"},
+				CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}}},
+		{"tls13_ecdsa",
+			&tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, NextProtos: []string{"h2", "http/1.1"}},
+			&tls.Config{Certificates: []tls.Certificate{benchPKI.ecdsa}, NextProtos: []string{"h2"}}},
+	}
+	for _, bc := range cases {
+		b.Run(bc.name, func(b *testing.B) {
+			tr := handshakeTranscript(b, bc.cc, bc.sc)
+			var last Result
+			col := NewCollector(Options{Emit: func(r *Result) { last = *r }})
+			feed(col, tr)
+			if last.Outcome != OutcomeEstablished {
+				b.Fatalf("outcome %q, want established (violations %v)", last.Outcome, last.Violations)
+			}
+			var n int64
+			for _, c := range tr {
+				n += int64(len(c.b))
+			}
+			b.SetBytes(n)
+			b.ReportAllocs()
+			for b.Loop() {
+				feed(col, tr)
+			}
+		})
+	}
+}
+
+// BenchmarkTrackerBulk is the tracker's cost per segment of application
+// data once a TLS 1.2 connection is established: nothing when its verdict
+// is final (done: reassembly stops delivering, and a stray call returns at
+// once), record framing when --follow keeps decoding it to its end.
+func BenchmarkTrackerBulk(b *testing.B) {
+	benchCerts(b)
+	tr := handshakeTranscript(b,
+		&tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, MaxVersion: tls.VersionTLS12},
+		&tls.Config{Certificates: []tls.Certificate{benchPKI.rsa}})
+	// 16 KiB application_data records, as a server sends bulk data.
+	var bulk []byte
+	for range 16 {
+		bulk = append(bulk, 23, 3, 3, 0x40, 0x18)
+		bulk = append(bulk, make([]byte, 0x4018)...)
+	}
+	for _, follow := range []bool{false, true} {
+		name := "done"
+		if follow {
+			name = "follow"
+		}
+		b.Run(name, func(b *testing.B) {
+			col := NewCollector(Options{Follow: follow, Emit: func(*Result) {}})
+			s := col.New(reassembly.ConnInfo{A: benchClient, B: benchServer, SawSYN: true, Start: benchT0})
+			ts := benchT0
+			for _, c := range tr[:len(tr)-2] { // leave out the close_notify alerts
+				s.Data(c.side, c.b, ts)
+			}
+			if s.Done() == follow {
+				b.Fatalf("Done() = %v with Follow %v after the handshake", s.Done(), follow)
+			}
+			b.SetBytes(benchMSS)
+			b.ReportAllocs()
+			off := 0
+			for b.Loop() {
+				s.Data(reassembly.SideB, bulk[off:off+benchMSS], ts)
+				if off += benchMSS; off+benchMSS > len(bulk) {
+					// Restart at a record boundary.
+					s.Data(reassembly.SideB, bulk[off:], ts)
+					off = 0
+				}
+			}
+		})
+	}
+}
