@@ -44,8 +44,7 @@ type direction struct {
 	encrypted int  // TLS 1.3 opaque records after ServerHello
 	alerted   bool
 	appData   bool
-	end       reassembly.EndReason
-	endTS     time.Time
+	end       reassembly.EndReason // how this side ended, 0 while open
 }
 
 // Tracker follows one connection; it implements reassembly.Stream.
@@ -659,7 +658,7 @@ func (t *Tracker) End(s reassembly.Side, reason reassembly.EndReason, ts time.Ti
 	t.res.End = ts
 	d := &t.dirs[s]
 	if d.end == 0 {
-		d.end, d.endTS = reason, ts
+		d.end = reason
 	}
 }
 
