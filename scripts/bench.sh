@@ -100,14 +100,14 @@ run() {
 	cmd=$(cmdline "$tool")
 	t0=$(date +%s%N)
 	if [[ $TIMEOUT != 0 ]]; then
-		/usr/bin/time -f '%M' -o "$WORK/rss" timeout "$TIMEOUT" $cmd >/dev/null 2>"$WORK/err.$tool" || status=$?
+		/usr/bin/time -f '%M %U %S' -o "$WORK/rss" timeout "$TIMEOUT" $cmd >/dev/null 2>"$WORK/err.$tool" || status=$?
 	else
-		/usr/bin/time -f '%M' -o "$WORK/rss" $cmd >/dev/null 2>"$WORK/err.$tool" || status=$?
+		/usr/bin/time -f '%M %U %S' -o "$WORK/rss" $cmd >/dev/null 2>"$WORK/err.$tool" || status=$?
 	fi
 	t1=$(date +%s%N)
-	local wall rss
+	local wall rss cpu
 	wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", (b - a) / 1e9}')
-	rss=$(grep -E '^[0-9]+$' "$WORK/rss" | tail -1)
+	read -r rss cpu < <(awk '$1 ~ /^[0-9]+$/ && NF == 3 {r = $1; c = $2 + $3} END {printf "%d %.2f\n", r, c}' "$WORK/rss")
 	# hsdecode exits 1 when it found alerts or violations: a result, not a failure.
 	if [[ $status == 124 ]]; then
 		wall=">$TIMEOUT"
@@ -116,8 +116,8 @@ run() {
 		tail -5 "$WORK/err.$tool" >&2
 		wall="failed"
 	fi
-	echo "$wall ${rss:-0}" >>"$WORK/res.$tool"
-	printf 'bench: round %d %-8s %8s s %7s MB\n' "$round" "$tool" "$wall" "$(((${rss:-0} + 512) / 1024))"
+	echo "$wall ${rss:-0} ${cpu:-0}" >>"$WORK/res.$tool"
+	printf 'bench: round %d %-8s %8s s wall %6s s CPU %5s MB\n' "$round" "$tool" "$wall" "$cpu" "$(((${rss:-0} + 512) / 1024))"
 }
 
 for ((r = 1; r <= RUNS; r++)); do
@@ -126,26 +126,29 @@ for ((r = 1; r <= RUNS; r++)); do
 	done
 done
 
-# median TOOL: median wall time (or why there is none); peak TOOL: largest RSS in KiB.
+# median TOOL [COLUMN]: median wall time (column 1, or CPU time: 3) of the
+# runs that finished, or nothing (then bad.TOOL says why); peak TOOL:
+# largest RSS in KiB.
 median() {
-	awk '$1 ~ /^[0-9.]+$/ {print $1} $1 !~ /^[0-9.]+$/ {bad = $1} END {if (bad != "") print bad > "/dev/stderr"}' "$WORK/res.$1" 2>"$WORK/bad.$1" |
+	awk -v c="${2:-1}" '$1 ~ /^[0-9.]+$/ {print $c} $1 !~ /^[0-9.]+$/ {bad = $1} END {if (bad != "") print bad > "/dev/stderr"}' "$WORK/res.$1" 2>"$WORK/bad.$1" |
 		sort -g | awk '{v[NR] = $1} END {if (NR == 0) exit; if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 peak() { awk 'm < $2 {m = $2} END {print m + 0}' "$WORK/res.$1"; }
 
 echo
-printf '%-9s %10s %13s %9s %10s %5s\n' tool "median s" "packets/s" "MB/s" "peak RSS" runs
-declare -A MED
+printf '%-9s %10s %13s %9s %10s %12s %5s\n' tool "median s" "packets/s" "MB/s" "peak RSS" "median CPU s" runs
+declare -A MED CPU
 for t in $TOOLS; do
 	m=$(median "$t")
 	n=$(wc -l <"$WORK/res.$t")
 	if [[ -z $m ]]; then
-		printf '%-9s %10s %13s %9s %10s %5s\n' "$t" "$(head -1 "$WORK/bad.$t")" - - "$(($(peak "$t") / 1024)) MB" "$n"
+		printf '%-9s %10s %13s %9s %10s %12s %5s\n' "$t" "$(head -1 "$WORK/bad.$t")" - - "$(($(peak "$t") / 1024)) MB" - "$n"
 		continue
 	fi
 	MED[$t]=$m
-	awk -v t="$t" -v m="$m" -v p="$PACKETS" -v s="$SIZE" -v rss="$(peak "$t")" -v n="$n" \
-		'BEGIN {printf "%-9s %10.3f %13.0f %9.1f %7.0f MB %5d\n", t, m, p / m, s / m / 1e6, rss / 1024, n}'
+	CPU[$t]=$(median "$t" 3)
+	awk -v t="$t" -v m="$m" -v p="$PACKETS" -v s="$SIZE" -v rss="$(peak "$t")" -v n="$n" -v cpu="${CPU[$t]}" \
+		'BEGIN {printf "%-9s %10.3f %13.0f %9.1f %7.0f MB %12.2f %5d\n", t, m, p / m, s / m / 1e6, rss / 1024, cpu, n}'
 done
 
 if [[ -n ${MED[hsdecode]:-} ]]; then
@@ -156,10 +159,14 @@ if [[ -n ${MED[hsdecode]:-} ]]; then
 		awk -v t="$t" -v h="$h" -v m="${MED[$t]}" \
 			'BEGIN {printf "ratio: hsdecode / %-8s time %6.2fx   (%s takes %.1fx hsdecode'"'"'s time)\n", t, h / m, t, m / h}'
 	done
-	# The same ratio per round, paired, shows how much noise there was.
+	# The same ratio per round, paired, shows how much noise there was;
+	# CPU time (user + system) moves less than wall time with the load of
+	# other processes, though it includes the garbage collector's work on
+	# other cores.
 	if [[ -n ${MED[floor]:-} ]]; then
-		echo "ratio: hsdecode / floor per round: $(paste -d' ' "$WORK/res.hsdecode" "$WORK/res.floor" |
-			awk '$1 ~ /^[0-9.]+$/ && $3 ~ /^[0-9.]+$/ {printf "%.2f ", $1 / $3}')"
+		echo "ratio: hsdecode / floor wall time per round: $(paste -d' ' "$WORK/res.hsdecode" "$WORK/res.floor" |
+			awk '$1 ~ /^[0-9.]+$/ && $4 ~ /^[0-9.]+$/ {printf "%.2f ", $1 / $4}')"
+		awk -v h="${CPU[hsdecode]}" -v m="${CPU[floor]}" 'BEGIN {if (m > 0) printf "ratio: hsdecode / floor CPU time %.2fx\n", h / m}'
 	fi
 	echo
 	rss=$(($(peak hsdecode) / 1024))
