@@ -120,7 +120,12 @@ func (g NamedGroup) String() string {
 }
 
 // String returns the IANA signature scheme name, GREASE_0x0a0a for the
-// GREASE values, else "0x%04x", the form the registry writes its values in.
+// GREASE values, the TLS 1.2 SignatureAndHashAlgorithm pair that the
+// SignatureScheme registry reserves "for backward compatibility" as
+// signature_hash from the TLS SignatureAlgorithm and HashAlgorithm
+// registries (0x0303 is "ecdsa_sha224", as RFC 8446 names the pairs it
+// kept: rsa_pkcs1_sha1, ecdsa_sha1), else "0x%04x", the form the registry
+// writes its values in.
 func (s SignatureScheme) String() string {
 	if IsGREASE(uint16(s)) {
 		return grease(uint16(s))
@@ -128,8 +133,21 @@ func (s SignatureScheme) String() string {
 	if n, ok := signatureSchemeNames[s]; ok {
 		return n
 	}
+	h, ok1 := hashAlgorithmNames[HashAlgorithm(s>>8)]
+	sig, ok2 := signatureAlgorithmNames[SignatureAlgorithm(s&0xff)]
+	if ok1 && ok2 && s < 0x0800 {
+		return sig + "_" + h
+	}
 	return fmt.Sprintf("0x%04x", uint16(s))
 }
+
+// HashAlgorithm is the hash of a TLS 1.2 SignatureAndHashAlgorithm (RFC
+// 5246, Section 7.4.1.4.1).
+type HashAlgorithm uint8
+
+// SignatureAlgorithm is the signature of a TLS 1.2
+// SignatureAndHashAlgorithm (RFC 5246, Section 7.4.1.4.1).
+type SignatureAlgorithm uint8
 
 // String returns "warning" or "fatal", else "unknown_N".
 func (l AlertLevel) String() string {

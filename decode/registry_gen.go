@@ -645,6 +645,30 @@ var compressionMethodNames = map[CompressionMethod]string{
 	64: "LZS",
 }
 
+// hashAlgorithmNames maps code points to names (tls-parameters-18.csv).
+var hashAlgorithmNames = map[HashAlgorithm]string{
+	0: "none",
+	1: "md5",
+	2: "sha1",
+	3: "sha224",
+	4: "sha256",
+	5: "sha384",
+	6: "sha512",
+	8: "Intrinsic",
+}
+
+// signatureAlgorithmNames maps code points to names (tls-parameters-16.csv).
+var signatureAlgorithmNames = map[SignatureAlgorithm]string{
+	0:  "anonymous",
+	1:  "rsa",
+	2:  "dsa",
+	3:  "ecdsa",
+	7:  "ed25519",
+	8:  "ed448",
+	64: "gostr34102012_256",
+	65: "gostr34102012_512",
+}
+
 // hpkeKDFNames maps code points to names (hpke-kdf-ids.csv).
 var hpkeKDFNames = map[HPKEKDF]string{
 	0x0001: "HKDF-SHA256",

@@ -50,6 +50,8 @@ var registries = []registry{
 	{"tls-pskkeyexchangemode.csv", "PSKKeyExchangeMode", "pskKeyExchangeModeNames", parseDecimal, "%d", false, ""},
 	{"tls-certificate-compression-algorithm-ids.csv", "CertificateCompressionAlgorithm", "certificateCompressionAlgorithmNames", parseDecimal, "%d", false, ""},
 	{"comp-meth-ids-2.csv", "CompressionMethod", "compressionMethodNames", parseDecimal, "%d", false, ""},
+	{"tls-parameters-18.csv", "HashAlgorithm", "hashAlgorithmNames", parseDecimal, "%d", false, ""},
+	{"tls-parameters-16.csv", "SignatureAlgorithm", "signatureAlgorithmNames", parseDecimal, "%d", false, ""},
 	{"hpke-kdf-ids.csv", "HPKEKDF", "hpkeKDFNames", parseHex, "0x%04X", false, ""},
 	{"hpke-aead-ids.csv", "HPKEAEAD", "hpkeAEADNames", parseHex, "0x%04X", false, ""},
 }
