@@ -1,10 +1,17 @@
 package flows
 
 import (
+	"crypto/sha256"
 	"sort"
 
+	"github.com/hsdecode/hsdecode/decode"
 	"github.com/hsdecode/hsdecode/reassembly"
 )
+
+// maxCachedCertificates bounds the certificate summaries a Collector
+// remembers: a server sends the same chain on every connection, and
+// parsing it once is enough.
+const maxCachedCertificates = 4096
 
 // Options configures a Collector.
 type Options struct {
@@ -35,6 +42,7 @@ type Collector struct {
 	emit    func(*Result)
 	results []Result
 	skipped int64
+	certs   map[[sha256.Size]byte]decode.CertInfo
 }
 
 // NewCollector returns an empty Collector.
@@ -56,6 +64,28 @@ func (c *Collector) New(info reassembly.ConnInfo) reassembly.Stream {
 }
 
 func (c *Collector) tlsPort(p uint16) bool { return c.ports[p] }
+
+// chain summarises a Certificate message, each certificate parsed once per
+// Collector. The cache is emptied when full, which keeps it bounded and
+// changes no result: a summary depends on the certificate's bytes alone.
+func (c *Collector) chain(m *decode.Certificate) *Chain {
+	ch := &Chain{Count: len(m.Certificates)}
+	n := min(len(m.Certificates), decode.MaxChainCertificates)
+	ch.Certificates = make([]decode.CertInfo, n)
+	for i, der := range m.Certificates[:n] {
+		key := sha256.Sum256(der)
+		ci, ok := c.certs[key]
+		if !ok {
+			ci = decode.ParseCertificate(der)
+			if c.certs == nil || len(c.certs) >= maxCachedCertificates {
+				c.certs = make(map[[sha256.Size]byte]decode.CertInfo)
+			}
+			c.certs[key] = ci
+		}
+		ch.Certificates[i] = ci
+	}
+	return ch
+}
 
 func (c *Collector) add(t *Tracker) {
 	if !t.reported() {

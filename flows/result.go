@@ -123,10 +123,35 @@ type Result struct {
 	Violations        []Violation
 	Gap               *Gap
 	// ClientHello and ServerHello are the first of each, for details and
-	// fingerprints; nil when not seen.
-	ClientHello *decode.ClientHello
-	ServerHello *decode.ServerHello
+	// fingerprints; nil when not seen. HelloRetryRequest is the server's
+	// HelloRetryRequest, nil when it sent none.
+	ClientHello       *decode.ClientHello
+	ServerHello       *decode.ServerHello
+	HelloRetryRequest *decode.ServerHello
+	// ServerCertificates and ClientCertificates are the chains of each
+	// side's first plaintext Certificate message, nil when none was seen
+	// (TLS 1.3 sends them encrypted). They hold CertInfo summaries, not
+	// the certificates' bytes.
+	ServerCertificates *Chain
+	ClientCertificates *Chain
+	// The other messages that say something in clear, the first of each,
+	// nil when not seen. ServerKeyExchange and ClientKeyExchange are read
+	// with the layout of the negotiated suite; they stay nil when no
+	// ServerHello named one.
+	ServerKeyExchange  *decode.ServerKeyExchangeParams
+	ClientKeyExchange  *decode.ClientKeyExchangeParams
+	CertificateRequest *decode.CertificateRequest
+	CertificateStatus  *decode.CertificateStatus
+	NewSessionTicket   *decode.NewSessionTicket
 	// Closed says how the connection ended: "fin", "rst", "capture_end",
 	// "idle" or "memory".
 	Closed string
+}
+
+// Chain is a Certificate message's chain: a summary of each certificate,
+// at most decode.MaxChainCertificates of them, and how many the message
+// held.
+type Chain struct {
+	Certificates []decode.CertInfo
+	Count        int
 }

@@ -346,10 +346,29 @@ func (t *Tracker) handshake(d *direction, ev decode.Event, ts time.Time) {
 		kind = kindHRR
 	}
 	t.record(d, kind, ev.Length, false, ts)
+	t.details(d, ev.Message)
 	if !t.partial && ev.Message.Type() != decode.HandshakeHelloRequest && (!t.chooseMode(d, kind, ts) || !t.step(d, kind, ts)) {
 		return
 	}
 	switch m := ev.Message.(type) {
+	case *decode.ServerKeyExchange:
+		if sh := t.res.ServerHello; sh != nil && t.res.ServerKeyExchange == nil {
+			p, err := m.Params(sh.CipherSuite, t.res.Version)
+			if err != nil {
+				t.violate(d, CodeMalformedHandshake, kind, nil, err.Error(), ts)
+				return
+			}
+			t.res.ServerKeyExchange = p
+		}
+	case *decode.ClientKeyExchange:
+		if sh := t.res.ServerHello; sh != nil && t.res.ClientKeyExchange == nil {
+			p, err := m.Params(sh.CipherSuite, t.res.Version)
+			if err != nil {
+				t.violate(d, CodeMalformedHandshake, kind, nil, err.Error(), ts)
+				return
+			}
+			t.res.ClientKeyExchange = p
+		}
 	case *decode.ClientHello:
 		if t.res.ClientHello == nil {
 			t.res.ClientHello = m
@@ -372,6 +391,38 @@ func (t *Tracker) handshake(d *direction, ev decode.Event, ts time.Time) {
 			if len(m.Certificates) > 0 {
 				t.res.ClientCertificate = ClientCertSent
 			}
+		}
+	}
+}
+
+// details keeps what a message shows in clear, the first of each kind,
+// whether or not the order allows it: a user looking at a violation wants
+// to see the offending message too. Certificates are kept as summaries,
+// so the message and its DER can go.
+func (t *Tracker) details(d *direction, m decode.Message) {
+	r := &t.res
+	switch m := m.(type) {
+	case *decode.ServerHello:
+		if m.HelloRetryRequest && r.HelloRetryRequest == nil {
+			r.HelloRetryRequest = m
+		}
+	case *decode.Certificate:
+		if d.role == Server && r.ServerCertificates == nil {
+			r.ServerCertificates = t.col.chain(m)
+		} else if d.role == Client && r.ClientCertificates == nil {
+			r.ClientCertificates = t.col.chain(m)
+		}
+	case *decode.CertificateRequest:
+		if r.CertificateRequest == nil {
+			r.CertificateRequest = m
+		}
+	case *decode.CertificateStatus:
+		if r.CertificateStatus == nil {
+			r.CertificateStatus = m
+		}
+	case *decode.NewSessionTicket:
+		if r.NewSessionTicket == nil {
+			r.NewSessionTicket = m
 		}
 	}
 }
