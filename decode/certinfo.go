@@ -38,6 +38,7 @@ type CertInfo struct {
 
 	Version      int
 	Subject      string // RFC 4514 string: the last RDN first, as openssl -nameopt RFC2253 prints it
+	CommonName   string // the subject's CN, for short displays
 	Issuer       string
 	SerialNumber string // upper-case hex of the serial's two's-complement bytes
 	NotBefore    time.Time
@@ -90,6 +91,7 @@ func ParseCertificate(der []byte) CertInfo {
 	}
 	ci.Version = c.Version
 	ci.Subject = distinguishedName(c.RawSubject)
+	ci.CommonName = c.Subject.CommonName
 	ci.Issuer = distinguishedName(c.RawIssuer)
 	if c.SerialNumber != nil {
 		ci.SerialNumber = serialHex(c.SerialNumber.Bytes(), c.SerialNumber.Sign() < 0)

@@ -73,7 +73,7 @@ func TestParseCertificate(t *testing.T) {
 			t.Fatalf("%s: %+v", tt.alg, ci)
 		}
 		// RFC 4514 order: the last RDN first.
-		if ci.Subject != "CN=server.example,O=Example,C=FR" || ci.Issuer != ci.Subject {
+		if ci.Subject != "CN=server.example,O=Example,C=FR" || ci.Issuer != ci.Subject || ci.CommonName != "server.example" {
 			t.Errorf("%s: subject %q issuer %q", tt.alg, ci.Subject, ci.Issuer)
 		}
 		if ci.SerialNumber != tt.wantS || ci.Version != 3 || !ci.NotBefore.Equal(nb) || !ci.NotAfter.Equal(na) {
