@@ -14,10 +14,15 @@ import (
 
 // Options bounds an Assembler. The zero value is usable.
 type Options struct {
-	// MaxBufferedBytes bounds the out-of-order bytes held across all
-	// connections, DefaultMaxBufferedBytes when zero. Beyond it, a
+	// MaxBufferedBytes bounds the memory the Assembler holds for what it
+	// has not delivered yet, DefaultMaxBufferedBytes when zero: bytes
+	// waiting behind a hole (counted by the page gopacket copies them
+	// into), IPv4 fragments waiting for the rest of their datagram, and
+	// the state of each open connection (connCost). Beyond it, a
 	// connection that receives an out-of-order segment stops waiting for
-	// its oldest hole: the bytes after it are delivered after a Gap.
+	// its oldest hole (the bytes after it are delivered after a Gap), and
+	// the connections that have been quiet longest are closed with
+	// EndMemory.
 	MaxBufferedBytes int64
 	// IdleTimeout closes a connection with EndIdle once it has seen no
 	// packet for this long, in capture time (packet timestamps, or the
@@ -46,16 +51,34 @@ const (
 type Stats struct {
 	Packets, Bytes int64 // every packet given to Packet, and its captured bytes
 	// Skipped counts packets by the reason they were not used: "not IP",
-	// "not TCP", "truncated", "IPv4 fragment", "IPv6 fragment",
-	// "unsupported link type N", "decode error: <layer>", and
-	// "no open connection" for a segment with neither SYN nor payload on a
-	// 4-tuple with no open connection, typically the last ACK of a close,
-	// and "after close" for one with payload or SYN-ACK on the 4-tuple of
-	// a connection that closed by FIN or RST less than a minute before,
-	// near its sequence numbers: a retransmission, or a segment that was
-	// in flight, rather than a new connection.
+	// "not TCP", "truncated" (the capture cut the IP or TCP header),
+	// "IPv6 fragment", "unsupported link type N", "decode error: <layer>",
+	// IPv4 fragments of a datagram that was never made whole
+	// (reasonFragment*), "no open connection" for a segment with neither
+	// SYN nor payload on a 4-tuple with no open connection, typically the
+	// last ACK of a close, "after close" for one with payload or SYN-ACK
+	// on the 4-tuple of a connection that closed by FIN or RST less than
+	// a minute before, near its sequence numbers (a retransmission, or a
+	// segment that was in flight, rather than a new connection), and
+	// "after idle or memory close" for one that continues, within
+	// staleLinger, a connection closed for being idle or to bound memory.
 	Skipped     map[string]int64
 	Connections int64 // consumers created
+	// Open is the connections open now, MaxOpen the most open at once.
+	Open, MaxOpen int64
+	// Closed counts the connections closed, by the reason given to Close.
+	Closed map[EndReason]int64
+	// Buffered is what Options.MaxBufferedBytes bounds, now; MaxBuffered
+	// its peak, as it stood after each packet.
+	Buffered, MaxBuffered int64
+	// Gaps counts the holes reported with Gap, GapBytes the bytes they
+	// missed where known.
+	Gaps, GapBytes int64
+	// Cut counts the segments whose payload the capture cut short (the
+	// snap length): they are used, and the bytes missing reported with Gap.
+	Cut int64
+	// Defragmented counts the IPv4 datagrams made whole from fragments.
+	Defragmented int64
 }
 
 // connKey is a 4-tuple in a canonical order, the same for both directions.
@@ -103,6 +126,10 @@ type Assembler struct {
 	resets []resetEntry
 	// closed remembers the connections that closed lately.
 	closed closedTable
+
+	frag   *defrag
+	mem    memory
+	closes [EndMemory + 1]int64 // Stats.Closed
 }
 
 // NewAssembler returns an Assembler that makes a Stream with f for every
@@ -118,6 +145,7 @@ func NewAssembler(f Factory, o Options) *Assembler {
 		conns:       make(map[connKey]*conn),
 		stats:       Stats{Skipped: make(map[string]int64)},
 		flushReason: EndCapture,
+		frag:        newDefrag(o.MaxBufferedBytes),
 	}
 	a.gp = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
 	// gopacket enforces both limits when it would queue a segment: over
@@ -136,10 +164,20 @@ func (a *Assembler) Stats() Stats {
 	for k, v := range a.stats.Skipped {
 		s.Skipped[k] = v
 	}
+	s.Closed = make(map[EndReason]int64)
+	for r, n := range a.closes {
+		if n > 0 {
+			s.Closed[EndReason(r)] = n
+		}
+	}
+	s.Open = int64(len(a.conns))
+	s.Buffered = a.held()
 	return s
 }
 
 func (a *Assembler) skip(reason string) { a.stats.Skipped[reason]++ }
+
+func (a *Assembler) skipN(reason string, n int64) { a.stats.Skipped[reason] += n }
 
 // Packet takes one captured frame of the given link type; data is only
 // used during the call.
@@ -148,14 +186,35 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	a.stats.Bytes += int64(len(data))
 	ts := ci.Timestamp
 	a.Expire(ts)
-	seg, reason := a.dec.decode(link, data)
+	defer a.mem.peak(a)
+	seg, reason := a.dec.decode(link, data, ci.Length-len(data))
+	if reason == reasonIPv4Fragment {
+		ip, n := a.frag.add(&a.dec.ip4, a.now, a.skipN)
+		if ip == nil {
+			return
+		}
+		a.stats.Defragmented++
+		if seg, reason = a.dec.datagram(ip); reason != "" {
+			a.skipN(reason, int64(n))
+			return
+		}
+	}
 	if reason != "" {
 		a.skip(reason)
 		return
 	}
 	tcp := seg.tcp
+	if seg.cut > 0 {
+		// The bytes cut count as payload, zeros in their place: see
+		// assemble.
+		a.stats.Cut++
+		n := len(tcp.Payload)
+		tcp.Payload = append(tcp.Payload[:n:n], make([]byte, seg.cut)...)
+	}
 	key := keyOf(seg.src, seg.dst)
-	if c := a.conns[key]; c != nil && a.segment(c, seg, ts) {
+	c := a.conns[key]
+	if c != nil && a.segment(c, seg, ts) {
+		a.bound(c)
 		return
 	}
 	// Without this, the ACK that ends every close, or a stray RST, would
@@ -164,11 +223,13 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 		a.skip("no open connection")
 		return
 	}
-	if a.closed.straggler(key, seg, a.now) {
-		a.skip("after close")
+	if r := a.closed.straggler(key, seg, a.now); r != "" {
+		a.skip(r)
 		return
 	}
-	a.segment(a.open(seg, ts), seg, ts)
+	c = a.open(seg, ts)
+	a.segment(c, seg, ts)
+	a.bound(c)
 }
 
 // Expire advances capture time to now as a packet with that timestamp
@@ -202,6 +263,7 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 		a.finish(c)
 		return false
 	}
+	a.mem.touch(c)
 	if ts.After(c.last) {
 		c.last = ts
 	}
@@ -233,7 +295,7 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 	}
 
 	c.track(side, tcp)
-	a.assemble(c, side, tcp, ts)
+	a.assemble(c, side, seg, ts)
 	switch {
 	case c.closing:
 		a.finish(c)
@@ -257,9 +319,19 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 // out to be the wrong one of two (see conn.syn). It starts at the ISN of
 // the direction's SYN when one was seen, else at that first segment (the
 // capture began mid-connection).
-func (a *Assembler) assemble(c *conn, side Side, tcp *layers.TCP, ts time.Time) {
+//
+// A segment whose payload the capture cut short comes with the missing
+// bytes as zeros (Packet), and their place is noted (conn.cuts): when
+// the bytes before them have been delivered, they are reported with Gap
+// rather than delivered, where they belong in the stream and at once,
+// even at the end of a direction.
+func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
+	tcp := seg.tcp
 	if tcp.ACK {
 		c.ack[side], c.acked[side] = tcp.Ack, true
+	}
+	if seg.cut > 0 {
+		c.cuts[side] = addCut(c.cuts[side], tcp.Seq+uint32(len(tcp.Payload)-seg.cut), seg.cut)
 	}
 	start := !c.started[side]
 	if start {
@@ -281,6 +353,10 @@ func (a *Assembler) assemble(c *conn, side Side, tcp *layers.TCP, ts time.Time) 
 	}
 	a.gp.AssembleWithContext(c.flow[side], tcp, ctx)
 	a.cur = nil
+	if a.mem.mayQueue {
+		a.mem.mayQueue = false
+		a.mem.sample(a)
+	}
 }
 
 // open makes the connection of a segment on a new 4-tuple: its sender is
@@ -300,6 +376,8 @@ func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	c.flow[SideB] = c.flow[SideA].Reverse()
 	c.stream = a.factory.New(c.info)
 	a.conns[c.key] = c
+	a.mem.link(c)
+	a.stats.MaxOpen = max(a.stats.MaxOpen, int64(len(a.conns)))
 	return c
 }
 
@@ -317,17 +395,18 @@ func (a *Assembler) stop(c *conn) {
 }
 
 // finish gives a closing connection its Close and forgets it, remembering
-// for a while where the sequence numbers of one closed by FIN or RST
-// stood.
+// for a while where its sequence numbers stood, unless the input ended.
 func (a *Assembler) finish(c *conn) {
 	if !c.closing {
 		c.close(EndCapture) // a reset connection whose wait ended: RST
 	}
 	delete(a.conns, c.key)
+	a.mem.unlink(c)
 	a.purge(c)
-	if c.reason == EndFIN || c.reason == EndRST {
+	if c.reason != EndCapture {
 		a.closed.add(c)
 	}
+	a.closes[c.reason]++
 	c.stream.Close(c.reason, c.last)
 }
 
@@ -421,6 +500,9 @@ func (a *Assembler) purge(c *conn) {
 		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
 	}
 	a.purging = nil
+	if a.mem.pages > 0 {
+		a.mem.sample(a)
+	}
 }
 
 const (
@@ -482,12 +564,16 @@ func (a *Assembler) expire() {
 		}
 	}
 	a.finishAll(ending)
+	if a.mem.pages > 0 {
+		a.mem.sample(a) // holes given up
+	}
 }
 
 // Flush ends the input: every connection gets what gopacket still holds,
 // with a Gap before bytes that follow a hole, then its Close, EndCapture
 // unless it ended otherwise, in the order the connections began.
 func (a *Assembler) Flush() {
+	a.frag.flush(a.skipN)
 	a.gp.FlushAll()
 	ending := make([]*conn, 0, len(a.conns))
 	for _, c := range a.conns {
@@ -497,6 +583,7 @@ func (a *Assembler) Flush() {
 		ending = append(ending, c)
 	}
 	a.finishAll(ending)
+	a.mem.sample(a)
 }
 
 // captureContext is the gopacket AssemblerContext of one packet.

@@ -9,6 +9,7 @@ import (
 	"time"
 	"weak"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/gopacket/gopacket"
 )
 
@@ -129,6 +130,30 @@ func TestStreams(t *testing.T) {
 			want: []string{newConn, `1 data A "hi" @3`, "1 close capture @3"},
 		},
 		{
+			// RFC 9293, 3.5, figure 8: each side sends a SYN, then a SYN-ACK.
+			name: "simultaneous open",
+			pkts: []pkt{
+				{0, cli, srv, "S", 1000, 0, ""},
+				{1, srv, cli, "S", 5000, 0, ""},
+				{2, cli, srv, "SA", 1000, 5001, ""},
+				{3, srv, cli, "SA", 5000, 1001, ""},
+				{4, cli, srv, "PA", 1001, 5001, "hello"},
+				{5, srv, cli, "PA", 5001, 1006, "world"},
+				{6, srv, cli, "FA", 5006, 1006, ""},
+				{7, cli, srv, "FA", 1006, 5007, ""},
+			},
+			want: []string{newConn, `1 data A "hello" @4`, `1 data B "world" @5`, "1 end B FIN @6", "1 end A FIN @7", "1 close FIN @7"},
+		},
+		{
+			name: "RST from A",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hi"},
+				pkt{4, cli, srv, "RA", 1003, 5001, ""},
+				pkt{5, srv, cli, "A", 5001, 1003, ""},
+			),
+			want: []string{newConn, `1 data A "hi" @3`, "1 end A RST @4", "1 close RST @4"},
+		},
+		{
 			name: "no SYN: A sent the first segment seen, both directions delivered",
 			pkts: []pkt{
 				{0, srv, cli, "A", 5000, 1000, ""}, // no payload: opens nothing
@@ -182,6 +207,40 @@ func TestStreams(t *testing.T) {
 			got, _ := run(t, Options{}, 0, ether(t, tt.pkts...)...)
 			checkLog(t, tt.want, got)
 		})
+	}
+}
+
+// Stats counts connections by how they closed, the most open at once, the
+// holes given up and what was held.
+func TestStatsCounts(t *testing.T) {
+	c2 := netip.AddrPortFrom(cli.Addr(), 40001)
+	c3 := netip.AddrPortFrom(cli.Addr(), 40002)
+	ps := append(handshake(cli, srv, 1000, 5000), handshake(c2, srv, 1000, 5000)...)
+	ps = append(ps,
+		pkt{3, cli, srv, "PA", 1001, 5001, "hi"},
+		pkt{4, c2, srv, "PA", 1011, 5001, "after a hole"},
+		pkt{5, cli, srv, "FA", 1003, 5001, ""},
+		pkt{6, srv, cli, "FA", 5001, 1004, ""},
+		pkt{7, srv, c2, "RA", 5001, 1001, ""},
+		pkt{2000, c3, srv, "S", 1, 0, ""},
+		pkt{2001, c3, srv, "PA", 2, 0, "abc"},
+		pkt{2002, c3, srv, "PA", 10, 0, "held"},
+	)
+	r := &recorder{t: t}
+	a := NewAssembler(r, Options{IdleTimeout: time.Hour})
+	for _, f := range ether(t, ps...) {
+		a.Packet(f.link, f.data, gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(f.ms) * time.Millisecond)})
+	}
+	st := a.Stats()
+	if st.Open != 1 || st.MaxOpen != 2 || st.Buffered != connCost+pageCost || st.MaxBuffered != 2*connCost+pageCost {
+		t.Errorf("open %d (max %d), buffered %d (max %d); want 1 (max 2), %d (max %d)",
+			st.Open, st.MaxOpen, st.Buffered, st.MaxBuffered, connCost+pageCost, 2*connCost+pageCost)
+	}
+	a.Flush()
+	st = a.Stats()
+	want := map[EndReason]int64{EndFIN: 1, EndRST: 1, EndCapture: 1}
+	if diff := cmp.Diff(want, st.Closed); diff != "" || st.Gaps != 1 || st.GapBytes != 5 || st.Buffered != 0 {
+		t.Errorf("closed (-want +got):\n%s%d gaps of %d bytes, %d held; want 1 of 5, none", diff, st.Gaps, st.GapBytes, st.Buffered)
 	}
 }
 

@@ -8,11 +8,18 @@ import "time"
 // carries data or SYN would open a connection of its own, with no SYN and
 // mid-stream bytes. closedTable keeps, for a while, where the sequence
 // numbers of each side of a connection closed by FIN or RST stood, so
-// that such segments are recognised and skipped.
+// that such segments are recognised and skipped. A connection closed for
+// being idle or to bound memory was still open: its later segments are
+// remembered longer, so that it is not reported a second time, from the
+// middle, when it wakes up.
 const (
 	// closedLinger is how long, in capture time, a closed connection is
 	// remembered: about TIME_WAIT, after which its 4-tuple is free again.
 	closedLinger = time.Minute
+	// staleLinger is how long one closed idle or for memory is: TCP
+	// keepalive's default idle time, after which a silent connection is
+	// normally gone.
+	staleLinger = 2 * time.Hour
 	// maxClosed bounds the connections remembered; past it, the oldest
 	// are forgotten first.
 	maxClosed = 4096
@@ -27,10 +34,11 @@ const (
 // closedConn is what is remembered of a closed connection, by the
 // endpoint of key that sent: 0 for key.lo, 1 for key.hi.
 type closedConn struct {
-	key  connKey
-	at   time.Time // its last packet
-	seen [2]bool
-	next [2]uint32
+	key   connKey
+	at    time.Time // its last packet
+	stale bool      // closed idle or for memory, not by FIN or RST
+	seen  [2]bool
+	next  [2]uint32
 }
 
 // closedTable is a ring of the latest closed connections, indexed by
@@ -46,7 +54,7 @@ func (t *closedTable) add(c *conn) {
 	if t.idx == nil {
 		t.idx = make(map[connKey]int)
 	}
-	r := closedConn{key: c.key, at: c.last}
+	r := closedConn{key: c.key, at: c.last, stale: c.reason == EndIdle || c.reason == EndMemory}
 	for side := SideA; side <= SideB; side++ {
 		d := 0
 		if (side == SideA) != (c.info.A == c.key.lo) {
@@ -68,24 +76,35 @@ func (t *closedTable) add(c *conn) {
 	t.idx[c.key] = i
 }
 
+// Skip reasons of stragglers.
+const (
+	reasonAfterClose      = "after close"
+	reasonAfterStaleClose = "after idle or memory close"
+)
+
 // straggler reports whether a segment that would open a connection on its
 // 4-tuple (it has payload or SYN) is rather a late one of the connection
-// that closed there, now being the latest capture time: it is unless it is
-// a SYN without ACK (the 4-tuple is reused), the close is older than
-// closedLinger, or its sequence number lies far from where its sender's
-// stood and its acknowledgement far from where the peer's stood. A side
-// that sent nothing gives no evidence; with none, the segment is taken
-// for a straggler.
-func (t *closedTable) straggler(key connKey, seg segment, now time.Time) bool {
+// that closed there, now being the latest capture time, and if so the
+// reason to skip it: it is unless it is a SYN without ACK (the 4-tuple is
+// reused), the close is older than closedLinger (staleLinger for one
+// closed idle or for memory), or its sequence number lies far from where
+// its sender's stood and its acknowledgement far from where the peer's
+// stood. A side that sent nothing gives no evidence; with none, the
+// segment is taken for a straggler.
+func (t *closedTable) straggler(key connKey, seg segment, now time.Time) string {
 	i, ok := t.idx[key]
 	if !ok {
-		return false
+		return ""
 	}
 	r := &t.ring[i]
 	tcp := seg.tcp
-	if now.Sub(r.at) > closedLinger || tcp.SYN && !tcp.ACK {
+	linger, reason := closedLinger, reasonAfterClose
+	if r.stale {
+		linger, reason = staleLinger, reasonAfterStaleClose
+	}
+	if now.Sub(r.at) > linger || tcp.SYN && !tcp.ACK {
 		delete(t.idx, key)
-		return false
+		return ""
 	}
 	d := 0
 	if seg.src != key.lo {
@@ -94,17 +113,20 @@ func (t *closedTable) straggler(key connKey, seg segment, now time.Time) bool {
 	evidence := false
 	if r.seen[d] {
 		if near(tcp.Seq, r.next[d]) {
-			return true
+			return reason
 		}
 		evidence = true
 	}
 	if tcp.ACK && r.seen[1-d] {
 		if near(tcp.Ack, r.next[1-d]) {
-			return true
+			return reason
 		}
 		evidence = true
 	}
-	return !evidence
+	if evidence {
+		return ""
+	}
+	return reason
 }
 
 func near(seq, ref uint32) bool {

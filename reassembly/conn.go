@@ -1,6 +1,7 @@
 package reassembly
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -35,6 +36,13 @@ type conn struct {
 	ack     [2]uint32
 	seen    [2]bool
 	next    [2]uint32
+
+	// Per side: where the next byte gopacket delivers lies, and the
+	// ranges of it that the capture cut (see Assembler.assemble).
+	pos  [2]gpr.Sequence
+	cuts [2][]cut
+
+	newer, older *conn // neighbours in memory's order of activity
 
 	ended   [2]EndReason // End given for each side, or zero
 	done    bool         // the consumer wants no more bytes
@@ -118,6 +126,15 @@ func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDir
 		*start = true
 		return true
 	}
+	side := c.a.curSide
+	switch {
+	case nextSeq < 0 && tcp.SYN:
+		c.pos[side] = gpr.Sequence(tcp.Seq).Add(1)
+	case nextSeq < 0:
+		c.pos[side] = gpr.Sequence(tcp.Seq)
+	case len(tcp.Payload) > 0 && nextSeq.Difference(gpr.Sequence(tcp.Seq)) > 0:
+		c.a.mem.mayQueue = true
+	}
 	// gopacket queues a direction's bytes until it has seen its SYN
 	// (nextSeq is -1 until then); a capture that began mid-connection has
 	// none, so a direction starts at its first segment given instead
@@ -128,8 +145,8 @@ func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDir
 	// gopacket ignores every segment of a direction closed by its FIN,
 	// but a RST after one's own FIN (the peer wrote on after the close) is
 	// how many connections end, and the consumer may care how.
-	if tcp.RST && c.ended[c.a.curSide] == EndFIN {
-		c.end(c.a.curSide, EndRST, ci.Timestamp)
+	if tcp.RST && c.ended[side] == EndFIN {
+		c.end(side, EndRST, ci.Timestamp)
 	}
 	return true
 }
@@ -148,10 +165,11 @@ func (c *conn) ReassembledSG(sg gpr.ScatterGather, _ gpr.AssemblerContext) {
 	avail, _ := sg.Lengths()
 	// skip is -1 for the first bytes of a direction, which follow no hole.
 	if skip > 0 {
-		c.stream.Gap(side, skip, c.timeAt(sg, 0, avail))
+		c.gap(side, skip, c.timeAt(sg, 0, avail))
+		c.pos[side] = c.pos[side].Add(skip)
 	}
 	if avail > 0 {
-		c.deliver(sg, side, avail)
+		c.deliverCut(sg, side, avail)
 	}
 	if end {
 		reason := EndFIN
@@ -160,6 +178,62 @@ func (c *conn) ReassembledSG(sg gpr.ScatterGather, _ gpr.AssemblerContext) {
 		}
 		c.end(side, reason, c.timeAt(sg, avail-1, avail))
 	}
+}
+
+func (c *conn) gap(side Side, missing int, ts time.Time) {
+	c.a.stats.Gaps++
+	c.a.stats.GapBytes += int64(max(missing, 0))
+	c.stream.Gap(side, missing, ts)
+}
+
+// cut is a range of a direction's sequence numbers that the capture cut
+// from a segment: gopacket holds zeros in their place.
+type cut struct {
+	seq gpr.Sequence
+	n   int
+}
+
+// addCut adds a range to a direction's cuts, kept in sequence order.
+func addCut(cuts []cut, seq uint32, n int) []cut {
+	k := cut{gpr.Sequence(seq), n}
+	i := len(cuts)
+	for i > 0 && cuts[i-1].seq.Difference(k.seq) < 0 {
+		i--
+	}
+	return slices.Insert(cuts, i, k)
+}
+
+// deliverCut delivers the avail bytes of sg, which start at pos, with the
+// ranges the capture cut reported as gaps instead.
+func (c *conn) deliverCut(sg gpr.ScatterGather, side Side, avail int) {
+	from := 0
+	for len(c.cuts[side]) > 0 && from < avail && !c.closing {
+		k := c.cuts[side][0]
+		start := c.pos[side].Add(from).Difference(k.seq) // cut start, relative to byte from
+		if start >= avail-from {
+			break // beyond these bytes
+		}
+		stop := start + k.n
+		if stop <= 0 {
+			c.cuts[side] = c.cuts[side][1:] // already behind
+			continue
+		}
+		if start > 0 {
+			c.deliver(sg, side, from, from+start)
+			from += start
+			start = 0
+		}
+		n := min(stop, avail-from)
+		c.gap(side, n, c.timeAt(sg, from, avail))
+		from += n
+	}
+	if len(c.cuts[side]) == 0 {
+		c.cuts[side] = nil
+	}
+	if from < avail && !c.closing {
+		c.deliver(sg, side, from, avail)
+	}
+	c.pos[side] = c.pos[side].Add(avail)
 }
 
 // timeAt is the timestamp of the segment that brought byte off, or of the
@@ -174,13 +248,13 @@ func (c *conn) timeAt(sg gpr.ScatterGather, off, avail int) time.Time {
 	return c.last
 }
 
-// deliver passes the bytes of sg on, one Data call per run of bytes that
-// came in segments of the same timestamp.
-func (c *conn) deliver(sg gpr.ScatterGather, side Side, avail int) {
+// deliver passes bytes [from, to) of sg on, one Data call per run of
+// bytes that came in segments of the same timestamp.
+func (c *conn) deliver(sg gpr.ScatterGather, side Side, from, to int) {
 	// Fetch copies only when the bytes span several segments.
-	data := sg.Fetch(avail)
+	data := sg.Fetch(to)
 	if sg.Stats().Chunks == 1 {
-		c.stream.Data(side, data, sg.CaptureInfo(0).Timestamp)
+		c.stream.Data(side, data[from:to], sg.CaptureInfo(from).Timestamp)
 		return
 	}
 	// sg answers timestamps per offset only, so runs are found by
@@ -188,9 +262,9 @@ func (c *conn) deliver(sg gpr.ScatterGather, side Side, avail int) {
 	// mostly rise with it; where a later segment has the very timestamp of
 	// an earlier one with another in between, that one's bytes may be
 	// given the others' timestamp.
-	for off := 0; off < avail && !c.stream.Done(); {
+	for off := from; off < to && !c.stream.Done(); {
 		ts := sg.CaptureInfo(off).Timestamp
-		n := sort.Search(avail-off, func(i int) bool { return !sg.CaptureInfo(off + i).Timestamp.Equal(ts) })
+		n := sort.Search(to-off, func(i int) bool { return !sg.CaptureInfo(off + i).Timestamp.Equal(ts) })
 		c.stream.Data(side, data[off:off+n], ts)
 		off += n
 	}

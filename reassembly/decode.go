@@ -112,11 +112,20 @@ func newDecoder() *decoder {
 type segment struct {
 	src, dst netip.AddrPort
 	tcp      *layers.TCP
+	// cut is how many bytes of the payload the IP header announces beyond
+	// those captured: the capture's snap length cut the packet short.
+	cut int
 }
 
-// decode decodes one frame. It returns the segment, or the reason the frame
-// is skipped: a short, low-cardinality string, as Stats.Skipped counts them.
-func (d *decoder) decode(link layers.LinkType, data []byte) (segment, string) {
+// reasonIPv4Fragment is what decode returns for an IPv4 fragment, which
+// the Assembler gives to defrag (d.ip4 holds it).
+const reasonIPv4Fragment = "IPv4 fragment"
+
+// decode decodes one frame, of which the capture kept data and left out
+// lost bytes at the end. It returns the segment, or the reason the frame
+// is skipped: a short, low-cardinality string, as Stats.Skipped counts
+// them.
+func (d *decoder) decode(link layers.LinkType, data []byte, lost int) (segment, string) {
 	first := -1
 	switch link {
 	case layers.LinkTypeEthernet:
@@ -149,28 +158,77 @@ func (d *decoder) decode(link layers.LinkType, data []byte) (segment, string) {
 	}
 	p := d.parsers[first]
 	err := p.DecodeLayers(data, &d.decoded)
-	if p.Truncated {
+	isTCP := len(d.decoded) > 0 && d.decoded[len(d.decoded)-1] == layers.LayerTypeTCP
+	if p.Truncated && (err != nil || !isTCP) {
 		return segment{}, "truncated"
 	}
 	if err != nil {
 		return segment{}, "decode error: " + d.next(first).String()
 	}
-	if len(d.decoded) == 0 || d.decoded[len(d.decoded)-1] != layers.LayerTypeTCP {
+	if !isTCP {
 		return segment{}, d.notTCP()
 	}
+	v4 := d.sawLayer(layers.LayerTypeIPv4)
 	src, dst := d.ip6.SrcIP, d.ip6.DstIP
-	if d.sawLayer(layers.LayerTypeIPv4) {
+	if v4 {
 		src, dst = d.ip4.SrcIP, d.ip4.DstIP
 	}
-	// The layers slice addresses out of the packet: 4 bytes for IPv4, 16
-	// for IPv6, so these conversions cannot fail.
+	seg := d.segment(src, dst)
+	if p.Truncated && lost > 0 {
+		// The TCP header is whole, the payload cut short: the segment is
+		// used, and what is missing reported as a gap where it belongs.
+		// An IP length beyond what was on the wire is a bad header, not a
+		// cut: the payload is what came.
+		seg.cut = min(d.cut(v4), lost)
+	}
+	return seg, ""
+}
+
+// segment is the decoded TCP layer between two addresses, which the
+// layers slice out of a packet: 4 bytes for IPv4, 16 for IPv6, so the
+// conversions cannot fail.
+func (d *decoder) segment(src, dst []byte) segment {
 	s, _ := netip.AddrFromSlice(src)
 	t, _ := netip.AddrFromSlice(dst)
 	return segment{
 		src: netip.AddrPortFrom(s, uint16(d.tcp.SrcPort)),
 		dst: netip.AddrPortFrom(t, uint16(d.tcp.DstPort)),
 		tcp: &d.tcp,
-	}, ""
+	}
+}
+
+// cut returns how many payload bytes the IP header of a truncated packet
+// announces beyond those captured. The TCP layer's contents and payload
+// run to the end of the captured bytes, as the IP payload does.
+func (d *decoder) cut(v4 bool) int {
+	seg := len(d.tcp.Contents) + len(d.tcp.Payload) // TCP bytes captured
+	var declared int
+	if v4 {
+		declared = int(d.ip4.Length) - int(d.ip4.IHL)*4
+	} else {
+		if d.ip6.Length == 0 {
+			return 0 // a jumbogram: no length to go by
+		}
+		// Extension headers sit between the fixed header and TCP; the
+		// payload layers.IPv6 gives starts after a hop-by-hop header.
+		ext := len(d.ip6.Payload) - seg
+		if d.ip6.HopByHop != nil {
+			ext += d.ip6.HopByHop.ActualLength
+		}
+		declared = int(d.ip6.Length) - ext
+	}
+	return max(declared-seg, 0)
+}
+
+// datagram decodes the TCP segment of an IPv4 datagram defrag rebuilt.
+func (d *decoder) datagram(ip *layers.IPv4) (segment, string) {
+	if ip.Protocol != layers.IPProtocolTCP {
+		return segment{}, "not TCP"
+	}
+	if err := d.tcp.DecodeFromBytes(ip.Payload, gopacket.NilDecodeFeedback); err != nil {
+		return segment{}, "decode error: TCP"
+	}
+	return d.segment(ip.SrcIP, ip.DstIP), ""
 }
 
 func (d *decoder) sawLayer(t gopacket.LayerType) bool {
@@ -199,7 +257,7 @@ func (d *decoder) notTCP() string {
 	}
 	switch d.next(0) {
 	case gopacket.LayerTypeFragment:
-		return "IPv4 fragment"
+		return reasonIPv4Fragment
 	case layers.LayerTypeIPv6Fragment:
 		return "IPv6 fragment"
 	}

@@ -82,7 +82,7 @@ func TestLinkTypes(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				var fs []frame
 				for _, p := range []pkt{{0, a, b, "S", 1000, 0, ""}, {1, a, b, "PA", 1001, 0, "hello"}, {2, b, a, "PA", 5000, 1006, "back"}} {
-					fs = append(fs, frame{link, p.ms, concat(tt.hdr(v6), ipTCP(t, p, nil))})
+					fs = append(fs, frame{link, p.ms, concat(tt.hdr(v6), ipTCP(t, p, nil)), 0})
 				}
 				got, st := run(t, Options{}, 0, fs...)
 				checkLog(t, []string{"1 new A=" + a.String() + " B=" + b.String() + " syn @0", `1 data A "hello" @1`, `1 data B "back" @2`, "1 close capture @2"}, got)
@@ -110,10 +110,10 @@ func TestIPHeaders(t *testing.T) {
 		if b[0]&0x0f != 7 {
 			t.Fatalf("IPv4 header length %d words, want 7", b[0]&0x0f)
 		}
-		fs = append(fs, frame{layers.LinkTypeRaw, p.ms, b})
+		fs = append(fs, frame{layers.LinkTypeRaw, p.ms, b, 0})
 	}
 	for _, p := range []pkt{{2, cli6, srv6, "S", 1000, 0, ""}, {3, cli6, srv6, "PA", 1001, 0, "extension"}} {
-		fs = append(fs, frame{layers.LinkTypeRaw, p.ms, withDestOpts(p)})
+		fs = append(fs, frame{layers.LinkTypeRaw, p.ms, withDestOpts(p), 0})
 	}
 	got, st := run(t, Options{}, 0, fs...)
 	checkLog(t, []string{
@@ -134,16 +134,6 @@ func TestSkipped(t *testing.T) {
 		u.SetNetworkLayerForChecksum(ip)
 		return serialize(t, ip, u, gopacket.Payload("dns"))
 	}()
-	fragment := func() []byte {
-		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, Flags: layers.IPv4MoreFragments,
-			SrcIP: cli.Addr().AsSlice(), DstIP: srv.Addr().AsSlice()}
-		return serialize(t, ip, gopacket.Payload(ipTCP(t, data, nil)[20:36]))
-	}()
-	laterFragment := func() []byte {
-		ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolTCP, FragOffset: 2,
-			SrcIP: cli.Addr().AsSlice(), DstIP: srv.Addr().AsSlice()}
-		return serialize(t, ip, gopacket.Payload("rest of it"))
-	}()
 	fragment6 := func() []byte {
 		ip := &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: layers.IPProtocolIPv6Fragment,
 			SrcIP: cli6.Addr().AsSlice(), DstIP: srv6.Addr().AsSlice()}
@@ -156,25 +146,22 @@ func TestSkipped(t *testing.T) {
 	arp := concat(macs, []byte{0x08, 0x06}, make([]byte, 28))
 
 	fs := []frame{
-		{layers.LinkTypeRaw, 0, udp},
-		{layers.LinkTypeRaw, 0, fragment},
-		{layers.LinkTypeRaw, 0, laterFragment},
-		{layers.LinkTypeRaw, 0, fragment6},
-		{layers.LinkTypeRaw, 0, whole[:len(whole)-3]},
-		{layers.LinkTypeRaw, 0, badIHL},
-		{layers.LinkTypeEthernet, 0, arp},
-		{layers.LinkType(147), 0, whole},
-		{layers.LinkType(147), 0, whole},
-		{layers.LinkTypeRaw, 0, ipTCP(t, pkt{0, cli, srv, "A", 1001, 1, ""}, nil)},
-		{layers.LinkTypeRaw, 0, ipTCP(t, pkt{0, cli, srv, "RA", 1001, 1, ""}, nil)},
-		{layers.LinkTypeRaw, 0, ipTCP(t, syn, nil)},
-		{layers.LinkTypeRaw, 0, whole},
+		{layers.LinkTypeRaw, 0, udp, 0},
+		{layers.LinkTypeRaw, 0, fragment6, 0},
+		{layers.LinkTypeRaw, 0, whole[:20+10], 0}, // the TCP header cut
+		{layers.LinkTypeRaw, 0, badIHL, 0},
+		{layers.LinkTypeEthernet, 0, arp, 0},
+		{layers.LinkType(147), 0, whole, 0},
+		{layers.LinkType(147), 0, whole, 0},
+		{layers.LinkTypeRaw, 0, ipTCP(t, pkt{0, cli, srv, "A", 1001, 1, ""}, nil), 0},
+		{layers.LinkTypeRaw, 0, ipTCP(t, pkt{0, cli, srv, "RA", 1001, 1, ""}, nil), 0},
+		{layers.LinkTypeRaw, 0, ipTCP(t, syn, nil), 0},
+		{layers.LinkTypeRaw, 0, whole, 0},
 	}
 	got, st := run(t, Options{}, 0, fs...)
 	checkLog(t, []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0", `1 data A "some data" @0`, "1 close capture @0"}, got)
 	want := map[string]int64{
 		"not TCP":                   1,
-		"IPv4 fragment":             2,
 		"IPv6 fragment":             1,
 		"truncated":                 1,
 		"decode error: IPv4":        1,

@@ -91,12 +91,13 @@ type frame struct {
 	link layers.LinkType
 	ms   int
 	data []byte
+	wire int // its length on the wire, when the capture cut it (0: len(data))
 }
 
 func ether(t testing.TB, ps ...pkt) []frame {
 	var fs []frame
 	for _, p := range ps {
-		fs = append(fs, frame{layers.LinkTypeEthernet, p.ms, etherFrame(t, p)})
+		fs = append(fs, frame{layers.LinkTypeEthernet, p.ms, etherFrame(t, p), 0})
 	}
 	return fs
 }
@@ -168,7 +169,7 @@ func run(t testing.TB, o Options, doneAfter int, fs ...frame) ([]string, Stats) 
 	r := &recorder{t: t, doneAfter: doneAfter}
 	a := NewAssembler(r, o)
 	for _, f := range fs {
-		a.Packet(f.link, f.data, gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(f.ms) * time.Millisecond), CaptureLength: len(f.data), Length: len(f.data)})
+		a.Packet(f.link, f.data, gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(f.ms) * time.Millisecond), CaptureLength: len(f.data), Length: max(f.wire, len(f.data))})
 	}
 	a.Flush()
 	for _, s := range r.streams {

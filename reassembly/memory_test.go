@@ -1,0 +1,164 @@
+package reassembly
+
+import (
+	"encoding/binary"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// countFactory makes consumers that only count what they get, so that
+// tests can feed many connections or many bytes cheaply.
+type countFactory struct {
+	streams     []*countStream
+	bytes, gaps int64
+	closed      [EndMemory + 1]int64
+}
+
+type countStream struct {
+	f      *countFactory
+	closes int
+}
+
+func (f *countFactory) New(ConnInfo) Stream {
+	s := &countStream{f: f}
+	f.streams = append(f.streams, s)
+	return s
+}
+func (s *countStream) Data(_ Side, b []byte, _ time.Time) { s.f.bytes += int64(len(b)) }
+func (s *countStream) Gap(Side, int, time.Time)           { s.f.gaps++ }
+func (s *countStream) End(Side, EndReason, time.Time)     {}
+func (s *countStream) Close(r EndReason, _ time.Time)     { s.f.closed[r]++; s.closes++ }
+func (s *countStream) Done() bool                         { return false }
+
+// rawFrame is a raw IPv4 frame of p whose addresses, ports and sequence
+// number are patched in place for each packet (checksums are not checked).
+type rawFrame []byte
+
+func (f rawFrame) set(src [4]byte, port uint16, seq uint32) {
+	copy(f[12:16], src[:])
+	binary.BigEndian.PutUint16(f[20:], port)
+	binary.BigEndian.PutUint32(f[24:], seq)
+}
+
+func (f rawFrame) setReply(dst [4]byte, port uint16, seq uint32) {
+	copy(f[16:20], dst[:])
+	binary.BigEndian.PutUint16(f[22:], port)
+	binary.BigEndian.PutUint32(f[24:], seq)
+}
+
+// A capture of 100,000 connections that never complete their handshake,
+// each holding out-of-order bytes behind the hole of a lost first
+// segment: what the Assembler holds stays within Options.MaxBufferedBytes,
+// the quietest connections closed to make room (EndMemory), or, with an
+// IdleTimeout, once idle (EndIdle).
+func TestMemoryBoundManyConnections(t *testing.T) {
+	n := 100000
+	if raceEnabled || testing.Short() {
+		n = 20000
+	}
+	tests := []struct {
+		name   string
+		opts   Options
+		reason EndReason // how most connections must close
+	}{
+		{"memory", Options{MaxBufferedBytes: 8 << 20}, EndMemory},
+		{"idle", Options{MaxBufferedBytes: 512 << 20, IdleTimeout: 5 * time.Second}, EndIdle},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &countFactory{}
+			a := NewAssembler(f, tt.opts)
+			syn := rawFrame(ipTCP(t, pkt{0, cli, srv, "S", 1000, 0, ""}, nil))
+			synAck := rawFrame(ipTCP(t, pkt{0, srv, cli, "SA", 5000, 1001, ""}, nil))
+			late := rawFrame(ipTCP(t, pkt{0, cli, srv, "PA", 1501, 5001, strings.Repeat("x", 1000)}, nil))
+			var before runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			for i := range n {
+				ip := [4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}
+				port := uint16(1024 + i%60000)
+				ci := gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(i) * time.Millisecond)}
+				syn.set(ip, port, 1000)
+				synAck.setReply(ip, port, 5000)
+				late.set(ip, port, 1501) // the segment at 1001 was lost
+				for _, fr := range []rawFrame{syn, synAck, late} {
+					a.Packet(layers.LinkTypeRaw, fr, ci)
+				}
+			}
+			st := a.Stats()
+			var after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			a.Flush()
+			final := a.Stats()
+
+			if st.MaxBuffered > tt.opts.MaxBufferedBytes {
+				t.Errorf("held %d bytes at most, over the bound of %d", st.MaxBuffered, tt.opts.MaxBufferedBytes)
+			}
+			if final.Connections != int64(n) || len(f.streams) != n {
+				t.Fatalf("%d connections, %d consumers; want %d", final.Connections, len(f.streams), n)
+			}
+			var closed int64
+			for r, k := range f.closed {
+				closed += k
+				if final.Closed[EndReason(r)] != k {
+					t.Errorf("Stats.Closed[%d] = %d, consumers got %d", r, final.Closed[EndReason(r)], k)
+				}
+			}
+			for i, s := range f.streams {
+				if s.closes != 1 {
+					t.Fatalf("connection %d closed %d times", i+1, s.closes)
+				}
+			}
+			if f.closed[tt.reason] < int64(n)/2 || f.closed[tt.reason]+f.closed[EndCapture] != int64(n) {
+				t.Errorf("closes %v: want most connections closed with reason %d, the rest at the end", f.closed, tt.reason)
+			}
+			if final.Open != 0 || final.Buffered != 0 {
+				t.Errorf("after Flush: %d open, %d bytes held", final.Open, final.Buffered)
+			}
+			t.Logf("%d connections: held at most %d bytes of %d, %d open at most; closed %v; heap grew by %d MiB",
+				n, st.MaxBuffered, tt.opts.MaxBufferedBytes, st.MaxOpen, final.Closed,
+				(int64(after.HeapAlloc)-int64(before.HeapAlloc))>>20)
+		})
+	}
+}
+
+// One connection whose peer sends 1 GB after a hole that is never filled:
+// the direction waits behind it with at most maxPagesPerDirection pages,
+// then gives it up and delivers everything else.
+func TestMemoryBoundOneGigabyte(t *testing.T) {
+	total := int64(1 << 30)
+	if raceEnabled || testing.Short() {
+		total = 64 << 20
+	}
+	const mss = 1460
+	f := &countFactory{}
+	a := NewAssembler(f, Options{})
+	ci := gopacket.CaptureInfo{Timestamp: base}
+	for _, p := range handshake(cli, srv, 1000, 5000) {
+		a.Packet(layers.LinkTypeRaw, ipTCP(t, p, nil), ci)
+	}
+	seg := rawFrame(ipTCP(t, pkt{3, cli, srv, "PA", 0, 5001, strings.Repeat("y", mss)}, nil))
+	ip := [4]byte(cli.Addr().AsSlice())
+	// The first segment, at 1001, is lost.
+	for off := int64(mss); off < total; off += mss {
+		seg.set(ip, cli.Port(), uint32(1001+off))
+		a.Packet(layers.LinkTypeRaw, seg, ci)
+	}
+	st := a.Stats()
+	a.Flush()
+	bound := int64(maxPagesPerDirection*pageCost + connCost)
+	if st.MaxBuffered > bound {
+		t.Errorf("held %d bytes at most, want at most %d", st.MaxBuffered, bound)
+	}
+	want := (total - 1) / mss * mss // every segment but the first
+	if f.bytes != want || f.gaps != 1 {
+		t.Errorf("delivered %d bytes after %d gaps, want %d after one", f.bytes, f.gaps, want)
+	}
+	t.Logf("%d MiB after a hole: held at most %d bytes", total>>20, st.MaxBuffered)
+}
