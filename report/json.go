@@ -81,6 +81,17 @@ type jsonConnection struct {
 	History           string            `json:"history,omitempty"`
 	Fingerprints      *jsonFingerprints `json:"fingerprints,omitempty"`
 	Closed            string            `json:"closed,omitempty"`
+
+	// Handshake details (details.go).
+	ClientHello        *jsonClientHello        `json:"client_hello,omitempty"`
+	HelloRetryRequest  *jsonServerHello        `json:"hello_retry_request,omitempty"`
+	ServerHello        *jsonServerHello        `json:"server_hello,omitempty"`
+	Certificates       *jsonCertificates       `json:"certificates,omitempty"`
+	ServerKeyExchange  *jsonServerKeyExchange  `json:"server_key_exchange,omitempty"`
+	CertificateRequest *jsonCertificateRequest `json:"certificate_request,omitempty"`
+	CertificateStatus  *jsonCertificateStatus  `json:"certificate_status,omitempty"`
+	NewSessionTicket   *jsonNewSessionTicket   `json:"new_session_ticket,omitempty"`
+	ClientKeyExchange  *jsonClientKeyExchange  `json:"client_key_exchange,omitempty"`
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(timeLayout) }
@@ -129,6 +140,7 @@ func toJSON(r *flows.Result) *jsonConnection {
 		j.Violations = append(j.Violations, jsonViolation{TS: stamp(v.TS), From: string(v.From), Code: string(v.Code), Got: v.Got, Expected: v.Expected, Detail: v.Detail})
 	}
 	j.Fingerprints = fingerprints(r)
+	addDetails(j, r)
 	if g := r.Gap; g != nil {
 		j.Gap = &jsonGap{TS: stamp(g.TS), From: string(g.From), Offset: g.Offset}
 		if g.Missing > 0 {
@@ -157,7 +169,7 @@ func (w *JSONWriter) Write(r *flows.Result) error { return w.enc.Encode(toJSON(r
 func (w *JSONWriter) Close() error { return nil }
 
 func fingerprints(r *flows.Result) *jsonFingerprints {
-	if r.ClientHello == nil && r.ServerHello == nil {
+	if r.ClientHello == nil && firstServerHello(r) == nil {
 		return nil
 	}
 	fp := new(jsonFingerprints)
@@ -165,8 +177,18 @@ func fingerprints(r *flows.Result) *jsonFingerprints {
 		fp.JA3String, fp.JA3 = decode.JA3(ch)
 		fp.JA4, fp.JA4R = decode.JA4(ch, 't')
 	}
-	if sh := r.ServerHello; sh != nil {
+	if sh := firstServerHello(r); sh != nil {
 		fp.JA3SString, fp.JA3S = decode.JA3S(sh)
 	}
 	return fp
+}
+
+// firstServerHello is the server's answer to the ClientHello that JA3 and
+// JA4 fingerprint: its HelloRetryRequest when it sent one (nDPI computes
+// JA3S from it too), else its ServerHello.
+func firstServerHello(r *flows.Result) *decode.ServerHello {
+	if r.HelloRetryRequest != nil {
+		return r.HelloRetryRequest
+	}
+	return r.ServerHello
 }

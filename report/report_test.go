@@ -75,6 +75,8 @@ func TestJSON(t *testing.T) {
 		"alerts": []any{map[string]any{"ts": "2026-11-27T12:57:01.000363Z", "from": "client", "level": "fatal", "description": "unexpected_message", "encrypted": false}},
 		"violations": []any{map[string]any{"ts": "2026-11-27T12:57:01.000263Z", "from": "server", "code": "unexpected_message",
 			"got": "server_hello_done", "expected": []any{"certificate"}, "detail": "server sent server_hello_done before certificate"}},
+		"server_hello": map[string]any{"version": "TLS 1.2", "random": strings.Repeat("00", 32),
+			"cipher_suite": "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "compression_method": "NULL"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("JSON (-want +got):\n%s", diff)

@@ -14,13 +14,17 @@ import (
 // messages, then a one-line count of outcomes when closed.
 type TextWriter struct {
 	w        *bufio.Writer
+	o        TextOptions
 	n        int
 	outcomes map[flows.Outcome]int
 }
 
 // NewTextWriter returns a TextWriter on w.
-func NewTextWriter(w io.Writer) *TextWriter {
-	return &TextWriter{w: bufio.NewWriter(w), outcomes: make(map[flows.Outcome]int)}
+func NewTextWriter(w io.Writer) *TextWriter { return NewTextWriterOptions(w, TextOptions{}) }
+
+// NewTextWriterOptions returns a TextWriter on w configured by o.
+func NewTextWriterOptions(w io.Writer, o TextOptions) *TextWriter {
+	return &TextWriter{w: bufio.NewWriter(w), o: o, outcomes: make(map[flows.Outcome]int)}
 }
 
 // Write writes one connection and flushes it, so a reader of a pipe sees
@@ -51,6 +55,7 @@ func (t *TextWriter) Write(r *flows.Result) error {
 	fmt.Fprintln(w)
 
 	alerts := r.Alerts
+	detailed := map[string]bool{} // "from type" of the messages already summarised
 	for _, m := range r.Messages {
 		arrow := "client -> server"
 		if m.From == flows.Server {
@@ -72,6 +77,16 @@ func (t *TextWriter) Write(r *flows.Result) error {
 		if m.Length > 0 {
 			fmt.Fprintf(w, "%*d", max(1, 40-len(what)), m.Length)
 		}
+		if k := string(m.From) + " " + m.Type; !m.Encrypted && !detailed[k] {
+			detailed[k] = true
+			if s := summary(r, m); s != "" {
+				pad := 2
+				if m.Length == 0 {
+					pad = max(2, 42-len(what))
+				}
+				fmt.Fprintf(w, "%*s%s", pad, "", s)
+			}
+		}
 		fmt.Fprintln(w)
 	}
 	// Alerts concluded without a record of their own (a TLS 1.3 server's
@@ -92,6 +107,9 @@ func (t *TextWriter) Write(r *flows.Result) error {
 			fmt.Fprintf(w, " (%d bytes missing)", g.Missing)
 		}
 		fmt.Fprintln(w)
+	}
+	if t.o.Verbose {
+		writeDetails(w, r)
 	}
 	fmt.Fprintln(w)
 	return w.Flush()
@@ -119,10 +137,14 @@ type Writer interface {
 }
 
 // New returns the writer of a format: "text" or "json".
-func New(format string, w io.Writer) (Writer, error) {
+func New(format string, w io.Writer) (Writer, error) { return NewWithOptions(format, w, TextOptions{}) }
+
+// NewWithOptions returns the writer of a format, the text one configured
+// by o (JSON always carries every detail).
+func NewWithOptions(format string, w io.Writer, o TextOptions) (Writer, error) {
 	switch format {
 	case "text":
-		return NewTextWriter(w), nil
+		return NewTextWriterOptions(w, o), nil
 	case "json":
 		return NewJSONWriter(w), nil
 	}
