@@ -1,0 +1,438 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/spf13/pflag"
+
+	"github.com/hsdecode/hsdecode/capture"
+	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/report"
+)
+
+// Live capture: one goroutine reads packets from libpcap and hands them,
+// copied into a fixed set of buffers, to the main loop, which alone runs
+// reassembly, flows and the report writer. It selects over those packets, a
+// wall-clock ticker (which expires idle connections when no packet comes),
+// the stop signals, the info signal and the --duration timer. Each result
+// is written the moment flows hands it over (Options.Emit), and the report
+// writers flush per connection.
+
+const (
+	// liveIdleTimeout is --idle-timeout for live captures when not given:
+	// Zeek's tcp_inactivity_timeout. Connections whose close is never seen
+	// must not stay in memory for the life of the capture; an established
+	// connection that idles longer than this and then sends again shows up
+	// as a new, partial one.
+	liveIdleTimeout = 5 * time.Minute
+	// tickEvery is how often wall time is given to the assembler, the -w
+	// file flushed and -v progress considered.
+	tickEvery = time.Second
+	// progressEvery is how often -v prints a progress line.
+	progressEvery = 10 * time.Second
+	// packetSlots is how many packets may wait between the reader and the
+	// main loop. When all are taken the reader waits, and the kernel
+	// buffer (-B) absorbs the burst, counting what it cannot hold.
+	packetSlots = 64
+	// defaultBufferKiB is -B: in immediate mode libpcap's ring has fixed
+	// frames as large as the interface's largest packet (64 KiB on lo and
+	// on interfaces with segmentation offload), so its 2 MiB default holds
+	// only about 30 packets.
+	defaultBufferKiB = 16 << 10
+)
+
+// liveConfig is what the command line asks of a live capture.
+type liveConfig struct {
+	iface    string
+	opts     capture.LiveOptions
+	count    int           // stop after this many reported connections; 0: no limit
+	duration time.Duration // stop after this long; 0: no limit
+	write    string        // also write the packets to this pcap file
+	verbose  bool
+	// countsOnStderr prints the outcome counts on standard error at the
+	// end: the JSON format has no summary line of its own, and its
+	// standard output must stay JSON lines.
+	countsOnStderr bool
+	flows          flows.Options
+	reassembly     reassembly.Options
+}
+
+// livePacket is a packet on its way from the reader to the main loop, in
+// a buffer that goes back to the reader once used.
+type livePacket struct {
+	data []byte
+	ci   gopacket.CaptureInfo
+}
+
+// liveRun is the state of the main loop.
+type liveRun struct {
+	cfg    liveConfig
+	stderr io.Writer
+	out    report.Writer
+	src    capture.Live
+	link   layers.LinkType
+	col    *flows.Collector
+	asm    *reassembly.Assembler
+	wr     *capture.Writer
+
+	packets    int64 // packets read
+	reported   int64 // results written
+	unreported int64 // results left out once -c was reached
+	outcomes   map[flows.Outcome]int
+	findings   bool // a result ended in alert or violation
+	stop       bool // end the capture: -c reached, or err set
+	err        error
+	progressAt time.Time // when -v last printed progress
+}
+
+// runLive captures on an interface until a stop signal, -c or --duration,
+// and returns the exit status.
+func runLive(cfg liveConfig, out report.Writer, stderr io.Writer) int {
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(stop)
+	info := make(chan os.Signal, 1)
+	if len(infoSignals) > 0 {
+		signal.Notify(info, infoSignals...)
+		defer signal.Stop(info)
+	}
+	// After the first stop signal a second one gets the default action,
+	// should the clean end hang (a stalled reader of standard output).
+	return live(cfg, out, stderr, stop, info, func() { signal.Stop(stop) })
+}
+
+// live is runLive with the signals given as channels, for tests.
+func live(cfg liveConfig, out report.Writer, stderr io.Writer, stop, info <-chan os.Signal, stopped func()) int {
+	iface, err := resolveInterface(cfg.iface)
+	if err != nil {
+		fmt.Fprintln(stderr, "hsdecode:", err)
+		return exitError
+	}
+	src, err := capture.OpenLive(iface, cfg.opts)
+	if err != nil {
+		fmt.Fprintln(stderr, "hsdecode:", openAdvice(err))
+		return exitError
+	}
+	defer src.Close()
+	ci := src.Info()
+	l := &liveRun{cfg: cfg, stderr: stderr, out: out, src: src, link: ci.LinkType, outcomes: map[flows.Outcome]int{}}
+	if cfg.write != "" {
+		if l.wr, err = capture.CreateFile(cfg.write, ci.LinkType, ci.SnapLen); err != nil {
+			fmt.Fprintln(stderr, "hsdecode:", err)
+			return exitError
+		}
+	}
+	fo := cfg.flows
+	fo.Emit = l.emit
+	l.col = flows.NewCollector(fo)
+	l.asm = reassembly.NewAssembler(l.col, cfg.reassembly)
+
+	if ci.Warning != "" {
+		fmt.Fprintln(stderr, "hsdecode: warning:", ci.Warning)
+	}
+	// tcpdump's words, which scripts wait for.
+	fmt.Fprintf(stderr, "listening on %s, link-type %s (%s), snapshot length %d bytes\n", ci.Interface, ci.LinkName, ci.LinkDescription, ci.SnapLen)
+
+	pkts := make(chan *livePacket, packetSlots)
+	free := make(chan *livePacket, packetSlots)
+	for range packetSlots {
+		free <- new(livePacket)
+	}
+	var readErr error // set before pkts is closed
+	go func() {
+		defer close(pkts)
+		for lp := range free {
+			p, err := src.Next()
+			if err != nil {
+				if err != io.EOF {
+					readErr = err
+				}
+				return
+			}
+			lp.data = append(lp.data[:0], p.Data...)
+			lp.ci = p.CaptureInfo
+			pkts <- lp // never blocks: pkts has room for every buffer
+		}
+	}()
+
+	ticker := time.NewTicker(tickEvery)
+	defer ticker.Stop()
+	var deadline <-chan time.Time
+	if cfg.duration > 0 {
+		t := time.NewTimer(cfg.duration)
+		defer t.Stop()
+		deadline = t.C
+	}
+	l.progressAt = time.Now()
+loop:
+	for !l.stop {
+		select {
+		case lp, ok := <-pkts:
+			if !ok {
+				break loop
+			}
+			l.packet(lp)
+			free <- lp
+		case now := <-ticker.C:
+			l.tick(now)
+		case <-info:
+			l.progress(time.Now())
+		case <-deadline:
+			break loop
+		case <-stop:
+			stopped()
+			break loop
+		}
+	}
+	// Packets already read are analysed (unless -c was reached or output
+	// failed); the reader notices Stop within a tenth of a second.
+	src.Stop()
+	for lp := range pkts {
+		if !l.stop {
+			l.packet(lp)
+		}
+		free <- lp
+	}
+	st, statsErr := src.Stats()
+	src.Close()
+	// Connections still open are reported (incomplete, closed at
+	// capture_end).
+	l.asm.Flush()
+	if err := out.Close(); err != nil {
+		l.fail(fmt.Errorf("write: %w", err))
+	}
+	if l.wr != nil {
+		if err := l.wr.Close(); err != nil {
+			l.fail(err)
+		}
+	}
+	l.summary(st, statsErr)
+
+	switch {
+	case readErr != nil:
+		fmt.Fprintln(stderr, "hsdecode:", readErr)
+		return exitError
+	case l.err != nil:
+		fmt.Fprintln(stderr, "hsdecode:", l.err)
+		return exitError
+	case l.findings:
+		return exitFindings
+	}
+	return exitOK
+}
+
+// packet runs one packet through -w and reassembly.
+func (l *liveRun) packet(lp *livePacket) {
+	l.packets++
+	if l.wr != nil {
+		if err := l.wr.Write(capture.Packet{Data: lp.data, CaptureInfo: lp.ci, LinkType: l.link}); err != nil {
+			l.fail(err)
+			return
+		}
+	}
+	l.asm.Packet(l.link, lp.data, lp.ci)
+}
+
+// tick gives the assembler wall time, so that connections idle out and
+// reset ones close while no packet comes, flushes -w, and prints -v
+// progress when due.
+func (l *liveRun) tick(now time.Time) {
+	l.asm.Expire(now)
+	if l.wr != nil {
+		if err := l.wr.Flush(); err != nil {
+			l.fail(err)
+		}
+	}
+	if l.cfg.verbose && now.Sub(l.progressAt) >= progressEvery {
+		l.progress(now)
+	}
+}
+
+// emit writes a result the moment flows hands it over.
+func (l *liveRun) emit(r *flows.Result) {
+	if l.cfg.count > 0 && l.reported >= int64(l.cfg.count) {
+		l.unreported++
+		return
+	}
+	l.reported++
+	l.outcomes[r.Outcome]++
+	if r.Outcome == flows.OutcomeAlert || r.Outcome == flows.OutcomeViolation {
+		l.findings = true
+	}
+	if l.err == nil {
+		if err := l.out.Write(r); err != nil {
+			l.fail(fmt.Errorf("write: %w", err))
+		}
+	}
+	if l.cfg.count > 0 && l.reported == int64(l.cfg.count) {
+		l.stop = true
+	}
+}
+
+// fail ends the capture with the first error.
+func (l *liveRun) fail(err error) {
+	if l.err == nil {
+		l.err = err
+	}
+	l.stop = true
+}
+
+// progress prints one line of counts (-v every progressEvery, and on the
+// info signal).
+func (l *liveRun) progress(now time.Time) {
+	l.progressAt = now
+	st, err := l.src.Stats()
+	drops := "drop counts unavailable"
+	if err == nil {
+		drops = fmt.Sprintf("%d dropped by kernel, %d dropped by interface", st.Dropped, st.IfDropped)
+	}
+	awaiting := l.asm.Stats().Connections - l.reported - l.unreported - l.col.NotReported()
+	fmt.Fprintf(l.stderr, "hsdecode: %s: %d packets, %s; %d connections reported, %d awaiting a verdict\n",
+		now.Format("15:04:05"), l.packets, drops, l.reported, awaiting)
+}
+
+// summary prints, on standard error, the outcome counts (JSON format),
+// the capture's counters, what drops mean for the verdicts, and with -v
+// what reassembly skipped.
+func (l *liveRun) summary(st capture.LiveStats, statsErr error) {
+	w := l.stderr
+	if l.cfg.countsOnStderr {
+		fmt.Fprintln(w, "hsdecode:", outcomeCounts(l.reported, l.outcomes))
+	}
+	if l.unreported > 0 {
+		fmt.Fprintf(w, "hsdecode: stopped after %d connections (-c); %d more not reported\n", l.reported, l.unreported)
+	}
+	if statsErr != nil {
+		fmt.Fprintf(w, "hsdecode: %d packets captured (%v)\n", l.packets, statsErr)
+	} else {
+		fmt.Fprintf(w, "hsdecode: %d packets captured, %d received by filter, %d dropped by kernel, %d dropped by interface\n",
+			l.packets, st.Received, st.Dropped, st.IfDropped)
+		if n := st.Dropped + st.IfDropped; n > 0 {
+			fmt.Fprintf(w, "hsdecode: %d packets were dropped before hsdecode saw them: a connection that lost one may be reported gap or incomplete (a larger -B or a narrower filter helps)\n", n)
+		}
+	}
+	if l.cfg.verbose {
+		printStats(w, l.asm.Stats(), l.col.NotReported())
+	}
+}
+
+// outcomeCounts is the text writer's closing line: "3 connections: 1
+// alert, 2 established".
+func outcomeCounts(n int64, outcomes map[flows.Outcome]int) string {
+	parts := make([]string, 0, len(outcomes))
+	for o, k := range outcomes {
+		parts = append(parts, fmt.Sprintf("%d %s", k, o))
+	}
+	sort.Strings(parts)
+	s := fmt.Sprintf("%d connections", n)
+	if len(parts) > 0 {
+		s += ": " + strings.Join(parts, ", ")
+	}
+	return s
+}
+
+// openAdvice adds to an error opening a capture what to do about it.
+func openAdvice(err error) string {
+	switch {
+	case errors.Is(err, capture.ErrPermission):
+		exe := "hsdecode"
+		if p, perr := os.Executable(); perr == nil {
+			exe = p
+		}
+		return fmt.Sprintf("%v: run as root, or allow this binary to capture: sudo setcap cap_net_raw,cap_net_admin+eip %s", err, exe)
+	case errors.Is(err, capture.ErrNoLiveCapture):
+		return fmt.Sprintf("%v; build it with CGO_ENABLED=1 and libpcap-dev (scripts/deps.sh), or read a capture: tcpdump -w - ... | hsdecode -r -", err)
+	}
+	return err.Error()
+}
+
+// resolveInterface turns a number from -D into its interface name, as
+// tcpdump -i does; a name is returned unchanged.
+func resolveInterface(iface string) (string, error) {
+	n, err := strconv.Atoi(iface)
+	if err != nil || n <= 0 {
+		return iface, nil
+	}
+	ifs, err := capture.Interfaces()
+	if err != nil {
+		return "", errors.New(openAdvice(err))
+	}
+	for _, i := range ifs {
+		if i.Name == iface {
+			return iface, nil
+		}
+	}
+	if n > len(ifs) {
+		return "", fmt.Errorf("no interface number %d: there are %d (hsdecode -D lists them)", n, len(ifs))
+	}
+	return ifs[n-1].Name, nil
+}
+
+// listInterfaces prints the capture interfaces as tcpdump -D does.
+func listInterfaces(stdout, stderr io.Writer) int {
+	ifs, err := capture.Interfaces()
+	if err != nil {
+		fmt.Fprintln(stderr, "hsdecode:", openAdvice(err))
+		return exitError
+	}
+	if len(ifs) == 0 {
+		fmt.Fprintln(stderr, "hsdecode: no interfaces to capture on (without root, libpcap may list none)")
+		return exitError
+	}
+	for n, i := range ifs {
+		fmt.Fprintf(stdout, "%d.%s", n+1, i.Name)
+		if i.Description != "" {
+			fmt.Fprintf(stdout, " (%s)", i.Description)
+		}
+		var flags []string
+		for _, f := range []struct {
+			on   bool
+			name string
+		}{{i.Up, "Up"}, {i.Running, "Running"}, {i.Wireless, "Wireless"}, {i.Loopback, "Loopback"}} {
+			if f.on {
+				flags = append(flags, f.name)
+			}
+		}
+		if i.Status != "" {
+			flags = append(flags, strings.ToUpper(i.Status[:1])+i.Status[1:])
+		}
+		if len(flags) > 0 {
+			fmt.Fprintf(stdout, " [%s]", strings.Join(flags, ", "))
+		}
+		fmt.Fprintln(stdout)
+	}
+	return exitOK
+}
+
+// liveArgs checks the command line of a live capture.
+func liveArgs(fs *pflag.FlagSet, read, filter string, snaplen, bufKiB, count int, duration time.Duration, write string) error {
+	switch {
+	case read != "":
+		return errors.New("give -r FILE or -i IFACE, not both")
+	case filter != "" && fs.NArg() > 0:
+		return fmt.Errorf("give the capture filter with -f or as the remaining arguments, not both (arguments: %q)", strings.Join(fs.Args(), " "))
+	case snaplen < 0 || snaplen > capture.MaxCaptureLength:
+		return fmt.Errorf("-s %d: the snap length is 1 to %d bytes, or 0 for %d", snaplen, capture.MaxCaptureLength, capture.DefaultSnapLen)
+	case bufKiB < 0 || bufKiB > 1<<30:
+		return fmt.Errorf("-B %d: the buffer size is in KiB, 0 for libpcap's default", bufKiB)
+	case count < 0:
+		return fmt.Errorf("-c %d: give a number of connections, or 0 for no limit", count)
+	case duration < 0:
+		return fmt.Errorf("--duration %v: give a positive time, or 0 for no limit", duration)
+	case write == "-":
+		return errors.New("-w -: standard output carries the report; give a file name")
+	}
+	return nil
+}
