@@ -1,6 +1,10 @@
 package decode
 
-import "golang.org/x/crypto/cryptobyte"
+import (
+	"fmt"
+
+	"golang.org/x/crypto/cryptobyte"
+)
 
 // Certificate is a certificate chain. In the TLS <= 1.2 form (RFC 5246,
 // Section 7.4.2) only Certificates is set; ParseCertificate13 fills Context
@@ -14,13 +18,36 @@ type Certificate struct {
 // Type returns HandshakeCertificate.
 func (m *Certificate) Type() HandshakeType { return HandshakeCertificate }
 
+// maxCertificateList bounds the certificate_list length field. The
+// message itself is bounded by maxHandshake, so a larger list cannot be
+// present; the named bound turns a hostile length (up to 2^24-1) into a
+// precise error before anything is read, instead of a truncation.
+const maxCertificateList = maxHandshake - 3
+
+// readCertificateList reads the uint24 length of a certificate_list,
+// checks it against maxCertificateList, and returns the list.
+func readCertificateList(s *cryptobyte.String) (cryptobyte.String, error) {
+	var n uint32
+	if !s.ReadUint24(&n) {
+		return nil, errTruncated
+	}
+	if n > maxCertificateList {
+		return nil, parseError(fmt.Sprintf("certificate_list length %d exceeds %d", n, maxCertificateList))
+	}
+	var list []byte
+	if !s.ReadBytes(&list, int(n)) {
+		return nil, errTruncated
+	}
+	return list, nil
+}
+
 // parseCertificate parses the TLS <= 1.2 form: ASN.1Cert
 // certificate_list<0..2^24-1>, each ASN.1Cert<1..2^24-1>.
 func parseCertificate(body []byte) (Message, error) {
 	s := cryptobyte.String(body)
-	var list cryptobyte.String
-	if !s.ReadUint24LengthPrefixed(&list) {
-		return nil, errTruncated
+	list, err := readCertificateList(&s)
+	if err != nil {
+		return nil, err
 	}
 	if !s.Empty() {
 		return nil, errTrailing
@@ -55,9 +82,13 @@ func ParseCertificate13(body []byte) (*Certificate, error) {
 
 func parseCertificate13(body []byte) (*Certificate, error) {
 	s := cryptobyte.String(body)
-	var ctx, list cryptobyte.String
-	if !s.ReadUint8LengthPrefixed(&ctx) || !s.ReadUint24LengthPrefixed(&list) {
+	var ctx cryptobyte.String
+	if !s.ReadUint8LengthPrefixed(&ctx) {
 		return nil, errTruncated
+	}
+	list, err := readCertificateList(&s)
+	if err != nil {
+		return nil, err
 	}
 	if !s.Empty() {
 		return nil, errTrailing

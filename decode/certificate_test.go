@@ -3,6 +3,7 @@ package decode
 import (
 	"crypto/x509"
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -68,5 +69,26 @@ func TestCertificateForms(t *testing.T) {
 		if !errors.As(err, &de) || de.Code != CodeMalformedHandshake {
 			t.Errorf("TLS 1.3 %s: err = %v", name, err)
 		}
+	}
+}
+
+// TestCertificateListLimit: a certificate_list length beyond what a
+// handshake message can hold is refused by name, before anything is read.
+func TestCertificateListLimit(t *testing.T) {
+	for _, n := range []int{1<<24 - 1, maxCertificateList + 1} {
+		body := cat([]byte{byte(n >> 16), byte(n >> 8), byte(n)}, make([]byte, 8))
+		_, err := ParseHandshake(HandshakeCertificate, body)
+		var de *Error
+		if !errors.As(err, &de) || de.Code != CodeMalformedHandshake || !strings.Contains(de.Reason, "exceeds") {
+			t.Errorf("list length %d: %v", n, err)
+		}
+		if _, err := ParseCertificate13(cat([]byte{0}, body)); err == nil || !strings.Contains(err.Error(), "exceeds") {
+			t.Errorf("TLS 1.3 form, list length %d: %v", n, err)
+		}
+	}
+	// At the limit the list is merely truncated.
+	n := maxCertificateList
+	if _, err := ParseHandshake(HandshakeCertificate, []byte{byte(n >> 16), byte(n >> 8), byte(n)}); err == nil || strings.Contains(err.Error(), "exceeds") {
+		t.Errorf("list length %d: %v", n, err)
 	}
 }
