@@ -2,6 +2,10 @@ package flows
 
 import (
 	"math/rand"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,9 +64,38 @@ func seedFlows() [][]byte {
 	return seeds
 }
 
+// captureSeeds returns the inputs of the FuzzTracker seeds recorded from
+// the bundled captures (testdata/fuzz/FuzzTracker/capture-*, written by
+// go test ./cmd/hsdecode -run TestWriteTrackerSeeds -update-tracker-seeds):
+// real stacks' handshakes in the interleaving reassembly delivered them.
+func captureSeeds(t testing.TB) [][]byte {
+	files, err := filepath.Glob("testdata/fuzz/FuzzTracker/capture-*")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no capture seeds: %v", err)
+	}
+	var seeds [][]byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(b), "\n")
+		if len(lines) < 2 {
+			t.Fatalf("%s: not a seed file", f)
+		}
+		data, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lines[1], "[]byte("), ")"))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		seeds = append(seeds, []byte(data))
+	}
+	return seeds
+}
+
 // FuzzTracker: any bytes, in any interleaving, with gaps, give exactly one
 // result with a known outcome and never a panic.
-// Its seeds, in testdata/fuzz/FuzzTracker, are seedFlows' handshakes.
+// Its seeds, in testdata/fuzz/FuzzTracker, are seedFlows' handshakes
+// (handshake-*) and the bundled captures' connections (capture-*).
 func FuzzTracker(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, syn bool) {
 		r := feedChunks(data, syn)
@@ -77,12 +110,12 @@ func FuzzTracker(f *testing.F) {
 	})
 }
 
-// TestRandomBytesNoPanic runs random and mutated handshakes through decode
-// and flows on every test run, so a crash does not wait for a fuzzing
-// session to be found.
+// TestRandomBytesNoPanic runs random bytes, and mutated hand-built and
+// captured handshakes, through decode and flows on every test run, so a
+// crash does not wait for a fuzzing session to be found.
 func TestRandomBytesNoPanic(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
-	seeds := seedFlows()
+	seeds := append(seedFlows(), captureSeeds(t)...)
 	for i := 0; i < 3000; i++ {
 		var data []byte
 		if i%3 == 0 {
