@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	mathrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -95,21 +96,27 @@ func needCgoBinary(t *testing.T, bin string) {
 	}
 }
 
-// freePorts returns n distinct TCP ports free on 127.0.0.1 just now.
+// freePorts returns n distinct TCP ports free on 127.0.0.1 just now, below
+// Linux's ephemeral range (32768 and up), so that no client's source port
+// falls under the test's capture filter.
 func freePorts(t *testing.T, n int) []int {
 	t.Helper()
 	var ports []int
 	var lns []net.Listener
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+	for try := 0; len(ports) < n && try < 1000; try++ {
+		port := 20000 + mathrand.IntN(12000)
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err != nil {
-			t.Fatal(err)
+			continue
 		}
 		lns = append(lns, ln)
-		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+		ports = append(ports, port)
 	}
 	for _, ln := range lns {
 		ln.Close()
+	}
+	if len(ports) < n {
+		t.Fatalf("found only %d free ports in 20000-31999", len(ports))
 	}
 	return ports
 }
