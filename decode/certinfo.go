@@ -37,7 +37,7 @@ type CertInfo struct {
 	Error string
 
 	Version      int
-	Subject      string // RFC 4514 string: the last RDN first, as openssl -nameopt RFC2253 prints it
+	Subject      string // RFC 4514 string, as openssl -nameopt RFC2253 and Zeek print it
 	CommonName   string // the subject's CN, for short displays
 	Issuer       string
 	SerialNumber string // upper-case hex of the serial's two's-complement bytes
@@ -50,15 +50,16 @@ type CertInfo struct {
 	URIs           []string
 
 	// PublicKeyAlgorithm is "RSA", "ECDSA", "Ed25519", "DSA", "X25519",
-	// or the algorithm's OID when crypto/x509 does not know it;
+	// an algorithm crypto/x509 does not know under OpenSSL's name
+	// ("ML-DSA-44", "Ed448"), else its OID;
 	// PublicKeyBits is the modulus (RSA, DSA) or curve (ECDSA) size;
 	// Curve names an ECDSA key's curve ("P-256").
 	PublicKeyAlgorithm string
 	PublicKeyBits      int
 	Curve              string
 
-	// SignatureAlgorithm is crypto/x509's name ("SHA256-RSA"), or the
-	// algorithm's OID when it has none.
+	// SignatureAlgorithm is crypto/x509's name ("SHA256-RSA"), else
+	// OpenSSL's name or the OID, as for the key.
 	SignatureAlgorithm string
 
 	IsCA bool
@@ -147,7 +148,7 @@ func publicKeyInfo(c *x509.Certificate) (alg string, bits int, curve string) {
 			PublicKey asn1.BitString
 		}
 		if _, err := asn1.Unmarshal(c.RawSubjectPublicKeyInfo, &spki); err == nil {
-			return spki.Algorithm.Algorithm.String(), spki.PublicKey.BitLength, ""
+			return algorithmName(spki.Algorithm.Algorithm), spki.PublicKey.BitLength, ""
 		}
 		return "unknown", 0, ""
 	}
@@ -167,18 +168,118 @@ func signatureOID(raw []byte) string {
 	if _, err := asn1.Unmarshal(raw, &cert); err != nil {
 		return "unknown"
 	}
-	return cert.Algorithm.Algorithm.String()
+	return algorithmName(cert.Algorithm.Algorithm)
+}
+
+// attributeNames are the short names OpenSSL prints for name attributes
+// (RFC 4514 Section 3, RFC 4519, PKCS #9, CA/Browser Forum EV), so that
+// subjects read as in openssl, Zeek and Suricata. Others print as their
+// OID.
+var attributeNames = map[string]string{
+	"2.5.4.3":                    "CN",
+	"2.5.4.4":                    "SN",
+	"2.5.4.5":                    "serialNumber",
+	"2.5.4.6":                    "C",
+	"2.5.4.7":                    "L",
+	"2.5.4.8":                    "ST",
+	"2.5.4.9":                    "street",
+	"2.5.4.10":                   "O",
+	"2.5.4.11":                   "OU",
+	"2.5.4.12":                   "title",
+	"2.5.4.15":                   "businessCategory",
+	"2.5.4.17":                   "postalCode",
+	"2.5.4.41":                   "name",
+	"2.5.4.42":                   "GN",
+	"2.5.4.43":                   "initials",
+	"2.5.4.44":                   "generationQualifier",
+	"2.5.4.46":                   "dnQualifier",
+	"2.5.4.65":                   "pseudonym",
+	"2.5.4.97":                   "organizationIdentifier",
+	"0.9.2342.19200300.100.1.1":  "UID",
+	"0.9.2342.19200300.100.1.25": "DC",
+	"1.2.840.113549.1.9.1":       "emailAddress",
+	"1.3.6.1.4.1.311.60.2.1.1":   "jurisdictionL",
+	"1.3.6.1.4.1.311.60.2.1.2":   "jurisdictionST",
+	"1.3.6.1.4.1.311.60.2.1.3":   "jurisdictionC",
+}
+
+// algorithmNames names key and signature algorithm OIDs that crypto/x509
+// does not know, as OpenSSL 3 and Zeek name them.
+var algorithmNames = map[string]string{
+	"1.3.101.111":             "X448",  // RFC 8410
+	"1.3.101.113":             "Ed448", // RFC 8410
+	"2.16.840.1.101.3.4.3.17": "ML-DSA-44",
+	"2.16.840.1.101.3.4.3.18": "ML-DSA-65", // FIPS 204; NIST CSOR sigAlgs arcs
+	"2.16.840.1.101.3.4.3.19": "ML-DSA-87",
+	"1.2.643.7.1.1.1.1":       "GOST R 34.10-2012 256", // RFC 9215
+	"1.2.643.7.1.1.1.2":       "GOST R 34.10-2012 512",
+	"1.2.643.7.1.1.3.2":       "GOST R 34.11-2012 256 with GOST R 34.10-2012 256",
+	"1.2.643.7.1.1.3.3":       "GOST R 34.11-2012 512 with GOST R 34.10-2012 512",
+}
+
+// algorithmName names an OID from algorithmNames, else prints it dotted.
+func algorithmName(oid asn1.ObjectIdentifier) string {
+	if n, ok := algorithmNames[oid.String()]; ok {
+		return n
+	}
+	return oid.String()
 }
 
 // distinguishedName prints a DER Name (RFC 5280, Section 4.1.2.4) as an
-// RFC 4514 string, every attribute kept in its order (reversed, as RFC
-// 4514 Section 2.1 has it). Certificates, certificate_authorities and
+// RFC 4514 string: the last RDN first, multi-valued RDNs joined by '+',
+// attributes under OpenSSL's short names (attributeNames) or their OID,
+// string values escaped as RFC 4514 Section 2.4 says and other values as
+// '#' and their DER in hex. Certificates, certificate_authorities and
 // CertificateRequest carry names this way.
 func distinguishedName(der []byte) string {
-	var rdn pkix.RDNSequence
-	rest, err := asn1.Unmarshal(der, &rdn)
+	var rdns pkix.RDNSequence
+	rest, err := asn1.Unmarshal(der, &rdns)
 	if err != nil || len(rest) > 0 {
 		return fmt.Sprintf("<invalid DER: %d bytes>", len(der))
 	}
-	return rdn.String()
+	var b strings.Builder
+	for i := len(rdns) - 1; i >= 0; i-- {
+		if i < len(rdns)-1 {
+			b.WriteByte(',')
+		}
+		for j, atv := range rdns[i] {
+			if j > 0 {
+				b.WriteByte('+')
+			}
+			name, ok := attributeNames[atv.Type.String()]
+			if !ok {
+				name = atv.Type.String()
+			}
+			b.WriteString(name)
+			b.WriteByte('=')
+			if v, ok := atv.Value.(string); ok {
+				b.WriteString(escapeDNValue(v))
+			} else if raw, err := asn1.Marshal(atv.Value); err == nil {
+				b.WriteString("#" + hex.EncodeToString(raw))
+			}
+		}
+	}
+	return b.String()
+}
+
+// escapeDNValue escapes an attribute value (RFC 4514, Section 2.4): the
+// special characters with a backslash, a leading space or '#' and a
+// trailing space, and control characters as \XX, as OpenSSL does.
+func escapeDNValue(v string) string {
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case strings.IndexByte(`",+;<>\`, c) >= 0,
+			i == 0 && (c == ' ' || c == '#'),
+			i == len(v)-1 && c == ' ':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c == 0x7f:
+			fmt.Fprintf(&b, "\\%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }

@@ -146,12 +146,34 @@ func TestParseCertificateUnknownKey(t *testing.T) {
 	if ci.Error != "" || ci.PublicKeyAlgorithm != "1.2.840.10045.2.99" || ci.PublicKeyBits != 8*65 {
 		t.Errorf("%+v", ci)
 	}
+	// Names OpenSSL has and crypto/x509 does not.
+	if got := algorithmName(asn1.ObjectIdentifier{1, 3, 101, 113}); got != "Ed448" {
+		t.Errorf("algorithmName(Ed448) = %q", got)
+	}
+	if got := algorithmName(asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 17}); got != "ML-DSA-44" {
+		t.Errorf("algorithmName(ML-DSA-44) = %q", got)
+	}
 }
 
 func TestDistinguishedName(t *testing.T) {
 	der, _ := asn1.Marshal(pkix.Name{CommonName: "a+b, c", Organization: []string{"O"}}.ToRDNSequence())
 	if got := distinguishedName(der); got != `CN=a\+b\, c,O=O` {
 		t.Errorf("got %q", got)
+	}
+	// OpenSSL's short names, a multi-valued RDN, an unknown attribute,
+	// a value that is not a string, and the escapes.
+	email := asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 1}
+	rdns := pkix.RDNSequence{
+		{{Type: asn1.ObjectIdentifier{2, 5, 4, 10}, Value: "Root CA"}},
+		{{Type: asn1.ObjectIdentifier{2, 5, 4, 9}, Value: "Untere 20"}, {Type: asn1.ObjectIdentifier{2, 5, 4, 17}, Value: "57250"}},
+		{{Type: asn1.ObjectIdentifier{1, 2, 3, 4}, Value: 7}},
+		{{Type: email, Value: " #lead;\x01trail "}},
+	}
+	der, _ = asn1.Marshal(rdns)
+	// DER sorts the members of a SET: postalCode comes first.
+	want := `emailAddress=\ #lead\;\01trail\ ,1.2.3.4=#020107,postalCode=57250+street=Untere 20,O=Root CA`
+	if got := distinguishedName(der); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
 	}
 	if got := distinguishedName([]byte{0x30, 0x05}); got != "<invalid DER: 2 bytes>" {
 		t.Errorf("got %q", got)
