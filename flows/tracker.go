@@ -550,6 +550,11 @@ func (t *Tracker) applicationData(d *direction, ev decode.Event, ts time.Time) {
 	}
 	ch := t.res.ClientHello
 	switch {
+	case t.tls13 && d.role == Client && d.encrypted == 0 && ev.Length == tls13AlertLength:
+		// The client's first protected record cannot be its Finished,
+		// which needs at least 4+32+1+16 bytes (RFC 8446, 4.4.4): it is
+		// an alert, how a client rejects the server's certificate.
+		t.alert(d, decode.Event{Kind: decode.EventEncryptedAlert, Length: ev.Length}, ts)
 	case t.tls13:
 		t.record(d, TypeEncrypted, ev.Length, true, ts)
 		if !t.step(d, kindEncrypted, ts) {

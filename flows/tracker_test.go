@@ -493,3 +493,16 @@ func TestEmitAsDecided(t *testing.T) {
 		t.Fatalf("emitted %v, kept %d", got, len(col.Results()))
 	}
 }
+
+// TestTLS13ClientAlert: a client that rejects the server's certificate in
+// TLS 1.3 (Go's crypto/tls) sends its CCS and a single alert-sized
+// protected record, then closes; the server says nothing more.
+func TestTLS13ClientAlert(t *testing.T) {
+	r := run(t, true, c(ch13), s(sh13, ccs, record(23, make([]byte, 500))), c(ccs, record(23, make([]byte, tls13AlertLength))))
+	if r.Outcome != OutcomeAlert || len(r.Alerts) != 1 || r.Alerts[0].From != Client || !r.Alerts[0].Encrypted {
+		t.Fatalf("outcome %s alerts %+v", r.Outcome, r.Alerts)
+	}
+	if got := types(r); got != "c:client_hello s:server_hello s:change_cipher_spec s:encrypted c:change_cipher_spec c:alert" {
+		t.Errorf("messages %s", got)
+	}
+}
