@@ -762,7 +762,15 @@ func (t *Tracker) settleTLS13() {
 	}
 	switch {
 	case t.serverAfterClient == 1 && t.lastServerRecordLen == tls13AlertLength:
-		t.res.Alerts = append(t.res.Alerts, Alert{TS: t.res.End, From: Server, Encrypted: true})
+		// Relabel the record on the ladder now that its meaning is known.
+		ts := t.res.End
+		for i := len(t.res.Messages) - 1; i >= 0; i-- {
+			if m := &t.res.Messages[i]; m.From == Server && m.Type == TypeEncrypted {
+				m.Type, ts = TypeAlert, m.TS
+				break
+			}
+		}
+		t.res.Alerts = append(t.res.Alerts, Alert{TS: ts, From: Server, Encrypted: true})
 		t.fatal = true
 	case t.serverAfterClient == 0 && s.end == reassembly.EndRST:
 	default:

@@ -506,3 +506,15 @@ func TestTLS13ClientAlert(t *testing.T) {
 		t.Errorf("messages %s", got)
 	}
 }
+
+// TestTLS13ServerAlertOnLadder: the server's alert-sized last record,
+// recognised at close, is relabelled an encrypted alert on the ladder.
+func TestTLS13ServerAlertOnLadder(t *testing.T) {
+	r := run(t, true, c(ch13), s(sh13, record(23, make([]byte, 500))), c(record(23, make([]byte, 53))), s(record(23, make([]byte, tls13AlertLength))))
+	if got := types(r); got != "c:client_hello s:server_hello s:encrypted c:encrypted s:alert" {
+		t.Errorf("messages %s", got)
+	}
+	if r.Outcome != OutcomeAlert || len(r.Alerts) != 1 || r.Alerts[0].From != Server || !r.Alerts[0].TS.Equal(r.Messages[4].TS) {
+		t.Fatalf("outcome %s alerts %+v", r.Outcome, r.Alerts)
+	}
+}

@@ -89,11 +89,6 @@ func (t *TextWriter) Write(r *flows.Result) error {
 		}
 		fmt.Fprintln(w)
 	}
-	// Alerts concluded without a record of their own (a TLS 1.3 server's
-	// encrypted alert, recognised at the end of the connection).
-	for _, a := range alerts {
-		fmt.Fprintf(w, "    %+11.6f  %s sent an encrypted alert\n", a.TS.Sub(r.Start).Seconds(), a.From)
-	}
 	for _, v := range r.Violations {
 		fmt.Fprintf(w, "  VIOLATION %s by %s: got %s", v.Code, v.From, v.Got)
 		if len(v.Expected) > 0 {

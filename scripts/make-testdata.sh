@@ -615,11 +615,25 @@ cap_29() {
 	srv_stop
 	cap_stop
 	HOW="server: \`$SRV_CMD\`; client: \`sleep 1 | ${CLI[*]}\`"
-	EXPECT="outcome=established; version=TLS 1.2; cipher_suite=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384; no application data; the client's close_notify is an encrypted alert after the handshake (alerts: from client, encrypted), a normal end, not a failure; the server answers with its own encrypted close_notify"
+	EXPECT="outcome=established; version=TLS 1.2; cipher_suite=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384; no application data; the client's close_notify is an encrypted alert after the handshake, a normal end, not a failure; the server answers with its own encrypted close_notify. hsdecode stops reading a connection once its verdict is final, so these alerts are listed only with --follow (alerts: from client, encrypted; from server, encrypted)"
 	check "^#1 $CH; $FULL12; $FIN12; C: Encrypted Alert" "$APP"
 }
 
-ALL=(01 02 03 04 05 06 07 08 09 09b 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29)
+cap_30() {
+	SRV=(./tlspeer -mode server -addr 127.0.0.1:44330 -cert rsa.crt -key rsa.key)
+	CLI=(./tlspeer -mode client -addr 127.0.0.1:44330 -ca otherca.crt)
+	EXPECT="outcome=alert; version=TLS 1.3; cipher_suite=TLS_AES_128_GCM_SHA256; Go's crypto/tls client does not trust the server's CA: after the server's flight it sends its compatibility CCS and a single 19-byte protected record (its bad_certificate alert, encrypted) and closes; alerts: from client, encrypted"
+	CLI_STDIN=none one 30-tls13-go-client-rejects-cert 44330 "^#1 $CH; S: Server Hello, Change Cipher Spec, $APP.*C: Change Cipher Spec, $APP"
+}
+
+cap_31() {
+	SRV=($S -accept 127.0.0.1:44331 -tls1_3 $RSA -Verify 1 -CAfile ca.crt)
+	CLI=($C -connect 127.0.0.1:44331 -tls1_3)
+	EXPECT="outcome=alert; version=TLS 1.3; cipher_suite=TLS_AES_256_GCM_SHA384; the server requires a client certificate, the client sends an empty one inside its protected flight, and the server answers with a single 19-byte protected record (its certificate_required alert) and closes; alerts: from server, encrypted"
+	one 31-tls13-mtls-no-client-cert 44331 "^#1 $CH; S: Server Hello, Change Cipher Spec, $APP.*C: Change Cipher Spec, $APP.*S: $APP"
+}
+
+ALL=(01 02 03 04 05 06 07 08 09 09b 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31)
 
 write_manifest() {
 	{
@@ -629,7 +643,8 @@ write_manifest() {
 			Written by `scripts/make-testdata.sh` (rerun it to regenerate; captures are
 			reproducible in kind, not byte for byte). One TCP conversation per capture
 			(two for the resumption captures), recorded with `tcpdump -i lo -U -w` and a
-			port filter on loopback; ports are 44300+N (44339 for 09b). Keys and
+			port filter on loopback; ports are 44300+N (44339 for 09b, and 4433 for
+			28: a port hsdecode expects TLS on). Keys and
 			certificates are throwaway ones made in a temp dir: `ca.crt` signs
 			`rsa.crt` (RSA 2048), `ecdsa.crt` (P-256) and `client.crt`; `otherca.crt`
 			signs nothing, so a client trusting only it rejects the server. Every server

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,7 +19,7 @@ type want struct {
 	suite      string
 	resumed    bool
 	clientCert string
-	alert      string // "from level description", e.g. "server fatal handshake_failure"
+	alert      string // "from level description", e.g. "server fatal handshake_failure", or "from encrypted"
 	violation  string // "from code got"
 	history    string
 	alpn       string
@@ -63,6 +64,8 @@ var manifest = map[string][]want{
 	"27-violation-appdata-before-finished": {{outcome: "violation", violation: "client application_data_before_finished application_data", alert: "server fatal unexpected_message"}},
 	"28-plaintext-to-tls-port":             {{outcome: "not_tls"}},
 	"29-tls12-close-notify":                {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256}},
+	"30-tls13-go-client-rejects-cert":      {{outcome: "alert", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256", alert: "client encrypted", history: "CsiI"}},
+	"31-tls13-mtls-no-client-cert":         {{outcome: "alert", version: "TLS 1.3", suite: aes256, alert: "server encrypted", history: "CsiI"}},
 }
 
 // TestCaptureFacts checks, connection by connection, the facts the
@@ -123,6 +126,10 @@ func checkFacts(t *testing.T, n int, r *flows.Result, w want) {
 	if w.alert != "" {
 		var alerts []string
 		for _, a := range r.Alerts {
+			if a.Encrypted {
+				alerts = append(alerts, string(a.From)+" encrypted")
+				continue
+			}
 			alerts = append(alerts, strings.Join([]string{string(a.From), a.Level.String(), a.Description.String()}, " "))
 		}
 		if !contains(alerts, w.alert) {
@@ -147,4 +154,29 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestFollow: by default a connection is not read past its verdict; with
+// --follow the alerts that close it are reported too.
+func TestFollow(t *testing.T) {
+	pcap := filepath.Join(pcapDir, "29-tls12-close-notify.pcap")
+	for _, follow := range []bool{false, true} {
+		an, err := analyze(pcap, flows.Options{Follow: follow}, reassembly.Options{})
+		if err != nil || len(an.results) != 1 {
+			t.Fatalf("analyze: %v, %d results", err, len(an.results))
+		}
+		r := &an.results[0]
+		want := "[]"
+		if follow {
+			want = "[client encrypted server encrypted]"
+		}
+		var got []string
+		for _, a := range r.Alerts {
+			got = append(got, fmt.Sprintf("%s encrypted=%v", a.From, a.Encrypted))
+		}
+		gotS := strings.ReplaceAll(fmt.Sprint(got), "=true", "")
+		if r.Outcome != flows.OutcomeEstablished || gotS != want {
+			t.Errorf("follow=%v: outcome %s alerts %s, want established %s", follow, r.Outcome, gotS, want)
+		}
+	}
 }
