@@ -1,7 +1,6 @@
 package decode
 
 import (
-	"crypto/dsa" //nolint:staticcheck // DSA keys are still met in certificates on the wire.
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -12,6 +11,7 @@ import (
 	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 )
@@ -139,8 +139,22 @@ func publicKeyInfo(c *x509.Certificate) (alg string, bits int, curve string) {
 		return "ECDSA", p.BitSize, p.Name
 	case ed25519.PublicKey:
 		return "Ed25519", 256, ""
-	case *dsa.PublicKey:
-		return "DSA", k.P.BitLen(), ""
+	}
+	if c.PublicKeyAlgorithm == x509.DSA {
+		// Dss-Parms (RFC 3279, Section 2.3.2) in the algorithm's
+		// parameters; read here rather than through the deprecated
+		// crypto/dsa type.
+		var spki struct {
+			Algorithm pkix.AlgorithmIdentifier
+			PublicKey asn1.BitString
+		}
+		var params struct{ P, Q, G *big.Int }
+		if _, err := asn1.Unmarshal(c.RawSubjectPublicKeyInfo, &spki); err == nil {
+			if _, err := asn1.Unmarshal(spki.Algorithm.Parameters.FullBytes, &params); err == nil && params.P != nil {
+				return "DSA", params.P.BitLen(), ""
+			}
+		}
+		return "DSA", 0, ""
 	}
 	if c.PublicKeyAlgorithm == x509.UnknownPublicKeyAlgorithm {
 		var spki struct {

@@ -271,3 +271,28 @@ func TestOCSPResponse(t *testing.T) {
 		}
 	}
 }
+
+// TestPublicKeyInfoDSA: a DSA key's size is its prime's, read from the
+// Dss-Parms of the key's algorithm identifier (RFC 3279, Section 2.3.2).
+func TestPublicKeyInfoDSA(t *testing.T) {
+	p := new(big.Int).Lsh(big.NewInt(1), 2047)
+	params, err := asn1.Marshal(struct{ P, Q, G *big.Int }{p, big.NewInt(7), big.NewInt(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spki, err := asn1.Marshal(struct {
+		Algorithm pkix.AlgorithmIdentifier
+		PublicKey asn1.BitString
+	}{pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{1, 2, 840, 10040, 4, 1}, Parameters: asn1.RawValue{FullBytes: params}},
+		asn1.BitString{Bytes: []byte{2, 1, 5}, BitLength: 24}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alg, bits, _ := publicKeyInfo(&x509.Certificate{PublicKeyAlgorithm: x509.DSA, RawSubjectPublicKeyInfo: spki})
+	if alg != "DSA" || bits != 2048 {
+		t.Errorf("%s %d, want DSA 2048", alg, bits)
+	}
+	if alg, bits, _ := publicKeyInfo(&x509.Certificate{PublicKeyAlgorithm: x509.DSA}); alg != "DSA" || bits != 0 {
+		t.Errorf("without parameters: %s %d", alg, bits)
+	}
+}
