@@ -528,11 +528,8 @@ func readMercury(corpus, rel string) ([]fpExpect, []string, error) {
 // mercuryFingerprints derives JA3 and JA4 from one mercury "tls" line, or
 // returns nil for a hello with pre_shared_key (see readMercury).
 func mercuryFingerprints(line string) (map[string]string, error) {
-	var groups []string // the parenthesised hex fields, flattened
-	rest := strings.TrimPrefix(line, "tls/")
-	for _, f := range strings.FieldsFunc(rest, func(r rune) bool { return r == '(' || r == ')' }) {
-		groups = append(groups, f)
-	}
+	// The parenthesised hex fields, flattened.
+	groups := strings.FieldsFunc(strings.TrimPrefix(line, "tls/"), func(r rune) bool { return r == '(' || r == ')' })
 	if len(groups) < 2 {
 		return nil, fmt.Errorf("not a mercury tls fingerprint: %q", line)
 	}
