@@ -69,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	read := fs.StringP("read", "r", "", "read packets from `FILE` (pcap or pcapng; - for standard input)")
 	format := fs.String("format", "text", "output `FORMAT`: text or json")
-	verbose := fs.BoolP("verbose", "v", false, "also print counts of packets and connections skipped, and why")
+	verbose := fs.BoolP("verbose", "v", false, "also print every handshake detail under each ladder (text), and counts of packets and connections skipped, and why")
 	idle := fs.Duration("idle-timeout", 0, "close connections idle longer than this (capture time; 0: never; with -i, 5m unless given)")
 	follow := fs.Bool("follow", false, "keep decoding established connections to their end, to report the alerts that close them (slower on bulk data)")
 	maxBuf := fs.Int64("max-buffer", 512<<20, "bytes of out-of-order data buffered across all connections")
@@ -125,7 +125,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return exitError
 		}
 	}
-	out, err := report.New(*format, stdout)
+	out, err := report.NewWithOptions(*format, stdout, report.TextOptions{Verbose: *verbose})
 	if err != nil {
 		fmt.Fprintln(stderr, "hsdecode:", err)
 		return exitError
