@@ -51,8 +51,9 @@ port) gets one outcome, the first of these that applies:
 
 A live capture ends on SIGINT (Ctrl-C) or SIGTERM, after -c connections or
 after --duration: connections still open are then reported (incomplete),
-and the packet and drop counts printed on standard error. Capturing needs
-root or the capabilities cap_net_raw and cap_net_admin.
+and the packet and drop counts printed on standard error; -v prints them
+every 10 seconds, SIGUSR1 at once. Capturing needs root or the
+capabilities cap_net_raw and cap_net_admin.
 
 Exit status: 0 when no connection ended in alert or violation, 1 when one
 did, 2 for a usage or input error (or a capture that failed).
