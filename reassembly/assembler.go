@@ -295,6 +295,9 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 	}
 
 	c.track(side, tcp)
+	if tcp.FIN && !c.fin[side] {
+		c.fin[side], c.finTS[side] = true, ts
+	}
 	a.assemble(c, side, seg, ts)
 	switch {
 	case c.closing:
@@ -383,7 +386,9 @@ func (a *Assembler) open(seg segment, ts time.Time) *conn {
 
 // stop stops buffering a connection whose consumer is done: gopacket
 // forgets it and its later packets go no further than the table lookup.
-// One reset already has nothing left to wait for, and is closed.
+// One reset already has nothing left to wait for, and is closed. A FIN
+// that came ahead of bytes still missing, which gopacket held until they
+// came, is reported now: the bytes before it no longer matter.
 func (a *Assembler) stop(c *conn) {
 	if c.reset {
 		c.close(EndRST)
@@ -392,6 +397,14 @@ func (a *Assembler) stop(c *conn) {
 	}
 	c.done = true
 	a.purge(c)
+	for side := SideA; side <= SideB; side++ {
+		if c.fin[side] && c.ended[side] == 0 {
+			c.end(side, EndFIN, c.finTS[side])
+		}
+	}
+	if c.closing {
+		a.finish(c)
+	}
 }
 
 // finish gives a closing connection its Close and forgets it, remembering
@@ -417,12 +430,14 @@ func (a *Assembler) finish(c *conn) {
 // when it was sent: a server whose flight follows its ServerHello, while
 // the client, which had closed, resets at the first of them. Those
 // segments are delivered, so a reset connection stays open for the peer's
-// segments that continue its bytes in order (or end them, with FIN or RST,
-// which closes it), and for the resetting side's further RSTs, as it
-// answers each of them with one. Any other segment closes it, then
-// counts as a segment of no open connection: a bare ACK, a retransmission,
-// a segment after a hole, a SYN. So does the end of input, the consumer
-// being done, or resetWait of capture time without such a segment.
+// segments that carry its bytes near where they stood, in order or not,
+// sent again or not (or end them, with FIN or RST, which closes it), and
+// for the resetting side's further RSTs, as it answers each of them with
+// one. Any other segment closes it, then counts as a segment of no open
+// connection: a bare ACK, one far from the peer's bytes, a SYN. So does
+// the end of input, the consumer being done, or resetWait of capture time
+// without such a segment; bytes still waiting behind a hole then are
+// dropped.
 func (a *Assembler) awaited(c *conn, side Side, tcp *layers.TCP) bool {
 	if side == c.resetBy {
 		return tcp.RST
@@ -440,14 +455,21 @@ func (a *Assembler) awaited(c *conn, side Side, tcp *layers.TCP) bool {
 	default:
 		return false
 	}
-	from := int32(tcp.Seq - next) // where the segment starts, relative to next
-	to := from + int32(len(tcp.Payload))
-	return from <= 0 && (to > 0 || to == 0 && (tcp.FIN || tcp.RST))
+	from := int64(int32(tcp.Seq - next)) // where the segment starts, relative to next
+	if len(tcp.Payload) > 0 {
+		return from >= -resetWindow && from <= resetWindow
+	}
+	return (tcp.FIN || tcp.RST) && from >= 0 && from <= resetWindow
 }
 
 // resetWait bounds the wait for segments in flight at a RST: about the
 // longest round trip, the time they can take to be captured after it.
 const resetWait = time.Second
+
+// resetWindow bounds how far from the bytes the peer of a RST had sent a
+// segment in flight may lie: more than the data a sender has in flight in
+// practice, a tiny part of the sequence space.
+const resetWindow = 4 << 20
 
 // resetEntry is a connection waiting out a RST, named by key and Seq so
 // that the queue holds no closed connection.

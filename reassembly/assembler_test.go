@@ -281,6 +281,19 @@ func TestDoneStopsDelivery(t *testing.T) {
 		"1 end A FIN @7", "1 end B FIN @8", "1 close FIN @8"}, got)
 }
 
+// A FIN that came ahead of missing bytes is reported when the consumer is
+// done, not lost with what gopacket held: the connection closes by FIN.
+func TestDoneWithFINAhead(t *testing.T) {
+	got, _ := run(t, Options{}, 5, ether(t, append(handshake(cli, srv, 1000, 5000),
+		pkt{3, srv, cli, "FA", 5011, 1001, ""}, // the server's data 5001-5010 not here yet
+		pkt{4, cli, srv, "PA", 1001, 5001, "hello"},
+		pkt{5, cli, srv, "FA", 1006, 5012, ""},
+		pkt{6, cli, srv, "R", 1007, 0, ""},
+	)...)...)
+	checkLog(t, []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0", `1 data A "hello" @4`,
+		"1 end B FIN @3", "1 end A FIN @5", "1 close FIN @5"}, got)
+}
+
 // Once a consumer is done, its connection's packets must not be copied or
 // cost any allocation.
 func TestDoneConnectionAllocatesNothing(t *testing.T) {

@@ -44,6 +44,8 @@ type conn struct {
 
 	newer, older *conn // neighbours in memory's order of activity
 
+	fin     [2]bool      // a FIN was given to gopacket, maybe ahead of missing bytes
+	finTS   [2]time.Time // its timestamp
 	ended   [2]EndReason // End given for each side, or zero
 	done    bool         // the consumer wants no more bytes
 	reset   bool         // a side sent RST: only awaited segments are taken
