@@ -26,6 +26,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hsdecode/hsdecode/capture"
+	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/reassembly"
 )
 
 // Live tests capture on lo with a filter for the test's own ports while
@@ -691,5 +695,35 @@ func TestLiveUsage(t *testing.T) {
 		if status := run(tt.args, &out, &errb); status != exitError || !strings.Contains(errb.String(), tt.want) || strings.Count(errb.String(), "\n") != 1 {
 			t.Errorf("%q: exit %d, stderr %q; want %d and %q", tt.args, status, errb.String(), exitError, tt.want)
 		}
+	}
+}
+
+// fakeLive is a capture.Live with fixed counters, for the summary lines.
+type fakeLive struct{ st capture.LiveStats }
+
+func (f *fakeLive) Next() (capture.Packet, error)     { return capture.Packet{}, io.EOF }
+func (f *fakeLive) Close() error                      { return nil }
+func (f *fakeLive) Stop()                             {}
+func (f *fakeLive) Stats() (capture.LiveStats, error) { return f.st, nil }
+func (f *fakeLive) Info() capture.LiveInfo            { return capture.LiveInfo{Interface: "fake0"} }
+
+// TestLiveDropsReported: kernel and interface drops are in the progress
+// line and the summary, and the summary says what they mean for verdicts;
+// the JSON format gets the outcome counts on standard error.
+func TestLiveDropsReported(t *testing.T) {
+	var stderr bytes.Buffer
+	st := capture.LiveStats{Received: 120, Dropped: 7, IfDropped: 2}
+	col := flows.NewCollector(flows.Options{})
+	l := &liveRun{cfg: liveConfig{countsOnStderr: true}, stderr: &stderr, src: &fakeLive{st}, col: col,
+		asm: reassembly.NewAssembler(col, reassembly.Options{}), packets: 100, outcomes: map[flows.Outcome]int{}}
+	l.progress(time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local))
+	l.reported, l.outcomes[flows.OutcomeEstablished], l.outcomes[flows.OutcomeAlert] = 3, 2, 1
+	l.summary(st, nil)
+	want := "hsdecode: 03:04:05: 100 packets, 7 dropped by kernel, 2 dropped by interface; 0 connections reported, 0 awaiting a verdict\n" +
+		"hsdecode: 3 connections: 1 alert, 2 established\n" +
+		"hsdecode: 100 packets captured, 120 received by filter, 7 dropped by kernel, 2 dropped by interface\n" +
+		"hsdecode: 9 packets were dropped before hsdecode saw them: a connection that lost one may be reported gap or incomplete (a larger -B or a narrower filter helps)\n"
+	if got := stderr.String(); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
