@@ -121,6 +121,8 @@ func (t *Tracker) decided() bool {
 // of it; in a partial connection it stops once both sides carry data.
 func (t *Tracker) Done() bool {
 	switch {
+	case t.emitted:
+		return true
 	case len(t.res.Violations) > 0:
 		return t.dirs[0].dead && t.dirs[1].dead || t.dirs[0].alerted || t.dirs[1].alerted
 	case t.established && t.col.follow:
@@ -161,6 +163,9 @@ func (t *Tracker) emitIfFinal() {
 	t.emitted = true
 	t.res.Outcome = t.outcome()
 	t.col.add(t)
+	// A reported connection may stay open for hours in a live capture:
+	// keep none of its state, only the flag that makes Done true.
+	t.res, t.dirs = Result{}, [2]direction{}
 }
 
 // start decides how a direction's first bytes are decoded and returns the
@@ -695,10 +700,10 @@ func (t *Tracker) violate(d *direction, code Code, got string, expected []string
 // Gap implements reassembly.Stream: bytes lost before the handshake is
 // decided leave its order undecidable, so the tracker stops judging.
 func (t *Tracker) Gap(s reassembly.Side, missing int, ts time.Time) {
-	t.res.End = ts
-	if t.decided() || t.partial {
+	if t.emitted || t.decided() || t.partial {
 		return
 	}
+	t.res.End = ts
 	d := &t.dirs[s]
 	if !t.roleKnown {
 		t.guessRoles()

@@ -485,6 +485,9 @@ func TestEmitAsDecided(t *testing.T) {
 	if len(got) != 1 || got[0] != OutcomeEstablished {
 		t.Fatalf("emitted %v before close, want [established]", got)
 	}
+	if kept := tr.(*Tracker); kept.res.Messages != nil || kept.dirs[0].dec != nil || !kept.Done() {
+		t.Error("a reported connection still holds its result or decoders")
+	}
 	tr.Close(reassembly.EndFIN, t0)
 	undecided := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
 	undecided.Data(reassembly.SideA, ch12, t0)
