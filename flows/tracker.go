@@ -37,7 +37,7 @@ type direction struct {
 
 	flight []slot
 	pos    int // index in flight of the last slot filled, -1 before any
-	seen   map[string]int
+	seen   tally
 	ccs    int
 
 	finished  bool // sent its Finished (TLS <= 1.2)
@@ -45,6 +45,38 @@ type direction struct {
 	alerted   bool
 	appData   bool
 	end       reassembly.EndReason // how this side ended, 0 while open
+}
+
+// tally counts the messages of each kind a side sent. A handshake has a
+// dozen kinds at most, so a small array beats a map allocated per
+// connection; kinds past its size are not counted, which only weakens the
+// duplicate check of messages no real handshake repeats that often.
+type tally struct {
+	kinds [12]string
+	n     [12]int
+	len   int
+}
+
+func (c *tally) count(kind string) int {
+	for i := 0; i < c.len; i++ {
+		if c.kinds[i] == kind {
+			return c.n[i]
+		}
+	}
+	return 0
+}
+
+func (c *tally) add(kind string) {
+	for i := 0; i < c.len; i++ {
+		if c.kinds[i] == kind {
+			c.n[i]++
+			return
+		}
+	}
+	if c.len < len(c.kinds) {
+		c.kinds[c.len], c.n[c.len] = kind, 1
+		c.len++
+	}
 }
 
 // Tracker follows one connection; it implements reassembly.Stream.
@@ -81,7 +113,6 @@ func newTracker(info reassembly.ConnInfo, col *Collector) *Tracker {
 	t.res.End = info.Start
 	for i := range t.dirs {
 		t.dirs[i].pos = -1
-		t.dirs[i].seen = make(map[string]int, 8)
 	}
 	if info.SawSYN {
 		t.setClient(reassembly.SideA)
@@ -611,7 +642,7 @@ func (t *Tracker) step(d *direction, kind string, ts time.Time) bool {
 	}
 	if j < 0 || fl[j].need(t) == forbidden {
 		detail := fmt.Sprintf("%s may not send %s here", d.role, kind)
-		if d.seen[kind] > 0 && kind != kindCCS {
+		if d.seen.count(kind) > 0 && kind != kindCCS {
 			code = CodeDuplicateMessage
 			detail = fmt.Sprintf("%s sent %s again", d.role, kind)
 		} else if j >= 0 {
@@ -646,7 +677,7 @@ func (t *Tracker) step(d *direction, kind string, ts time.Time) bool {
 		return false
 	}
 	d.pos = j
-	d.seen[kind]++
+	d.seen.add(kind)
 	return true
 }
 
@@ -663,7 +694,7 @@ func (t *Tracker) afterOK(d *direction, s slot) bool {
 	if s.afterOK != nil {
 		return s.afterOK(t)
 	}
-	return s.after == "" || t.peer(d).seen[s.after] > 0
+	return s.after == "" || t.peer(d).seen.count(s.after) > 0
 }
 
 func (t *Tracker) afterName(s slot) string {
