@@ -152,18 +152,23 @@ func toJSON(r *flows.Result) *jsonConnection {
 
 // JSONWriter writes one JSON object per connection, one per line.
 type JSONWriter struct {
-	enc *json.Encoder
+	enc  *json.Encoder
+	out  io.Writer
+	opt  Options // findings and file names (writer.go)
+	file string
 }
 
 // NewJSONWriter returns a JSONWriter on w.
 func NewJSONWriter(w io.Writer) *JSONWriter {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	return &JSONWriter{enc: enc}
+	return &JSONWriter{enc: enc, out: w}
 }
 
 // Write writes one connection.
-func (w *JSONWriter) Write(r *flows.Result) error { return w.enc.Encode(toJSON(r)) }
+func (w *JSONWriter) Write(r *flows.Result) error {
+	return w.enc.Encode(gated(toJSON(r), r, w.opt, w.file))
+}
 
 // Close writes nothing: JSON lines have no trailer.
 func (w *JSONWriter) Close() error { return nil }

@@ -17,6 +17,7 @@ type TextWriter struct {
 	o        TextOptions
 	n        int
 	outcomes map[flows.Outcome]int
+	gate     // findings, colour, file names, summary (text_gate.go)
 }
 
 // NewTextWriter returns a TextWriter on w.
@@ -33,7 +34,7 @@ func (t *TextWriter) Write(r *flows.Result) error {
 	t.n++
 	t.outcomes[r.Outcome]++
 	w := t.w
-	fmt.Fprintf(w, "#%d %s %s -> %s  %s", t.n, r.Start.UTC().Format("2006-01-02 15:04:05.000000"), unmap(r.Client), unmap(r.Server), strings.ToUpper(string(r.Outcome)))
+	fmt.Fprintf(w, "#%d %s%s %s -> %s  %s", t.n, t.fileLabel(), r.Start.UTC().Format("2006-01-02 15:04:05.000000"), unmap(r.Client), unmap(r.Server), t.outcome(r.Outcome))
 	if r.Version != 0 {
 		fmt.Fprintf(w, "  %s", r.Version)
 	}
@@ -73,7 +74,7 @@ func (t *TextWriter) Write(r *flows.Result) error {
 		} else if m.Encrypted {
 			what += " (encrypted)"
 		}
-		fmt.Fprintf(w, "    %+11.6f  %s  %s", m.TS.Sub(r.Start).Seconds(), arrow, what)
+		fmt.Fprintf(w, "    %+11.6f  %s  %s", m.TS.Sub(r.Start).Seconds(), arrow, t.paintMessage(m, what))
 		if m.Length > 0 {
 			fmt.Fprintf(w, "%*d", max(1, 40-len(what)), m.Length)
 		}
@@ -90,7 +91,7 @@ func (t *TextWriter) Write(r *flows.Result) error {
 		fmt.Fprintln(w)
 	}
 	for _, v := range r.Violations {
-		fmt.Fprintf(w, "  VIOLATION %s by %s: got %s", v.Code, v.From, v.Got)
+		fmt.Fprintf(w, "  %s %s by %s: got %s", t.paint(colorRed, "VIOLATION"), v.Code, v.From, v.Got)
 		if len(v.Expected) > 0 {
 			fmt.Fprintf(w, ", expected %s", strings.Join(v.Expected, " or "))
 		}
@@ -103,6 +104,7 @@ func (t *TextWriter) Write(r *flows.Result) error {
 		}
 		fmt.Fprintln(w)
 	}
+	t.writeFindings(w, r)
 	if t.o.Verbose {
 		writeDetails(w, r)
 	}
@@ -110,8 +112,10 @@ func (t *TextWriter) Write(r *flows.Result) error {
 	return w.Flush()
 }
 
-// Close writes the count of connections per outcome.
+// Close writes the run's summary, when main gave it (text_gate.go), and
+// the count of connections per outcome as the last line.
 func (t *TextWriter) Close() error {
+	t.writeSummary(t.w)
 	outcomes := make([]string, 0, len(t.outcomes))
 	for o, n := range t.outcomes {
 		outcomes = append(outcomes, fmt.Sprintf("%d %s", n, o))

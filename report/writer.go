@@ -1,0 +1,157 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/hsdecode/hsdecode/flows"
+)
+
+// Formats lists the formats NewWriter knows, for usage text.
+var Formats = []string{"text", "json", "ecs", "zeek"}
+
+// Options configures every writer. The zero value is the plain report of
+// one capture: no findings, no colour, no file names.
+type Options struct {
+	// Verbose adds every handshake detail under each text ladder.
+	Verbose bool
+	// Color marks outcomes, alerts, violations and findings with ANSI
+	// colours in the text report.
+	Color bool
+	// Rules are evaluated on each connection; what they find is shown
+	// with it (text FINDING lines, JSON findings, ECS hsdecode.findings,
+	// JUnit failures).
+	Rules Rules
+	// MultiFile says connections come from several inputs: each names its
+	// file (JSON and ECS file fields, the text header, a Zeek column).
+	MultiFile bool
+}
+
+// FileWriter is a Writer that groups connections by the input file they
+// came from. BeginFile is called before the first connection of each
+// input, with the path as given.
+type FileWriter interface {
+	BeginFile(path string) error
+}
+
+// SummaryWriter is a Writer that shows the run's Summary (and the
+// comparison with a baseline, when one was given). It is called once,
+// after the last Write and before Close.
+type SummaryWriter interface {
+	WriteSummary(s *Summary, b *BaselineChanges) error
+}
+
+// NewWriter returns the writer of a format: text, json, ecs or zeek.
+func NewWriter(format string, w io.Writer, o Options) (Writer, error) {
+	switch format {
+	case "text":
+		t := NewTextWriterOptions(w, TextOptions{Verbose: o.Verbose})
+		t.opt = o
+		return t, nil
+	case "json":
+		j := NewJSONWriter(w)
+		j.opt = o
+		return j, nil
+	case "ecs":
+		return NewECSWriter(w, o), nil
+	case "zeek":
+		return NewZeekWriter(w, o), nil
+	}
+	return nil, fmt.Errorf("report: unknown format %q (text, json, ecs, zeek)", format)
+}
+
+// Tee writes every connection to several writers, as one: the chosen
+// format to standard output and JUnit XML to a file.
+func Tee(ws ...Writer) Writer { return tee(ws) }
+
+type tee []Writer
+
+func (t tee) Write(r *flows.Result) error {
+	var errs []error
+	for _, w := range t {
+		errs = append(errs, w.Write(r))
+	}
+	return errors.Join(errs...)
+}
+
+func (t tee) Close() error {
+	var errs []error
+	for _, w := range t {
+		errs = append(errs, w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (t tee) BeginFile(path string) error {
+	var errs []error
+	for _, w := range t {
+		if f, ok := w.(FileWriter); ok {
+			errs = append(errs, f.BeginFile(path))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (t tee) WriteSummary(s *Summary, b *BaselineChanges) error {
+	var errs []error
+	for _, w := range t {
+		if f, ok := w.(SummaryWriter); ok {
+			errs = append(errs, f.WriteSummary(s, b))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// jsonFinding is one finding in the JSON report's findings list.
+type jsonFinding struct {
+	Rule   string `json:"rule"`
+	Code   string `json:"code,omitempty"`
+	Detail string `json:"detail"`
+}
+
+// jsonGated is a report.md object with hsdecode's added fields for a
+// gate: the input file when there are several, and the findings.
+type jsonGated struct {
+	*jsonConnection
+	File     string        `json:"file,omitempty"`
+	Findings []jsonFinding `json:"findings,omitempty"`
+}
+
+func gated(j *jsonConnection, r *flows.Result, o Options, file string) any {
+	fs := Findings(r, o.Rules)
+	if len(fs) == 0 && !o.MultiFile {
+		return j
+	}
+	g := &jsonGated{jsonConnection: j}
+	if o.MultiFile {
+		g.File = file
+	}
+	for _, f := range fs {
+		jf := jsonFinding{Rule: string(f.Rule), Detail: f.Detail}
+		if f.Code != string(f.Rule) {
+			jf.Code = f.Code
+		}
+		g.Findings = append(g.Findings, jf)
+	}
+	return g
+}
+
+// BeginFile notes the input the next connections come from.
+func (w *JSONWriter) BeginFile(path string) error { w.file = path; return nil }
+
+// WriteSummary writes the summary as the last JSON object, when asked
+// for (main passes it only with --summary).
+func (w *JSONWriter) WriteSummary(s *Summary, b *BaselineChanges) error {
+	return s.WriteJSON(w.out, b)
+}
+
+// displayName is how a file is named in a test suite or header: the path
+// as given, or its base name when it is long.
+func displayName(path string) string {
+	if len(path) > 60 {
+		return filepath.Base(path)
+	}
+	return path
+}
