@@ -67,6 +67,11 @@ type liveConfig struct {
 	countsOnStderr bool
 	flows          flows.Options
 	reassembly     reassembly.Options
+	// gate decides the exit status (--fail-on, --baseline) and keeps the
+	// summary; outs are the writers it finishes (gate.go). Without them
+	// (tests) a connection ending in alert or violation makes status 1.
+	gate *gate
+	outs *outputs
 }
 
 // livePacket is a packet on its way from the reader to the main loop, in
@@ -99,7 +104,8 @@ type liveRun struct {
 
 // runLive captures on an interface until a stop signal, -c or --duration,
 // and returns the exit status.
-func runLive(cfg liveConfig, out report.Writer, stderr io.Writer) int {
+func runLive(cfg liveConfig, outs *outputs, stderr io.Writer) int {
+	cfg.outs = outs
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(stop)
@@ -110,7 +116,7 @@ func runLive(cfg liveConfig, out report.Writer, stderr io.Writer) int {
 	}
 	// After the first stop signal a second one gets the default action,
 	// should the clean end hang (a stalled reader of standard output).
-	return live(cfg, out, stderr, stop, info, func() { signal.Stop(stop) })
+	return live(cfg, outs.all, stderr, stop, info, func() { signal.Stop(stop) })
 }
 
 // live is runLive with the signals given as channels, for tests.
@@ -210,7 +216,15 @@ loop:
 	// Connections still open are reported (incomplete, closed at
 	// capture_end).
 	l.asm.Flush()
-	if err := out.Close(); err != nil {
+	var changes *report.BaselineChanges
+	if g := cfg.gate; g != nil && cfg.outs != nil {
+		g.sum.Files = 1
+		g.sum.AddPackets(l.packets, l.asm.Stats().Skipped)
+		changes = g.changes()
+		if err := cfg.outs.finish(g, changes, stderr); err != nil {
+			l.fail(fmt.Errorf("write: %w", err))
+		}
+	} else if err := out.Close(); err != nil {
 		l.fail(fmt.Errorf("write: %w", err))
 	}
 	if l.wr != nil {
@@ -227,6 +241,8 @@ loop:
 	case l.err != nil:
 		fmt.Fprintln(stderr, "hsdecode:", l.err)
 		return exitError
+	case cfg.gate != nil:
+		return cfg.gate.status(changes)
 	case l.findings:
 		return exitFindings
 	}
@@ -268,7 +284,9 @@ func (l *liveRun) emit(r *flows.Result) {
 	}
 	l.reported++
 	l.outcomes[r.Outcome]++
-	if r.Outcome == flows.OutcomeAlert || r.Outcome == flows.OutcomeViolation {
+	if l.cfg.gate != nil {
+		l.cfg.gate.add(r)
+	} else if r.Outcome == flows.OutcomeAlert || r.Outcome == flows.OutcomeViolation {
 		l.findings = true
 	}
 	if l.err == nil {

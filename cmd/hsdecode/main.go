@@ -21,8 +21,8 @@ import (
 
 // Exit statuses.
 const (
-	exitOK       = 0 // no connection ended in alert or violation
-	exitFindings = 1 // at least one did
+	exitOK       = 0 // no connection had a finding (--fail-on), nothing got worse (--baseline)
+	exitFindings = 1 // one did
 	exitError    = 2 // usage or input error
 )
 
@@ -37,6 +37,9 @@ Usage:
   hsdecode -i any -f 'tcp port 443 or tcp port 8443' --format json
   hsdecode -i lo -w saved.pcap tcp port 8443  live, keeping the packets; the filter as tcpdump takes it
   hsdecode -D                                 list the interfaces to capture on
+  hsdecode --fail-on violation,alert,weak-cipher --junit report.xml captures/
+                                              a CI gate: JUnit XML for the dashboard, exit 1 on a finding
+  hsdecode --format ecs capture.pcap          Elastic Common Schema documents; --format zeek: Zeek's ssl.log
 
 Every TCP connection that carries TLS (found by its first bytes, on any
 port) gets one outcome, the first of these that applies:
@@ -55,8 +58,13 @@ and the packet and drop counts printed on standard error; -v prints them
 every 10 seconds, SIGUSR1 at once. Capturing needs root or the
 capabilities cap_net_raw and cap_net_admin.
 
-Exit status: 0 when no connection ended in alert or violation, 1 when one
-did, 2 for a usage or input error (or a capture that failed).
+Several captures, and directories of them (*.pcap, *.pcapng, *.cap), may be
+given in one run: each connection names its file.
+
+Exit status: 0 when no connection had a finding of --fail-on (by default a
+violation or an alert), 1 when one did (with --baseline: when something got
+worse than in the baseline), 2 for a usage or input error (or a capture that
+failed; the other inputs are still reported).
 
 Options:
 `
@@ -68,12 +76,19 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("hsdecode", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	read := fs.StringP("read", "r", "", "read packets from `FILE` (pcap or pcapng; - for standard input)")
-	format := fs.String("format", "text", "output `FORMAT`: text or json")
+	read := fs.StringP("read", "r", "", "read packets from `FILE` (pcap or pcapng; - for standard input); more files and directories may follow as arguments")
+	format := fs.String("format", "text", "output `FORMAT`: text, json, ecs (Elastic Common Schema) or zeek (Zeek's ssl.log)")
 	verbose := fs.BoolP("verbose", "v", false, "also print every handshake detail under each ladder (text), and counts of packets and connections skipped, and why")
 	idle := fs.Duration("idle-timeout", 0, "close connections idle longer than this (capture time; 0: never; with -i, 5m unless given)")
 	follow := fs.Bool("follow", false, "keep decoding established connections to their end, to report the alerts that close them (slower on bulk data)")
 	maxBuf := fs.Int64("max-buffer", 512<<20, "bytes of out-of-order data buffered across all connections")
+	failOn := fs.String("fail-on", report.DefaultFailOn, "`RULES` that make the exit status 1, comma-separated: violation, alert, incomplete, partial, gap, not_tls, legacy-version, weak-cipher, expired-cert, no-sni; all; none")
+	minVersion := fs.String("min-version", "TLS1.2", "legacy-version: the lowest acceptable `VERSION` (SSL3, TLS1.0 ... TLS1.3)")
+	summary := fs.Bool("summary", false, "json: end with a summary object (counts per outcome, version, suite, alert, violation; packets); ecs, zeek: print it on standard error")
+	junit := fs.String("junit", "", "also write JUnit XML to `FILE`: a test suite per input, a test case per connection, a failure per finding")
+	baseline := fs.String("baseline", "", "compare with an earlier JSON report `FILE` and fail only on what got worse (outcome no longer established, a new violation code, a lower version)")
+	colorMode := fs.String("color", "auto", "colour the text report: auto (on a terminal, unless NO_COLOR is set), always or never")
+	progressMode := fs.String("progress", "auto", "show progress on standard error: auto (on a terminal, unless CI is set), always or never")
 	iface := fs.StringP("interface", "i", "", "capture live on `IFACE` (any: every interface; a number from -D)")
 	listIfaces := fs.BoolP("list-interfaces", "D", false, "list the interfaces live capture can use, and exit")
 	filter := fs.StringP("filter", "f", "", "live capture filter `EXPR` in pcap-filter syntax (or give it as the remaining arguments, as to tcpdump)")
@@ -96,12 +111,44 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *listIfaces {
 		return listInterfaces(stdout, stderr)
 	}
+	usage := func(err error) int {
+		fmt.Fprintln(stderr, "hsdecode:", err)
+		return exitError
+	}
+	rules, err := report.ParseRules(*failOn)
+	if err != nil {
+		return usage(fmt.Errorf("--fail-on: %w", err))
+	}
+	if rules.MinVersion, err = report.ParseVersion(*minVersion); err != nil {
+		return usage(fmt.Errorf("--min-version: %w", err))
+	}
+	color, err := useColor(*colorMode, stdout)
+	if err != nil {
+		return usage(err)
+	}
+	showProgress, err := useProgress(*progressMode, stderr)
+	if err != nil {
+		return usage(err)
+	}
+	var base *report.Baseline
+	if *baseline != "" {
+		f, err := os.Open(*baseline)
+		if err != nil {
+			return usage(fmt.Errorf("--baseline: %w", err))
+		}
+		base, err = report.ReadBaseline(f)
+		f.Close()
+		if err != nil {
+			return usage(fmt.Errorf("--baseline %s: %w", *baseline, err))
+		}
+	}
+	opt := report.Options{Verbose: *verbose, Color: color, Rules: rules}
 	var lc liveConfig
+	var inputs []string
 	isLive := fs.Changed("interface")
 	if isLive {
 		if err := liveArgs(fs, *read, *filter, *snaplen, *bufKiB, *count, *duration, *write); err != nil {
-			fmt.Fprintln(stderr, "hsdecode:", err)
-			return exitError
+			return usage(err)
 		}
 		if !fs.Changed("idle-timeout") {
 			*idle = liveIdleTimeout
@@ -115,57 +162,79 @@ func run(args []string, stdout, stderr io.Writer) int {
 	} else {
 		for _, name := range []string{"filter", "snaplen", "no-promisc", "buffer-size", "count", "duration", "write"} {
 			if fs.Changed(name) {
-				fmt.Fprintf(stderr, "hsdecode: --%s is for live capture (-i IFACE)\n", name)
-				return exitError
+				return usage(fmt.Errorf("--%s is for live capture (-i IFACE)", name))
 			}
 		}
-		if *read == "" && fs.NArg() == 1 {
-			*read = fs.Arg(0)
-		} else if *read == "" || fs.NArg() > 0 {
-			fmt.Fprintln(stderr, "hsdecode: give one capture file with -r FILE (- for standard input), or an interface with -i IFACE; --help explains")
-			return exitError
+		if *read != "" {
+			inputs = append(inputs, *read)
 		}
+		inputs = append(inputs, fs.Args()...)
+		if len(inputs) == 0 {
+			return usage(errors.New("give capture files or directories (or -r FILE, - for standard input), or an interface with -i IFACE; --help explains"))
+		}
+		var dir bool
+		if inputs, dir, err = expandInputs(inputs); err != nil {
+			return usage(err)
+		}
+		opt.MultiFile = len(inputs) > 1 || dir
 	}
-	out, err := report.NewWithOptions(*format, stdout, report.TextOptions{Verbose: *verbose})
+	outs, err := openOutputs(*format, stdout, opt, *junit, *summary)
 	if err != nil {
-		fmt.Fprintln(stderr, "hsdecode:", err)
-		return exitError
+		return usage(err)
 	}
+	g := newGate(rules, base)
 	if isLive {
 		lc.flows = flows.Options{Follow: *follow}
 		lc.reassembly = reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle}
-		return runLive(lc, out, stderr)
+		lc.gate = g
+		return runLive(lc, outs, stderr)
 	}
 
-	an, err := analyze(*read, flows.Options{Follow: *follow}, reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle})
-	if err != nil {
-		fmt.Fprintln(stderr, "hsdecode:", err)
-		return exitError
-	}
-
-	status := exitOK
-	for i := range an.results {
-		r := &an.results[i]
-		if r.Outcome == flows.OutcomeAlert || r.Outcome == flows.OutcomeViolation {
-			status = exitFindings
+	inputErr := false
+	for n, in := range inputs {
+		var prog *progress
+		if showProgress {
+			prog = newProgress(stderr, in, n+1, len(inputs))
 		}
-		if err := out.Write(r); err != nil {
-			fmt.Fprintln(stderr, "hsdecode: write:", err)
-			return exitError
+		an, err := analyzeProgress(in, flows.Options{Follow: *follow}, reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle}, prog)
+		prog.done()
+		if err != nil {
+			fmt.Fprintln(stderr, "hsdecode:", err)
+			outs.fileError(in, err)
+			g.sum.Errors++
+			inputErr = true
+			continue
+		}
+		g.sum.Files++
+		if err := outs.beginFile(in); err != nil {
+			return usage(fmt.Errorf("write: %w", err))
+		}
+		for i := range an.results {
+			r := &an.results[i]
+			g.add(r)
+			if err := outs.all.Write(r); err != nil {
+				return usage(fmt.Errorf("write: %w", err))
+			}
+		}
+		g.sum.AddPackets(an.stats.Packets, an.stats.Skipped)
+		if *verbose {
+			printStats(stderr, an.stats, an.notReported)
+		}
+		if an.readErr != nil {
+			fmt.Fprintln(stderr, "hsdecode:", an.readErr)
+			outs.fileError(in, an.readErr)
+			g.sum.Errors++
+			inputErr = true
 		}
 	}
-	if err := out.Close(); err != nil {
-		fmt.Fprintln(stderr, "hsdecode: write:", err)
+	ch := g.changes()
+	if err := outs.finish(g, ch, stderr); err != nil {
+		return usage(fmt.Errorf("write: %w", err))
+	}
+	if inputErr {
 		return exitError
 	}
-	if *verbose {
-		printStats(stderr, an.stats, an.notReported)
-	}
-	if an.readErr != nil {
-		fmt.Fprintln(stderr, "hsdecode:", an.readErr)
-		return exitError
-	}
-	return status
+	return g.status(ch)
 }
 
 // analysis is what one capture file gave.
@@ -174,11 +243,26 @@ type analysis struct {
 	stats       reassembly.Stats
 	notReported int64
 	readErr     error // the capture broke off here; results hold what came before
+	packets     int64 // packets read, counted for progress
+}
+
+// position is how far a capture has been read, when its source says.
+func position(src capture.Source) (int64, int64) {
+	if p, ok := src.(interface{ Position() (int64, int64) }); ok {
+		return p.Position()
+	}
+	return -1, -1
 }
 
 // analyze runs a capture file through reassembly and flows. An error means
 // the file could not be opened at all.
 func analyze(path string, fo flows.Options, o reassembly.Options) (*analysis, error) {
+	return analyzeProgress(path, fo, o, nil)
+}
+
+// analyzeProgress is analyze drawing progress as it reads (prog may be
+// nil).
+func analyzeProgress(path string, fo flows.Options, o reassembly.Options, prog *progress) (*analysis, error) {
 	src, err := capture.OpenFile(path)
 	if err != nil {
 		return nil, err
@@ -197,6 +281,11 @@ func analyze(path string, fo flows.Options, o reassembly.Options) (*analysis, er
 			break
 		}
 		asm.Packet(p.LinkType, p.Data, p.CaptureInfo)
+		if prog != nil {
+			an.packets++
+			prog.tick(an.packets, func() (int64, int64) { return position(src) },
+				func() int64 { return asm.Stats().Connections })
+		}
 	}
 	asm.Flush()
 	an.results, an.stats, an.notReported = col.Results(), asm.Stats(), col.NotReported()

@@ -1,0 +1,19 @@
+package capture
+
+import "io"
+
+// Position says how far reading a capture file has come: the bytes
+// consumed and the file's size, for a progress display. Both are -1 when
+// unknown (standard input, a pipe). It is approximate by at most the read
+// buffer (64 KiB) and costs a system call.
+func (s *fileSource) Position() (read, size int64) {
+	off, err := s.f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return -1, -1
+	}
+	fi, err := s.f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return -1, -1
+	}
+	return off - int64(s.br.Buffered()), fi.Size()
+}
