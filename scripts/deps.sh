@@ -13,6 +13,7 @@ need=(
 	"curl curl"
 	"/usr/include/pcap/pcap.h libpcap-dev"
 	"gcc gcc"
+	"xmllint libxml2-utils"
 )
 
 missing=()
