@@ -229,11 +229,16 @@ type progress struct {
 	everyCheck int64 // packets between looks at the clock
 }
 
-const progressRedraw = 200 * time.Millisecond
+// progressRedraw and progressCheck pace the redraws (tests set them to draw
+// on every packet).
+var (
+	progressRedraw       = 200 * time.Millisecond
+	progressCheck  int64 = 1024
+)
 
 func newProgress(w io.Writer, file string, index, of int) *progress {
 	now := time.Now()
-	return &progress{w: w, file: file, index: index, of: of, start: now, last: now, everyCheck: 1024}
+	return &progress{w: w, file: file, index: index, of: of, start: now, last: now, everyCheck: progressCheck}
 }
 
 // tick is called per packet; it redraws when due. position returns the
