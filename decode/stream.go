@@ -63,6 +63,11 @@ type Stream struct {
 
 	hs    []byte
 	hsOff int64
+
+	// skip counts body bytes of an opaque record whose event has already
+	// been returned: they are dropped as they arrive, never buffered, so
+	// bulk data costs no copy.
+	skip int
 }
 
 // NewStream returns a Stream that expects the first byte of the direction,
@@ -76,6 +81,15 @@ func NewStream(o Options) *Stream {
 func (s *Stream) Feed(b []byte) {
 	if s.err != nil || len(b) == 0 {
 		return
+	}
+	if s.skip > 0 && s.start == len(s.buf) {
+		n := min(s.skip, len(b))
+		s.skip -= n
+		s.base += int64(s.start + n)
+		s.buf, s.start = s.buf[:0], 0
+		if b = b[n:]; len(b) == 0 {
+			return
+		}
 	}
 	// Compact rather than grow: the consumed prefix is dead. Indices into
 	// buf (start, rec.end) move with it; no parsed message keeps a view
@@ -129,6 +143,13 @@ func (s *Stream) fail(code ErrorCode, off int64, format string, args ...any) err
 
 func (s *Stream) next() (Event, bool, error) {
 	for {
+		if s.skip > 0 {
+			n := min(s.skip, len(s.buf)-s.start)
+			s.start += n
+			if s.skip -= n; s.skip > 0 {
+				return Event{}, false, nil
+			}
+		}
 		if s.rec.active {
 			var ev Event
 			var ok bool
@@ -160,14 +181,23 @@ func (s *Stream) next() (Event, bool, error) {
 		if err := s.checkHeader(typ, vers, n, off); err != nil {
 			return Event{}, false, err
 		}
-		if len(b) < recordHeaderLen+n {
-			return Event{}, false, nil
-		}
 		// RFC 8446, Section 5.1: handshake messages MUST NOT be
 		// interleaved with other record types.
 		if len(s.hs) > 0 && (typ != ContentHandshake || s.encrypted) {
 			return Event{}, false, s.fail(CodeMalformedHandshake, s.hsOff,
 				"%s record at offset %d interrupts a handshake message", typ, off)
+		}
+		if kind, opaque := s.opaque(typ); opaque {
+			// Nothing in the body is read: report the record on its
+			// header and let its bytes pass without buffering them.
+			s.seenRecord = true
+			avail := min(n, len(b)-recordHeaderLen)
+			s.start += recordHeaderLen + avail
+			s.skip = n - avail
+			return Event{Kind: kind, RecordVersion: vers, Length: n}, true, nil
+		}
+		if len(b) < recordHeaderLen+n {
+			return Event{}, false, nil
 		}
 		body := b[recordHeaderLen : recordHeaderLen+n]
 		s.seenRecord = true
@@ -184,14 +214,6 @@ func (s *Stream) next() (Event, bool, error) {
 			s.start += n
 			ev.Kind = EventChangeCipherSpec
 			return ev, true, nil
-		case ContentApplicationData:
-			s.start += n
-			ev.Kind = EventApplicationData
-			return ev, true, nil
-		case ContentHeartbeat:
-			s.start += n
-			ev.Kind = EventHeartbeat
-			return ev, true, nil
 		case ContentAlert:
 			if s.encrypted || protectedAlert(body) {
 				s.start += n
@@ -203,12 +225,6 @@ func (s *Stream) next() (Event, bool, error) {
 			if n%2 != 0 {
 				return Event{}, false, s.fail(CodeMalformedRecord, off,
 					"alert record of odd length %d", n)
-			}
-		case ContentHandshake:
-			if s.encrypted {
-				s.start += n
-				ev.Kind = EventEncryptedHandshake
-				return ev, true, nil
 			}
 		}
 		s.rec.active = true
@@ -234,6 +250,22 @@ func protectedAlert(body []byte) bool {
 		}
 	}
 	return false
+}
+
+// opaque says whether a record of this type is reported without reading
+// its body, and as what: application data and heartbeats always, handshake
+// records once protected. A protected alert is not: its body tells a
+// plaintext alert from a protected one when SetEncrypted was not called.
+func (s *Stream) opaque(typ ContentType) (EventKind, bool) {
+	switch {
+	case typ == ContentApplicationData:
+		return EventApplicationData, true
+	case typ == ContentHeartbeat:
+		return EventHeartbeat, true
+	case typ == ContentHandshake && s.encrypted:
+		return EventEncryptedHandshake, true
+	}
+	return 0, false
 }
 
 // checkHeader applies the record-layer limits to a header before its body

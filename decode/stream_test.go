@@ -345,19 +345,59 @@ func TestStreamErrors(t *testing.T) {
 }
 
 // TestStreamLimitsAreNotErrors checks the largest legal sizes: they wait
-// for more input instead of failing.
+// for more input instead of failing, except an application data record,
+// which is reported on its header alone (its body is never read).
 func TestStreamLimitsAreNotErrors(t *testing.T) {
-	for _, in := range [][]byte{
-		{22, 3, 3, 0x48, 0x00},                  // a record of exactly maxCiphertext
-		{22, 3, 3, 0, 4, 11, 4, 0, 0},           // a handshake of exactly maxHandshake
-		{23, 3, 4, 0x48, 0x00},                  // record version 3.4
-		{0x80, 0x30, 1, 3, 1, 0, 3, 0, 0},       // the start of an SSLv2 hello
-		record(ContentHandshake, 0x0300, ch0()), // SSL 3.0 record version
+	for _, tt := range []struct {
+		in     []byte
+		wantOK bool
+	}{
+		{[]byte{22, 3, 3, 0x48, 0x00}, false},            // a record of exactly maxCiphertext
+		{[]byte{22, 3, 3, 0, 4, 11, 4, 0, 0}, false},     // a handshake of exactly maxHandshake
+		{[]byte{23, 3, 4, 0x48, 0x00}, true},             // record version 3.4, maxCiphertext
+		{[]byte{0x80, 0x30, 1, 3, 1, 0, 3, 0, 0}, false}, // the start of an SSLv2 hello
+		{record(ContentHandshake, 0x0300, ch0()), false}, // SSL 3.0 record version
 	} {
 		s := NewStream(Options{})
-		s.Feed(in)
-		if _, ok, err := s.Next(); ok || err != nil {
-			t.Errorf("% x: ok=%v err=%v, want more input needed", in, ok, err)
+		s.Feed(tt.in)
+		if _, ok, err := s.Next(); ok != tt.wantOK || err != nil {
+			t.Errorf("% x: ok=%v err=%v, want ok=%v and no error", tt.in, ok, err, tt.wantOK)
+		}
+	}
+}
+
+// TestStreamSkipsOpaqueBodies: an application data record is reported on
+// its header, the parts of its body that arrive later are not buffered,
+// and the next record is found after it.
+func TestStreamSkipsOpaqueBodies(t *testing.T) {
+	body := make([]byte, 16000)
+	in := append(record(ContentApplicationData, VersionTLS12, body), record(ContentAlert, VersionTLS12, []byte{1, 0})...)
+	for _, chunk := range []int{1, 7, 1000, len(in)} {
+		s := NewStream(Options{})
+		var kinds []EventKind
+		for i := 0; i < len(in); i += chunk {
+			s.Feed(in[i:min(i+chunk, len(in))])
+			// A segment is copied whole when it arrives (Feed owns no view
+			// of the caller's bytes); the bodies that follow it are not.
+			if chunk < 4096 && cap(s.buf) > 4096 {
+				t.Fatalf("chunk %d: buffer grew to %d bytes for an opaque body", chunk, cap(s.buf))
+			}
+			for {
+				ev, ok, err := s.Next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					break
+				}
+				if ev.Kind == EventApplicationData && ev.Length != len(body) {
+					t.Errorf("length %d", ev.Length)
+				}
+				kinds = append(kinds, ev.Kind)
+			}
+		}
+		if len(kinds) != 2 || kinds[0] != EventApplicationData || kinds[1] != EventAlert || s.Offset() != int64(len(in)) {
+			t.Errorf("chunk %d: events %v, offset %d", chunk, kinds, s.Offset())
 		}
 	}
 }
