@@ -20,3 +20,20 @@ echo "== go test"
 go test -count=1 ./...
 echo "== go test -race (reassembly, flows)"
 go test -count=1 -race ./reassembly/ ./flows/
+echo "== the README's CI gate (scripts/ci-gate-example.sh)"
+if [[ $(id -u) -eq 0 ]] || sudo -n true 2>/dev/null; then
+	gate=$(mktemp -d)
+	OUT="$gate/pass" bash scripts/ci-gate-example.sh >/dev/null
+	set +e
+	OUT="$gate/fail" PORT=28444 bash scripts/ci-gate-example.sh --demo-failure >/dev/null
+	status=$?
+	set -e
+	if [[ $status -ne 1 ]]; then
+		echo "the gate exited $status on a failed handshake, want 1"; exit 1
+	fi
+	xmllint --noout --schema testdata/junit/junit-4.xsd "$gate/pass/hsdecode-junit.xml" "$gate/fail/hsdecode-junit.xml"
+	rm -rf "$gate"
+	echo "ok: passes clean handshakes, fails on an alert, JUnit validates"
+else
+	echo "skipped: capturing on lo needs root or sudo"
+fi
