@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // JA3 returns the JA3 string of a ClientHello and its MD5 in hex, as
@@ -15,34 +14,32 @@ import (
 // '-'-joined list of decimal values in wire order, GREASE values (RFC
 // 8701) left out. SSLVersion is legacy_version, not supported_versions.
 func JA3(ch *ClientHello) (full string, md5hex string) {
-	var b strings.Builder
-	b.WriteString(strconv.Itoa(int(ch.LegacyVersion)))
-	b.WriteByte(',')
-	writeDecimal(&b, ch.CipherSuites)
-	b.WriteByte(',')
-	writeDecimal(&b, extensionTypes(ch.Extensions))
-	b.WriteByte(',')
-	writeDecimal(&b, ch.SupportedGroups)
-	b.WriteByte(',')
-	writeDecimal(&b, ch.ECPointFormats)
-	full = b.String()
-	sum := md5.Sum([]byte(full))
-	return full, hex.EncodeToString(sum[:])
+	b := make([]byte, 0, 256)
+	b = strconv.AppendUint(b, uint64(ch.LegacyVersion), 10)
+	b = append(b, ',')
+	b = appendDecimal(b, ch.CipherSuites)
+	b = append(b, ',')
+	b = appendExtensionsDecimal(b, ch.Extensions)
+	b = append(b, ',')
+	b = appendDecimal(b, ch.SupportedGroups)
+	b = append(b, ',')
+	b = appendDecimal(b, ch.ECPointFormats)
+	sum := md5.Sum(b)
+	return string(b), hex.EncodeToString(sum[:])
 }
 
 // JA3S returns the JA3S string of a ServerHello and its MD5 in hex:
 // SSLVersion (legacy_version), Cipher, and the extensions in wire order,
 // decimal, GREASE left out.
 func JA3S(sh *ServerHello) (string, string) {
-	var b strings.Builder
-	b.WriteString(strconv.Itoa(int(sh.LegacyVersion)))
-	b.WriteByte(',')
-	b.WriteString(strconv.Itoa(int(sh.CipherSuite)))
-	b.WriteByte(',')
-	writeDecimal(&b, extensionTypes(sh.Extensions))
-	full := b.String()
-	sum := md5.Sum([]byte(full))
-	return full, hex.EncodeToString(sum[:])
+	b := make([]byte, 0, 64)
+	b = strconv.AppendUint(b, uint64(sh.LegacyVersion), 10)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(sh.CipherSuite), 10)
+	b = append(b, ',')
+	b = appendExtensionsDecimal(b, sh.Extensions)
+	sum := md5.Sum(b)
+	return string(b), hex.EncodeToString(sum[:])
 }
 
 // JA4 returns the JA4 fingerprint of a ClientHello and its raw form JA4_r,
@@ -60,13 +57,28 @@ func JA3S(sh *ServerHello) (string, string) {
 // An empty list hashes to "000000000000". JA4_r shows the lists instead of
 // their hashes.
 func JA4(ch *ClientHello, transport byte) (ja4 string, ja4r string) {
-	ciphers := hexList(ch.CipherSuites, nil)
+	// Fixed-width lower-case hex sorts as the numbers do, so the lists are
+	// sorted as numbers and written as hex once.
+	ciphers := make([]uint16, 0, len(ch.CipherSuites))
+	for _, c := range ch.CipherSuites {
+		if !IsGREASE(uint16(c)) {
+			ciphers = append(ciphers, uint16(c))
+		}
+	}
 	slices.Sort(ciphers)
-	exts := hexList(extensionTypes(ch.Extensions), func(t ExtensionType) bool {
-		return t == ExtServerName || t == ExtALPN
-	})
+	exts := make([]uint16, 0, len(ch.Extensions))
+	for _, e := range ch.Extensions {
+		if !IsGREASE(uint16(e.Type)) && e.Type != ExtServerName && e.Type != ExtALPN {
+			exts = append(exts, uint16(e.Type))
+		}
+	}
 	slices.Sort(exts)
-	sigs := hexList(ch.SignatureAlgorithms, nil)
+	sigs := make([]uint16, 0, len(ch.SignatureAlgorithms))
+	for _, a := range ch.SignatureAlgorithms {
+		if !IsGREASE(uint16(a)) {
+			sigs = append(sigs, uint16(a))
+		}
+	}
 
 	sni := byte('i')
 	for _, e := range ch.Extensions {
@@ -82,11 +94,12 @@ func JA4(ch *ClientHello, transport byte) (ja4 string, ja4r string) {
 	}
 	a := string(transport) + ja4Version(ch) + string(sni) + count2(len(ciphers)) + count2(nExt) + ja4ALPN(ch.ALPN)
 
-	cipherStr := strings.Join(ciphers, ",")
-	extStr := strings.Join(exts, ",")
+	cipherStr := string(appendHexList(nil, ciphers))
+	extB := appendHexList(make([]byte, 0, 5*(len(exts)+len(sigs))+1), exts)
 	if len(sigs) > 0 {
-		extStr += "_" + strings.Join(sigs, ",")
+		extB = appendHexList(append(extB, '_'), sigs)
 	}
+	extStr := string(extB)
 	ja4 = a + "_" + hash12(cipherStr, len(ciphers) == 0) + "_" + hash12(extStr, len(exts) == 0)
 	ja4r = a + "_" + cipherStr + "_" + extStr
 	return ja4, ja4r
@@ -147,41 +160,43 @@ func hash12(s string, empty bool) string {
 		return "000000000000"
 	}
 	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])[:12]
+	return hex.EncodeToString(sum[:6])
 }
 
-func extensionTypes(exts []Extension) []ExtensionType {
-	out := make([]ExtensionType, len(exts))
-	for i, e := range exts {
-		out[i] = e.Type
-	}
-	return out
-}
-
-// writeDecimal writes the non-GREASE values '-'-joined.
-func writeDecimal[T ~uint8 | ~uint16](b *strings.Builder, vs []T) {
+// appendDecimal appends the non-GREASE values, decimal, '-'-joined.
+func appendDecimal[T ~uint8 | ~uint16](b []byte, vs []T) []byte {
 	first := true
 	for _, v := range vs {
 		if IsGREASE(uint16(v)) {
 			continue
 		}
 		if !first {
-			b.WriteByte('-')
+			b = append(b, '-')
 		}
 		first = false
-		b.WriteString(strconv.Itoa(int(v)))
+		b = strconv.AppendUint(b, uint64(v), 10)
 	}
+	return b
 }
 
-// hexList returns the non-GREASE values as 4-digit lower-case hex, without
-// those skip rejects.
-func hexList[T ~uint16](vs []T, skip func(T) bool) []string {
-	out := make([]string, 0, len(vs))
-	for _, v := range vs {
-		if IsGREASE(uint16(v)) || (skip != nil && skip(v)) {
-			continue
-		}
-		out = append(out, hex.EncodeToString([]byte{byte(v >> 8), byte(v)}))
+// appendExtensionsDecimal is appendDecimal of the extension types.
+func appendExtensionsDecimal(b []byte, exts []Extension) []byte {
+	var buf [64]uint16 // room for any real hello: no allocation
+	types := buf[:0]
+	for _, e := range exts {
+		types = append(types, uint16(e.Type))
 	}
-	return out
+	return appendDecimal(b, types)
+}
+
+// appendHexList appends the values as 4-digit lower-case hex, ','-joined.
+func appendHexList(b []byte, vs []uint16) []byte {
+	const digits = "0123456789abcdef"
+	for i, v := range vs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, digits[v>>12], digits[v>>8&0xf], digits[v>>4&0xf], digits[v&0xf])
+	}
+	return b
 }
