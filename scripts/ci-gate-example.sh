@@ -52,9 +52,11 @@ trap cleanup EXIT
 #    wait for tcpdump's "listening on" so no handshake is missed.
 #    --immediate-mode: without it packets wait in the kernel's ring for
 #    a block to fill, and those still waiting when tcpdump stops are lost.
+#    -Z root: tcpdump would otherwise switch to its own user first, which
+#    may not write in $OUT.
 filter=$(printf 'tcp port %s or ' $PORTS)
 filter=${filter% or }
-$sudo tcpdump -i lo --immediate-mode -B 16384 -U -s 0 -w "$OUT/tls.pcap" "$filter" 2>"$OUT/tcpdump.log" &
+$sudo tcpdump -i lo --immediate-mode -B 16384 -U -s 0 -Z root -w "$OUT/tls.pcap" "$filter" 2>"$OUT/tcpdump.log" &
 tcpdump_pid=$!
 pids+=("$tcpdump_pid")
 for _ in $(seq 100); do
