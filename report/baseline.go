@@ -296,7 +296,7 @@ type jsonBaselineChanges struct {
 func (c *BaselineChanges) toJSON() *jsonBaselineChanges {
 	j := &jsonBaselineChanges{Worse: c.Worse(), Changes: []jsonBaselineChange{}}
 	for _, ch := range c.Changes {
-		j.Changes = append(j.Changes, jsonBaselineChange{Server: ch.Server, SNI: ch.SNI, Kind: ch.Kind, Worse: ch.Worse, Detail: ch.Detail})
+		j.Changes = append(j.Changes, jsonBaselineChange(ch))
 	}
 	return j
 }

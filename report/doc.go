@@ -1,5 +1,9 @@
 // Package report writes flows results for people and programs: a text
-// ladder per connection, and the JSON lines of shared/spec/report.md.
+// ladder per connection, the JSON lines of shared/spec/report.md, Elastic
+// Common Schema documents, Zeek's ssl.log and JUnit XML. It also judges
+// them for a CI gate: Findings evaluates the rules --fail-on selects,
+// Summary counts a run, and Baseline compares a run with an earlier JSON
+// report.
 //
 // It knows the Result type of flows and nothing of how results were made;
 // every format is written from the same Result, so adding one touches only

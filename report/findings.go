@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/hsdecode/hsdecode/decode"
@@ -285,18 +284,4 @@ func outcomeDetail(r *flows.Result) string {
 		return "the connection does not carry TLS"
 	}
 	return string(r.Outcome)
-}
-
-// ruleNames lists the rule names of findings, sorted and unique.
-func ruleNames(fs []Finding) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, f := range fs {
-		if !seen[string(f.Rule)] {
-			seen[string(f.Rule)] = true
-			out = append(out, string(f.Rule))
-		}
-	}
-	sort.Strings(out)
-	return out
 }

@@ -187,6 +187,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		lc.flows = flows.Options{Follow: *follow}
 		lc.reassembly = reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle}
 		lc.gate = g
+		if err := outs.beginFile("interface " + *iface); err != nil {
+			return usage(fmt.Errorf("write: %w", err))
+		}
 		return runLive(lc, outs, stderr)
 	}
 
