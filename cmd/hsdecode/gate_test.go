@@ -224,3 +224,45 @@ func TestBaselineGate(t *testing.T) {
 		t.Errorf("a capture as baseline: exit %d, want 2", status)
 	}
 }
+
+// TestCorpusRules: the certificate and cipher rules on real captures of
+// the corpus: Zeek's expired-certificate trace (one of its two servers
+// sent a certificate that had expired nine days before) and its RC4-MD5
+// TLS 1.2 trace. Skips without the corpus.
+func TestCorpusRules(t *testing.T) {
+	traces := filepath.Join(tsharkCorpusDir, "zeek/testing/btest/Traces/tls")
+	if _, err := os.Stat(traces); err != nil {
+		t.Skipf("shared corpus not found: %v", err)
+	}
+	var out, errb bytes.Buffer
+	status := run([]string{"--format", "json", "--fail-on", "expired-cert,weak-cipher",
+		filepath.Join(traces, "tls-expired-cert.pcap"), filepath.Join(traces, "tls1.2.pcap")}, &out, &errb)
+	if status != exitFindings {
+		t.Errorf("exit %d, want 1: %s", status, errb.String())
+	}
+	got := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var c struct {
+			Server   struct{ IP string }
+			Findings []struct{ Rule, Detail string }
+		}
+		if err := json.Unmarshal([]byte(l), &c); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range c.Findings {
+			got[c.Server.IP] += f.Rule + ": " + f.Detail + "; "
+		}
+	}
+	want := map[string]string{
+		"87.98.220.10": "expired-cert: server certificate CN=www.spidh.org,OU=COMODO SSL,OU=Domain Control Validated expired 2014-03-04T23:59:59Z, before the connection (2014-03-13T21:20:02Z); ",
+		"68.233.76.12": "weak-cipher: TLS_RSA_WITH_RC4_128_MD5 (RC4, MD5 MAC); ",
+	}
+	if len(got) != len(want) {
+		t.Errorf("findings %v, want %v", got, want)
+	}
+	for ip, w := range want {
+		if got[ip] != w {
+			t.Errorf("%s: %q, want %q", ip, got[ip], w)
+		}
+	}
+}
