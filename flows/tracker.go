@@ -472,7 +472,7 @@ func (t *Tracker) serverHello(d *direction, sh *decode.ServerHello, ts time.Time
 	t.res.CipherSuite, t.res.HasCipherSuite = sh.CipherSuite, true
 	t.res.ALPN = sh.ALPN
 	if t.partial {
-		t.tls13 = t.res.Version == decode.VersionTLS13
+		t.tls13 = isTLS13(t.res.Version)
 		return
 	}
 	if msg := t.versionProblem(sh); msg != "" {
@@ -480,7 +480,7 @@ func (t *Tracker) serverHello(d *direction, sh *decode.ServerHello, ts time.Time
 		return
 	}
 	c := t.client()
-	if t.res.Version == decode.VersionTLS13 {
+	if isTLS13(t.res.Version) {
 		t.tls13 = true
 		t.res.Resumed = sh.PreSharedKey
 		d.flight, d.pos = server13, 0
@@ -495,6 +495,10 @@ func (t *Tracker) serverHello(d *direction, sh *decode.ServerHello, ts time.Time
 	c.flight, c.pos = clientFull12, 0
 }
 
+// isTLS13 says whether v is TLS 1.3 or one of its drafts, 0x7f00 | draft
+// (draft-ietf-tls-tls13-28, 4.2.1), which follow the same order on the wire.
+func isTLS13(v decode.Version) bool { return v == decode.VersionTLS13 || v>>8 == 0x7f }
+
 // versionProblem checks the server's version against the client's offer
 // (RFC 8446, 4.1.3 and 4.2.1; RFC 5246, 7.4.1.3 and Appendix E).
 func (t *Tracker) versionProblem(sh *decode.ServerHello) string {
@@ -502,19 +506,26 @@ func (t *Tracker) versionProblem(sh *decode.ServerHello) string {
 	if ch == nil {
 		return "" // the ClientHello did not parse: no offer to check against
 	}
-	if sh.SupportedVersion != 0 {
-		if sh.SupportedVersion < decode.VersionTLS13 {
-			return fmt.Sprintf("supported_versions selects %s: a server negotiating TLS 1.2 or below must not send it (RFC 8446, 4.2.1)", sh.SupportedVersion)
-		}
-		for _, v := range ch.SupportedVersions {
-			if v == sh.SupportedVersion {
+	offered := func(v decode.Version) string {
+		for _, o := range ch.SupportedVersions {
+			if o == v {
 				return ""
 			}
 		}
-		return fmt.Sprintf("server selected %s, which the client did not offer in supported_versions (RFC 8446, 4.2.1)", sh.SupportedVersion)
+		return fmt.Sprintf("server selected %s, which the client did not offer in supported_versions (RFC 8446, 4.2.1)", v)
+	}
+	if sh.SupportedVersion != 0 {
+		if !isTLS13(sh.SupportedVersion) {
+			return fmt.Sprintf("supported_versions selects %s: a server negotiating TLS 1.2 or below must not send it (RFC 8446, 4.2.1)", sh.SupportedVersion)
+		}
+		return offered(sh.SupportedVersion)
 	}
 	v := sh.LegacyVersion
 	switch {
+	case isTLS13(v) && v != decode.VersionTLS13:
+		// Drafts up to 21 put their version in ServerHello.version
+		// (draft-ietf-tls-tls13-21, 4.1.3).
+		return offered(v)
 	case v < decode.VersionSSL30 || v > decode.VersionTLS12:
 		return fmt.Sprintf("ServerHello version %s without supported_versions (RFC 8446, 4.1.3)", v)
 	case v > ch.LegacyVersion:

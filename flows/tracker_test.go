@@ -521,3 +521,21 @@ func TestTLS13ServerAlertOnLadder(t *testing.T) {
 		t.Fatalf("outcome %s alerts %+v", r.Outcome, r.Alerts)
 	}
 }
+
+// TestTLS13Drafts: a draft version (0x7f00 | draft) follows TLS 1.3's order,
+// whether the ServerHello names it in supported_versions (draft 22 on) or
+// in its version field (drafts up to 21); the echoed session id of draft
+// 23's middlebox mode is no resumption.
+func TestTLS13Drafts(t *testing.T) {
+	sid := []byte{9, 9, 9, 9}
+	chD := record(22, hs(decode.HandshakeClientHello, hello{version: 0x0303, sessionID: sid, suites: []int{suiteTLS13}, exts: [][]byte{ext(43, []byte{4, 0x7f, 0x17, 0x7f, 0x12})}}.body(false)))
+	sh23 := record(22, hs(decode.HandshakeServerHello, hello{version: 0x0303, sessionID: sid, suites: []int{suiteTLS13}, exts: [][]byte{ext(43, u16(0x7f17)), keyShareSH}}.body(true)))
+	// Drafts up to 21 have neither session id nor compression method.
+	sh18 := record(22, hs(decode.HandshakeServerHello, cat(u16(0x7f12), make([]byte, 32), u16(suiteTLS13), u16(len(keyShareSH)), keyShareSH)))
+	for name, sh := range map[string][]byte{"draft 23": sh23, "draft 18": sh18} {
+		r := run(t, true, c(chD), s(sh, ccs, record(23, make([]byte, 500))), c(ccs, record(23, make([]byte, 53))), s(record(23, make([]byte, 200))))
+		if r.Outcome != OutcomeEstablished || r.Resumed {
+			t.Errorf("%s: outcome %s resumed %v violations %+v", name, r.Outcome, r.Resumed, r.Violations)
+		}
+	}
+}
