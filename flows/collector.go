@@ -40,7 +40,7 @@ type Collector struct {
 	ports   map[uint16]bool
 	follow  bool
 	emit    func(*Result)
-	results []Result
+	results []*Result // pointers: a Result is large, and copying it on every growth showed in profiles
 	skipped int64
 	certs   map[[sha256.Size]byte]decode.CertInfo
 }
@@ -96,14 +96,20 @@ func (c *Collector) add(t *Tracker) {
 		c.emit(&t.res)
 		return
 	}
-	c.results = append(c.results, t.res)
+	r := new(Result)
+	*r = t.res
+	c.results = append(c.results, r)
 }
 
 // Results returns the results of the closed connections in the order the
 // connections began.
 func (c *Collector) Results() []Result {
 	sort.SliceStable(c.results, func(i, j int) bool { return c.results[i].Seq < c.results[j].Seq })
-	return c.results
+	out := make([]Result, len(c.results))
+	for i, r := range c.results {
+		out[i] = *r
+	}
+	return out
 }
 
 // NotReported counts the closed connections left out of the results

@@ -182,6 +182,11 @@ func (t *Tracker) Data(s reassembly.Side, b []byte, ts time.Time) {
 	}
 	d.dec.Feed(b)
 	t.drain(s, ts)
+	if t.Done() {
+		// Nothing more will be decoded: let the buffers go now rather
+		// than when the connection closes, maybe much later.
+		t.dirs[0].dec, t.dirs[1].dec = nil, nil
+	}
 	t.emitIfFinal()
 }
 
@@ -372,6 +377,9 @@ func (t *Tracker) assignRoles(s reassembly.Side, ev decode.Event) {
 func (t *Tracker) record(d *direction, typ string, length int, encrypted bool, ts time.Time) {
 	if typ == TypeEncrypted && t.decided() {
 		return
+	}
+	if t.res.Messages == nil {
+		t.res.Messages = make([]Message, 0, 16) // a whole TLS 1.2 or 1.3 ladder
 	}
 	t.res.Messages = append(t.res.Messages, Message{TS: ts, From: d.role, Type: typ, Length: length, Encrypted: encrypted})
 }
