@@ -149,7 +149,8 @@ func (t *Tracker) decided() bool {
 
 // Done implements reassembly.Stream. After a violation it waits for the
 // peer's answer (usually an alert), which tells the user what the peer made
-// of it; in a partial connection it stops once both sides carry data.
+// of it; in a partial connection it stops once both sides carry data;
+// after a gap, once each side carries data or is not read.
 func (t *Tracker) Done() bool {
 	switch {
 	case t.emitted:
@@ -158,6 +159,8 @@ func (t *Tracker) Done() bool {
 		return t.dirs[0].dead && t.dirs[1].dead || t.dirs[0].alerted || t.dirs[1].alerted
 	case t.established && t.col.follow:
 		return false
+	case t.gap && !t.fatal:
+		return (t.dirs[0].appData || t.dirs[0].dead) && (t.dirs[1].appData || t.dirs[1].dead)
 	case t.decided():
 		return true
 	case t.partial:
@@ -165,6 +168,11 @@ func (t *Tracker) Done() bool {
 	}
 	return false
 }
+
+// judging reports whether messages are checked against the order: not
+// in a connection seen from the middle (partial), nor after bytes went
+// missing (gap), where they are only recorded.
+func (t *Tracker) judging() bool { return !t.partial && !t.gap }
 
 // Data implements reassembly.Stream.
 func (t *Tracker) Data(s reassembly.Side, b []byte, ts time.Time) {
@@ -325,7 +333,7 @@ func (t *Tracker) event(s reassembly.Side, ev decode.Event, ts time.Time) {
 		t.handshake(d, ev, ts)
 	case decode.EventEncryptedHandshake:
 		t.record(d, kindFinished, ev.Length, true, ts)
-		if t.partial {
+		if !t.judging() {
 			return
 		}
 		if t.step(d, kindFinished, ts) {
@@ -336,14 +344,14 @@ func (t *Tracker) event(s reassembly.Side, ev decode.Event, ts time.Time) {
 		}
 	case decode.EventChangeCipherSpec:
 		t.record(d, kindCCS, 0, false, ts)
-		if !t.partial && (!t.chooseMode(d, kindCCS, ts) || !t.step(d, kindCCS, ts)) {
+		if t.judging() && (!t.chooseMode(d, kindCCS, ts) || !t.step(d, kindCCS, ts)) {
 			return
 		}
 		d.ccs++
 		// After its CCS a side's handshake records are its encrypted
 		// Finished (RFC 5246, 7.1); TLS 1.3 protects records as type 23
 		// instead, and its compatibility CCS changes nothing (RFC 8446, D.4).
-		if t.partial || (t.res.ServerHello != nil && !t.tls13) {
+		if !t.judging() || (t.res.ServerHello != nil && !t.tls13) {
 			d.dec.SetEncrypted()
 		}
 	case decode.EventAlert, decode.EventEncryptedAlert:
@@ -391,7 +399,7 @@ func (t *Tracker) handshake(d *direction, ev decode.Event, ts time.Time) {
 	}
 	t.record(d, kind, ev.Length, false, ts)
 	t.details(d, ev.Message)
-	if !t.partial && ev.Message.Type() != decode.HandshakeHelloRequest && (!t.chooseMode(d, kind, ts) || !t.step(d, kind, ts)) {
+	if t.judging() && ev.Message.Type() != decode.HandshakeHelloRequest && (!t.chooseMode(d, kind, ts) || !t.step(d, kind, ts)) {
 		return
 	}
 	switch m := ev.Message.(type) {
@@ -479,7 +487,7 @@ func (t *Tracker) serverHello(d *direction, sh *decode.ServerHello, ts time.Time
 	t.res.Version = sh.Version()
 	t.res.CipherSuite, t.res.HasCipherSuite = sh.CipherSuite, true
 	t.res.ALPN = sh.ALPN
-	if t.partial {
+	if !t.judging() {
 		t.tls13 = isTLS13(t.res.Version)
 		return
 	}
@@ -584,7 +592,7 @@ func (t *Tracker) alert(d *direction, ev decode.Event, ts time.Time) {
 		return
 	}
 	switch {
-	case a.Level == decode.AlertLevelFatal, a.Encrypted && !t.partial:
+	case a.Level == decode.AlertLevelFatal, a.Encrypted && t.judging():
 		// A fatal alert ends the handshake; an encrypted one before the
 		// handshake is established can only be its end too. Seen in a
 		// capture that began mid-connection, an encrypted alert is most
@@ -600,7 +608,7 @@ func (t *Tracker) alert(d *direction, ev decode.Event, ts time.Time) {
 
 func (t *Tracker) applicationData(d *direction, ev decode.Event, ts time.Time) {
 	d.appData = true
-	if t.partial {
+	if !t.judging() {
 		return
 	}
 	ch := t.res.ClientHello
@@ -748,9 +756,12 @@ func (t *Tracker) violate(d *direction, code Code, got string, expected []string
 }
 
 // Gap implements reassembly.Stream: bytes lost before the handshake is
-// decided leave its order undecidable, so the tracker stops judging.
+// decided leave its order undecidable, so the tracker stops judging. It
+// still reads what follows, for what it says (the peer's hello, alerts):
+// the other side goes on, and this side is read again from the first
+// record boundary after the gap, as a capture that starts there.
 func (t *Tracker) Gap(s reassembly.Side, missing int, ts time.Time) {
-	if t.emitted || t.decided() || t.partial {
+	if t.emitted || t.partial || t.decided() && !t.gap {
 		return
 	}
 	t.res.End = ts
@@ -758,9 +769,14 @@ func (t *Tracker) Gap(s reassembly.Side, missing int, ts time.Time) {
 	if !t.roleKnown {
 		t.guessRoles()
 	}
-	t.gap = true
-	t.res.Gap = &Gap{TS: ts, From: d.role, Offset: d.bytes, Missing: missing}
-	t.dirs[0].dead, t.dirs[1].dead = true, true
+	if !t.gap {
+		t.gap = true
+		t.res.Gap = &Gap{TS: ts, From: d.role, Offset: d.bytes, Missing: missing}
+	}
+	if !d.dead {
+		d.started, d.resync, d.prelude = true, true, nil
+		d.dec = decode.NewStream(decode.Options{Resync: true})
+	}
 	t.emitIfFinal()
 }
 

@@ -3,6 +3,7 @@ package flows
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -387,6 +388,32 @@ func TestGap(t *testing.T) {
 	r := col.Results()[0]
 	if r.Outcome != OutcomeGap || r.Gap == nil || r.Gap.From != Server || len(r.Violations) != 0 {
 		t.Fatalf("outcome %s gap %+v violations %+v", r.Outcome, r.Gap, r.Violations)
+	}
+
+	// After a gap the order is no longer judged, but what follows is read:
+	// the other side's hello, and the side with the gap from its next
+	// record boundary on (here after the rest of its ClientHello, which is
+	// lost, and the middle of a record); a second gap, on the other side,
+	// is read past the same way. Nothing of it is a violation.
+	col = NewCollector(Options{})
+	tr = col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+	tr.Data(reassembly.SideA, ch12[:40], t0)
+	tr.Gap(reassembly.SideA, len(ch12)-40, t0)
+	tr.Data(reassembly.SideB, record(22, cat(shECDHE, cert)), t0)
+	tr.Data(reassembly.SideA, cat(record(22, cke)[3:], ccs), t0)
+	tr.Gap(reassembly.SideB, 20, t0)
+	tr.Data(reassembly.SideB, cat([]byte{0x77, 0x77}, record(22, shd), ccs), t0)
+	tr.Close(reassembly.EndFIN, t0)
+	r = col.Results()[0]
+	var got []string
+	for _, m := range r.Messages {
+		got = append(got, string(m.From)+" "+m.Type)
+	}
+	want := []string{"server server_hello", "server certificate", "client change_cipher_spec", "server server_hello_done", "server change_cipher_spec"}
+	if r.Outcome != OutcomeGap || r.Gap == nil || r.Gap.From != Client || r.Gap.Offset != 40 || len(r.Violations) != 0 ||
+		r.ServerHello == nil || !slices.Equal(got, want) {
+		t.Fatalf("outcome %s gap %+v violations %+v server hello %v messages %q; want gap from the client at 40, messages %q",
+			r.Outcome, r.Gap, r.Violations, r.ServerHello != nil, got, want)
 	}
 
 	// A gap after the handshake was decided changes nothing.
