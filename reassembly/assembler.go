@@ -35,6 +35,13 @@ type Options struct {
 // DefaultMaxBufferedBytes is Options.MaxBufferedBytes when left zero.
 const DefaultMaxBufferedBytes = 512 << 20
 
+// DefaultIdleTimeout is the IdleTimeout cmd/hsdecode uses unless told
+// otherwise: Zeek's tcp_inactivity_timeout. Offline it only changes how a
+// connection still open after that long of silence is reported ("idle"
+// rather than at the end of the capture), and it keeps a long capture's
+// half-open connections from filling the memory bound.
+const DefaultIdleTimeout = 5 * time.Minute
+
 const (
 	// pageCost is what one buffered page costs: gopacket copies
 	// out-of-order bytes into pages of 1900 bytes plus links and metadata
@@ -77,6 +84,9 @@ type Stats struct {
 	// Cut counts the segments whose payload the capture cut short (the
 	// snap length): they are used, and the bytes missing reported with Gap.
 	Cut int64
+	// Unseen counts the bytes a side acknowledged that the capture never
+	// had, reported with Gap when the side sent more.
+	Unseen int64
 	// Defragmented counts the IPv4 datagrams made whole from fragments.
 	Defragmented int64
 }
@@ -116,6 +126,10 @@ type Assembler struct {
 	purging  *conn
 	synth    layers.TCP
 	synthBuf [20]byte
+	// fill and fillBuf are the segment that stands for bytes a peer
+	// acknowledged but the capture never had (see unseen).
+	fill     layers.TCP
+	fillBuf  [20]byte
 	probeCtx captureContext
 
 	// flushReason closes the connections a gopacket flush completes.
@@ -209,7 +223,7 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 		// assemble.
 		a.stats.Cut++
 		n := len(tcp.Payload)
-		tcp.Payload = append(tcp.Payload[:n:n], make([]byte, seg.cut)...)
+		tcp.Payload = append(tcp.Payload[:n:n], zeros[:seg.cut]...)
 	}
 	key := keyOf(seg.src, seg.dst)
 	c := a.conns[key]
@@ -298,6 +312,9 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 	if tcp.FIN && !c.fin[side] {
 		c.fin[side], c.finTS[side] = true, ts
 	}
+	if len(tcp.Payload) > 0 && tcp.ACK && !tcp.RST {
+		a.unseen(c, 1-side, tcp.Ack, ts)
+	}
 	a.assemble(c, side, seg, ts)
 	switch {
 	case c.closing:
@@ -360,6 +377,63 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 		a.mem.mayQueue = false
 		a.mem.sample(a)
 	}
+}
+
+// maxUnseen bounds the bytes unseen reports at once: beyond it, an
+// acknowledgement is more likely wrong (a challenge ACK, a stray packet)
+// than a loss that large, and the hole is given up later as any other.
+const maxUnseen = 4 << 20
+
+// zeros stand in for the bytes a capture did not have (unseen, and the
+// payload a snap length cut); they are never delivered.
+var zeros [maxUnseen]byte
+
+// unseen reports, as a Gap of side y, the bytes its peer acknowledges
+// (ack) but the capture never had, before a segment of the peer with
+// payload is delivered. The peer received them, so they will not come
+// again: the capture lost them (Zeek's content gap, tshark's "ACKed unseen
+// segment"). Without this, the peer's next messages would be judged
+// against a side whose last messages went missing, a false violation ("the
+// client sent ClientKeyExchange before the server's ServerHelloDone"),
+// and the hole would be found only at Flush, if bytes followed it.
+//
+// The missing bytes are given to gopacket as a segment of zeros marked
+// as cut (see assemble), which delivers what waited behind the hole.
+func (a *Assembler) unseen(c *conn, y Side, ack uint32, ts time.Time) {
+	var next uint32
+	switch {
+	case c.ended[y] != 0:
+		return
+	case c.started[y]:
+		next = uint32(c.pos[y])
+	case c.hasISN[y]:
+		next = c.isn[y] + 1
+	default:
+		return // nothing known of where y stands
+	}
+	n := int(int32(ack - next))
+	if c.fin[y] {
+		n-- // the FIN's sequence number
+	}
+	if n <= 0 || n > maxUnseen {
+		return
+	}
+	// Bytes of y seen beyond next may wait in gopacket, which the zeros
+	// must not replace: they stop at the lowest of those, when it is
+	// known.
+	if c.maxOK[y] && int32(c.maxEnd[y]-next) > 0 {
+		if !c.lowOK[y] {
+			return
+		}
+		n = min(n, int(int32(uint32(c.low[y])-next)))
+		if n <= 0 {
+			return
+		}
+	}
+	synthesizeInto(&a.fill, a.fillBuf[:], c, y, next, 0)
+	a.fill.Payload = zeros[:n]
+	a.stats.Unseen += int64(n)
+	a.assemble(c, y, segment{tcp: &a.fill, cut: n}, ts)
 }
 
 // open makes the connection of a segment on a new 4-tuple: its sender is
@@ -551,11 +625,14 @@ func (a *Assembler) probe(c *conn, side Side) gpr.Sequence {
 // It is decoded from bytes because layers.TCP takes its ports for
 // TransportFlow from the bytes it decoded, not from SrcPort and DstPort.
 func (a *Assembler) synthesize(c *conn, side Side, seq uint32, flags byte) {
+	synthesizeInto(&a.synth, a.synthBuf[:], c, side, seq, flags)
+}
+
+func synthesizeInto(t *layers.TCP, b []byte, c *conn, side Side, seq uint32, flags byte) {
 	src, dst := c.info.A.Port(), c.info.B.Port()
 	if side == SideB {
 		src, dst = dst, src
 	}
-	b := a.synthBuf[:]
 	clear(b)
 	binary.BigEndian.PutUint16(b[0:], src)
 	binary.BigEndian.PutUint16(b[2:], dst)
@@ -563,7 +640,7 @@ func (a *Assembler) synthesize(c *conn, side Side, seq uint32, flags byte) {
 	b[12] = 5 << 4 // data offset: 5 words, no options
 	b[13] = flags
 	// Twenty well-formed bytes always decode.
-	_ = a.synth.DecodeFromBytes(b, gopacket.NilDecodeFeedback)
+	_ = t.DecodeFromBytes(b, gopacket.NilDecodeFeedback)
 }
 
 // expire closes connections idle for longer than IdleTimeout and gives up

@@ -41,6 +41,12 @@ type conn struct {
 	// ranges of it that the capture cut (see Assembler.assemble).
 	pos  [2]gpr.Sequence
 	cuts [2][]cut
+	// Per side, for Assembler.unseen: the lowest sequence number of a
+	// segment gopacket queued since pos last passed one (lowOK), and the
+	// end of the furthest segment given to it (maxOK).
+	low          [2]gpr.Sequence
+	maxEnd       [2]uint32
+	lowOK, maxOK [2]bool
 
 	newer, older *conn // neighbours in memory's order of activity
 
@@ -129,13 +135,22 @@ func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDir
 		return true
 	}
 	side := c.a.curSide
+	seq := gpr.Sequence(tcp.Seq)
 	switch {
 	case nextSeq < 0 && tcp.SYN:
-		c.pos[side] = gpr.Sequence(tcp.Seq).Add(1)
+		c.pos[side] = seq.Add(1)
 	case nextSeq < 0:
-		c.pos[side] = gpr.Sequence(tcp.Seq)
-	case len(tcp.Payload) > 0 && nextSeq.Difference(gpr.Sequence(tcp.Seq)) > 0:
+		c.pos[side] = seq
+	case len(tcp.Payload) > 0 && nextSeq.Difference(seq) > 0:
 		c.a.mem.mayQueue = true
+		if !c.lowOK[side] || c.low[side].Difference(seq) < 0 {
+			c.low[side], c.lowOK[side] = seq, true
+		}
+	}
+	if n := len(tcp.Payload); n > 0 {
+		if end := tcp.Seq + uint32(n); !c.maxOK[side] || int32(end-c.maxEnd[side]) > 0 {
+			c.maxEnd[side], c.maxOK[side] = end, true
+		}
 	}
 	// gopacket queues a direction's bytes until it has seen its SYN
 	// (nextSeq is -1 until then); a capture that began mid-connection has
@@ -236,6 +251,9 @@ func (c *conn) deliverCut(sg gpr.ScatterGather, side Side, avail int) {
 		c.deliver(sg, side, from, avail)
 	}
 	c.pos[side] = c.pos[side].Add(avail)
+	if c.lowOK[side] && c.pos[side].Difference(c.low[side]) <= 0 {
+		c.lowOK[side] = false // delivered: what else waits is not known
+	}
 }
 
 // timeAt is the timestamp of the segment that brought byte off, or of the

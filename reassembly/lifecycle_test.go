@@ -270,6 +270,55 @@ func TestSegmentsAfterClose(t *testing.T) {
 	}
 }
 
+// Bytes a side acknowledges that the capture never had are a gap, reported
+// before that side's next data is delivered: the peer received them, so
+// they will not come again.
+func TestUnseenBytes(t *testing.T) {
+	hs := handshake(cli, srv, 1000, 5000)
+	newConn := "1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0"
+	for _, tt := range []lifecycleTest{
+		{
+			name: "the server's flight lost, then the client's next data",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{5, cli, srv, "A", 1006, 5101, ""}, // a bare ACK: no data to judge yet
+				pkt{6, cli, srv, "PA", 1006, 5101, "next"},
+				pkt{7, srv, cli, "PA", 5101, 1010, "more"},
+			),
+			want:  []string{newConn, `1 data A "hello" @3`, "1 gap B 100 @6", `1 data A "next" @6`, `1 data B "more" @7`, "1 close capture @7"},
+			conns: 1,
+		},
+		{
+			name: "the peer's FIN acknowledged is no byte",
+			pkts: append(hs[:3:3],
+				pkt{3, srv, cli, "FPA", 5001, 1001, "bye"},
+				pkt{4, cli, srv, "PA", 1001, 5005, "late"},
+			),
+			want:  []string{newConn, `1 data B "bye" @3`, "1 end B FIN @3", `1 data A "late" @4`, "1 close capture @4"},
+			conns: 1,
+		},
+		{
+			name: "an acknowledgement far ahead is not believed",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001 + 8<<20, "hello"},
+			),
+			want:  []string{newConn, `1 data A "hello" @3`, "1 close capture @3"},
+			conns: 1,
+		},
+		{
+			name: "nothing known of the peer",
+			pkts: []pkt{
+				{0, cli, srv, "PA", 1001, 5001, "hello"},
+				{1, cli, srv, "PA", 1006, 5101, "again"},
+			},
+			want:  []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 @0", `1 data A "hello" @0`, `1 data A "again" @1`, "1 close capture @1"},
+			conns: 1,
+		},
+	} {
+		t.Run(tt.name, tt.run)
+	}
+}
+
 func TestClosedTableIsBounded(t *testing.T) {
 	var tab closedTable
 	keyN := func(i int) connKey {
@@ -349,8 +398,10 @@ func TestDirectionStart(t *testing.T) {
 				{1, srv, cli, "PA", 5011, 1001, "world"},
 				{2, cli, srv, "PA", 1001, 5016, "hello"},
 			},
-			want: []string{"1 new A=10.0.0.2:443 B=10.0.0.1:40000 @0", `1 data B "hello" @2`,
-				"1 gap A 10 @1", `1 data A "world" @1`, "1 close capture @2"},
+			// The client acknowledges the bytes lost: the gap is reported
+			// before its data (see Assembler.unseen).
+			want: []string{"1 new A=10.0.0.2:443 B=10.0.0.1:40000 @0", "1 gap A 10 @2", `1 data A "world" @1`,
+				`1 data B "hello" @2`, "1 close capture @2"},
 			conns: 1,
 		},
 		{
