@@ -4,7 +4,8 @@ package main
 // shared corpus when it is there, is rewritten the way networks deliver
 // TCP (internal/rewrite: payloads cut at random points and inside record
 // headers, neighbours swapped, segments sent again whole and overlapping,
-// handshake messages split across records) with several seeds, and the
+// handshake messages split across records, some segments sent as IPv4
+// fragments) with several seeds, and the
 // JSON report of each rewritten capture must equal the original's, but
 // for timestamps. A capture where it cannot is listed with the reason in
 // testdata/rewrite-known-differences.md; the test fails on a difference
@@ -213,11 +214,11 @@ func TestSameVerdictRewritten(t *testing.T) {
 			t.Errorf("%s:%d: stale entry for %s: its rewritten captures no longer differ; remove it", rewriteKnownDiffs, k.line, k.capture)
 		}
 	}
-	t.Logf("%d/%d rewritten captures report the same (%d differences listed as known); %d payloads cut into %d segments, %d swapped, %d sent twice, %d overlapping, %d cuts inside record headers, %d handshake records split, %d first segments kept first",
-		same, runs, listed, total.Segments, total.Pieces, total.Swapped, total.Duplicated, total.Overlapped, total.HeadersCut, total.RecordsSplit, total.Kept)
+	t.Logf("%d/%d rewritten captures report the same (%d differences listed as known); %d payloads cut into %d segments, %d swapped, %d sent twice, %d overlapping, %d cuts inside record headers, %d handshake records split, %d segments sent as IPv4 fragments, %d first segments kept first",
+		same, runs, listed, total.Segments, total.Pieces, total.Swapped, total.Duplicated, total.Overlapped, total.HeadersCut, total.RecordsSplit, total.Fragmented, total.Kept)
 	// Each rearrangement must have happened somewhere, or the test proves
 	// nothing about it.
-	if total.Swapped == 0 || total.Duplicated == 0 || total.Overlapped == 0 || total.HeadersCut == 0 || total.RecordsSplit == 0 {
+	if total.Swapped == 0 || total.Duplicated == 0 || total.Overlapped == 0 || total.HeadersCut == 0 || total.RecordsSplit == 0 || total.Fragmented == 0 {
 		t.Errorf("some rearrangement never happened: %+v", total)
 	}
 }
@@ -231,4 +232,5 @@ func addStats(to *rewrite.Stats, s rewrite.Stats) {
 	to.HeadersCut += s.HeadersCut
 	to.RecordsSplit += s.RecordsSplit
 	to.Kept += s.Kept
+	to.Fragmented += s.Fragmented
 }

@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"encoding/binary"
 	"math/rand"
 	"slices"
 	"sort"
@@ -23,6 +24,9 @@ type Options struct {
 	// HeaderCut is the probability that a record header inside a payload
 	// gets a cut point in it.
 	HeaderCut float64
+	// Fragment is the probability that an IPv4 segment is sent as IP
+	// fragments (in order or not).
+	Fragment float64
 }
 
 func (o *Options) defaults() {
@@ -39,6 +43,7 @@ func (o *Options) defaults() {
 	def(&o.Overlap, 0.15)
 	def(&o.SplitRecord, 0.5)
 	def(&o.HeaderCut, 0.5)
+	def(&o.Fragment, 0.05)
 }
 
 // Stats counts what a rewrite did.
@@ -52,6 +57,7 @@ type Stats struct {
 	HeadersCut        int // cut points inside a TLS record header
 	RecordsSplit      int // handshake records split in two
 	Kept              int // first segments of a direction left first (no SYN seen for it)
+	Fragmented        int // segments sent as IPv4 fragments
 }
 
 // frame is what pass one learnt of a captured frame.
@@ -81,7 +87,8 @@ type piece struct {
 // record headers), neighbouring segments swapped, some sent again as they
 // were, some sent again starting inside the segment before, and TLS
 // handshake records split in two where that changes nothing hsdecode
-// reports (see stream.go). Segments move only among the segments of the
+// reports (see stream.go), some IPv4 segments sent as IP fragments.
+// Segments move only among the segments of the
 // same direction of a connection that the capture has between two
 // packets of the other direction that carry data or SYN, FIN or RST, and
 // never across SYN, RST, IP fragments or packets it cannot decode, which
@@ -173,6 +180,7 @@ func Rewrite(pkts []capture.Packet, o Options) ([]capture.Packet, Stats) {
 		}
 	}
 	res := make([]capture.Packet, 0, len(pkts)*2)
+	ipID := uint16(rng.Intn(1 << 16)) // identifications of the fragments made
 	for i, p := range pkts {
 		f := &frames[i]
 		if !done[i] {
@@ -185,12 +193,62 @@ func Rewrite(pkts []capture.Packet, o Options) ([]capture.Packet, Stats) {
 		}
 		sort.SliceStable(out[i], func(a, b int) bool { return out[i][a].order < out[i][b].order })
 		for _, pc := range out[i] {
-			q := rebuilt(pkts[pc.frame], &frames[pc.frame], pc.from, pc.to, pc.fin, nil)
+			f := &frames[pc.frame]
+			q := rebuilt(pkts[pc.frame], f, pc.from, pc.to, pc.fin, nil)
 			q.CaptureInfo.Timestamp = p.CaptureInfo.Timestamp
+			if !f.seg.v6 && rng.Float64() < o.Fragment {
+				ipID++
+				if fs := fragment(q, f.seg.ipOff, ipID, rng); fs != nil {
+					st.Fragmented++
+					res = append(res, fs...)
+					continue
+				}
+			}
 			res = append(res, q)
 		}
 	}
 	return res, st
+}
+
+// fragment cuts the IPv4 packet of a frame into two or three fragments
+// (RFC 791: offsets in units of 8 bytes), given identification id, and
+// sometimes in reverse order; nil when it is too short to cut.
+func fragment(p capture.Packet, ipOff int, id uint16, rng *rand.Rand) []capture.Packet {
+	ihl := int(p.Data[ipOff]&0x0f) * 4
+	head, body := p.Data[:ipOff+ihl], p.Data[ipOff+ihl:]
+	units := len(body) / 8
+	if units < 2 {
+		return nil
+	}
+	cuts := []int{8 * (1 + rng.Intn(units-1))}
+	if c := 8 * (1 + rng.Intn(units-1)); c != cuts[0] {
+		cuts = append(cuts, c)
+		slices.Sort(cuts)
+	}
+	var out []capture.Packet
+	from := 0
+	for k, to := range append(cuts, len(body)) {
+		data := append(append([]byte(nil), head...), body[from:to]...)
+		ip := data[ipOff:]
+		binary.BigEndian.PutUint16(ip[2:], uint16(ihl+to-from))
+		binary.BigEndian.PutUint16(ip[4:], id)
+		fl := uint16(from / 8)
+		if k < len(cuts) {
+			fl |= 0x2000 // more fragments
+		}
+		binary.BigEndian.PutUint16(ip[6:], fl|binary.BigEndian.Uint16(ip[6:])&0x4000) // keep DF as it was
+		ip[10], ip[11] = 0, 0
+		binary.BigEndian.PutUint16(ip[10:], ^fold(sum(ip[:ihl], 0)))
+		q := p
+		q.Data = data
+		q.CaptureInfo.CaptureLength, q.CaptureInfo.Length = len(data), len(data)
+		out = append(out, q)
+		from = to
+	}
+	if rng.Intn(2) == 0 {
+		slices.Reverse(out)
+	}
+	return out
 }
 
 // movable reports whether a TCP frame may be cut and moved: it carries
@@ -403,4 +461,19 @@ func rebuilt(p capture.Packet, f *frame, from, to int, fin bool, st *Stats) capt
 	q.Data = data
 	q.CaptureInfo.CaptureLength, q.CaptureInfo.Length = len(data), len(data)
 	return q
+}
+
+// Trim returns a TCP segment's frame with the first n bytes of its payload
+// taken off and its sequence number moved past them, as if a capture had
+// begun inside the segment; false when the frame is not a whole TCP
+// segment with more than n bytes of payload.
+func Trim(p capture.Packet, n int) (capture.Packet, bool) {
+	k, s := newDecoder().decode(p.LinkType, p.Data)
+	if k != tcp || n < 0 || n >= len(s.payload) {
+		return p, false
+	}
+	q := p
+	q.Data = build(p.Data, s, s.payload[n:], s.seq+uint32(n), s.ack, s.flags)
+	q.CaptureInfo.CaptureLength, q.CaptureInfo.Length = len(q.Data), len(q.Data)
+	return q, true
 }

@@ -9,6 +9,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/ip4defrag"
+	"github.com/gopacket/gopacket/layers"
 
 	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/decode"
@@ -98,7 +101,7 @@ func TestRewriteKeepsTheBytes(t *testing.T) {
 	for name, pkts := range bundled(t) {
 		want := streams(t, pkts)
 		for seed := int64(1); seed <= 3; seed++ {
-			res, st := Rewrite(pkts, Options{Seed: seed, SplitRecord: -1})
+			res, st := Rewrite(pkts, Options{Seed: seed, SplitRecord: -1, Fragment: -1})
 			if d := cmp.Diff(want, streams(t, res)); d != "" {
 				t.Errorf("%s seed %d: streams differ:\n%s", name, seed, d)
 			}
@@ -109,11 +112,50 @@ func TestRewriteKeepsTheBytes(t *testing.T) {
 	}
 }
 
+// Segments sent as IPv4 fragments are, put back together, the segments
+// the rewrite gives without fragments.
+func TestRewriteFragments(t *testing.T) {
+	pkts := bundled(t)["01-tls12-ecdhe-rsa.pcap"]
+	whole, _ := Rewrite(pkts, Options{Seed: 1, Fragment: -1})
+	frags, st := Rewrite(pkts, Options{Seed: 1, Fragment: 1})
+	if st.Fragmented == 0 || len(frags) <= len(whole) {
+		t.Fatalf("%d segments fragmented, %d frames from %d", st.Fragmented, len(frags), len(whole))
+	}
+	df := ip4defrag.NewIPv4Defragmenter()
+	var got [][]byte
+	for _, p := range frags {
+		pk := gopacket.NewPacket(p.Data, p.LinkType, gopacket.Default)
+		ip, _ := pk.Layer(layers.LayerTypeIPv4).(*layers.IPv4)
+		if ip == nil {
+			got = append(got, p.Data)
+			continue
+		}
+		out, err := df.DefragIPv4(ip)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out == nil {
+			continue
+		}
+		// The datagram's payload after the original frame's IP header.
+		got = append(got, append(append([]byte(nil), p.Data[:14+int(out.IHL)*4]...), out.Payload...))
+	}
+	if len(got) != len(whole) {
+		t.Fatalf("%d datagrams, want %d", len(got), len(whole))
+	}
+	for i := range got {
+		// Headers differ in length, flags and checksum: compare from TCP on.
+		if w := whole[i].Data; !bytes.Equal(got[i][34:], w[34:]) {
+			t.Errorf("datagram %d differs", i)
+		}
+	}
+}
+
 // Records split in two carry the same handshake messages, and the other
 // direction acknowledges the bytes as they now are.
 func TestRewriteSplitsRecords(t *testing.T) {
 	pkts := bundled(t)["01-tls12-ecdhe-rsa.pcap"]
-	res, st := Rewrite(pkts, Options{Seed: 1, SplitRecord: 1, Swap: -1, Duplicate: -1, Overlap: -1})
+	res, st := Rewrite(pkts, Options{Seed: 1, SplitRecord: 1, Swap: -1, Duplicate: -1, Overlap: -1, Fragment: -1})
 	if st.RecordsSplit < 3 {
 		t.Fatalf("%d records split, want the ClientHello's, the server's first flight's and NewSessionTicket's", st.RecordsSplit)
 	}
@@ -216,7 +258,7 @@ func TestRewriteKeepsAMidStreamStartFirst(t *testing.T) {
 		}
 	}
 	for seed := int64(1); seed <= 20; seed++ {
-		res, st := Rewrite(pkts, Options{Seed: seed, Swap: 1})
+		res, st := Rewrite(pkts, Options{Seed: seed, Swap: 1, Fragment: -1})
 		if st.Kept != 2 {
 			t.Fatalf("seed %d: %d first segments kept, want 2", seed, st.Kept)
 		}

@@ -1,7 +1,8 @@
 // Command rewrite-capture rewrites a capture the way networks deliver TCP:
 // every payload cut into several segments, neighbours swapped, segments
 // sent again whole or overlapping, TLS record headers split across
-// segments and handshake messages across records. hsdecode must report
+// segments, handshake messages across records, some segments sent as IPv4
+// fragments. hsdecode must report
 // the same on the result as on the original (cmd/hsdecode's
 // TestSameVerdictRewritten checks it on every bundled capture).
 //
@@ -41,6 +42,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "rewrite-capture:", err)
 		os.Exit(1)
 	}
-	fmt.Fprintf(os.Stderr, "rewrite-capture: %d frames in, %d out: %d payloads cut into %d segments, %d swapped, %d sent twice, %d overlapping, %d cuts inside record headers, %d handshake records split, %d first segments kept first, %d frames unchanged, %d barriers\n",
-		st.Frames, len(res), st.Segments, st.Pieces, st.Swapped, st.Duplicated, st.Overlapped, st.HeadersCut, st.RecordsSplit, st.Kept, st.Unchanged, st.Barriers)
+	fmt.Fprintf(os.Stderr, "rewrite-capture: %d frames in, %d out: %d payloads cut into %d segments, %d swapped, %d sent twice, %d overlapping, %d cuts inside record headers, %d handshake records split, %d segments sent as IPv4 fragments, %d first segments kept first, %d frames unchanged, %d barriers\n",
+		st.Frames, len(res), st.Segments, st.Pieces, st.Swapped, st.Duplicated, st.Overlapped, st.HeadersCut, st.RecordsSplit, st.Fragmented, st.Kept, st.Unchanged, st.Barriers)
 }
