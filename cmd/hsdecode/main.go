@@ -79,9 +79,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	read := fs.StringP("read", "r", "", "read packets from `FILE` (pcap or pcapng; - for standard input); more files and directories may follow as arguments")
 	format := fs.String("format", "text", "output `FORMAT`: text, json, ecs (Elastic Common Schema) or zeek (Zeek's ssl.log)")
 	verbose := fs.BoolP("verbose", "v", false, "also print every handshake detail under each ladder (text), and counts of packets and connections skipped, and why")
-	idle := fs.Duration("idle-timeout", 0, "close connections idle longer than this (capture time; 0: never; with -i, 5m unless given)")
+	idle := fs.Duration("idle-timeout", reassembly.DefaultIdleTimeout, "close and report connections idle longer than this, in capture time (0: never)")
 	follow := fs.Bool("follow", false, "keep decoding established connections to their end, to report the alerts that close them (slower on bulk data)")
-	maxBuf := fs.Int64("max-buffer", 512<<20, "bytes of out-of-order data buffered across all connections")
+	maxBuf := fs.Int64("max-buffer", reassembly.DefaultMaxBufferedBytes, "bytes held for out-of-order data, IPv4 fragments and open connections; past it the quietest connections are closed (reported closed: memory)")
 	failOn := fs.String("fail-on", report.DefaultFailOn, "`RULES` that make the exit status 1, comma-separated: violation, alert, incomplete, partial, gap, not_tls, legacy-version, weak-cipher, expired-cert, no-sni; all; none")
 	minVersion := fs.String("min-version", "TLS1.2", "legacy-version: the lowest acceptable `VERSION` (SSL3, TLS1.0 ... TLS1.3)")
 	summary := fs.Bool("summary", false, "json: end with a summary object (counts per outcome, version, suite, alert, violation; packets); ecs, zeek: print it on standard error")
@@ -305,5 +305,23 @@ func printStats(w io.Writer, st reassembly.Stats, notReported int64) {
 	sort.Strings(reasons)
 	for _, r := range reasons {
 		fmt.Fprintf(w, "hsdecode: skipped %d packets: %s\n", st.Skipped[r], r)
+	}
+	var closed []string
+	for _, c := range []struct {
+		r    reassembly.EndReason
+		name string
+	}{{reassembly.EndFIN, "by FIN"}, {reassembly.EndRST, "by RST"}, {reassembly.EndCapture, "open at the end"},
+		{reassembly.EndIdle, "idle (--idle-timeout)"}, {reassembly.EndMemory, "to stay within --max-buffer"}} {
+		if n := st.Closed[c.r]; n > 0 {
+			closed = append(closed, fmt.Sprintf("%d %s", n, c.name))
+		}
+	}
+	if len(closed) > 0 {
+		fmt.Fprintf(w, "hsdecode: connections closed: %s; at most %d open at once, %d bytes held at most\n",
+			strings.Join(closed, ", "), st.MaxOpen, st.MaxBuffered)
+	}
+	if st.Gaps > 0 || st.Cut > 0 || st.Defragmented > 0 {
+		fmt.Fprintf(w, "hsdecode: %d gaps in TCP streams (%d bytes missing, %d of them acknowledged by the peer), %d segments cut by the snap length, %d IPv4 datagrams made whole from fragments\n",
+			st.Gaps, st.GapBytes, st.Unseen, st.Cut, st.Defragmented)
 	}
 }
