@@ -18,10 +18,12 @@
 // fills, and a hole given up (at Flush, when memory or a direction's buffer
 // runs out, or after IdleTimeout) is reported with Gap before the bytes
 // after it. So are the bytes of a segment that the capture's snap length
-// cut, where they belong. A direction's bytes start at the ISN of its SYN
-// (of the SYN-ACK the client acknowledged, when a server answered with two
-// ISNs), or, in a capture that began mid-connection, at its first segment
-// with payload, FIN or RST, never at a bare ACK.
+// cut, where they belong, and, as soon as the peer sends data acknowledging
+// them, bytes the capture never had (see Assembler.unseen). A direction's
+// bytes start at the ISN of its SYN (of the SYN-ACK the client acknowledged,
+// when a server answered with two ISNs), or, in a capture that began
+// mid-connection, at its first segment with payload, FIN or RST, never at a
+// bare ACK.
 //
 // FIN and RST are reported with End. A connection is closed, exactly once,
 // when both sides ended, when it idled, when the capture ended, when it is

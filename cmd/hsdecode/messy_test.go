@@ -125,6 +125,7 @@ func TestMessyCaptures(t *testing.T) {
 			"gap", &gap{"server", 100}, "1 segments cut by the snap length"},
 		{"bytes lost after the verdict", without(pkts, 11), "established", nil, "connections closed: 1 by FIN"},
 		{"the capture began after the ClientHello", pkts[4:], "partial", nil, "skipped"},
+		{"the capture ended in the handshake", pkts[:6], "incomplete", nil, "1 open at the end"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,6 +145,9 @@ func TestMessyCaptures(t *testing.T) {
 			}
 			if !strings.Contains(verbose, tt.skipped) {
 				t.Errorf("-v printed:\n%s\nwant a line with %q", verbose, tt.skipped)
+			}
+			if tt.outcome == "incomplete" && (r.Closed != "capture_end" || len(r.Messages) == 0) {
+				t.Errorf("closed %q with %d messages: want capture_end, with what was seen", r.Closed, len(r.Messages))
 			}
 		})
 	}
