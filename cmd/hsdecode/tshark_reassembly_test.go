@@ -25,7 +25,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hsdecode/hsdecode/flows"
 	"github.com/hsdecode/hsdecode/internal/rewrite"
 )
 
@@ -212,29 +211,5 @@ func compareWithTshark(path string, tsv []byte) (*captureVerdict, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tshark output: %v", err)
 	}
-	an, err := analyzeSafely(path)
-	if err != nil {
-		return nil, err
-	}
-	v := &captureVerdict{streams: len(streams)}
-	match := matchStreams(streams, an.results)
-	matched := make([]bool, len(an.results))
-	for si, st := range streams {
-		var r *flows.Result
-		if i := match[si]; i >= 0 {
-			r, matched[i] = &an.results[i], true
-		}
-		d := streamVerdict(st, r)
-		if len(d) == 0 {
-			v.agree++
-		}
-		v.diffs = append(v.diffs, d...)
-	}
-	for i := range an.results {
-		if r := &an.results[i]; !matched[i] {
-			v.notes = append(v.notes, fmt.Sprintf("hsdecode only (tshark saw no TLS): %s -> %s %s %s",
-				r.Client, r.Server, r.Outcome, fmtTokens(ourTokens(r))))
-		}
-	}
-	return v, nil
+	return compareStreams(path, streams)
 }

@@ -586,6 +586,12 @@ func compareCapture(path string) (*captureVerdict, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", path+tsharkSuffix, err)
 	}
+	return compareStreams(path, streams)
+}
+
+// compareStreams runs hsdecode on a capture and compares it with tshark's
+// streams of it.
+func compareStreams(path string, streams []*tsharkStream) (*captureVerdict, error) {
 	v := &captureVerdict{streams: len(streams)}
 	an, err := analyzeSafely(path)
 	if err != nil {
