@@ -4,6 +4,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -178,7 +179,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		opt.MultiFile = len(inputs) > 1 || dir
 	}
-	outs, err := openOutputs(*format, stdout, opt, *junit, *summary)
+	// Offline, the report is written in one go: batch it into large
+	// writes, flushed after each input. Live, every connection goes out
+	// as soon as it is decided.
+	out := stdout
+	var bw *bufio.Writer
+	if !isLive {
+		bw = bufio.NewWriterSize(stdout, 64<<10)
+		out = bw
+	}
+	outs, err := openOutputs(*format, out, opt, *junit, *summary)
 	if err != nil {
 		return usage(err)
 	}
@@ -220,6 +230,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 		g.sum.AddPackets(an.stats.Packets, an.stats.Skipped)
+		if err := bw.Flush(); err != nil {
+			return usage(fmt.Errorf("write: %w", err))
+		}
 		if *verbose {
 			printStats(stderr, an.stats, an.notReported)
 		}
@@ -232,6 +245,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ch := g.changes()
 	if err := outs.finish(g, ch, stderr); err != nil {
+		return usage(fmt.Errorf("write: %w", err))
+	}
+	if err := bw.Flush(); err != nil {
 		return usage(fmt.Errorf("write: %w", err))
 	}
 	if inputErr {
