@@ -31,12 +31,6 @@ import (
 // writers flush per connection.
 
 const (
-	// liveIdleTimeout is --idle-timeout for live captures when not given:
-	// Zeek's tcp_inactivity_timeout. Connections whose close is never seen
-	// must not stay in memory for the life of the capture; an established
-	// connection that idles longer than this and then sends again shows up
-	// as a new, partial one.
-	liveIdleTimeout = 5 * time.Minute
 	// tickEvery is how often wall time is given to the assembler, the -w
 	// file flushed and -v progress considered.
 	tickEvery = time.Second

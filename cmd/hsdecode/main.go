@@ -151,9 +151,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err := liveArgs(fs, *read, *filter, *snaplen, *bufKiB, *count, *duration, *write); err != nil {
 			return usage(err)
 		}
-		if !fs.Changed("idle-timeout") {
-			*idle = liveIdleTimeout
-		}
 		lc = liveConfig{
 			iface: *iface, count: *count, duration: *duration, write: *write, verbose: *verbose,
 			countsOnStderr: *format != "text",
