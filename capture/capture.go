@@ -101,9 +101,14 @@ func newSource(name string, f *os.File, br *bufio.Reader) (Source, error) {
 		if err != nil {
 			return nil, base.headerError(err)
 		}
-		s := &pcapSource{fileSource: base, r: r, snaplen: r.Snaplen(), link: r.LinkType(), order: binary.LittleEndian}
+		// pcapgo has read and checked the file header; the records are
+		// read here, in large chunks that batches point into (pcap.go).
+		s := &pcapSource{fileSource: base, snaplen: r.Snaplen(), link: r.LinkType(), order: binary.LittleEndian, nanoFactor: 1000}
 		if magic == magicMicroSwap || magic == magicNanoSwap {
 			s.order = binary.BigEndian
+		}
+		if magic == magicNano || magic == magicNanoSwap {
+			s.nanoFactor = 1
 		}
 		return s, nil
 	case magicPcapng:
@@ -156,46 +161,11 @@ func (s *fileSource) fail(err error, clean bool) error {
 	return s.err
 }
 
-func (s *fileSource) badLength(caplen uint64, why string, limit uint64) error {
-	s.err = fmt.Errorf("capture: %s: packet %d: %w: %d bytes exceeds %s of %d", s.name, s.n+1, ErrBadLength, caplen, why, limit)
+// badLength records the error of packet num, whose capture length cannot
+// be true.
+func (s *fileSource) badLength(num int, caplen uint64, why string, limit uint64) error {
+	s.err = fmt.Errorf("capture: %s: packet %d: %w: %d bytes exceeds %s of %d", s.name, num, ErrBadLength, caplen, why, limit)
 	return s.err
-}
-
-// pcapSource reads classic pcap.
-type pcapSource struct {
-	fileSource
-	r       *pcapgo.Reader
-	snaplen uint32
-	link    layers.LinkType
-	order   binary.ByteOrder
-}
-
-func (s *pcapSource) Next() (Packet, error) {
-	if s.err != nil {
-		return Packet{}, s.err
-	}
-	// Check the record header before pcapgo reads it: pcapgo accepts any
-	// length up to the snap length the file declares, however large.
-	hdr, err := s.br.Peek(16)
-	if len(hdr) < 16 {
-		if err == io.EOF && len(hdr) > 0 {
-			err = io.ErrUnexpectedEOF
-		}
-		return Packet{}, s.fail(err, true)
-	}
-	caplen := uint64(s.order.Uint32(hdr[8:12]))
-	if caplen > MaxCaptureLength {
-		return Packet{}, s.badLength(caplen, "the limit", MaxCaptureLength)
-	}
-	if s.snaplen != 0 && caplen > uint64(s.snaplen) {
-		return Packet{}, s.badLength(caplen, "the snap length", uint64(s.snaplen))
-	}
-	data, ci, err := s.r.ZeroCopyReadPacketData()
-	if err != nil {
-		return Packet{}, s.fail(err, false)
-	}
-	s.n++
-	return Packet{Data: data, CaptureInfo: ci, LinkType: s.link}, nil
 }
 
 // ngSource reads pcapng.
@@ -217,14 +187,14 @@ func (s *ngSource) Next() (Packet, error) {
 		return Packet{}, s.fail(err, true)
 	}
 	if ci.CaptureLength > MaxCaptureLength {
-		return Packet{}, s.badLength(uint64(ci.CaptureLength), "the limit", MaxCaptureLength)
+		return Packet{}, s.badLength(s.n+1, uint64(ci.CaptureLength), "the limit", MaxCaptureLength)
 	}
 	intf, err := s.r.Interface(ci.InterfaceIndex)
 	if err != nil {
 		return Packet{}, s.fail(err, false)
 	}
 	if intf.SnapLength != 0 && uint64(ci.CaptureLength) > uint64(intf.SnapLength) {
-		return Packet{}, s.badLength(uint64(ci.CaptureLength), "the snap length", uint64(intf.SnapLength))
+		return Packet{}, s.badLength(s.n+1, uint64(ci.CaptureLength), "the snap length", uint64(intf.SnapLength))
 	}
 	// With WantMixedLinkType, pcapgo puts the packet's link type in
 	// AncillaryData[0] (pcapgo/ngread.go readPacketHeader); the slice is

@@ -4,8 +4,8 @@ import "io"
 
 // Position says how far reading a capture file has come: the bytes
 // consumed and the file's size, for a progress display. Both are -1 when
-// unknown (standard input, a pipe). It is approximate by at most the read
-// buffer (64 KiB) and costs a system call.
+// unknown (standard input, a pipe). It is behind by at most what is read
+// ahead (a chunk, a read buffer) and costs a system call.
 func (s *fileSource) Position() (read, size int64) {
 	off, err := s.f.Seek(0, io.SeekCurrent)
 	if err != nil {
