@@ -2,6 +2,7 @@ package flows
 
 import (
 	"crypto/sha256"
+	"math"
 	"sort"
 
 	"github.com/hsdecode/hsdecode/decode"
@@ -43,6 +44,13 @@ type Collector struct {
 	results []*Result // pointers: a Result is large, and copying it on every growth showed in profiles
 	skipped int64
 	certs   map[[sha256.Size]byte]decode.CertInfo
+
+	// open holds the Seq of every connection not yet closed, ascending
+	// from openHead, with those closed out of turn in closedEarly: the
+	// lowest is the first result still to come (Drain).
+	open        []uint64
+	openHead    int
+	closedEarly map[uint64]struct{}
 }
 
 // NewCollector returns an empty Collector.
@@ -60,6 +68,9 @@ func NewCollector(o Options) *Collector {
 
 // New implements reassembly.Factory.
 func (c *Collector) New(info reassembly.ConnInfo) reassembly.Stream {
+	if c.emit == nil {
+		c.open = append(c.open, info.Seq)
+	}
 	return newTracker(info, c)
 }
 
@@ -88,6 +99,9 @@ func (c *Collector) chain(m *decode.Certificate) *Chain {
 }
 
 func (c *Collector) add(t *Tracker) {
+	if c.emit == nil {
+		c.closeSeq(t.res.Seq)
+	}
 	if !t.reported() {
 		c.skipped++
 		return
@@ -99,6 +113,44 @@ func (c *Collector) add(t *Tracker) {
 	r := new(Result)
 	*r = t.res
 	c.results = append(c.results, r)
+}
+
+// closeSeq takes a closed connection off the open list.
+func (c *Collector) closeSeq(seq uint64) {
+	if c.openHead == len(c.open) || c.open[c.openHead] != seq {
+		if c.closedEarly == nil {
+			c.closedEarly = make(map[uint64]struct{})
+		}
+		c.closedEarly[seq] = struct{}{}
+		return
+	}
+	c.openHead++
+	for c.openHead < len(c.open) {
+		if _, ok := c.closedEarly[c.open[c.openHead]]; !ok {
+			break
+		}
+		delete(c.closedEarly, c.open[c.openHead])
+		c.openHead++
+	}
+	if c.openHead > 1024 && c.openHead > len(c.open)/2 {
+		c.open = append(c.open[:0], c.open[c.openHead:]...)
+		c.openHead = 0
+	}
+}
+
+// Drain hands over the results of the connections closed since the last
+// call, in the order they closed, and keeps none of them. low is the
+// lowest Seq of a connection still open (math.MaxUint64 when none): no
+// result to come has a lower one, so a caller may write, in order, every
+// result below it and below the Seq of the next packet, and hold only the
+// others (offline output that does not grow with the capture).
+func (c *Collector) Drain() (results []*Result, low uint64) {
+	results, c.results = c.results, nil
+	low = math.MaxUint64
+	if c.openHead < len(c.open) {
+		low = c.open[c.openHead]
+	}
+	return results, low
 }
 
 // Results returns the results of the closed connections in the order the

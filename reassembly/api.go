@@ -23,7 +23,10 @@ type ConnInfo struct {
 	A, B   netip.AddrPort
 	SawSYN bool      // the 3-way handshake was captured: A is the client
 	Start  time.Time // timestamp of its first packet
-	Seq    uint64    // order of creation within the run, for deterministic output
+	// Seq is the number of the packet that began the connection, counting
+	// from 1 every packet given to the Assembler (or to Sharded, across
+	// its workers): the order connections began, for deterministic output.
+	Seq uint64
 }
 
 // EndReason says why a direction or a connection ended.

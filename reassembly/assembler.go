@@ -111,7 +111,7 @@ type Assembler struct {
 	gp      *gpr.Assembler
 	conns   map[connKey]*conn
 	stats   Stats
-	seq     uint64    // ConnInfo.Seq of the last connection made
+	index   uint64    // the number of the packet being handled, ConnInfo.Seq of a connection it begins
 	now     time.Time // latest capture time seen
 	sweep   time.Time // when idle connections are next looked for
 
@@ -198,9 +198,13 @@ func (a *Assembler) skipN(reason string, n int64) { a.stats.Skipped[reason] += n
 func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.CaptureInfo) {
 	a.stats.Packets++
 	a.stats.Bytes += int64(len(data))
+	a.index = uint64(a.stats.Packets)
 	ts := ci.Timestamp
 	a.Expire(ts)
 	defer a.mem.peak(a)
+	if a.decided(link, data, ts) {
+		return
+	}
 	seg, reason := a.dec.decode(link, data, ci.Length-len(data))
 	if reason == reasonIPv4Fragment {
 		ip, n := a.frag.add(&a.dec.ip4, a.now, a.skipN)
@@ -217,6 +221,34 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 		a.skip(reason)
 		return
 	}
+	a.handle(seg, ts)
+}
+
+// decided handles a segment of a connection whose consumer is done, one
+// that cannot close it, from a look at its headers (quickTCP): most
+// packets of a big capture are such, and decoding them fully cost more
+// than all else done with them. It does what handle and segment would,
+// and reports false for any other packet, which is then decoded.
+func (a *Assembler) decided(link layers.LinkType, data []byte, ts time.Time) bool {
+	src, dst, flags, ok := quickTCP(link, data)
+	if !ok || flags&(tcpFlagFIN|tcpFlagRST) != 0 {
+		return false
+	}
+	c := a.conns[keyOf(src, dst)]
+	if c == nil || !c.done || c.reset {
+		return false
+	}
+	a.mem.touch(c)
+	if ts.After(c.last) {
+		c.last = ts
+	}
+	a.bound(c)
+	return true
+}
+
+// handle gives a decoded segment to its connection, opening one when it
+// may begin one.
+func (a *Assembler) handle(seg segment, ts time.Time) {
 	tcp := seg.tcp
 	if seg.cut > 0 {
 		// The bytes cut count as payload, zeros in their place: see
@@ -439,17 +471,16 @@ func (a *Assembler) unseen(c *conn, y Side, ack uint32, ts time.Time) {
 // open makes the connection of a segment on a new 4-tuple: its sender is
 // A, known to be the client when the segment is a SYN without ACK.
 func (a *Assembler) open(seg segment, ts time.Time) *conn {
-	a.seq++
 	a.stats.Connections++
 	c := &conn{a: a, key: keyOf(seg.src, seg.dst), last: ts}
-	c.info = ConnInfo{A: seg.src, B: seg.dst, SawSYN: seg.tcp.SYN && !seg.tcp.ACK, Start: ts, Seq: a.seq}
+	c.info = ConnInfo{A: seg.src, B: seg.dst, SawSYN: seg.tcp.SYN && !seg.tcp.ACK, Start: ts, Seq: a.index}
 	// gopacket keys its connections by network flow and ports. The table
 	// already tells connections apart, so the flow only has to name this
 	// one: typed by Seq it does, without copying addresses, and a new
 	// connection on a reused 4-tuple can never meet gopacket state left by
 	// an earlier one. Its endpoints are one byte naming the side, so the
 	// two directions differ even when both ends share address and port.
-	c.flow[SideA] = gopacket.NewFlow(gopacket.EndpointType(a.seq), []byte{byte(SideA)}, []byte{byte(SideB)})
+	c.flow[SideA] = gopacket.NewFlow(gopacket.EndpointType(a.index), []byte{byte(SideA)}, []byte{byte(SideB)})
 	c.flow[SideB] = c.flow[SideA].Reverse()
 	c.stream = a.factory.New(c.info)
 	a.conns[c.key] = c
@@ -602,6 +633,7 @@ func (a *Assembler) purge(c *conn) {
 }
 
 const (
+	tcpFlagFIN = 0x01
 	tcpFlagSYN = 0x02
 	tcpFlagRST = 0x04
 )

@@ -225,10 +225,16 @@ func (d *decoder) datagram(ip *layers.IPv4) (segment, string) {
 	if ip.Protocol != layers.IPProtocolTCP {
 		return segment{}, "not TCP"
 	}
-	if err := d.tcp.DecodeFromBytes(ip.Payload, gopacket.NilDecodeFeedback); err != nil {
+	return d.datagramTCP(ip.SrcIP, ip.DstIP, ip.Payload)
+}
+
+// datagramTCP decodes the TCP segment of a datagram made whole, from its
+// addresses and payload.
+func (d *decoder) datagramTCP(src, dst, payload []byte) (segment, string) {
+	if err := d.tcp.DecodeFromBytes(payload, gopacket.NilDecodeFeedback); err != nil {
 		return segment{}, "decode error: TCP"
 	}
-	return d.segment(ip.SrcIP, ip.DstIP), ""
+	return d.segment(src, dst), ""
 }
 
 func (d *decoder) sawLayer(t gopacket.LayerType) bool {

@@ -115,12 +115,17 @@ type recorder struct {
 type recStream struct {
 	r      *recorder
 	info   ConnInfo
+	n      int // the order of creation, the name in the log
 	bytes  int
 	closed int
+	lines  []string // its calls, without the name
 }
 
 func (r *recorder) New(info ConnInfo) Stream {
-	s := &recStream{r: r, info: info}
+	if len(r.streams) > 0 && info.Seq <= r.streams[len(r.streams)-1].info.Seq {
+		r.t.Errorf("connection Seq %d after %d: not in the order connections began", info.Seq, r.streams[len(r.streams)-1].info.Seq)
+	}
+	s := &recStream{r: r, info: info, n: len(r.streams) + 1}
 	r.streams = append(r.streams, s)
 	syn := ""
 	if info.SawSYN {
@@ -132,9 +137,11 @@ func (r *recorder) New(info ConnInfo) Stream {
 
 func (r *recorder) logf(s *recStream, format string, args ...any) {
 	if s.closed > 0 {
-		r.t.Errorf("connection %d: call after Close: %s", s.info.Seq, fmt.Sprintf(format, args...))
+		r.t.Errorf("connection %d: call after Close: %s", s.n, fmt.Sprintf(format, args...))
 	}
-	r.log = append(r.log, fmt.Sprintf("%d ", s.info.Seq)+fmt.Sprintf(format, args...))
+	line := fmt.Sprintf(format, args...)
+	s.lines = append(s.lines, line)
+	r.log = append(r.log, fmt.Sprintf("%d ", s.n)+line)
 }
 
 func ms(t time.Time) int64 { return t.Sub(base).Milliseconds() }
@@ -177,7 +184,53 @@ func run(t testing.TB, o Options, doneAfter int, fs ...frame) ([]string, Stats) 
 			t.Errorf("connection %d closed %d times", s.info.Seq, s.closed)
 		}
 	}
-	return r.log, a.Stats()
+	st := a.Stats()
+	// Every run is also a test of Sharded, which must make the same calls
+	// for each connection, unless memory is bounded (see Sharded).
+	if o.MaxBufferedBytes == 0 {
+		for n := 1; n <= 3; n++ {
+			checkSharded(t, o, doneAfter, n, fs, r.streams, st)
+		}
+	}
+	return r.log, st
+}
+
+// checkSharded runs frames through a Sharded of n workers, with batches
+// ending every n frames, and compares each connection's calls with
+// want's, and the counts with st.
+func checkSharded(t testing.TB, o Options, doneAfter, n int, fs []frame, want []*recStream, st Stats) {
+	t.Helper()
+	rs := make([]*recorder, n)
+	sh := NewSharded(n, func(i int) Factory {
+		rs[i] = &recorder{t: t, doneAfter: doneAfter}
+		return rs[i]
+	}, o, nil)
+	for i, f := range fs {
+		sh.Packet(f.link, f.data, gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(f.ms) * time.Millisecond), CaptureLength: len(f.data), Length: max(f.wire, len(f.data))})
+		if i%n == n-1 {
+			sh.EndBatch(nil)
+		}
+	}
+	sh.Flush()
+	calls := func(ss []*recStream) map[uint64][]string {
+		m := make(map[uint64][]string)
+		for _, s := range ss {
+			m[s.info.Seq] = s.lines
+		}
+		return m
+	}
+	var got []*recStream
+	for _, r := range rs {
+		got = append(got, r.streams...)
+	}
+	if diff := cmp.Diff(calls(want), calls(got)); diff != "" {
+		t.Errorf("%d workers: calls by connection Seq differ from one Assembler's (-one +sharded):\n%s", n, diff)
+	}
+	gs := sh.Stats()
+	st.MaxOpen, st.MaxBuffered, gs.MaxOpen, gs.MaxBuffered = 0, 0, 0, 0
+	if diff := cmp.Diff(st, gs); diff != "" {
+		t.Errorf("%d workers: stats differ from one Assembler's (-one +sharded):\n%s", n, diff)
+	}
 }
 
 func checkLog(t testing.TB, want, got []string) {

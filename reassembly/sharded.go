@@ -1,0 +1,328 @@
+package reassembly
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// Sharded spreads connections over several Assemblers, each on a goroutine
+// of its own, by a hash of their 4-tuple: every packet of a connection goes
+// to the same one, in capture order, so each connection is reassembled
+// exactly as a single Assembler would, and its Stream called on that
+// worker's goroutine.
+//
+// What a single Assembler decides across connections is decided here, once,
+// and passed on: packet numbers (ConnInfo.Seq counts every packet given to
+// Sharded), capture time (the latest timestamp seen, which closes idle
+// connections and ends the wait after a RST), the moments idle connections
+// are looked for, and IPv4 fragments, which carry no ports until made
+// whole. So every connection gets the same calls, with the same arguments,
+// as from one Assembler given the same packets. Two things differ: each
+// worker holds at most its share of Options.MaxBufferedBytes (fragments
+// are held here, within the same bound as one Assembler), so the
+// connections closed to bound memory may differ; and Stats.MaxOpen and
+// Stats.MaxBuffered add up the workers' peaks, an upper bound of the peak.
+//
+// Packet and EndBatch are called from one goroutine.
+type Sharded struct {
+	workers []*shardWorker
+	dec     *decoder
+	frag    *defrag
+	idle    time.Duration
+	stats   Stats // Packets, Bytes, and the packets skipped before a worker
+	index   uint64
+	now     time.Time
+	sweep   time.Time
+	wg      sync.WaitGroup
+}
+
+// shardItem is what a worker is given of a packet.
+type shardItem struct {
+	kind  itemKind
+	link  layers.LinkType
+	data  []byte // the frame, or the TCP bytes of a datagram made whole
+	lost  int    // bytes the capture left out
+	ts    time.Time
+	prev  time.Time // capture time before this packet
+	now   time.Time // capture time with it: the latest timestamp seen so far
+	index uint64
+	src   [4]byte // a datagram's addresses
+	dst   [4]byte
+}
+
+type itemKind uint8
+
+const (
+	itemFrame    itemKind = iota // a frame to decode
+	itemDatagram                 // an IPv4 datagram made whole from fragments
+	itemSweep                    // look for idle connections, at now
+)
+
+type shardBatch struct {
+	items []shardItem
+	next  uint64    // the number of the first packet not in this batch or before
+	now   time.Time // capture time at its end
+	ref   *batchRef
+}
+
+// batchRef calls release once every worker is done with a batch.
+type batchRef struct {
+	left    atomic.Int32
+	release func()
+}
+
+func (r *batchRef) done() {
+	if r.left.Add(-1) == 0 && r.release != nil {
+		r.release()
+	}
+}
+
+type shardWorker struct {
+	a       *Assembler
+	in      chan shardBatch
+	free    chan []shardItem
+	pending []shardItem
+	conns   atomic.Int64 // Stats.Connections, for progress while it runs
+}
+
+// workerQueue bounds the batches waiting for a worker, and so the memory
+// the reader may run ahead with.
+const workerQueue = 8
+
+// NewSharded returns a Sharded with n workers (at least one), the Streams
+// of worker i made by factory(i). After every batch, and after Flush,
+// worker i calls batchDone(i, next) on its goroutine: its connections
+// begun since were all given to factory(i), and none to come will have a
+// Seq below next.
+func NewSharded(n int, factory func(worker int) Factory, o Options, batchDone func(worker int, next uint64)) *Sharded {
+	n = max(n, 1)
+	if o.MaxBufferedBytes <= 0 {
+		o.MaxBufferedBytes = DefaultMaxBufferedBytes
+	}
+	s := &Sharded{
+		dec:   newDecoder(),
+		frag:  newDefrag(o.MaxBufferedBytes),
+		idle:  o.IdleTimeout,
+		stats: Stats{Skipped: make(map[string]int64)},
+	}
+	wo := o
+	wo.MaxBufferedBytes = max(o.MaxBufferedBytes/int64(n), 1)
+	for i := range n {
+		w := &shardWorker{
+			a:    NewAssembler(factory(i), wo),
+			in:   make(chan shardBatch, workerQueue),
+			free: make(chan []shardItem, workerQueue+2),
+		}
+		s.workers = append(s.workers, w)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			for b := range w.in {
+				for j := range b.items {
+					w.a.item(&b.items[j])
+				}
+				w.a.advance(b.now)
+				w.conns.Store(w.a.stats.Connections)
+				clear(b.items) // no packet bytes kept alive by the free list
+				select {
+				case w.free <- b.items[:0]:
+				default:
+				}
+				if b.ref != nil {
+					b.ref.done()
+				}
+				if batchDone != nil {
+					batchDone(i, b.next)
+				}
+			}
+			w.a.Flush()
+			if batchDone != nil {
+				batchDone(i, ^uint64(0))
+			}
+		}()
+	}
+	return s
+}
+
+// Packet takes one captured frame. Its data must stay valid until the
+// release function given to the EndBatch call that follows is called.
+func (s *Sharded) Packet(link layers.LinkType, data []byte, ci gopacket.CaptureInfo) {
+	s.stats.Packets++
+	s.stats.Bytes += int64(len(data))
+	s.index++
+	ts := ci.Timestamp
+	prev := s.now
+	if ts.After(s.now) {
+		s.now = ts
+	}
+	if s.idle > 0 && !s.now.Before(s.sweep) {
+		// Assembler.expire's schedule: every worker looks at once, before
+		// this packet, as one Assembler would.
+		s.sweep = s.now.Add(max(s.idle/4, 1))
+		for _, w := range s.workers {
+			w.pending = append(w.pending, shardItem{kind: itemSweep, prev: prev, now: s.now, index: s.index})
+		}
+	}
+	it := shardItem{kind: itemFrame, link: link, data: data, lost: ci.Length - len(data), ts: ts, prev: prev, now: s.now, index: s.index}
+	if src, dst, _, ok := quickTCP(link, data); ok {
+		w := s.workers[shardOf(keyOf(src, dst), len(s.workers))]
+		w.pending = append(w.pending, it)
+		return
+	}
+	seg, reason := s.dec.decode(link, data, ci.Length-len(data))
+	if reason == reasonIPv4Fragment {
+		ip, n := s.frag.add(&s.dec.ip4, s.now, s.skipN)
+		if ip == nil {
+			return
+		}
+		s.stats.Defragmented++
+		if seg, reason = s.dec.datagram(ip); reason != "" {
+			s.skipN(reason, int64(n))
+			return
+		}
+		// The datagram's bytes are defrag's own, kept by no one after.
+		it.kind, it.data = itemDatagram, ip.Payload
+		copy(it.src[:], ip.SrcIP.To4())
+		copy(it.dst[:], ip.DstIP.To4())
+	}
+	if reason != "" {
+		s.skipN(reason, 1)
+		return
+	}
+	w := s.workers[shardOf(keyOf(seg.src, seg.dst), len(s.workers))]
+	w.pending = append(w.pending, it)
+}
+
+func (s *Sharded) skipN(reason string, n int64) { s.stats.Skipped[reason] += n }
+
+// EndBatch hands every worker the packets given since the last call;
+// release, when not nil, is called once all of them are done with them.
+func (s *Sharded) EndBatch(release func()) {
+	ref := &batchRef{release: release}
+	ref.left.Store(int32(len(s.workers)))
+	for _, w := range s.workers {
+		w.in <- shardBatch{items: w.pending, next: s.index + 1, now: s.now, ref: ref}
+		select {
+		case w.pending = <-w.free:
+		default:
+			w.pending = nil
+		}
+	}
+}
+
+// Flush ends the input, as Assembler.Flush does, and waits for the
+// workers to finish.
+func (s *Sharded) Flush() {
+	s.EndBatch(nil)
+	s.frag.flush(s.skipN)
+	for _, w := range s.workers {
+		close(w.in)
+	}
+	s.wg.Wait()
+}
+
+// Connections counts the connections made so far; it may be called while
+// the workers run.
+func (s *Sharded) Connections() int64 {
+	var n int64
+	for _, w := range s.workers {
+		n += w.conns.Load()
+	}
+	return n
+}
+
+// Stats returns the counts of all workers, once Flush has returned.
+func (s *Sharded) Stats() Stats {
+	t := s.stats
+	t.Skipped = make(map[string]int64, len(s.stats.Skipped))
+	for k, v := range s.stats.Skipped {
+		t.Skipped[k] = v
+	}
+	t.Closed = make(map[EndReason]int64)
+	for _, w := range s.workers {
+		ws := w.a.Stats()
+		for k, v := range ws.Skipped {
+			t.Skipped[k] += v
+		}
+		for k, v := range ws.Closed {
+			t.Closed[k] += v
+		}
+		t.Connections += ws.Connections
+		t.Open += ws.Open
+		t.MaxOpen += ws.MaxOpen
+		t.Buffered += ws.Buffered
+		t.MaxBuffered += ws.MaxBuffered
+		t.Gaps += ws.Gaps
+		t.GapBytes += ws.GapBytes
+		t.Cut += ws.Cut
+		t.Unseen += ws.Unseen
+	}
+	t.Buffered += s.frag.bytes
+	return t
+}
+
+// shardOf picks the worker of a connection.
+func shardOf(k connKey, n int) int {
+	if n == 1 {
+		return 0
+	}
+	lo, hi := k.lo.Addr().As16(), k.hi.Addr().As16()
+	h := binary.LittleEndian.Uint64(lo[:8]) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(lo[8:]), 13) ^
+		bits.RotateLeft64(binary.LittleEndian.Uint64(hi[:8]), 29) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(hi[8:]), 43) ^
+		uint64(k.lo.Port())<<16 ^ uint64(k.hi.Port())
+	h *= 0x9e3779b97f4a7c15
+	return int((h >> 32) % uint64(n))
+}
+
+// item handles what Sharded gave a worker's Assembler: Packet, but with
+// the packet number and capture time Sharded keeps for all workers, and
+// with Sharded deciding when to look for idle connections.
+//
+// A single Assembler ends the wait after a RST at the first packet, of
+// any connection, past its deadline, after looking for idle connections
+// if that packet is due to: so the waits that ended before this packet
+// (past prev) end first, and the others after a sweep.
+func (a *Assembler) item(it *shardItem) {
+	a.index = it.index
+	a.advance(it.prev)
+	if it.kind == itemSweep {
+		a.now = it.now
+		a.expire()
+		return
+	}
+	a.advance(it.now)
+	defer a.mem.peak(a)
+	if it.kind == itemFrame && a.decided(it.link, it.data, it.ts) {
+		return
+	}
+	var seg segment
+	var reason string
+	if it.kind == itemDatagram {
+		seg, reason = a.dec.datagramTCP(it.src[:], it.dst[:], it.data)
+	} else {
+		seg, reason = a.dec.decode(it.link, it.data, it.lost)
+	}
+	if reason != "" {
+		// Sharded decoded it alike and sent it on: not reached.
+		a.skip(reason)
+		return
+	}
+	a.handle(seg, it.ts)
+}
+
+// advance moves capture time to now, ending the waits after a RST that
+// are over, as Expire does, without looking for idle connections.
+func (a *Assembler) advance(now time.Time) {
+	if now.After(a.now) {
+		a.now = now
+	}
+	if len(a.resets) > 0 && a.now.After(a.resets[0].deadline) {
+		a.endResets()
+	}
+}
