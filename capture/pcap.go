@@ -185,3 +185,43 @@ func (s *pcapSource) Next() (Packet, error) {
 	s.next++
 	return p, nil
 }
+
+// copiedBatchPackets bounds the packets NextBatch copies into a batch.
+const copiedBatchPackets = 512
+
+// copied keeps the batches NextBatch made, for reuse.
+var copied = make(chan *Batch, batchesKept)
+
+// NextBatch returns the next packets of src as a batch: src's own when it
+// is a Batcher, else copies of what Next returns (pcapng, live). Errors are
+// Next's; a batch cut short by one comes first, and the error with the
+// next call, since a Source repeats it.
+func NextBatch(src Source) (*Batch, error) {
+	if b, ok := src.(Batcher); ok {
+		return b.NextBatch()
+	}
+	var b *Batch
+	select {
+	case b = <-copied:
+	default:
+		b = &Batch{buf: make([]byte, 0, chunkSize+MaxCaptureLength), free: copied}
+	}
+	b.buf = b.buf[:0]
+	for len(b.Packets) < copiedBatchPackets && len(b.buf) < chunkSize {
+		p, err := src.Next()
+		if err != nil {
+			if len(b.Packets) > 0 {
+				break
+			}
+			b.Release()
+			return nil, err
+		}
+		// The buffer has room for the longest packet after a chunk:
+		// appending never moves the packets before.
+		at := len(b.buf)
+		b.buf = append(b.buf, p.Data...)
+		p.Data = b.buf[at:len(b.buf):len(b.buf)]
+		b.Packets = append(b.Packets, p)
+	}
+	return b, nil
+}

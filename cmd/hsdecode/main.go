@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"sort"
 	"strings"
 
@@ -99,6 +100,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	count := fs.IntP("count", "c", 0, "live: stop after reporting `N` connections")
 	duration := fs.Duration("duration", 0, "live: stop after this long")
 	write := fs.StringP("write", "w", "", "live: also write the captured packets to `FILE` (pcap)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE`, for go tool pprof")
+	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to `FILE`, for go tool pprof")
+	workers := fs.Int("workers", runtime.NumCPU(), "offline: spread connections over `N` goroutines by their addresses and ports (the report is the same for any N)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
 		fs.PrintDefaults()
@@ -112,6 +116,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *listIfaces {
 		return listInterfaces(stdout, stderr)
 	}
+	stop, err := startProfiles(*cpuProfile, *memProfile)
+	if err != nil {
+		fmt.Fprintln(stderr, "hsdecode:", err)
+		return exitError
+	}
+	defer func() {
+		if err := stop(); err != nil {
+			fmt.Fprintln(stderr, "hsdecode:", err)
+		}
+	}()
 	usage := func(err error) int {
 		fmt.Fprintln(stderr, "hsdecode:", err)
 		return exitError
@@ -201,13 +215,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	inputErr := false
+	fo := flows.Options{Follow: *follow}
+	ro := reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle}
 	for n, in := range inputs {
-		var prog *progress
-		if showProgress {
-			prog = newProgress(stderr, in, n+1, len(inputs))
-		}
-		an, err := analyzeProgress(in, flows.Options{Follow: *follow}, reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle}, prog)
-		prog.done()
+		src, err := capture.OpenFile(in)
 		if err != nil {
 			fmt.Fprintln(stderr, "hsdecode:", err)
 			outs.fileError(in, err)
@@ -217,14 +228,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		g.sum.Files++
 		if err := outs.beginFile(in); err != nil {
+			src.Close()
 			return usage(fmt.Errorf("write: %w", err))
 		}
-		for i := range an.results {
-			r := &an.results[i]
+		var prog *progress
+		if showProgress {
+			prog = newProgress(stderr, in, n+1, len(inputs))
+		}
+		an := analyzeSource(src, fo, ro, *workers, prog, func(r *flows.Result) error {
 			g.add(r)
-			if err := outs.all.Write(r); err != nil {
-				return usage(fmt.Errorf("write: %w", err))
-			}
+			return outs.all.Write(r)
+		})
+		prog.done()
+		src.Close()
+		if an.writeErr != nil {
+			return usage(fmt.Errorf("write: %w", an.writeErr))
 		}
 		g.sum.AddPackets(an.stats.Packets, an.stats.Skipped)
 		if err := bw.Flush(); err != nil {
@@ -251,61 +269,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	return g.status(ch)
-}
-
-// analysis is what one capture file gave.
-type analysis struct {
-	results     []flows.Result
-	stats       reassembly.Stats
-	notReported int64
-	readErr     error // the capture broke off here; results hold what came before
-	packets     int64 // packets read, counted for progress
-}
-
-// position is how far a capture has been read, when its source says.
-func position(src capture.Source) (int64, int64) {
-	if p, ok := src.(interface{ Position() (int64, int64) }); ok {
-		return p.Position()
-	}
-	return -1, -1
-}
-
-// analyze runs a capture file through reassembly and flows. An error means
-// the file could not be opened at all.
-func analyze(path string, fo flows.Options, o reassembly.Options) (*analysis, error) {
-	return analyzeProgress(path, fo, o, nil)
-}
-
-// analyzeProgress is analyze drawing progress as it reads (prog may be
-// nil).
-func analyzeProgress(path string, fo flows.Options, o reassembly.Options, prog *progress) (*analysis, error) {
-	src, err := capture.OpenFile(path)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	col := flows.NewCollector(fo)
-	asm := reassembly.NewAssembler(col, o)
-	an := new(analysis)
-	for {
-		p, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			an.readErr = err
-			break
-		}
-		asm.Packet(p.LinkType, p.Data, p.CaptureInfo)
-		if prog != nil {
-			an.packets++
-			prog.tick(an.packets, func() (int64, int64) { return position(src) },
-				func() int64 { return asm.Stats().Connections })
-		}
-	}
-	asm.Flush()
-	an.results, an.stats, an.notReported = col.Results(), asm.Stats(), col.NotReported()
-	return an, nil
 }
 
 func printStats(w io.Writer, st reassembly.Stats, notReported int64) {

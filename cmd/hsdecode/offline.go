@@ -1,0 +1,186 @@
+package main
+
+import (
+	"container/heap"
+	"io"
+
+	"github.com/hsdecode/hsdecode/capture"
+	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/reassembly"
+)
+
+// analysis is what one capture file gave.
+type analysis struct {
+	results     []flows.Result // by analyze only: analyzeTo writes them instead
+	stats       reassembly.Stats
+	notReported int64
+	readErr     error // the capture broke off here; results hold what came before
+	writeErr    error // the first error of write
+	packets     int64 // packets read, counted for progress
+}
+
+// position is how far a capture has been read, when its source says.
+func position(src capture.Source) (int64, int64) {
+	if p, ok := src.(interface{ Position() (int64, int64) }); ok {
+		return p.Position()
+	}
+	return -1, -1
+}
+
+// analyze runs a capture file through reassembly and flows on one
+// goroutine and returns the results. An error means the file could not be
+// opened at all.
+func analyze(path string, fo flows.Options, o reassembly.Options) (*analysis, error) {
+	src, err := capture.OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	var results []flows.Result
+	an := analyzeSource(src, fo, o, 1, nil, func(r *flows.Result) error {
+		results = append(results, *r)
+		return nil
+	})
+	an.results = results
+	return an, nil
+}
+
+// drainEvery is how many packets a single worker reads between handing
+// over the results it has: often enough that the ones held back for order
+// stay few.
+const drainEvery = 1024
+
+// analyzeSource runs a capture through reassembly and flows, with
+// connections spread over the given number of workers (goroutines), and
+// gives write each result as soon as no connection that began earlier is
+// still open: in the order the connections began, the same for any number
+// of workers, and holding only the results that wait for an earlier
+// connection rather than all of them (peak memory does not grow with the
+// capture). prog may be nil. Once write fails, it is not called again
+// (analysis.writeErr).
+func analyzeSource(src capture.Source, fo flows.Options, o reassembly.Options, workers int, prog *progress, write func(*flows.Result) error) *analysis {
+	an := new(analysis)
+	m := newMerger(max(workers, 1), write)
+	if workers <= 1 {
+		col := flows.NewCollector(fo)
+		asm := reassembly.NewAssembler(col, o)
+		drain := func(next uint64) {
+			rs, low := col.Drain()
+			m.add(0, rs, min(low, next))
+		}
+		for {
+			p, err := src.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				an.readErr = err
+				break
+			}
+			asm.Packet(p.LinkType, p.Data, p.CaptureInfo)
+			an.packets++
+			if an.packets%drainEvery == 0 {
+				drain(uint64(an.packets) + 1)
+			}
+			prog.tick(an.packets, func() (int64, int64) { return position(src) },
+				func() int64 { return asm.Stats().Connections })
+		}
+		asm.Flush()
+		drain(^uint64(0))
+		an.stats, an.notReported, an.writeErr = asm.Stats(), col.NotReported(), m.err
+		return an
+	}
+
+	// A reader goroutine hands batches of packets to the workers; each
+	// worker hands its results here, where they are put in order.
+	type handover struct {
+		worker  int
+		results []*flows.Result
+		low     uint64
+	}
+	cols := make([]*flows.Collector, workers)
+	out := make(chan handover, 4*workers)
+	sh := reassembly.NewSharded(workers, func(i int) reassembly.Factory {
+		cols[i] = flows.NewCollector(fo)
+		return cols[i]
+	}, o, func(i int, next uint64) {
+		rs, low := cols[i].Drain()
+		out <- handover{i, rs, min(low, next)}
+	})
+	go func() {
+		defer close(out)
+		for {
+			b, err := capture.NextBatch(src)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				an.readErr = err
+				break
+			}
+			for i := range b.Packets {
+				p := &b.Packets[i]
+				sh.Packet(p.LinkType, p.Data, p.CaptureInfo)
+				an.packets++
+				prog.tick(an.packets, func() (int64, int64) { return position(src) }, sh.Connections)
+			}
+			sh.EndBatch(b.Release)
+		}
+		sh.Flush()
+	}()
+	for h := range out {
+		m.add(h.worker, h.results, h.low)
+	}
+	an.stats, an.writeErr = sh.Stats(), m.err
+	for _, c := range cols {
+		an.notReported += c.NotReported()
+	}
+	return an
+}
+
+// merger puts the results of several workers in the order their
+// connections began (Seq).
+type merger struct {
+	held  resultHeap
+	low   []uint64 // per worker: no result of it to come has a lower Seq
+	write func(*flows.Result) error
+	err   error
+}
+
+func newMerger(workers int, write func(*flows.Result) error) *merger {
+	return &merger{low: make([]uint64, workers), write: write}
+}
+
+// add takes results of a worker, and the Seq below which it has no more,
+// and writes every result no worker can precede any more.
+func (m *merger) add(worker int, rs []*flows.Result, low uint64) {
+	for _, r := range rs {
+		heap.Push(&m.held, r)
+	}
+	m.low[worker] = low
+	bound := low
+	for _, l := range m.low {
+		bound = min(bound, l)
+	}
+	for len(m.held) > 0 && m.held[0].Seq < bound {
+		r := heap.Pop(&m.held).(*flows.Result)
+		if m.err == nil {
+			m.err = m.write(r)
+		}
+	}
+}
+
+// resultHeap is a min-heap of results by Seq.
+type resultHeap []*flows.Result
+
+func (h resultHeap) Len() int           { return len(h) }
+func (h resultHeap) Less(i, j int) bool { return h[i].Seq < h[j].Seq }
+func (h resultHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *resultHeap) Push(x any)        { *h = append(*h, x.(*flows.Result)) }
+func (h *resultHeap) Pop() any {
+	old := *h
+	r := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return r
+}
