@@ -24,9 +24,23 @@ type jsonExtension struct {
 	Length int    `json:"length"`
 }
 
+func (e *jsonExtension) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "type", e.Type, always)
+	b = appendIntField(b, "length", e.Length, always)
+	return append(b, '}')
+}
+
 type jsonKeyShare struct {
 	Group  string `json:"group"`
 	Length int    `json:"length,omitempty"`
+}
+
+func (k *jsonKeyShare) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "group", k.Group, always)
+	b = appendIntField(b, "length", k.Length, omitEmpty)
+	return append(b, '}')
 }
 
 type jsonECH struct {
@@ -36,6 +50,21 @@ type jsonECH struct {
 	ConfigID      *int   `json:"config_id,omitempty"`
 	EncLength     *int   `json:"enc_length,omitempty"`
 	PayloadLength int    `json:"payload_length,omitempty"`
+}
+
+func (j *jsonECH) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "type", j.Type, always)
+	b = appendStringField(b, "kdf", j.KDF, omitEmpty)
+	b = appendStringField(b, "aead", j.AEAD, omitEmpty)
+	if j.ConfigID != nil {
+		b = appendIntField(b, "config_id", *j.ConfigID, always)
+	}
+	if j.EncLength != nil {
+		b = appendIntField(b, "enc_length", *j.EncLength, always)
+	}
+	b = appendIntField(b, "payload_length", j.PayloadLength, omitEmpty)
+	return append(b, '}')
 }
 
 type jsonClientHello struct {
@@ -76,6 +105,56 @@ type jsonClientHello struct {
 	SSLv2CipherSpecs              []string        `json:"sslv2_cipher_specs,omitempty"`
 }
 
+func (j *jsonClientHello) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "version", j.Version, always)
+	b = appendStringField(b, "random", j.Random, always)
+	b = appendStringField(b, "session_id", j.SessionID, omitEmpty)
+	b = appendStringsField(b, "cipher_suites", j.CipherSuites, always)
+	b = appendStringsField(b, "compression_methods", j.CompressionMethods, always)
+	b = appendObjectsField(b, "extensions", j.Extensions, (*jsonExtension).appendJSON)
+	b = appendStringField(b, "server_name", j.ServerName, omitEmpty)
+	b = appendStringsField(b, "alpn", j.ALPN, omitEmpty)
+	b = appendStringsField(b, "supported_versions", j.SupportedVersions, omitEmpty)
+	b = appendStringsField(b, "supported_groups", j.SupportedGroups, omitEmpty)
+	b = appendStringsField(b, "ec_point_formats", j.ECPointFormats, omitEmpty)
+	b = appendStringsField(b, "signature_algorithms", j.SignatureAlgorithms, omitEmpty)
+	b = appendStringsField(b, "signature_algorithms_cert", j.SignatureAlgorithmsCert, omitEmpty)
+	b = appendObjectsField(b, "key_shares", j.KeyShares, (*jsonKeyShare).appendJSON)
+	b = appendIntField(b, "psk_identities", j.PSKIdentities, omitEmpty)
+	b = appendStringsField(b, "psk_key_exchange_modes", j.PSKKeyExchangeModes, omitEmpty)
+	b = appendBoolField(b, "early_data", j.EarlyData, omitEmpty)
+	if j.CookieLength != nil {
+		b = appendIntField(b, "cookie_length", *j.CookieLength, always)
+	}
+	b = appendStringField(b, "status_request", j.StatusRequest, omitEmpty)
+	if j.SessionTicketLength != nil {
+		b = appendIntField(b, "session_ticket_length", *j.SessionTicketLength, always)
+	}
+	if j.RenegotiationInfoLength != nil {
+		b = appendIntField(b, "renegotiation_info_length", *j.RenegotiationInfoLength, always)
+	}
+	b = appendBoolField(b, "extended_master_secret", j.ExtendedMasterSecret, omitEmpty)
+	b = appendBoolField(b, "encrypt_then_mac", j.EncryptThenMAC, omitEmpty)
+	b = appendBoolField(b, "post_handshake_auth", j.PostHandshakeAuth, omitEmpty)
+	b = appendIntField(b, "record_size_limit", j.RecordSizeLimit, omitEmpty)
+	b = appendIntField(b, "max_fragment_length", j.MaxFragmentLength, omitEmpty)
+	if j.PaddingLength != nil {
+		b = appendIntField(b, "padding_length", *j.PaddingLength, always)
+	}
+	b = appendStringsField(b, "compress_certificate", j.CompressCertificate, omitEmpty)
+	b = appendStringsField(b, "certificate_authorities", j.CertificateAuthorities, omitEmpty)
+	b = appendIntField(b, "certificate_authorities_omitted", j.CertificateAuthoritiesOmitted, omitEmpty)
+	if j.EncryptedClientHello != nil {
+		b = j.EncryptedClientHello.appendJSON(appendKey(b, "encrypted_client_hello"))
+	}
+	b = appendStringsField(b, "application_settings", j.ApplicationSettings, omitEmpty)
+	b = appendBoolField(b, "grease", j.GREASE, omitEmpty)
+	b = appendBoolField(b, "sslv2", j.SSLv2, omitEmpty)
+	b = appendStringsField(b, "sslv2_cipher_specs", j.SSLv2CipherSpecs, omitEmpty)
+	return append(b, '}')
+}
+
 type jsonServerHello struct {
 	Version                 string          `json:"version"`
 	Random                  string          `json:"random"`
@@ -96,6 +175,38 @@ type jsonServerHello struct {
 	EncryptThenMAC          bool            `json:"encrypt_then_mac,omitempty"`
 	RecordSizeLimit         int             `json:"record_size_limit,omitempty"`
 	MaxFragmentLength       int             `json:"max_fragment_length,omitempty"`
+}
+
+func (j *jsonServerHello) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "version", j.Version, always)
+	b = appendStringField(b, "random", j.Random, always)
+	b = appendStringField(b, "session_id", j.SessionID, omitEmpty)
+	b = appendStringField(b, "cipher_suite", j.CipherSuite, always)
+	b = appendStringField(b, "compression_method", j.CompressionMethod, omitEmpty)
+	b = appendObjectsField(b, "extensions", j.Extensions, (*jsonExtension).appendJSON)
+	b = appendStringField(b, "supported_version", j.SupportedVersion, omitEmpty)
+	if j.KeyShare != nil {
+		b = j.KeyShare.appendJSON(appendKey(b, "key_share"))
+	}
+	b = appendStringField(b, "alpn", j.ALPN, omitEmpty)
+	b = appendStringsField(b, "ec_point_formats", j.ECPointFormats, omitEmpty)
+	if j.PSKSelectedIdentity != nil {
+		b = appendIntField(b, "psk_selected_identity", *j.PSKSelectedIdentity, always)
+	}
+	if j.CookieLength != nil {
+		b = appendIntField(b, "cookie_length", *j.CookieLength, always)
+	}
+	b = appendBoolField(b, "session_ticket", j.SessionTicket, omitEmpty)
+	b = appendBoolField(b, "status_request", j.StatusRequest, omitEmpty)
+	if j.RenegotiationInfoLength != nil {
+		b = appendIntField(b, "renegotiation_info_length", *j.RenegotiationInfoLength, always)
+	}
+	b = appendBoolField(b, "extended_master_secret", j.ExtendedMasterSecret, omitEmpty)
+	b = appendBoolField(b, "encrypt_then_mac", j.EncryptThenMAC, omitEmpty)
+	b = appendIntField(b, "record_size_limit", j.RecordSizeLimit, omitEmpty)
+	b = appendIntField(b, "max_fragment_length", j.MaxFragmentLength, omitEmpty)
+	return append(b, '}')
 }
 
 type jsonCertificate struct {
@@ -120,11 +231,44 @@ type jsonCertificate struct {
 	Error              string   `json:"error,omitempty"`
 }
 
+func (j *jsonCertificate) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "subject", j.Subject, omitEmpty)
+	b = appendStringField(b, "issuer", j.Issuer, omitEmpty)
+	b = appendStringField(b, "serial", j.SerialNumber, omitEmpty)
+	b = appendStringField(b, "not_before", j.NotBefore, omitEmpty)
+	b = appendStringField(b, "not_after", j.NotAfter, omitEmpty)
+	b = appendStringsField(b, "san_dns", j.SANDNS, omitEmpty)
+	b = appendStringsField(b, "san_ip", j.SANIP, omitEmpty)
+	b = appendStringsField(b, "san_email", j.SANEmail, omitEmpty)
+	b = appendStringsField(b, "san_uri", j.SANURI, omitEmpty)
+	b = appendStringField(b, "public_key_algorithm", j.PublicKeyAlgorithm, omitEmpty)
+	b = appendIntField(b, "public_key_bits", j.PublicKeyBits, omitEmpty)
+	b = appendStringField(b, "curve", j.Curve, omitEmpty)
+	b = appendStringField(b, "signature_algorithm", j.SignatureAlgorithm, omitEmpty)
+	b = appendBoolField(b, "is_ca", j.IsCA, omitEmpty)
+	b = appendIntField(b, "version", j.Version, omitEmpty)
+	b = appendIntField(b, "length", j.Length, always)
+	b = appendStringField(b, "sha256", j.SHA256, always)
+	b = appendStringField(b, "sha1", j.SHA1, always)
+	b = appendStringField(b, "error", j.Error, omitEmpty)
+	return append(b, '}')
+}
+
 type jsonCertificates struct {
 	Server        []jsonCertificate `json:"server,omitempty"`
 	ServerOmitted int               `json:"server_omitted,omitempty"`
 	Client        []jsonCertificate `json:"client,omitempty"`
 	ClientOmitted int               `json:"client_omitted,omitempty"`
+}
+
+func (j *jsonCertificates) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendObjectsField(b, "server", j.Server, (*jsonCertificate).appendJSON)
+	b = appendIntField(b, "server_omitted", j.ServerOmitted, omitEmpty)
+	b = appendObjectsField(b, "client", j.Client, (*jsonCertificate).appendJSON)
+	b = appendIntField(b, "client_omitted", j.ClientOmitted, omitEmpty)
+	return append(b, '}')
 }
 
 type jsonServerKeyExchange struct {
@@ -141,11 +285,40 @@ type jsonServerKeyExchange struct {
 	SignatureLength    *int    `json:"signature_length,omitempty"`
 }
 
+func (j *jsonServerKeyExchange) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "key_exchange", j.KeyExchange, always)
+	b = appendStringField(b, "curve_type", j.CurveType, omitEmpty)
+	b = appendStringField(b, "named_group", j.NamedGroup, omitEmpty)
+	b = appendIntField(b, "public_key_length", j.PublicKeyLength, omitEmpty)
+	b = appendIntField(b, "dh_prime_bits", j.DHPrimeBits, omitEmpty)
+	b = appendIntField(b, "dh_generator_bits", j.DHGeneratorBits, omitEmpty)
+	b = appendIntField(b, "rsa_modulus_bits", j.RSAModulusBits, omitEmpty)
+	b = appendIntField(b, "srp_prime_bits", j.SRPPrimeBits, omitEmpty)
+	if j.PSKIdentityHint != nil {
+		b = appendStringField(b, "psk_identity_hint", *j.PSKIdentityHint, always)
+	}
+	b = appendStringField(b, "signature_algorithm", j.SignatureAlgorithm, omitEmpty)
+	if j.SignatureLength != nil {
+		b = appendIntField(b, "signature_length", *j.SignatureLength, always)
+	}
+	return append(b, '}')
+}
+
 type jsonCertificateRequest struct {
 	CertificateTypes              []string `json:"certificate_types"`
 	SignatureAlgorithms           []string `json:"signature_algorithms,omitempty"`
 	CertificateAuthorities        []string `json:"certificate_authorities,omitempty"`
 	CertificateAuthoritiesOmitted int      `json:"certificate_authorities_omitted,omitempty"`
+}
+
+func (j *jsonCertificateRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringsField(b, "certificate_types", j.CertificateTypes, always)
+	b = appendStringsField(b, "signature_algorithms", j.SignatureAlgorithms, omitEmpty)
+	b = appendStringsField(b, "certificate_authorities", j.CertificateAuthorities, omitEmpty)
+	b = appendIntField(b, "certificate_authorities_omitted", j.CertificateAuthoritiesOmitted, omitEmpty)
+	return append(b, '}')
 }
 
 type jsonOCSP struct {
@@ -160,10 +333,32 @@ type jsonOCSP struct {
 	Error      string `json:"error,omitempty"`
 }
 
+func (j *jsonOCSP) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendIntField(b, "length", j.Length, always)
+	b = appendStringField(b, "status", j.Status, omitEmpty)
+	b = appendStringField(b, "cert_status", j.CertStatus, omitEmpty)
+	b = appendStringField(b, "revoked_at", j.RevokedAt, omitEmpty)
+	b = appendStringField(b, "produced_at", j.ProducedAt, omitEmpty)
+	b = appendStringField(b, "this_update", j.ThisUpdate, omitEmpty)
+	b = appendStringField(b, "next_update", j.NextUpdate, omitEmpty)
+	b = appendIntField(b, "responses", j.Responses, omitEmpty)
+	b = appendStringField(b, "error", j.Error, omitEmpty)
+	return append(b, '}')
+}
+
 type jsonCertificateStatus struct {
 	StatusType     string     `json:"status_type"`
 	ResponseLength int        `json:"response_length"`
 	OCSP           []jsonOCSP `json:"ocsp,omitempty"`
+}
+
+func (j *jsonCertificateStatus) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "status_type", j.StatusType, always)
+	b = appendIntField(b, "response_length", j.ResponseLength, always)
+	b = appendObjectsField(b, "ocsp", j.OCSP, (*jsonOCSP).appendJSON)
+	return append(b, '}')
 }
 
 type jsonNewSessionTicket struct {
@@ -171,10 +366,27 @@ type jsonNewSessionTicket struct {
 	TicketLength int    `json:"ticket_length"`
 }
 
+func (j *jsonNewSessionTicket) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendIntField(b, "lifetime_hint", j.LifetimeHint, always)
+	b = appendIntField(b, "ticket_length", j.TicketLength, always)
+	return append(b, '}')
+}
+
 type jsonClientKeyExchange struct {
 	KeyExchange string  `json:"key_exchange"`
 	KeyLength   int     `json:"key_length"`
 	PSKIdentity *string `json:"psk_identity,omitempty"`
+}
+
+func (j *jsonClientKeyExchange) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "key_exchange", j.KeyExchange, always)
+	b = appendIntField(b, "key_length", j.KeyLength, always)
+	if j.PSKIdentity != nil {
+		b = appendStringField(b, "psk_identity", *j.PSKIdentity, always)
+	}
+	return append(b, '}')
 }
 
 // names maps code points to their names.

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"io"
 	"net/netip"
 	"time"
@@ -18,12 +17,29 @@ type jsonEndpoint struct {
 	Port uint16 `json:"port"`
 }
 
+func (j *jsonEndpoint) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "ip", j.IP, always)
+	b = appendIntField(b, "port", j.Port, always)
+	return append(b, '}')
+}
+
 type jsonMessage struct {
 	TS        string `json:"ts"`
 	From      string `json:"from"`
 	Type      string `json:"type"`
 	Encrypted bool   `json:"encrypted,omitempty"`
 	Length    int    `json:"length,omitempty"`
+}
+
+func (j *jsonMessage) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "ts", j.TS, always)
+	b = appendStringField(b, "from", j.From, always)
+	b = appendStringField(b, "type", j.Type, always)
+	b = appendBoolField(b, "encrypted", j.Encrypted, omitEmpty)
+	b = appendIntField(b, "length", j.Length, omitEmpty)
+	return append(b, '}')
 }
 
 type jsonAlert struct {
@@ -34,6 +50,16 @@ type jsonAlert struct {
 	Encrypted   bool   `json:"encrypted"`
 }
 
+func (j *jsonAlert) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "ts", j.TS, always)
+	b = appendStringField(b, "from", j.From, always)
+	b = appendStringField(b, "level", j.Level, omitEmpty)
+	b = appendStringField(b, "description", j.Description, omitEmpty)
+	b = appendBoolField(b, "encrypted", j.Encrypted, always)
+	return append(b, '}')
+}
+
 type jsonViolation struct {
 	TS       string   `json:"ts"`
 	From     string   `json:"from"`
@@ -41,6 +67,17 @@ type jsonViolation struct {
 	Got      string   `json:"got"`
 	Expected []string `json:"expected,omitempty"`
 	Detail   string   `json:"detail"`
+}
+
+func (j *jsonViolation) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "ts", j.TS, always)
+	b = appendStringField(b, "from", j.From, always)
+	b = appendStringField(b, "code", j.Code, always)
+	b = appendStringField(b, "got", j.Got, always)
+	b = appendStringsField(b, "expected", j.Expected, omitEmpty)
+	b = appendStringField(b, "detail", j.Detail, always)
+	return append(b, '}')
 }
 
 // jsonFingerprints are the public fingerprints of the hellos (report.md,
@@ -54,11 +91,31 @@ type jsonFingerprints struct {
 	JA4R       string `json:"ja4_r,omitempty"`
 }
 
+func (j *jsonFingerprints) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "ja3", j.JA3, omitEmpty)
+	b = appendStringField(b, "ja3_string", j.JA3String, omitEmpty)
+	b = appendStringField(b, "ja3s", j.JA3S, omitEmpty)
+	b = appendStringField(b, "ja3s_string", j.JA3SString, omitEmpty)
+	b = appendStringField(b, "ja4", j.JA4, omitEmpty)
+	b = appendStringField(b, "ja4_r", j.JA4R, omitEmpty)
+	return append(b, '}')
+}
+
 type jsonGap struct {
 	TS      string `json:"ts"`
 	From    string `json:"from"`
 	Offset  int64  `json:"offset"`
 	Missing int    `json:"missing,omitempty"`
+}
+
+func (j *jsonGap) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "ts", j.TS, always)
+	b = appendStringField(b, "from", j.From, always)
+	b = appendIntField(b, "offset", j.Offset, always)
+	b = appendIntField(b, "missing", j.Missing, omitEmpty)
+	return append(b, '}')
 }
 
 // jsonConnection is one line of report.md. Field order follows it.
@@ -92,6 +149,68 @@ type jsonConnection struct {
 	CertificateStatus  *jsonCertificateStatus  `json:"certificate_status,omitempty"`
 	NewSessionTicket   *jsonNewSessionTicket   `json:"new_session_ticket,omitempty"`
 	ClientKeyExchange  *jsonClientKeyExchange  `json:"client_key_exchange,omitempty"`
+}
+
+func (j *jsonConnection) appendJSON(b []byte) []byte {
+	return append(j.appendMembers(append(b, '{')), '}')
+}
+
+// appendMembers appends the members of the object without its braces, for
+// jsonGated to add its own after them as encoding/json does with the
+// fields of an embedded struct.
+func (j *jsonConnection) appendMembers(b []byte) []byte {
+	b = appendStringField(b, "ts", j.TS, always)
+	b = appendStringField(b, "end_ts", j.EndTS, always)
+	b = j.Client.appendJSON(appendKey(b, "client"))
+	b = j.Server.appendJSON(appendKey(b, "server"))
+	b = appendStringField(b, "outcome", j.Outcome, always)
+	b = appendStringField(b, "version", j.Version, omitEmpty)
+	b = appendStringField(b, "cipher_suite", j.CipherSuite, omitEmpty)
+	b = appendStringField(b, "server_name", j.ServerName, omitEmpty)
+	b = appendStringField(b, "alpn", j.ALPN, omitEmpty)
+	if j.Resumed != nil {
+		b = appendBoolField(b, "resumed", *j.Resumed, always)
+	}
+	b = appendStringField(b, "client_certificate", j.ClientCertificate, omitEmpty)
+	b = appendObjectsField(b, "messages", j.Messages, (*jsonMessage).appendJSON)
+	b = appendObjectsField(b, "alerts", j.Alerts, (*jsonAlert).appendJSON)
+	b = appendObjectsField(b, "violations", j.Violations, (*jsonViolation).appendJSON)
+	if j.Gap != nil {
+		b = j.Gap.appendJSON(appendKey(b, "gap"))
+	}
+	b = appendStringField(b, "history", j.History, omitEmpty)
+	if j.Fingerprints != nil {
+		b = j.Fingerprints.appendJSON(appendKey(b, "fingerprints"))
+	}
+	b = appendStringField(b, "closed", j.Closed, omitEmpty)
+	if j.ClientHello != nil {
+		b = j.ClientHello.appendJSON(appendKey(b, "client_hello"))
+	}
+	if j.HelloRetryRequest != nil {
+		b = j.HelloRetryRequest.appendJSON(appendKey(b, "hello_retry_request"))
+	}
+	if j.ServerHello != nil {
+		b = j.ServerHello.appendJSON(appendKey(b, "server_hello"))
+	}
+	if j.Certificates != nil {
+		b = j.Certificates.appendJSON(appendKey(b, "certificates"))
+	}
+	if j.ServerKeyExchange != nil {
+		b = j.ServerKeyExchange.appendJSON(appendKey(b, "server_key_exchange"))
+	}
+	if j.CertificateRequest != nil {
+		b = j.CertificateRequest.appendJSON(appendKey(b, "certificate_request"))
+	}
+	if j.CertificateStatus != nil {
+		b = j.CertificateStatus.appendJSON(appendKey(b, "certificate_status"))
+	}
+	if j.NewSessionTicket != nil {
+		b = j.NewSessionTicket.appendJSON(appendKey(b, "new_session_ticket"))
+	}
+	if j.ClientKeyExchange != nil {
+		b = j.ClientKeyExchange.appendJSON(appendKey(b, "client_key_exchange"))
+	}
+	return b
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(timeLayout) }
@@ -152,26 +271,59 @@ func toJSON(r *flows.Result) *jsonConnection {
 
 // JSONWriter writes one JSON object per connection, one per line.
 type JSONWriter struct {
-	enc  *json.Encoder
 	out  io.Writer
+	line []byte // reused for each line
+	// err is the first write error, returned by every later Write without
+	// writing, as json.Encoder does: no line must follow a torn one.
+	err  error
 	opt  Options // findings and file names (writer.go)
 	file string
 }
 
 // NewJSONWriter returns a JSONWriter on w.
-func NewJSONWriter(w io.Writer) *JSONWriter {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return &JSONWriter{enc: enc, out: w}
+func NewJSONWriter(w io.Writer) *JSONWriter { return &JSONWriter{out: w} }
+
+// jsonLine is what gated returns: a *jsonConnection or a *jsonGated.
+type jsonLine interface {
+	appendJSON(b []byte) []byte
 }
 
 // Write writes one connection.
 func (w *JSONWriter) Write(r *flows.Result) error {
-	return w.enc.Encode(gated(toJSON(r), r, w.opt, w.file))
+	if w.err != nil {
+		return w.err
+	}
+	j := gated(toJSON(r), r, w.opt, w.file)
+	w.line = append(j.appendJSON(w.line[:0]), '\n')
+	_, w.err = w.out.Write(w.line)
+	return w.err
 }
 
 // Close writes nothing: JSON lines have no trailer.
 func (w *JSONWriter) Close() error { return nil }
+
+// jsonFinding and jsonGated are declared in writer.go, beside gated.
+
+func (j *jsonFinding) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendStringField(b, "rule", j.Rule, always)
+	b = appendStringField(b, "code", j.Code, omitEmpty)
+	b = appendStringField(b, "detail", j.Detail, always)
+	return append(b, '}')
+}
+
+// appendJSON appends the connection's members, then the file and the
+// findings, as encoding/json orders an embedded struct's fields. A nil
+// connection adds none, as encoding/json skips a nil embedded pointer.
+func (g *jsonGated) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	if g.jsonConnection != nil {
+		b = g.appendMembers(b)
+	}
+	b = appendStringField(b, "file", g.File, omitEmpty)
+	b = appendObjectsField(b, "findings", g.Findings, (*jsonFinding).appendJSON)
+	return append(b, '}')
+}
 
 func fingerprints(r *flows.Result) *jsonFingerprints {
 	if r.ClientHello == nil && firstServerHello(r) == nil {

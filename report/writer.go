@@ -119,7 +119,7 @@ type jsonGated struct {
 	Findings []jsonFinding `json:"findings,omitempty"`
 }
 
-func gated(j *jsonConnection, r *flows.Result, o Options, file string) any {
+func gated(j *jsonConnection, r *flows.Result, o Options, file string) jsonLine {
 	fs := Findings(r, o.Rules)
 	if len(fs) == 0 && !o.MultiFile {
 		return j

@@ -1,0 +1,397 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hsdecode/hsdecode/capture"
+	"github.com/hsdecode/hsdecode/decode"
+	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/reassembly"
+)
+
+// The hand-written JSON encoder (jsonenc.go) must write what encoding/json
+// wrote before it, byte for byte: these tests compare the two on every
+// capture, on every field with random and hostile values, and by fuzzing.
+
+const (
+	bundledPcaps = "../testdata/pcaps"
+	// sharedCorpus is kept outside the repository (its captures belong to
+	// other projects); the test runs on it where it is.
+	sharedCorpus = "../../shared/corpus"
+)
+
+// stdJSON is what json.Encoder with SetEscapeHTML(false), the encoder
+// JSONWriter used to be, writes for v.
+func stdJSON(t testing.TB, v any) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// compareJSON fails when appendJSON and encoding/json disagree on v.
+func compareJSON(t *testing.T, what string, v jsonLine) {
+	t.Helper()
+	got := append(v.appendJSON(nil), '\n')
+	if want := stdJSON(t, v); !bytes.Equal(got, want) {
+		t.Errorf("%s:\nappendJSON:    %s\nencoding/json: %s", what, got, want)
+	}
+}
+
+// analyzeFile reads a capture as cmd/hsdecode does.
+func analyzeFile(t testing.TB, path string, fo flows.Options) []flows.Result {
+	t.Helper()
+	src, err := capture.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	col := flows.NewCollector(fo)
+	asm := reassembly.NewAssembler(col, reassembly.Options{IdleTimeout: reassembly.DefaultIdleTimeout})
+	for {
+		p, err := src.Next()
+		if err != nil {
+			// A capture that breaks off is still reported up to there.
+			if !errors.Is(err, io.EOF) {
+				t.Logf("%s: %v", path, err)
+			}
+			break
+		}
+		asm.Packet(p.LinkType, p.Data, p.CaptureInfo)
+	}
+	asm.Flush()
+	return col.Results()
+}
+
+func capturesIn(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if ext := filepath.Ext(path); ext == ".pcap" || ext == ".pcapng" {
+			out = append(out, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestAppendJSONCaptures compares the two encoders on every connection of
+// the bundled captures and of the shared corpus, plain and with every
+// finding and a file name, with and without following connections to
+// their end.
+func TestAppendJSONCaptures(t *testing.T) {
+	files := capturesIn(t, bundledPcaps)
+	if len(files) == 0 {
+		t.Fatalf("no captures in %s", bundledPcaps)
+	}
+	if _, err := os.Stat(sharedCorpus); err != nil {
+		t.Logf("shared corpus not found at %s (it is kept outside the repository), bundled captures only: %v", sharedCorpus, err)
+	} else {
+		files = append(files, capturesIn(t, sharedCorpus)...)
+	}
+	rules, err := ParseRules("all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gate := Options{Rules: rules, MultiFile: true}
+	n := 0
+	for _, path := range files {
+		for _, follow := range []bool{false, true} {
+			results := analyzeFile(t, path, flows.Options{Follow: follow})
+			for i := range results {
+				r := &results[i]
+				what := path + " " + r.Client.String() + " -> " + r.Server.String()
+				compareJSON(t, what, toJSON(r))
+				compareJSON(t, what+" (gated)", gated(toJSON(r), r, gate, path))
+				n++
+			}
+		}
+	}
+	t.Logf("%d captures, %d results compared, each plain and gated", len(files), n)
+}
+
+// hostileStrings are strings whose escaping encoding/json decides byte by
+// byte.
+var hostileStrings = func() []string {
+	var ctl strings.Builder
+	for c := range 0x20 {
+		ctl.WriteByte(byte(c))
+	}
+	return []string{
+		"",
+		ctl.String(),
+		"\x7f",
+		`"quoted" \back\slash\ /`,
+		"<script>&amp;</script>",
+		"line\u2028separator\u2029paragraph",
+		"emoji 🔒 and é, 中文",
+		"\xff\xfe invalid \xc3 utf-8 \xed\xa0\x80 surrogate \xf4\x90\x80\x80 too big \xe2\x80",
+		"\xef\xbf\xbd is a real U+FFFD",
+		"\u2027\u202a neighbours of the separators",
+		"trailing \xe2\x80\xa8",
+		"nul\x00inside",
+	}
+}()
+
+// hostileResult is a connection whose every string the report copies from
+// the capture is s.
+func hostileResult(s string) *flows.Result {
+	r := detailed()
+	r.Outcome = flows.OutcomeViolation
+	r.ServerName, r.ALPN, r.ClientCertificate, r.Closed = s, s, s, s
+	r.Messages = append(r.Messages, flows.Message{TS: t0, From: flows.Client, Type: s, Length: 1})
+	r.Violations = []flows.Violation{{TS: t0, From: flows.Server, Code: flows.Code(s), Got: s, Expected: []string{s, s}, Detail: s},
+		{TS: t0, From: flows.Client, Code: flows.CodeMissingMessage, Got: s}}
+	r.Gap = &flows.Gap{TS: t0, From: flows.Client, Offset: 1 << 40, Missing: -1}
+	ch := r.ClientHello
+	ch.ServerName, ch.ALPN = s, []string{s, "h2", s}
+	ch.CertificateAuthorities, ch.CertificateAuthoritiesCount = []string{s}, 2
+	ch.ApplicationSettings = []string{s}
+	c := &r.ServerCertificates.Certificates[0]
+	c.Subject, c.Issuer, c.SerialNumber, c.Curve = s, s, s, s
+	c.DNSNames, c.IPAddresses, c.EmailAddresses, c.URIs = []string{s}, []string{s}, []string{s, s}, []string{s}
+	c.PublicKeyAlgorithm, c.SignatureAlgorithm, c.SHA256, c.SHA1, c.Error = s, s, s, s, s
+	// An expired leaf puts its subject into a finding's detail.
+	c.NotAfter = t0.Add(-time.Hour)
+	r.ClientCertificates = &flows.Chain{Count: 1, Certificates: []decode.CertInfo{{Subject: s, Length: 9, SHA256: s, SHA1: s}}}
+	r.ServerKeyExchange.KeyExchange = "PSK" + s
+	r.ServerKeyExchange.HasPSKIdentityHint, r.ServerKeyExchange.PSKIdentityHint = true, s
+	r.CertificateRequest.CertificateAuthorities = []string{s, s}
+	o := &r.CertificateStatus.OCSP[0]
+	o.Status, o.CertStatus, o.Error = s, s, s
+	r.ClientKeyExchange.KeyExchange = "PSK" + s
+	r.ClientKeyExchange.HasPSKIdentity, r.ClientKeyExchange.PSKIdentity = true, s
+	return r
+}
+
+// TestAppendJSONHostile puts each hostile string into every string field
+// a capture reaches, and into the file name and the findings.
+func TestAppendJSONHostile(t *testing.T) {
+	rules, err := ParseRules("all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range hostileStrings {
+		r := hostileResult(s)
+		compareJSON(t, "plain "+string(appendString(nil, s)), toJSON(r))
+		g := gated(toJSON(r), r, Options{Rules: rules, MultiFile: true}, s)
+		compareJSON(t, "gated "+string(appendString(nil, s)), g)
+		var w bytes.Buffer
+		jw := NewJSONWriter(&w)
+		jw.opt, jw.file = Options{Rules: rules, MultiFile: true}, s
+		if err := jw.Write(r); err != nil {
+			t.Fatal(err)
+		}
+		if want := stdJSON(t, g); !bytes.Equal(w.Bytes(), want) {
+			t.Errorf("JSONWriter:\n got: %s\nwant: %s", w.Bytes(), want)
+		}
+	}
+}
+
+// TestAppendJSONEveryField fills every field of every object with random
+// values (hostile strings, zero and extreme numbers, nil, empty and full
+// lists, nil and zero pointers), so that each member's name, order and
+// omitempty is checked whether or not a capture sets it.
+func TestAppendJSONEveryField(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for i := range 3000 {
+		g := new(jsonGated)
+		fill(reflect.ValueOf(g).Elem(), rnd)
+		if i%10 != 0 {
+			g.jsonConnection = new(jsonConnection)
+			fill(reflect.ValueOf(g.jsonConnection).Elem(), rnd)
+		}
+		compareJSON(t, "jsonGated", g)
+		if g.jsonConnection != nil {
+			compareJSON(t, "jsonConnection", g.jsonConnection)
+		}
+	}
+}
+
+// fill sets v, and what it holds, to random values. Unexported fields
+// (jsonGated's embedded connection) are left to the caller.
+func fill(v reflect.Value, rnd *rand.Rand) {
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(hostileStrings[rnd.IntN(len(hostileStrings))])
+	case reflect.Bool:
+		v.SetBool(rnd.IntN(2) == 0)
+	case reflect.Int, reflect.Int64:
+		v.SetInt([]int64{0, 0, 1, -1, 42, math.MaxInt64, math.MinInt64}[rnd.IntN(7)])
+	case reflect.Uint16, reflect.Uint32:
+		v.SetUint([]uint64{0, 0, 1, 443, math.MaxUint16, math.MaxUint32}[rnd.IntN(6)] & (1<<(8*v.Type().Size()) - 1))
+	case reflect.Pointer:
+		if rnd.IntN(3) > 0 {
+			v.Set(reflect.New(v.Type().Elem()))
+			fill(v.Elem(), rnd)
+		}
+	case reflect.Slice:
+		switch k := rnd.IntN(4); k {
+		case 0: // nil
+		case 1:
+			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+		default:
+			v.Set(reflect.MakeSlice(v.Type(), k-1, k-1))
+			for i := range v.Len() {
+				fill(v.Index(i), rnd)
+			}
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				fill(v.Field(i), rnd)
+			}
+		}
+	default:
+		panic("fill: no values for " + v.Type().String())
+	}
+}
+
+// FuzzAppendString compares appendString with encoding/json on any string.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range hostileStrings {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := appendString(nil, s)
+		want := bytes.TrimSuffix(stdJSON(t, s), []byte("\n"))
+		if !bytes.Equal(got, want) {
+			t.Errorf("appendString(%q)\n got: %s\nwant: %s", s, got, want)
+		}
+	})
+}
+
+// benchResults are the connections the benchmarks write: a TLS 1.2
+// mutual-TLS handshake, with both certificate chains and every detail.
+func benchResults(b *testing.B) []flows.Result {
+	b.Helper()
+	rs := analyzeFile(b, filepath.Join(bundledPcaps, "05-tls12-mtls.pcap"), flows.Options{})
+	if len(rs) == 0 {
+		b.Fatal("no connections")
+	}
+	return rs
+}
+
+// benchOptions are the CLI's defaults: the findings of --fail-on's
+// default rules.
+func benchOptions(b *testing.B) Options {
+	rules, err := ParseRules(DefaultFailOn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return Options{Rules: rules}
+}
+
+// BenchmarkJSONWriter measures a whole Write (building the objects,
+// evaluating the findings, encoding) and, under encode, the encoding of
+// objects built beforehand: what encoding/json's reflection cost.
+func BenchmarkJSONWriter(b *testing.B) {
+	rs, o := benchResults(b), benchOptions(b)
+	b.Run("Write", func(b *testing.B) {
+		w, err := NewWriter("json", io.Discard, o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			for i := range rs {
+				if err := w.Write(&rs[i]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("encode", func(b *testing.B) {
+		vs := benchObjects(rs, o)
+		var line []byte
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, v := range vs {
+				line = append(v.(jsonLine).appendJSON(line[:0]), '\n')
+				if _, err := io.Discard.Write(line); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkJSONWriterEncodingJSON is BenchmarkJSONWriter as JSONWriter was
+// before jsonenc.go: the same objects, through json.Encoder.
+func BenchmarkJSONWriterEncodingJSON(b *testing.B) {
+	rs, o := benchResults(b), benchOptions(b)
+	enc := json.NewEncoder(io.Discard)
+	enc.SetEscapeHTML(false)
+	b.Run("Write", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			for i := range rs {
+				if err := enc.Encode(gated(toJSON(&rs[i]), &rs[i], o, "")); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("encode", func(b *testing.B) {
+		vs := benchObjects(rs, o)
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, v := range vs {
+				if err := enc.Encode(v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
+func benchObjects(rs []flows.Result, o Options) []any {
+	vs := make([]any, len(rs))
+	for i := range rs {
+		vs[i] = gated(toJSON(&rs[i]), &rs[i], o, "")
+	}
+	return vs
+}
+
+// TestJSONWriterStopsAfterError: as with json.Encoder, a failed write is
+// the last one, so that no line follows a torn one.
+func TestJSONWriterStopsAfterError(t *testing.T) {
+	fw := &failingWriter{}
+	w := NewJSONWriter(fw)
+	r := sample()
+	if err := w.Write(r); err == nil {
+		t.Fatal("no error from a failing writer")
+	}
+	if err := w.Write(r); err == nil || fw.calls != 1 {
+		t.Errorf("second Write: error %v after %d writes, want the first error and 1 write", err, fw.calls)
+	}
+}
+
+type failingWriter struct{ calls int }
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	f.calls++
+	return len(p) / 2, errors.New("disk full")
+}
