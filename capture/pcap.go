@@ -14,8 +14,16 @@ import (
 // are parsed where they lie in the chunk, so that a packet's bytes are
 // copied once, from the kernel, rather than twice through a bufio.Reader
 // and pcapgo's packet buffer: reading alone took half the time of the
-// whole decoder's floor (issue 5) before.
-const chunkSize = 256 << 10
+// whole decoder's floor (issue 5) before. A batch's buffer has room for a
+// chunk and a packet as large as segmentation offload makes them after
+// it; a longer record gets a buffer of its own. Buffers are small because
+// on some machines (virtual ones) the first touch of every page of fresh
+// memory costs as much as reading several of them: a pipeline keeps a
+// few batches in flight, and the fewer bytes those are, the better.
+const (
+	chunkSize = 256 << 10
+	bufSize   = chunkSize + 64<<10
+)
 
 // recordHeaderLen is the length of a pcap record header: seconds,
 // fractions, captured length, original length.
@@ -80,7 +88,7 @@ func (s *pcapSource) batch() *Batch {
 	case b := <-s.free:
 		return b
 	default:
-		return &Batch{buf: make([]byte, chunkSize+recordHeaderLen+MaxCaptureLength), free: s.free}
+		return &Batch{buf: make([]byte, bufSize), free: s.free}
 	}
 }
 
@@ -90,13 +98,16 @@ func (s *pcapSource) NextBatch() (*Batch, error) {
 		return nil, s.err
 	}
 	b := s.batch()
+	if len(s.carry) > len(b.buf) {
+		b.buf = make([]byte, len(s.carry))
+	}
 	n := copy(b.buf, s.carry)
 	s.carry = s.carry[:0]
+	want := chunkSize
 	for {
-		// Read a chunk, then parse what it holds whole; the buffer has
-		// room for a chunk and the longest record after it, and is filled as
-		// far as one read goes.
-		for !s.eof && n < chunkSize {
+		// Read a chunk (a read fills what room the buffer has), then
+		// parse the records it holds whole.
+		for !s.eof && n < want {
 			m, err := s.br.Read(b.buf[n:])
 			n += m
 			if err == io.EOF {
@@ -108,8 +119,16 @@ func (s *pcapSource) NextBatch() (*Batch, error) {
 		}
 		rest := s.parse(b, b.buf[:n])
 		if s.err == nil && len(b.Packets) == 0 && !s.eof {
-			// Not one record fits yet: only possible when the chunk
-			// ended in a header announcing a long record.
+			// The first record goes on past what was read: read on to
+			// its end, in a buffer large enough (parse checked its
+			// length).
+			want = recordHeaderLen
+			if len(rest) >= recordHeaderLen {
+				want += int(s.order.Uint32(rest[8:12]))
+			}
+			if want > len(b.buf) {
+				b.buf = make([]byte, want+chunkSize)
+			}
 			n = copy(b.buf, rest)
 			continue
 		}
@@ -204,7 +223,7 @@ func NextBatch(src Source) (*Batch, error) {
 	select {
 	case b = <-copied:
 	default:
-		b = &Batch{buf: make([]byte, 0, chunkSize+MaxCaptureLength), free: copied}
+		b = &Batch{buf: make([]byte, 0, bufSize), free: copied}
 	}
 	b.buf = b.buf[:0]
 	for len(b.Packets) < copiedBatchPackets && len(b.buf) < chunkSize {
@@ -216,8 +235,11 @@ func NextBatch(src Source) (*Batch, error) {
 			b.Release()
 			return nil, err
 		}
-		// The buffer has room for the longest packet after a chunk:
-		// appending never moves the packets before.
+		if len(b.buf)+len(p.Data) > cap(b.buf) {
+			// Appending would move the packets before: they keep the
+			// old buffer, the batch goes on in a new one.
+			b.buf = make([]byte, 0, max(bufSize, len(p.Data)))
+		}
 		at := len(b.buf)
 		b.buf = append(b.buf, p.Data...)
 		p.Data = b.buf[at:len(b.buf):len(b.buf)]

@@ -155,3 +155,58 @@ func TestChunksCutAndCorrupt(t *testing.T) {
 		}
 	}
 }
+
+// sliceSource is a Source of given packets whose Data, like a real
+// source's, is overwritten by the next call.
+type sliceSource struct {
+	pkts []Packet
+	buf  []byte
+}
+
+func (s *sliceSource) Next() (Packet, error) {
+	if len(s.pkts) == 0 {
+		return Packet{}, io.EOF
+	}
+	p := s.pkts[0]
+	s.pkts = s.pkts[1:]
+	s.buf = append(s.buf[:0], p.Data...)
+	p.Data = s.buf
+	return p, nil
+}
+
+func (s *sliceSource) Close() error { return nil }
+
+// NextBatch copies what a Source without batches of its own returns, and
+// a batch's packets stay intact until it is released, also when one of
+// them is larger than the batch's buffer.
+func TestNextBatchCopies(t *testing.T) {
+	var want []Packet
+	for i, n := range []int{10, 1500, MaxCaptureLength, 3, bufSize, 64 << 10, 64 << 10, 64 << 10, 7} {
+		want = append(want, Packet{Data: bytes.Repeat([]byte{byte(i + 1)}, n), LinkType: layers.LinkTypeEthernet})
+	}
+	for range 2000 {
+		want = append(want, Packet{Data: []byte("small"), LinkType: layers.LinkTypeRaw})
+	}
+	src := &sliceSource{pkts: want}
+	var got []Packet
+	var batches []*Batch
+	for {
+		b, err := NextBatch(src)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		batches = append(batches, b)
+	}
+	for _, b := range batches {
+		got = append(got, b.Packets...)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("batches differ from the packets (-want +got):\n%s", d)
+	}
+	for _, b := range batches {
+		b.Release()
+	}
+}

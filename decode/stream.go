@@ -1,6 +1,9 @@
 package decode
 
-import "fmt"
+import (
+	"fmt"
+	"sync"
+)
 
 // Record and handshake limits. They are checked on a header before the body
 // it announces is waited for, so a hostile length costs nothing.
@@ -68,6 +71,32 @@ type Stream struct {
 	// been returned: they are dropped as they arrive, never buffered, so
 	// bulk data costs no copy.
 	skip int
+
+	pooled *[]byte // what buf came from (buffers), to put it back in
+}
+
+// buffers recycles the input buffers of released Streams: a connection
+// needs one only until its handshake is decided, and a capture has many
+// thousands of connections, each of which allocated (and, on machines where
+// the first touch of fresh memory is dear, faulted in) its own.
+var buffers sync.Pool // of *[]byte
+
+// maxPooledBuffer bounds the buffers kept: one grown by a huge message is
+// left to the collector.
+const maxPooledBuffer = 64 << 10
+
+// Release gives the Stream's buffer back for reuse by later Streams; the
+// Stream must not be used after.
+func (s *Stream) Release() {
+	if c := cap(s.buf); c > 0 && c <= maxPooledBuffer {
+		p := s.pooled
+		if p == nil {
+			p = new([]byte)
+		}
+		*p = s.buf[:0]
+		buffers.Put(p)
+	}
+	s.buf, s.hs, s.pooled = nil, nil, nil
 }
 
 // NewStream returns a Stream that expects the first byte of the direction,
@@ -102,6 +131,11 @@ func (s *Stream) Feed(b []byte) {
 			s.rec.end -= s.start
 		}
 		s.start = 0
+	}
+	if s.buf == nil {
+		if p, ok := buffers.Get().(*[]byte); ok {
+			s.buf, s.pooled = *p, p
+		}
 	}
 	s.buf = append(s.buf, b...)
 }

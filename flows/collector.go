@@ -110,9 +110,8 @@ func (c *Collector) add(t *Tracker) {
 		c.emit(&t.res)
 		return
 	}
-	r := new(Result)
-	*r = t.res
-	c.results = append(c.results, r)
+	// The tracker is done with: its result is handed over in place.
+	c.results = append(c.results, &t.res)
 }
 
 // closeSeq takes a closed connection off the open list.
@@ -152,6 +151,9 @@ func (c *Collector) Drain() (results []*Result, low uint64) {
 	}
 	return results, low
 }
+
+// HasResults reports whether Drain would hand over results.
+func (c *Collector) HasResults() bool { return len(c.results) > 0 }
 
 // Results returns the results of the closed connections in the order the
 // connections began.

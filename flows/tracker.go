@@ -193,9 +193,19 @@ func (t *Tracker) Data(s reassembly.Side, b []byte, ts time.Time) {
 	if t.Done() {
 		// Nothing more will be decoded: let the buffers go now rather
 		// than when the connection closes, maybe much later.
-		t.dirs[0].dec, t.dirs[1].dec = nil, nil
+		t.releaseStreams()
 	}
 	t.emitIfFinal()
+}
+
+// releaseStreams lets the decoders' buffers go to later connections.
+func (t *Tracker) releaseStreams() {
+	for i := range t.dirs {
+		if d := &t.dirs[i]; d.dec != nil {
+			d.dec.Release()
+			d.dec = nil
+		}
+	}
 }
 
 // emitIfFinal hands the result to Options.Emit as soon as the verdict is
@@ -209,6 +219,7 @@ func (t *Tracker) emitIfFinal() {
 	t.col.add(t)
 	// A reported connection may stay open for hours in a live capture:
 	// keep none of its state, only the flag that makes Done true.
+	t.releaseStreams()
 	t.res, t.dirs = Result{}, [2]direction{}
 }
 
@@ -775,6 +786,9 @@ func (t *Tracker) Gap(s reassembly.Side, missing int, ts time.Time) {
 	}
 	if !d.dead {
 		d.started, d.resync, d.prelude = true, true, nil
+		if d.dec != nil {
+			d.dec.Release()
+		}
 		d.dec = decode.NewStream(decode.Options{Resync: true})
 	}
 	t.emitIfFinal()
@@ -808,6 +822,7 @@ func (t *Tracker) Close(reason reassembly.EndReason, last time.Time) {
 	}
 	t.settleTLS13()
 	t.res.Outcome = t.outcome()
+	t.releaseStreams()
 	t.col.add(t)
 }
 

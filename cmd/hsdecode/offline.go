@@ -50,6 +50,10 @@ func analyze(path string, fo flows.Options, o reassembly.Options) (*analysis, er
 // stay few.
 const drainEvery = 1024
 
+// handoverEvery is how many batches a worker without results goes before
+// it hands over how far it has come, which lets earlier results out.
+const handoverEvery = 16
+
 // analyzeSource runs a capture through reassembly and flows, with
 // connections spread over the given number of workers (goroutines), and
 // gives write each result as soon as no connection that began earlier is
@@ -99,11 +103,19 @@ func analyzeSource(src capture.Source, fo flows.Options, o reassembly.Options, w
 		low     uint64
 	}
 	cols := make([]*flows.Collector, workers)
+	quiet := make([]int, workers) // batches since a worker last handed over, each its own
 	out := make(chan handover, 4*workers)
 	sh := reassembly.NewSharded(workers, func(i int) reassembly.Factory {
 		cols[i] = flows.NewCollector(fo)
 		return cols[i]
 	}, o, func(i int, next uint64) {
+		// Waking this goroutine for every batch cost more than the
+		// rest of the hand-over: a worker with no result only says
+		// how far it has come now and then.
+		if quiet[i]++; quiet[i] < handoverEvery && next != ^uint64(0) && !cols[i].HasResults() {
+			return
+		}
+		quiet[i] = 0
 		rs, low := cols[i].Drain()
 		out <- handover{i, rs, min(low, next)}
 	})
