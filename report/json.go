@@ -245,8 +245,19 @@ func toJSON(r *flows.Result) *jsonConnection {
 		resumed := r.Resumed
 		j.Resumed = &resumed
 	}
-	for _, m := range r.Messages {
-		j.Messages = append(j.Messages, jsonMessage{TS: stamp(m.TS), From: string(m.From), Type: m.Type, Encrypted: m.Encrypted, Length: m.Length})
+	if len(r.Messages) > 0 {
+		j.Messages = make([]jsonMessage, len(r.Messages))
+	}
+	for i, m := range r.Messages {
+		var ts string
+		// The messages of a flight share their segment's time: format
+		// it once.
+		if i > 0 && m.TS.Equal(r.Messages[i-1].TS) {
+			ts = j.Messages[i-1].TS
+		} else {
+			ts = stamp(m.TS)
+		}
+		j.Messages[i] = jsonMessage{TS: ts, From: string(m.From), Type: m.Type, Encrypted: m.Encrypted, Length: m.Length}
 	}
 	for _, a := range r.Alerts {
 		ja := jsonAlert{TS: stamp(a.TS), From: string(a.From), Encrypted: a.Encrypted}

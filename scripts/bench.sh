@@ -7,7 +7,9 @@
 #   RUNS=5                      runs of each tool, in alternation (hsdecode,
 #                               floor, tshark, ssldump, hsdecode, ...), so that
 #                               a noisy machine slows all of them alike
-#   TOOLS="hsdecode floor tshark ssldump"   which to run (tshark takes minutes on 1 GB)
+#   TOOLS="hsdecode floor tshark ssldump"   which to run (tshark takes minutes on 1 GB);
+#                               also hsdecode-1: hsdecode with --workers 1, for the
+#                               ratio of one worker to the default (one per CPU)
 #   TIMEOUT=0                   seconds after which a run is killed (0: never);
 #                               a killed run is shown as ">TIMEOUT"
 #   HSDECODE_ARGS=""            extra hsdecode flags (e.g. "--workers 1")
@@ -49,8 +51,8 @@ for t in $TOOLS; do
 	case $t in
 	tshark) command -v tshark >/dev/null 2>&1 || missing+=(tshark) ;;
 	ssldump) command -v ssldump >/dev/null 2>&1 || missing+=(ssldump) ;;
-	hsdecode | floor) ;;
-	*) die "unknown tool $t (hsdecode, floor, tshark, ssldump)" ;;
+	hsdecode | hsdecode-1 | floor) ;;
+	*) die "unknown tool $t (hsdecode, hsdecode-1, floor, tshark, ssldump)" ;;
 	esac
 done
 if ((${#missing[@]})); then
@@ -76,6 +78,7 @@ fi
 cmdline() {
 	case $1 in
 	hsdecode) echo "$WORK/hsdecode -r $CAP --format json $HSDECODE_ARGS" ;;
+	hsdecode-1) echo "$WORK/hsdecode -r $CAP --format json $HSDECODE_ARGS --workers 1" ;;
 	floor) echo "$WORK/floor $CAP" ;;
 	tshark) echo "tshark -r $CAP -o tcp.reassemble_out_of_order:TRUE -o tls.desegment_ssl_records:TRUE -o tls.desegment_ssl_application_data:TRUE -Y tls.handshake -T fields -e tcp.stream -e tls.handshake.type" ;;
 	ssldump) echo "ssldump -n -r $CAP" ;;
@@ -111,13 +114,13 @@ run() {
 	# hsdecode exits 1 when it found alerts or violations: a result, not a failure.
 	if [[ $status == 124 ]]; then
 		wall=">$TIMEOUT"
-	elif [[ $status != 0 && !($tool == hsdecode && $status == 1) ]]; then
+	elif [[ $status != 0 && !($tool == hsdecode* && $status == 1) ]]; then
 		echo "bench: $tool exited $status:" >&2
 		tail -5 "$WORK/err.$tool" >&2
 		wall="failed"
 	fi
 	echo "$wall ${rss:-0} ${cpu:-0}" >>"$WORK/res.$tool"
-	printf 'bench: round %d %-8s %8s s wall %6s s CPU %5s MB\n' "$round" "$tool" "$wall" "$cpu" "$(((${rss:-0} + 512) / 1024))"
+	printf 'bench: round %d %-10s %8s s wall %6s s CPU %5s MB\n' "$round" "$tool" "$wall" "$cpu" "$(((${rss:-0} + 512) / 1024))"
 }
 
 for ((r = 1; r <= RUNS; r++)); do
@@ -136,19 +139,19 @@ median() {
 peak() { awk 'm < $2 {m = $2} END {print m + 0}' "$WORK/res.$1"; }
 
 echo
-printf '%-9s %10s %13s %9s %10s %12s %5s\n' tool "median s" "packets/s" "MB/s" "peak RSS" "median CPU s" runs
+printf '%-10s %10s %13s %9s %10s %12s %5s\n' tool "median s" "packets/s" "MB/s" "peak RSS" "median CPU s" runs
 declare -A MED CPU
 for t in $TOOLS; do
 	m=$(median "$t")
 	n=$(wc -l <"$WORK/res.$t")
 	if [[ -z $m ]]; then
-		printf '%-9s %10s %13s %9s %10s %12s %5s\n' "$t" "$(head -1 "$WORK/bad.$t")" - - "$(($(peak "$t") / 1024)) MB" - "$n"
+		printf '%-10s %10s %13s %9s %10s %12s %5s\n' "$t" "$(head -1 "$WORK/bad.$t")" - - "$(($(peak "$t") / 1024)) MB" - "$n"
 		continue
 	fi
 	MED[$t]=$m
 	CPU[$t]=$(median "$t" 3)
 	awk -v t="$t" -v m="$m" -v p="$PACKETS" -v s="$SIZE" -v rss="$(peak "$t")" -v n="$n" -v cpu="${CPU[$t]}" \
-		'BEGIN {printf "%-9s %10.3f %13.0f %9.1f %7.0f MB %12.2f %5d\n", t, m, p / m, s / m / 1e6, rss / 1024, cpu, n}'
+		'BEGIN {printf "%-10s %10.3f %13.0f %9.1f %7.0f MB %12.2f %5d\n", t, m, p / m, s / m / 1e6, rss / 1024, cpu, n}'
 done
 
 if [[ -n ${MED[hsdecode]:-} ]]; then
@@ -157,8 +160,12 @@ if [[ -n ${MED[hsdecode]:-} ]]; then
 	for t in $TOOLS; do
 		[[ $t == hsdecode || -z ${MED[$t]:-} ]] && continue
 		awk -v t="$t" -v h="$h" -v m="${MED[$t]}" \
-			'BEGIN {printf "ratio: hsdecode / %-8s time %6.2fx   (%s takes %.1fx hsdecode'"'"'s time)\n", t, h / m, t, m / h}'
+			'BEGIN {printf "ratio: hsdecode / %-10s time %6.2fx   (%s takes %.1fx hsdecode'"'"'s time)\n", t, h / m, t, m / h}'
 	done
+	if [[ -n ${MED[hsdecode-1]:-} ]]; then
+		echo "ratio: hsdecode-1 / hsdecode wall time per round (one worker / $(nproc)): $(paste -d' ' "$WORK/res.hsdecode-1" "$WORK/res.hsdecode" |
+			awk '$1 ~ /^[0-9.]+$/ && $4 ~ /^[0-9.]+$/ {printf "%.2f ", $1 / $4}')"
+	fi
 	# The same ratio per round, paired, shows how much noise there was;
 	# CPU time (user + system) moves less than wall time with the load of
 	# other processes, though it includes the garbage collector's work on
