@@ -18,8 +18,9 @@ echo "== build without cgo"
 CGO_ENABLED=0 go build -o /dev/null ./cmd/hsdecode
 echo "== go test"
 go test -count=1 ./...
-echo "== go test -race (reassembly, flows)"
-go test -count=1 -race ./reassembly/ ./flows/
+echo "== go test -race (reassembly, flows, decode; the offline pipeline with several workers)"
+go test -count=1 -race ./reassembly/ ./flows/ ./decode/
+go test -count=1 -race -run 'TestWorkersSameReport' ./cmd/hsdecode/
 echo "== the README's CI gate (scripts/ci-gate-example.sh)"
 if [[ $(id -u) -eq 0 ]] || sudo -n true 2>/dev/null; then
 	gate=$(mktemp -d)

@@ -690,6 +690,8 @@ func TestLiveUsage(t *testing.T) {
 		{[]string{"-i", "lo", "-w", "-"}, "standard output"},
 		{[]string{"-i", "lo", "-c", "-1"}, "-c -1"},
 		{[]string{"-i", "lo", "-s", "1000000"}, "snap length"},
+		{[]string{"-i", "lo", "--workers", "2"}, "--workers is for reading capture files"},
+		{[]string{"-r", established, "--workers", "0"}, "--workers 0: give 1 to"},
 	} {
 		var out, errb bytes.Buffer
 		if status := run(tt.args, &out, &errb); status != exitError || !strings.Contains(errb.String(), tt.want) || strings.Count(errb.String(), "\n") != 1 {

@@ -71,6 +71,10 @@ failed; the other inputs are still reported).
 Options:
 `
 
+// maxWorkers bounds --workers: each worker holds its own tables and a
+// queue of batches.
+const maxWorkers = 256
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
@@ -83,7 +87,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	verbose := fs.BoolP("verbose", "v", false, "also print every handshake detail under each ladder (text), and counts of packets and connections skipped, and why")
 	idle := fs.Duration("idle-timeout", reassembly.DefaultIdleTimeout, "close and report connections idle longer than this, in capture time (0: never)")
 	follow := fs.Bool("follow", false, "keep decoding established connections to their end, to report the alerts that close them (slower on bulk data)")
-	maxBuf := fs.Int64("max-buffer", reassembly.DefaultMaxBufferedBytes, "bytes held for out-of-order data, IPv4 fragments and open connections; past it the quietest connections are closed (reported closed: memory)")
+	maxBuf := fs.Int64("max-buffer", reassembly.DefaultMaxBufferedBytes, "bytes held for out-of-order data, IPv4 fragments and open connections, shared evenly among --workers; past it the quietest connections are closed (reported closed: memory)")
 	failOn := fs.String("fail-on", report.DefaultFailOn, "`RULES` that make the exit status 1, comma-separated: violation, alert, incomplete, partial, gap, not_tls, legacy-version, weak-cipher, expired-cert, no-sni; all; none")
 	minVersion := fs.String("min-version", "TLS1.2", "legacy-version: the lowest acceptable `VERSION` (SSL3, TLS1.0 ... TLS1.3)")
 	summary := fs.Bool("summary", false, "json: end with a summary object (counts per outcome, version, suite, alert, violation; packets); ecs, zeek: print it on standard error")
@@ -102,7 +106,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	write := fs.StringP("write", "w", "", "live: also write the captured packets to `FILE` (pcap)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE`, for go tool pprof")
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to `FILE`, for go tool pprof")
-	workers := fs.Int("workers", runtime.NumCPU(), "offline: spread connections over `N` goroutines by their addresses and ports (the report is the same for any N)")
+	workers := fs.Int("workers", runtime.NumCPU(), "reading files: spread connections over `N` goroutines by their addresses and ports; the report is the same for any N (1: all on one goroutine)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
 		fs.PrintDefaults()
@@ -176,6 +180,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			if fs.Changed(name) {
 				return usage(fmt.Errorf("--%s is for live capture (-i IFACE)", name))
 			}
+		}
+		if *workers < 1 || *workers > maxWorkers {
+			return usage(fmt.Errorf("--workers %d: give 1 to %d", *workers, maxWorkers))
 		}
 		if *read != "" {
 			inputs = append(inputs, *read)
