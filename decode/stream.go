@@ -77,8 +77,7 @@ type Stream struct {
 
 // buffers recycles the input buffers of released Streams: a connection
 // needs one only until its handshake is decided, and a capture has many
-// thousands of connections, each of which allocated (and, on machines where
-// the first touch of fresh memory is dear, faulted in) its own.
+// thousands of connections, each of which allocated its own.
 var buffers sync.Pool // of *[]byte
 
 // maxPooledBuffer bounds the buffers kept: one grown by a huge message is
