@@ -70,7 +70,7 @@ func analyzeSource(src capture.Source, fo flows.Options, o reassembly.Options, w
 		asm := reassembly.NewAssembler(col, o)
 		drain := func(next uint64) {
 			rs, low := col.Drain()
-			m.add(0, rs, min(low, next))
+			m.add(0, rs, bound(low, next))
 		}
 		for {
 			p, err := src.Next()
@@ -117,7 +117,7 @@ func analyzeSource(src capture.Source, fo flows.Options, o reassembly.Options, w
 		}
 		quiet[i] = 0
 		rs, low := cols[i].Drain()
-		out <- handover{i, rs, min(low, next)}
+		out <- handover{i, rs, bound(low, next)}
 	})
 	go func() {
 		defer close(out)
@@ -150,6 +150,16 @@ func analyzeSource(src capture.Source, fo flows.Options, o reassembly.Options, w
 	return an
 }
 
+// bound is the Seq below which a worker has no result to come: neither a
+// connection still open (low) nor one yet to begin (next). After Flush
+// (next is the largest Seq) nothing is to come at all.
+func bound(low, next uint64) uint64 {
+	if next == ^uint64(0) {
+		return next
+	}
+	return min(low, next)
+}
+
 // merger puts the results of several workers in the order their
 // connections began (Seq).
 type merger struct {
@@ -170,11 +180,11 @@ func (m *merger) add(worker int, rs []*flows.Result, low uint64) {
 		heap.Push(&m.held, r)
 	}
 	m.low[worker] = low
-	bound := low
+	limit := low
 	for _, l := range m.low {
-		bound = min(bound, l)
+		limit = min(limit, l)
 	}
-	for len(m.held) > 0 && m.held[0].Seq < bound {
+	for len(m.held) > 0 && m.held[0].Seq < limit {
 		r := heap.Pop(&m.held).(*flows.Result)
 		if m.err == nil {
 			m.err = m.write(r)
