@@ -205,20 +205,8 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	if a.decided(link, data, ts) {
 		return
 	}
-	seg, reason := a.dec.decode(link, data, ci.Length-len(data))
-	if reason == reasonIPv4Fragment {
-		ip, n := a.frag.add(&a.dec.ip4, a.now, a.skipN)
-		if ip == nil {
-			return
-		}
-		a.stats.Defragmented++
-		if seg, reason = a.dec.datagram(ip); reason != "" {
-			a.skipN(reason, int64(n))
-			return
-		}
-	}
-	if reason != "" {
-		a.skip(reason)
+	seg, _, ok := a.dec.frameSegment(a.frag, link, data, ci.Length-len(data), a.now, a.skipN, &a.stats.Defragmented)
+	if !ok {
 		return
 	}
 	a.handle(seg, ts)

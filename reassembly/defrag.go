@@ -188,3 +188,28 @@ func (f *defrag) flush(skip func(string, int64)) {
 	}
 	f.d = ip4defrag.NewIPv4Defragmenter()
 }
+
+// frameSegment decodes a frame into its TCP segment, giving an IPv4
+// fragment to f to be put back together; Assembler and Sharded read frames
+// alike. ok is false when the frame gives no segment now: skipped, and
+// counted with skip, or a fragment of a datagram not yet whole. ip is the
+// datagram this frame made whole, if it did (counted in defragmented).
+func (d *decoder) frameSegment(f *defrag, link layers.LinkType, data []byte, lost int, now time.Time,
+	skip func(reason string, n int64), defragmented *int64) (seg segment, ip *layers.IPv4, ok bool) {
+	seg, reason := d.decode(link, data, lost)
+	frames := int64(1)
+	if reason == reasonIPv4Fragment {
+		var n int
+		if ip, n = f.add(&d.ip4, now, skip); ip == nil {
+			return segment{}, nil, false
+		}
+		*defragmented++
+		frames = int64(n)
+		seg, reason = d.datagram(ip)
+	}
+	if reason != "" {
+		skip(reason, frames)
+		return segment{}, nil, false
+	}
+	return seg, ip, true
+}

@@ -175,25 +175,15 @@ func (s *Sharded) Packet(link layers.LinkType, data []byte, ci gopacket.CaptureI
 		w.pending = append(w.pending, it)
 		return
 	}
-	seg, reason := s.dec.decode(link, data, ci.Length-len(data))
-	if reason == reasonIPv4Fragment {
-		ip, n := s.frag.add(&s.dec.ip4, s.now, s.skipN)
-		if ip == nil {
-			return
-		}
-		s.stats.Defragmented++
-		if seg, reason = s.dec.datagram(ip); reason != "" {
-			s.skipN(reason, int64(n))
-			return
-		}
+	seg, ip, ok := s.dec.frameSegment(s.frag, link, data, ci.Length-len(data), s.now, s.skipN, &s.stats.Defragmented)
+	if !ok {
+		return
+	}
+	if ip != nil {
 		// The datagram's bytes are defrag's own, kept by no one after.
 		it.kind, it.data = itemDatagram, ip.Payload
 		copy(it.src[:], ip.SrcIP.To4())
 		copy(it.dst[:], ip.DstIP.To4())
-	}
-	if reason != "" {
-		s.skipN(reason, 1)
-		return
 	}
 	w := s.workers[shardOf(keyOf(seg.src, seg.dst), len(s.workers))]
 	w.pending = append(w.pending, it)

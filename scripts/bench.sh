@@ -162,17 +162,19 @@ if [[ -n ${MED[hsdecode]:-} ]]; then
 		awk -v t="$t" -v h="$h" -v m="${MED[$t]}" \
 			'BEGIN {printf "ratio: hsdecode / %-10s time %6.2fx   (%s takes %.1fx hsdecode'"'"'s time)\n", t, h / m, t, m / h}'
 	done
+	# per_round A B: A's wall time over B's in each round, paired, which
+	# shows how much noise there was.
+	per_round() {
+		paste -d' ' "$WORK/res.$1" "$WORK/res.$2" | awk '$1 ~ /^[0-9.]+$/ && $4 ~ /^[0-9.]+$/ {printf "%.2f ", $1 / $4}'
+	}
 	if [[ -n ${MED[hsdecode-1]:-} ]]; then
-		echo "ratio: hsdecode-1 / hsdecode wall time per round (one worker / $(nproc)): $(paste -d' ' "$WORK/res.hsdecode-1" "$WORK/res.hsdecode" |
-			awk '$1 ~ /^[0-9.]+$/ && $4 ~ /^[0-9.]+$/ {printf "%.2f ", $1 / $4}')"
+		echo "ratio: hsdecode-1 / hsdecode wall time per round (one worker / $(nproc)): $(per_round hsdecode-1 hsdecode)"
 	fi
-	# The same ratio per round, paired, shows how much noise there was;
 	# CPU time (user + system) moves less than wall time with the load of
 	# other processes, though it includes the garbage collector's work on
 	# other cores.
 	if [[ -n ${MED[floor]:-} ]]; then
-		echo "ratio: hsdecode / floor wall time per round: $(paste -d' ' "$WORK/res.hsdecode" "$WORK/res.floor" |
-			awk '$1 ~ /^[0-9.]+$/ && $4 ~ /^[0-9.]+$/ {printf "%.2f ", $1 / $4}')"
+		echo "ratio: hsdecode / floor wall time per round: $(per_round hsdecode floor)"
 		awk -v h="${CPU[hsdecode]}" -v m="${CPU[floor]}" 'BEGIN {if (m > 0) printf "ratio: hsdecode / floor CPU time %.2fx\n", h / m}'
 	fi
 	echo
