@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -35,6 +36,10 @@ func TestWorkersSameReport(t *testing.T) {
 		}
 		paths = append(paths, out)
 	}
+	least := len(paths) / 2
+	if _, err := os.Stat(tsharkCorpusDir); err == nil {
+		least = 500
+	}
 	for _, extra := range [][]string{nil, {"--idle-timeout", "200ms"}, {"--follow"}} {
 		var want string
 		var wantStats string
@@ -47,8 +52,11 @@ func TestWorkersSameReport(t *testing.T) {
 			stats := maxOpenLine.ReplaceAllString(errb.String(), "")
 			if n == 1 {
 				want, wantStats = out.String(), stats
-				if c := strings.Count(want, "\n"); c < 500 {
-					t.Fatalf("%v: only %d connections reported", args, c)
+				// Most captures carry a connection or several; far fewer
+				// would mean the run read almost nothing, and proved
+				// nothing.
+				if c := strings.Count(want, "\n"); c < least {
+					t.Fatalf("%v: only %d connections reported from %d captures", args, c, len(paths))
 				}
 				continue
 			}
