@@ -32,6 +32,10 @@ type Summary struct {
 	// read, or broke off.
 	Files  int
 	Errors int
+	// OutOfOrder counts the connections reported after one that began
+	// later: results held back for start order would have passed their
+	// share of --max-buffer.
+	OutOfOrder int64
 }
 
 // NewSummary returns an empty Summary.
@@ -95,7 +99,8 @@ type jsonSummary struct {
 			Read    int64            `json:"read"`
 			Skipped map[string]int64 `json:"skipped"`
 		} `json:"packets"`
-		Baseline *jsonBaselineChanges `json:"baseline,omitempty"`
+		OutOfOrder int64                `json:"out_of_order,omitempty"`
+		Baseline   *jsonBaselineChanges `json:"baseline,omitempty"`
 	} `json:"summary"`
 }
 
@@ -107,6 +112,7 @@ func (s *Summary) WriteJSON(w io.Writer, b *BaselineChanges) error {
 	js.Outcomes, js.Versions, js.CipherSuites = s.Outcomes, s.Versions, s.CipherSuites
 	js.Alerts, js.Violations, js.Findings = s.Alerts, s.Violations, s.Findings
 	js.Packets.Read, js.Packets.Skipped = s.Packets, s.Skipped
+	js.OutOfOrder = s.OutOfOrder
 	if b != nil {
 		js.Baseline = b.toJSON()
 	}
@@ -154,6 +160,9 @@ func (s *Summary) WriteText(w io.Writer) {
 		fmt.Fprintf(w, " (%s)", counted(s.Skipped))
 	}
 	fmt.Fprintln(w)
+	if s.OutOfOrder > 0 {
+		fmt.Fprintf(w, "%-15s%d reported out of start order, to stay within --max-buffer\n", "order:", s.OutOfOrder)
+	}
 }
 
 // counted renders counts as "name n, name n", most frequent first.

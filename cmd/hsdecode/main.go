@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -161,6 +162,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return usage(fmt.Errorf("--baseline %s: %w", *baseline, err))
 		}
 	}
+	if *maxBuf < 1 {
+		return usage(fmt.Errorf("--max-buffer %d: give a number of bytes, at least 1", *maxBuf))
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// What the run holds is counted against --max-buffer; the
+		// collector is told so, or it lets garbage grow the heap to twice
+		// what is live before it runs.
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(*maxBuf + memoryBase + int64(*workers)*memoryPerWorker))
+	}
 	opt := report.Options{Verbose: *verbose, Color: color, Rules: rules}
 	var lc liveConfig
 	var inputs []string
@@ -252,6 +262,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return usage(fmt.Errorf("write: %w", an.writeErr))
 		}
 		g.sum.AddPackets(an.stats.Packets, an.stats.Skipped)
+		if an.outOfOrder > 0 {
+			g.sum.OutOfOrder += an.outOfOrder
+			fmt.Fprintf(stderr, "hsdecode: %s: %d reported out of start order: holding results back for it would have passed --max-buffer\n", in, an.outOfOrder)
+		}
 		if err := bw.Flush(); err != nil {
 			return usage(fmt.Errorf("write: %w", err))
 		}
@@ -277,6 +291,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	return g.status(ch)
 }
+
+// The memory a run takes besides what --max-buffer bounds, measured with
+// scripts/memory.sh: the program, its tables and buffers (memoryBase), and
+// per worker its queue of batches and the results on their way to be put
+// in order (memoryPerWorker). They make the Go collector's soft limit.
+const (
+	memoryBase      = 96 << 20
+	memoryPerWorker = 16 << 20
+)
 
 func printStats(w io.Writer, st reassembly.Stats, notReported int64) {
 	fmt.Fprintf(w, "hsdecode: %d packets, %d bytes, %d TCP connections (%d without TLS not reported)\n",

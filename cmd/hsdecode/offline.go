@@ -17,7 +17,18 @@ type analysis struct {
 	readErr     error // the capture broke off here; results hold what came before
 	writeErr    error // the first error of write
 	packets     int64 // packets read, counted for progress
+	// outOfOrder counts the results written after one of a connection
+	// that began later: holding them back for start order would have
+	// passed their share of the memory bound (resultShare).
+	outOfOrder int64
 }
+
+// resultShare is the part of Options.MaxBufferedBytes that results waiting
+// for start order may hold, one over it; reassembly and flows hold the
+// rest. Results wait behind the longest connection still open, so without
+// a bound one connection open from the first packet to the last would
+// hold every result of the capture.
+const resultShare = 8
 
 // position is how far a capture has been read, when its source says.
 func position(src capture.Source) (int64, int64) {
@@ -64,7 +75,13 @@ const handoverEvery = 16
 // (analysis.writeErr).
 func analyzeSource(src capture.Source, fo flows.Options, o reassembly.Options, workers int, prog *progress, write func(*flows.Result) error) *analysis {
 	an := new(analysis)
-	m := newMerger(max(workers, 1), write)
+	if o.MaxBufferedBytes <= 0 {
+		o.MaxBufferedBytes = reassembly.DefaultMaxBufferedBytes
+	}
+	budget := o.MaxBufferedBytes / resultShare
+	o.MaxBufferedBytes -= budget
+	m := newMerger(max(workers, 1), budget, write)
+	defer func() { an.outOfOrder = m.outOfOrder }()
 	if workers <= 1 {
 		col := flows.NewCollector(fo)
 		asm := reassembly.NewAssembler(col, o)
@@ -161,34 +178,52 @@ func bound(low, next uint64) uint64 {
 }
 
 // merger puts the results of several workers in the order their
-// connections began (Seq).
+// connections began (Seq), holding at most budget bytes of them
+// (flows.HeldCost): past it, the earliest held are written before a
+// connection that began earlier and is still open, and counted.
 type merger struct {
-	held  resultHeap
-	low   []uint64 // per worker: no result of it to come has a lower Seq
-	write func(*flows.Result) error
-	err   error
+	held       resultHeap
+	heldBytes  int64
+	budget     int64
+	low        []uint64 // per worker: no result of it to come has a lower Seq
+	last       uint64   // Seq of the last result written
+	outOfOrder int64
+	write      func(*flows.Result) error
+	err        error
 }
 
-func newMerger(workers int, write func(*flows.Result) error) *merger {
-	return &merger{low: make([]uint64, workers), write: write}
+func newMerger(workers int, budget int64, write func(*flows.Result) error) *merger {
+	return &merger{low: make([]uint64, workers), budget: budget, write: write}
 }
 
 // add takes results of a worker, and the Seq below which it has no more,
-// and writes every result no worker can precede any more.
+// and writes every result no worker can precede any more, then as many
+// more as keep the rest within the budget.
 func (m *merger) add(worker int, rs []*flows.Result, low uint64) {
 	for _, r := range rs {
 		heap.Push(&m.held, r)
+		m.heldBytes += flows.HeldCost(r)
 	}
 	m.low[worker] = low
 	limit := low
 	for _, l := range m.low {
 		limit = min(limit, l)
 	}
-	for len(m.held) > 0 && m.held[0].Seq < limit {
-		r := heap.Pop(&m.held).(*flows.Result)
-		if m.err == nil {
-			m.err = m.write(r)
-		}
+	for len(m.held) > 0 && (m.held[0].Seq < limit || m.heldBytes > m.budget) {
+		m.pop()
+	}
+}
+
+// pop writes the held result that began first.
+func (m *merger) pop() {
+	r := heap.Pop(&m.held).(*flows.Result)
+	m.heldBytes -= flows.HeldCost(r)
+	if r.Seq < m.last {
+		m.outOfOrder++
+	}
+	m.last = r.Seq
+	if m.err == nil {
+		m.err = m.write(r)
 	}
 }
 
