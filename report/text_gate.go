@@ -72,13 +72,13 @@ func (g *gate) fileLabel() string {
 	if !g.opt.MultiFile {
 		return ""
 	}
-	return displayName(g.file) + " "
+	return Escape(displayName(g.file)) + " "
 }
 
 // writeFindings writes a FINDING line per finding, after the violations.
 func (g *gate) writeFindings(w io.Writer, r *flows.Result) {
 	for _, f := range Findings(r, g.opt.Rules) {
-		fmt.Fprintf(w, "  %s %s\n", g.paint(colorRed+";"+colorBold, "FINDING"), f)
+		fmt.Fprintf(w, "  %s %s\n", g.paint(colorRed+";"+colorBold, "FINDING"), Escape(f.String()))
 	}
 }
 
