@@ -19,11 +19,20 @@ import "unicode/utf8"
 // (SNI, ALPN, certificate names, file names, baseline content, ...); our
 // own words, numbers and registry names never need it. A string with
 // nothing to escape is returned as it is, without allocating.
-func Escape(s string) string {
+func Escape(s string) string { return escape(s, false) }
+
+// escapeDN is Escape for a distinguished name as decode writes it (RFC
+// 4514: certificate subjects and issuers, certificate_authorities), but
+// that it keeps backslashes as they are: every backslash there already
+// begins an RFC 4514 escape ("\,", "\\", "\1B" for ESC), so none can
+// pass for one of ours, and doubling it would show "\\1B".
+func escapeDN(s string) string { return escape(s, true) }
+
+func escape(s string, dn bool) string {
 	i := 0
 	for i < len(s) {
 		c := s[i]
-		if c >= 0x20 && c < 0x7f && c != '\\' {
+		if c >= 0x20 && c < 0x7f && (c != '\\' || dn) {
 			i++
 			continue
 		}
@@ -41,16 +50,16 @@ func Escape(s string) string {
 	}
 	b := make([]byte, 0, len(s)+16)
 	b = append(b, s[:i]...)
-	return string(appendEscaped(b, s[i:]))
+	return string(appendEscaped(b, s[i:], dn))
 }
 
-// appendEscaped appends s escaped as Escape says.
-func appendEscaped(b []byte, s string) []byte {
+// appendEscaped appends s escaped as Escape, or with dn EscapeDN, says.
+func appendEscaped(b []byte, s string, dn bool) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
-			case c == '\\':
+			case c == '\\' && !dn:
 				b = append(b, '\\', '\\')
 			case c == '\n':
 				b = append(b, '\\', 'n')

@@ -47,6 +47,23 @@ func TestEscape(t *testing.T) {
 	}
 }
 
+// TestEscapeDN: the backslashes of RFC 4514 escapes are kept, the rest
+// is escaped as Escape does.
+func TestEscapeDN(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"CN=server.example,O=Example", "CN=server.example,O=Example"},
+		{`CN=a\,b\\c\1B`, `CN=a\\,b\\\\c\\1B`},
+		{"O=\u009b\xff,CN=evil" + `\1B]0\;x` + "\u202e", `O=\xc2\x9b\xff,CN=evil\\1B]0\\;x\u202e`},
+	} {
+		if got := Escape(c.in); got != c.want {
+			t.Errorf("Escape(%q) = %q, want %q", c.in, got, c.want)
+		}
+		if got, want := escapeDN(c.in), strings.ReplaceAll(c.want, `\\`, `\`); got != want {
+			t.Errorf("escapeDN(%q) = %q, want %q", c.in, got, want)
+		}
+	}
+}
+
 // TestEscapeSafe: whatever the input, the output is valid UTF-8 with no
 // control character and no bidi formatting character, and it is the
 // input itself when nothing needed escaping.
@@ -61,6 +78,7 @@ func TestEscapeSafe(t *testing.T) {
 	inputs := append(hostileStrings, all.String())
 	for _, s := range inputs {
 		checkTerminalSafe(t, "Escape("+Escape(s)+")", Escape(s), false)
+		checkTerminalSafe(t, "escapeDN("+Escape(s)+")", escapeDN(s), false)
 	}
 	plain := "CN=server.example,O=Example é 🔒"
 	if got := Escape(plain); got != plain || testing.AllocsPerRun(10, func() { Escape(plain) }) != 0 {
@@ -150,7 +168,7 @@ func TestTextSurfacesEscaped(t *testing.T) {
 		}
 		out := buf.String()
 		checkTerminalSafe(t, "text report of "+q, out, true)
-		for _, want := range []string{"FINDING expired-cert: server certificate " + Escape(s), "client_hello\n", "\nbaseline: ", "violations:"} {
+		for _, want := range []string{"FINDING expired-cert: server certificate " + escapeDN(s), "client_hello\n", "\nbaseline: ", "violations:"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("text report of %s lacks %q:\n%s", q, want, out)
 			}

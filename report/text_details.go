@@ -170,7 +170,7 @@ func chainSummary(ch *flows.Chain) string {
 	case c.CommonName != "":
 		s = "CN=" + Escape(c.CommonName)
 	default:
-		s = Escape(c.Subject)
+		s = escapeDN(c.Subject)
 	}
 	if c.Error == "" && c.PublicKeyAlgorithm != "" {
 		s += " (" + Escape(c.PublicKeyAlgorithm)
@@ -248,11 +248,16 @@ const detailWidth = 30
 // scalars and lists of scalars (or Stringers) on the field's line, lists
 // of structs as numbered blocks. Every value is escaped: most are names
 // from our registries, which it leaves as they are, but any string field
-// may hold bytes from the wire.
+// may hold bytes from the wire; a field tagged text:"dn" holds RFC 4514
+// names (escapeDN).
 func writeValue(w *bufio.Writer, indent string, v reflect.Value) {
 	typ := v.Type()
 	for i := range typ.NumField() {
 		name, opts, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		esc := Escape
+		if typ.Field(i).Tag.Get("text") == "dn" {
+			esc = escapeDN
+		}
 		f := v.Field(i)
 		if strings.Contains(opts, "omitempty") && f.IsZero() {
 			continue
@@ -270,14 +275,14 @@ func writeValue(w *bufio.Writer, indent string, v reflect.Value) {
 		case f.Kind() == reflect.Slice:
 			items := make([]string, f.Len())
 			for k := range items {
-				items[k] = Escape(fmt.Sprint(f.Index(k).Interface()))
+				items[k] = esc(fmt.Sprint(f.Index(k).Interface()))
 			}
 			fmt.Fprintf(w, "%s%-*s %s\n", indent, detailWidth-len(indent), name, strings.Join(items, ", "))
 		case f.Kind() == reflect.Struct && !f.Type().Implements(reflect.TypeFor[fmt.Stringer]()):
 			fmt.Fprintf(w, "%s%s\n", indent, name)
 			writeValue(w, indent+"  ", f)
 		default:
-			fmt.Fprintf(w, "%s%-*s %s\n", indent, detailWidth-len(indent), name, Escape(fmt.Sprint(f.Interface())))
+			fmt.Fprintf(w, "%s%-*s %s\n", indent, detailWidth-len(indent), name, esc(fmt.Sprint(f.Interface())))
 		}
 	}
 }
