@@ -53,7 +53,7 @@ func escape(s string, dn bool) string {
 	return string(appendEscaped(b, s[i:], dn))
 }
 
-// appendEscaped appends s escaped as Escape, or with dn EscapeDN, says.
+// appendEscaped appends s escaped as Escape, or with dn escapeDN, says.
 func appendEscaped(b []byte, s string, dn bool) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
