@@ -268,11 +268,12 @@ func (ch BaselineChange) String() string {
 	return fmt.Sprintf("%s %s (%s): %s", tag, baselineKey{ch.Server, ch.SNI}, ch.Kind, ch.Detail)
 }
 
-// WriteText writes the comparison as the text report's last lines.
+// WriteText writes the comparison as the text report's last lines, the
+// SNIs, outcomes and codes a baseline file gave escaped.
 func (c *BaselineChanges) WriteText(w io.Writer, paint func(code, s string) string) {
 	fmt.Fprintf(w, "baseline: %d worse, %d other changes\n", c.Worse(), len(c.Changes)-c.Worse())
 	for _, ch := range c.Changes {
-		s := ch.String()
+		s := Escape(ch.String())
 		if ch.Worse {
 			s = paint(colorRed, s)
 		}

@@ -96,7 +96,7 @@ type jsonClientHello struct {
 	MaxFragmentLength             int             `json:"max_fragment_length,omitempty"`
 	PaddingLength                 *int            `json:"padding_length,omitempty"`
 	CompressCertificate           []string        `json:"compress_certificate,omitempty"`
-	CertificateAuthorities        []string        `json:"certificate_authorities,omitempty"`
+	CertificateAuthorities        []string        `json:"certificate_authorities,omitempty" text:"dn"`
 	CertificateAuthoritiesOmitted int             `json:"certificate_authorities_omitted,omitempty"`
 	EncryptedClientHello          *jsonECH        `json:"encrypted_client_hello,omitempty"`
 	ApplicationSettings           []string        `json:"application_settings,omitempty"`
@@ -210,8 +210,8 @@ func (j *jsonServerHello) appendJSON(b []byte) []byte {
 }
 
 type jsonCertificate struct {
-	Subject            string   `json:"subject,omitempty"`
-	Issuer             string   `json:"issuer,omitempty"`
+	Subject            string   `json:"subject,omitempty" text:"dn"`
+	Issuer             string   `json:"issuer,omitempty" text:"dn"`
 	SerialNumber       string   `json:"serial,omitempty"`
 	NotBefore          string   `json:"not_before,omitempty"`
 	NotAfter           string   `json:"not_after,omitempty"`
@@ -308,7 +308,7 @@ func (j *jsonServerKeyExchange) appendJSON(b []byte) []byte {
 type jsonCertificateRequest struct {
 	CertificateTypes              []string `json:"certificate_types"`
 	SignatureAlgorithms           []string `json:"signature_algorithms,omitempty"`
-	CertificateAuthorities        []string `json:"certificate_authorities,omitempty"`
+	CertificateAuthorities        []string `json:"certificate_authorities,omitempty" text:"dn"`
 	CertificateAuthoritiesOmitted int      `json:"certificate_authorities_omitted,omitempty"`
 }
 

@@ -165,7 +165,8 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 }
 
-// counted renders counts as "name n, name n", most frequent first.
+// counted renders counts as "name n, name n", most frequent first. The
+// names are escaped: a violation code or alert can be one a file made up.
 func counted(m map[string]int64) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -179,7 +180,7 @@ func counted(m map[string]int64) string {
 	})
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+		parts[i] = fmt.Sprintf("%s %d", Escape(k), m[k])
 	}
 	return strings.Join(parts, ", ")
 }

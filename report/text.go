@@ -42,16 +42,16 @@ func (t *TextWriter) Write(r *flows.Result) error {
 		fmt.Fprintf(w, "  %s", r.CipherSuite)
 	}
 	if r.ServerName != "" {
-		fmt.Fprintf(w, "  sni=%s", r.ServerName)
+		fmt.Fprintf(w, "  sni=%s", Escape(r.ServerName))
 	}
 	if r.ALPN != "" {
-		fmt.Fprintf(w, "  alpn=%s", r.ALPN)
+		fmt.Fprintf(w, "  alpn=%s", Escape(r.ALPN))
 	}
 	if r.Resumed {
 		fmt.Fprint(w, "  resumed")
 	}
 	if r.ClientCertificate != "" && r.ClientCertificate != flows.ClientCertNone {
-		fmt.Fprintf(w, "  client-cert=%s", r.ClientCertificate)
+		fmt.Fprintf(w, "  client-cert=%s", Escape(r.ClientCertificate))
 	}
 	fmt.Fprintln(w)
 
@@ -62,7 +62,7 @@ func (t *TextWriter) Write(r *flows.Result) error {
 		if m.From == flows.Server {
 			arrow = "client <- server"
 		}
-		what := m.Type
+		what := Escape(m.Type)
 		if m.Type == flows.TypeAlert && len(alerts) > 0 {
 			a := alerts[0]
 			alerts = alerts[1:]
@@ -91,11 +91,11 @@ func (t *TextWriter) Write(r *flows.Result) error {
 		fmt.Fprintln(w)
 	}
 	for _, v := range r.Violations {
-		fmt.Fprintf(w, "  %s %s by %s: got %s", t.paint(colorRed, "VIOLATION"), v.Code, v.From, v.Got)
+		fmt.Fprintf(w, "  %s %s by %s: got %s", t.paint(colorRed, "VIOLATION"), Escape(string(v.Code)), v.From, Escape(v.Got))
 		if len(v.Expected) > 0 {
-			fmt.Fprintf(w, ", expected %s", strings.Join(v.Expected, " or "))
+			fmt.Fprintf(w, ", expected %s", Escape(strings.Join(v.Expected, " or ")))
 		}
-		fmt.Fprintf(w, ": %s\n", v.Detail)
+		fmt.Fprintf(w, ": %s\n", Escape(v.Detail))
 	}
 	if g := r.Gap; g != nil {
 		fmt.Fprintf(w, "  GAP in %s stream at offset %d", g.From, g.Offset)

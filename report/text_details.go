@@ -77,9 +77,9 @@ func summary(r *flows.Result, m flows.Message) string {
 				case o.Error != "":
 					s += " (does not parse)"
 				case o.CertStatus != "":
-					s += " " + o.Status + ", " + o.CertStatus
+					s += " " + Escape(o.Status) + ", " + Escape(o.CertStatus)
 				case o.Status != "":
-					s += " " + o.Status
+					s += " " + Escape(o.Status)
 				}
 			}
 			return s
@@ -92,7 +92,7 @@ func summary(r *flows.Result, m flows.Message) string {
 		if p := r.ClientKeyExchange; p != nil && p.KeyExchange != "" {
 			s := fmt.Sprintf("key %d bytes", p.KeyLength)
 			if p.HasPSKIdentity {
-				s += fmt.Sprintf(", psk identity %q", p.PSKIdentity)
+				s += `, psk identity "` + Escape(p.PSKIdentity) + `"`
 			}
 			return s
 		}
@@ -110,7 +110,7 @@ func plural(n int) string {
 func clientHelloSummary(ch *decode.ClientHello) string {
 	parts := []string{"up to " + ch.MaxVersion().String(), fmt.Sprintf("%d suites", len(ch.CipherSuites))}
 	if len(ch.ALPN) > 0 {
-		parts = append(parts, "alpn "+strings.Join(ch.ALPN, ","))
+		parts = append(parts, "alpn "+Escape(strings.Join(ch.ALPN, ",")))
 	}
 	if len(ch.KeyShares) > 0 {
 		var g []string
@@ -144,7 +144,7 @@ func serverHelloSummary(sh *decode.ServerHello) string {
 		}
 	}
 	if sh.ALPN != "" {
-		parts = append(parts, "alpn "+sh.ALPN)
+		parts = append(parts, "alpn "+Escape(sh.ALPN))
 	}
 	if sh.PreSharedKey {
 		parts = append(parts, "psk")
@@ -168,12 +168,12 @@ func chainSummary(ch *flows.Chain) string {
 	case c.Error != "":
 		s = "does not parse"
 	case c.CommonName != "":
-		s = "CN=" + c.CommonName
+		s = "CN=" + Escape(c.CommonName)
 	default:
-		s = c.Subject
+		s = escapeDN(c.Subject)
 	}
 	if c.Error == "" && c.PublicKeyAlgorithm != "" {
-		s += " (" + c.PublicKeyAlgorithm
+		s += " (" + Escape(c.PublicKeyAlgorithm)
 		if c.PublicKeyBits > 0 {
 			s += " " + strconv.Itoa(c.PublicKeyBits)
 		}
@@ -200,7 +200,7 @@ func serverKeyExchangeSummary(p *decode.ServerKeyExchangeParams) string {
 		parts = append(parts, fmt.Sprintf("SRP %d bits", p.SRPPrimeBits))
 	}
 	if p.HasPSKIdentityHint {
-		parts = append(parts, fmt.Sprintf("psk hint %q", p.PSKIdentityHint))
+		parts = append(parts, `psk hint "`+Escape(p.PSKIdentityHint)+`"`)
 	}
 	if p.HasSignatureAlgorithm {
 		parts = append(parts, p.SignatureAlgorithm.String())
@@ -246,11 +246,18 @@ const detailWidth = 30
 
 // writeValue writes the non-empty fields of a struct, one per line:
 // scalars and lists of scalars (or Stringers) on the field's line, lists
-// of structs as numbered blocks.
+// of structs as numbered blocks. Every value is escaped: most are names
+// from our registries, which it leaves as they are, but any string field
+// may hold bytes from the wire; a field tagged text:"dn" holds RFC 4514
+// names (escapeDN).
 func writeValue(w *bufio.Writer, indent string, v reflect.Value) {
 	typ := v.Type()
 	for i := range typ.NumField() {
 		name, opts, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		esc := Escape
+		if typ.Field(i).Tag.Get("text") == "dn" {
+			esc = escapeDN
+		}
 		f := v.Field(i)
 		if strings.Contains(opts, "omitempty") && f.IsZero() {
 			continue
@@ -268,14 +275,14 @@ func writeValue(w *bufio.Writer, indent string, v reflect.Value) {
 		case f.Kind() == reflect.Slice:
 			items := make([]string, f.Len())
 			for k := range items {
-				items[k] = fmt.Sprint(f.Index(k).Interface())
+				items[k] = esc(fmt.Sprint(f.Index(k).Interface()))
 			}
 			fmt.Fprintf(w, "%s%-*s %s\n", indent, detailWidth-len(indent), name, strings.Join(items, ", "))
 		case f.Kind() == reflect.Struct && !f.Type().Implements(reflect.TypeFor[fmt.Stringer]()):
 			fmt.Fprintf(w, "%s%s\n", indent, name)
 			writeValue(w, indent+"  ", f)
 		default:
-			fmt.Fprintf(w, "%s%-*s %v\n", indent, detailWidth-len(indent), name, f.Interface())
+			fmt.Fprintf(w, "%s%-*s %s\n", indent, detailWidth-len(indent), name, esc(fmt.Sprint(f.Interface())))
 		}
 	}
 }

@@ -72,13 +72,19 @@ func (g *gate) fileLabel() string {
 	if !g.opt.MultiFile {
 		return ""
 	}
-	return displayName(g.file) + " "
+	return Escape(displayName(g.file)) + " "
 }
 
 // writeFindings writes a FINDING line per finding, after the violations.
+// An expired-cert finding names the certificate by its RFC 4514 subject,
+// whose backslashes are escapes already.
 func (g *gate) writeFindings(w io.Writer, r *flows.Result) {
 	for _, f := range Findings(r, g.opt.Rules) {
-		fmt.Fprintf(w, "  %s %s\n", g.paint(colorRed+";"+colorBold, "FINDING"), f)
+		esc := Escape
+		if f.Rule == RuleExpiredCert {
+			esc = escapeDN
+		}
+		fmt.Fprintf(w, "  %s %s\n", g.paint(colorRed+";"+colorBold, "FINDING"), esc(f.String()))
 	}
 }
 

@@ -163,7 +163,7 @@ func (op *outputs) finish(g *gate, ch *report.BaselineChanges, stderr io.Writer)
 	}
 	if ch != nil && op.format != "text" {
 		for _, c := range ch.Changes {
-			fmt.Fprintln(stderr, "hsdecode: baseline:", c)
+			fmt.Fprintln(stderr, "hsdecode: baseline:", report.Escape(c.String()))
 		}
 	}
 	if op.junit != nil {
@@ -257,7 +257,7 @@ func (p *progress) tick(packets int64, position func() (int64, int64), connectio
 }
 
 func (p *progress) draw(now time.Time, packets int64, position func() (int64, int64), connections func() int64) {
-	name := p.file
+	name := report.Escape(p.file)
 	if p.of > 1 {
 		name = fmt.Sprintf("%s (%d/%d)", name, p.index, p.of)
 	}

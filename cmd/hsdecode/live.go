@@ -117,12 +117,12 @@ func runLive(cfg liveConfig, outs *outputs, stderr io.Writer) int {
 func live(cfg liveConfig, out report.Writer, stderr io.Writer, stop, info <-chan os.Signal, stopped func()) int {
 	iface, err := resolveInterface(cfg.iface)
 	if err != nil {
-		fmt.Fprintln(stderr, "hsdecode:", err)
+		complain(stderr, err.Error())
 		return exitError
 	}
 	src, err := capture.OpenLive(iface, cfg.opts)
 	if err != nil {
-		fmt.Fprintln(stderr, "hsdecode:", openAdvice(err))
+		complain(stderr, openAdvice(err))
 		return exitError
 	}
 	defer src.Close()
@@ -130,7 +130,7 @@ func live(cfg liveConfig, out report.Writer, stderr io.Writer, stop, info <-chan
 	l := &liveRun{cfg: cfg, stderr: stderr, out: out, src: src, link: ci.LinkType, outcomes: map[flows.Outcome]int{}}
 	if cfg.write != "" {
 		if l.wr, err = capture.CreateFile(cfg.write, ci.LinkType, ci.SnapLen); err != nil {
-			fmt.Fprintln(stderr, "hsdecode:", err)
+			complain(stderr, err.Error())
 			return exitError
 		}
 	}
@@ -140,10 +140,10 @@ func live(cfg liveConfig, out report.Writer, stderr io.Writer, stop, info <-chan
 	l.asm = reassembly.NewAssembler(l.col, cfg.reassembly)
 
 	if ci.Warning != "" {
-		fmt.Fprintln(stderr, "hsdecode: warning:", ci.Warning)
+		complain(stderr, "warning: "+ci.Warning)
 	}
 	// tcpdump's words, which scripts wait for.
-	fmt.Fprintf(stderr, "listening on %s, link-type %s (%s), snapshot length %d bytes\n", ci.Interface, ci.LinkName, ci.LinkDescription, ci.SnapLen)
+	fmt.Fprintf(stderr, "listening on %s, link-type %s (%s), snapshot length %d bytes\n", report.Escape(ci.Interface), ci.LinkName, ci.LinkDescription, ci.SnapLen)
 
 	pkts := make(chan *livePacket, packetSlots)
 	free := make(chan *livePacket, packetSlots)
@@ -230,10 +230,10 @@ loop:
 
 	switch {
 	case readErr != nil:
-		fmt.Fprintln(stderr, "hsdecode:", readErr)
+		complain(stderr, readErr.Error())
 		return exitError
 	case l.err != nil:
-		fmt.Fprintln(stderr, "hsdecode:", l.err)
+		complain(stderr, l.err.Error())
 		return exitError
 	case cfg.gate != nil:
 		return cfg.gate.status(changes)
@@ -396,7 +396,7 @@ func resolveInterface(iface string) (string, error) {
 func listInterfaces(stdout, stderr io.Writer) int {
 	ifs, err := capture.Interfaces()
 	if err != nil {
-		fmt.Fprintln(stderr, "hsdecode:", openAdvice(err))
+		complain(stderr, openAdvice(err))
 		return exitError
 	}
 	if len(ifs) == 0 {
@@ -404,9 +404,9 @@ func listInterfaces(stdout, stderr io.Writer) int {
 		return exitError
 	}
 	for n, i := range ifs {
-		fmt.Fprintf(stdout, "%d.%s", n+1, i.Name)
+		fmt.Fprintf(stdout, "%d.%s", n+1, report.Escape(i.Name))
 		if i.Description != "" {
-			fmt.Fprintf(stdout, " (%s)", i.Description)
+			fmt.Fprintf(stdout, " (%s)", report.Escape(i.Description))
 		}
 		var flags []string
 		for _, f := range []struct {

@@ -123,16 +123,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	stop, err := startProfiles(*cpuProfile, *memProfile)
 	if err != nil {
-		fmt.Fprintln(stderr, "hsdecode:", err)
+		complain(stderr, err.Error())
 		return exitError
 	}
 	defer func() {
 		if err := stop(); err != nil {
-			fmt.Fprintln(stderr, "hsdecode:", err)
+			complain(stderr, err.Error())
 		}
 	}()
 	usage := func(err error) int {
-		fmt.Fprintln(stderr, "hsdecode:", err)
+		complain(stderr, err.Error())
 		return exitError
 	}
 	rules, err := report.ParseRules(*failOn)
@@ -237,7 +237,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for n, in := range inputs {
 		src, err := capture.OpenFile(in)
 		if err != nil {
-			fmt.Fprintln(stderr, "hsdecode:", err)
+			complain(stderr, err.Error())
 			outs.fileError(in, err)
 			g.sum.Errors++
 			inputErr = true
@@ -273,7 +273,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			printStats(stderr, an.stats, an.notReported)
 		}
 		if an.readErr != nil {
-			fmt.Fprintln(stderr, "hsdecode:", an.readErr)
+			complain(stderr, an.readErr.Error())
 			outs.fileError(in, an.readErr)
 			g.sum.Errors++
 			inputErr = true
@@ -300,6 +300,12 @@ const (
 	memoryBase      = 96 << 20
 	memoryPerWorker = 16 << 20
 )
+
+// complain writes a message on standard error, escaped: errors name the
+// files given and quote what was read from them (report.Escape).
+func complain(w io.Writer, msg string) {
+	fmt.Fprintln(w, "hsdecode:", report.Escape(msg))
+}
 
 func printStats(w io.Writer, st reassembly.Stats, notReported int64) {
 	fmt.Fprintf(w, "hsdecode: %d packets, %d bytes, %d TCP connections (%d without TLS not reported)\n",
