@@ -71,6 +71,41 @@ failed; the other inputs are still reported).
 Options:
 `
 
+// usageLine follows a flag the parser rejects, as tcpdump and tshark
+// follow theirs with their usage.
+const usageLine = "usage: hsdecode [flags] (-r FILE ... | -i IFACE) [FILTER]; see hsdecode --help"
+
+// valueForms says what form a flag's value takes, by flag name, where the
+// form of its type (valueForm) would not say enough.
+var valueForms = map[string]string{
+	"max-buffer": "give a whole number of bytes, such as 16777216 for 16 MiB",
+}
+
+// flagError rewords the parser's complaint about a flag's value, which
+// quotes strconv ("strconv.ParseInt: parsing ...: invalid syntax"), to say
+// what form the value takes.
+func flagError(err error) error {
+	var ive *pflag.InvalidValueError
+	if !errors.As(err, &ive) {
+		return err
+	}
+	f := ive.GetFlag()
+	form, ok := valueForms[f.Name]
+	if !ok {
+		switch f.Value.Type() {
+		case "int", "int64":
+			form = "give a whole number"
+		case "duration":
+			form = "give a duration such as 30s, 5m or 1h30m"
+		case "bool":
+			form = "give true or false"
+		default:
+			return err
+		}
+	}
+	return fmt.Errorf("--%s %q: %s", f.Name, ive.GetValue(), form)
+}
+
 // maxWorkers bounds --workers: each worker holds its own tables and a
 // queue of batches.
 const maxWorkers = 256
@@ -115,6 +150,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
+		// pflag prints nothing when it returns the error (ContinueOnError).
+		fmt.Fprintln(stderr, "hsdecode:", flagError(err))
+		fmt.Fprintln(stderr, usageLine)
 		return exitError
 	}
 	if *listIfaces {
