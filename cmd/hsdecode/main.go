@@ -230,7 +230,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return usage(errors.New("give capture files or directories (or -r FILE, - for standard input), or an interface with -i IFACE; --help explains"))
 		}
 		var dir bool
-		if inputs, dir, err = expandInputs(inputs); err != nil {
+		if inputs, dir, err = expandInputs(inputs, stderr); err != nil {
 			return usage(err)
 		}
 		opt.MultiFile = len(inputs) > 1 || dir
