@@ -54,8 +54,9 @@ port) gets one outcome, the first of these that applies:
   incomplete   the connection or the capture ended first, with no alert
   not_tls      a connection to a TLS port that does not carry TLS
 
-A live capture ends on SIGINT (Ctrl-C) or SIGTERM, after -c connections or
-after --duration: connections still open are then reported (incomplete),
+A live capture ends on SIGINT (Ctrl-C), SIGTERM or SIGHUP, when standard
+output is closed, after -c connections or after --duration: connections
+still open are then reported (incomplete), the -w file closed whole,
 and the packet and drop counts printed on standard error; -v prints them
 every 10 seconds, SIGUSR1 at once. Capturing needs root or the
 capabilities cap_net_raw and cap_net_admin.
