@@ -103,7 +103,7 @@ func newSource(name string, f *os.File, br *bufio.Reader) (Source, error) {
 		}
 		// pcapgo has read and checked the file header; the records are
 		// read here, in large chunks that batches point into (pcap.go).
-		s := &pcapSource{fileSource: base, snaplen: r.Snaplen(), link: r.LinkType(), order: binary.LittleEndian, nanoFactor: 1000}
+		s := &pcapSource{fileSource: base, link: r.LinkType(), order: binary.LittleEndian, nanoFactor: 1000}
 		if magic == magicMicroSwap || magic == magicNanoSwap {
 			s.order = binary.BigEndian
 		}
@@ -189,13 +189,8 @@ func (s *ngSource) Next() (Packet, error) {
 	if ci.CaptureLength > MaxCaptureLength {
 		return Packet{}, s.badLength(s.n+1, uint64(ci.CaptureLength), "the limit", MaxCaptureLength)
 	}
-	intf, err := s.r.Interface(ci.InterfaceIndex)
-	if err != nil {
-		return Packet{}, s.fail(err, false)
-	}
-	if intf.SnapLength != 0 && uint64(ci.CaptureLength) > uint64(intf.SnapLength) {
-		return Packet{}, s.badLength(s.n+1, uint64(ci.CaptureLength), "the snap length", uint64(intf.SnapLength))
-	}
+	// A packet longer than its interface's snap length is read as it is,
+	// as in classic pcap (pcap.go).
 	// With WantMixedLinkType, pcapgo puts the packet's link type in
 	// AncillaryData[0] (pcapgo/ngread.go readPacketHeader); the slice is
 	// pcapgo's and reused, so it is not passed on.

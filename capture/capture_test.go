@@ -265,21 +265,10 @@ func TestBrokenFiles(t *testing.T) {
 			message: "capture: %s: packet 2: impossible capture length: 1073741824 bytes exceeds the limit of 262144",
 		},
 		{
-			name:    "capture length beyond the snap length",
-			file:    classicFile(binary.BigEndian, magicMicro, 100, layers.LinkTypeEthernet, record{sec, 0, 101, 101, strings.Repeat("x", 101)}),
-			is:      ErrBadLength,
-			message: "capture: %s: packet 1: impossible capture length: 101 bytes exceeds the snap length of 100",
-		},
-		{
 			name:    "capture length beyond the bytes present",
 			file:    classicFile(binary.LittleEndian, magicMicro, 65535, layers.LinkTypeEthernet, record{sec, 0, 5000, 5000, "short"}),
 			is:      ErrTruncated,
 			message: "capture: %s: packet 1: truncated capture",
-		},
-		{
-			name:    "capture length beyond the original length",
-			file:    classicFile(binary.LittleEndian, magicMicro, 65535, layers.LinkTypeEthernet, record{sec, 0, 5, 4, "short"}),
-			message: "capture: %s: packet 1: capture length exceeds original packet length: 5 > 4",
 		},
 		{
 			name: "pcapng truncated", file: ng[:len(ng)-10], want: ngFirst, is: ErrTruncated,
@@ -288,10 +277,6 @@ func TestBrokenFiles(t *testing.T) {
 		{
 			name: "pcapng capture length beyond the bytes present", file: setLastNgCaplen(ngFile(t, 0, "first", "second"), 1<<30), want: ngFirst, is: ErrTruncated,
 			message: "capture: %s: packet 2: truncated capture",
-		},
-		{
-			name: "pcapng capture length beyond the snap length", file: ngFile(t, 8, "first", "too long for it"), want: ngFirst, is: ErrBadLength,
-			message: "capture: %s: packet 2: impossible capture length: 15 bytes exceeds the snap length of 8",
 		},
 		{
 			name: "pcapng capture length beyond the limit", file: ngFile(t, 0, "first", strings.Repeat("x", MaxCaptureLength+1)), want: ngFirst, is: ErrBadLength,
@@ -325,6 +310,52 @@ func TestBrokenFiles(t *testing.T) {
 			}
 			if want := fmt.Sprintf(tt.message, path); err.Error() != want {
 				t.Errorf("error\n got %q\nwant %q", err, want)
+			}
+		})
+	}
+}
+
+// TestLengthsReadAsWritten: a record longer than the file's snap length,
+// or than the packet was, is read as it is, as Wireshark reads it; only
+// the limit stops a file (TestBrokenFiles).
+func TestLengthsReadAsWritten(t *testing.T) {
+	sec := uint32(t0.Unix())
+	ts := time.Unix(int64(sec), 0).UTC()
+	long := strings.Repeat("x", 101)
+	tests := []struct {
+		name string
+		file []byte
+		want []got
+	}{
+		{
+			name: "beyond the snap length",
+			file: classicFile(binary.BigEndian, magicMicro, 100, layers.LinkTypeEthernet, record{sec, 0, 101, 101, long}, rec(sec, 1, "next")),
+			want: []got{{Data: long, TS: ts, Len: 101, Link: layers.LinkTypeEthernet}, {Data: "next", TS: ts.Add(time.Microsecond), Len: 4, Link: layers.LinkTypeEthernet}},
+		},
+		{
+			name: "beyond the original length",
+			file: classicFile(binary.LittleEndian, magicMicro, 65535, layers.LinkTypeEthernet, record{sec, 0, 5, 4, "short"}),
+			want: []got{{Data: "short", TS: ts, Len: 4, Link: layers.LinkTypeEthernet}},
+		},
+		{
+			name: "the limit, beyond a snap length",
+			file: classicFile(binary.LittleEndian, magicMicro, 1500, layers.LinkTypeEthernet, record{sec, 0, MaxCaptureLength, MaxCaptureLength, strings.Repeat("y", MaxCaptureLength)}),
+			want: []got{{Data: strings.Repeat("y", MaxCaptureLength), TS: ts, Len: MaxCaptureLength, Link: layers.LinkTypeEthernet}},
+		},
+		{
+			name: "pcapng beyond the snap length",
+			file: ngFile(t, 8, "first", "too long for it"),
+			want: []got{{Data: "first", TS: t0, Len: 5, Link: layers.LinkTypeEthernet}, {Data: "too long for it", TS: t0, Len: 15, Link: layers.LinkTypeEthernet}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pkts, err := readAll(t, writeFile(t, "x.pcap", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tt.want, pkts); d != "" {
+				t.Errorf("packets (-want +got):\n%s", d)
 			}
 		})
 	}

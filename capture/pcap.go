@@ -31,7 +31,6 @@ const recordHeaderLen = 16
 // pcapSource reads classic pcap, whose file header pcapgo has read.
 type pcapSource struct {
 	fileSource
-	snaplen    uint32
 	link       layers.LinkType
 	order      binary.ByteOrder
 	nanoFactor uint32 // 1000 for microsecond timestamps, 1 for nanosecond
@@ -158,16 +157,13 @@ func (s *pcapSource) parse(b *Batch, data []byte) []byte {
 		caplen := uint64(o.Uint32(data[8:12]))
 		origlen := uint64(o.Uint32(data[12:16]))
 		num := s.n + len(b.Packets) + 1
-		switch {
-		case caplen > MaxCaptureLength:
+		// A record longer than the file's snap length, or than the
+		// packet was, is read as it is, as Wireshark reads it: writers
+		// get those fields wrong (an old Solaris bug, tools that
+		// rewrite packets), and the bytes are there. Only the limit
+		// guards the buffer a lying length would cost.
+		if caplen > MaxCaptureLength {
 			s.badLength(num, caplen, "the limit", MaxCaptureLength)
-			return data
-		case s.snaplen != 0 && caplen > uint64(s.snaplen):
-			s.badLength(num, caplen, "the snap length", uint64(s.snaplen))
-			return data
-		case caplen > origlen:
-			// pcapgo's check and words, kept from when it read records.
-			s.err = fmt.Errorf("capture: %s: packet %d: capture length exceeds original packet length: %d > %d", s.name, num, caplen, origlen)
 			return data
 		}
 		if uint64(len(data)-recordHeaderLen) < caplen {

@@ -258,8 +258,8 @@ func reportJSON(t *testing.T, r *flows.Result) []byte {
 }
 
 // TestLyingCaptureHeader: a capture file whose packet header claims more
-// bytes than the snap length, or than the file holds, is one error line and
-// exit status 2, and costs no allocation of the claimed size. (capture's
+// bytes than any packet has (capture.MaxCaptureLength) is one error line
+// and exit status 2, and costs no allocation of the claimed size. (capture's
 // own tests cover every form; this is the command's view.)
 func TestLyingCaptureHeader(t *testing.T) {
 	var b bytes.Buffer
@@ -293,5 +293,41 @@ func TestLyingCaptureHeader(t *testing.T) {
 	}
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
 		t.Errorf("reading the lying file allocated %d bytes", alloc)
+	}
+}
+
+// TestLengthsAsWritten: a capture whose header's snap length is shorter
+// than its records, and whose records are longer than the packets were, is
+// reported as the same capture with true lengths is (tshark reads it too).
+func TestLengthsAsWritten(t *testing.T) {
+	orig := filepath.Join(pcapDir, "01-tls12-ecdhe-rsa.pcap")
+	b, err := os.ReadFile(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if binary.LittleEndian.Uint32(b) != 0xa1b2c3d4 {
+		t.Fatalf("%s: not a little-endian microsecond pcap", orig)
+	}
+	b = bytes.Clone(b)
+	binary.LittleEndian.PutUint32(b[16:], 64) // snap length
+	for at := 24; at+16 <= len(b); {
+		caplen := binary.LittleEndian.Uint32(b[at+8:])
+		binary.LittleEndian.PutUint32(b[at+12:], caplen/2) // original length
+		at += 16 + int(caplen)
+	}
+	path := filepath.Join(t.TempDir(), "lengths.pcap")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var want, out, errb bytes.Buffer
+	if status := run([]string{"--format", "json", orig}, &want, &errb); status != exitOK {
+		t.Fatalf("%s: exit %d: %s", orig, status, errb.String())
+	}
+	status := run([]string{"--format", "json", path}, &out, &errb)
+	if status != exitOK || errb.Len() > 0 {
+		t.Errorf("exit %d, stderr %q; want 0 and nothing", status, errb.String())
+	}
+	if out.String() != want.String() {
+		t.Errorf("report differs from the capture's with true lengths:\n got %s\nwant %s", out.String(), want.String())
 	}
 }

@@ -91,6 +91,7 @@ type liveRun struct {
 	unreported int64 // results left out once -c was reached
 	outcomes   map[flows.Outcome]int
 	findings   bool // a result ended in alert or violation
+	outClosed  bool // standard output's reader is gone
 	stop       bool // end the capture: -c reached, or err set
 	err        error
 	progressAt time.Time // when -v last printed progress
@@ -101,8 +102,15 @@ type liveRun struct {
 func runLive(cfg liveConfig, outs *outputs, stderr io.Writer) int {
 	cfg.outs = outs
 	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(stop, stopSignals...)
 	defer signal.Stop(stop)
+	if len(pipeSignals) > 0 {
+		// Only handling them matters; the write's EPIPE is what ends
+		// the capture (liveRun.writeFailed).
+		pipe := make(chan os.Signal, 1)
+		signal.Notify(pipe, pipeSignals...)
+		defer signal.Stop(pipe)
+	}
 	info := make(chan os.Signal, 1)
 	if len(infoSignals) > 0 {
 		signal.Notify(info, infoSignals...)
@@ -216,10 +224,10 @@ loop:
 		g.sum.AddPackets(l.packets, l.asm.Stats().Skipped)
 		changes = g.changes()
 		if err := cfg.outs.finish(g, changes, stderr); err != nil {
-			l.fail(fmt.Errorf("write: %w", err))
+			l.writeFailed(err)
 		}
 	} else if err := out.Close(); err != nil {
-		l.fail(fmt.Errorf("write: %w", err))
+		l.writeFailed(err)
 	}
 	if l.wr != nil {
 		if err := l.wr.Close(); err != nil {
@@ -285,7 +293,7 @@ func (l *liveRun) emit(r *flows.Result) {
 	}
 	if l.err == nil {
 		if err := l.out.Write(r); err != nil {
-			l.fail(fmt.Errorf("write: %w", err))
+			l.writeFailed(err)
 		}
 	}
 	if l.cfg.count > 0 && l.reported == int64(l.cfg.count) {
@@ -299,6 +307,34 @@ func (l *liveRun) fail(err error) {
 		l.err = err
 	}
 	l.stop = true
+}
+
+// writeFailed ends the capture after a report write failed. When the
+// reader of standard output has gone (EPIPE: | head -1 has its line), that
+// is no error: the capture ends as on a stop signal, the -w file is closed
+// whole, the counts go to standard error, and writing goes on for the
+// JUnit file, which the failed writes to standard output do not stop.
+func (l *liveRun) writeFailed(err error) {
+	if brokenPipe(err) {
+		l.outClosed = true
+		l.stop = true
+		return
+	}
+	l.fail(fmt.Errorf("write: %w", err))
+}
+
+// brokenPipe says every error err joins is EPIPE: a JUnit file that failed
+// beside standard output is still an error.
+func brokenPipe(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !brokenPipe(e) {
+				return false
+			}
+		}
+		return true
+	}
+	return errors.Is(err, syscall.EPIPE)
 }
 
 // progress prints one line of counts (-v every progressEvery, and on the
@@ -320,7 +356,10 @@ func (l *liveRun) progress(now time.Time) {
 // what reassembly skipped.
 func (l *liveRun) summary(st capture.LiveStats, statsErr error) {
 	w := l.stderr
-	if l.cfg.countsOnStderr {
+	if l.outClosed {
+		fmt.Fprintln(w, "hsdecode: standard output closed: capture stopped")
+	}
+	if l.cfg.countsOnStderr || l.outClosed {
 		fmt.Fprintln(w, "hsdecode:", outcomeCounts(l.reported, l.outcomes))
 	}
 	if l.unreported > 0 {

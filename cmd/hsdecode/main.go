@@ -55,8 +55,9 @@ port) gets one outcome, the first of these that applies:
   incomplete   the connection or the capture ended first, with no alert
   not_tls      a connection to a TLS port that does not carry TLS
 
-A live capture ends on SIGINT (Ctrl-C) or SIGTERM, after -c connections or
-after --duration: connections still open are then reported (incomplete),
+A live capture ends on SIGINT (Ctrl-C), SIGTERM or SIGHUP, when standard
+output is closed, after -c connections or after --duration: connections
+still open are then reported (incomplete), the -w file closed whole,
 and the packet and drop counts printed on standard error; -v prints them
 every 10 seconds, SIGUSR1 at once. Capturing needs root or the
 capabilities cap_net_raw and cap_net_admin.
@@ -71,6 +72,41 @@ failed; the other inputs are still reported).
 
 Options:
 `
+
+// usageLine follows a flag the parser rejects, as tcpdump and tshark
+// follow theirs with their usage.
+const usageLine = "usage: hsdecode [flags] (-r FILE ... | -i IFACE) [FILTER]; see hsdecode --help"
+
+// valueForms says what form a flag's value takes, by flag name, where the
+// form of its type (valueForm) would not say enough.
+var valueForms = map[string]string{
+	"max-buffer": "give a whole number of bytes, such as 16777216 for 16 MiB",
+}
+
+// flagError rewords the parser's complaint about a flag's value, which
+// quotes strconv ("strconv.ParseInt: parsing ...: invalid syntax"), to say
+// what form the value takes.
+func flagError(err error) error {
+	var ive *pflag.InvalidValueError
+	if !errors.As(err, &ive) {
+		return err
+	}
+	f := ive.GetFlag()
+	form, ok := valueForms[f.Name]
+	if !ok {
+		switch f.Value.Type() {
+		case "int", "int64":
+			form = "give a whole number"
+		case "duration":
+			form = "give a duration such as 30s, 5m or 1h30m"
+		case "bool":
+			form = "give true or false"
+		default:
+			return err
+		}
+	}
+	return fmt.Errorf("--%s %q: %s", f.Name, ive.GetValue(), form)
+}
 
 // maxWorkers bounds --workers: each worker holds its own tables and a
 // queue of batches.
@@ -116,6 +152,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
+		// pflag prints nothing when it returns the error (ContinueOnError).
+		fmt.Fprintln(stderr, "hsdecode:", flagError(err))
+		fmt.Fprintln(stderr, usageLine)
 		return exitError
 	}
 	if *listIfaces {
@@ -202,7 +241,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return usage(errors.New("give capture files or directories (or -r FILE, - for standard input), or an interface with -i IFACE; --help explains"))
 		}
 		var dir bool
-		if inputs, dir, err = expandInputs(inputs); err != nil {
+		if inputs, dir, err = expandInputs(inputs, stderr); err != nil {
 			return usage(err)
 		}
 		opt.MultiFile = len(inputs) > 1 || dir

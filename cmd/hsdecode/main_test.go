@@ -64,3 +64,26 @@ func TestExitStatus(t *testing.T) {
 		})
 	}
 }
+
+// TestFlagErrors: a flag the parser rejects gets its message, saying what
+// form a value takes, and one usage line, as tcpdump and tshark do.
+func TestFlagErrors(t *testing.T) {
+	established := filepath.Join(pcapDir, "01-tls12-ecdhe-rsa.pcap")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--foo", established}, "hsdecode: unknown flag: --foo"},
+		{[]string{established, "--format"}, "hsdecode: flag needs an argument: --format"},
+		{[]string{"--max-buffer", "16MB", established}, `hsdecode: --max-buffer "16MB": give a whole number of bytes, such as 16777216 for 16 MiB`},
+		{[]string{"--workers", "x", established}, `hsdecode: --workers "x": give a whole number`},
+		{[]string{"--idle-timeout", "5", established}, `hsdecode: --idle-timeout "5": give a duration such as 30s, 5m or 1h30m`},
+	} {
+		var out, errb bytes.Buffer
+		status := run(tt.args, &out, &errb)
+		want := tt.want + "\n" + usageLine + "\n"
+		if status != exitError || errb.String() != want || out.Len() > 0 {
+			t.Errorf("%q: exit %d, stderr %q, stdout %q; want exit %d, stderr %q", tt.args, status, errb.String(), out.String(), exitError, want)
+		}
+	}
+}

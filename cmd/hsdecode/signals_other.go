@@ -2,7 +2,16 @@
 
 package main
 
-import "os"
+import (
+	"os"
+	"syscall"
+)
 
 // infoSignals: none outside Unix.
 var infoSignals []os.Signal
+
+// stopSignals end a live capture cleanly.
+var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
+
+// pipeSignals: none outside Unix.
+var pipeSignals []os.Signal
