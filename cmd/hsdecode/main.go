@@ -303,7 +303,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		g.sum.AddPackets(an.stats.Packets, an.stats.Skipped)
 		if an.outOfOrder > 0 {
 			g.sum.OutOfOrder += an.outOfOrder
-			fmt.Fprintf(stderr, "hsdecode: %s: %d reported out of start order: holding results back for it would have passed --max-buffer\n", in, an.outOfOrder)
+			complain(stderr, fmt.Sprintf("%s: %d reported out of start order: holding results back for it would have passed --max-buffer", in, an.outOfOrder))
 		}
 		if err := bw.Flush(); err != nil {
 			return usage(fmt.Errorf("write: %w", err))
