@@ -1,10 +1,12 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -18,13 +20,18 @@ import (
 // (the violation code, else the rule) and whose text is the connection's
 // ladder. A comparison with a baseline adds a suite "baseline" with a
 // failing test case per change for the worse. The XML is written by
-// Close.
+// Close: a suite's counts come first in it, so its test cases wait in a
+// temporary file, not in memory, which would grow with the connections.
 type JUnitWriter struct {
 	w      io.Writer
 	opt    Options
 	suites []*junitSuite
 	cur    *junitSuite
 	base   *BaselineChanges
+	spool  *os.File // the test cases of every suite, one after the other
+	spoolW *bufio.Writer
+	at     int64 // bytes written to spool
+	err    error // the first error of the spool
 }
 
 type junitSuite struct {
@@ -36,8 +43,9 @@ type junitSuite struct {
 	Skipped   int             `xml:"skipped,attr"`
 	Time      string          `xml:"time,attr"`
 	Timestamp string          `xml:"timestamp,attr,omitempty"`
-	Cases     []junitTestCase `xml:"testcase"`
+	Cases     []junitTestCase `xml:"testcase"` // only the baseline's: the others are spooled
 	seconds   float64
+	from, to  int64 // its test cases in the spool
 }
 
 type junitTestCase struct {
@@ -77,9 +85,9 @@ func NewJUnitWriter(w io.Writer, o Options) *JUnitWriter {
 
 // BeginFile starts the test suite of an input file.
 func (j *JUnitWriter) BeginFile(path string) error {
-	j.cur = &junitSuite{Name: path}
+	j.cur = &junitSuite{Name: path, from: j.at, to: j.at}
 	j.suites = append(j.suites, j.cur)
-	return nil
+	return j.err
 }
 
 // FileError records an input that could not be read, or broke off, as a
@@ -87,12 +95,12 @@ func (j *JUnitWriter) BeginFile(path string) error {
 func (j *JUnitWriter) FileError(path string, err error) {
 	s := j.cur
 	if s == nil || s.Name != path {
-		s = &junitSuite{Name: path}
+		s = &junitSuite{Name: path, from: j.at, to: j.at}
 		j.suites = append(j.suites, s)
 	}
 	s.Tests++
 	s.Errors++
-	s.Cases = append(s.Cases, junitTestCase{Name: "read " + path, Classname: classname(path), Time: seconds(0),
+	j.add(s, junitTestCase{Name: "read " + path, Classname: classname(path), Time: seconds(0),
 		Errors: []junitFailure{{Type: "input_error", Message: err.Error(), Text: xmlSafe(err.Error())}}})
 	j.cur = nil
 }
@@ -122,8 +130,36 @@ func (j *JUnitWriter) Write(r *flows.Result) error {
 	}
 	s.Tests++
 	s.seconds += dur
-	s.Cases = append(s.Cases, tc)
-	return nil
+	j.add(s, tc)
+	return j.err
+}
+
+// add appends a test case of s, the latest suite, to the spool, indented
+// as it stands in the whole document.
+func (j *JUnitWriter) add(s *junitSuite, tc junitTestCase) {
+	if j.err != nil {
+		return
+	}
+	if j.spool == nil {
+		if j.spool, j.err = os.CreateTemp("", "hsdecode-junit-*.xml"); j.err != nil {
+			j.err = fmt.Errorf("--junit: %w", j.err)
+			return
+		}
+		j.spoolW = bufio.NewWriterSize(j.spool, 64<<10)
+	}
+	var buf bytes.Buffer
+	buf.WriteByte('\n') // the encoder writes the prefix, not the line break
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("    ", "  ")
+	if j.err = enc.EncodeElement(tc, xml.StartElement{Name: xml.Name{Local: "testcase"}}); j.err != nil {
+		return
+	}
+	n, err := j.spoolW.Write(buf.Bytes())
+	j.at += int64(n)
+	s.to = j.at
+	if err != nil {
+		j.err = fmt.Errorf("--junit: %w", err)
+	}
 }
 
 // WriteSummary keeps the baseline comparison for Close.
@@ -132,8 +168,18 @@ func (j *JUnitWriter) WriteSummary(_ *Summary, b *BaselineChanges) error {
 	return nil
 }
 
-// Close writes the XML.
+// Close writes the XML and removes the spool.
 func (j *JUnitWriter) Close() error {
+	if j.spool != nil {
+		defer os.Remove(j.spool.Name())
+		defer j.spool.Close()
+		if err := j.spoolW.Flush(); err != nil && j.err == nil {
+			j.err = fmt.Errorf("--junit: %w", err)
+		}
+	}
+	if j.err != nil {
+		return j.err
+	}
 	if b := j.base; b != nil {
 		s := &junitSuite{Name: "baseline"}
 		for _, ch := range b.Changes {
@@ -157,7 +203,7 @@ func (j *JUnitWriter) Close() error {
 		}
 		j.suites = append(j.suites, s)
 	}
-	all := junitSuites{Name: "hsdecode", Suites: j.suites}
+	all := junitSuites{Name: "hsdecode"}
 	var total float64
 	for _, s := range j.suites {
 		s.Time = seconds(s.seconds)
@@ -167,19 +213,59 @@ func (j *JUnitWriter) Close() error {
 		all.Errors += s.Errors
 	}
 	all.Time = seconds(total)
-	if all.Suites == nil {
-		all.Suites = []*junitSuite{}
-	}
-	var buf bytes.Buffer
-	buf.WriteString(xml.Header)
-	enc := xml.NewEncoder(&buf)
-	enc.Indent("", "  ")
-	if err := enc.Encode(&all); err != nil {
+	bw := bufio.NewWriterSize(j.w, 64<<10)
+	bw.WriteString(xml.Header)
+	open, err := openTag(&all, "testsuites")
+	if err != nil {
 		return err
 	}
-	buf.WriteByte('\n')
-	_, err := j.w.Write(buf.Bytes())
-	return err
+	if len(j.suites) == 0 {
+		bw.WriteString(open + "</testsuites>\n")
+		return bw.Flush()
+	}
+	bw.WriteString(open)
+	for _, s := range j.suites {
+		if s.Cases != nil {
+			var buf bytes.Buffer
+			buf.WriteByte('\n')
+			enc := xml.NewEncoder(&buf)
+			enc.Indent("  ", "  ")
+			if err := enc.Encode(s); err != nil {
+				return err
+			}
+			bw.Write(buf.Bytes())
+			continue
+		}
+		open, err := openTag(s, "testsuite")
+		if err != nil {
+			return err
+		}
+		bw.WriteString("\n  " + open)
+		if s.to > s.from {
+			if _, err := io.Copy(bw, io.NewSectionReader(j.spool, s.from, s.to-s.from)); err != nil {
+				return fmt.Errorf("--junit: %w", err)
+			}
+			bw.WriteString("\n  ")
+		}
+		bw.WriteString("</testsuite>")
+	}
+	bw.WriteString("\n</testsuites>\n")
+	return bw.Flush()
+}
+
+// openTag is the start tag encoding/xml writes for v, an element with no
+// children here, with its attributes: what precedes the children.
+func openTag(v any, name string) (string, error) {
+	var buf bytes.Buffer
+	enc := xml.NewEncoder(&buf)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	tag, ok := strings.CutSuffix(buf.String(), "</"+name+">")
+	if !ok {
+		return "", fmt.Errorf("junit: %s encoded as %q", name, buf.String())
+	}
+	return tag, nil
 }
 
 // classname is a test case's class: "hsdecode." and the input's path,
