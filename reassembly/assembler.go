@@ -143,7 +143,7 @@ type Assembler struct {
 
 	frag   *defrag
 	mem    memory
-	closes [EndMemory + 1]int64 // Stats.Closed
+	closes [EndReused + 1]int64 // Stats.Closed
 }
 
 // NewAssembler returns an Assembler that makes a Stream with f for every
@@ -219,7 +219,8 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 // and reports false for any other packet, which is then decoded.
 func (a *Assembler) decided(link layers.LinkType, data []byte, ts time.Time) bool {
 	src, dst, flags, ok := quickTCP(link, data)
-	if !ok || flags&(tcpFlagFIN|tcpFlagRST) != 0 {
+	// A SYN may begin a new connection on the 4-tuple (conn.reusedBy).
+	if !ok || flags&(tcpFlagFIN|tcpFlagSYN|tcpFlagRST) != 0 {
 		return false
 	}
 	c := a.conns[keyOf(src, dst)]
@@ -247,6 +248,11 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 	}
 	key := keyOf(seg.src, seg.dst)
 	c := a.conns[key]
+	if c != nil && c.reusedBy(seg) {
+		c.close(EndReused)
+		a.finish(c)
+		c = nil
+	}
 	if c != nil && a.segment(c, seg, ts) {
 		a.bound(c)
 		return

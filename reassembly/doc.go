@@ -35,10 +35,15 @@
 // (retransmissions, SYN-ACKs sent again, segments in flight after the wait)
 // are skipped rather than taken for a connection of their own (for two hours
 // after one closed idle or for memory, which was not over); a SYN on the
-// 4-tuple of a closed connection starts a new one. Once a Stream reports
+// 4-tuple of a closed connection starts a new one. So does a SYN with
+// another ISN from the client of an open connection, or from either side
+// of one seen from its middle (conn.reusedBy): its FIN or RST was not
+// captured, or a NAT gave its port to another client. The open one is
+// closed first, with EndReused, and bytes it held behind a hole are
+// dropped, as at the end of the wait after a RST. Once a Stream reports
 // Done, its connection's packets are no longer buffered or copied: they are
-// looked up, and only their FIN, RST and timestamp are used, a RST closing
-// the connection at once.
+// looked up, and only their SYN, FIN, RST and timestamp are used, a RST
+// closing the connection at once.
 //
 // Ordering, overlaps and buffering are gopacket's reassembly package; this
 // package owns decoding, the connection table and each connection's

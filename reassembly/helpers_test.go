@@ -147,7 +147,7 @@ func (r *recorder) logf(s *recStream, format string, args ...any) {
 func ms(t time.Time) int64 { return t.Sub(base).Milliseconds() }
 
 var sideName = [2]string{"A", "B"}
-var reasonName = map[EndReason]string{EndFIN: "FIN", EndRST: "RST", EndCapture: "capture", EndIdle: "idle", EndMemory: "memory"}
+var reasonName = map[EndReason]string{EndFIN: "FIN", EndRST: "RST", EndCapture: "capture", EndIdle: "idle", EndMemory: "memory", EndReused: "reused"}
 
 func (s *recStream) Data(side Side, data []byte, ts time.Time) {
 	s.bytes += len(data)

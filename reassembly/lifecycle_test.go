@@ -418,3 +418,94 @@ func TestDirectionStart(t *testing.T) {
 		t.Run(tt.name, tt.run)
 	}
 }
+
+// A SYN with another ISN on the 4-tuple of an open connection, whose
+// FIN or RST the capture never had (or a NAT reused the port), starts a
+// new connection: the open one is closed, reused. A SYN sent again, and
+// the peer's SYN of a simultaneous open, are the same connection.
+func TestReusedFourTuple(t *testing.T) {
+	first := append(handshake(cli, srv, 1000, 5000),
+		pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+		pkt{4, srv, cli, "PA", 5001, 1006, "hi"},
+	)
+	second := []pkt{
+		{10, cli, srv, "S", 70000, 0, ""},
+		{11, srv, cli, "SA", 90000, 70001, ""},
+		{12, cli, srv, "A", 70001, 90001, ""},
+		{13, cli, srv, "PA", 70001, 90001, "again"},
+		{14, srv, cli, "PA", 90001, 70006, "there"},
+	}
+	newConn := "1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0"
+	secondLog := []string{"2 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @10", `2 data A "again" @13`, `2 data B "there" @14`, "2 close capture @14"}
+	for _, tt := range []lifecycleTest{
+		{
+			name:  "a second handshake",
+			pkts:  append(first[:5:5], second...),
+			want:  append([]string{newConn, `1 data A "hello" @3`, `1 data B "hi" @4`, "1 close reused @4"}, secondLog...),
+			conns: 2,
+		},
+		{
+			// Its packets are only looked up (Assembler.decided): the
+			// SYN must still be seen.
+			name:      "a second handshake after a connection done",
+			doneAfter: 1,
+			pkts:      append(first[:5:5], second...),
+			want: []string{newConn, `1 data A "hello" @3`, "1 close reused @4",
+				"2 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @10", `2 data A "again" @13`, "2 close capture @14"},
+			conns: 2,
+		},
+		{
+			name: "a second handshake while the first waits behind a hole",
+			pkts: append(append(first[:5:5], pkt{5, cli, srv, "PA", 1020, 5003, "late"}), second...),
+			// The bytes behind the hole are dropped, as at the end of
+			// the wait after a RST.
+			want:  append([]string{newConn, `1 data A "hello" @3`, `1 data B "hi" @4`, "1 close reused @5"}, secondLog...),
+			conns: 2,
+		},
+		{
+			name: "a second handshake on a connection seen from its middle",
+			pkts: append([]pkt{
+				{0, cli, srv, "PA", 1001, 5001, "hello"},
+				{4, srv, cli, "PA", 5001, 1006, "hi"},
+			}, second...),
+			want: append([]string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 @0", `1 data A "hello" @0`, `1 data B "hi" @4`, "1 close reused @4"},
+				secondLog...),
+			conns: 2,
+		},
+		{
+			name:  "the SYN sent again",
+			pkts:  append([]pkt{{0, cli, srv, "S", 1000, 0, ""}}, append(handshake(cli, srv, 1000, 5000), first[3:]...)...),
+			want:  []string{newConn, `1 data A "hello" @3`, `1 data B "hi" @4`, "1 close capture @4"},
+			conns: 1,
+		},
+		{
+			// The capture began at the SYN-ACK; the SYN it answers comes
+			// after it.
+			name: "the SYN after its SYN-ACK",
+			pkts: []pkt{
+				{0, srv, cli, "SA", 5000, 1001, ""},
+				{1, cli, srv, "S", 1000, 0, ""},
+				{2, cli, srv, "A", 1001, 5001, ""},
+				{3, cli, srv, "PA", 1001, 5001, "hello"},
+			},
+			want:  []string{"1 new A=10.0.0.2:443 B=10.0.0.1:40000 @0", `1 data B "hello" @3`, "1 close capture @3"},
+			conns: 1,
+		},
+		{
+			// RFC 9293, 3.5, figure 8.
+			name: "a simultaneous open",
+			pkts: []pkt{
+				{0, cli, srv, "S", 1000, 0, ""},
+				{1, srv, cli, "S", 5000, 0, ""},
+				{2, srv, cli, "SA", 5000, 1001, ""},
+				{3, cli, srv, "SA", 1000, 5001, ""},
+				{4, cli, srv, "PA", 1001, 5001, "hello"},
+				{5, srv, cli, "PA", 5001, 1006, "hi"},
+			},
+			want:  []string{newConn, `1 data A "hello" @4`, `1 data B "hi" @5`, "1 close capture @5"},
+			conns: 1,
+		},
+	} {
+		t.Run(tt.name, tt.run)
+	}
+}
