@@ -45,6 +45,26 @@
 // looked up, and only their SYN, FIN, RST and timestamp are used, a RST
 // closing the connection at once.
 //
+// Capture time, which closes idle connections, ends the wait after a RST (a
+// second from capture time at the RST), forgets closed connections and
+// drops IPv4 fragments never made whole, is the latest timestamp seen (or
+// given to Assembler.Expire), but one packet never moves it forward by more
+// than Options.IdleTimeout, nor by more than 30 seconds (clock.go): a
+// capture merged from machines whose clocks disagree may hold a packet
+// stamped a year ahead, which, believed, would close every open connection
+// as idle. Such a packet is held until the next one comes (or Expire, with
+// the wall clock) and handled just before it, capture time at it being the
+// earlier of the two timestamps. So a capture that paused and went on is
+// handled exactly as if every packet were believed at once, and a single
+// wild timestamp moves capture time no further than the packet after it; at
+// the end of the input, with none after it, not at all (the first packet,
+// with no capture time before it, is believed as far as the second's). Two
+// wild packets in a row cannot be told from a pause, and are believed. A
+// packet stamped in the past never moves capture time back. A wild
+// timestamp is its packet's own: its bytes are delivered with it, and its
+// connection, whose idle time counts from its latest packet, idles that
+// much later.
+//
 // Ordering, overlaps and buffering are gopacket's reassembly package; this
 // package owns decoding, the connection table and each connection's
 // lifetime.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -100,6 +101,40 @@ func TestReusedFourTupleReport(t *testing.T) {
 		}
 		if !bytes.Contains(errb.Bytes(), []byte("1 by a new SYN on their 4-tuple")) {
 			t.Errorf("%d workers: -v does not count the connection closed by the new SYN:\n%s", workers, errb.String())
+		}
+	}
+}
+
+// One packet stamped a year ahead, in the middle of a handshake (a capture
+// merged from machines whose clocks disagree), changes no report: a SYN
+// of another connection, 01-tls12-ecdhe-rsa's first moved to another
+// port, after its ClientHello.
+func TestWildTimestampReport(t *testing.T) {
+	pkts := clean(t)
+	stray := pkts[0]
+	stray.Data = bytes.Clone(stray.Data)
+	binary.BigEndian.PutUint16(tcpHeader(t, stray.Data), 40000) // checksums are not verified
+	stray.CaptureInfo.Timestamp = stray.CaptureInfo.Timestamp.AddDate(1, 0, 0)
+	wild := append(append(slices.Clip(pkts[:4]), stray), pkts[4:]...)
+	dir := t.TempDir()
+	report := func(name string, pkts []capture.Packet, workers int) string {
+		path := filepath.Join(dir, name)
+		if err := rewrite.WriteFile(path, pkts); err != nil {
+			t.Fatal(err)
+		}
+		var out, errb bytes.Buffer
+		if status := run([]string{"--format", "json", "--workers", fmt.Sprint(workers), "-r", path}, &out, &errb); status == exitError {
+			t.Fatalf("exit %d: %s", status, errb.String())
+		}
+		return out.String()
+	}
+	want := report("clean.pcap", pkts, 1)
+	if !bytes.Contains([]byte(want), []byte(`"outcome":"established"`)) {
+		t.Fatalf("clean capture: %s", want)
+	}
+	for _, workers := range []int{1, 3} {
+		if diff := cmp.Diff(want, report("wild.pcap", wild, workers)); diff != "" {
+			t.Errorf("%d workers: report (-clean +with the wild packet):\n%s", workers, diff)
 		}
 	}
 }
