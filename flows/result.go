@@ -144,7 +144,7 @@ type Result struct {
 	CertificateStatus  *decode.CertificateStatus
 	NewSessionTicket   *decode.NewSessionTicket
 	// Closed says how the connection ended: "fin", "rst", "capture_end",
-	// "idle" or "memory".
+	// "idle", "memory" or "reused".
 	Closed string
 }
 

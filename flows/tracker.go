@@ -832,6 +832,7 @@ var closedNames = map[reassembly.EndReason]string{
 	reassembly.EndCapture: "capture_end",
 	reassembly.EndIdle:    "idle",
 	reassembly.EndMemory:  "memory",
+	reassembly.EndReused:  "reused",
 }
 
 // settleTLS13 finishes the keyless TLS 1.3 rule at the end of the

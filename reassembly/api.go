@@ -39,6 +39,7 @@ const (
 	EndCapture                      // the capture ended with the connection open
 	EndIdle                         // idle longer than Options.IdleTimeout
 	EndMemory                       // dropped to keep within Options.MaxBufferedBytes
+	EndReused                       // a SYN on its 4-tuple began a new connection
 )
 
 // Stream is the consumer of one TCP connection's byte streams, implemented

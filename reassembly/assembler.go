@@ -26,9 +26,10 @@ type Options struct {
 	MaxBufferedBytes int64
 	// IdleTimeout closes a connection with EndIdle once it has seen no
 	// packet for this long, in capture time (packet timestamps, or the
-	// time given to Expire); zero never does. A hole older
-	// than this is given up, as at Flush. Connections are checked every
-	// quarter of IdleTimeout of capture time.
+	// time given to Expire; see doc.go for one stamped far ahead); zero
+	// never does. A hole older than this is given up, as at Flush.
+	// Connections are checked every quarter of IdleTimeout of capture
+	// time.
 	IdleTimeout time.Duration
 }
 
@@ -111,9 +112,11 @@ type Assembler struct {
 	gp      *gpr.Assembler
 	conns   map[connKey]*conn
 	stats   Stats
-	index   uint64    // the number of the packet being handled, ConnInfo.Seq of a connection it begins
-	now     time.Time // latest capture time seen
-	sweep   time.Time // when idle connections are next looked for
+	index   uint64        // the number of the packet being handled, ConnInfo.Seq of a connection it begins
+	now     time.Time     // capture time (clock.go)
+	sweep   time.Time     // when idle connections are next looked for
+	step    time.Duration // maxStep
+	ahead   heldFrame     // a frame stamped too far ahead, until the next packet
 
 	// The packet gopacket is working on, for its callbacks: cur is nil
 	// outside Packet.
@@ -143,7 +146,7 @@ type Assembler struct {
 
 	frag   *defrag
 	mem    memory
-	closes [EndMemory + 1]int64 // Stats.Closed
+	closes [EndReused + 1]int64 // Stats.Closed
 }
 
 // NewAssembler returns an Assembler that makes a Stream with f for every
@@ -160,6 +163,7 @@ func NewAssembler(f Factory, o Options) *Assembler {
 		stats:       Stats{Skipped: make(map[string]int64)},
 		flushReason: EndCapture,
 		frag:        newDefrag(o.MaxBufferedBytes),
+		step:        maxStep(o.IdleTimeout),
 	}
 	a.gp = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
 	// gopacket enforces both limits when it would queue a segment: over
@@ -194,13 +198,35 @@ func (a *Assembler) skip(reason string) { a.stats.Skipped[reason]++ }
 func (a *Assembler) skipN(reason string, n int64) { a.stats.Skipped[reason] += n }
 
 // Packet takes one captured frame of the given link type; data is only
-// used during the call.
+// used during the call. A frame stamped far ahead of the others is
+// handled at the next call (clock.go), so a connection it begins may get
+// its Stream then, with the Seq of the latest packet given.
 func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.CaptureInfo) {
 	a.stats.Packets++
 	a.stats.Bytes += int64(len(data))
-	a.index = uint64(a.stats.Packets)
+	index := uint64(a.stats.Packets)
+	if a.ahead.held {
+		a.release(ci.Timestamp)
+	}
+	if leaps(a.now, ci.Timestamp, a.step) {
+		a.ahead.keep(link, data, ci, index)
+		return
+	}
+	a.packet(link, data, ci, index, ci.Timestamp)
+}
+
+// release handles the held frame, at the capture time next confirms.
+func (a *Assembler) release(next time.Time) {
+	h := &a.ahead
+	h.held = false
+	a.packet(h.link, h.data, h.ci, h.index, h.confirmed(a.now, next))
+}
+
+// packet handles a frame, capture time being now at it.
+func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.CaptureInfo, index uint64, now time.Time) {
+	a.index = index
 	ts := ci.Timestamp
-	a.Expire(ts)
+	a.advanceTo(now)
 	defer a.mem.peak(a)
 	if a.decided(link, data, ts) {
 		return
@@ -219,7 +245,8 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 // and reports false for any other packet, which is then decoded.
 func (a *Assembler) decided(link layers.LinkType, data []byte, ts time.Time) bool {
 	src, dst, flags, ok := quickTCP(link, data)
-	if !ok || flags&(tcpFlagFIN|tcpFlagRST) != 0 {
+	// A SYN may begin a new connection on the 4-tuple (conn.reusedBy).
+	if !ok || flags&(tcpFlagFIN|tcpFlagSYN|tcpFlagRST) != 0 {
 		return false
 	}
 	c := a.conns[keyOf(src, dst)]
@@ -247,6 +274,11 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 	}
 	key := keyOf(seg.src, seg.dst)
 	c := a.conns[key]
+	if c != nil && c.reusedBy(seg) {
+		c.close(EndReused)
+		a.finish(c)
+		c = nil
+	}
 	if c != nil && a.segment(c, seg, ts) {
 		a.bound(c)
 		return
@@ -270,8 +302,17 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 // would, without one: connections idle longer than IdleTimeout close, and
 // the wait after a RST ends once resetWait has passed. A live capture
 // calls it on a wall-clock ticker, so that a quiet interface still closes
-// connections; a time before the latest seen changes nothing.
+// connections; a time before the latest seen changes nothing. A frame
+// held for its leap ahead (clock.go) is handled first, believed up to now.
 func (a *Assembler) Expire(now time.Time) {
+	if a.ahead.held {
+		a.release(now)
+	}
+	a.advanceTo(now)
+}
+
+// advanceTo is Expire without a held frame.
+func (a *Assembler) advanceTo(now time.Time) {
 	if now.After(a.now) {
 		a.now = now
 	}
@@ -343,7 +384,9 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 		a.stop(c)
 	case c.reset && !c.queued:
 		c.queued = true
-		a.resets = append(a.resets, resetEntry{c.key, c.info.Seq, ts.Add(resetWait)})
+		// From capture time, not the RST's own timestamp, which may lie
+		// far behind it (clock.go).
+		a.resets = append(a.resets, resetEntry{c.key, c.info.Seq, a.now.Add(resetWait)})
 	}
 	return true
 }
@@ -692,6 +735,10 @@ func (a *Assembler) expire() {
 // with a Gap before bytes that follow a hole, then its Close, EndCapture
 // unless it ended otherwise, in the order the connections began.
 func (a *Assembler) Flush() {
+	if h := &a.ahead; h.held {
+		h.held = false
+		a.packet(h.link, h.data, h.ci, h.index, h.unconfirmed(a.now))
+	}
 	a.frag.flush(a.skipN)
 	a.gp.FlushAll()
 	ending := make([]*conn, 0, len(a.conns))

@@ -332,6 +332,7 @@ func TestIdleTimeout(t *testing.T) {
 		pkt{2, cli, srv, "PA", 1010, 0, "behind a hole"},
 		pkt{5000, srv, cli, "PA", 5000, 1001, "still here"},
 		pkt{30000, cli, srv, "S", 7000, 0, ""},
+		later(30001),
 	)...)
 	checkLog(t, []string{
 		"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0", `1 data A "early" @1`, `1 data B "still here" @5000`,
@@ -366,6 +367,7 @@ func TestIdleDoneConnection(t *testing.T) {
 		pkt{0, cli, srv, "PA", 1001, 0, "x"},
 		pkt{100, cli, srv, "PA", 1002, 0, "y"},
 		pkt{5000, srv, cli, "S", 1, 0, ""},
+		later(5001),
 	)...)
 	checkLog(t, []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 @0", `1 data A "x" @0`, "1 close idle @100",
 		"2 new A=10.0.0.2:443 B=10.0.0.1:40000 syn @5000", "2 close capture @5000"}, got)

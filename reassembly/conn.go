@@ -109,6 +109,34 @@ func (c *conn) syn(side Side, isn uint32) {
 	c.isn[side], c.hasISN[side] = isn, true
 }
 
+// reusedBy reports whether a segment on the connection's 4-tuple begins a
+// new connection there: a SYN without ACK that is neither the SYN of this
+// one sent again (the same ISN), nor, captured late, the SYN the peer's
+// SYN-ACK answered, nor the second SYN of a simultaneous open (RFC 9293,
+// 3.5), which comes from B. A client's FIN or RST lost by the capture, or
+// a NAT giving the port to another client, leaves the old connection open
+// when the new one begins; merged with it, the new handshake would be
+// judged as the old one's.
+func (c *conn) reusedBy(seg segment) bool {
+	tcp := seg.tcp
+	if !tcp.SYN || tcp.ACK || c.reset {
+		return false // a reset connection ends at a SYN anyway (Assembler.awaited)
+	}
+	side := SideA
+	if seg.src != c.info.A {
+		side = SideB
+	}
+	switch {
+	case c.hasISN[side] && tcp.Seq == c.isn[side]:
+		return false
+	case c.acked[1-side] && c.ack[1-side] == tcp.Seq+1:
+		return false
+	case c.info.SawSYN:
+		return side == SideA
+	}
+	return true
+}
+
 // gpFactory hands gopacket the connection whose packet it is assembling.
 type gpFactory struct{ a *Assembler }
 

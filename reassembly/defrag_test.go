@@ -82,9 +82,9 @@ func TestDefragment(t *testing.T) {
 		{
 			name: "incomplete for longer than fragTimeout",
 			frames: []frame{syn, raw(1, frags[0]), raw(1, frags[2]),
-				raw(40000, frags[1])},
+				raw(40000, frags[1]), ether(t, later(40001))[0]},
 			want:    []string{newConn, "1 close capture @0"},
-			skipped: map[string]int64{reasonFragmentIncomplete: 3},
+			skipped: map[string]int64{reasonFragmentIncomplete: 3, "no open connection": 1},
 		},
 		{
 			name:    "not TCP",

@@ -35,10 +35,35 @@
 // (retransmissions, SYN-ACKs sent again, segments in flight after the wait)
 // are skipped rather than taken for a connection of their own (for two hours
 // after one closed idle or for memory, which was not over); a SYN on the
-// 4-tuple of a closed connection starts a new one. Once a Stream reports
+// 4-tuple of a closed connection starts a new one. So does a SYN with
+// another ISN from the client of an open connection, or from either side
+// of one seen from its middle (conn.reusedBy): its FIN or RST was not
+// captured, or a NAT gave its port to another client. The open one is
+// closed first, with EndReused, and bytes it held behind a hole are
+// dropped, as at the end of the wait after a RST. Once a Stream reports
 // Done, its connection's packets are no longer buffered or copied: they are
-// looked up, and only their FIN, RST and timestamp are used, a RST closing
-// the connection at once.
+// looked up, and only their SYN, FIN, RST and timestamp are used, a RST
+// closing the connection at once.
+//
+// Capture time, which closes idle connections, ends the wait after a RST (a
+// second from capture time at the RST), forgets closed connections and
+// drops IPv4 fragments never made whole, is the latest timestamp seen (or
+// given to Assembler.Expire), but one packet never moves it forward by more
+// than Options.IdleTimeout, nor by more than 30 seconds (clock.go): a
+// capture merged from machines whose clocks disagree may hold a packet
+// stamped a year ahead, which, believed, would close every open connection
+// as idle. Such a packet is held until the next one comes (or Expire, with
+// the wall clock) and handled just before it, capture time at it being the
+// earlier of the two timestamps. So a capture that paused and went on is
+// handled exactly as if every packet were believed at once, and a single
+// wild timestamp moves capture time no further than the packet after it; at
+// the end of the input, with none after it, not at all (the first packet,
+// with no capture time before it, is believed as far as the second's). Two
+// wild packets in a row cannot be told from a pause, and are believed. A
+// packet stamped in the past never moves capture time back. A wild
+// timestamp is its packet's own: its bytes are delivered with it, and its
+// connection, whose idle time counts from its latest packet, idles that
+// much later.
 //
 // Ordering, overlaps and buffering are gopacket's reassembly package; this
 // package owns decoding, the connection table and each connection's

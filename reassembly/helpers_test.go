@@ -19,6 +19,8 @@ var (
 	srv  = netip.MustParseAddrPort("10.0.0.2:443")
 	cli6 = netip.MustParseAddrPort("[2001:db8::1]:40000")
 	srv6 = netip.MustParseAddrPort("[2001:db8::2]:443")
+	// bystander sends packets of no connection.
+	bystander = netip.MustParseAddrPort("10.0.0.3:50000")
 )
 
 // pkt is one TCP segment to build: ms is its capture time in milliseconds
@@ -147,7 +149,7 @@ func (r *recorder) logf(s *recStream, format string, args ...any) {
 func ms(t time.Time) int64 { return t.Sub(base).Milliseconds() }
 
 var sideName = [2]string{"A", "B"}
-var reasonName = map[EndReason]string{EndFIN: "FIN", EndRST: "RST", EndCapture: "capture", EndIdle: "idle", EndMemory: "memory"}
+var reasonName = map[EndReason]string{EndFIN: "FIN", EndRST: "RST", EndCapture: "capture", EndIdle: "idle", EndMemory: "memory", EndReused: "reused"}
 
 func (s *recStream) Data(side Side, data []byte, ts time.Time) {
 	s.bytes += len(data)
@@ -239,6 +241,10 @@ func checkLog(t testing.TB, want, got []string) {
 		t.Errorf("calls (-want +got):\n%s", diff)
 	}
 }
+
+// later is a packet of no connection at ms, skipped: after a packet that
+// leaps ahead in time, it confirms the leap (clock.go).
+func later(ms int) pkt { return pkt{ms, bystander, srv, "A", 1, 1, ""} }
 
 // handshake is a 3-way handshake between cli and srv with ISNs 1000 and
 // 5000, at 0, 1 and 2 ms.

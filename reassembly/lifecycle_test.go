@@ -1,6 +1,7 @@
 package reassembly
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -213,10 +214,11 @@ func TestSegmentsAfterClose(t *testing.T) {
 			name: "after closedLinger",
 			pkts: append(closed[:7:7],
 				pkt{linger + 6, srv, cli, "FPA", 5001, 1007, "bye"},
+				later(linger+7),
 			),
 			want:    append(closedLog[:6:6], "2 new A=10.0.0.2:443 B=10.0.0.1:40000 @60006", `2 data A "bye" @60006`, "2 end A FIN @60006", "2 close capture @60006"),
 			conns:   2,
-			skipped: map[string]int64{"no open connection": 1},
+			skipped: map[string]int64{"no open connection": 2},
 		},
 		{
 			name: "SYN",
@@ -249,10 +251,12 @@ func TestSegmentsAfterClose(t *testing.T) {
 			pkts: append(hs[:3:3],
 				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
 				pkt{2000, cli, srv, "PA", 900000000, 2000000000, "other"},
+				later(2001),
 			),
 			want: []string{newConn, `1 data A "hello" @3`, "1 close idle @3",
 				"2 new A=10.0.0.1:40000 B=10.0.0.2:443 @2000", `2 data A "other" @2000`, "2 close capture @2000"},
-			conns: 2,
+			conns:   2,
+			skipped: map[string]int64{"no open connection": 1},
 		},
 		{
 			name: "an idle connection is forgotten after staleLinger",
@@ -260,10 +264,12 @@ func TestSegmentsAfterClose(t *testing.T) {
 			pkts: append(hs[:3:3],
 				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
 				pkt{int(staleLinger/time.Millisecond) + 10, cli, srv, "PA", 1006, 5001, "again"},
+				later(int(staleLinger/time.Millisecond)+11),
 			),
 			want: []string{newConn, `1 data A "hello" @3`, "1 close idle @3",
 				"2 new A=10.0.0.1:40000 B=10.0.0.2:443 @7200010", `2 data A "again" @7200010`, "2 close capture @7200010"},
-			conns: 2,
+			conns:   2,
+			skipped: map[string]int64{"no open connection": 1},
 		},
 	} {
 		t.Run(tt.name, tt.run)
@@ -410,8 +416,197 @@ func TestDirectionStart(t *testing.T) {
 			pkts: []pkt{
 				{0, cli, srv, "S", 1000, 0, ""},
 				{2000, cli6, srv6, "S", 1, 0, ""},
+				later(2001),
 			},
-			want:  []string{newConn, "1 close idle @0", "2 new A=[2001:db8::1]:40000 B=[2001:db8::2]:443 syn @2000", "2 close capture @2000"},
+			want:    []string{newConn, "1 close idle @0", "2 new A=[2001:db8::1]:40000 B=[2001:db8::2]:443 syn @2000", "2 close capture @2000"},
+			conns:   2,
+			skipped: map[string]int64{"no open connection": 1},
+		},
+	} {
+		t.Run(tt.name, tt.run)
+	}
+}
+
+// A SYN with another ISN on the 4-tuple of an open connection, whose
+// FIN or RST the capture never had (or a NAT reused the port), starts a
+// new connection: the open one is closed, reused. A SYN sent again, and
+// the peer's SYN of a simultaneous open, are the same connection.
+func TestReusedFourTuple(t *testing.T) {
+	first := append(handshake(cli, srv, 1000, 5000),
+		pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+		pkt{4, srv, cli, "PA", 5001, 1006, "hi"},
+	)
+	second := []pkt{
+		{10, cli, srv, "S", 70000, 0, ""},
+		{11, srv, cli, "SA", 90000, 70001, ""},
+		{12, cli, srv, "A", 70001, 90001, ""},
+		{13, cli, srv, "PA", 70001, 90001, "again"},
+		{14, srv, cli, "PA", 90001, 70006, "there"},
+	}
+	newConn := "1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0"
+	secondLog := []string{"2 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @10", `2 data A "again" @13`, `2 data B "there" @14`, "2 close capture @14"}
+	for _, tt := range []lifecycleTest{
+		{
+			name:  "a second handshake",
+			pkts:  append(first[:5:5], second...),
+			want:  append([]string{newConn, `1 data A "hello" @3`, `1 data B "hi" @4`, "1 close reused @4"}, secondLog...),
+			conns: 2,
+		},
+		{
+			// Its packets are only looked up (Assembler.decided): the
+			// SYN must still be seen.
+			name:      "a second handshake after a connection done",
+			doneAfter: 1,
+			pkts:      append(first[:5:5], second...),
+			want: []string{newConn, `1 data A "hello" @3`, "1 close reused @4",
+				"2 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @10", `2 data A "again" @13`, "2 close capture @14"},
+			conns: 2,
+		},
+		{
+			name: "a second handshake while the first waits behind a hole",
+			pkts: append(append(first[:5:5], pkt{5, cli, srv, "PA", 1020, 5003, "late"}), second...),
+			// The bytes behind the hole are dropped, as at the end of
+			// the wait after a RST.
+			want:  append([]string{newConn, `1 data A "hello" @3`, `1 data B "hi" @4`, "1 close reused @5"}, secondLog...),
+			conns: 2,
+		},
+		{
+			name: "a second handshake on a connection seen from its middle",
+			pkts: append([]pkt{
+				{0, cli, srv, "PA", 1001, 5001, "hello"},
+				{4, srv, cli, "PA", 5001, 1006, "hi"},
+			}, second...),
+			want: append([]string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 @0", `1 data A "hello" @0`, `1 data B "hi" @4`, "1 close reused @4"},
+				secondLog...),
+			conns: 2,
+		},
+		{
+			name:  "the SYN sent again",
+			pkts:  append([]pkt{{0, cli, srv, "S", 1000, 0, ""}}, append(handshake(cli, srv, 1000, 5000), first[3:]...)...),
+			want:  []string{newConn, `1 data A "hello" @3`, `1 data B "hi" @4`, "1 close capture @4"},
+			conns: 1,
+		},
+		{
+			// The capture began at the SYN-ACK; the SYN it answers comes
+			// after it.
+			name: "the SYN after its SYN-ACK",
+			pkts: []pkt{
+				{0, srv, cli, "SA", 5000, 1001, ""},
+				{1, cli, srv, "S", 1000, 0, ""},
+				{2, cli, srv, "A", 1001, 5001, ""},
+				{3, cli, srv, "PA", 1001, 5001, "hello"},
+			},
+			want:  []string{"1 new A=10.0.0.2:443 B=10.0.0.1:40000 @0", `1 data B "hello" @3`, "1 close capture @3"},
+			conns: 1,
+		},
+		{
+			// RFC 9293, 3.5, figure 8.
+			name: "a simultaneous open",
+			pkts: []pkt{
+				{0, cli, srv, "S", 1000, 0, ""},
+				{1, srv, cli, "S", 5000, 0, ""},
+				{2, srv, cli, "SA", 5000, 1001, ""},
+				{3, cli, srv, "SA", 1000, 5001, ""},
+				{4, cli, srv, "PA", 1001, 5001, "hello"},
+				{5, srv, cli, "PA", 5001, 1006, "hi"},
+			},
+			want:  []string{newConn, `1 data A "hello" @4`, `1 data B "hi" @5`, "1 close capture @5"},
+			conns: 1,
+		},
+	} {
+		t.Run(tt.name, tt.run)
+	}
+}
+
+// A packet stamped far from the others (a capture merged from machines
+// whose clocks disagree) changes no connection but its own: capture time
+// leaps forward only when a later packet confirms it, so that idle
+// connections are closed after a capture paused, not at one wild
+// timestamp.
+func TestWildTimestamp(t *testing.T) {
+	const hour = int(time.Hour / time.Millisecond)
+	const year = 365 * 24 * hour
+	hs := handshake(cli, srv, 1000, 5000)
+	hello := pkt{3, cli, srv, "PA", 1001, 5001, "hello"}
+	hi := pkt{5, srv, cli, "PA", 5001, 1006, "hi"}
+	fins := []pkt{{6, cli, srv, "FA", 1006, 5003, ""}, {7, srv, cli, "FA", 5003, 1007, ""}}
+	newConn := "1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0"
+	closedLog := []string{`1 data A "hello" @3`, `1 data B "hi" @5`, "1 end A FIN @6", "1 end B FIN @7", "1 close FIN @7"}
+	stray := func(ms int) pkt { return pkt{ms, cli6, srv6, "S", 1, 0, ""} }
+	strayLog := func(n, ms int) string {
+		return fmt.Sprintf("%d new A=[2001:db8::1]:40000 B=[2001:db8::2]:443 syn @%d", n, ms)
+	}
+	opts := Options{IdleTimeout: DefaultIdleTimeout}
+	for _, tt := range []lifecycleTest{
+		{
+			name:  "a packet of another connection a year ahead",
+			opts:  opts,
+			pkts:  append(append(hs[:3:3], hello, stray(year), hi), fins...),
+			want:  append(append([]string{newConn, closedLog[0], strayLog(2, year)}, closedLog[1:]...), fmt.Sprintf("2 close capture @%d", year)),
+			conns: 2,
+		},
+		{
+			name:  "a packet of another connection an hour ahead",
+			opts:  opts,
+			pkts:  append(append(hs[:3:3], hello, stray(hour), hi), fins...),
+			want:  append(append([]string{newConn, closedLog[0], strayLog(2, hour)}, closedLog[1:]...), fmt.Sprintf("2 close capture @%d", hour)),
+			conns: 2,
+		},
+		{
+			name: "a segment of the connection a year ahead",
+			opts: opts,
+			pkts: append(append(hs[:3:3], hello, pkt{year, srv, cli, "PA", 5001, 1006, "hi"}), fins...),
+			want: []string{newConn, closedLog[0], fmt.Sprintf(`1 data B "hi" @%d`, year), "1 end A FIN @6", "1 end B FIN @7",
+				fmt.Sprintf("1 close FIN @%d", year)},
+			conns: 1,
+		},
+		{
+			name:  "the last packet a year ahead",
+			opts:  opts,
+			pkts:  append(hs[:3:3], hello, hi, stray(year)),
+			want:  []string{newConn, closedLog[0], closedLog[1], strayLog(2, year), "1 close capture @5", fmt.Sprintf("2 close capture @%d", year)},
+			conns: 2,
+		},
+		{
+			// Without a clock to compare it with, the first packet's is
+			// believed only as far as the second's.
+			name: "the first packet a year ahead",
+			opts: opts,
+			pkts: append(append(append([]pkt{stray(year)}, hs...), hello, hi), append(fins,
+				pkt{8, cli, srv, "A", 1007, 5004, ""},
+				pkt{9, srv, cli, "PA", 5001, 1007, "hi"}, // sent again: after close
+			)...),
+			want: []string{strayLog(1, year), "2 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0", `2 data A "hello" @3`, `2 data B "hi" @5`,
+				"2 end A FIN @6", "2 end B FIN @7", "2 close FIN @7", fmt.Sprintf("1 close capture @%d", year)},
+			conns:   2,
+			skipped: map[string]int64{"after close": 1, "no open connection": 1},
+		},
+		{
+			name:  "a packet of another connection a year behind",
+			opts:  opts,
+			pkts:  append(append(hs[:3:3], hello, stray(-year), hi), fins...),
+			want:  append(append([]string{newConn, closedLog[0], strayLog(2, -year)}, closedLog[1:]...), fmt.Sprintf("2 close capture @%d", -year)),
+			conns: 2,
+		},
+		{
+			// The wait for the peer's segments in flight at a RST is a
+			// span of capture time, from the RST on.
+			name: "a RST a year behind",
+			opts: opts,
+			pkts: append(hs[:3:3], hello,
+				pkt{-year, srv, cli, "R", 5001, 0, ""},
+				pkt{5, cli, srv, "PA", 1006, 5001, "more"},
+			),
+			want:  []string{newConn, closedLog[0], fmt.Sprintf("1 end B RST @%d", -year), `1 data A "more" @5`, "1 close RST @5"},
+			conns: 1,
+		},
+		{
+			// A real leap: the capture paused, then went on.
+			name: "an hour's pause",
+			opts: opts,
+			pkts: append(hs[:3:3], hello, hi, stray(hour), pkt{hour + 1, srv6, cli6, "SA", 7, 2, ""}),
+			want: []string{newConn, closedLog[0], closedLog[1], "1 close idle @5", strayLog(2, hour),
+				fmt.Sprintf("2 close capture @%d", hour+1)},
 			conns: 2,
 		},
 	} {

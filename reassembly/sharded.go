@@ -19,8 +19,9 @@ import (
 //
 // What a single Assembler decides across connections is decided here, once,
 // and passed on: packet numbers (ConnInfo.Seq counts every packet given to
-// Sharded), capture time (the latest timestamp seen, which closes idle
-// connections and ends the wait after a RST), the moments idle connections
+// Sharded), capture time (clock.go: it closes idle connections and ends
+// the wait after a RST; a frame stamped far ahead is held here, until the
+// next packet, and its workers get it then), the moments idle connections
 // are looked for, and IPv4 fragments, which carry no ports until made
 // whole. So every connection gets the same calls, with the same arguments,
 // as from one Assembler given the same packets. Two things differ: each
@@ -39,6 +40,8 @@ type Sharded struct {
 	index   uint64
 	now     time.Time
 	sweep   time.Time
+	step    time.Duration // maxStep
+	ahead   heldFrame     // a frame stamped too far ahead, until the next packet
 	wg      sync.WaitGroup
 }
 
@@ -109,6 +112,7 @@ func NewSharded(n int, factory func(worker int) Factory, o Options, batchDone fu
 		dec:   newDecoder(),
 		frag:  newDefrag(o.MaxBufferedBytes),
 		idle:  o.IdleTimeout,
+		step:  maxStep(o.IdleTimeout),
 		stats: Stats{Skipped: make(map[string]int64)},
 	}
 	wo := o
@@ -156,20 +160,41 @@ func (s *Sharded) Packet(link layers.LinkType, data []byte, ci gopacket.CaptureI
 	s.stats.Packets++
 	s.stats.Bytes += int64(len(data))
 	s.index++
+	if s.ahead.held {
+		s.release(ci.Timestamp)
+	}
+	if leaps(s.now, ci.Timestamp, s.step) {
+		s.ahead.keep(link, data, ci, s.index)
+		return
+	}
+	s.dispatch(link, data, ci, s.index, ci.Timestamp)
+}
+
+// release hands on the held frame, at the capture time next confirms; its
+// copy is the workers' from then on.
+func (s *Sharded) release(next time.Time) {
+	h := &s.ahead
+	h.held = false
+	s.dispatch(h.link, h.data, h.ci, h.index, h.confirmed(s.now, next))
+	h.data = nil
+}
+
+// dispatch hands a frame to its worker, capture time being now at it.
+func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.CaptureInfo, index uint64, now time.Time) {
 	ts := ci.Timestamp
 	prev := s.now
-	if ts.After(s.now) {
-		s.now = ts
+	if now.After(s.now) {
+		s.now = now
 	}
 	if s.idle > 0 && !s.now.Before(s.sweep) {
 		// Assembler.expire's schedule: every worker looks at once, before
 		// this packet, as one Assembler would.
 		s.sweep = s.now.Add(max(s.idle/4, 1))
 		for _, w := range s.workers {
-			w.pending = append(w.pending, shardItem{kind: itemSweep, prev: prev, now: s.now, index: s.index})
+			w.pending = append(w.pending, shardItem{kind: itemSweep, prev: prev, now: s.now, index: index})
 		}
 	}
-	it := shardItem{kind: itemFrame, link: link, data: data, lost: ci.Length - len(data), ts: ts, prev: prev, now: s.now, index: s.index}
+	it := shardItem{kind: itemFrame, link: link, data: data, lost: ci.Length - len(data), ts: ts, prev: prev, now: s.now, index: index}
 	if src, dst, _, ok := quickTCP(link, data); ok {
 		w := s.workers[shardOf(keyOf(src, dst), len(s.workers))]
 		w.pending = append(w.pending, it)
@@ -196,8 +221,12 @@ func (s *Sharded) skipN(reason string, n int64) { s.stats.Skipped[reason] += n }
 func (s *Sharded) EndBatch(release func()) {
 	ref := &batchRef{release: release}
 	ref.left.Store(int32(len(s.workers)))
+	next := s.index + 1
+	if s.ahead.held {
+		next = s.ahead.index
+	}
 	for _, w := range s.workers {
-		w.in <- shardBatch{items: w.pending, next: s.index + 1, now: s.now, ref: ref}
+		w.in <- shardBatch{items: w.pending, next: next, now: s.now, ref: ref}
 		select {
 		case w.pending = <-w.free:
 		default:
@@ -209,6 +238,10 @@ func (s *Sharded) EndBatch(release func()) {
 // Flush ends the input, as Assembler.Flush does, and waits for the
 // workers to finish.
 func (s *Sharded) Flush() {
+	if h := &s.ahead; h.held {
+		h.held = false
+		s.dispatch(h.link, h.data, h.ci, h.index, h.unconfirmed(s.now))
+	}
 	s.EndBatch(nil)
 	s.frag.flush(s.skipN)
 	for _, w := range s.workers {

@@ -362,7 +362,8 @@ func printStats(w io.Writer, st reassembly.Stats, notReported int64) {
 		r    reassembly.EndReason
 		name string
 	}{{reassembly.EndFIN, "by FIN"}, {reassembly.EndRST, "by RST"}, {reassembly.EndCapture, "open at the end"},
-		{reassembly.EndIdle, "idle (--idle-timeout)"}, {reassembly.EndMemory, "to stay within --max-buffer"}} {
+		{reassembly.EndIdle, "idle (--idle-timeout)"}, {reassembly.EndMemory, "to stay within --max-buffer"},
+		{reassembly.EndReused, "by a new SYN on their 4-tuple"}} {
 		if n := st.Closed[c.r]; n > 0 {
 			closed = append(closed, fmt.Sprintf("%d %s", n, c.name))
 		}

@@ -101,7 +101,9 @@ func analyzeSource(src capture.Source, fo flows.Options, o reassembly.Options, w
 			asm.Packet(p.LinkType, p.Data, p.CaptureInfo)
 			an.packets++
 			if an.packets%drainEvery == 0 {
-				drain(uint64(an.packets) + 1)
+				// Not + 1: the Assembler may hold the latest packet, stamped
+				// far ahead, and begin a connection with it later.
+				drain(uint64(an.packets))
 			}
 			prog.tick(an.packets, func() (int64, int64) { return position(src) },
 				func() int64 { return asm.Stats().Connections })
