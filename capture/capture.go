@@ -73,7 +73,9 @@ func OpenFile(path string) (Source, error) {
 			return nil, fmt.Errorf("capture: %w", err) // *PathError says "open <path>: ..."
 		}
 	}
-	s, err := newSource(name, f, bufio.NewReaderSize(f, readBufferSize))
+	fi, err := f.Stat()
+	stream := err == nil && !fi.Mode().IsRegular()
+	s, err := newSource(name, f, bufio.NewReaderSize(f, readBufferSize), stream)
 	if err != nil {
 		if f != os.Stdin {
 			f.Close()
@@ -83,7 +85,7 @@ func OpenFile(path string) (Source, error) {
 	return s, nil
 }
 
-func newSource(name string, f *os.File, br *bufio.Reader) (Source, error) {
+func newSource(name string, f *os.File, br *bufio.Reader, stream bool) (Source, error) {
 	head, err := br.Peek(4)
 	if len(head) < 4 {
 		if err != nil && err != io.EOF {
@@ -94,7 +96,7 @@ func newSource(name string, f *os.File, br *bufio.Reader) (Source, error) {
 		}
 		return nil, fmt.Errorf("capture: %s: %w (only %d bytes)", name, ErrNotCapture, len(head))
 	}
-	base := fileSource{name: name, f: f, br: br}
+	base := fileSource{name: name, f: f, br: br, stream: stream}
 	switch magic := binary.LittleEndian.Uint32(head); magic {
 	case magicMicro, magicNano, magicMicroSwap, magicNanoSwap:
 		r, err := pcapgo.NewReader(br)
@@ -125,12 +127,19 @@ func newSource(name string, f *os.File, br *bufio.Reader) (Source, error) {
 // fileSource holds what both formats share: the file, its name for error
 // messages, the count of packets returned and the error that ended reading.
 type fileSource struct {
-	name string
-	f    *os.File
-	br   *bufio.Reader
-	n    int // packets returned so far
-	err  error
+	name   string
+	f      *os.File
+	br     *bufio.Reader
+	n      int // packets returned so far
+	err    error
+	stream bool // a pipe or other non-regular file: it may not end soon
 }
+
+// Stream reports whether the file is a stream (a pipe, a FIFO, a
+// terminal) rather than a regular file: one whose end may be hours away,
+// whose packets are returned as soon as they are whole, and whose report
+// should not wait for it.
+func (s *fileSource) Stream() bool { return s.stream }
 
 func (s *fileSource) Close() error {
 	if s.f == os.Stdin {

@@ -12,7 +12,7 @@ import (
 // pcap and pcapng files.
 func FuzzSource(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
-		src, err := newSource("fuzz", nil, bufio.NewReader(bytes.NewReader(data)))
+		src, err := newSource("fuzz", nil, bufio.NewReader(bytes.NewReader(data)), len(data)%2 == 1)
 		if err != nil {
 			return
 		}

@@ -102,6 +102,9 @@ func (s *pcapSource) NextBatch() (*Batch, error) {
 	n := copy(b.buf, s.carry)
 	s.carry = s.carry[:0]
 	want := chunkSize
+	if s.stream {
+		want = 1 // what the pipe has: a packet waits for no others
+	}
 	for {
 		// Read a chunk (a read fills what room the buffer has), then
 		// parse the records it holds whole.

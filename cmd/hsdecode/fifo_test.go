@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // fifoWriter opens a FIFO for writing, which waits for a reader, writes b
@@ -74,5 +76,64 @@ func TestNonRegularInputs(t *testing.T) {
 	wait()
 	if status != exitOK || errb.Len() > 0 || !strings.Contains(out.String(), `"outcome":"established"`) {
 		t.Errorf("by name: exit %d, stderr %q, stdout:\n%s", status, errb.String(), out.String())
+	}
+}
+
+// lineSignal is a report's standard output that says when its first line
+// is written.
+type lineSignal struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	first chan struct{}
+}
+
+func (w *lineSignal) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf.Len() == 0 && len(p) > 0 {
+		close(w.first)
+	}
+	return w.buf.Write(p)
+}
+
+// TestStreamReportsAsDecided: a capture read from a pipe reports each
+// connection as soon as it is decided, as a live capture does, not when
+// the pipe closes: here the writer keeps the pipe open until the
+// established handshake it wrote has been reported.
+func TestStreamReportsAsDecided(t *testing.T) {
+	capture, err := os.ReadFile(filepath.Join(pcapDir, "01-tls12-ecdhe-rsa.pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(t.TempDir(), "live.pcap")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("no FIFO here: %v", err)
+	}
+	out := &lineSignal{first: make(chan struct{})}
+	reportedFirst := make(chan bool, 1)
+	go func() {
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			reportedFirst <- false
+			return
+		}
+		defer f.Close()
+		f.Write(capture)
+		select {
+		case <-out.first:
+			reportedFirst <- true
+		case <-time.After(20 * time.Second): // it waits for the end: let it come
+			reportedFirst <- false
+		}
+	}()
+	var errb bytes.Buffer
+	if status := run([]string{"--format", "json", fifo}, out, &errb); status != exitOK {
+		t.Fatalf("exit %d: %s", status, errb.String())
+	}
+	if !<-reportedFirst {
+		t.Fatal("nothing was reported while the pipe stayed open: the report waited for its end")
+	}
+	if !strings.Contains(out.buf.String(), `"outcome":"established"`) {
+		t.Errorf("report %s, want the established handshake", out.buf.String())
 	}
 }

@@ -291,9 +291,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if showProgress {
 			prog = newProgress(stderr, in, n+1, len(inputs))
 		}
+		stream := asDecided(src)
 		an := analyzeSource(src, fo, ro, *workers, prog, func(r *flows.Result) error {
 			g.add(r)
-			return outs.all.Write(r)
+			if err := outs.all.Write(r); err != nil || !stream {
+				return err
+			}
+			return bw.Flush() // a pipe's reader sees each connection as it is decided
 		})
 		prog.done()
 		src.Close()

@@ -78,6 +78,9 @@ func analyzeSource(src capture.Source, fo flows.Options, o reassembly.Options, w
 	if o.MaxBufferedBytes <= 0 {
 		o.MaxBufferedBytes = reassembly.DefaultMaxBufferedBytes
 	}
+	if asDecided(src) {
+		return analyzeStream(an, src, fo, o, prog, write)
+	}
 	budget := o.MaxBufferedBytes / resultShare
 	o.MaxBufferedBytes -= budget
 	m := newMerger(max(workers, 1), budget, write)
@@ -166,6 +169,44 @@ func analyzeSource(src capture.Source, fo flows.Options, o reassembly.Options, w
 	for _, c := range cols {
 		an.notReported += c.NotReported()
 	}
+	return an
+}
+
+// asDecided says a source is a stream (standard input, a pipe): its
+// report, like a live capture's, gives each connection the moment it is
+// decided, since the input may not end for hours.
+func asDecided(src capture.Source) bool {
+	st, ok := src.(interface{ Stream() bool })
+	return ok && st.Stream()
+}
+
+// analyzeStream reads a stream on one goroutine, and writes each result as
+// flows decides it (flows.Options.Emit), as a live capture does: nothing is
+// held for start order.
+func analyzeStream(an *analysis, src capture.Source, fo flows.Options, o reassembly.Options, prog *progress, write func(*flows.Result) error) *analysis {
+	fo.Emit = func(r *flows.Result) {
+		if an.writeErr == nil {
+			an.writeErr = write(r)
+		}
+	}
+	col := flows.NewCollector(fo)
+	asm := reassembly.NewAssembler(col, o)
+	for {
+		p, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			an.readErr = err
+			break
+		}
+		asm.Packet(p.LinkType, p.Data, p.CaptureInfo)
+		an.packets++
+		prog.tick(an.packets, func() (int64, int64) { return position(src) },
+			func() int64 { return asm.Stats().Connections })
+	}
+	asm.Flush()
+	an.stats, an.notReported = asm.Stats(), col.NotReported()
 	return an
 }
 
