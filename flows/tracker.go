@@ -771,20 +771,27 @@ func (t *Tracker) violate(d *direction, code Code, got string, expected []string
 // still reads what follows, for what it says (the peer's hello, alerts):
 // the other side goes on, and this side is read again from the first
 // record boundary after the gap, as a capture that starts there.
+//
+// A gap that cannot change the outcome (a partial connection, or one
+// already decided) is not recorded, but the side is still read again
+// from a record boundary: read across the hole, the bytes after it would
+// be taken for records and make a violation out of what the capture lost.
 func (t *Tracker) Gap(s reassembly.Side, missing int, ts time.Time) {
-	if t.emitted || t.partial || t.decided() && !t.gap {
+	if t.emitted {
 		return
 	}
-	t.res.End = ts
 	d := &t.dirs[s]
-	if !t.roleKnown {
-		t.guessRoles()
+	if !t.partial && (!t.decided() || t.gap) {
+		t.res.End = ts
+		if !t.roleKnown {
+			t.guessRoles()
+		}
+		if !t.gap {
+			t.gap = true
+			t.res.Gap = &Gap{TS: ts, From: d.role, Offset: d.bytes, Missing: missing}
+		}
 	}
-	if !t.gap {
-		t.gap = true
-		t.res.Gap = &Gap{TS: ts, From: d.role, Offset: d.bytes, Missing: missing}
-	}
-	if !d.dead {
+	if !d.dead && !t.Done() {
 		d.started, d.resync, d.prelude = true, true, nil
 		if d.dec != nil {
 			d.dec.Release()
