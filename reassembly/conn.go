@@ -36,6 +36,11 @@ type conn struct {
 	ack     [2]uint32
 	seen    [2]bool
 	next    [2]uint32
+	// Per side: the first acknowledgement it sent (that of its SYN-ACK
+	// when one was seen), where its peer's bytes begin when the peer's
+	// SYN was not captured (see Assembler.begin).
+	firstAcked [2]bool
+	firstAck   [2]uint32
 
 	// Per side: where the next byte gopacket delivers lies, and the
 	// ranges of it that the capture cut (see Assembler.assemble).
