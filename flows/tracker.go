@@ -33,6 +33,7 @@ type direction struct {
 	dead    bool // stopped after a decode error, violation or gap
 	prelude []byte
 	resync  bool
+	lost    bool  // read again from a record boundary after a gap
 	bytes   int64 // delivered so far: where a gap happens
 
 	flight []slot
@@ -290,6 +291,13 @@ func (t *Tracker) malformed(s reassembly.Side, err error, ts time.Time) {
 		t.guessRoles()
 	}
 	d := &t.dirs[s]
+	if d.lost {
+		// The boundary found after a gap may be a false one, and what
+		// the lost bytes said (a ChangeCipherSpec) is unknown: bytes
+		// that do not decode there are the capture's, not the sender's.
+		d.dead = true
+		return
+	}
 	var de *decode.Error
 	code, detail := CodeMalformedRecord, err.Error()
 	if errors.As(err, &de) {
@@ -792,7 +800,7 @@ func (t *Tracker) Gap(s reassembly.Side, missing int, ts time.Time) {
 		}
 	}
 	if !d.dead && !t.Done() {
-		d.started, d.resync, d.prelude = true, true, nil
+		d.started, d.resync, d.lost, d.prelude = true, true, true, nil
 		if d.dec != nil {
 			d.dec.Release()
 		}

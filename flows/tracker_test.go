@@ -482,6 +482,25 @@ func TestGapNotRecordedStillResyncs(t *testing.T) {
 	}
 }
 
+// After a gap, what the lost bytes said is unknown: here the client's
+// ChangeCipherSpec, so that its next handshake record, encrypted, does
+// not parse as one. That is the capture's doing, not a malformed message
+// (tls12no_renogotiation with the client's second flight lost).
+func TestUndecodableAfterGap(t *testing.T) {
+	col := NewCollector(Options{})
+	tr := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+	tr.Data(reassembly.SideA, ch12, t0)
+	tr.Data(reassembly.SideB, record(22, cat(shECDHE, cert, ske, shd)), t0)
+	tr.Gap(reassembly.SideA, 93, t0)
+	tr.Data(reassembly.SideB, cat(ccs, encFin), t0)
+	tr.Data(reassembly.SideA, cat(appData, record(22, []byte{0x8a, 0x5b, 0x60, 0x96, 1, 2, 3, 4})), t0)
+	tr.Close(reassembly.EndFIN, t0)
+	r := col.Results()[0]
+	if r.Outcome != OutcomeGap || len(r.Violations) != 0 || r.Gap == nil || r.Gap.From != Client {
+		t.Fatalf("outcome %s, violations %+v, gap %+v; want gap from the client, no violation", r.Outcome, r.Violations, r.Gap)
+	}
+}
+
 func TestNotTLS(t *testing.T) {
 	r := run(t, true, c([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")), s([]byte("HTTP/1.1 400 Bad Request\r\n\r\n")))
 	if r.Outcome != OutcomeNotTLS {
