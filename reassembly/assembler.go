@@ -475,10 +475,11 @@ func (a *Assembler) unseen(c *conn, y Side, ack uint32, ts time.Time) {
 	// must not replace: they stop at the lowest of those, when it is
 	// known.
 	if c.maxOK[y] && int32(c.maxEnd[y]-next) > 0 {
-		if !c.lowOK[y] {
+		low, ok := c.low(y)
+		if !ok {
 			return
 		}
-		n = min(n, int(int32(uint32(c.low[y])-next)))
+		n = min(n, int(int32(uint32(low)-next)))
 		if n <= 0 {
 			return
 		}

@@ -289,6 +289,21 @@ func TestUnseenBytes(t *testing.T) {
 			conns: 1,
 		},
 		{
+			// tls-fingerprint-alert: the server's segments come out of
+			// order, and one in the middle is lost.
+			name: "a hole after bytes that waited",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{4, srv, cli, "PA", 5011, 1006, "BBBBB"},
+				pkt{5, srv, cli, "PA", 5026, 1006, "DDDDD"},
+				pkt{6, srv, cli, "PA", 5001, 1006, "AAAAAAAAAA"},
+				pkt{7, cli, srv, "PA", 1006, 5031, "next"},
+			),
+			want: []string{newConn, `1 data A "hello" @3`, `1 data B "AAAAAAAAAA" @6`, `1 data B "BBBBB" @4`,
+				"1 gap B 10 @7", `1 data B "DDDDD" @5`, `1 data A "next" @7`, "1 close capture @7"},
+			conns: 1,
+		},
+		{
 			name: "the peer's FIN acknowledged is no byte",
 			pkts: append(hs[:3:3],
 				pkt{3, srv, cli, "FPA", 5001, 1001, "bye"},
