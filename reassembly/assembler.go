@@ -385,7 +385,9 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 			return
 		}
 		c.started[side] = true
-		a.begin(c, side, tcp.Seq, ts)
+		if !c.hasISN[side] {
+			a.begin(c, side, tcp.Seq, ts)
+		}
 	}
 	a.cur, a.curSide, a.curTCP, a.curTS = c, side, tcp, ts
 	// gopacket keeps the context of a segment it queues, so each packet
@@ -415,22 +417,13 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 // lost): a Gap of unknown size comes before them, so that the consumer does
 // not read them as its start. A capture that began mid-connection proves
 // nothing either way, and the consumer reads its first bytes as such.
-//
-// A direction with an ISN begins there, unless its first segment lies far
-// from it and just after what the peer acknowledged: of SYN-ACKs sent with
-// two ISNs, conn.syn kept a stale one, those with the other being lost.
 func (a *Assembler) begin(c *conn, side Side, seq uint32, ts time.Time) {
 	peer := 1 - side
-	near := func(from uint32) bool { d := int64(int32(seq - from)); return d >= 0 && d <= maxUnseen }
-	if c.hasISN[side] {
-		if !near(c.isn[side]+1) && c.acked[peer] && near(c.ack[peer]) {
-			c.isn[side] = c.ack[peer] - 1
+	if c.firstAcked[peer] {
+		if d := int64(int32(seq - c.firstAck[peer])); d >= 0 && d <= maxUnseen {
+			c.isn[side], c.hasISN[side] = c.firstAck[peer]-1, true
+			return
 		}
-		return
-	}
-	if c.firstAcked[peer] && near(c.firstAck[peer]) {
-		c.isn[side], c.hasISN[side] = c.firstAck[peer]-1, true
-		return
 	}
 	if c.info.SawSYN || c.firstAcked[peer] {
 		c.gap(side, -1, ts)

@@ -390,23 +390,6 @@ func TestDirectionStart(t *testing.T) {
 			conns: 1,
 		},
 		{
-			// The same with the SYN-ACKs of the second ISN lost, and the
-			// server's first segment: the client's acknowledgement says
-			// which ISN holds (in the capture the two lie far apart).
-			name: "SYN-ACKs with two ISNs, the right ones lost",
-			pkts: []pkt{
-				{0, cli, srv, "S", 1000, 0, ""},
-				{1, srv, cli, "SA", 2_000_000_000, 1001, ""},
-				{5, cli, srv, "PA", 1001, 9001, "hello"},
-				{6, srv, cli, "SA", 2_000_000_000, 1001, ""},
-				{8, srv, cli, "PA", 9011, 1006, "world"},
-				{9, cli, srv, "PA", 1006, 9016, "next"},
-			},
-			want: []string{newConn, `1 data A "hello" @5`, "1 gap B 10 @9", `1 data B "world" @8`,
-				`1 data A "next" @9`, "1 close capture @9"},
-			conns: 1,
-		},
-		{
 			// tls-subjectaltname, streams 3 and 40: a challenge ACK from
 			// an earlier connection on the 4-tuple, which the client
 			// resets, comes before the SYN-ACK.
