@@ -33,6 +33,7 @@ type direction struct {
 	dead    bool // stopped after a decode error, violation or gap
 	prelude []byte
 	resync  bool
+	lost    bool  // read again from a record boundary after a gap
 	bytes   int64 // delivered so far: where a gap happens
 
 	flight []slot
@@ -290,6 +291,13 @@ func (t *Tracker) malformed(s reassembly.Side, err error, ts time.Time) {
 		t.guessRoles()
 	}
 	d := &t.dirs[s]
+	if d.lost {
+		// The boundary found after a gap may be a false one, and what
+		// the lost bytes said (a ChangeCipherSpec) is unknown: bytes
+		// that do not decode there are the capture's, not the sender's.
+		d.dead = true
+		return
+	}
 	var de *decode.Error
 	code, detail := CodeMalformedRecord, err.Error()
 	if errors.As(err, &de) {
@@ -771,21 +779,28 @@ func (t *Tracker) violate(d *direction, code Code, got string, expected []string
 // still reads what follows, for what it says (the peer's hello, alerts):
 // the other side goes on, and this side is read again from the first
 // record boundary after the gap, as a capture that starts there.
+//
+// A gap that cannot change the outcome (a partial connection, or one
+// already decided) is not recorded, but the side is still read again
+// from a record boundary: read across the hole, the bytes after it would
+// be taken for records and make a violation out of what the capture lost.
 func (t *Tracker) Gap(s reassembly.Side, missing int, ts time.Time) {
-	if t.emitted || t.partial || t.decided() && !t.gap {
+	if t.emitted {
 		return
 	}
-	t.res.End = ts
 	d := &t.dirs[s]
-	if !t.roleKnown {
-		t.guessRoles()
+	if !t.partial && (!t.decided() || t.gap) {
+		t.res.End = ts
+		if !t.roleKnown {
+			t.guessRoles()
+		}
+		if !t.gap {
+			t.gap = true
+			t.res.Gap = &Gap{TS: ts, From: d.role, Offset: d.bytes, Missing: missing}
+		}
 	}
-	if !t.gap {
-		t.gap = true
-		t.res.Gap = &Gap{TS: ts, From: d.role, Offset: d.bytes, Missing: missing}
-	}
-	if !d.dead {
-		d.started, d.resync, d.prelude = true, true, nil
+	if !d.dead && !t.Done() {
+		d.started, d.resync, d.lost, d.prelude = true, true, true, nil
 		if d.dec != nil {
 			d.dec.Release()
 		}

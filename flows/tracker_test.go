@@ -436,6 +436,71 @@ func TestGap(t *testing.T) {
 	}
 }
 
+// A gap that cannot change the outcome still ends the reading of its side
+// at the hole: the bytes after it, read on as if they followed, would be a
+// violation the capture made up. Garbage stands for the middle of a lost
+// record.
+func TestGapNotRecordedStillResyncs(t *testing.T) {
+	garbage := []byte{0x77, 0x77, 0x77}
+	tests := []struct {
+		name       string
+		syn        bool
+		before     []step
+		violations []Code
+		outcome    Outcome
+	}{
+		// The capture began after the ClientHello.
+		{"partial", false, []step{s(ccs)}, nil, OutcomePartial},
+		// The client broke the order; the server's answer is still read.
+		{"after a violation", true, []step{c(ch12), s(record(22, cat(shECDHE, cert, ske, shd))), c(record(22, cke), appData)},
+			[]Code{CodeApplicationDataBeforeFinished}, OutcomeViolation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			col := NewCollector(Options{})
+			tr := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: tt.syn, Start: t0})
+			for _, st := range tt.before {
+				side := reassembly.SideA
+				if st.from == Server {
+					side = reassembly.SideB
+				}
+				tr.Data(side, st.b, t0)
+			}
+			tr.Gap(reassembly.SideB, 100, t0)
+			tr.Data(reassembly.SideB, cat(garbage, alertRec(1, 0)), t0)
+			tr.Close(reassembly.EndFIN, t0)
+			r := col.Results()[0]
+			var codes []Code
+			for _, v := range r.Violations {
+				codes = append(codes, v.Code)
+			}
+			if r.Outcome != tt.outcome || !slices.Equal(codes, tt.violations) || len(r.Alerts) != 1 || r.Gap != nil {
+				t.Errorf("outcome %s, violations %v, alerts %+v, gap %+v; want %s, %v, the server's alert, no gap",
+					r.Outcome, codes, r.Alerts, r.Gap, tt.outcome, tt.violations)
+			}
+		})
+	}
+}
+
+// After a gap, what the lost bytes said is unknown: here the client's
+// ChangeCipherSpec, so that its next handshake record, encrypted, does
+// not parse as one. That is the capture's doing, not a malformed message
+// (tls12no_renogotiation with the client's second flight lost).
+func TestUndecodableAfterGap(t *testing.T) {
+	col := NewCollector(Options{})
+	tr := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+	tr.Data(reassembly.SideA, ch12, t0)
+	tr.Data(reassembly.SideB, record(22, cat(shECDHE, cert, ske, shd)), t0)
+	tr.Gap(reassembly.SideA, 93, t0)
+	tr.Data(reassembly.SideB, cat(ccs, encFin), t0)
+	tr.Data(reassembly.SideA, cat(appData, record(22, []byte{0x8a, 0x5b, 0x60, 0x96, 1, 2, 3, 4})), t0)
+	tr.Close(reassembly.EndFIN, t0)
+	r := col.Results()[0]
+	if r.Outcome != OutcomeGap || len(r.Violations) != 0 || r.Gap == nil || r.Gap.From != Client {
+		t.Fatalf("outcome %s, violations %+v, gap %+v; want gap from the client, no violation", r.Outcome, r.Violations, r.Gap)
+	}
+}
+
 func TestNotTLS(t *testing.T) {
 	r := run(t, true, c([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")), s([]byte("HTTP/1.1 400 Bad Request\r\n\r\n")))
 	if r.Outcome != OutcomeNotTLS {

@@ -412,6 +412,9 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 	tcp := seg.tcp
 	if tcp.ACK {
 		c.ack[side], c.acked[side] = tcp.Ack, true
+		if !c.firstAcked[side] || tcp.SYN {
+			c.firstAck[side], c.firstAcked[side] = tcp.Ack, true
+		}
 	}
 	if seg.cut > 0 {
 		c.cuts[side] = addCut(c.cuts[side], tcp.Seq+uint32(len(tcp.Payload)-seg.cut), seg.cut)
@@ -425,6 +428,9 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 			return
 		}
 		c.started[side] = true
+		if !c.hasISN[side] {
+			a.begin(c, side, tcp.Seq, ts)
+		}
 	}
 	a.cur, a.curSide, a.curTCP, a.curTS = c, side, tcp, ts
 	// gopacket keeps the context of a segment it queues, so each packet
@@ -439,6 +445,31 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 	if a.mem.mayQueue {
 		a.mem.mayQueue = false
 		a.mem.sample(a)
+	}
+}
+
+// begin decides where a direction whose SYN was not captured begins, as
+// its first segment (at seq) starts it. Its peer's first acknowledgement
+// says where: the SYN-ACK's acknowledges the client's ISN+1, and the first
+// ACK of a client, or the ACK its ClientHello carries, the server's. A
+// direction begins there, as if its SYN had been seen, when its first
+// segment lies at or a little after it: bytes missing in between are then
+// waited for, and reported with Gap when given up, like any hole. Without
+// that proof, in a connection whose SYN was captured, the first bytes seen
+// are not where the direction began (its SYN-ACK and first segments were
+// lost): a Gap of unknown size comes before them, so that the consumer does
+// not read them as its start. A capture that began mid-connection proves
+// nothing either way, and the consumer reads its first bytes as such.
+func (a *Assembler) begin(c *conn, side Side, seq uint32, ts time.Time) {
+	peer := 1 - side
+	if c.firstAcked[peer] {
+		if d := int64(int32(seq - c.firstAck[peer])); d >= 0 && d <= maxUnseen {
+			c.isn[side], c.hasISN[side] = c.firstAck[peer]-1, true
+			return
+		}
+	}
+	if c.info.SawSYN || c.firstAcked[peer] {
+		c.gap(side, -1, ts)
 	}
 }
 
@@ -471,6 +502,8 @@ func (a *Assembler) unseen(c *conn, y Side, ack uint32, ts time.Time) {
 		next = uint32(c.pos[y])
 	case c.hasISN[y]:
 		next = c.isn[y] + 1
+	case c.firstAcked[1-y]:
+		next = c.firstAck[1-y] // where begin will start y
 	default:
 		return // nothing known of where y stands
 	}
@@ -485,10 +518,11 @@ func (a *Assembler) unseen(c *conn, y Side, ack uint32, ts time.Time) {
 	// must not replace: they stop at the lowest of those, when it is
 	// known.
 	if c.maxOK[y] && int32(c.maxEnd[y]-next) > 0 {
-		if !c.lowOK[y] {
+		low, ok := c.low(y)
+		if !ok {
 			return
 		}
-		n = min(n, int(int32(uint32(c.low[y])-next)))
+		n = min(n, int(int32(uint32(low)-next)))
 		if n <= 0 {
 			return
 		}

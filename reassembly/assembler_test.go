@@ -328,8 +328,8 @@ func TestDoneConnectionAllocatesNothing(t *testing.T) {
 func TestIdleTimeout(t *testing.T) {
 	got, _ := run(t, Options{IdleTimeout: 10 * time.Second}, 0, ether(t,
 		pkt{0, cli, srv, "S", 1000, 0, ""},
-		pkt{1, cli, srv, "PA", 1001, 0, "early"},
-		pkt{2, cli, srv, "PA", 1010, 0, "behind a hole"},
+		pkt{1, cli, srv, "PA", 1001, 5000, "early"},
+		pkt{2, cli, srv, "PA", 1010, 5000, "behind a hole"},
 		pkt{5000, srv, cli, "PA", 5000, 1001, "still here"},
 		pkt{30000, cli, srv, "S", 7000, 0, ""},
 		later(30001),

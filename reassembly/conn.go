@@ -36,17 +36,22 @@ type conn struct {
 	ack     [2]uint32
 	seen    [2]bool
 	next    [2]uint32
+	// Per side: the first acknowledgement it sent (that of its SYN-ACK
+	// when one was seen), where its peer's bytes begin when the peer's
+	// SYN was not captured (see Assembler.begin).
+	firstAcked [2]bool
+	firstAck   [2]uint32
 
 	// Per side: where the next byte gopacket delivers lies, and the
 	// ranges of it that the capture cut (see Assembler.assemble).
 	pos  [2]gpr.Sequence
 	cuts [2][]cut
-	// Per side, for Assembler.unseen: the lowest sequence number of a
-	// segment gopacket queued since pos last passed one (lowOK), and the
+	// Per side, for Assembler.unseen: where the segments gopacket queued
+	// beyond pos begin (those pos passed are dropped as it moves), and the
 	// end of the furthest segment given to it (maxOK).
-	low          [2]gpr.Sequence
-	maxEnd       [2]uint32
-	lowOK, maxOK [2]bool
+	ahead  [2][]gpr.Sequence
+	maxEnd [2]uint32
+	maxOK  [2]bool
 
 	newer, older *conn // neighbours in memory's order of activity
 
@@ -171,9 +176,7 @@ func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDir
 		c.pos[side] = seq
 	case len(tcp.Payload) > 0 && nextSeq.Difference(seq) > 0:
 		c.a.mem.mayQueue = true
-		if !c.lowOK[side] || c.low[side].Difference(seq) < 0 {
-			c.low[side], c.lowOK[side] = seq, true
-		}
+		c.ahead[side] = append(c.ahead[side], seq)
 	}
 	if n := len(tcp.Payload); n > 0 {
 		if end := tcp.Seq + uint32(n); !c.maxOK[side] || int32(end-c.maxEnd[side]) > 0 {
@@ -279,9 +282,16 @@ func (c *conn) deliverCut(sg gpr.ScatterGather, side Side, avail int) {
 		c.deliver(sg, side, from, avail)
 	}
 	c.pos[side] = c.pos[side].Add(avail)
-	if c.lowOK[side] && c.pos[side].Difference(c.low[side]) <= 0 {
-		c.lowOK[side] = false // delivered: what else waits is not known
+	c.ahead[side] = slices.DeleteFunc(c.ahead[side], func(s gpr.Sequence) bool { return c.pos[side].Difference(s) <= 0 })
+}
+
+// low returns where the first segment gopacket holds beyond pos begins,
+// false when it holds none.
+func (c *conn) low(side Side) (gpr.Sequence, bool) {
+	if len(c.ahead[side]) == 0 {
+		return 0, false
 	}
+	return slices.MinFunc(c.ahead[side], func(x, y gpr.Sequence) int { return -x.Difference(y) }), true
 }
 
 // timeAt is the timestamp of the segment that brought byte off, or of the

@@ -81,7 +81,7 @@ func TestLinkTypes(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				var fs []frame
-				for _, p := range []pkt{{0, a, b, "S", 1000, 0, ""}, {1, a, b, "PA", 1001, 0, "hello"}, {2, b, a, "PA", 5000, 1006, "back"}} {
+				for _, p := range []pkt{{0, a, b, "S", 1000, 0, ""}, {1, a, b, "PA", 1001, 5000, "hello"}, {2, b, a, "PA", 5000, 1006, "back"}} {
 					fs = append(fs, frame{link, p.ms, concat(tt.hdr(v6), ipTCP(t, p, nil)), 0})
 				}
 				got, st := run(t, Options{}, 0, fs...)

@@ -21,9 +21,12 @@
 // cut, where they belong, and, as soon as the peer sends data acknowledging
 // them, bytes the capture never had (see Assembler.unseen). A direction's
 // bytes start at the ISN of its SYN (of the SYN-ACK the client acknowledged,
-// when a server answered with two ISNs), or, in a capture that began
-// mid-connection, at its first segment with payload, FIN or RST, never at a
-// bare ACK.
+// when a server answered with two ISNs); without its SYN, where its peer's
+// first acknowledgement says, when its first segment lies there or a
+// little after; or else at its first segment with payload, FIN or RST,
+// never at a bare ACK. In a connection whose SYN was captured, such a
+// start is not where the direction began, and a Gap of unknown size (-1)
+// comes before it.
 //
 // FIN and RST are reported with End. A connection is closed, exactly once,
 // when both sides ended, when it idled, when the capture ended, when it is

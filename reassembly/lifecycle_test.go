@@ -295,6 +295,21 @@ func TestUnseenBytes(t *testing.T) {
 			conns: 1,
 		},
 		{
+			// tls-fingerprint-alert: the server's segments come out of
+			// order, and one in the middle is lost.
+			name: "a hole after bytes that waited",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{4, srv, cli, "PA", 5011, 1006, "BBBBB"},
+				pkt{5, srv, cli, "PA", 5026, 1006, "DDDDD"},
+				pkt{6, srv, cli, "PA", 5001, 1006, "AAAAAAAAAA"},
+				pkt{7, cli, srv, "PA", 1006, 5031, "next"},
+			),
+			want: []string{newConn, `1 data A "hello" @3`, `1 data B "AAAAAAAAAA" @6`, `1 data B "BBBBB" @4`,
+				"1 gap B 10 @7", `1 data B "DDDDD" @5`, `1 data A "next" @7`, "1 close capture @7"},
+			conns: 1,
+		},
+		{
 			name: "the peer's FIN acknowledged is no byte",
 			pkts: append(hs[:3:3],
 				pkt{3, srv, cli, "FPA", 5001, 1001, "bye"},
@@ -312,9 +327,20 @@ func TestUnseenBytes(t *testing.T) {
 			conns: 1,
 		},
 		{
-			name: "nothing known of the peer",
+			// Without the SYN-ACK, the server begins where the client's
+			// first acknowledgement says (see Assembler.begin).
+			name: "a side never seen",
 			pkts: []pkt{
 				{0, cli, srv, "PA", 1001, 5001, "hello"},
+				{1, cli, srv, "PA", 1006, 5101, "again"},
+			},
+			want:  []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 @0", `1 data A "hello" @0`, "1 gap B 100 @1", `1 data A "again" @1`, "1 close capture @1"},
+			conns: 1,
+		},
+		{
+			name: "nothing known of the peer",
+			pkts: []pkt{
+				{0, cli, srv, "P", 1001, 0, "hello"},
 				{1, cli, srv, "PA", 1006, 5101, "again"},
 			},
 			want:  []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 @0", `1 data A "hello" @0`, `1 data A "again" @1`, "1 close capture @1"},
@@ -408,6 +434,43 @@ func TestDirectionStart(t *testing.T) {
 			// before its data (see Assembler.unseen).
 			want: []string{"1 new A=10.0.0.2:443 B=10.0.0.1:40000 @0", "1 gap A 10 @2", `1 data A "world" @1`,
 				`1 data B "hello" @2`, "1 close capture @2"},
+			conns: 1,
+		},
+		{
+			// Where the server begins is what the client acknowledged
+			// first: its first segment lost, the next is not its start.
+			name: "the SYN-ACK and the server's first segment lost",
+			pkts: []pkt{
+				{0, cli, srv, "S", 1000, 0, ""},
+				{2, cli, srv, "A", 1001, 5001, ""},
+				{3, cli, srv, "PA", 1001, 5001, "hello"},
+				{5, srv, cli, "PA", 5011, 1006, "world"},
+				{6, cli, srv, "PA", 1006, 5016, "next"},
+			},
+			want: []string{newConn, `1 data A "hello" @3`, "1 gap B 10 @6", `1 data B "world" @5`,
+				`1 data A "next" @6`, "1 close capture @6"},
+			conns: 1,
+		},
+		{
+			name: "the SYN-ACK lost, and every acknowledgement of the client",
+			pkts: []pkt{
+				{0, cli, srv, "S", 1000, 0, ""},
+				{5, srv, cli, "PA", 5011, 1001, "world"},
+			},
+			want:  []string{newConn, "1 gap B -1 @5", `1 data B "world" @5`, "1 close capture @5"},
+			conns: 1,
+		},
+		{
+			// The ACK the ClientHello carries says where the server
+			// begins.
+			name: "without SYN, the server's first segment lost",
+			pkts: []pkt{
+				{0, cli, srv, "PA", 1001, 5001, "hello"},
+				{2, srv, cli, "PA", 5011, 1006, "world"},
+				{3, cli, srv, "PA", 1006, 5016, "next"},
+			},
+			want: []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 @0", `1 data A "hello" @0`, "1 gap B 10 @3", `1 data B "world" @2`,
+				`1 data A "next" @3`, "1 close capture @3"},
 			conns: 1,
 		},
 		{

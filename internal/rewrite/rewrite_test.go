@@ -295,3 +295,24 @@ func TestRewriteLeavesOtherFramesAlone(t *testing.T) {
 		}
 	}
 }
+
+func TestDrop(t *testing.T) {
+	pkts := bundled(t)["01-tls12-ecdhe-rsa.pcap"]
+	var many []capture.Packet
+	for range 50 {
+		many = append(many, pkts...)
+	}
+	for _, rate := range []float64{0, 0.05, 0.3, 1} {
+		res, n := Drop(many, rate, 7)
+		if len(res)+n != len(many) {
+			t.Fatalf("rate %v: %d kept and %d dropped of %d", rate, len(res), n, len(many))
+		}
+		if got := float64(n) / float64(len(many)); got < rate-0.05 || got > rate+0.05 {
+			t.Errorf("rate %v: dropped %d of %d", rate, n, len(many))
+		}
+		again, _ := Drop(many, rate, 7)
+		if len(again) != len(res) || len(res) > 0 && &again[len(again)-1].Data[0] != &res[len(res)-1].Data[0] {
+			t.Errorf("rate %v: the same seed dropped other packets", rate)
+		}
+	}
+}

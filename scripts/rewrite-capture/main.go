@@ -7,6 +7,9 @@
 // TestSameVerdictRewritten checks it on every bundled capture).
 //
 //	go run ./scripts/rewrite-capture -seed 7 -o messy.pcap testdata/pcaps/01-tls12-ecdhe-rsa.pcap
+//
+// With -drop RATE it only leaves packets out at random, that share of them
+// (issue 11: scripts/loss-check.sh, TestLossNoFalseViolation).
 package main
 
 import (
@@ -20,8 +23,9 @@ import (
 func main() {
 	seed := flag.Int64("seed", 1, "seed of the random choices: the same seed gives the same file")
 	out := flag.String("o", "", "write the rewritten capture to this pcap `file`")
+	drop := flag.Float64("drop", 0, "only leave out this share of the packets (0 to 1), at random")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: rewrite-capture [-seed N] -o OUT.pcap IN.pcap|IN.pcapng")
+		fmt.Fprintln(os.Stderr, "usage: rewrite-capture [-seed N] [-drop RATE] -o OUT.pcap IN.pcap|IN.pcapng")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -36,6 +40,15 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "rewrite-capture: %v (the %d packets before it are rewritten)\n", err, len(pkts))
+	}
+	if *drop > 0 {
+		res, n := rewrite.Drop(pkts, *drop, *seed)
+		if err := rewrite.WriteFile(*out, res); err != nil {
+			fmt.Fprintln(os.Stderr, "rewrite-capture:", err)
+			os.Exit(1)
+		}
+		fmt.Fprintf(os.Stderr, "rewrite-capture: %d frames in, %d out, %d dropped\n", len(pkts), len(res), n)
+		return
 	}
 	res, st := rewrite.Rewrite(pkts, rewrite.Options{Seed: *seed})
 	if err := rewrite.WriteFile(*out, res); err != nil {
