@@ -146,6 +146,10 @@ func (s *Stream) Feed(b []byte) {
 // side's ChangeCipherSpec in TLS <= 1.2 (RFC 5246, Section 7.1).
 func (s *Stream) SetEncrypted() { s.encrypted = true }
 
+// Buffered is the memory the Stream holds for input it has not finished
+// with: its input buffer and a handshake message waiting for the rest.
+func (s *Stream) Buffered() int { return cap(s.buf) + cap(s.hs) }
+
 // Skipped returns how many bytes were skipped while resynchronising.
 func (s *Stream) Skipped() int64 { return s.skipped }
 

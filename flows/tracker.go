@@ -199,6 +199,21 @@ func (t *Tracker) Data(s reassembly.Side, b []byte, ts time.Time) {
 	t.emitIfFinal()
 }
 
+// Buffered implements reassembly.Buffered: the decoders' buffers and a
+// plaintext prelude, which a peer can make grow up to a record or a
+// handshake message at a time while the verdict waits.
+func (t *Tracker) Buffered() int {
+	n := 0
+	for i := range t.dirs {
+		d := &t.dirs[i]
+		n += cap(d.prelude)
+		if d.dec != nil {
+			n += d.dec.Buffered()
+		}
+	}
+	return n
+}
+
 // releaseStreams lets the decoders' buffers go to later connections.
 func (t *Tracker) releaseStreams() {
 	for i := range t.dirs {

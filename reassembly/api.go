@@ -63,6 +63,13 @@ type Stream interface {
 	Done() bool
 }
 
+// Buffered is implemented by a Stream that holds bytes of its own, such as
+// a decoder waiting for the rest of a record: they are counted against
+// Options.MaxBufferedBytes with the connection's, after each packet of it.
+type Buffered interface {
+	Buffered() int
+}
+
 // Factory makes the consumer of a new connection.
 type Factory interface {
 	New(info ConnInfo) Stream

@@ -280,6 +280,7 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 		c = nil
 	}
 	if c != nil && a.segment(c, seg, ts) {
+		a.mem.consumer(a, c)
 		a.bound(c)
 		return
 	}
@@ -295,6 +296,7 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 	}
 	c = a.open(seg, ts)
 	a.segment(c, seg, ts)
+	a.mem.consumer(a, c)
 	a.bound(c)
 }
 
@@ -548,6 +550,7 @@ func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	c.flow[SideA] = gopacket.NewFlow(gopacket.EndpointType(a.index), []byte{byte(SideA)}, []byte{byte(SideB)})
 	c.flow[SideB] = c.flow[SideA].Reverse()
 	c.stream = a.factory.New(c.info)
+	c.sized, _ = c.stream.(Buffered)
 	a.conns[c.key] = c
 	a.mem.link(c)
 	a.stats.MaxOpen = max(a.stats.MaxOpen, int64(len(a.conns)))
@@ -585,6 +588,8 @@ func (a *Assembler) finish(c *conn) {
 	}
 	delete(a.conns, c.key)
 	a.mem.unlink(c)
+	a.mem.held -= c.held
+	c.held = 0
 	a.purge(c)
 	if c.reason != EndCapture {
 		a.closed.add(c)

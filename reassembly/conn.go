@@ -53,7 +53,9 @@ type conn struct {
 	maxEnd [2]uint32
 	maxOK  [2]bool
 
-	newer, older *conn // neighbours in memory's order of activity
+	newer, older *conn    // neighbours in memory's order of activity
+	sized        Buffered // stream, when it says what it holds
+	held         int64    // what it holds, as last counted
 
 	fin     [2]bool      // a FIN was given to gopacket, maybe ahead of missing bytes
 	finTS   [2]time.Time // its timestamp

@@ -162,3 +162,59 @@ func TestMemoryBoundOneGigabyte(t *testing.T) {
 	}
 	t.Logf("%d MiB after a hole: held at most %d bytes", total>>20, st.MaxBuffered)
 }
+
+// holdingStream is a consumer that keeps what it is given, as a decoder
+// does while a record or a handshake message is incomplete.
+type holdingStream struct {
+	countStream
+	held int
+}
+
+func (s *holdingStream) Data(side Side, b []byte, ts time.Time) {
+	s.countStream.Data(side, b, ts)
+	s.held += len(b)
+}
+func (s *holdingStream) Buffered() int { return s.held }
+
+type holdingFactory struct{ countFactory }
+
+func (f *holdingFactory) New(ConnInfo) Stream {
+	s := &holdingStream{countStream: countStream{f: &f.countFactory}}
+	f.streams = append(f.streams, &s.countStream)
+	return s
+}
+
+// TestMemoryBoundCountsConsumers: what consumers hold of their own
+// (Buffered) counts against Options.MaxBufferedBytes, as in-order bytes a
+// decoder keeps while a record is incomplete: 2,000 connections each
+// holding 16 KiB stay within 8 MiB, the quietest closed for memory.
+func TestMemoryBoundCountsConsumers(t *testing.T) {
+	const n, bound = 2000, 8 << 20
+	f := &holdingFactory{}
+	a := NewAssembler(f, Options{MaxBufferedBytes: bound})
+	syn := rawFrame(ipTCP(t, pkt{0, cli, srv, "S", 1000, 0, ""}, nil))
+	synAck := rawFrame(ipTCP(t, pkt{0, srv, cli, "SA", 5000, 1001, ""}, nil))
+	data := rawFrame(ipTCP(t, pkt{0, cli, srv, "PA", 1001, 5001, strings.Repeat("x", 16<<10)}, nil))
+	for i := range n {
+		ip := [4]byte{10, 1, byte(i >> 8), byte(i)}
+		port := uint16(1024 + i)
+		ci := gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(i) * time.Millisecond)}
+		syn.set(ip, port, 1000)
+		synAck.setReply(ip, port, 5000)
+		data.set(ip, port, 1001)
+		for _, fr := range []rawFrame{syn, synAck, data} {
+			a.Packet(layers.LinkTypeRaw, fr, ci)
+		}
+	}
+	st := a.Stats()
+	if st.MaxBuffered > bound {
+		t.Errorf("held %d bytes at most, over the bound of %d", st.MaxBuffered, bound)
+	}
+	if f.closed[EndMemory] < n/2 {
+		t.Errorf("%d closed for memory, want most of %d: what the consumers hold was not counted", f.closed[EndMemory], n)
+	}
+	a.Flush()
+	if st := a.Stats(); st.Buffered != 0 {
+		t.Errorf("after Flush, %d bytes still counted", st.Buffered)
+	}
+}
