@@ -236,12 +236,12 @@ func verify13(t *testing.T, sess *session, s *Suite, sec map[string][]byte, crec
 		return out
 	}
 	type side struct {
-		name            string
-		hs, app         string
-		recs            []record
-		out             *bytes.Buffer
-		d               *Decrypter
-		finished, ready bool
+		name     string
+		hs, app  string
+		recs     []record
+		out      *bytes.Buffer
+		d        *Decrypter
+		finished bool
 	}
 	sides := []*side{
 		{name: "server", hs: "SERVER_HANDSHAKE_TRAFFIC_SECRET", app: "SERVER_TRAFFIC_SECRET_0", recs: protected(srecs), out: gotServer},
