@@ -1,0 +1,116 @@
+package tlscrypto
+
+import (
+	"crypto"
+	"crypto/hmac"
+
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/hkdf"
+)
+
+// HKDFExpandLabel is HKDF-Expand-Label of RFC 8446, Section 7.1: the label
+// is prefixed with "tls13 ". The context is a hash or a ticket nonce, which
+// an opaque<0..255> bounds; a longer one is a caller's bug and panics.
+func HKDFExpandLabel(h crypto.Hash, secret []byte, label string, context []byte, length int) []byte {
+	var b cryptobyte.Builder
+	b.AddUint16(uint16(length))
+	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
+		b.AddBytes([]byte("tls13 "))
+		b.AddBytes([]byte(label))
+	})
+	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) {
+		b.AddBytes(context)
+	})
+	out := make([]byte, length)
+	// Labels and contexts here are short constants and hashes: the builder
+	// and the expansion cannot fail for them.
+	if _, err := hkdf.Expand(h.New, secret, b.BytesOrPanic()).Read(out); err != nil {
+		panic("tlscrypto: HKDF-Expand-Label: " + err.Error())
+	}
+	return out
+}
+
+// DeriveSecret is Derive-Secret of RFC 8446, Section 7.1, given the
+// transcript hash rather than the messages (a Transcript's Sum).
+func DeriveSecret(h crypto.Hash, secret []byte, label string, transcriptHash []byte) []byte {
+	return HKDFExpandLabel(h, secret, label, transcriptHash, h.Size())
+}
+
+// emptyHash is Transcript-Hash("") for the "derived" steps.
+func emptyHash(h crypto.Hash) []byte { return h.New().Sum(nil) }
+
+// EarlySecret is HKDF-Extract(0, PSK) of RFC 8446, Section 7.1; a nil psk
+// stands for the string of Hash.length zeros used without a PSK.
+func EarlySecret(h crypto.Hash, psk []byte) []byte {
+	if psk == nil {
+		psk = make([]byte, h.Size())
+	}
+	return hkdf.Extract(h.New, psk, make([]byte, h.Size()))
+}
+
+// HandshakeSecret is HKDF-Extract(Derive-Secret(early, "derived", ""),
+// (EC)DHE) (RFC 8446, Section 7.1).
+func HandshakeSecret(h crypto.Hash, early, sharedSecret []byte) []byte {
+	return hkdf.Extract(h.New, sharedSecret, DeriveSecret(h, early, "derived", emptyHash(h)))
+}
+
+// MasterSecret is HKDF-Extract(Derive-Secret(handshake, "derived", ""), 0)
+// (RFC 8446, Section 7.1).
+func MasterSecret(h crypto.Hash, handshake []byte) []byte {
+	return hkdf.Extract(h.New, make([]byte, h.Size()), DeriveSecret(h, handshake, "derived", emptyHash(h)))
+}
+
+// ResumptionPSK is the PSK a ticket stands for: HKDF-Expand-Label(
+// resumption_master_secret, "resumption", ticket_nonce, Hash.length) (RFC
+// 8446, Section 4.6.1).
+func ResumptionPSK(h crypto.Hash, resumptionMaster, ticketNonce []byte) []byte {
+	return HKDFExpandLabel(h, resumptionMaster, "resumption", ticketNonce, h.Size())
+}
+
+// Labels of the secrets derived with Derive-Secret (RFC 8446, Section 7.1).
+const (
+	LabelExternalBinder      = "ext binder"
+	LabelResumptionBinder    = "res binder"
+	LabelClientEarly         = "c e traffic"
+	LabelEarlyExporter       = "e exp master"
+	LabelClientHandshake     = "c hs traffic"
+	LabelServerHandshake     = "s hs traffic"
+	LabelClientApplication   = "c ap traffic"
+	LabelServerApplication   = "s ap traffic"
+	LabelExporterMaster      = "exp master"
+	LabelResumptionMaster    = "res master"
+	labelTrafficUpdate       = "traffic upd"
+	labelFinished            = "finished"
+	labelKey, labelIV        = "key", "iv"
+	tls13IVLen               = 12
+	tls13MaxCiphertextLength = 1<<14 + 256
+)
+
+// TrafficKeys returns the record key and IV of a traffic secret (RFC 8446,
+// Section 7.3).
+func TrafficKeys(s *Suite, secret []byte) (key, iv []byte) {
+	return HKDFExpandLabel(s.Hash, secret, labelKey, nil, s.KeyLen),
+		HKDFExpandLabel(s.Hash, secret, labelIV, nil, tls13IVLen)
+}
+
+// NextTrafficSecret is application_traffic_secret_N+1, the secret after a
+// KeyUpdate (RFC 8446, Section 7.2).
+func NextTrafficSecret(h crypto.Hash, secret []byte) []byte {
+	return HKDFExpandLabel(h, secret, labelTrafficUpdate, nil, h.Size())
+}
+
+// FinishedKey is finished_key of RFC 8446, Section 4.4.4, from the base key
+// (the sender's handshake traffic secret, or a binder key).
+func FinishedKey(h crypto.Hash, baseKey []byte) []byte {
+	return HKDFExpandLabel(h, baseKey, labelFinished, nil, h.Size())
+}
+
+// FinishedVerifyData13 is a TLS 1.3 Finished's verify_data:
+// HMAC(finished_key, Transcript-Hash(Handshake Context, Certificate*,
+// CertificateVerify*)) (RFC 8446, Section 4.4.4). A PSK binder is made the
+// same way from the binder key over the truncated ClientHello (4.2.11.2).
+func FinishedVerifyData13(h crypto.Hash, baseKey, transcriptHash []byte) []byte {
+	mac := hmac.New(h.New, FinishedKey(h, baseKey))
+	mac.Write(transcriptHash)
+	return mac.Sum(nil)
+}

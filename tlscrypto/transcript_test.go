@@ -1,0 +1,46 @@
+package tlscrypto
+
+import (
+	"bytes"
+	"crypto"
+	stdsha256 "crypto/sha256"
+	"errors"
+	"testing"
+)
+
+// TestTranscriptHelloRetryRequest: after a HelloRetryRequest the transcript
+// starts with message_hash(Hash(ClientHello1)) (RFC 8446, Section 4.4.1).
+func TestTranscriptHelloRetryRequest(t *testing.T) {
+	ch1, hrr, ch2 := []byte{1, 0, 0, 1, 0xAA}, []byte{2, 0, 0, 1, 0xBB}, []byte{1, 0, 0, 1, 0xCC}
+	var tr Transcript
+	tr.Write(ch1)
+	if err := tr.HelloRetryRequest(); err == nil {
+		t.Fatal("HelloRetryRequest before SetHash succeeded")
+	}
+	if err := tr.SetHash(crypto.SHA256); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.HelloRetryRequest(); err != nil {
+		t.Fatal(err)
+	}
+	tr.Write(hrr)
+	tr.Write(ch2)
+	h1 := stdsha256.Sum256(ch1)
+	want := stdsha256.Sum256(append(append(append([]byte{254, 0, 0, 32}, h1[:]...), hrr...), ch2...))
+	if got := tr.Sum(); !bytes.Equal(got, want[:]) {
+		t.Errorf("Sum = %x, want %x", got, want)
+	}
+	if err := tr.SetHash(crypto.SHA384); err == nil {
+		t.Error("a second SetHash succeeded")
+	}
+}
+
+// TestLookupSuiteUnsupported: Camellia and unknown suites are named as
+// unsupported, for the caller's "keys: unsupported cipher suite".
+func TestLookupSuiteUnsupported(t *testing.T) {
+	for _, id := range []uint16{0x0041, 0xC072, 0x0000, 0xFFFF} {
+		if _, err := LookupSuite(id); !errors.Is(err, ErrUnsupportedSuite) {
+			t.Errorf("LookupSuite(0x%04x) = %v, want ErrUnsupportedSuite", id, err)
+		}
+	}
+}
