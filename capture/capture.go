@@ -114,11 +114,14 @@ func newSource(name string, f *os.File, br *bufio.Reader, stream bool) (Source, 
 		}
 		return s, nil
 	case magicPcapng:
-		r, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		// pcapgo reads the file through the scanner, with a buffer of
+		// its own: the scanner sees each block before pcapgo parses it.
+		scan := &secretsScanner{r: br, limit: MaxSecretsLength}
+		r, err := pcapgo.NewNgReader(bufio.NewReaderSize(scan, readBufferSize), pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
 			return nil, base.headerError(err)
 		}
-		return &ngSource{fileSource: base, r: r}, nil
+		return &ngSource{fileSource: base, r: r, scan: scan}, nil
 	default:
 		return nil, fmt.Errorf("capture: %s: %w (magic 0x%08x)", name, ErrNotCapture, binary.BigEndian.Uint32(head))
 	}
@@ -180,7 +183,8 @@ func (s *fileSource) badLength(num int, caplen uint64, why string, limit uint64)
 // ngSource reads pcapng.
 type ngSource struct {
 	fileSource
-	r *pcapgo.NgReader
+	r    *pcapgo.NgReader
+	scan *secretsScanner
 }
 
 func (s *ngSource) Next() (Packet, error) {

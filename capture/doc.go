@@ -6,7 +6,10 @@
 // link type), telling them apart by their magic number, and hands out one
 // Packet at a time with its link type and capture metadata. Standard input
 // is read when the path is "-". Files are read with gopacket's pure-Go
-// pcapgo, so this path builds with CGO_ENABLED=0.
+// pcapgo, so this path builds with CGO_ENABLED=0. A pcapng file's
+// Decryption Secrets Blocks of TLS key logs (what editcap --inject-secrets
+// writes), wherever they are in the file, are handed to the caller as
+// NSS key log text (SecretsSource), for package keylog to read.
 //
 // OpenLive captures on an interface through libpcap (gopacket/pcap): BPF
 // filters, snap length, promiscuous mode, the kernel buffer size, and
@@ -15,11 +18,13 @@
 // counters; Interfaces lists what can be captured on. libpcap needs cgo:
 // that code is built only with cgo (live_pcap.go), and without it OpenLive
 // and Interfaces return ErrNoLiveCapture. CreateFile writes packets to a
-// pcap file (pcapgo, no cgo), for keeping what a live capture saw.
+// pcap file (pcapgo, no cgo), for keeping what a live capture saw;
+// CreateNgFile writes pcapng, with key logs in Decryption Secrets Blocks
+// among the packets.
 //
 // It does not decode packets (that is package reassembly, which the caller
-// feeds with each Packet), apply BPF filters to files, or read
-// gzip-compressed captures.
+// feeds with each Packet), apply BPF filters to files, read
+// gzip-compressed captures, or parse key logs.
 //
 // Errors name the file or interface and what is wrong with it. A capture
 // cut short is not silently accepted: every whole packet is returned, then

@@ -3,14 +3,20 @@ package capture
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"testing"
 )
 
 // FuzzSource: any file content is either read packet by packet to a clean
 // end or gives an error; no panic, and no packet larger than the cap a
-// lying header could ask for. Seeds in testdata/fuzz/FuzzSource are small
-// pcap and pcapng files.
+// lying header could ask for, nor key log longer than the block it came
+// in. Seeds in testdata/fuzz/FuzzSource are small pcap and pcapng files,
+// and one with Decryption Secrets Blocks added here.
 func FuzzSource(f *testing.F) {
+	le := binary.LittleEndian
+	f.Add(handNgFile(le,
+		ngBlock(le, blockTypeDecryptionSecrets, dsb(le, SecretsTypeTLSKeyLog, 4, "tls\n")),
+		ngBlock(le, blockTypeDecryptionSecrets, dsb(le, 0x5353484b, 3, "ssh"))))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		src, err := newSource("fuzz", nil, bufio.NewReader(bytes.NewReader(data)), len(data)%2 == 1)
 		if err != nil {
@@ -23,6 +29,13 @@ func FuzzSource(f *testing.F) {
 			}
 			if len(p.Data) > MaxCaptureLength {
 				t.Fatalf("packet of %d bytes", len(p.Data))
+			}
+			if ss, ok := src.(SecretsSource); ok {
+				for _, l := range ss.Secrets() {
+					if len(l) > len(data) {
+						t.Fatalf("key log of %d bytes from %d bytes of file", len(l), len(data))
+					}
+				}
 			}
 		}
 	})
