@@ -144,6 +144,12 @@ func Rewrite(pkts []capture.Packet, o Options) ([]capture.Packet, Stats) {
 				d.unsafe = true // data on a SYN: left as it is
 			}
 		}
+		if s.has(flagFIN) {
+			d.fin = true
+		}
+		if s.has(flagACK) {
+			inst.dirs[1-side].ack(s.ack)
+		}
 		if len(s.payload) > 0 || s.has(flagFIN) || s.has(flagRST) {
 			if d.first < 0 {
 				d.first = i
