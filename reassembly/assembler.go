@@ -86,7 +86,8 @@ type Stats struct {
 	// snap length): they are used, and the bytes missing reported with Gap.
 	Cut int64
 	// Unseen counts the bytes a side acknowledged that the capture never
-	// had, reported with Gap when the side sent more.
+	// had, reported with Gap when the side sent more, or when the
+	// connection closed.
 	Unseen int64
 	// Defragmented counts the IPv4 datagrams made whole from fragments.
 	Defragmented int64
@@ -494,24 +495,8 @@ var zeros [maxUnseen]byte
 // The missing bytes are given to gopacket as a segment of zeros marked
 // as cut (see assemble), which delivers what waited behind the hole.
 func (a *Assembler) unseen(c *conn, y Side, ack uint32, ts time.Time) {
-	var next uint32
-	switch {
-	case c.ended[y] != 0:
-		return
-	case c.started[y]:
-		next = uint32(c.pos[y])
-	case c.hasISN[y]:
-		next = c.isn[y] + 1
-	case c.firstAcked[1-y]:
-		next = c.firstAck[1-y] // where begin will start y
-	default:
-		return // nothing known of where y stands
-	}
-	n := int(int32(ack - next))
-	if c.fin[y] {
-		n-- // the FIN's sequence number
-	}
-	if n <= 0 || n > maxUnseen {
+	next, n := c.unseenFrom(y, ack)
+	if n <= 0 {
 		return
 	}
 	// Bytes of y seen beyond next may wait in gopacket, which the zeros
@@ -531,6 +516,56 @@ func (a *Assembler) unseen(c *conn, y Side, ack uint32, ts time.Time) {
 	a.fill.Payload = zeros[:n]
 	a.stats.Unseen += int64(n)
 	a.assemble(c, y, segment{tcp: &a.fill, cut: n}, ts)
+}
+
+// unseenFrom returns where the next byte of side y to deliver lies, and
+// how many bytes from there ack acknowledges: none (n <= 0) when nothing
+// is known of where y stands, when y ended, or when the count is beyond
+// belief (maxUnseen).
+func (c *conn) unseenFrom(y Side, ack uint32) (next uint32, n int) {
+	switch {
+	case c.ended[y] != 0:
+		return 0, 0
+	case c.started[y]:
+		next = uint32(c.pos[y])
+	case c.hasISN[y]:
+		next = c.isn[y] + 1
+	case c.firstAcked[1-y]:
+		next = c.firstAck[1-y] // where begin will start y
+	default:
+		return 0, 0 // nothing known of where y stands
+	}
+	n = int(int32(ack - next))
+	if c.fin[y] {
+		n-- // the FIN's sequence number
+	}
+	if n > maxUnseen {
+		n = 0
+	}
+	return next, n
+}
+
+// unseenAtEnd reports, as a Gap of side y of a closing connection, the
+// bytes its peer acknowledged last that were never delivered: with
+// nothing of y after them, unseen never reported them, and a handshake
+// whose last flight the capture lost would look merely incomplete (issue
+// 11: bytes the capture does not have are a gap). Bytes of y that waited
+// in gopacket behind a hole, dropped with the connection, lie within
+// that gap, but only those before them count as unseen.
+func (a *Assembler) unseenAtEnd(c *conn, y Side) {
+	if !c.acked[1-y] {
+		return
+	}
+	next, n := c.unseenFrom(y, c.ack[1-y])
+	if n <= 0 {
+		return
+	}
+	never := n
+	if low, ok := c.low(y); ok {
+		never = max(0, min(n, int(int32(uint32(low)-next))))
+	}
+	a.stats.Unseen += int64(never)
+	c.gap(y, n, c.last)
 }
 
 // open makes the connection of a segment on a new 4-tuple: its sender is
@@ -579,9 +614,16 @@ func (a *Assembler) stop(c *conn) {
 
 // finish gives a closing connection its Close and forgets it, remembering
 // for a while where its sequence numbers stood, unless the input ended.
+// Bytes a side's peer acknowledged and the consumer never got come first,
+// as a Gap (unseenAtEnd).
 func (a *Assembler) finish(c *conn) {
 	if !c.closing {
 		c.close(EndCapture) // a reset connection whose wait ended: RST
+	}
+	if !c.done {
+		for y := SideA; y <= SideB; y++ {
+			a.unseenAtEnd(c, y)
+		}
 	}
 	delete(a.conns, c.key)
 	a.mem.unlink(c)

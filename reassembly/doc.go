@@ -19,7 +19,9 @@
 // runs out, or after IdleTimeout) is reported with Gap before the bytes
 // after it. So are the bytes of a segment that the capture's snap length
 // cut, where they belong, and, as soon as the peer sends data acknowledging
-// them, bytes the capture never had (see Assembler.unseen). A direction's
+// them, bytes the capture never had (see Assembler.unseen); those the
+// peer acknowledged last, with nothing after them, are reported when the
+// connection closes, however it does (unseenAtEnd). A direction's
 // bytes start at the ISN of its SYN (of the SYN-ACK the client acknowledged,
 // when a server answered with two ISNs); without its SYN, where its peer's
 // first acknowledgement says, when its first segment lies there or a

@@ -310,6 +310,16 @@ func TestUnseenBytes(t *testing.T) {
 			conns: 1,
 		},
 		{
+			name: "the server's last flight lost, and nothing after it",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{4, srv, cli, "PA", 5001, 1006, "world"},
+				pkt{6, cli, srv, "A", 1006, 5106, ""},
+			),
+			want:  []string{newConn, `1 data A "hello" @3`, `1 data B "world" @4`, "1 gap B 100 @6", "1 close capture @6"},
+			conns: 1,
+		},
+		{
 			name: "the peer's FIN acknowledged is no byte",
 			pkts: append(hs[:3:3],
 				pkt{3, srv, cli, "FPA", 5001, 1001, "bye"},

@@ -121,6 +121,9 @@ func TestMessyCaptures(t *testing.T) {
 	}{
 		{"the server's first flight lost", without(pkts, 6), "gap", &gap{"server", 0}, "1 gaps in TCP streams"},
 		{"the client's second flight lost", without(pkts, 8), "gap", &gap{"client", int64(hello)}, "1 gaps in TCP streams"},
+		// Nothing of the server comes after its flight: only the
+		// client's acknowledgement of it says that it was sent.
+		{"the server's first flight lost, and the capture ends", append(slices.Clone(pkts[:5]), pkts[6]), "gap", &gap{"server", 0}, "1 gaps in TCP streams"},
 		{"the snap length cut the server's flight", append(append(slices.Clone(pkts[:5]), cut(pkts[5], 100)), pkts[6:]...),
 			"gap", &gap{"server", 100}, "1 segments cut by the snap length"},
 		{"bytes lost after the verdict", without(pkts, 11), "established", nil, "connections closed: 1 by FIN"},
