@@ -483,3 +483,19 @@ func Trim(p capture.Packet, n int) (capture.Packet, bool) {
 	q.CaptureInfo.CaptureLength, q.CaptureInfo.Length = len(q.Data), len(q.Data)
 	return q, true
 }
+
+// Split returns a TCP segment's frame cut in two after the first n bytes
+// of its payload, as a sender could have sent it (a FIN goes with the
+// second); false when the frame is not a whole TCP segment with more than
+// n bytes of payload, or n is not positive.
+func Split(p capture.Packet, n int) (head, tail capture.Packet, ok bool) {
+	k, s := newDecoder().decode(p.LinkType, p.Data)
+	if k != tcp || n <= 0 || n >= len(s.payload) {
+		return p, p, false
+	}
+	head = p
+	head.Data = build(p.Data, s, s.payload[:n], s.seq, s.ack, s.flags&^flagFIN)
+	head.CaptureInfo.CaptureLength, head.CaptureInfo.Length = len(head.Data), len(head.Data)
+	tail, _ = Trim(p, n)
+	return head, tail, true
+}
