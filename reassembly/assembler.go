@@ -17,8 +17,9 @@ type Options struct {
 	// MaxBufferedBytes bounds the memory the Assembler holds for what it
 	// has not delivered yet, DefaultMaxBufferedBytes when zero: bytes
 	// waiting behind a hole (counted by the page gopacket copies them
-	// into), IPv4 fragments waiting for the rest of their datagram, and
-	// the state of each open connection (connCost). Beyond it, a
+	// into), IPv4 fragments waiting for the rest of their datagram, the
+	// first segments of directions settling (settle.go), and the state
+	// of each open connection (connCost). Beyond it, a
 	// connection that receives an out-of-order segment stops waiting for
 	// its oldest hole (the bytes after it are delivered after a Gap), and
 	// the connections that have been quiet longest are closed with
@@ -132,9 +133,13 @@ type Assembler struct {
 	synthBuf [20]byte
 	// fill and fillBuf are the segment that stands for bytes a peer
 	// acknowledged but the capture never had (see unseen).
-	fill     layers.TCP
-	fillBuf  [20]byte
-	probeCtx captureContext
+	fill    layers.TCP
+	fillBuf [20]byte
+	// replay and replayBuf are a segment held while its direction
+	// settled, given to gopacket (settle.go).
+	replay    layers.TCP
+	replayBuf [20]byte
+	probeCtx  captureContext
 
 	// flushReason closes the connections a gopacket flush completes.
 	flushReason EndReason
@@ -142,6 +147,11 @@ type Assembler struct {
 	// resets are the connections waiting out a RST, in the order of their
 	// RSTs, to be closed resetWait after it (see conn.awaited).
 	resets []resetEntry
+	// settling are the directions holding their first segments, in the
+	// order they began to, to be started settleTime after (settle.go);
+	// heldBytes is the payload they hold.
+	settling  []settleEntry
+	heldBytes int64
 	// closed remembers the connections that closed lately.
 	closed closedTable
 
@@ -276,6 +286,7 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 	key := keyOf(seg.src, seg.dst)
 	c := a.conns[key]
 	if c != nil && c.reusedBy(seg) {
+		a.settleBoth(c)
 		c.close(EndReused)
 		a.finish(c)
 		c = nil
@@ -322,6 +333,9 @@ func (a *Assembler) advanceTo(now time.Time) {
 	}
 	if len(a.resets) > 0 && a.now.After(a.resets[0].deadline) {
 		a.endResets()
+	}
+	if len(a.settling) > 0 && a.now.After(a.settling[0].deadline) {
+		a.endSettles()
 	}
 }
 
@@ -370,6 +384,8 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 		return true
 	}
 
+	// The peer's first bytes, held, came first.
+	a.settle(c, 1-side)
 	c.track(side, tcp)
 	if tcp.FIN && !c.fin[side] {
 		c.fin[side], c.finTS[side] = true, ts
@@ -401,8 +417,10 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 // bare ACK (a challenge ACK from an earlier incarnation of the 4-tuple
 // often comes before the SYN-ACK), nor at the ISN of a SYN-ACK that turns
 // out to be the wrong one of two (see conn.syn). It starts at the ISN of
-// the direction's SYN when one was seen, else at that first segment (the
-// capture began mid-connection).
+// the direction's SYN when one was seen, at what its peer's first
+// acknowledgement proves (begin), else at the lowest of its first
+// segments, held while it settles (settle.go): the capture began
+// mid-connection.
 //
 // A segment whose payload the capture cut short comes with the missing
 // bytes as zeros (Packet), and their place is noted (conn.cuts): when
@@ -428,16 +446,44 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 		if len(tcp.Payload) == 0 && !tcp.FIN && !tcp.RST {
 			return
 		}
+		// A direction whose start is unknown settles first (settle.go).
+		ends := tcp.SYN || tcp.FIN || tcp.RST || !c.settles(side, tcp.Seq)
+		if len(c.held[side]) > 0 || !ends {
+			if len(tcp.Payload) > 0 && !tcp.SYN {
+				if !a.hold(c, side, tcp, ts) || ends {
+					a.settle(c, side)
+				}
+				return
+			}
+			if tcp.SYN {
+				// A SYN late, with data: it starts the direction at
+				// its ISN, and what was held follows.
+				c.started[side] = true
+				a.feed(c, side, tcp, ts, true)
+				a.settle(c, side)
+				return
+			}
+			// A bare FIN or RST comes after what was held.
+			a.settle(c, side)
+			a.feed(c, side, tcp, ts, false)
+			return
+		}
 		c.started[side] = true
 		if !c.hasISN[side] {
 			a.begin(c, side, tcp.Seq, ts)
 		}
 	}
+	a.feed(c, side, tcp, ts, start)
+}
+
+// feed gives gopacket a segment of a started direction, after a SYN at
+// its ISN when the segment is the first and the ISN is known otherwise.
+func (a *Assembler) feed(c *conn, side Side, tcp *layers.TCP, ts time.Time, first bool) {
 	a.cur, a.curSide, a.curTCP, a.curTS = c, side, tcp, ts
 	// gopacket keeps the context of a segment it queues, so each packet
 	// needs its own.
 	ctx := &captureContext{ts}
-	if start && c.hasISN[side] && !(tcp.SYN && tcp.Seq == c.isn[side]) {
+	if first && c.hasISN[side] && !(tcp.SYN && tcp.Seq == c.isn[side]) {
 		a.synthesize(c, side, c.isn[side], tcpFlagSYN)
 		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
 	}
@@ -450,9 +496,10 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 }
 
 // begin decides where a direction whose SYN was not captured begins, as
-// its first segment (at seq) starts it. Its peer's first acknowledgement
-// says where: the SYN-ACK's acknowledges the client's ISN+1, and the first
-// ACK of a client, or the ACK its ClientHello carries, the server's. A
+// its first segment (at seq; the lowest held, when it settled) starts
+// it. Its peer's first acknowledgement says where: the SYN-ACK's
+// acknowledges the client's ISN+1, and the first ACK of a client, or the
+// ACK its ClientHello carries, the server's. A
 // direction begins there, as if its SYN had been seen, when its first
 // segment lies at or a little after it: bytes missing in between are then
 // waited for, and reported with Gap when given up, like any hole. Without
@@ -512,6 +559,8 @@ func (a *Assembler) unseen(c *conn, y Side, ack uint32, ts time.Time) {
 			return
 		}
 	}
+	// The peer's first bytes, held, came before this Gap.
+	a.settle(c, 1-y)
 	synthesizeInto(&a.fill, a.fillBuf[:], c, y, next, 0)
 	a.fill.Payload = zeros[:n]
 	a.stats.Unseen += int64(n)
@@ -601,6 +650,7 @@ func (a *Assembler) stop(c *conn) {
 		return
 	}
 	c.done = true
+	a.dropHeld(c)
 	a.purge(c)
 	for side := SideA; side <= SideB; side++ {
 		if c.fin[side] && c.ended[side] == 0 {
@@ -625,6 +675,9 @@ func (a *Assembler) finish(c *conn) {
 			a.unseenAtEnd(c, y)
 		}
 	}
+	// Nothing is held by then (every close settles first), but a
+	// connection gone must not count against the memory bound.
+	a.dropHeld(c)
 	delete(a.conns, c.key)
 	a.mem.unlink(c)
 	a.purge(c)
@@ -787,6 +840,11 @@ func synthesizeInto(t *layers.TCP, b []byte, c *conn, side Side, seq uint32, fla
 func (a *Assembler) expire() {
 	cutoff := a.now.Add(-a.opts.IdleTimeout)
 	a.sweep = a.now.Add(max(a.opts.IdleTimeout/4, 1))
+	for _, e := range a.settling {
+		if c := a.conns[e.key]; c != nil && c.last.Before(cutoff) {
+			a.settleQueued(e)
+		}
+	}
 	a.flushReason = EndIdle
 	a.gp.FlushWithOptions(gpr.FlushOptions{T: cutoff, TC: cutoff})
 	a.flushReason = EndCapture
@@ -816,6 +874,7 @@ func (a *Assembler) Flush() {
 		a.packet(h.link, h.data, h.ci, h.index, h.unconfirmed(a.now))
 	}
 	a.frag.flush(a.skipN)
+	a.settleAll()
 	a.gp.FlushAll()
 	ending := make([]*conn, 0, len(a.conns))
 	for _, c := range a.conns {

@@ -53,6 +53,10 @@ type conn struct {
 	maxEnd [2]uint32
 	maxOK  [2]bool
 
+	// Per side: copies of its first segments, held while its start
+	// settles (settle.go).
+	held [2][]heldSegment
+
 	newer, older *conn // neighbours in memory's order of activity
 
 	fin     [2]bool      // a FIN was given to gopacket, maybe ahead of missing bytes

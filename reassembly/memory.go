@@ -25,7 +25,7 @@ type memory struct {
 
 // held is what the bound applies to.
 func (a *Assembler) held() int64 {
-	return a.mem.pages*pageCost + a.frag.bytes + int64(len(a.conns))*connCost
+	return a.mem.pages*pageCost + a.frag.bytes + a.heldBytes + int64(len(a.conns))*connCost
 }
 
 // sample reads how many pages gopacket uses. gopacket says so only in
@@ -92,6 +92,7 @@ func (a *Assembler) bound(keep *conn) {
 		if c == nil || c == keep {
 			return
 		}
+		a.settleBoth(c)
 		c.close(EndMemory)
 		a.finish(c)
 	}
