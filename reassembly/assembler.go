@@ -17,8 +17,9 @@ type Options struct {
 	// MaxBufferedBytes bounds the memory the Assembler holds for what it
 	// has not delivered yet, DefaultMaxBufferedBytes when zero: bytes
 	// waiting behind a hole (counted by the page gopacket copies them
-	// into), IPv4 fragments waiting for the rest of their datagram, and
-	// the state of each open connection (connCost). Beyond it, a
+	// into), IPv4 fragments waiting for the rest of their datagram, the
+	// first segments of directions settling (settle.go), and the state
+	// of each open connection (connCost). Beyond it, a
 	// connection that receives an out-of-order segment stops waiting for
 	// its oldest hole (the bytes after it are delivered after a Gap), and
 	// the connections that have been quiet longest are closed with
@@ -86,7 +87,8 @@ type Stats struct {
 	// snap length): they are used, and the bytes missing reported with Gap.
 	Cut int64
 	// Unseen counts the bytes a side acknowledged that the capture never
-	// had, reported with Gap when the side sent more.
+	// had, reported with Gap when the side sent more, or when the
+	// connection closed.
 	Unseen int64
 	// Defragmented counts the IPv4 datagrams made whole from fragments.
 	Defragmented int64
@@ -131,9 +133,13 @@ type Assembler struct {
 	synthBuf [20]byte
 	// fill and fillBuf are the segment that stands for bytes a peer
 	// acknowledged but the capture never had (see unseen).
-	fill     layers.TCP
-	fillBuf  [20]byte
-	probeCtx captureContext
+	fill    layers.TCP
+	fillBuf [20]byte
+	// replay and replayBuf are a segment held while its direction
+	// settled, given to gopacket (settle.go).
+	replay    layers.TCP
+	replayBuf [20]byte
+	probeCtx  captureContext
 
 	// flushReason closes the connections a gopacket flush completes.
 	flushReason EndReason
@@ -141,6 +147,11 @@ type Assembler struct {
 	// resets are the connections waiting out a RST, in the order of their
 	// RSTs, to be closed resetWait after it (see conn.awaited).
 	resets []resetEntry
+	// settling are the directions holding their first segments, in the
+	// order they began to, to be started settleTime after (settle.go);
+	// heldBytes is the payload they hold.
+	settling  []settleEntry
+	heldBytes int64
 	// closed remembers the connections that closed lately.
 	closed closedTable
 
@@ -275,6 +286,7 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 	key := keyOf(seg.src, seg.dst)
 	c := a.conns[key]
 	if c != nil && c.reusedBy(seg) {
+		a.settleBoth(c)
 		c.close(EndReused)
 		a.finish(c)
 		c = nil
@@ -324,6 +336,9 @@ func (a *Assembler) advanceTo(now time.Time) {
 	if len(a.resets) > 0 && a.now.After(a.resets[0].deadline) {
 		a.endResets()
 	}
+	if len(a.settling) > 0 && a.now.After(a.settling[0].deadline) {
+		a.endSettles()
+	}
 }
 
 // segment gives a connection a segment of its 4-tuple. It returns false,
@@ -371,6 +386,8 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 		return true
 	}
 
+	// The peer's first bytes, held, came first.
+	a.settle(c, 1-side)
 	c.track(side, tcp)
 	if tcp.FIN && !c.fin[side] {
 		c.fin[side], c.finTS[side] = true, ts
@@ -402,8 +419,10 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 // bare ACK (a challenge ACK from an earlier incarnation of the 4-tuple
 // often comes before the SYN-ACK), nor at the ISN of a SYN-ACK that turns
 // out to be the wrong one of two (see conn.syn). It starts at the ISN of
-// the direction's SYN when one was seen, else at that first segment (the
-// capture began mid-connection).
+// the direction's SYN when one was seen, at what its peer's first
+// acknowledgement proves (begin), else at the lowest of its first
+// segments, held while it settles (settle.go): the capture began
+// mid-connection.
 //
 // A segment whose payload the capture cut short comes with the missing
 // bytes as zeros (Packet), and their place is noted (conn.cuts): when
@@ -429,16 +448,44 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 		if len(tcp.Payload) == 0 && !tcp.FIN && !tcp.RST {
 			return
 		}
+		// A direction whose start is unknown settles first (settle.go).
+		ends := tcp.SYN || tcp.FIN || tcp.RST || !c.settles(side, tcp.Seq)
+		if len(c.held[side]) > 0 || !ends {
+			if len(tcp.Payload) > 0 && !tcp.SYN {
+				if !a.hold(c, side, tcp, ts) || ends {
+					a.settle(c, side)
+				}
+				return
+			}
+			if tcp.SYN {
+				// A SYN late, with data: it starts the direction at
+				// its ISN, and what was held follows.
+				c.started[side] = true
+				a.feed(c, side, tcp, ts, true)
+				a.settle(c, side)
+				return
+			}
+			// A bare FIN or RST comes after what was held.
+			a.settle(c, side)
+			a.feed(c, side, tcp, ts, false)
+			return
+		}
 		c.started[side] = true
 		if !c.hasISN[side] {
 			a.begin(c, side, tcp.Seq, ts)
 		}
 	}
+	a.feed(c, side, tcp, ts, start)
+}
+
+// feed gives gopacket a segment of a started direction, after a SYN at
+// its ISN when the segment is the first and the ISN is known otherwise.
+func (a *Assembler) feed(c *conn, side Side, tcp *layers.TCP, ts time.Time, first bool) {
 	a.cur, a.curSide, a.curTCP, a.curTS = c, side, tcp, ts
 	// gopacket keeps the context of a segment it queues, so each packet
 	// needs its own.
 	ctx := &captureContext{ts}
-	if start && c.hasISN[side] && !(tcp.SYN && tcp.Seq == c.isn[side]) {
+	if first && c.hasISN[side] && !(tcp.SYN && tcp.Seq == c.isn[side]) {
 		a.synthesize(c, side, c.isn[side], tcpFlagSYN)
 		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
 	}
@@ -451,9 +498,10 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 }
 
 // begin decides where a direction whose SYN was not captured begins, as
-// its first segment (at seq) starts it. Its peer's first acknowledgement
-// says where: the SYN-ACK's acknowledges the client's ISN+1, and the first
-// ACK of a client, or the ACK its ClientHello carries, the server's. A
+// its first segment (at seq; the lowest held, when it settled) starts
+// it. Its peer's first acknowledgement says where: the SYN-ACK's
+// acknowledges the client's ISN+1, and the first ACK of a client, or the
+// ACK its ClientHello carries, the server's. A
 // direction begins there, as if its SYN had been seen, when its first
 // segment lies at or a little after it: bytes missing in between are then
 // waited for, and reported with Gap when given up, like any hole. Without
@@ -496,24 +544,8 @@ var zeros [maxUnseen]byte
 // The missing bytes are given to gopacket as a segment of zeros marked
 // as cut (see assemble), which delivers what waited behind the hole.
 func (a *Assembler) unseen(c *conn, y Side, ack uint32, ts time.Time) {
-	var next uint32
-	switch {
-	case c.ended[y] != 0:
-		return
-	case c.started[y]:
-		next = uint32(c.pos[y])
-	case c.hasISN[y]:
-		next = c.isn[y] + 1
-	case c.firstAcked[1-y]:
-		next = c.firstAck[1-y] // where begin will start y
-	default:
-		return // nothing known of where y stands
-	}
-	n := int(int32(ack - next))
-	if c.fin[y] {
-		n-- // the FIN's sequence number
-	}
-	if n <= 0 || n > maxUnseen {
+	next, n := c.unseenFrom(y, ack)
+	if n <= 0 {
 		return
 	}
 	// Bytes of y seen beyond next may wait in gopacket, which the zeros
@@ -529,10 +561,62 @@ func (a *Assembler) unseen(c *conn, y Side, ack uint32, ts time.Time) {
 			return
 		}
 	}
+	// The peer's first bytes, held, came before this Gap.
+	a.settle(c, 1-y)
 	synthesizeInto(&a.fill, a.fillBuf[:], c, y, next, 0)
 	a.fill.Payload = zeros[:n]
 	a.stats.Unseen += int64(n)
 	a.assemble(c, y, segment{tcp: &a.fill, cut: n}, ts)
+}
+
+// unseenFrom returns where the next byte of side y to deliver lies, and
+// how many bytes from there ack acknowledges: none (n <= 0) when nothing
+// is known of where y stands, when y ended, or when the count is beyond
+// belief (maxUnseen).
+func (c *conn) unseenFrom(y Side, ack uint32) (next uint32, n int) {
+	switch {
+	case c.ended[y] != 0:
+		return 0, 0
+	case c.started[y]:
+		next = uint32(c.pos[y])
+	case c.hasISN[y]:
+		next = c.isn[y] + 1
+	case c.firstAcked[1-y]:
+		next = c.firstAck[1-y] // where begin will start y
+	default:
+		return 0, 0 // nothing known of where y stands
+	}
+	n = int(int32(ack - next))
+	if c.fin[y] {
+		n-- // the FIN's sequence number
+	}
+	if n > maxUnseen {
+		n = 0
+	}
+	return next, n
+}
+
+// unseenAtEnd reports, as a Gap of side y of a closing connection, the
+// bytes its peer acknowledged last that were never delivered: with
+// nothing of y after them, unseen never reported them, and a handshake
+// whose last flight the capture lost would look merely incomplete (issue
+// 11: bytes the capture does not have are a gap). Bytes of y that waited
+// in gopacket behind a hole, dropped with the connection, lie within
+// that gap, but only those before them count as unseen.
+func (a *Assembler) unseenAtEnd(c *conn, y Side) {
+	if !c.acked[1-y] {
+		return
+	}
+	next, n := c.unseenFrom(y, c.ack[1-y])
+	if n <= 0 {
+		return
+	}
+	never := n
+	if low, ok := c.low(y); ok {
+		never = max(0, min(n, int(int32(uint32(low)-next))))
+	}
+	a.stats.Unseen += int64(never)
+	c.gap(y, n, c.last)
 }
 
 // open makes the connection of a segment on a new 4-tuple: its sender is
@@ -569,6 +653,7 @@ func (a *Assembler) stop(c *conn) {
 		return
 	}
 	c.done = true
+	a.dropHeld(c)
 	a.purge(c)
 	for side := SideA; side <= SideB; side++ {
 		if c.fin[side] && c.ended[side] == 0 {
@@ -582,14 +667,24 @@ func (a *Assembler) stop(c *conn) {
 
 // finish gives a closing connection its Close and forgets it, remembering
 // for a while where its sequence numbers stood, unless the input ended.
+// Bytes a side's peer acknowledged and the consumer never got come first,
+// as a Gap (unseenAtEnd).
 func (a *Assembler) finish(c *conn) {
 	if !c.closing {
 		c.close(EndCapture) // a reset connection whose wait ended: RST
 	}
+	if !c.done {
+		for y := SideA; y <= SideB; y++ {
+			a.unseenAtEnd(c, y)
+		}
+	}
+	// Nothing is held by then (every close settles first), but a
+	// connection gone must not count against the memory bound.
+	a.dropHeld(c)
 	delete(a.conns, c.key)
 	a.mem.unlink(c)
-	a.mem.held -= c.held
-	c.held = 0
+	a.mem.consumers -= c.consumerHeld
+	c.consumerHeld = 0
 	a.purge(c)
 	if c.reason != EndCapture {
 		a.closed.add(c)
@@ -750,6 +845,11 @@ func synthesizeInto(t *layers.TCP, b []byte, c *conn, side Side, seq uint32, fla
 func (a *Assembler) expire() {
 	cutoff := a.now.Add(-a.opts.IdleTimeout)
 	a.sweep = a.now.Add(max(a.opts.IdleTimeout/4, 1))
+	for _, e := range a.settling {
+		if c := a.conns[e.key]; c != nil && c.last.Before(cutoff) {
+			a.settleQueued(e)
+		}
+	}
 	a.flushReason = EndIdle
 	a.gp.FlushWithOptions(gpr.FlushOptions{T: cutoff, TC: cutoff})
 	a.flushReason = EndCapture
@@ -779,6 +879,7 @@ func (a *Assembler) Flush() {
 		a.packet(h.link, h.data, h.ci, h.index, h.unconfirmed(a.now))
 	}
 	a.frag.flush(a.skipN)
+	a.settleAll()
 	a.gp.FlushAll()
 	ending := make([]*conn, 0, len(a.conns))
 	for _, c := range a.conns {

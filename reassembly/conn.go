@@ -53,9 +53,13 @@ type conn struct {
 	maxEnd [2]uint32
 	maxOK  [2]bool
 
+	// Per side: copies of its first segments, held while its start
+	// settles (settle.go).
+	held [2][]heldSegment
+
 	newer, older *conn    // neighbours in memory's order of activity
 	sized        Buffered // stream, when it says what it holds
-	held         int64    // what it holds, as last counted
+	consumerHeld int64    // what it holds, as last counted
 
 	fin     [2]bool      // a FIN was given to gopacket, maybe ahead of missing bytes
 	finTS   [2]time.Time // its timestamp

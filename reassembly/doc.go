@@ -19,14 +19,25 @@
 // runs out, or after IdleTimeout) is reported with Gap before the bytes
 // after it. So are the bytes of a segment that the capture's snap length
 // cut, where they belong, and, as soon as the peer sends data acknowledging
-// them, bytes the capture never had (see Assembler.unseen). A direction's
+// them, bytes the capture never had (see Assembler.unseen); those the
+// peer acknowledged last, with nothing after them, are reported when the
+// connection closes, however it does (unseenAtEnd). A direction's
 // bytes start at the ISN of its SYN (of the SYN-ACK the client acknowledged,
 // when a server answered with two ISNs); without its SYN, where its peer's
 // first acknowledgement says, when its first segment lies there or a
-// little after; or else at its first segment with payload, FIN or RST,
-// never at a bare ACK. In a connection whose SYN was captured, such a
-// start is not where the direction began, and a Gap of unknown size (-1)
-// comes before it.
+// little after; or else at the lowest of its first segments with payload
+// (see below), or at a first FIN or RST, never at a bare ACK. In a
+// connection whose SYN was captured, such a start is not where the
+// direction began, and a Gap of unknown size (-1) comes before it.
+//
+// A direction whose start nothing proves settles first (settle.go): its
+// first segments with payload are held, and it starts at the lowest
+// sequence number among them, so that a ClientHello split in two and
+// swapped by the network is read from its start. It settles at its third
+// such segment, 200 ms of capture time after the first, at its FIN, RST
+// or SYN, at any packet of its peer (whose bytes never overtake it), and
+// when the connection closes. A segment lower still that comes after is
+// old to gopacket, and dropped, as before any start.
 //
 // FIN and RST are reported with End. A connection is closed, exactly once,
 // when both sides ended, when it idled, when the capture ended, when it is

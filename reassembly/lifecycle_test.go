@@ -310,6 +310,16 @@ func TestUnseenBytes(t *testing.T) {
 			conns: 1,
 		},
 		{
+			name: "the server's last flight lost, and nothing after it",
+			pkts: append(hs[:3:3],
+				pkt{3, cli, srv, "PA", 1001, 5001, "hello"},
+				pkt{4, srv, cli, "PA", 5001, 1006, "world"},
+				pkt{6, cli, srv, "A", 1006, 5106, ""},
+			),
+			want:  []string{newConn, `1 data A "hello" @3`, `1 data B "world" @4`, "1 gap B 100 @6", "1 close capture @6"},
+			conns: 1,
+		},
+		{
 			name: "the peer's FIN acknowledged is no byte",
 			pkts: append(hs[:3:3],
 				pkt{3, srv, cli, "FPA", 5001, 1001, "bye"},
@@ -484,6 +494,86 @@ func TestDirectionStart(t *testing.T) {
 			want:    []string{newConn, "1 close idle @0", "2 new A=[2001:db8::1]:40000 B=[2001:db8::2]:443 syn @2000", "2 close capture @2000"},
 			conns:   2,
 			skipped: map[string]int64{"no open connection": 1},
+		},
+	} {
+		t.Run(tt.name, tt.run)
+	}
+}
+
+// A direction whose start is unknown (no SYN, no acknowledgement of its
+// peer proving it) holds its first segments for the settle window, and
+// starts at the lowest of them (settle.go).
+func TestSettleWindow(t *testing.T) {
+	newConn := "1 new A=10.0.0.1:40000 B=10.0.0.2:443 @0"
+	other := pkt{300, cli6, srv6, "PA", 1, 0, "other"}
+	otherConn := []string{"2 new A=[2001:db8::1]:40000 B=[2001:db8::2]:443 @300", `2 data A "other" @300`}
+	for _, tt := range []lifecycleTest{
+		{
+			name: "the ClientHello's segments swapped, then the server answers",
+			pkts: []pkt{
+				{0, cli, srv, "PA", 1006, 5001, "world"},
+				{1, cli, srv, "PA", 1001, 5001, "hello"},
+				{2, srv, cli, "PA", 5001, 1011, "reply"},
+			},
+			want:  []string{newConn, `1 data A "hello" @1`, `1 data A "world" @0`, `1 data B "reply" @2`, "1 close capture @2"},
+			conns: 1,
+		},
+		{
+			name: "settled by capture time",
+			pkts: []pkt{
+				{0, cli, srv, "PA", 1006, 5001, "world"},
+				{1, cli, srv, "PA", 1001, 5001, "hello"},
+				other,
+			},
+			want: append(append([]string{newConn, `1 data A "hello" @1`, `1 data A "world" @0`}, otherConn...),
+				"1 close capture @1", "2 close capture @300"),
+			conns: 2,
+		},
+		{
+			name: "settled by the third segment",
+			pkts: []pkt{
+				{0, cli, srv, "PA", 1011, 5001, "ccccc"},
+				{1, cli, srv, "PA", 1006, 5001, "bbbbb"},
+				{2, cli, srv, "PA", 1001, 5001, "aaaaa"},
+				{3, cli, srv, "PA", 1016, 5001, "ddddd"},
+				{4, srv, cli, "PA", 5001, 1021, "reply"},
+			},
+			want: []string{newConn, `1 data A "aaaaa" @2`, `1 data A "bbbbb" @1`, `1 data A "ccccc" @0`, `1 data A "ddddd" @3`,
+				`1 data B "reply" @4`, "1 close capture @4"},
+			conns: 1,
+		},
+		{
+			name: "a segment of the peer's holds nothing back",
+			pkts: []pkt{
+				{0, cli, srv, "PA", 1006, 5001, "world"},
+				{1, cli, srv, "PA", 1001, 5001, "hello"},
+				{2, srv, cli, "A", 5001, 1011, ""},
+				{3, cli, srv, "FPA", 1011, 5001, "bye"},
+			},
+			want: []string{newConn, `1 data A "hello" @1`, `1 data A "world" @0`, `1 data A "bye" @3`, "1 end A FIN @3",
+				"1 close capture @3"},
+			conns: 1,
+		},
+		{
+			name: "a FIN ends the settling",
+			pkts: []pkt{
+				{0, cli, srv, "FPA", 1006, 5001, "world"},
+				{1, cli, srv, "PA", 1001, 5001, "hello"},
+			},
+			want:  []string{newConn, `1 data A "world" @0`, "1 end A FIN @0", "1 close capture @1"},
+			conns: 1,
+		},
+		{
+			// The SYN-ACK's acknowledgement says where the client begins:
+			// nothing to settle.
+			name: "the SYN-ACK without the SYN, the ClientHello's segments swapped",
+			pkts: []pkt{
+				{0, srv, cli, "SA", 5000, 1001, ""},
+				{1, cli, srv, "PA", 1006, 5001, "world"},
+				{2, cli, srv, "PA", 1001, 5001, "hello"},
+			},
+			want:  []string{"1 new A=10.0.0.2:443 B=10.0.0.1:40000 @0", `1 data B "hello" @2`, `1 data B "world" @1`, "1 close capture @2"},
+			conns: 1,
 		},
 	} {
 		t.Run(tt.name, tt.run)

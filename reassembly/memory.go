@@ -22,14 +22,14 @@ type memory struct {
 	// bytes gopacket waits for, so it may have been copied into pages.
 	mayQueue   bool
 	head, tail *conn // most and least lately given a packet
-	// held is what the consumers hold of their own (Buffered), as of each
-	// connection's latest packet.
-	held int64
+	// consumers is what the consumers hold of their own (Buffered), as
+	// of each connection's latest packet.
+	consumers int64
 }
 
 // held is what the bound applies to.
 func (a *Assembler) held() int64 {
-	return a.mem.pages*pageCost + a.frag.bytes + int64(len(a.conns))*connCost + a.mem.held
+	return a.mem.pages*pageCost + a.frag.bytes + a.heldBytes + int64(len(a.conns))*connCost + a.mem.consumers
 }
 
 // consumer updates what c's consumer holds, if it says (Buffered).
@@ -38,8 +38,8 @@ func (m *memory) consumer(a *Assembler, c *conn) {
 		return
 	}
 	n := int64(c.sized.Buffered())
-	m.held += n - c.held
-	c.held = n
+	m.consumers += n - c.consumerHeld
+	c.consumerHeld = n
 }
 
 // sample reads how many pages gopacket uses. gopacket says so only in
@@ -106,6 +106,7 @@ func (a *Assembler) bound(keep *conn) {
 		if c == nil || c == keep {
 			return
 		}
+		a.settleBoth(c)
 		c.close(EndMemory)
 		a.finish(c)
 	}

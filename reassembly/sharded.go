@@ -348,4 +348,7 @@ func (a *Assembler) advance(now time.Time) {
 	if len(a.resets) > 0 && a.now.After(a.resets[0].deadline) {
 		a.endResets()
 	}
+	if len(a.settling) > 0 && a.now.After(a.settling[0].deadline) {
+		a.endSettles()
+	}
 }

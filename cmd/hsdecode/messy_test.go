@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/internal/rewrite"
 )
@@ -121,6 +123,9 @@ func TestMessyCaptures(t *testing.T) {
 	}{
 		{"the server's first flight lost", without(pkts, 6), "gap", &gap{"server", 0}, "1 gaps in TCP streams"},
 		{"the client's second flight lost", without(pkts, 8), "gap", &gap{"client", int64(hello)}, "1 gaps in TCP streams"},
+		// Nothing of the server comes after its flight: only the
+		// client's acknowledgement of it says that it was sent.
+		{"the server's first flight lost, and the capture ends", append(slices.Clone(pkts[:5]), pkts[6]), "gap", &gap{"server", 0}, "1 gaps in TCP streams"},
 		{"the snap length cut the server's flight", append(append(slices.Clone(pkts[:5]), cut(pkts[5], 100)), pkts[6:]...),
 			"gap", &gap{"server", 100}, "1 segments cut by the snap length"},
 		{"bytes lost after the verdict", without(pkts, 11), "established", nil, "connections closed: 1 by FIN"},
@@ -153,6 +158,41 @@ func TestMessyCaptures(t *testing.T) {
 	}
 	if flight < 300 {
 		t.Fatalf("the server's flight is %d bytes", flight)
+	}
+}
+
+// A capture that lost the 3-way handshake, whose ClientHello came in two
+// segments swapped, is read from the ClientHello's start, as with the
+// segments in order: the client's first segments settle before its
+// stream starts (reassembly/settle.go).
+func TestSwappedClientHelloWithoutSYN(t *testing.T) {
+	pkts := clean(t)[3:] // from the ClientHello on
+	dir := t.TempDir()
+	report := func(name string, pkts []capture.Packet) []any {
+		path := filepath.Join(dir, name)
+		if err := rewrite.WriteFile(path, pkts); err != nil {
+			t.Fatal(err)
+		}
+		return reportWithoutTimestamps(t, path)
+	}
+	want := report("in-order.pcap", pkts)
+	if len(want) != 1 {
+		t.Fatalf("in order: %d reports, want 1", len(want))
+	}
+	r := want[0].(map[string]any)
+	if r["server_name"] != "localhost" || r["fingerprints"].(map[string]any)["ja3"] == nil {
+		t.Fatalf("in order: %v: no SNI or JA3 to compare", r)
+	}
+	hello := payloadLen(pkts[0])
+	for _, at := range []int{1, 5, 9, hello / 2, hello - 1} {
+		head, tail, ok := rewrite.Split(pkts[0], at)
+		if !ok {
+			t.Fatalf("the ClientHello's segment cannot be split at %d", at)
+		}
+		swapped := append([]capture.Packet{tail, head}, pkts[1:]...)
+		if diff := cmp.Diff(want, report("swapped.pcap", swapped)); diff != "" {
+			t.Errorf("split at %d and swapped: report differs (-in order +swapped):\n%s", at, diff)
+		}
 	}
 }
 

@@ -144,6 +144,12 @@ func Rewrite(pkts []capture.Packet, o Options) ([]capture.Packet, Stats) {
 				d.unsafe = true // data on a SYN: left as it is
 			}
 		}
+		if s.has(flagFIN) {
+			d.fin = true
+		}
+		if s.has(flagACK) {
+			inst.dirs[1-side].ack(s.ack)
+		}
 		if len(s.payload) > 0 || s.has(flagFIN) || s.has(flagRST) {
 			if d.first < 0 {
 				d.first = i
@@ -476,4 +482,20 @@ func Trim(p capture.Packet, n int) (capture.Packet, bool) {
 	q.Data = build(p.Data, s, s.payload[n:], s.seq+uint32(n), s.ack, s.flags)
 	q.CaptureInfo.CaptureLength, q.CaptureInfo.Length = len(q.Data), len(q.Data)
 	return q, true
+}
+
+// Split returns a TCP segment's frame cut in two after the first n bytes
+// of its payload, as a sender could have sent it (a FIN goes with the
+// second); false when the frame is not a whole TCP segment with more than
+// n bytes of payload, or n is not positive.
+func Split(p capture.Packet, n int) (head, tail capture.Packet, ok bool) {
+	k, s := newDecoder().decode(p.LinkType, p.Data)
+	if k != tcp || n <= 0 || n >= len(s.payload) {
+		return p, p, false
+	}
+	head = p
+	head.Data = build(p.Data, s, s.payload[:n], s.seq, s.ack, s.flags&^flagFIN)
+	head.CaptureInfo.CaptureLength, head.CaptureInfo.Length = len(head.Data), len(head.Data)
+	tail, _ = Trim(p, n)
+	return head, tail, true
 }

@@ -208,6 +208,25 @@ func TestRewriteSplitsRecords(t *testing.T) {
 	}
 }
 
+// A direction whose last bytes the capture lost, which its peer
+// acknowledged, is not split: hsdecode reports that hole at its stream
+// offset, which a new record header before it would move.
+func TestRewriteSplitsNoDirectionWithBytesLost(t *testing.T) {
+	pkts := bundled(t)["01-tls12-ecdhe-rsa.pcap"]
+	// The client's second flight lost; the server's NewSessionTicket
+	// acknowledges it.
+	in := append(slices.Clone(pkts[:7]), pkts[8])
+	res, st := Rewrite(in, Options{Seed: 1, SplitRecord: 1, Swap: -1, Duplicate: -1, Overlap: -1, Fragment: -1})
+	before, after := streams(t, in), streams(t, res)
+	client := [2]string{"127.0.0.1:52776", "127.0.0.1:44301"}
+	if before[client] == "" || after[client] != before[client] {
+		t.Errorf("the client's bytes changed: %d, from %d", len(after[client]), len(before[client]))
+	}
+	if st.RecordsSplit == 0 {
+		t.Error("no record split: the server's, all captured, may be")
+	}
+}
+
 // The IPv4 and TCP checksums of a rebuilt frame are right (those of the
 // frames left alone are what loopback captures have: not computed).
 func TestRewriteChecksums(t *testing.T) {

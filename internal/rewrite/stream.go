@@ -15,7 +15,10 @@ import (
 // first byte, not looking for a boundary), in a direction whose bytes
 // were all captured from its SYN on, with no conflicting retransmission,
 // and that is TLS records from its first byte to its last, so that no
-// offset of a malformed record can be reported after the split. Only
+// offset of a malformed record can be reported after the split. A
+// direction whose peer acknowledges bytes beyond those captured lost its
+// last ones: hsdecode reports that hole with its stream offset, which a
+// split before it would move, so such a direction is not split either. Only
 // plaintext handshake records are split, those before the direction's
 // first ChangeCipherSpec or application data record, and only when whole
 // handshake messages fill them exactly, in a direction where hsdecode's
@@ -47,6 +50,10 @@ type direction struct {
 	unsafe              bool  // the stream may not be changed
 	frames              []int // frames with payload, in capture order
 	first               int   // the first frame with payload or FIN, -1 before
+	fin                 bool  // a FIN of it was captured
+	// The furthest acknowledgement of it its peer sent, if any.
+	acked  bool
+	maxAck uint32
 
 	// For a direction whose records are split: the stream as captured,
 	// where the new record headers go (offsets in it, ascending), and
@@ -94,6 +101,22 @@ func (d *direction) mapSeq(seq uint32) uint32 {
 	return seq
 }
 
+// ackedUnseen reports whether the peer acknowledged more of the direction
+// than the n bytes captured (and its FIN, when that was captured).
+func (d *direction) ackedUnseen(n int) bool {
+	if d.fin {
+		n++
+	}
+	return d.acked && int64(int32(d.maxAck-(d.isn+1))) > int64(n)
+}
+
+// ack notes an acknowledgement the peer sent of the direction.
+func (d *direction) ack(ack uint32) {
+	if !d.acked || int32(ack-d.maxAck) > 0 {
+		d.acked, d.maxAck = true, ack
+	}
+}
+
 const (
 	recordHeaderLen    = 5
 	handshakeHeaderLen = 4
@@ -108,7 +131,7 @@ func (d *direction) plan(inst *instance, segs map[int]segment, rng *rand.Rand, p
 		return 0
 	}
 	stream, ok := d.assemble(segs)
-	if !ok {
+	if !ok || d.ackedUnseen(len(stream)) {
 		return 0
 	}
 	type rec struct{ off, n int }
