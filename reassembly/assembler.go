@@ -30,6 +30,9 @@ type Options struct {
 	// than this is given up, as at Flush. Connections are checked every
 	// quarter of IdleTimeout of capture time.
 	IdleTimeout time.Duration
+	// ChecksumMode says which checksums are verified, ChecksumAuto when
+	// zero.
+	ChecksumMode ChecksumMode
 }
 
 // DefaultMaxBufferedBytes is Options.MaxBufferedBytes when left zero.
@@ -141,9 +144,18 @@ type Assembler struct {
 	// closed remembers the connections that closed lately.
 	closed closedTable
 
-	frag   *defrag
-	mem    memory
-	closes [EndMemory + 1]int64 // Stats.Closed
+	frag *defrag
+	mem  memory
+	// checks decides which frames have their checksums verified (for a
+	// worker of Sharded, Sharded does); verifying is its answer for the
+	// frame at hand.
+	checks    checksums
+	verifying bool
+	// ovBytes is what connections copy to follow overlaps (overlap.go),
+	// ovBuf a segment's payload as the receiver keeps it.
+	ovBytes int64
+	ovBuf   []byte
+	closes    [EndMemory + 1]int64 // Stats.Closed
 }
 
 // NewAssembler returns an Assembler that makes a Stream with f for every
@@ -160,6 +172,7 @@ func NewAssembler(f Factory, o Options) *Assembler {
 		stats:       Stats{Skipped: make(map[string]int64)},
 		flushReason: EndCapture,
 		frag:        newDefrag(o.MaxBufferedBytes),
+		checks:      checksums{mode: o.ChecksumMode},
 	}
 	a.gp = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
 	// gopacket enforces both limits when it would queue a segment: over
@@ -202,6 +215,7 @@ func (a *Assembler) Packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	ts := ci.Timestamp
 	a.Expire(ts)
 	defer a.mem.peak(a)
+	a.verifying = a.checks.verify(link, data)
 	if a.decided(link, data, ts) {
 		return
 	}
@@ -238,6 +252,16 @@ func (a *Assembler) decided(link layers.LinkType, data []byte, ts time.Time) boo
 // may begin one.
 func (a *Assembler) handle(seg segment, ts time.Time) {
 	tcp := seg.tcp
+	key := keyOf(seg.src, seg.dst)
+	c := a.conns[key]
+	var sums sumState
+	if a.verifying {
+		var bad bool
+		if bad, sums = a.badChecksum(c, seg); bad {
+			a.skip(reasonBadChecksum)
+			return
+		}
+	}
 	if seg.cut > 0 {
 		// The bytes cut count as payload, zeros in their place: see
 		// assemble.
@@ -245,9 +269,8 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 		n := len(tcp.Payload)
 		tcp.Payload = append(tcp.Payload[:n:n], zeros[:seg.cut]...)
 	}
-	key := keyOf(seg.src, seg.dst)
-	c := a.conns[key]
 	if c != nil && a.segment(c, seg, ts) {
+		c.firstSum(seg, sums)
 		a.bound(c)
 		return
 	}
@@ -263,6 +286,7 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 	}
 	c = a.open(seg, ts)
 	a.segment(c, seg, ts)
+	c.firstSum(seg, sums)
 	a.bound(c)
 }
 
@@ -387,9 +411,17 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 	// gopacket keeps the context of a segment it queues, so each packet
 	// needs its own.
 	ctx := &captureContext{ts}
+	known := !start // where gopacket's next byte lies
 	if start && c.hasISN[side] && !(tcp.SYN && tcp.Seq == c.isn[side]) {
 		a.synthesize(c, side, c.isn[side], tcpFlagSYN)
 		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
+		known = true
+	}
+	if known {
+		a.overlap(c, side, tcp, seg.cut > 0, ts)
+	}
+	if tcp.URG {
+		c.urgentPointer(side, tcp, known)
 	}
 	a.gp.AssembleWithContext(c.flow[side], tcp, ctx)
 	a.cur = nil
@@ -604,6 +636,7 @@ func (a *Assembler) finishAll(cs []*conn) {
 // and once both are closed gopacket calls ReassemblyComplete and drops the
 // connection with whatever it had queued.
 func (a *Assembler) purge(c *conn) {
+	a.dropOverlaps(c)
 	a.purging = c
 	ctx := &captureContext{c.last}
 	for side := SideA; side <= SideB && c.inGP; side++ {

@@ -25,7 +25,7 @@ type memory struct {
 
 // held is what the bound applies to.
 func (a *Assembler) held() int64 {
-	return a.mem.pages*pageCost + a.frag.bytes + int64(len(a.conns))*connCost
+	return a.mem.pages*pageCost + a.frag.bytes + int64(len(a.conns))*connCost + a.ovBytes
 }
 
 // sample reads how many pages gopacket uses. gopacket says so only in
