@@ -155,7 +155,7 @@ type Assembler struct {
 	// ovBuf a segment's payload as the receiver keeps it.
 	ovBytes int64
 	ovBuf   []byte
-	closes    [EndMemory + 1]int64 // Stats.Closed
+	closes  [EndMemory + 1]int64 // Stats.Closed
 }
 
 // NewAssembler returns an Assembler that makes a Stream with f for every
