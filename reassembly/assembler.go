@@ -17,8 +17,9 @@ type Options struct {
 	// MaxBufferedBytes bounds the memory the Assembler holds for what it
 	// has not delivered yet, DefaultMaxBufferedBytes when zero: bytes
 	// waiting behind a hole (counted by the page gopacket copies them
-	// into), IPv4 fragments waiting for the rest of their datagram, and
-	// the state of each open connection (connCost). Beyond it, a
+	// into), IPv4 fragments waiting for the rest of their datagram, the
+	// copies kept to follow overlaps (overlap.go), and the state of each
+	// open connection (connCost). Beyond it, a
 	// connection that receives an out-of-order segment stops waiting for
 	// its oldest hole (the bytes after it are delivered after a Gap), and
 	// the connections that have been quiet longest are closed with
