@@ -146,7 +146,15 @@ type Result struct {
 	// Closed says how the connection ended: "fin", "rst", "capture_end",
 	// "idle", "memory" or "reused".
 	Closed string
+	// OverlapMismatch counts, per side, the bytes of overlapping copies
+	// that differed from the bytes kept (the receiver's), an evasion
+	// tool; zero when none did.
+	OverlapMismatch OverlapMismatch
 }
+
+// OverlapMismatch counts bytes of copies that differed, by the side that
+// sent them.
+type OverlapMismatch struct{ Client, Server int }
 
 // Chain is a Certificate message's chain: a summary of each certificate,
 // at most decode.MaxChainCertificates of them, and how many the message

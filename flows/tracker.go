@@ -104,7 +104,8 @@ type Tracker struct {
 	serverAfterClient   int // TLS 1.3: server records after the client's first encrypted one
 	lastServerRecordLen int
 	closed              bool
-	emitted             bool // handed to Options.Emit before Close
+	emitted             bool   // handed to Options.Emit before Close
+	mismatch            [2]int // OverlapMismatch by side, until roles are settled
 }
 
 func newTracker(info reassembly.ConnInfo, col *Collector) *Tracker {
@@ -232,6 +233,7 @@ func (t *Tracker) emitIfFinal() {
 	}
 	t.emitted = true
 	t.res.Outcome = t.outcome()
+	t.settleMismatch()
 	t.col.add(t)
 	// A reported connection may stay open for hours in a live capture:
 	// keep none of its state, only the flag that makes Done true.
@@ -852,6 +854,7 @@ func (t *Tracker) Close(reason reassembly.EndReason, last time.Time) {
 	}
 	t.settleTLS13()
 	t.res.Outcome = t.outcome()
+	t.settleMismatch()
 	t.releaseStreams()
 	t.col.add(t)
 }

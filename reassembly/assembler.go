@@ -18,8 +18,10 @@ type Options struct {
 	// has not delivered yet, DefaultMaxBufferedBytes when zero: bytes
 	// waiting behind a hole (counted by the page gopacket copies them
 	// into), IPv4 fragments waiting for the rest of their datagram, the
-	// first segments of directions settling (settle.go), and the state
-	// of each open connection (connCost). Beyond it, a
+	// first segments of directions settling (settle.go), the copies kept
+	// to follow overlaps (overlap.go), and the state of each open
+	// connection (connCost) with what its consumer holds (Buffered).
+	// Beyond it, a
 	// connection that receives an out-of-order segment stops waiting for
 	// its oldest hole (the bytes after it are delivered after a Gap), and
 	// the connections that have been quiet longest are closed with
@@ -32,6 +34,9 @@ type Options struct {
 	// Connections are checked every quarter of IdleTimeout of capture
 	// time.
 	IdleTimeout time.Duration
+	// ChecksumMode says which checksums are verified, ChecksumAuto when
+	// zero.
+	ChecksumMode ChecksumMode
 }
 
 // DefaultMaxBufferedBytes is Options.MaxBufferedBytes when left zero.
@@ -155,9 +160,18 @@ type Assembler struct {
 	// closed remembers the connections that closed lately.
 	closed closedTable
 
-	frag   *defrag
-	mem    memory
-	closes [EndReused + 1]int64 // Stats.Closed
+	frag *defrag
+	mem  memory
+	// checks decides which frames have their checksums verified (for a
+	// worker of Sharded, Sharded does); verifying is its answer for the
+	// frame at hand.
+	checks    checksums
+	verifying bool
+	// ovBytes is what connections copy to follow overlaps (overlap.go),
+	// ovBuf a segment's payload as the receiver keeps it.
+	ovBytes int64
+	ovBuf   []byte
+	closes  [EndReused + 1]int64 // Stats.Closed
 }
 
 // NewAssembler returns an Assembler that makes a Stream with f for every
@@ -175,6 +189,7 @@ func NewAssembler(f Factory, o Options) *Assembler {
 		flushReason: EndCapture,
 		frag:        newDefrag(o.MaxBufferedBytes),
 		step:        maxStep(o.IdleTimeout),
+		checks:      checksums{mode: o.ChecksumMode},
 	}
 	a.gp = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
 	// gopacket enforces both limits when it would queue a segment: over
@@ -239,6 +254,7 @@ func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	ts := ci.Timestamp
 	a.advanceTo(now)
 	defer a.mem.peak(a)
+	a.verifying = a.checks.verify(link, data)
 	if a.decided(link, data, ts) {
 		return
 	}
@@ -276,6 +292,16 @@ func (a *Assembler) decided(link layers.LinkType, data []byte, ts time.Time) boo
 // may begin one.
 func (a *Assembler) handle(seg segment, ts time.Time) {
 	tcp := seg.tcp
+	key := keyOf(seg.src, seg.dst)
+	c := a.conns[key]
+	var sums sumState
+	if a.verifying {
+		var bad bool
+		if bad, sums = a.badChecksum(c, seg); bad {
+			a.skip(reasonBadChecksum)
+			return
+		}
+	}
 	if seg.cut > 0 {
 		// The bytes cut count as payload, zeros in their place: see
 		// assemble.
@@ -283,8 +309,6 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 		n := len(tcp.Payload)
 		tcp.Payload = append(tcp.Payload[:n:n], zeros[:seg.cut]...)
 	}
-	key := keyOf(seg.src, seg.dst)
-	c := a.conns[key]
 	if c != nil && c.reusedBy(seg) {
 		a.settleBoth(c)
 		c.close(EndReused)
@@ -292,6 +316,7 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 		c = nil
 	}
 	if c != nil && a.segment(c, seg, ts) {
+		c.firstSum(seg, sums)
 		a.mem.consumer(a, c)
 		a.bound(c)
 		return
@@ -308,6 +333,7 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 	}
 	c = a.open(seg, ts)
 	a.segment(c, seg, ts)
+	c.firstSum(seg, sums)
 	a.mem.consumer(a, c)
 	a.bound(c)
 }
@@ -452,7 +478,7 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 		ends := tcp.SYN || tcp.FIN || tcp.RST || !c.settles(side, tcp.Seq)
 		if len(c.held[side]) > 0 || !ends {
 			if len(tcp.Payload) > 0 && !tcp.SYN {
-				if !a.hold(c, side, tcp, ts) || ends {
+				if !a.hold(c, side, tcp, seg.cut > 0, ts) || ends {
 					a.settle(c, side)
 				}
 				return
@@ -461,13 +487,13 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 				// A SYN late, with data: it starts the direction at
 				// its ISN, and what was held follows.
 				c.started[side] = true
-				a.feed(c, side, tcp, ts, true)
+				a.feed(c, side, tcp, ts, true, seg.cut > 0)
 				a.settle(c, side)
 				return
 			}
 			// A bare FIN or RST comes after what was held.
 			a.settle(c, side)
-			a.feed(c, side, tcp, ts, false)
+			a.feed(c, side, tcp, ts, false, seg.cut > 0)
 			return
 		}
 		c.started[side] = true
@@ -475,19 +501,29 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 			a.begin(c, side, tcp.Seq, ts)
 		}
 	}
-	a.feed(c, side, tcp, ts, start)
+	a.feed(c, side, tcp, ts, start, seg.cut > 0)
 }
 
 // feed gives gopacket a segment of a started direction, after a SYN at
 // its ISN when the segment is the first and the ISN is known otherwise.
-func (a *Assembler) feed(c *conn, side Side, tcp *layers.TCP, ts time.Time, first bool) {
+// cut says the capture cut the segment's payload (zeros stand in for the
+// end), so its bytes are not compared with other copies.
+func (a *Assembler) feed(c *conn, side Side, tcp *layers.TCP, ts time.Time, first, cut bool) {
 	a.cur, a.curSide, a.curTCP, a.curTS = c, side, tcp, ts
 	// gopacket keeps the context of a segment it queues, so each packet
 	// needs its own.
 	ctx := &captureContext{ts}
+	known := !first // where gopacket's next byte lies
 	if first && c.hasISN[side] && !(tcp.SYN && tcp.Seq == c.isn[side]) {
 		a.synthesize(c, side, c.isn[side], tcpFlagSYN)
 		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
+		known = true
+	}
+	if known {
+		a.overlap(c, side, tcp, cut, ts)
+	}
+	if tcp.URG {
+		c.urgentPointer(side, tcp, known)
 	}
 	a.gp.AssembleWithContext(c.flow[side], tcp, ctx)
 	a.cur = nil
@@ -781,6 +817,7 @@ func (a *Assembler) finishAll(cs []*conn) {
 // and once both are closed gopacket calls ReassemblyComplete and drops the
 // connection with whatever it had queued.
 func (a *Assembler) purge(c *conn) {
+	a.dropOverlaps(c)
 	a.purging = c
 	ctx := &captureContext{c.last}
 	for side := SideA; side <= SideB && c.inGP; side++ {

@@ -61,6 +61,12 @@ type conn struct {
 	sized        Buffered // stream, when it says what it holds
 	consumerHeld int64    // what it holds, as last counted
 
+	// sums: how the checksums of each side's first segment were (see
+	// Assembler.badChecksum).
+	sums [2]sumState
+	// ov follows the receiver's rules on overlapping copies (overlap.go).
+	ov [2]overlapSide
+
 	fin     [2]bool      // a FIN was given to gopacket, maybe ahead of missing bytes
 	finTS   [2]time.Time // its timestamp
 	ended   [2]EndReason // End given for each side, or zero
@@ -318,7 +324,7 @@ func (c *conn) deliver(sg gpr.ScatterGather, side Side, from, to int) {
 	// Fetch copies only when the bytes span several segments.
 	data := sg.Fetch(to)
 	if sg.Stats().Chunks == 1 {
-		c.stream.Data(side, data[from:to], sg.CaptureInfo(from).Timestamp)
+		c.emit(side, from, data[from:to], sg.CaptureInfo(from).Timestamp)
 		return
 	}
 	// sg answers timestamps per offset only, so runs are found by
@@ -329,7 +335,7 @@ func (c *conn) deliver(sg gpr.ScatterGather, side Side, from, to int) {
 	for off := from; off < to && !c.stream.Done(); {
 		ts := sg.CaptureInfo(off).Timestamp
 		n := sort.Search(to-off, func(i int) bool { return !sg.CaptureInfo(off + i).Timestamp.Equal(ts) })
-		c.stream.Data(side, data[off:off+n], ts)
+		c.emit(side, off, data[off:off+n], ts)
 		off += n
 	}
 }

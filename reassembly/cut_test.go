@@ -12,7 +12,11 @@ import (
 // bytes than it has.
 func bogusLength(f frame) frame {
 	b := append([]byte(nil), f.data...)
-	binary.BigEndian.PutUint16(b[14+2:], uint16(len(b)-14+4000))
+	ip := b[14 : 14+20]
+	binary.BigEndian.PutUint16(ip[2:], uint16(len(b)-14+4000))
+	// A sender wrote that length: the header's checksum covers it.
+	ip[10], ip[11] = 0, 0
+	binary.BigEndian.PutUint16(ip[10:], ^fold(sum(ip, 0)))
 	f.data = b
 	return f
 }

@@ -115,6 +115,9 @@ type segment struct {
 	// cut is how many bytes of the payload the IP header announces beyond
 	// those captured: the capture's snap length cut the packet short.
 	cut int
+	// ipHeader is the IPv4 header of a segment that came in one packet,
+	// for its checksum.
+	ipHeader []byte
 }
 
 // reasonIPv4Fragment is what decode returns for an IPv4 fragment, which
@@ -174,6 +177,9 @@ func (d *decoder) decode(link layers.LinkType, data []byte, lost int) (segment, 
 		src, dst = d.ip4.SrcIP, d.ip4.DstIP
 	}
 	seg := d.segment(src, dst)
+	if v4 {
+		seg.ipHeader = d.ip4.Contents
+	}
 	if p.Truncated && lost > 0 {
 		// The TCP header is whole, the payload cut short: the segment is
 		// used, and what is missing reported as a gap where it belongs.

@@ -79,12 +79,17 @@
 // connection, whose idle time counts from its latest packet, idles that
 // much later.
 //
-// Ordering, overlaps and buffering are gopacket's reassembly package; this
-// package owns decoding, the connection table and each connection's
-// lifetime.
+// Where copies of bytes overlap, the bytes delivered are those Linux's
+// receiver reads (overlap.go), the urgent byte of a segment with URG taken
+// out, and a Stream that implements MismatchStream hears of copies that
+// differed; a segment whose checksums are wrong is dropped, as its
+// receiver drops it (checksum.go, Options.ChecksumMode).
+//
+// Ordering and buffering are gopacket's reassembly package; this package
+// owns decoding, the connection table and each connection's lifetime.
 //
 // It does not reassemble IPv6 fragments (they are counted as skipped),
-// verify checksums, follow a connection across a change of 4-tuple, or run
+// follow a connection across a change of 4-tuple, or run
 // on more than one goroutine: an Assembler is used by one goroutine, and
 // concurrency, where it pays, is one Assembler per shard of connections.
 package reassembly

@@ -169,6 +169,10 @@ func (s *recStream) Close(reason EndReason, last time.Time) {
 	s.closed++
 }
 
+func (s *recStream) OverlapMismatch(side Side, n int, ts time.Time) {
+	s.r.logf(s, "mismatch %s %d @%d", sideName[side], n, ms(ts))
+}
+
 func (s *recStream) Done() bool { return s.r.doneAfter > 0 && s.bytes >= s.r.doneAfter }
 
 // run feeds frames to a new Assembler, flushes it, checks that every stream

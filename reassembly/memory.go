@@ -29,7 +29,7 @@ type memory struct {
 
 // held is what the bound applies to.
 func (a *Assembler) held() int64 {
-	return a.mem.pages*pageCost + a.frag.bytes + a.heldBytes + int64(len(a.conns))*connCost + a.mem.consumers
+	return a.mem.pages*pageCost + a.frag.bytes + a.heldBytes + a.ovBytes + int64(len(a.conns))*connCost + a.mem.consumers
 }
 
 // consumer updates what c's consumer holds, if it says (Buffered).

@@ -25,6 +25,18 @@ import (
 // linux_sll.go, linux_sll2.go, ip4.go, ip6.go, tcp.go), as the differential
 // tests and FuzzQuickTCP in quick_test.go check.
 func quickTCP(link layers.LinkType, data []byte) (src, dst netip.AddrPort, flags uint8, ok bool) {
+	s, d, tcp, ok := quickSegment(link, data)
+	if !ok {
+		return
+	}
+	src = netip.AddrPortFrom(s, binary.BigEndian.Uint16(tcp[0:2]))
+	dst = netip.AddrPortFrom(d, binary.BigEndian.Uint16(tcp[2:4]))
+	return src, dst, tcp[13], true
+}
+
+// quickSegment returns the addresses and TCP bytes (header and payload)
+// of the frames quickTCP takes.
+func quickSegment(link layers.LinkType, data []byte) (s, d netip.Addr, tcp []byte, ok bool) {
 	var ip []byte
 	var v6 bool
 	switch link {
@@ -71,8 +83,6 @@ func quickTCP(link layers.LinkType, data []byte) (src, dst netip.AddrPort, flags
 	if !ok {
 		return
 	}
-	var s, d netip.Addr
-	var tcp []byte
 	if v6 {
 		s, d, tcp, ok = quickIPv6(ip)
 	} else {
@@ -83,14 +93,12 @@ func quickTCP(link layers.LinkType, data []byte) (src, dst netip.AddrPort, flags
 	// ends option parsing (TCP.stopOptions) and is never an error, which
 	// TestQuickTCPCases checks.
 	if !ok || len(tcp) < 20 {
-		return src, dst, 0, false
+		return s, d, nil, false
 	}
 	if off := int(tcp[12]>>4) * 4; off < 20 || off > len(tcp) {
-		return src, dst, 0, false
+		return s, d, nil, false
 	}
-	src = netip.AddrPortFrom(s, binary.BigEndian.Uint16(tcp[0:2]))
-	dst = netip.AddrPortFrom(d, binary.BigEndian.Uint16(tcp[2:4]))
-	return src, dst, tcp[13], true
+	return s, d, tcp, true
 }
 
 // ipEtherType reports whether t is the EtherType of IPv4 or IPv6, and

@@ -46,6 +46,7 @@ type heldSegment struct {
 	flags   byte // its FIN and RST
 	payload []byte
 	ts      time.Time
+	cut     bool // the capture cut its payload
 }
 
 // settleEntry is a direction settling, named by key, Seq and side so
@@ -77,7 +78,7 @@ func (c *conn) settles(side Side, seq uint32) bool {
 // hold keeps a copy of a segment with payload of a settling direction,
 // and reports false when that ends the settling: the direction is then
 // to be started from what is held (settle).
-func (a *Assembler) hold(c *conn, side Side, tcp *layers.TCP, ts time.Time) bool {
+func (a *Assembler) hold(c *conn, side Side, tcp *layers.TCP, cut bool, ts time.Time) bool {
 	if len(c.held[side]) == 0 {
 		a.settling = append(a.settling, settleEntry{c.key, c.info.Seq, side, a.now.Add(settleTime)})
 	}
@@ -88,7 +89,7 @@ func (a *Assembler) hold(c *conn, side Side, tcp *layers.TCP, ts time.Time) bool
 	if tcp.RST {
 		flags |= tcpFlagRST
 	}
-	c.held[side] = append(c.held[side], heldSegment{tcp.Seq, flags, slices.Clone(tcp.Payload), ts})
+	c.held[side] = append(c.held[side], heldSegment{tcp.Seq, flags, slices.Clone(tcp.Payload), ts, cut})
 	a.heldBytes += int64(len(tcp.Payload))
 	return len(c.held[side]) < settleSegments
 }
@@ -124,7 +125,7 @@ func (a *Assembler) settle(c *conn, side Side) {
 		}
 		synthesizeInto(&a.replay, a.replayBuf[:], c, side, h.seq, h.flags)
 		a.replay.Payload = h.payload
-		a.feed(c, side, &a.replay, h.ts, first && i == 0)
+		a.feed(c, side, &a.replay, h.ts, first && i == 0, h.cut)
 	}
 }
 

@@ -42,6 +42,7 @@ type Sharded struct {
 	sweep   time.Time
 	step    time.Duration // maxStep
 	ahead   heldFrame     // a frame stamped too far ahead, until the next packet
+	checks  checksums
 	wg      sync.WaitGroup
 }
 
@@ -57,6 +58,8 @@ type shardItem struct {
 	index uint64
 	src   [4]byte // a datagram's addresses
 	dst   [4]byte
+	// verify: its checksums are to be verified (checksums.verify).
+	verify bool
 }
 
 type itemKind uint8
@@ -109,11 +112,12 @@ func NewSharded(n int, factory func(worker int) Factory, o Options, batchDone fu
 		o.MaxBufferedBytes = DefaultMaxBufferedBytes
 	}
 	s := &Sharded{
-		dec:   newDecoder(),
-		frag:  newDefrag(o.MaxBufferedBytes),
-		idle:  o.IdleTimeout,
-		step:  maxStep(o.IdleTimeout),
-		stats: Stats{Skipped: make(map[string]int64)},
+		dec:    newDecoder(),
+		frag:   newDefrag(o.MaxBufferedBytes),
+		idle:   o.IdleTimeout,
+		step:   maxStep(o.IdleTimeout),
+		stats:  Stats{Skipped: make(map[string]int64)},
+		checks: checksums{mode: o.ChecksumMode},
 	}
 	wo := o
 	wo.MaxBufferedBytes = max(o.MaxBufferedBytes/int64(n), 1)
@@ -194,7 +198,8 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 			w.pending = append(w.pending, shardItem{kind: itemSweep, prev: prev, now: s.now, index: index})
 		}
 	}
-	it := shardItem{kind: itemFrame, link: link, data: data, lost: ci.Length - len(data), ts: ts, prev: prev, now: s.now, index: index}
+	it := shardItem{kind: itemFrame, link: link, data: data, lost: ci.Length - len(data), ts: ts, prev: prev, now: s.now, index: index,
+		verify: s.checks.verify(link, data)}
 	if src, dst, _, ok := quickTCP(link, data); ok {
 		w := s.workers[shardOf(keyOf(src, dst), len(s.workers))]
 		w.pending = append(w.pending, it)
@@ -321,6 +326,7 @@ func (a *Assembler) item(it *shardItem) {
 	}
 	a.advance(it.now)
 	defer a.mem.peak(a)
+	a.verifying = it.verify
 	if it.kind == itemFrame && a.decided(it.link, it.data, it.ts) {
 		return
 	}

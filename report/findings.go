@@ -25,11 +25,15 @@ const (
 	RuleWeakCipher    Rule = "weak-cipher"    // NULL, anonymous, EXPORT, RC4, DES/3DES or MD5-MAC suite
 	RuleExpiredCert   Rule = "expired-cert"   // server certificate outside its validity at the connection's start
 	RuleNoSNI         Rule = "no-sni"         // a ClientHello without server_name
+	// RuleOverlapMismatch: overlapping copies of bytes differed (Zeek's
+	// rexmit_inconsistency, Suricata's
+	// stream.reassembly_overlap_different_data), an evasion tool.
+	RuleOverlapMismatch Rule = "overlap_mismatch"
 )
 
 // AllRules lists every rule.
 var AllRules = []Rule{RuleViolation, RuleAlert, RuleIncomplete, RulePartial, RuleGap, RuleNotTLS,
-	RuleLegacyVersion, RuleWeakCipher, RuleExpiredCert, RuleNoSNI}
+	RuleLegacyVersion, RuleWeakCipher, RuleExpiredCert, RuleNoSNI, RuleOverlapMismatch}
 
 // DefaultFailOn is what --fail-on selects when not given.
 const DefaultFailOn = "violation,alert"
@@ -168,6 +172,10 @@ func Findings(r *flows.Result, rules Rules) []Finding {
 	}
 	if sel[RuleNoSNI] && r.ClientHello != nil && r.ServerName == "" {
 		out = append(out, Finding{Rule: RuleNoSNI, Code: string(RuleNoSNI), Detail: "the ClientHello names no server (no server_name extension)"})
+	}
+	if m := r.OverlapMismatch; sel[RuleOverlapMismatch] && m != (flows.OverlapMismatch{}) {
+		out = append(out, Finding{Rule: RuleOverlapMismatch, Code: string(RuleOverlapMismatch),
+			Detail: fmt.Sprintf("overlapping copies differed from the bytes kept: %d bytes from the client, %d from the server", m.Client, m.Server)})
 	}
 	return out
 }

@@ -212,3 +212,23 @@ func TestBaselineCompare(t *testing.T) {
 		t.Error("a line that is no connection was accepted")
 	}
 }
+
+// Overlapping copies that differed are a finding when selected, and a
+// JSON member whenever there were some.
+func TestOverlapMismatchFinding(t *testing.T) {
+	r := &flows.Result{Outcome: flows.OutcomeEstablished, OverlapMismatch: flows.OverlapMismatch{Client: 4}}
+	all, _ := ParseRules("all")
+	got := Findings(r, all)
+	if len(got) != 1 || got[0].Code != "overlap_mismatch" || !strings.Contains(got[0].Detail, "4 bytes from the client") {
+		t.Errorf("findings %v, want one overlap_mismatch", got)
+	}
+	if def, _ := ParseRules(DefaultFailOn); len(Findings(r, def)) != 0 {
+		t.Errorf("a finding by default")
+	}
+	if j := string(toJSON(r).appendJSON(nil)); !strings.Contains(j, `"overlap_mismatch":{"client":4,"server":0}`) {
+		t.Errorf("JSON %s: no overlap_mismatch", j)
+	}
+	if j := string(toJSON(&flows.Result{}).appendJSON(nil)); strings.Contains(j, "overlap_mismatch") {
+		t.Errorf("JSON %s: overlap_mismatch without any", j)
+	}
+}

@@ -109,6 +109,20 @@ type jsonGap struct {
 	Missing int    `json:"missing,omitempty"`
 }
 
+// jsonOverlap counts the bytes of overlapping copies that differed from
+// the bytes kept, by the side that sent them.
+type jsonOverlap struct {
+	Client int `json:"client"`
+	Server int `json:"server"`
+}
+
+func (j *jsonOverlap) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	b = appendIntField(b, "client", j.Client, always)
+	b = appendIntField(b, "server", j.Server, always)
+	return append(b, '}')
+}
+
 func (j *jsonGap) appendJSON(b []byte) []byte {
 	b = append(b, '{')
 	b = appendStringField(b, "ts", j.TS, always)
@@ -135,6 +149,7 @@ type jsonConnection struct {
 	Alerts            []jsonAlert       `json:"alerts,omitempty"`
 	Violations        []jsonViolation   `json:"violations,omitempty"`
 	Gap               *jsonGap          `json:"gap,omitempty"`
+	OverlapMismatch   *jsonOverlap      `json:"overlap_mismatch,omitempty"`
 	History           string            `json:"history,omitempty"`
 	Fingerprints      *jsonFingerprints `json:"fingerprints,omitempty"`
 	Closed            string            `json:"closed,omitempty"`
@@ -177,6 +192,9 @@ func (j *jsonConnection) appendMembers(b []byte) []byte {
 	b = appendObjectsField(b, "violations", j.Violations, (*jsonViolation).appendJSON)
 	if j.Gap != nil {
 		b = j.Gap.appendJSON(appendKey(b, "gap"))
+	}
+	if j.OverlapMismatch != nil {
+		b = j.OverlapMismatch.appendJSON(appendKey(b, "overlap_mismatch"))
 	}
 	b = appendStringField(b, "history", j.History, omitEmpty)
 	if j.Fingerprints != nil {
@@ -271,6 +289,9 @@ func toJSON(r *flows.Result) *jsonConnection {
 	}
 	j.Fingerprints = fingerprints(r)
 	addDetails(j, r)
+	if m := r.OverlapMismatch; m != (flows.OverlapMismatch{}) {
+		j.OverlapMismatch = &jsonOverlap{Client: m.Client, Server: m.Server}
+	}
 	if g := r.Gap; g != nil {
 		j.Gap = &jsonGap{TS: stamp(g.TS), From: string(g.From), Offset: g.Offset}
 		if g.Missing > 0 {

@@ -131,6 +131,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	junit := fs.String("junit", "", "also write JUnit XML to `FILE`: a test suite per input, a test case per connection, a failure per finding")
 	baseline := fs.String("baseline", "", "compare with an earlier JSON report `FILE` and fail only on what got worse (outcome no longer established, a new violation code, a lower version)")
 	colorMode := fs.String("color", "auto", "colour the text report: auto (on a terminal, unless NO_COLOR is set), always or never")
+	checksum := fs.String("checksum", "auto", "verify IPv4 and TCP checksums, dropping the segments that fail as their receiver does: auto (all but those checksum offload leaves, and those of a side that never sent a right one), on or off")
 	progressMode := fs.String("progress", "auto", "show progress on standard error: auto (on a terminal, unless CI is set), always or never")
 	iface := fs.StringP("interface", "i", "", "capture live on `IFACE` (any: every interface; a number from -D)")
 	listIfaces := fs.BoolP("list-interfaces", "D", false, "list the interfaces live capture can use, and exit")
@@ -186,6 +187,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return usage(err)
 	}
 	showProgress, err := useProgress(*progressMode, stderr)
+	if err != nil {
+		return usage(err)
+	}
+	sums, err := checksumMode(*checksum)
 	if err != nil {
 		return usage(err)
 	}
@@ -262,7 +267,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	g := newGate(rules, base)
 	if isLive {
 		lc.flows = flows.Options{Follow: *follow}
-		lc.reassembly = reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle}
+		lc.reassembly = reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle, ChecksumMode: sums}
 		lc.gate = g
 		if err := outs.beginFile("interface " + *iface); err != nil {
 			return usage(fmt.Errorf("write: %w", err))
@@ -272,7 +277,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	inputErr := false
 	fo := flows.Options{Follow: *follow}
-	ro := reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle}
+	ro := reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle, ChecksumMode: sums}
 	for n, in := range inputs {
 		src, err := capture.OpenFile(in)
 		if err != nil {

@@ -565,12 +565,16 @@ type captureVerdict struct {
 // others. The options are the command line's defaults, so the test sees
 // what a user sees.
 func analyzeSafely(path string) (an *analysis, err error) {
+	return analyzeSafelyWith(path, reassembly.Options{MaxBufferedBytes: 512 << 20})
+}
+
+func analyzeSafelyWith(path string, ro reassembly.Options) (an *analysis, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			an, err = nil, fmt.Errorf("hsdecode panicked: %v\n%s", p, debug.Stack())
 		}
 	}()
-	return analyze(path, flows.Options{}, reassembly.Options{MaxBufferedBytes: 512 << 20})
+	return analyze(path, flows.Options{}, ro)
 }
 
 // compareCapture runs hsdecode on a capture and compares it with tshark's

@@ -196,6 +196,7 @@ func (d *decoder) next6() layers.IPProtocol {
 // acknowledgement and flags: IP lengths and checksums and the TCP checksum
 // are set to match. A trailer after the original payload is not kept.
 func build(orig []byte, s segment, payload []byte, seq, ack uint32, flags byte) []byte {
+	ipWrong, tcpWrong := wrongSums(orig, s)
 	f := make([]byte, s.dataOff+len(payload))
 	copy(f, orig[:s.dataOff])
 	copy(f[s.dataOff:], payload)
@@ -211,7 +212,7 @@ func build(orig []byte, s segment, payload []byte, seq, ack uint32, flags byte) 
 		binary.BigEndian.PutUint16(ip[2:], uint16(len(f)-s.ipOff))
 		ihl := int(ip[0]&0x0f) * 4
 		ip[10], ip[11] = 0, 0
-		binary.BigEndian.PutUint16(ip[10:], ^fold(sum(ip[:ihl], 0)))
+		binary.BigEndian.PutUint16(ip[10:], ^fold(sum(ip[:ihl], 0))^ipWrong)
 	}
 	// TCP checksum over the pseudo-header (RFC 9293, 3.1; RFC 8200, 8.1).
 	t[16], t[17] = 0, 0
@@ -223,8 +224,38 @@ func build(orig []byte, s segment, payload []byte, seq, ack uint32, flags byte) 
 		ps = sum(ip[12:20], 0)
 		ps += uint32(tcpLen) + uint32(layers.IPProtocolTCP)
 	}
-	binary.BigEndian.PutUint16(t[16:], ^fold(sum(f[s.tcpOff:], ps)))
+	binary.BigEndian.PutUint16(t[16:], ^fold(sum(f[s.tcpOff:], ps))^tcpWrong)
 	return f
+}
+
+// wrongSums says whether the IPv4 header and TCP checksums of a frame are
+// wrong in a way checksum offload does not explain (zero, or the TCP
+// pseudo-header's sum, which loopback captures have), as in a frame
+// edited without them: 0 if not, else what to flip in a rebuilt frame's
+// checksum to keep it wrong, so that hsdecode, which drops such segments
+// as their receiver does, reads the rewritten capture as the original.
+func wrongSums(orig []byte, s segment) (ip, tcp uint16) {
+	const flip = 0x5a5a
+	h := orig[s.ipOff:]
+	t := orig[s.tcpOff : s.dataOff+len(s.payload)]
+	var ps uint32
+	if s.v6 {
+		ps = sum(h[8:40], 0)
+	} else {
+		ihl := int(h[0]&0x0f) * 4
+		if fold(sum(h[:ihl], 0)) != 0xffff && (h[10] != 0 || h[11] != 0) {
+			ip = flip
+		}
+		ps = sum(h[12:20], 0)
+	}
+	n := uint32(len(t))
+	ps += uint32(layers.IPProtocolTCP)
+	check := binary.BigEndian.Uint16(t[16:])
+	withLen := ps + n>>16 + n&0xffff
+	if fold(sum(t, withLen)) != 0xffff && check != 0 && check != fold(withLen) && check != fold(ps) {
+		tcp = flip
+	}
+	return ip, tcp
 }
 
 // sum adds b as big-endian 16-bit words to acc (the Internet checksum).

@@ -221,7 +221,13 @@ func Rewrite(pkts []capture.Packet, o Options) ([]capture.Packet, Stats) {
 // sometimes in reverse order; nil when it is too short to cut.
 func fragment(p capture.Packet, ipOff int, id uint16, rng *rand.Rand) []capture.Packet {
 	ihl := int(p.Data[ipOff]&0x0f) * 4
-	head, body := p.Data[:ipOff+ihl], p.Data[ipOff+ihl:]
+	// A trailer after the IP packet (Ethernet pads short frames) is no
+	// part of the datagram: in a fragment it would be.
+	end := min(ipOff+int(binary.BigEndian.Uint16(p.Data[ipOff+2:])), len(p.Data))
+	if end < ipOff+ihl {
+		return nil
+	}
+	head, body := p.Data[:ipOff+ihl], p.Data[ipOff+ihl:end]
 	units := len(body) / 8
 	if units < 2 {
 		return nil

@@ -1,0 +1,19 @@
+package flows
+
+import (
+	"time"
+
+	"github.com/hsdecode/hsdecode/reassembly"
+)
+
+// OverlapMismatch implements reassembly.MismatchStream: n bytes of a copy
+// from side differed from those kept.
+func (t *Tracker) OverlapMismatch(side reassembly.Side, n int, _ time.Time) {
+	t.mismatch[side] += n
+}
+
+// settleMismatch puts the counts in the Result by role, once roles are
+// known (or guessed).
+func (t *Tracker) settleMismatch() {
+	t.res.OverlapMismatch = OverlapMismatch{Client: t.mismatch[t.clientSide], Server: t.mismatch[1-t.clientSide]}
+}
