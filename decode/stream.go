@@ -146,9 +146,13 @@ func (s *Stream) Feed(b []byte) {
 // side's ChangeCipherSpec in TLS <= 1.2 (RFC 5246, Section 7.1).
 func (s *Stream) SetEncrypted() { s.encrypted = true }
 
-// Buffered is the memory the Stream holds for input it has not finished
-// with: its input buffer and a handshake message waiting for the rest.
-func (s *Stream) Buffered() int { return cap(s.buf) + cap(s.hs) }
+// Buffered is what the Stream holds of input it has not finished with:
+// the rest of its input and a handshake message waiting for the rest. It
+// counts bytes rather than the buffers' capacity, which depends on which
+// pooled buffer a Stream was given, so that what is counted against a
+// memory bound, and so which connections it closes, is the same on every
+// run.
+func (s *Stream) Buffered() int { return len(s.buf) - s.start + len(s.hs) }
 
 // Skipped returns how many bytes were skipped while resynchronising.
 func (s *Stream) Skipped() int64 { return s.skipped }

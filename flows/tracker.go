@@ -207,7 +207,7 @@ func (t *Tracker) Buffered() int {
 	n := 0
 	for i := range t.dirs {
 		d := &t.dirs[i]
-		n += cap(d.prelude)
+		n += len(d.prelude)
 		if d.dec != nil {
 			n += d.dec.Buffered()
 		}
