@@ -3,6 +3,7 @@ package reassembly
 import (
 	"cmp"
 	"encoding/binary"
+	"maps"
 	"net/netip"
 	"slices"
 	"time"
@@ -114,7 +115,7 @@ type Assembler struct {
 	stats   Stats
 	index   uint64        // the number of the packet being handled, ConnInfo.Seq of a connection it begins
 	now     time.Time     // capture time (clock.go)
-	sweep   time.Time     // when idle connections are next looked for
+	sweeps  sweeps        // when idle connections are next looked for
 	step    time.Duration // maxStep
 	ahead   heldFrame     // a frame stamped too far ahead, until the next packet
 
@@ -164,6 +165,7 @@ func NewAssembler(f Factory, o Options) *Assembler {
 		flushReason: EndCapture,
 		frag:        newDefrag(o.MaxBufferedBytes),
 		step:        maxStep(o.IdleTimeout),
+		sweeps:      newSweeps(o.IdleTimeout),
 	}
 	a.gp = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
 	// gopacket enforces both limits when it would queue a segment: over
@@ -178,10 +180,7 @@ func NewAssembler(f Factory, o Options) *Assembler {
 // Stats returns the counts so far.
 func (a *Assembler) Stats() Stats {
 	s := a.stats
-	s.Skipped = make(map[string]int64, len(a.stats.Skipped))
-	for k, v := range a.stats.Skipped {
-		s.Skipped[k] = v
-	}
+	s.Skipped = maps.Clone(a.stats.Skipped)
 	s.Closed = make(map[EndReason]int64)
 	for r, n := range a.closes {
 		if n > 0 {
@@ -191,6 +190,29 @@ func (a *Assembler) Stats() Stats {
 	s.Open = int64(len(a.conns))
 	s.Buffered = a.held()
 	return s
+}
+
+// add adds the counts of o, another Assembler's, to s, whose maps are its
+// own: Sharded's Stats are its workers' added up.
+func (s *Stats) add(o Stats) {
+	s.Packets += o.Packets
+	s.Bytes += o.Bytes
+	for k, v := range o.Skipped {
+		s.Skipped[k] += v
+	}
+	s.Connections += o.Connections
+	s.Open += o.Open
+	s.MaxOpen += o.MaxOpen
+	for k, v := range o.Closed {
+		s.Closed[k] += v
+	}
+	s.Buffered += o.Buffered
+	s.MaxBuffered += o.MaxBuffered
+	s.Gaps += o.Gaps
+	s.GapBytes += o.GapBytes
+	s.Cut += o.Cut
+	s.Unseen += o.Unseen
+	s.Defragmented += o.Defragmented
 }
 
 func (a *Assembler) skip(reason string) { a.stats.Skipped[reason]++ }
@@ -318,7 +340,7 @@ func (a *Assembler) advanceTo(now time.Time) {
 	if now.After(a.now) {
 		a.now = now
 	}
-	if a.opts.IdleTimeout > 0 && !a.now.Before(a.sweep) {
+	if a.sweeps.due(a.now) {
 		a.expire()
 	}
 	if len(a.resets) > 0 && a.now.After(a.resets[0].deadline) {
@@ -749,7 +771,6 @@ func synthesizeInto(t *layers.TCP, b []byte, c *conn, side Side, seq uint32, fla
 // holes as old.
 func (a *Assembler) expire() {
 	cutoff := a.now.Add(-a.opts.IdleTimeout)
-	a.sweep = a.now.Add(max(a.opts.IdleTimeout/4, 1))
 	a.flushReason = EndIdle
 	a.gp.FlushWithOptions(gpr.FlushOptions{T: cutoff, TC: cutoff})
 	a.flushReason = EndCapture
