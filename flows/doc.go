@@ -1,5 +1,5 @@
 // Package flows checks each TCP connection's TLS handshake against the order
-// of shared/spec/handshake-order.md and concludes one outcome per connection.
+// of docs/handshake-order.md and concludes one outcome per connection.
 //
 // A Tracker is the reassembly consumer of one connection: it feeds each
 // direction's bytes to a decode.Stream, walks the typed messages through the

@@ -1,5 +1,5 @@
 // Package report writes flows results for people and programs: a text
-// ladder per connection, the JSON lines of shared/spec/report.md, Elastic
+// ladder per connection, the JSON lines of docs/report.md, Elastic
 // Common Schema documents, Zeek's ssl.log and JUnit XML. It also judges
 // them for a CI gate: Findings evaluates the rules --fail-on selects,
 // Summary counts a run, and Baseline compares a run with an earlier JSON

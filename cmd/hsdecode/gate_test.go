@@ -113,7 +113,7 @@ func TestSeveralInputs(t *testing.T) {
 		}
 	}
 
-	// A single file keeps report.md's object: no file field.
+	// A single file keeps docs/report.md's object: no file field.
 	out.Reset()
 	run([]string{"--format", "json", files[0]}, &out, &errb)
 	if strings.Contains(out.String(), `"file"`) {
