@@ -10,4 +10,9 @@
 // flows knows nothing of packets (reassembly delivers bytes) nor of output
 // formats (report prints a Result). It is deterministic: the same bytes in
 // the same order give the same Result.
+//
+// Its API is a stage of hsdecode's pipeline (docs/design.md): exported for
+// cmd/hsdecode and documented, but changed with what hsdecode needs, with
+// no promise of stability to other programs; decode is the package meant
+// for them.
 package flows

@@ -8,4 +8,9 @@
 // It knows the Result type of flows and nothing of how results were made;
 // every format is written from the same Result, so adding one touches only
 // this package and a flag.
+//
+// Its API is a stage of hsdecode's pipeline (docs/design.md): exported for
+// cmd/hsdecode and documented, but changed with what hsdecode needs, with
+// no promise of stability to other programs; decode is the package meant
+// for them.
 package report
