@@ -29,4 +29,9 @@
 // Errors name the file or interface and what is wrong with it. A capture
 // cut short is not silently accepted: every whole packet is returned, then
 // an error wrapping ErrTruncated that names the first incomplete packet.
+//
+// Its API is a stage of hsdecode's pipeline (docs/design.md): exported for
+// cmd/hsdecode and documented, but changed with what hsdecode needs, with
+// no promise of stability to other programs; decode is the package meant
+// for them.
 package capture

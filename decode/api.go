@@ -74,7 +74,8 @@ type AlertLevel uint8
 type AlertDescription uint8
 
 // ErrorCode names what is wrong with malformed input. Its values are the
-// violation codes of handshake-order.md section 6 that malformed bytes map to.
+// violation codes of docs/handshake-order.md section 6 that malformed bytes
+// map to.
 type ErrorCode string
 
 // Error codes.

@@ -65,19 +65,6 @@ type CertInfo struct {
 	IsCA bool
 }
 
-// ParseCertificates returns a CertInfo for each certificate of m, at most
-// MaxChainCertificates of them; len(m.Certificates) says how many there
-// were. A certificate that does not parse gets a CertInfo with Error set,
-// and the others are still parsed.
-func ParseCertificates(m *Certificate) []CertInfo {
-	n := min(len(m.Certificates), MaxChainCertificates)
-	out := make([]CertInfo, n)
-	for i := range n {
-		out[i] = ParseCertificate(m.Certificates[i])
-	}
-	return out
-}
-
 // ParseCertificate parses one DER certificate with crypto/x509. It never
 // fails: a certificate that does not parse gives Error, Length and the
 // fingerprints. der is not kept.

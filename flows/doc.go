@@ -1,5 +1,5 @@
 // Package flows checks each TCP connection's TLS handshake against the order
-// of shared/spec/handshake-order.md and concludes one outcome per connection.
+// of docs/handshake-order.md and concludes one outcome per connection.
 //
 // A Tracker is the reassembly consumer of one connection: it feeds each
 // direction's bytes to a decode.Stream, walks the typed messages through the
@@ -10,4 +10,9 @@
 // flows knows nothing of packets (reassembly delivers bytes) nor of output
 // formats (report prints a Result). It is deterministic: the same bytes in
 // the same order give the same Result.
+//
+// Its API is a stage of hsdecode's pipeline (docs/design.md): exported for
+// cmd/hsdecode and documented, but changed with what hsdecode needs, with
+// no promise of stability to other programs; decode is the package meant
+// for them.
 package flows

@@ -7,7 +7,7 @@ import (
 	"github.com/hsdecode/hsdecode/decode"
 )
 
-// Outcome is the one verdict a connection gets (handshake-order.md section 6).
+// Outcome is the one verdict a connection gets (docs/handshake-order.md section 6).
 // Its values appear unchanged in every output format.
 type Outcome string
 
@@ -22,7 +22,7 @@ const (
 	OutcomeNotTLS      Outcome = "not_tls"
 )
 
-// Code is a violation code (handshake-order.md section 6).
+// Code is a violation code (docs/handshake-order.md section 6).
 type Code string
 
 // Violation codes. The four codes for malformed bytes are decode's.
@@ -48,7 +48,7 @@ const (
 	Server Role = "server"
 )
 
-// Message types that are not handshake types (report.md, messages[].type).
+// Message types that are not handshake types (docs/report.md, messages[].type).
 const (
 	TypeChangeCipherSpec = "change_cipher_spec"
 	TypeAlert            = "alert"
@@ -63,7 +63,7 @@ const (
 type Message struct {
 	TS        time.Time
 	From      Role
-	Type      string // snake_case RFC name (report.md)
+	Type      string // snake_case RFC name (docs/report.md)
 	Length    int    // handshake body or record length; 0 for CCS and alerts
 	Encrypted bool
 }
@@ -96,7 +96,7 @@ type Gap struct {
 	Missing int   // bytes missing, -1 when unknown
 }
 
-// Client certificate states (report.md, client_certificate).
+// Client certificate states (docs/report.md, client_certificate).
 const (
 	ClientCertNone    = "none"
 	ClientCertSent    = "sent"

@@ -400,7 +400,7 @@ func (t *Tracker) event(s reassembly.Side, ev decode.Event, ts time.Time) {
 }
 
 // assignRoles learns who the client is from the first event of a
-// connection whose SYN was not seen (report.md: "without a SYN, the side
+// connection whose SYN was not seen (docs/report.md: "without a SYN, the side
 // that sent the ClientHello").
 func (t *Tracker) assignRoles(s reassembly.Side, ev decode.Event) {
 	if ev.Kind == decode.EventHandshake {
@@ -592,7 +592,7 @@ func (t *Tracker) versionProblem(sh *decode.ServerHello) string {
 // message may still be checked against the tables.
 func (t *Tracker) chooseMode(d *direction, kind string, ts time.Time) bool {
 	// Only the server's first message after a TLS <= 1.2 ServerHello tells
-	// (handshake-order.md section 3).
+	// (docs/handshake-order.md section 3).
 	if d.role != Server || t.res.ClientHello == nil || t.res.ServerHello == nil || t.tls13 || d.pos != 0 || t.abbreviated {
 		return true
 	}
@@ -671,7 +671,7 @@ func (t *Tracker) applicationData(d *direction, ev decode.Event, ts time.Time) {
 	}
 }
 
-// tls13Progress applies the rule of handshake-order.md section 4 without
+// tls13Progress applies the rule of docs/handshake-order.md section 4 without
 // keys: established when each side has sent an encrypted record after
 // ServerHello and the server answered the client's first encrypted flight
 // with something other than a lone alert-sized record.
@@ -785,7 +785,7 @@ func (t *Tracker) expected(d *direction) []string {
 }
 
 // violate records a violation by d; that direction is not parsed further
-// (CONVENTIONS.md section 4).
+// (docs/CONVENTIONS.md section 4).
 func (t *Tracker) violate(d *direction, code Code, got string, expected []string, detail string, ts time.Time) {
 	t.res.Violations = append(t.res.Violations, Violation{TS: ts, From: d.role, Code: code, Got: got, Expected: expected, Detail: detail})
 	d.dead = true
@@ -918,7 +918,7 @@ func (t *Tracker) outcome() Outcome {
 }
 
 // reported says whether the connection belongs in the report: it carried
-// TLS, or it went to a TLS port (report.md: "or was expected to").
+// TLS, or it went to a TLS port (docs/report.md: "or was expected to").
 func (t *Tracker) reported() bool {
 	return t.tlsSeen || t.col.tlsPort(t.res.Server.Port())
 }

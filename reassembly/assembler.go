@@ -3,6 +3,7 @@ package reassembly
 import (
 	"cmp"
 	"encoding/binary"
+	"maps"
 	"net/netip"
 	"slices"
 	"time"
@@ -121,7 +122,7 @@ type Assembler struct {
 	stats   Stats
 	index   uint64        // the number of the packet being handled, ConnInfo.Seq of a connection it begins
 	now     time.Time     // capture time (clock.go)
-	sweep   time.Time     // when idle connections are next looked for
+	sweeps  sweeps        // when idle connections are next looked for
 	step    time.Duration // maxStep
 	ahead   heldFrame     // a frame stamped too far ahead, until the next packet
 
@@ -190,6 +191,7 @@ func NewAssembler(f Factory, o Options) *Assembler {
 		frag:        newDefrag(o.MaxBufferedBytes),
 		step:        maxStep(o.IdleTimeout),
 		checks:      checksums{mode: o.ChecksumMode},
+		sweeps:      newSweeps(o.IdleTimeout),
 	}
 	a.gp = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
 	// gopacket enforces both limits when it would queue a segment: over
@@ -204,10 +206,7 @@ func NewAssembler(f Factory, o Options) *Assembler {
 // Stats returns the counts so far.
 func (a *Assembler) Stats() Stats {
 	s := a.stats
-	s.Skipped = make(map[string]int64, len(a.stats.Skipped))
-	for k, v := range a.stats.Skipped {
-		s.Skipped[k] = v
-	}
+	s.Skipped = maps.Clone(a.stats.Skipped)
 	s.Closed = make(map[EndReason]int64)
 	for r, n := range a.closes {
 		if n > 0 {
@@ -217,6 +216,29 @@ func (a *Assembler) Stats() Stats {
 	s.Open = int64(len(a.conns))
 	s.Buffered = a.held()
 	return s
+}
+
+// add adds the counts of o, another Assembler's, to s, whose maps are its
+// own: Sharded's Stats are its workers' added up.
+func (s *Stats) add(o Stats) {
+	s.Packets += o.Packets
+	s.Bytes += o.Bytes
+	for k, v := range o.Skipped {
+		s.Skipped[k] += v
+	}
+	s.Connections += o.Connections
+	s.Open += o.Open
+	s.MaxOpen += o.MaxOpen
+	for k, v := range o.Closed {
+		s.Closed[k] += v
+	}
+	s.Buffered += o.Buffered
+	s.MaxBuffered += o.MaxBuffered
+	s.Gaps += o.Gaps
+	s.GapBytes += o.GapBytes
+	s.Cut += o.Cut
+	s.Unseen += o.Unseen
+	s.Defragmented += o.Defragmented
 }
 
 func (a *Assembler) skip(reason string) { a.stats.Skipped[reason]++ }
@@ -356,7 +378,7 @@ func (a *Assembler) advanceTo(now time.Time) {
 	if now.After(a.now) {
 		a.now = now
 	}
-	if a.opts.IdleTimeout > 0 && !a.now.Before(a.sweep) {
+	if a.sweeps.due(a.now) {
 		a.expire()
 	}
 	if len(a.resets) > 0 && a.now.After(a.resets[0].deadline) {
@@ -881,7 +903,6 @@ func synthesizeInto(t *layers.TCP, b []byte, c *conn, side Side, seq uint32, fla
 // holes as old.
 func (a *Assembler) expire() {
 	cutoff := a.now.Add(-a.opts.IdleTimeout)
-	a.sweep = a.now.Add(max(a.opts.IdleTimeout/4, 1))
 	for _, e := range a.settling {
 		if c := a.conns[e.key]; c != nil && c.last.Before(cutoff) {
 			a.settleQueued(e)

@@ -63,3 +63,29 @@ func (h *heldFrame) unconfirmed(now time.Time) time.Time {
 	}
 	return now
 }
+
+// sweeps is when idle connections are looked for: every quarter of
+// IdleTimeout of capture time, so one is closed at most that much after it
+// idled. An Assembler keeps it, or Sharded for all its workers, each
+// looking when Sharded says.
+type sweeps struct {
+	every time.Duration // 0: never
+	next  time.Time
+}
+
+func newSweeps(idle time.Duration) sweeps {
+	if idle <= 0 {
+		return sweeps{}
+	}
+	return sweeps{every: max(idle/4, 1)}
+}
+
+// due reports whether idle connections are to be looked for at capture time
+// now, and if so puts the next look a quarter of IdleTimeout later.
+func (s *sweeps) due(now time.Time) bool {
+	if s.every == 0 || now.Before(s.next) {
+		return false
+	}
+	s.next = now.Add(s.every)
+	return true
+}

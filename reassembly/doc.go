@@ -92,4 +92,9 @@
 // follow a connection across a change of 4-tuple, or run
 // on more than one goroutine: an Assembler is used by one goroutine, and
 // concurrency, where it pays, is one Assembler per shard of connections.
+//
+// Its API is a stage of hsdecode's pipeline (docs/design.md): exported for
+// cmd/hsdecode and documented, but changed with what hsdecode needs, with
+// no promise of stability to other programs; decode is the package meant
+// for them.
 package reassembly

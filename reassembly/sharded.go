@@ -2,6 +2,7 @@ package reassembly
 
 import (
 	"encoding/binary"
+	"maps"
 	"math/bits"
 	"sync"
 	"sync/atomic"
@@ -35,11 +36,10 @@ type Sharded struct {
 	workers []*shardWorker
 	dec     *decoder
 	frag    *defrag
-	idle    time.Duration
 	stats   Stats // Packets, Bytes, and the packets skipped before a worker
 	index   uint64
 	now     time.Time
-	sweep   time.Time
+	sweeps  sweeps
 	step    time.Duration // maxStep
 	ahead   heldFrame     // a frame stamped too far ahead, until the next packet
 	checks  checksums
@@ -114,7 +114,7 @@ func NewSharded(n int, factory func(worker int) Factory, o Options, batchDone fu
 	s := &Sharded{
 		dec:    newDecoder(),
 		frag:   newDefrag(o.MaxBufferedBytes),
-		idle:   o.IdleTimeout,
+		sweeps: newSweeps(o.IdleTimeout),
 		step:   maxStep(o.IdleTimeout),
 		stats:  Stats{Skipped: make(map[string]int64)},
 		checks: checksums{mode: o.ChecksumMode},
@@ -190,10 +190,9 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 	if now.After(s.now) {
 		s.now = now
 	}
-	if s.idle > 0 && !s.now.Before(s.sweep) {
-		// Assembler.expire's schedule: every worker looks at once, before
-		// this packet, as one Assembler would.
-		s.sweep = s.now.Add(max(s.idle/4, 1))
+	if s.sweeps.due(s.now) {
+		// Every worker looks at once, before this packet, as one Assembler
+		// would.
 		for _, w := range s.workers {
 			w.pending = append(w.pending, shardItem{kind: itemSweep, prev: prev, now: s.now, index: index})
 		}
@@ -268,28 +267,10 @@ func (s *Sharded) Connections() int64 {
 // Stats returns the counts of all workers, once Flush has returned.
 func (s *Sharded) Stats() Stats {
 	t := s.stats
-	t.Skipped = make(map[string]int64, len(s.stats.Skipped))
-	for k, v := range s.stats.Skipped {
-		t.Skipped[k] = v
-	}
+	t.Skipped = maps.Clone(s.stats.Skipped)
 	t.Closed = make(map[EndReason]int64)
 	for _, w := range s.workers {
-		ws := w.a.Stats()
-		for k, v := range ws.Skipped {
-			t.Skipped[k] += v
-		}
-		for k, v := range ws.Closed {
-			t.Closed[k] += v
-		}
-		t.Connections += ws.Connections
-		t.Open += ws.Open
-		t.MaxOpen += ws.MaxOpen
-		t.Buffered += ws.Buffered
-		t.MaxBuffered += ws.MaxBuffered
-		t.Gaps += ws.Gaps
-		t.GapBytes += ws.GapBytes
-		t.Cut += ws.Cut
-		t.Unseen += ws.Unseen
+		t.add(w.a.Stats())
 	}
 	t.Buffered += s.frag.bytes
 	return t

@@ -13,7 +13,7 @@ import (
 	"github.com/hsdecode/hsdecode/flows"
 )
 
-// A baseline is an earlier JSON report (--format json, report.md). A run
+// A baseline is an earlier JSON report (--format json, docs/report.md). A run
 // compared with it fails only on what got worse, per server (address and
 // port) and SNI:
 //   - outcome: a connection's outcome is not established, where the

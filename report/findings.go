@@ -9,7 +9,7 @@ import (
 )
 
 // Rule names a kind of finding that --fail-on can select. The outcome
-// rules carry the outcome tokens of handshake-order.md section 6
+// rules carry the outcome tokens of docs/handshake-order.md section 6
 // unchanged; the others are judgments on the negotiated parameters.
 type Rule string
 

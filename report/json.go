@@ -9,7 +9,7 @@ import (
 	"github.com/hsdecode/hsdecode/flows"
 )
 
-// timeLayout is RFC 3339 with microseconds in UTC (report.md, ts).
+// timeLayout is RFC 3339 with microseconds in UTC (docs/report.md, ts).
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
 type jsonEndpoint struct {
@@ -80,7 +80,7 @@ func (j *jsonViolation) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// jsonFingerprints are the public fingerprints of the hellos (report.md,
+// jsonFingerprints are the public fingerprints of the hellos (docs/report.md,
 // fingerprints); JA4S and the rest of JA4+ are left out (FoxIO licence).
 type jsonFingerprints struct {
 	JA3        string `json:"ja3,omitempty"`
@@ -132,7 +132,7 @@ func (j *jsonGap) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// jsonConnection is one line of report.md. Field order follows it.
+// jsonConnection is one line of docs/report.md. Field order follows it.
 type jsonConnection struct {
 	TS                string            `json:"ts"`
 	EndTS             string            `json:"end_ts"`

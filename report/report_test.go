@@ -37,7 +37,7 @@ func sample() *flows.Result {
 	}
 }
 
-// TestJSON checks the report.md fields by name and value, as a script
+// TestJSON checks the docs/report.md fields by name and value, as a script
 // reading the report would.
 func TestJSON(t *testing.T) {
 	var buf bytes.Buffer
@@ -83,7 +83,7 @@ func TestJSON(t *testing.T) {
 	}
 }
 
-// TestJSONLeavesOutAbsentData: report.md says absent data is left out, not
+// TestJSONLeavesOutAbsentData: docs/report.md says absent data is left out, not
 // written empty.
 func TestJSONLeavesOutAbsentData(t *testing.T) {
 	var buf bytes.Buffer

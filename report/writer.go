@@ -111,7 +111,7 @@ type jsonFinding struct {
 	Detail string `json:"detail"`
 }
 
-// jsonGated is a report.md object with hsdecode's added fields for a
+// jsonGated is a docs/report.md object with hsdecode's added fields for a
 // gate: the input file when there are several, and the findings.
 type jsonGated struct {
 	*jsonConnection

@@ -652,7 +652,7 @@ write_manifest() {
 			`GET /hello.txt HTTP/1.0` request.
 
 			"Expected report" is what `hsdecode --format json` must say (field names of
-			shared/spec/report.md). "tshark sequence" is what tshark 4.0
+			docs/report.md). "tshark sequence" is what tshark 4.0
 			(`-o tls.desegment_ssl_records:TRUE -d tcp.port==PORT,tls -Y tls`, Info
 			column) shows, per packet, C = client, S = server, `#n` = n-th TCP
 			connection; the script checks each capture against the pattern it is made

@@ -135,9 +135,7 @@ func compareZeekCert(z zeekCert, c *decode.CertInfo) []string {
 }
 
 func TestCorpusCertificates(t *testing.T) {
-	if _, err := os.Stat(tsharkCorpusDir); err != nil {
-		t.Skipf("shared corpus not found at %s (it is kept outside the repository): %v", tsharkCorpusDir, err)
-	}
+	needCorpus(t, tsharkCorpusDir)
 	baselines, err := zeekBaselineTraces(tsharkCorpusDir)
 	if err != nil {
 		t.Fatal(err)
@@ -288,9 +286,7 @@ func suricataSerial(hexSerial string) string {
 }
 
 func TestCorpusCertificatesSuricata(t *testing.T) {
-	if _, err := os.Stat(tsharkCorpusDir); err != nil {
-		t.Skipf("shared corpus not found at %s (it is kept outside the repository): %v", tsharkCorpusDir, err)
-	}
+	needCorpus(t, tsharkCorpusDir)
 	yamls, _ := filepath.Glob(filepath.Join(tsharkCorpusDir, "suricata-verify", "tests", "*", "test.yaml"))
 	more, _ := filepath.Glob(filepath.Join(tsharkCorpusDir, "suricata-verify", "tests", "*", "*", "test.yaml"))
 	compared := 0

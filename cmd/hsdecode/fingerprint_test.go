@@ -688,9 +688,7 @@ func corpusFingerprints(corpus string) ([]fpExpect, []string, error) {
 }
 
 func TestCorpusFingerprints(t *testing.T) {
-	if _, err := os.Stat(tsharkCorpusDir); err != nil {
-		t.Skipf("shared corpus not found at %s (it is kept outside the repository): %v", tsharkCorpusDir, err)
-	}
+	needCorpus(t, tsharkCorpusDir)
 	exps, skipped, err := corpusFingerprints(tsharkCorpusDir)
 	if err != nil {
 		t.Fatal(err)

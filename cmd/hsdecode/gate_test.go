@@ -113,7 +113,7 @@ func TestSeveralInputs(t *testing.T) {
 		}
 	}
 
-	// A single file keeps report.md's object: no file field.
+	// A single file keeps docs/report.md's object: no file field.
 	out.Reset()
 	run([]string{"--format", "json", files[0]}, &out, &errb)
 	if strings.Contains(out.String(), `"file"`) {
@@ -231,9 +231,7 @@ func TestBaselineGate(t *testing.T) {
 // TLS 1.2 trace. Skips without the corpus.
 func TestCorpusRules(t *testing.T) {
 	traces := filepath.Join(tsharkCorpusDir, "zeek/testing/btest/Traces/tls")
-	if _, err := os.Stat(traces); err != nil {
-		t.Skipf("shared corpus not found: %v", err)
-	}
+	needCorpus(t, traces)
 	var out, errb bytes.Buffer
 	status := run([]string{"--format", "json", "--fail-on", "expired-cert,weak-cipher",
 		filepath.Join(traces, "tls-expired-cert.pcap"), filepath.Join(traces, "tls1.2.pcap")}, &out, &errb)

@@ -645,9 +645,7 @@ func compareStreams(path string, streams []*tsharkStream) (*captureVerdict, erro
 }
 
 func TestTsharkAgreement(t *testing.T) {
-	if _, err := os.Stat(tsharkCorpusDir); err != nil {
-		t.Skipf("shared corpus not found at %s (it is kept outside the repository): %v", tsharkCorpusDir, err)
-	}
+	needCorpus(t, tsharkCorpusDir)
 	caps, err := findTsharkRefs(tsharkCorpusDir)
 	if err != nil {
 		t.Fatal(err)

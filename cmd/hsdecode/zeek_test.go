@@ -217,9 +217,7 @@ func readZeekKnownDiffs(t *testing.T) map[string]*zeekKnownDiff {
 
 // TestZeekAgreement compares hsdecode's ssl.log with Zeek's baselines.
 func TestZeekAgreement(t *testing.T) {
-	if _, err := os.Stat(tsharkCorpusDir); err != nil {
-		t.Skipf("shared corpus not found at %s (it is kept outside the repository): %v", tsharkCorpusDir, err)
-	}
+	needCorpus(t, tsharkCorpusDir)
 	known := readZeekKnownDiffs(t)
 	ours := map[string]map[string]map[string]string{} // trace -> tuple -> row
 	load := func(trace string) map[string]map[string]string {
