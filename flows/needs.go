@@ -49,7 +49,7 @@ func needSecondClientHello(t *Tracker) need {
 // serverHelloAfterOK: after a HelloRetryRequest, the ServerHello answers the
 // second ClientHello (RFC 8446, 4.1.4).
 func serverHelloAfterOK(t *Tracker) bool {
-	return !t.hrr || t.client().seen.count("client_hello") >= 2
+	return !t.hrr || t.client().seen.count(kindClientHello) >= 2
 }
 
 func (t *Tracker) keyExchange() keyExchange {

@@ -53,29 +53,29 @@ type direction struct {
 // connection; kinds past its size are not counted, which only weakens the
 // duplicate check of messages no real handshake repeats that often.
 type tally struct {
-	kinds [12]string
+	kinds [12]kind
 	n     [12]int
 	len   int
 }
 
-func (c *tally) count(kind string) int {
+func (c *tally) count(k kind) int {
 	for i := 0; i < c.len; i++ {
-		if c.kinds[i] == kind {
+		if c.kinds[i] == k {
 			return c.n[i]
 		}
 	}
 	return 0
 }
 
-func (c *tally) add(kind string) {
+func (c *tally) add(k kind) {
 	for i := 0; i < c.len; i++ {
-		if c.kinds[i] == kind {
+		if c.kinds[i] == k {
 			c.n[i]++
 			return
 		}
 	}
 	if c.len < len(c.kinds) {
-		c.kinds[c.len], c.n[c.len] = kind, 1
+		c.kinds[c.len], c.n[c.len] = k, 1
 		c.len++
 	}
 }
@@ -377,8 +377,8 @@ func (t *Tracker) event(s reassembly.Side, ev decode.Event, ts time.Time) {
 			}
 		}
 	case decode.EventChangeCipherSpec:
-		t.record(d, kindCCS, 0, false, ts)
-		if t.judging() && (!t.chooseMode(d, kindCCS, ts) || !t.step(d, kindCCS, ts)) {
+		t.record(d, kindChangeCipherSpec, 0, false, ts)
+		if t.judging() && (!t.chooseMode(d, kindChangeCipherSpec, ts) || !t.step(d, kindChangeCipherSpec, ts)) {
 			return
 		}
 		d.ccs++
@@ -393,7 +393,7 @@ func (t *Tracker) event(s reassembly.Side, ev decode.Event, ts time.Time) {
 	case decode.EventApplicationData:
 		t.applicationData(d, ev, ts)
 	case decode.EventHeartbeat:
-		t.record(d, TypeHeartbeat, ev.Length, false, ts)
+		t.record(d, kindHeartbeat, ev.Length, false, ts)
 	}
 }
 
@@ -416,21 +416,18 @@ func (t *Tracker) assignRoles(s reassembly.Side, ev decode.Event) {
 
 // record appends a message to the ladder. Opaque TLS 1.3 records are listed
 // only until the handshake is decided, so bulk data does not fill it.
-func (t *Tracker) record(d *direction, typ string, length int, encrypted bool, ts time.Time) {
-	if typ == TypeEncrypted && t.decided() {
+func (t *Tracker) record(d *direction, k kind, length int, encrypted bool, ts time.Time) {
+	if k == kindEncrypted && t.decided() {
 		return
 	}
 	if t.res.Messages == nil {
 		t.res.Messages = make([]Message, 0, 16) // a whole TLS 1.2 or 1.3 ladder
 	}
-	t.res.Messages = append(t.res.Messages, Message{TS: ts, From: d.role, Type: typ, Length: length, Encrypted: encrypted})
+	t.res.Messages = append(t.res.Messages, Message{TS: ts, From: d.role, Type: k.String(), Length: length, Encrypted: encrypted})
 }
 
 func (t *Tracker) handshake(d *direction, ev decode.Event, ts time.Time) {
-	kind := ev.Message.Type().String()
-	if sh, ok := ev.Message.(*decode.ServerHello); ok && sh.HelloRetryRequest {
-		kind = kindHRR
-	}
+	kind := messageKind(ev.Message)
 	t.record(d, kind, ev.Length, false, ts)
 	t.details(d, ev.Message)
 	if t.judging() && ev.Message.Type() != decode.HandshakeHelloRequest && (!t.chooseMode(d, kind, ts) || !t.step(d, kind, ts)) {
@@ -441,7 +438,7 @@ func (t *Tracker) handshake(d *direction, ev decode.Event, ts time.Time) {
 		if sh := t.res.ServerHello; sh != nil && t.res.ServerKeyExchange == nil {
 			p, err := m.Params(sh.CipherSuite, t.res.Version)
 			if err != nil {
-				t.violate(d, CodeMalformedHandshake, kind, nil, err.Error(), ts)
+				t.violate(d, CodeMalformedHandshake, kind.String(), nil, err.Error(), ts)
 				return
 			}
 			t.res.ServerKeyExchange = p
@@ -450,7 +447,7 @@ func (t *Tracker) handshake(d *direction, ev decode.Event, ts time.Time) {
 		if sh := t.res.ServerHello; sh != nil && t.res.ClientKeyExchange == nil {
 			p, err := m.Params(sh.CipherSuite, t.res.Version)
 			if err != nil {
-				t.violate(d, CodeMalformedHandshake, kind, nil, err.Error(), ts)
+				t.violate(d, CodeMalformedHandshake, kind.String(), nil, err.Error(), ts)
 				return
 			}
 			t.res.ClientKeyExchange = p
@@ -526,7 +523,7 @@ func (t *Tracker) serverHello(d *direction, sh *decode.ServerHello, ts time.Time
 		return
 	}
 	if msg := t.versionProblem(sh); msg != "" {
-		t.violate(d, CodeVersionMismatch, "server_hello", nil, msg, ts)
+		t.violate(d, CodeVersionMismatch, kindServerHello.String(), nil, msg, ts)
 		return
 	}
 	c := t.client()
@@ -588,7 +585,7 @@ func (t *Tracker) versionProblem(sh *decode.ServerHello) string {
 // ServerHello with NewSessionTicket or ChangeCipherSpec, cross-checked with
 // the session id (RFC 5246, 7.4.1.3; RFC 5077, 3.4). It reports whether the
 // message may still be checked against the tables.
-func (t *Tracker) chooseMode(d *direction, kind string, ts time.Time) bool {
+func (t *Tracker) chooseMode(d *direction, k kind, ts time.Time) bool {
 	// Only the server's first message after a TLS <= 1.2 ServerHello tells
 	// (handshake-order.md section 3).
 	if d.role != Server || t.res.ClientHello == nil || t.res.ServerHello == nil || t.tls13 || d.pos != 0 || t.abbreviated {
@@ -596,18 +593,18 @@ func (t *Tracker) chooseMode(d *direction, kind string, ts time.Time) bool {
 	}
 	ch, sh := t.res.ClientHello, t.res.ServerHello
 	echoed := len(ch.SessionID) > 0 && string(ch.SessionID) == string(sh.SessionID)
-	switch kind {
-	case "new_session_ticket", kindCCS:
+	switch k {
+	case kindNewSessionTicket, kindChangeCipherSpec:
 		if echoed || (ch.SessionTicket && sh.SessionTicket) || ch.SessionTicketLength > 0 {
 			t.abbreviated, t.res.Resumed = true, true
 			t.res.ClientCertificate = ""
 			d.flight = serverAbbreviated12
 			t.client().flight = clientAbbreviated12
 		}
-	case "server_hello_done", "certificate", "server_key_exchange", "certificate_request", "certificate_status":
+	case kindServerHelloDone, kindCertificate, kindServerKeyExchange, kindCertificateRequest, kindCertificateStatus:
 		if echoed {
-			t.violate(d, CodeUnexpectedMessage, kind, []string{"new_session_ticket", kindCCS},
-				"ServerHello echoed the client's session_id, which resumes the session, but the server sent "+kind+" (RFC 5246, 7.4.1.3)", ts)
+			t.violate(d, CodeUnexpectedMessage, k.String(), names([]kind{kindNewSessionTicket, kindChangeCipherSpec}),
+				"ServerHello echoed the client's session_id, which resumes the session, but the server sent "+k.String()+" (RFC 5246, 7.4.1.3)", ts)
 			return false
 		}
 	}
@@ -616,7 +613,7 @@ func (t *Tracker) chooseMode(d *direction, kind string, ts time.Time) bool {
 
 func (t *Tracker) alert(d *direction, ev decode.Event, ts time.Time) {
 	d.alerted = true
-	t.record(d, TypeAlert, 0, ev.Kind == decode.EventEncryptedAlert, ts)
+	t.record(d, kindAlert, 0, ev.Kind == decode.EventEncryptedAlert, ts)
 	a := Alert{TS: ts, From: d.role, Encrypted: ev.Kind == decode.EventEncryptedAlert}
 	if !a.Encrypted {
 		a.Level, a.Description = ev.Alert.Level, ev.Alert.Description
@@ -653,7 +650,7 @@ func (t *Tracker) applicationData(d *direction, ev decode.Event, ts time.Time) {
 		// an alert, how a client rejects the server's certificate.
 		t.alert(d, decode.Event{Kind: decode.EventEncryptedAlert, Length: ev.Length}, ts)
 	case t.tls13:
-		t.record(d, TypeEncrypted, ev.Length, true, ts)
+		t.record(d, kindEncrypted, ev.Length, true, ts)
 		if !t.step(d, kindEncrypted, ts) {
 			return
 		}
@@ -661,10 +658,10 @@ func (t *Tracker) applicationData(d *direction, ev decode.Event, ts time.Time) {
 		t.tls13Progress(d, ev.Length)
 	case t.res.ServerHello == nil && d.role == Client && ch != nil && ch.EarlyData:
 		// 0-RTT data may follow a ClientHello with early_data (RFC 8446, 2.3).
-		t.record(d, TypeEncrypted, ev.Length, true, ts)
+		t.record(d, kindEncrypted, ev.Length, true, ts)
 	case !d.finished:
-		t.record(d, TypeApplicationData, ev.Length, false, ts)
-		t.violate(d, CodeApplicationDataBeforeFinished, TypeApplicationData, t.expected(d),
+		t.record(d, kindApplicationData, ev.Length, false, ts)
+		t.violate(d, CodeApplicationDataBeforeFinished, kindApplicationData.String(), t.expected(d),
 			fmt.Sprintf("%s sent application data before its Finished (RFC 5246, 7.4.9)", d.role), ts)
 	}
 }
@@ -685,34 +682,34 @@ func (t *Tracker) tls13Progress(d *direction, length int) {
 
 // step moves d through its flight with a message of the given kind, or
 // records the violation it makes. It reports whether the message was legal.
-func (t *Tracker) step(d *direction, kind string, ts time.Time) bool {
+func (t *Tracker) step(d *direction, got kind, ts time.Time) bool {
 	fl := d.flight
-	if d.pos >= 0 && fl[d.pos].repeat && fl[d.pos].kind == kind {
+	if d.pos >= 0 && fl[d.pos].repeat && fl[d.pos].kind == got {
 		return true
 	}
 	j := -1
 	for k := d.pos + 1; k < len(fl); k++ {
-		if fl[k].kind == kind {
+		if fl[k].kind == got {
 			j = k
 			break
 		}
 	}
 	code := CodeUnexpectedMessage
-	if kind == kindCCS {
+	if got == kindChangeCipherSpec {
 		code = CodeUnexpectedChangeCipherSpec
 	}
 	if j < 0 || fl[j].need(t) == forbidden {
-		detail := fmt.Sprintf("%s may not send %s here", d.role, kind)
-		if d.seen.count(kind) > 0 && kind != kindCCS {
+		detail := fmt.Sprintf("%s may not send %s here", d.role, got)
+		if d.seen.count(got) > 0 && got != kindChangeCipherSpec {
 			code = CodeDuplicateMessage
-			detail = fmt.Sprintf("%s sent %s again", d.role, kind)
+			detail = fmt.Sprintf("%s sent %s again", d.role, got)
 		} else if j >= 0 {
-			detail = fmt.Sprintf("%s is not allowed in this handshake (%s)", kind, fl[j].rfc)
+			detail = fmt.Sprintf("%s is not allowed in this handshake (%s)", got, fl[j].rfc)
 		}
-		t.violate(d, code, kind, t.expected(d), detail, ts)
+		t.violate(d, code, got.String(), t.expected(d), detail, ts)
 		return false
 	}
-	var structural, byRule []string
+	var structural, byRule []kind
 	for k := d.pos + 1; k < j; k++ {
 		switch fl[k].need(t) {
 		case required:
@@ -723,28 +720,28 @@ func (t *Tracker) step(d *direction, kind string, ts time.Time) bool {
 	}
 	switch {
 	case len(structural) > 0:
-		t.violate(d, code, kind, t.expected(d),
-			fmt.Sprintf("%s sent %s before %s (%s)", d.role, kind, structural[0], fl[j].rfc), ts)
+		t.violate(d, code, got.String(), t.expected(d),
+			fmt.Sprintf("%s sent %s before %s (%s)", d.role, got, structural[0], fl[j].rfc), ts)
 		return false
 	case len(byRule) > 0:
-		t.violate(d, CodeMissingMessage, kind, byRule,
-			fmt.Sprintf("%s sent %s without %s, which this handshake requires (%s)", d.role, kind, byRule[0], t.ruleOf(fl, byRule[0])), ts)
+		t.violate(d, CodeMissingMessage, got.String(), names(byRule),
+			fmt.Sprintf("%s sent %s without %s, which this handshake requires (%s)", d.role, got, byRule[0], t.ruleOf(fl, byRule[0])), ts)
 		return false
 	}
 	if !t.afterOK(d, fl[j]) {
 		// Nothing is legal from d until the peer moves: no expected list.
-		t.violate(d, code, kind, nil,
-			fmt.Sprintf("%s sent %s before the peer's %s (%s)", d.role, kind, t.afterName(fl[j]), fl[j].rfc), ts)
+		t.violate(d, code, got.String(), nil,
+			fmt.Sprintf("%s sent %s before the peer's %s (%s)", d.role, got, t.afterName(fl[j]), fl[j].rfc), ts)
 		return false
 	}
 	d.pos = j
-	d.seen.add(kind)
+	d.seen.add(got)
 	return true
 }
 
-func (t *Tracker) ruleOf(fl []slot, kind string) string {
+func (t *Tracker) ruleOf(fl []slot, k kind) string {
 	for _, s := range fl {
-		if s.kind == kind {
+		if s.kind == k {
 			return s.rfc
 		}
 	}
@@ -755,14 +752,14 @@ func (t *Tracker) afterOK(d *direction, s slot) bool {
 	if s.afterOK != nil {
 		return s.afterOK(t)
 	}
-	return s.after == "" || t.peer(d).seen.count(s.after) > 0
+	return s.after == kindNone || t.peer(d).seen.count(s.after) > 0
 }
 
 func (t *Tracker) afterName(s slot) string {
-	if s.after == "" {
+	if s.after == kindNone {
 		return "second client_hello"
 	}
-	return s.after
+	return s.after.String()
 }
 
 // expected lists what d could legally send next: the slots after its
@@ -774,7 +771,7 @@ func (t *Tracker) expected(d *direction) []string {
 		if n == forbidden {
 			continue
 		}
-		out = append(out, d.flight[k].kind)
+		out = append(out, d.flight[k].kind.String())
 		if n != optional {
 			break
 		}
