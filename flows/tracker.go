@@ -25,16 +25,20 @@ const tls13AlertLength = 2 + 1 + 16
 // which TLS dropped from its registry's live values.
 const alertNoCertificate decode.AlertDescription = 41
 
-// direction is one side's decoding and order state.
-type direction struct {
-	role    Role
-	dec     *decode.Stream
-	started bool
-	dead    bool // stopped after a decode error, violation or gap
-	prelude []byte
+// sideState is what the tracker knows of one side, as crypto/tls keeps a
+// state struct per role: how far its bytes are read (phase), where it
+// stands in its flight, and what it sent that the verdict reads.
+type sideState struct {
+	role  Role
+	phase phase
+	// resync says the side's first record was searched for rather than
+	// read from its first byte: the capture began mid-stream, the side
+	// followed a plaintext prelude, or it lost bytes. It outlives the
+	// phase, as the peer starting later and the not-TLS rule still read it.
 	resync  bool
-	lost    bool  // read again from a record boundary after a gap
-	bytes   int64 // delivered so far: where a gap happens
+	dec     *decode.Stream // nil before its first TLS byte and once released
+	prelude []byte         // a client's plaintext before its ClientHello
+	bytes   int64          // delivered so far: where a gap happens
 
 	flight []slot
 	pos    int // index in flight of the last slot filled, -1 before any
@@ -84,36 +88,60 @@ func (c *tally) add(k kind) {
 type Tracker struct {
 	info       reassembly.ConnInfo
 	col        *Collector
-	dirs       [2]direction
+	sides      [2]sideState
 	roleKnown  bool
 	clientSide reassembly.Side
 
-	res      Result
-	tlsSeen  bool
+	res   Result
+	stage stage
+
+	// What the capture shows of the connection.
+	tlsSeen  bool // a record decoded, or failed to, on either side
 	notTLS   bool
-	partial  bool
+	partial  bool // seen from the middle: recorded, not judged
 	firstEvt bool
 
-	hrr, tls13          bool
-	abbreviated         bool
-	certRequested       bool
-	noCertificateAlert  bool
-	established         bool
-	fatal               bool // a fatal (or encrypted) alert before established
-	gap                 bool
-	serverAfterClient   int // TLS 1.3: server records after the client's first encrypted one
-	lastServerRecordLen int
-	closed              bool
-	emitted             bool // handed to Options.Emit before Close
+	// What the hellos negotiated, which the need functions of the order
+	// tables read.
+	mode               mode
+	hrr                bool
+	certRequested      bool
+	noCertificateAlert bool
+
+	// The verdict so far; outcome gives their precedence.
+	established bool
+	fatal       bool // a fatal (or encrypted) alert before established
+	gap         bool // bytes lost before the verdict: recorded, not judged
+
+	keyless keyless13
 }
+
+// stage is where a tracker's result stands.
+type stage uint8
+
+const (
+	stageOpen    stage = iota
+	stageEmitted       // handed to Options.Emit before its connection closed
+	stageClosed        // handed over at the close
+)
+
+// mode is the handshake the ServerHello chose, which decides the flights.
+type mode uint8
+
+const (
+	modeHello     mode = iota // no ServerHello taken yet
+	modeFull12                // a full TLS 1.0-1.2 or SSL 3.0 handshake
+	modeResumed12             // an abbreviated TLS 1.0-1.2 handshake
+	modeTLS13                 // TLS 1.3 or one of its drafts
+)
 
 func newTracker(info reassembly.ConnInfo, col *Collector) *Tracker {
 	t := &Tracker{info: info, col: col}
 	t.res.Seq = info.Seq
 	t.res.Start = info.Start
 	t.res.End = info.Start
-	for i := range t.dirs {
-		t.dirs[i].pos = -1
+	for i := range t.sides {
+		t.sides[i].pos = -1
 	}
 	if info.SawSYN {
 		t.setClient(reassembly.SideA)
@@ -124,8 +152,8 @@ func newTracker(info reassembly.ConnInfo, col *Collector) *Tracker {
 func (t *Tracker) setClient(s reassembly.Side) {
 	t.roleKnown = true
 	t.clientSide = s
-	t.dirs[s].role, t.dirs[1-s].role = Client, Server
-	t.dirs[s].flight, t.dirs[1-s].flight = clientHello, serverHello
+	t.sides[s].role, t.sides[1-s].role = Client, Server
+	t.sides[s].flight, t.sides[1-s].flight = clientHello, serverHello
 	if s == reassembly.SideA {
 		t.res.Client, t.res.Server = t.info.A, t.info.B
 	} else {
@@ -133,10 +161,10 @@ func (t *Tracker) setClient(s reassembly.Side) {
 	}
 }
 
-func (t *Tracker) client() *direction { return &t.dirs[t.clientSide] }
-func (t *Tracker) server() *direction { return &t.dirs[1-t.clientSide] }
+func (t *Tracker) client() *sideState { return &t.sides[t.clientSide] }
+func (t *Tracker) server() *sideState { return &t.sides[1-t.clientSide] }
 
-func (t *Tracker) peer(d *direction) *direction {
+func (t *Tracker) peer(d *sideState) *sideState {
 	if d.role == Client {
 		return t.server()
 	}
@@ -154,18 +182,18 @@ func (t *Tracker) decided() bool {
 // after a gap, once each side carries data or is not read.
 func (t *Tracker) Done() bool {
 	switch {
-	case t.emitted:
+	case t.stage == stageEmitted:
 		return true
 	case len(t.res.Violations) > 0:
-		return t.dirs[0].dead && t.dirs[1].dead || t.dirs[0].alerted || t.dirs[1].alerted
+		return t.sides[0].stopped() && t.sides[1].stopped() || t.sides[0].alerted || t.sides[1].alerted
 	case t.established && t.col.follow:
 		return false
 	case t.gap && !t.fatal:
-		return (t.dirs[0].appData || t.dirs[0].dead) && (t.dirs[1].appData || t.dirs[1].dead)
+		return (t.sides[0].appData || t.sides[0].stopped()) && (t.sides[1].appData || t.sides[1].stopped())
 	case t.decided():
 		return true
 	case t.partial:
-		return t.dirs[0].appData && t.dirs[1].appData
+		return t.sides[0].appData && t.sides[1].appData
 	}
 	return false
 }
@@ -178,12 +206,12 @@ func (t *Tracker) judging() bool { return !t.partial && !t.gap }
 // Data implements reassembly.Stream.
 func (t *Tracker) Data(s reassembly.Side, b []byte, ts time.Time) {
 	t.res.End = ts
-	d := &t.dirs[s]
+	d := &t.sides[s]
 	d.bytes += int64(len(b))
-	if d.dead || t.Done() {
+	if d.stopped() || t.Done() {
 		return
 	}
-	if !d.started {
+	if d.phase == phaseWaiting {
 		var ok bool
 		if b, ok = t.start(s, b); !ok {
 			return
@@ -204,8 +232,8 @@ func (t *Tracker) Data(s reassembly.Side, b []byte, ts time.Time) {
 // handshake message at a time while the verdict waits.
 func (t *Tracker) Buffered() int {
 	n := 0
-	for i := range t.dirs {
-		d := &t.dirs[i]
+	for i := range t.sides {
+		d := &t.sides[i]
 		n += cap(d.prelude)
 		if d.dec != nil {
 			n += d.dec.Buffered()
@@ -216,8 +244,8 @@ func (t *Tracker) Buffered() int {
 
 // releaseStreams lets the decoders' buffers go to later connections.
 func (t *Tracker) releaseStreams() {
-	for i := range t.dirs {
-		if d := &t.dirs[i]; d.dec != nil {
+	for i := range t.sides {
+		if d := &t.sides[i]; d.dec != nil {
 			d.dec.Release()
 			d.dec = nil
 		}
@@ -227,48 +255,48 @@ func (t *Tracker) releaseStreams() {
 // emitIfFinal hands the result to Options.Emit as soon as the verdict is
 // final, so a live capture shows it while the connection is still open.
 func (t *Tracker) emitIfFinal() {
-	if t.col.emit == nil || t.emitted || !t.Done() {
+	if t.col.emit == nil || t.stage == stageEmitted || !t.Done() {
 		return
 	}
-	t.emitted = true
+	t.stage = stageEmitted
 	t.res.Outcome = t.outcome()
 	t.col.add(t)
 	// A reported connection may stay open for hours in a live capture:
 	// keep none of its state, only the flag that makes Done true.
 	t.releaseStreams()
-	t.res, t.dirs = Result{}, [2]direction{}
+	t.res, t.sides = Result{}, [2]sideState{}
 }
 
 // start decides how a direction's first bytes are decoded and returns the
 // bytes to feed, or false while the direction is still in a plaintext
 // prelude (or not TLS).
 func (t *Tracker) start(s reassembly.Side, b []byte) ([]byte, bool) {
-	d := &t.dirs[s]
+	d := &t.sides[s]
 	if !t.info.SawSYN {
 		// The capture began mid-connection: find the next record boundary.
-		d.started, d.resync = true, true
+		d.phase, d.resync = phaseReading, true
 		d.dec = decode.NewStream(decode.Options{Resync: true})
 		return b, true
 	}
 	if s != t.clientSide {
-		if !t.client().started {
+		if t.client().phase == phaseWaiting {
 			// Server bytes before the client's TLS are a plaintext
 			// prelude (an SMTP banner, a STARTTLS answer).
 			return nil, false
 		}
-		d.started, d.resync = true, t.client().resync
+		d.phase, d.resync = phaseReading, t.client().resync
 		d.dec = decode.NewStream(decode.Options{Resync: d.resync})
 		return b, true
 	}
 	if d.prelude == nil && decode.LooksLikeTLS(b) {
-		d.started = true
+		d.phase = phaseReading
 		d.dec = decode.NewStream(decode.Options{})
 		return b, true
 	}
 	d.prelude = append(d.prelude, b...)
 	if i := decode.FindClientHello(d.prelude); i >= 0 {
 		b, d.prelude = d.prelude[i:], nil
-		d.started, d.resync = true, true
+		d.phase, d.resync = phaseReading, true
 		d.dec = decode.NewStream(decode.Options{})
 		return b, true
 	}
@@ -280,8 +308,8 @@ func (t *Tracker) start(s reassembly.Side, b []byte) ([]byte, bool) {
 }
 
 func (t *Tracker) drain(s reassembly.Side, ts time.Time) {
-	d := &t.dirs[s]
-	for !d.dead {
+	d := &t.sides[s]
+	for !d.stopped() {
 		ev, ok, err := d.dec.Next()
 		if err != nil {
 			t.malformed(s, err, ts)
@@ -293,8 +321,8 @@ func (t *Tracker) drain(s reassembly.Side, ts time.Time) {
 		t.event(s, ev, ts)
 	}
 	if d.resync && !t.tlsSeen && d.dec.Skipped() > maxPrelude {
-		d.dead = true
-		if t.dirs[1-s].dead || !t.dirs[1-s].started {
+		d.phase = phaseStopped
+		if o := t.sides[1-s].phase; o == phaseStopped || o == phaseWaiting {
 			t.notTLS = true
 		}
 	}
@@ -305,12 +333,12 @@ func (t *Tracker) malformed(s reassembly.Side, err error, ts time.Time) {
 	if !t.roleKnown {
 		t.guessRoles()
 	}
-	d := &t.dirs[s]
-	if d.lost {
+	d := &t.sides[s]
+	if d.phase == phaseLost {
 		// The boundary found after a gap may be a false one, and what
 		// the lost bytes said (a ChangeCipherSpec) is unknown: bytes
 		// that do not decode there are the capture's, not the sender's.
-		d.dead = true
+		d.phase = phaseStopped
 		return
 	}
 	var de *decode.Error
@@ -322,7 +350,7 @@ func (t *Tracker) malformed(s reassembly.Side, err error, ts time.Time) {
 	if code == CodeMalformedHandshake {
 		got = "handshake"
 	}
-	if !t.tlsSeen && d.role == Server && t.client().started {
+	if !t.tlsSeen && d.role == Server && t.client().phase != phaseWaiting {
 		detail = "server does not answer in TLS: " + detail
 	}
 	t.tlsSeen = true
@@ -345,7 +373,7 @@ func (t *Tracker) event(s reassembly.Side, ev decode.Event, ts time.Time) {
 	if !t.roleKnown {
 		t.assignRoles(s, ev)
 	}
-	d := &t.dirs[s]
+	d := &t.sides[s]
 	if !t.firstEvt {
 		t.firstEvt = true
 		isCH := ev.Kind == decode.EventHandshake && ev.Message.Type() == decode.HandshakeClientHello
@@ -385,7 +413,7 @@ func (t *Tracker) event(s reassembly.Side, ev decode.Event, ts time.Time) {
 		// After its CCS a side's handshake records are its encrypted
 		// Finished (RFC 5246, 7.1); TLS 1.3 protects records as type 23
 		// instead, and its compatibility CCS changes nothing (RFC 8446, D.4).
-		if !t.judging() || (t.res.ServerHello != nil && !t.tls13) {
+		if !t.judging() || (t.res.ServerHello != nil && t.mode != modeTLS13) {
 			d.dec.SetEncrypted()
 		}
 	case decode.EventAlert, decode.EventEncryptedAlert:
@@ -416,7 +444,7 @@ func (t *Tracker) assignRoles(s reassembly.Side, ev decode.Event) {
 
 // record appends a message to the ladder. Opaque TLS 1.3 records are listed
 // only until the handshake is decided, so bulk data does not fill it.
-func (t *Tracker) record(d *direction, k kind, length int, encrypted bool, ts time.Time) {
+func (t *Tracker) record(d *sideState, k kind, length int, encrypted bool, ts time.Time) {
 	if k == kindEncrypted && t.decided() {
 		return
 	}
@@ -426,7 +454,7 @@ func (t *Tracker) record(d *direction, k kind, length int, encrypted bool, ts ti
 	t.res.Messages = append(t.res.Messages, Message{TS: ts, From: d.role, Type: k.String(), Length: length, Encrypted: encrypted})
 }
 
-func (t *Tracker) handshake(d *direction, ev decode.Event, ts time.Time) {
+func (t *Tracker) handshake(d *sideState, ev decode.Event, ts time.Time) {
 	kind := messageKind(ev.Message)
 	t.record(d, kind, ev.Length, false, ts)
 	t.details(d, ev.Message)
@@ -482,7 +510,7 @@ func (t *Tracker) handshake(d *direction, ev decode.Event, ts time.Time) {
 // whether or not the order allows it: a user looking at a violation wants
 // to see the offending message too. Certificates are kept as summaries,
 // so the message and its DER can go.
-func (t *Tracker) details(d *direction, m decode.Message) {
+func (t *Tracker) details(d *sideState, m decode.Message) {
 	r := &t.res
 	switch m := m.(type) {
 	case *decode.ServerHello:
@@ -513,13 +541,16 @@ func (t *Tracker) details(d *direction, m decode.Message) {
 // serverHello records what the ServerHello negotiated, checks the version
 // against the client's offer, and moves both sides to the flights of the
 // negotiated version.
-func (t *Tracker) serverHello(d *direction, sh *decode.ServerHello, ts time.Time) {
+func (t *Tracker) serverHello(d *sideState, sh *decode.ServerHello, ts time.Time) {
 	t.res.ServerHello = sh
 	t.res.Version = sh.Version()
 	t.res.CipherSuite, t.res.HasCipherSuite = sh.CipherSuite, true
 	t.res.ALPN = sh.ALPN
 	if !t.judging() {
-		t.tls13 = isTLS13(t.res.Version)
+		t.mode = modeFull12
+		if isTLS13(t.res.Version) {
+			t.mode = modeTLS13
+		}
 		return
 	}
 	if msg := t.versionProblem(sh); msg != "" {
@@ -528,7 +559,7 @@ func (t *Tracker) serverHello(d *direction, sh *decode.ServerHello, ts time.Time
 	}
 	c := t.client()
 	if isTLS13(t.res.Version) {
-		t.tls13 = true
+		t.mode = modeTLS13
 		t.res.Resumed = sh.PreSharedKey
 		d.flight, d.pos = server13, 0
 		c.flight, c.pos = client13, 0
@@ -537,6 +568,7 @@ func (t *Tracker) serverHello(d *direction, sh *decode.ServerHello, ts time.Time
 		}
 		return
 	}
+	t.mode = modeFull12
 	t.res.ClientCertificate = ClientCertNone
 	d.flight, d.pos = serverFull12, 0
 	c.flight, c.pos = clientFull12, 0
@@ -585,10 +617,10 @@ func (t *Tracker) versionProblem(sh *decode.ServerHello) string {
 // ServerHello with NewSessionTicket or ChangeCipherSpec, cross-checked with
 // the session id (RFC 5246, 7.4.1.3; RFC 5077, 3.4). It reports whether the
 // message may still be checked against the tables.
-func (t *Tracker) chooseMode(d *direction, k kind, ts time.Time) bool {
+func (t *Tracker) chooseMode(d *sideState, k kind, ts time.Time) bool {
 	// Only the server's first message after a TLS <= 1.2 ServerHello tells
 	// (handshake-order.md section 3).
-	if d.role != Server || t.res.ClientHello == nil || t.res.ServerHello == nil || t.tls13 || d.pos != 0 || t.abbreviated {
+	if d.role != Server || t.res.ClientHello == nil || t.res.ServerHello == nil || t.mode == modeTLS13 || t.mode == modeResumed12 || d.pos != 0 {
 		return true
 	}
 	ch, sh := t.res.ClientHello, t.res.ServerHello
@@ -596,7 +628,7 @@ func (t *Tracker) chooseMode(d *direction, k kind, ts time.Time) bool {
 	switch k {
 	case kindNewSessionTicket, kindChangeCipherSpec:
 		if echoed || (ch.SessionTicket && sh.SessionTicket) || ch.SessionTicketLength > 0 {
-			t.abbreviated, t.res.Resumed = true, true
+			t.mode, t.res.Resumed = modeResumed12, true
 			t.res.ClientCertificate = ""
 			d.flight = serverAbbreviated12
 			t.client().flight = clientAbbreviated12
@@ -611,7 +643,7 @@ func (t *Tracker) chooseMode(d *direction, k kind, ts time.Time) bool {
 	return true
 }
 
-func (t *Tracker) alert(d *direction, ev decode.Event, ts time.Time) {
+func (t *Tracker) alert(d *sideState, ev decode.Event, ts time.Time) {
 	d.alerted = true
 	t.record(d, kindAlert, 0, ev.Kind == decode.EventEncryptedAlert, ts)
 	a := Alert{TS: ts, From: d.role, Encrypted: ev.Kind == decode.EventEncryptedAlert}
@@ -637,19 +669,19 @@ func (t *Tracker) alert(d *direction, ev decode.Event, ts time.Time) {
 	}
 }
 
-func (t *Tracker) applicationData(d *direction, ev decode.Event, ts time.Time) {
+func (t *Tracker) applicationData(d *sideState, ev decode.Event, ts time.Time) {
 	d.appData = true
 	if !t.judging() {
 		return
 	}
 	ch := t.res.ClientHello
 	switch {
-	case t.tls13 && d.role == Client && d.encrypted == 0 && ev.Length == tls13AlertLength:
+	case t.mode == modeTLS13 && d.role == Client && d.encrypted == 0 && ev.Length == tls13AlertLength:
 		// The client's first protected record cannot be its Finished,
 		// which needs at least 4+32+1+16 bytes (RFC 8446, 4.4.4): it is
 		// an alert, how a client rejects the server's certificate.
 		t.alert(d, decode.Event{Kind: decode.EventEncryptedAlert, Length: ev.Length}, ts)
-	case t.tls13:
+	case t.mode == modeTLS13:
 		t.record(d, kindEncrypted, ev.Length, true, ts)
 		if !t.step(d, kindEncrypted, ts) {
 			return
@@ -670,11 +702,11 @@ func (t *Tracker) applicationData(d *direction, ev decode.Event, ts time.Time) {
 // keys: established when each side has sent an encrypted record after
 // ServerHello and the server answered the client's first encrypted flight
 // with something other than a lone alert-sized record.
-func (t *Tracker) tls13Progress(d *direction, length int) {
+func (t *Tracker) tls13Progress(d *sideState, length int) {
 	if d.role == Server && t.client().encrypted > 0 {
-		t.serverAfterClient++
-		t.lastServerRecordLen = length
-		if length != tls13AlertLength || t.serverAfterClient > 1 {
+		t.keyless.serverAfterClient++
+		t.keyless.lastServerRecordLen = length
+		if length != tls13AlertLength || t.keyless.serverAfterClient > 1 {
 			t.established = true
 		}
 	}
@@ -682,7 +714,7 @@ func (t *Tracker) tls13Progress(d *direction, length int) {
 
 // step moves d through its flight with a message of the given kind, or
 // records the violation it makes. It reports whether the message was legal.
-func (t *Tracker) step(d *direction, got kind, ts time.Time) bool {
+func (t *Tracker) step(d *sideState, got kind, ts time.Time) bool {
 	fl := d.flight
 	if d.pos >= 0 && fl[d.pos].repeat && fl[d.pos].kind == got {
 		return true
@@ -748,7 +780,7 @@ func (t *Tracker) ruleOf(fl []slot, k kind) string {
 	return ""
 }
 
-func (t *Tracker) afterOK(d *direction, s slot) bool {
+func (t *Tracker) afterOK(d *sideState, s slot) bool {
 	if s.afterOK != nil {
 		return s.afterOK(t)
 	}
@@ -764,7 +796,7 @@ func (t *Tracker) afterName(s slot) string {
 
 // expected lists what d could legally send next: the slots after its
 // position up to and including the first one it must send.
-func (t *Tracker) expected(d *direction) []string {
+func (t *Tracker) expected(d *sideState) []string {
 	var out []string
 	for k := d.pos + 1; k < len(d.flight); k++ {
 		n := d.flight[k].need(t)
@@ -781,9 +813,9 @@ func (t *Tracker) expected(d *direction) []string {
 
 // violate records a violation by d; that direction is not parsed further
 // (CONVENTIONS.md section 4).
-func (t *Tracker) violate(d *direction, code Code, got string, expected []string, detail string, ts time.Time) {
+func (t *Tracker) violate(d *sideState, code Code, got string, expected []string, detail string, ts time.Time) {
 	t.res.Violations = append(t.res.Violations, Violation{TS: ts, From: d.role, Code: code, Got: got, Expected: expected, Detail: detail})
-	d.dead = true
+	d.phase = phaseStopped
 }
 
 // Gap implements reassembly.Stream: bytes lost before the handshake is
@@ -797,10 +829,10 @@ func (t *Tracker) violate(d *direction, code Code, got string, expected []string
 // from a record boundary: read across the hole, the bytes after it would
 // be taken for records and make a violation out of what the capture lost.
 func (t *Tracker) Gap(s reassembly.Side, missing int, ts time.Time) {
-	if t.emitted {
+	if t.stage == stageEmitted {
 		return
 	}
-	d := &t.dirs[s]
+	d := &t.sides[s]
 	if !t.partial && (!t.decided() || t.gap) {
 		t.res.End = ts
 		if !t.roleKnown {
@@ -811,8 +843,8 @@ func (t *Tracker) Gap(s reassembly.Side, missing int, ts time.Time) {
 			t.res.Gap = &Gap{TS: ts, From: d.role, Offset: d.bytes, Missing: missing}
 		}
 	}
-	if !d.dead && !t.Done() {
-		d.started, d.resync, d.lost, d.prelude = true, true, true, nil
+	if !d.stopped() && !t.Done() {
+		d.phase, d.resync, d.prelude = phaseLost, true, nil
 		if d.dec != nil {
 			d.dec.Release()
 		}
@@ -824,7 +856,7 @@ func (t *Tracker) Gap(s reassembly.Side, missing int, ts time.Time) {
 // End implements reassembly.Stream.
 func (t *Tracker) End(s reassembly.Side, reason reassembly.EndReason, ts time.Time) {
 	t.res.End = ts
-	d := &t.dirs[s]
+	d := &t.sides[s]
 	if d.end == 0 {
 		d.end = reason
 	}
@@ -833,13 +865,11 @@ func (t *Tracker) End(s reassembly.Side, reason reassembly.EndReason, ts time.Ti
 // Close implements reassembly.Stream: it settles the outcome and hands the
 // result to the collector.
 func (t *Tracker) Close(reason reassembly.EndReason, last time.Time) {
-	if t.closed {
+	if t.stage != stageOpen {
+		// Closed twice, or its result already went to Options.Emit.
 		return
 	}
-	t.closed = true
-	if t.emitted {
-		return
-	}
+	t.stage = stageClosed
 	if last.After(t.res.End) {
 		t.res.End = last
 	}
@@ -867,7 +897,7 @@ var closedNames = map[reassembly.EndReason]string{
 // the server's encrypted alert; with no server record at all, the handshake
 // stands unless the server reset the connection.
 func (t *Tracker) settleTLS13() {
-	if !t.tls13 || t.decided() || t.partial {
+	if t.mode != modeTLS13 || t.decided() || t.partial {
 		return
 	}
 	c, s := t.client(), t.server()
@@ -875,7 +905,7 @@ func (t *Tracker) settleTLS13() {
 		return
 	}
 	switch {
-	case t.serverAfterClient == 1 && t.lastServerRecordLen == tls13AlertLength:
+	case t.keyless.serverAfterClient == 1 && t.keyless.lastServerRecordLen == tls13AlertLength:
 		// Relabel the record on the ladder now that its meaning is known.
 		ts := t.res.End
 		for i := len(t.res.Messages) - 1; i >= 0; i-- {
@@ -886,7 +916,7 @@ func (t *Tracker) settleTLS13() {
 		}
 		t.res.Alerts = append(t.res.Alerts, Alert{TS: ts, From: Server, Encrypted: true})
 		t.fatal = true
-	case t.serverAfterClient == 0 && s.end == reassembly.EndRST:
+	case t.keyless.serverAfterClient == 0 && s.end == reassembly.EndRST:
 	default:
 		t.established = true
 	}
@@ -915,4 +945,30 @@ func (t *Tracker) outcome() Outcome {
 // TLS, or it went to a TLS port (report.md: "or was expected to").
 func (t *Tracker) reported() bool {
 	return t.tlsSeen || t.col.tlsPort(t.res.Server.Port())
+}
+
+// phase is how far a side's bytes are read.
+type phase uint8
+
+const (
+	// phaseWaiting: no TLS yet. A client may be in a plaintext prelude; a
+	// server's bytes before the client's TLS are its part of one.
+	phaseWaiting phase = iota
+	// phaseReading: records are decoded.
+	phaseReading
+	// phaseLost: records are decoded again from a boundary found after a
+	// gap, where bytes that do not decode are the capture's fault.
+	phaseLost
+	// phaseStopped: not read any more, after a decode error, a violation,
+	// or too many bytes without a record.
+	phaseStopped
+)
+
+func (d *sideState) stopped() bool { return d.phase == phaseStopped }
+
+// keyless13 is what the keyless TLS 1.3 rule counts of the server's
+// records after the client's first encrypted one.
+type keyless13 struct {
+	serverAfterClient   int
+	lastServerRecordLen int
 }
