@@ -24,7 +24,7 @@ func (t *Tracker) emitIfFinal() {
 	t.res.Outcome = t.outcome()
 	t.col.add(t)
 	// A reported connection may stay open for hours in a live capture:
-	// keep none of its state, only the flag that makes Done true.
+	// keep none of its state, only the stage that makes Done true.
 	t.releaseStreams()
 	t.res, t.sides = Result{}, [2]sideState{}
 }
