@@ -31,10 +31,11 @@ func HeldCost(r *Result) int64 {
 	n += int64(len(r.ServerName) + len(r.ALPN))
 	// A kept message detail references a copy of the message body.
 	for _, m := range r.Messages {
-		switch m.Type {
-		case "client_hello", "server_hello", TypeHelloRetry, "certificate_request",
-			"certificate_status", "new_session_ticket", "server_key_exchange", "client_key_exchange":
-			n += int64(m.Length) + detailCost
+		for _, typ := range detailTypes {
+			if m.Type == typ {
+				n += int64(m.Length) + detailCost
+				break
+			}
 		}
 	}
 	for _, ch := range []*Chain{r.ServerCertificates, r.ClientCertificates} {
@@ -43,4 +44,12 @@ func HeldCost(r *Result) int64 {
 		}
 	}
 	return n
+}
+
+// detailTypes are the message types whose first message a Result keeps
+// (details).
+var detailTypes = [...]string{
+	kindClientHello.String(), kindServerHello.String(), kindHelloRetryRequest.String(),
+	kindCertificateRequest.String(), kindCertificateStatus.String(), kindNewSessionTicket.String(),
+	kindServerKeyExchange.String(), kindClientKeyExchange.String(),
 }

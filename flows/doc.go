@@ -15,4 +15,13 @@
 // cmd/hsdecode and documented, but changed with what hsdecode needs, with
 // no promise of stability to other programs; decode is the package meant
 // for them.
+//
+// Where things are: tracker.go is the Tracker, the reassembly.Stream
+// methods and the dispatch of each event by its kind; side.go one side's
+// state and phase; roles.go who the client is; prelude.go where a side's
+// TLS begins; handshake.go, records.go and details.go what each message
+// does; judge.go the walk through the order tables, which are kinds.go
+// (what fills a slot), order.go (the flights), needs.go and suites.go (what
+// the hellos make required or forbidden); tls13.go the keyless TLS 1.3
+// rule; gap.go lost bytes; emit.go the outcome and the handover.
 package flows

@@ -21,7 +21,7 @@ func needHRR(t *Tracker) need {
 // needServerCompatCCS: one compatibility CCS, after the HelloRetryRequest or
 // the ServerHello of TLS 1.3 (RFC 8446, D.4).
 func needServerCompatCCS(t *Tracker) need {
-	if t.server().ccs == 0 && (t.hrr || t.tls13) {
+	if t.server().ccs == 0 && (t.hrr || t.mode == modeTLS13) {
 		return optional
 	}
 	return forbidden
@@ -49,7 +49,7 @@ func needSecondClientHello(t *Tracker) need {
 // serverHelloAfterOK: after a HelloRetryRequest, the ServerHello answers the
 // second ClientHello (RFC 8446, 4.1.4).
 func serverHelloAfterOK(t *Tracker) bool {
-	return !t.hrr || t.client().seen.count("client_hello") >= 2
+	return !t.hrr || t.client().seen.count(kindClientHello) >= 2
 }
 
 func (t *Tracker) keyExchange() keyExchange {

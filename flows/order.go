@@ -24,21 +24,13 @@ const (
 	forbidden
 )
 
-// Slot kinds that are not handshake message names.
-const (
-	kindCCS       = TypeChangeCipherSpec
-	kindFinished  = "finished" // the encrypted handshake record after CCS (TLS <= 1.2)
-	kindEncrypted = TypeEncrypted
-	kindHRR       = TypeHelloRetry
-)
-
 // slot is one place in a flight.
 type slot struct {
-	kind string
+	kind kind
 	need func(*Tracker) need
-	// after names the peer's slot kind that must have been seen first, ""
-	// for none; afterOK overrides it when set.
-	after   string
+	// after is the peer's slot kind that must have been seen first,
+	// kindNone for none; afterOK overrides it when set.
+	after   kind
 	afterOK func(*Tracker) bool
 	// repeat lets the slot take any number of messages (opaque TLS 1.3
 	// records).
@@ -54,57 +46,57 @@ var isRequired = fixed(required)
 // serverHello is the server's flight before its ServerHello tells the
 // version; it also admits a TLS 1.3 HelloRetryRequest (RFC 8446, 4.1.4).
 var serverHello = []slot{
-	{kind: kindHRR, need: needHRR, rfc: "RFC 8446, 4.1.4"},
-	{kind: kindCCS, need: needServerCompatCCS, rfc: "RFC 8446, D.4"},
-	{kind: "server_hello", need: isRequired, afterOK: serverHelloAfterOK, rfc: "RFC 5246, 7.4.1.3; RFC 8446, 4.1.3"},
+	{kind: kindHelloRetryRequest, need: needHRR, rfc: "RFC 8446, 4.1.4"},
+	{kind: kindChangeCipherSpec, need: needServerCompatCCS, rfc: "RFC 8446, D.4"},
+	{kind: kindServerHello, need: isRequired, afterOK: serverHelloAfterOK, rfc: "RFC 5246, 7.4.1.3; RFC 8446, 4.1.3"},
 }
 
 // clientHello is the client's flight before it learns the version: the
 // ClientHello, and in TLS 1.3 a compatibility CCS and the second ClientHello
 // answering a HelloRetryRequest.
 var clientHello = []slot{
-	{kind: "client_hello", need: isRequired, rfc: "RFC 5246, 7.4.1.2; RFC 8446, 4.1.2"},
-	{kind: kindCCS, need: needClientCompatCCS, rfc: "RFC 8446, D.4"},
-	{kind: "client_hello", need: needSecondClientHello, after: kindHRR, rfc: "RFC 8446, 4.1.4"},
+	{kind: kindClientHello, need: isRequired, rfc: "RFC 5246, 7.4.1.2; RFC 8446, 4.1.2"},
+	{kind: kindChangeCipherSpec, need: needClientCompatCCS, rfc: "RFC 8446, D.4"},
+	{kind: kindClientHello, need: needSecondClientHello, after: kindHelloRetryRequest, rfc: "RFC 8446, 4.1.4"},
 }
 
 // serverFull12 is the server's side of a full TLS 1.0-1.2 or SSL 3.0
 // handshake (RFC 5246, 7.3; RFC 6101, 5.5).
 var serverFull12 = []slot{
-	{kind: "server_hello", need: isRequired, rfc: "RFC 5246, 7.4.1.3"},
-	{kind: "certificate", need: needServerCertificate, rfc: "RFC 5246, 7.4.2"},
-	{kind: "certificate_status", need: needCertificateStatus, rfc: "RFC 6066, 8"},
-	{kind: "server_key_exchange", need: needServerKeyExchange, rfc: "RFC 5246, 7.4.3"},
-	{kind: "certificate_request", need: needCertificateRequest, rfc: "RFC 5246, 7.4.4"},
-	{kind: "server_hello_done", need: isRequired, rfc: "RFC 5246, 7.4.5"},
-	{kind: "new_session_ticket", need: needNewSessionTicket, after: kindFinished, rfc: "RFC 5077, 3.3"},
-	{kind: kindCCS, need: isRequired, after: kindFinished, rfc: "RFC 5246, 7.1"},
+	{kind: kindServerHello, need: isRequired, rfc: "RFC 5246, 7.4.1.3"},
+	{kind: kindCertificate, need: needServerCertificate, rfc: "RFC 5246, 7.4.2"},
+	{kind: kindCertificateStatus, need: needCertificateStatus, rfc: "RFC 6066, 8"},
+	{kind: kindServerKeyExchange, need: needServerKeyExchange, rfc: "RFC 5246, 7.4.3"},
+	{kind: kindCertificateRequest, need: needCertificateRequest, rfc: "RFC 5246, 7.4.4"},
+	{kind: kindServerHelloDone, need: isRequired, rfc: "RFC 5246, 7.4.5"},
+	{kind: kindNewSessionTicket, need: needNewSessionTicket, after: kindFinished, rfc: "RFC 5077, 3.3"},
+	{kind: kindChangeCipherSpec, need: isRequired, after: kindFinished, rfc: "RFC 5246, 7.1"},
 	{kind: kindFinished, need: isRequired, rfc: "RFC 5246, 7.4.9"},
 }
 
 // clientFull12 is the client's side of a full TLS 1.0-1.2 or SSL 3.0
 // handshake (RFC 5246, 7.3).
 var clientFull12 = []slot{
-	{kind: "client_hello", need: isRequired, rfc: "RFC 5246, 7.4.1.2"},
-	{kind: "certificate", need: needClientCertificate, after: "server_hello_done", rfc: "RFC 5246, 7.4.6"},
-	{kind: "client_key_exchange", need: isRequired, after: "server_hello_done", rfc: "RFC 5246, 7.4.7"},
-	{kind: "certificate_verify", need: needCertificateVerify, rfc: "RFC 5246, 7.4.8"},
-	{kind: kindCCS, need: isRequired, rfc: "RFC 5246, 7.1"},
+	{kind: kindClientHello, need: isRequired, rfc: "RFC 5246, 7.4.1.2"},
+	{kind: kindCertificate, need: needClientCertificate, after: kindServerHelloDone, rfc: "RFC 5246, 7.4.6"},
+	{kind: kindClientKeyExchange, need: isRequired, after: kindServerHelloDone, rfc: "RFC 5246, 7.4.7"},
+	{kind: kindCertificateVerify, need: needCertificateVerify, rfc: "RFC 5246, 7.4.8"},
+	{kind: kindChangeCipherSpec, need: isRequired, rfc: "RFC 5246, 7.1"},
 	{kind: kindFinished, need: isRequired, rfc: "RFC 5246, 7.4.9"},
 }
 
 // serverAbbreviated12 and clientAbbreviated12 are a resumed TLS 1.0-1.2
 // handshake (RFC 5246, 7.3 figure 2; RFC 5077, 3.1).
 var serverAbbreviated12 = []slot{
-	{kind: "server_hello", need: isRequired, rfc: "RFC 5246, 7.4.1.3"},
-	{kind: "new_session_ticket", need: needNewSessionTicket, rfc: "RFC 5077, 3.1"},
-	{kind: kindCCS, need: isRequired, rfc: "RFC 5246, 7.3"},
+	{kind: kindServerHello, need: isRequired, rfc: "RFC 5246, 7.4.1.3"},
+	{kind: kindNewSessionTicket, need: needNewSessionTicket, rfc: "RFC 5077, 3.1"},
+	{kind: kindChangeCipherSpec, need: isRequired, rfc: "RFC 5246, 7.3"},
 	{kind: kindFinished, need: isRequired, rfc: "RFC 5246, 7.4.9"},
 }
 
 var clientAbbreviated12 = []slot{
-	{kind: "client_hello", need: isRequired, rfc: "RFC 5246, 7.4.1.2"},
-	{kind: kindCCS, need: isRequired, after: kindFinished, rfc: "RFC 5246, 7.3"},
+	{kind: kindClientHello, need: isRequired, rfc: "RFC 5246, 7.4.1.2"},
+	{kind: kindChangeCipherSpec, need: isRequired, after: kindFinished, rfc: "RFC 5246, 7.3"},
 	{kind: kindFinished, need: isRequired, rfc: "RFC 5246, 7.4.9"},
 }
 
@@ -112,13 +104,13 @@ var clientAbbreviated12 = []slot{
 // sees it: at most one compatibility CCS, then opaque records (RFC 8446, 2
 // and D.4). The client's first opaque record follows the ServerHello.
 var server13 = []slot{
-	{kind: "server_hello", need: isRequired, rfc: "RFC 8446, 4.1.3"},
-	{kind: kindCCS, need: needServerCompatCCS, rfc: "RFC 8446, D.4"},
+	{kind: kindServerHello, need: isRequired, rfc: "RFC 8446, 4.1.3"},
+	{kind: kindChangeCipherSpec, need: needServerCompatCCS, rfc: "RFC 8446, D.4"},
 	{kind: kindEncrypted, need: isRequired, repeat: true, rfc: "RFC 8446, 2"},
 }
 
 var client13 = []slot{
-	{kind: "client_hello", need: isRequired, rfc: "RFC 8446, 4.1.2"},
-	{kind: kindCCS, need: needClientCompatCCS, rfc: "RFC 8446, D.4"},
-	{kind: kindEncrypted, need: isRequired, repeat: true, after: "server_hello", rfc: "RFC 8446, 2"},
+	{kind: kindClientHello, need: isRequired, rfc: "RFC 8446, 4.1.2"},
+	{kind: kindChangeCipherSpec, need: needClientCompatCCS, rfc: "RFC 8446, D.4"},
+	{kind: kindEncrypted, need: isRequired, repeat: true, after: kindServerHello, rfc: "RFC 8446, 2"},
 }

@@ -1,10 +1,6 @@
 package flows
 
-import (
-	"strings"
-
-	"github.com/hsdecode/hsdecode/decode"
-)
+import "github.com/hsdecode/hsdecode/decode"
 
 // keyExchange is what a cipher suite's key exchange asks of the server's
 // first flight: whether it sends a Certificate and a ServerKeyExchange.
@@ -14,8 +10,8 @@ type keyExchange struct {
 	anon bool // anonymous: CertificateRequest is forbidden (RFC 5246, 7.4.4)
 }
 
-// keyExchanges maps the key-exchange part of an IANA suite name (between
-// "TLS_" and "_WITH_") to what the server must send. Sources: RFC 5246
+// keyExchanges maps a suite's key exchange (decode.CipherSuite.KeyExchange,
+// export variants folded) to what the server must send. Sources: RFC 5246
 // 7.4.2-7.4.3 and Appendix A.5, RFC 4492 (ECDH*), RFC 4279 (PSK: the
 // ServerKeyExchange carries an optional identity hint), RFC 5054 (SRP),
 // RFC 2712 (KRB5: no certificate, no ServerKeyExchange).
@@ -46,24 +42,10 @@ var keyExchanges = map[string]keyExchange{
 // exchange is not known (private or unassigned code points, GOST suites).
 var unknownKeyExchange = keyExchange{cert: optional, ske: optional}
 
-// keyExchangeOf classifies a TLS 1.0-1.2 cipher suite by its IANA name.
+// keyExchangeOf classifies a TLS 1.0-1.2 cipher suite by the key exchange
+// its IANA name gives.
 func keyExchangeOf(cs decode.CipherSuite) keyExchange {
-	name := strings.TrimPrefix(cs.String(), "TLS_")
-	i := strings.Index(name, "_WITH_")
-	if i < 0 {
-		return unknownKeyExchange
-	}
-	kx := name[:i]
-	switch {
-	case strings.HasPrefix(kx, "RSA_EXPORT"):
-		kx = "RSA_EXPORT"
-	case strings.HasPrefix(kx, "KRB5"):
-		kx = "KRB5"
-	default:
-		// Export DH suites follow the rules of their full-strength kind.
-		kx = strings.TrimSuffix(kx, "_EXPORT")
-	}
-	if k, ok := keyExchanges[kx]; ok {
+	if k, ok := keyExchanges[cs.KeyExchange()]; ok {
 		return k
 	}
 	return unknownKeyExchange

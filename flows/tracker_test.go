@@ -577,7 +577,7 @@ func TestEmitAsDecided(t *testing.T) {
 	if len(got) != 1 || got[0] != OutcomeEstablished {
 		t.Fatalf("emitted %v before close, want [established]", got)
 	}
-	if kept := tr.(*Tracker); kept.res.Messages != nil || kept.dirs[0].dec != nil || !kept.Done() {
+	if kept := tr.(*Tracker); kept.res.Messages != nil || kept.sides[0].dec != nil || !kept.Done() {
 		t.Error("a reported connection still holds its result or decoders")
 	}
 	tr.Close(reassembly.EndFIN, t0)

@@ -1,0 +1,75 @@
+package flows
+
+import "github.com/hsdecode/hsdecode/reassembly"
+
+// Handing the result over: when the verdict is final (Options.Emit) or at
+// the close, with its outcome.
+
+// stage is where a tracker's result stands.
+type stage uint8
+
+const (
+	stageOpen    stage = iota
+	stageEmitted       // handed to Options.Emit before its connection closed
+	stageClosed        // handed over at the close
+)
+
+// emitIfFinal hands the result to Options.Emit as soon as the verdict is
+// final, so a live capture shows it while the connection is still open.
+func (t *Tracker) emitIfFinal() {
+	if t.col.emit == nil || t.stage == stageEmitted || !t.Done() {
+		return
+	}
+	t.stage = stageEmitted
+	t.res.Outcome = t.outcome()
+	t.settleMismatch()
+	t.col.add(t)
+	// A reported connection may stay open for hours in a live capture:
+	// keep none of its state, only the stage that makes Done true.
+	t.releaseStreams()
+	t.res, t.sides = Result{}, [2]sideState{}
+}
+
+// releaseStreams lets the decoders' buffers go to later connections.
+func (t *Tracker) releaseStreams() {
+	for i := range t.sides {
+		if d := &t.sides[i]; d.dec != nil {
+			d.dec.Release()
+			d.dec = nil
+		}
+	}
+}
+
+var closedNames = map[reassembly.EndReason]string{
+	reassembly.EndFIN:     "fin",
+	reassembly.EndRST:     "rst",
+	reassembly.EndCapture: "capture_end",
+	reassembly.EndIdle:    "idle",
+	reassembly.EndMemory:  "memory",
+	reassembly.EndReused:  "reused",
+}
+
+func (t *Tracker) outcome() Outcome {
+	switch {
+	case len(t.res.Violations) > 0:
+		return OutcomeViolation
+	case t.fatal:
+		return OutcomeAlert
+	case t.established:
+		return OutcomeEstablished
+	case t.partial:
+		return OutcomePartial
+	case t.gap:
+		return OutcomeGap
+	case t.notTLS || (!t.tlsSeen && t.client().prelude != nil):
+		// The client spoke, and not TLS.
+		return OutcomeNotTLS
+	}
+	return OutcomeIncomplete
+}
+
+// reported says whether the connection belongs in the report: it carried
+// TLS, or it went to a TLS port (docs/report.md: "or was expected to").
+func (t *Tracker) reported() bool {
+	return t.tlsSeen || t.col.tlsPort(t.res.Server.Port())
+}
