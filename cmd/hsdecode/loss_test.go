@@ -87,7 +87,12 @@ func allows(orig []lossReport, v string) bool {
 func lossReports(t *testing.T, path string) []lossReport {
 	t.Helper()
 	var out, errb bytes.Buffer
-	if status := run([]string{"-r", path, "--format", "json"}, &out, &errb); status == exitError && out.Len() == 0 {
+	// Checksums are not verified: --checksum auto decides per side from
+	// the first segment seen, which loss changes, so a capture edited
+	// without fixing its checksums (Zeek's tls1.2-protocol-violation)
+	// would show its edit in one variant and drop it in another. The test
+	// is about lost bytes; TestChecksums is about checksums.
+	if status := run([]string{"-r", path, "--format", "json", "--checksum", "off"}, &out, &errb); status == exitError && out.Len() == 0 {
 		t.Fatalf("%s: exit %d: %s", path, status, errb.String())
 	}
 	var rs []lossReport
