@@ -157,16 +157,17 @@ type ecsDocument struct {
 }
 
 // Write writes one connection's document.
-func (e *ECSWriter) Write(r *flows.Result) error { return e.enc.Encode(e.document(r)) }
+func (e *ECSWriter) Write(r *flows.Result, findings []Finding) error {
+	return e.enc.Encode(e.document(r, findings))
+}
 
-func (e *ECSWriter) document(r *flows.Result) *ecsDocument {
+func (e *ECSWriter) document(r *flows.Result, fs []Finding) *ecsDocument {
 	j := toJSON(r)
 	d := &ecsDocument{Timestamp: stamp(r.Start)}
 	d.ECS.Version = ECSVersion
 	d.Event = ecsEvent{Kind: "event", Category: []string{"network"}, Type: []string{"connection", "protocol"},
 		Outcome: ecsOutcome(r.Outcome), Action: "tls-handshake", Module: "hsdecode", Dataset: "hsdecode.handshake",
 		Start: stamp(r.Start), End: stamp(r.End), Duration: max(0, r.End.Sub(r.Start).Nanoseconds())}
-	fs := Findings(r, e.opt.Rules)
 	if len(fs) > 0 {
 		d.Event.Reason = fs[0].String()
 	}

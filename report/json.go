@@ -300,11 +300,11 @@ type jsonLine interface {
 }
 
 // Write writes one connection.
-func (w *JSONWriter) Write(r *flows.Result) error {
+func (w *JSONWriter) Write(r *flows.Result, findings []Finding) error {
 	if w.err != nil {
 		return w.err
 	}
-	j := gated(toJSON(r), r, w.opt, w.file)
+	j := gated(toJSON(r), findings, w.opt, w.file)
 	w.line = append(j.appendJSON(w.line[:0]), '\n')
 	_, w.err = w.out.Write(w.line)
 	return w.err

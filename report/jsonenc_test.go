@@ -115,7 +115,7 @@ func TestAppendJSONCaptures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gate := Options{Rules: rules, MultiFile: true}
+	gate := Options{MultiFile: true}
 	n := 0
 	for _, path := range files {
 		for _, follow := range []bool{false, true} {
@@ -124,7 +124,7 @@ func TestAppendJSONCaptures(t *testing.T) {
 				r := &results[i]
 				what := path + " " + r.Client.String() + " -> " + r.Server.String()
 				compareJSON(t, what, toJSON(r))
-				compareJSON(t, what+" (gated)", gated(toJSON(r), r, gate, path))
+				compareJSON(t, what+" (gated)", gated(toJSON(r), Findings(r, rules), gate, path))
 				n++
 			}
 		}
@@ -196,12 +196,12 @@ func TestAppendJSONHostile(t *testing.T) {
 	for _, s := range hostileStrings {
 		r := hostileResult(s)
 		compareJSON(t, "plain "+string(appendString(nil, s)), toJSON(r))
-		g := gated(toJSON(r), r, Options{Rules: rules, MultiFile: true}, s)
+		g := gated(toJSON(r), Findings(r, rules), Options{MultiFile: true}, s)
 		compareJSON(t, "gated "+string(appendString(nil, s)), g)
 		var w bytes.Buffer
 		jw := NewJSONWriter(&w)
-		jw.opt, jw.file = Options{Rules: rules, MultiFile: true}, s
-		if err := jw.Write(r); err != nil {
+		jw.opt, jw.file = Options{MultiFile: true}, s
+		if err := jw.Write(r, Findings(r, rules)); err != nil {
 			t.Fatal(err)
 		}
 		if want := stdJSON(t, g); !bytes.Equal(w.Bytes(), want) {
@@ -294,37 +294,36 @@ func benchResults(b *testing.B) []flows.Result {
 	return rs
 }
 
-// benchOptions are the CLI's defaults: the findings of --fail-on's
-// default rules.
-func benchOptions(b *testing.B) Options {
+// benchRules are the CLI's defaults: --fail-on's default rules.
+func benchRules(b *testing.B) Rules {
 	rules, err := ParseRules(DefaultFailOn)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return Options{Rules: rules}
+	return rules
 }
 
 // BenchmarkJSONWriter measures a whole Write (building the objects,
 // evaluating the findings, encoding) and, under encode, the encoding of
 // objects built beforehand: what encoding/json's reflection cost.
 func BenchmarkJSONWriter(b *testing.B) {
-	rs, o := benchResults(b), benchOptions(b)
+	rs, rules := benchResults(b), benchRules(b)
 	b.Run("Write", func(b *testing.B) {
-		w, err := NewWriter("json", io.Discard, o)
+		w, err := NewWriter("json", io.Discard, Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
 		for b.Loop() {
 			for i := range rs {
-				if err := w.Write(&rs[i]); err != nil {
+				if err := w.Write(&rs[i], Findings(&rs[i], rules)); err != nil {
 					b.Fatal(err)
 				}
 			}
 		}
 	})
 	b.Run("encode", func(b *testing.B) {
-		vs := benchObjects(rs, o)
+		vs := benchObjects(rs, rules)
 		var line []byte
 		b.ReportAllocs()
 		for b.Loop() {
@@ -341,21 +340,21 @@ func BenchmarkJSONWriter(b *testing.B) {
 // BenchmarkJSONWriterEncodingJSON is BenchmarkJSONWriter as JSONWriter was
 // before jsonenc.go: the same objects, through json.Encoder.
 func BenchmarkJSONWriterEncodingJSON(b *testing.B) {
-	rs, o := benchResults(b), benchOptions(b)
+	rs, rules := benchResults(b), benchRules(b)
 	enc := json.NewEncoder(io.Discard)
 	enc.SetEscapeHTML(false)
 	b.Run("Write", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for i := range rs {
-				if err := enc.Encode(gated(toJSON(&rs[i]), &rs[i], o, "")); err != nil {
+				if err := enc.Encode(gated(toJSON(&rs[i]), Findings(&rs[i], rules), Options{}, "")); err != nil {
 					b.Fatal(err)
 				}
 			}
 		}
 	})
 	b.Run("encode", func(b *testing.B) {
-		vs := benchObjects(rs, o)
+		vs := benchObjects(rs, rules)
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, v := range vs {
@@ -367,10 +366,10 @@ func BenchmarkJSONWriterEncodingJSON(b *testing.B) {
 	})
 }
 
-func benchObjects(rs []flows.Result, o Options) []any {
+func benchObjects(rs []flows.Result, rules Rules) []any {
 	vs := make([]any, len(rs))
 	for i := range rs {
-		vs[i] = gated(toJSON(&rs[i]), &rs[i], o, "")
+		vs[i] = gated(toJSON(&rs[i]), Findings(&rs[i], rules), Options{}, "")
 	}
 	return vs
 }
@@ -381,10 +380,10 @@ func TestJSONWriterStopsAfterError(t *testing.T) {
 	fw := &failingWriter{}
 	w := NewJSONWriter(fw)
 	r := sample()
-	if err := w.Write(r); err == nil {
+	if err := w.Write(r, nil); err == nil {
 		t.Fatal("no error from a failing writer")
 	}
-	if err := w.Write(r); err == nil || fw.calls != 1 {
+	if err := w.Write(r, nil); err == nil || fw.calls != 1 {
 		t.Errorf("second Write: error %v after %d writes, want the first error and 1 write", err, fw.calls)
 	}
 }

@@ -42,7 +42,7 @@ func sample() *flows.Result {
 func TestJSON(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewJSONWriter(&buf)
-	if err := w.Write(sample()); err != nil {
+	if err := w.Write(sample(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Count(buf.String(), "\n") != 1 {
@@ -88,7 +88,7 @@ func TestJSON(t *testing.T) {
 func TestJSONLeavesOutAbsentData(t *testing.T) {
 	var buf bytes.Buffer
 	r := &flows.Result{Start: t0, End: t0, Client: netip.MustParseAddrPort("10.0.0.1:1"), Server: netip.MustParseAddrPort("10.0.0.2:443"), Outcome: flows.OutcomeIncomplete}
-	if err := NewJSONWriter(&buf).Write(r); err != nil {
+	if err := NewJSONWriter(&buf).Write(r, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, field := range []string{"version", "cipher_suite", "server_name", "alpn", "resumed", "client_certificate", "messages", "alerts", "violations", "history", `""`} {
@@ -100,8 +100,8 @@ func TestJSONLeavesOutAbsentData(t *testing.T) {
 
 func TestText(t *testing.T) {
 	var buf bytes.Buffer
-	w := NewTextWriter(&buf)
-	if err := w.Write(sample()); err != nil {
+	w := NewTextWriter(&buf, Options{})
+	if err := w.Write(sample(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {

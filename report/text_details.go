@@ -11,14 +11,6 @@ import (
 	"github.com/hsdecode/hsdecode/flows"
 )
 
-// TextOptions configures a TextWriter.
-type TextOptions struct {
-	// Verbose adds, after each connection's ladder, every detail the JSON
-	// report carries (the hellos' fields, each certificate, the key
-	// exchange parameters, ...), under the JSON names.
-	Verbose bool
-}
-
 // String shows an extension as its name and length: "server_name(14)".
 func (e jsonExtension) String() string { return e.Type + "(" + strconv.Itoa(e.Length) + ")" }
 

@@ -9,21 +9,24 @@ import (
 	"github.com/hsdecode/hsdecode/flows"
 )
 
-// Formats lists the formats NewWriter knows, for usage text.
-var Formats = []string{"text", "json", "ecs", "zeek"}
+// Writer is what every output format implements. Write is given a
+// connection with its findings (Findings, under the run's rules): the
+// caller evaluates them once, for its exit status and for every writer.
+type Writer interface {
+	Write(r *flows.Result, findings []Finding) error
+	Close() error
+}
 
 // Options configures every writer. The zero value is the plain report of
 // one capture: no findings, no colour, no file names.
 type Options struct {
-	// Verbose adds every handshake detail under each text ladder.
+	// Verbose adds, after each text ladder, every detail the JSON report
+	// carries (the hellos' fields, each certificate, the key exchange
+	// parameters, ...), under the JSON names.
 	Verbose bool
 	// Color marks outcomes, alerts, violations and findings with ANSI
 	// colours in the text report.
 	Color bool
-	// Rules are evaluated on each connection; what they find is shown
-	// with it (text FINDING lines, JSON findings, ECS hsdecode.findings,
-	// JUnit failures).
-	Rules Rules
 	// MultiFile says connections come from several inputs: each names its
 	// file (JSON and ECS file fields, the text header, a Zeek column).
 	MultiFile bool
@@ -47,9 +50,7 @@ type SummaryWriter interface {
 func NewWriter(format string, w io.Writer, o Options) (Writer, error) {
 	switch format {
 	case "text":
-		t := NewTextWriterOptions(w, TextOptions{Verbose: o.Verbose})
-		t.opt = o
-		return t, nil
+		return NewTextWriter(w, o), nil
 	case "json":
 		j := NewJSONWriter(w)
 		j.opt = o
@@ -68,10 +69,10 @@ func Tee(ws ...Writer) Writer { return tee(ws) }
 
 type tee []Writer
 
-func (t tee) Write(r *flows.Result) error {
+func (t tee) Write(r *flows.Result, findings []Finding) error {
 	var errs []error
 	for _, w := range t {
-		errs = append(errs, w.Write(r))
+		errs = append(errs, w.Write(r, findings))
 	}
 	return errors.Join(errs...)
 }
@@ -119,8 +120,7 @@ type jsonGated struct {
 	Findings []jsonFinding `json:"findings,omitempty"`
 }
 
-func gated(j *jsonConnection, r *flows.Result, o Options, file string) jsonLine {
-	fs := Findings(r, o.Rules)
+func gated(j *jsonConnection, fs []Finding, o Options, file string) jsonLine {
 	if len(fs) == 0 && !o.MultiFile {
 		return j
 	}
