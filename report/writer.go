@@ -105,39 +105,6 @@ func (t tee) WriteSummary(s *Summary, b *BaselineChanges) error {
 	return errors.Join(errs...)
 }
 
-// jsonFinding is one finding in the JSON report's findings list.
-type jsonFinding struct {
-	Rule   string `json:"rule"`
-	Code   string `json:"code,omitempty"`
-	Detail string `json:"detail"`
-}
-
-// jsonGated is a report.md object with hsdecode's added fields for a
-// gate: the input file when there are several, and the findings.
-type jsonGated struct {
-	*jsonConnection
-	File     string        `json:"file,omitempty"`
-	Findings []jsonFinding `json:"findings,omitempty"`
-}
-
-func gated(j *jsonConnection, fs []Finding, o Options, file string) jsonLine {
-	if len(fs) == 0 && !o.MultiFile {
-		return j
-	}
-	g := &jsonGated{jsonConnection: j}
-	if o.MultiFile {
-		g.File = file
-	}
-	for _, f := range fs {
-		jf := jsonFinding{Rule: string(f.Rule), Detail: f.Detail}
-		if f.Code != string(f.Rule) {
-			jf.Code = f.Code
-		}
-		g.Findings = append(g.Findings, jf)
-	}
-	return g
-}
-
 // BeginFile notes the input the next connections come from.
 func (w *JSONWriter) BeginFile(path string) error { w.file = path; return nil }
 
