@@ -134,3 +134,40 @@ func TestHistoryLetters(t *testing.T) {
 		t.Errorf("history %q, want CjiICs", got)
 	}
 }
+
+// TestWritersShowGivenFindings: every format shows the findings it is
+// given, which main evaluates once per connection, and evaluates none of
+// its own.
+func TestWritersShowGivenFindings(t *testing.T) {
+	r := sample()
+	given := []Finding{{Rule: RuleNoSNI, Code: string(RuleNoSNI), Detail: "given by the caller"}}
+	for format, shown := range map[string]string{"text": "FINDING no-sni: given", "json": `"rule":"no-sni"`, "ecs": `"rule":"no-sni"`} {
+		var buf bytes.Buffer
+		w, err := NewWriter(format, &buf, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(r, given); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(r, nil); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		if n := strings.Count(buf.String(), shown); n != 1 {
+			t.Errorf("%s: the given finding shown %d times, want once:\n%s", format, n, buf.String())
+		}
+		if strings.Contains(buf.String(), string(RuleViolation)+" ") || strings.Contains(buf.String(), `"rule":"violation"`) {
+			t.Errorf("%s: a finding not given is shown:\n%s", format, buf.String())
+		}
+	}
+	var buf bytes.Buffer
+	j := NewJUnitWriter(&buf, Options{})
+	j.Write(r, given)
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `failures="1"`) || !strings.Contains(buf.String(), `type="no-sni"`) {
+		t.Errorf("junit: the given finding is not the one failure:\n%s", buf.String())
+	}
+}

@@ -93,3 +93,22 @@ func jsonLinesDiff(t *testing.T, want, got string) string {
 	}
 	return b.String()
 }
+
+// TestJSONLinesDiff: a golden mismatch names the member that differs and
+// its two values, not the whole line.
+func TestJSONLinesDiff(t *testing.T) {
+	want := `{"outcome":"established","server_name":"a.example","messages":[{"type":"client_hello"}]}` + "\n" + `{"outcome":"alert"}` + "\n"
+	got := `{"outcome":"established","server_name":"a.example","messages":[{"type":"client_hello"}]}` + "\n" + `{"outcome":"violation"}` + "\n"
+	d := jsonLinesDiff(t, want, got)
+	for _, s := range []string{"line 2:", `"outcome"`, `"alert"`, `"violation"`} {
+		if !strings.Contains(d, s) {
+			t.Errorf("diff lacks %s:\n%s", s, d)
+		}
+	}
+	if strings.Contains(d, "line 1") || strings.Contains(d, "a.example") {
+		t.Errorf("diff shows the equal line:\n%s", d)
+	}
+	if d := jsonLinesDiff(t, `{"a":1,"b":2}`, `{"b":2,"a":1}`); !strings.Contains(d, "the same members written differently") {
+		t.Errorf("reordered members: %s", d)
+	}
+}
