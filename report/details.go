@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/hsdecode/hsdecode/decode"
@@ -13,380 +14,376 @@ import (
 // what each plaintext handshake message says, named as the RFCs and IANA
 // name it. Absent data is left out; an extension whose presence is the
 // fact (early_data, extended_master_secret, ...) is a true boolean, one
-// with a length a *int, so that a zero length still shows.
+// with a length that length, written even when zero. Each object reads
+// the decode type it shows, of which it is a named copy.
 
 // certTimeLayout is RFC 3339 in UTC, to the second (certificate and OCSP
 // times have no fraction).
 const certTimeLayout = "2006-01-02T15:04:05Z"
 
-type jsonExtension struct {
-	Type   string `json:"type"`
-	Length int    `json:"length"`
-}
+// jsonDetails write the detail members of a connection in docs/report.md's
+// order; textDetails in the order of the wire, as -v lists them,
+// followed by the fingerprints.
+var (
+	jsonDetails = []func(fieldWriter, *flows.Result){clientHelloMember, helloRetryRequestMember, serverHelloMember,
+		certificatesMember, serverKeyExchangeMember, certificateRequestMember, certificateStatusMember,
+		newSessionTicketMember, clientKeyExchangeMember}
+	textDetails = []func(fieldWriter, *flows.Result){clientHelloMember, helloRetryRequestMember, serverHelloMember,
+		certificatesMember, certificateStatusMember, serverKeyExchangeMember, certificateRequestMember,
+		clientKeyExchangeMember, newSessionTicketMember, fingerprintsMember}
+)
 
-func (e *jsonExtension) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "type", e.Type, always)
-	b = appendIntField(b, "length", e.Length, always)
-	return append(b, '}')
-}
-
-type jsonKeyShare struct {
-	Group  string `json:"group"`
-	Length int    `json:"length,omitempty"`
-}
-
-func (k *jsonKeyShare) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "group", k.Group, always)
-	b = appendIntField(b, "length", k.Length, omitEmpty)
-	return append(b, '}')
-}
-
-type jsonECH struct {
-	Type          string `json:"type"`
-	KDF           string `json:"kdf,omitempty"`
-	AEAD          string `json:"aead,omitempty"`
-	ConfigID      *int   `json:"config_id,omitempty"`
-	EncLength     *int   `json:"enc_length,omitempty"`
-	PayloadLength int    `json:"payload_length,omitempty"`
-}
-
-func (j *jsonECH) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "type", j.Type, always)
-	b = appendStringField(b, "kdf", j.KDF, omitEmpty)
-	b = appendStringField(b, "aead", j.AEAD, omitEmpty)
-	if j.ConfigID != nil {
-		b = appendIntField(b, "config_id", *j.ConfigID, always)
+func clientHelloMember(w fieldWriter, r *flows.Result) {
+	if r.ClientHello != nil {
+		w.object("client_hello", (*clientHello)(r.ClientHello))
 	}
-	if j.EncLength != nil {
-		b = appendIntField(b, "enc_length", *j.EncLength, always)
+}
+
+func helloRetryRequestMember(w fieldWriter, r *flows.Result) {
+	if r.HelloRetryRequest != nil {
+		w.object("hello_retry_request", (*serverHello)(r.HelloRetryRequest))
 	}
-	b = appendIntField(b, "payload_length", j.PayloadLength, omitEmpty)
-	return append(b, '}')
 }
 
-type jsonClientHello struct {
-	Version                       string          `json:"version"`
-	Random                        string          `json:"random"`
-	SessionID                     string          `json:"session_id,omitempty"`
-	CipherSuites                  []string        `json:"cipher_suites"`
-	CompressionMethods            []string        `json:"compression_methods"`
-	Extensions                    []jsonExtension `json:"extensions,omitempty"`
-	ServerName                    string          `json:"server_name,omitempty"`
-	ALPN                          []string        `json:"alpn,omitempty"`
-	SupportedVersions             []string        `json:"supported_versions,omitempty"`
-	SupportedGroups               []string        `json:"supported_groups,omitempty"`
-	ECPointFormats                []string        `json:"ec_point_formats,omitempty"`
-	SignatureAlgorithms           []string        `json:"signature_algorithms,omitempty"`
-	SignatureAlgorithmsCert       []string        `json:"signature_algorithms_cert,omitempty"`
-	KeyShares                     []jsonKeyShare  `json:"key_shares,omitempty"`
-	PSKIdentities                 int             `json:"psk_identities,omitempty"`
-	PSKKeyExchangeModes           []string        `json:"psk_key_exchange_modes,omitempty"`
-	EarlyData                     bool            `json:"early_data,omitempty"`
-	CookieLength                  *int            `json:"cookie_length,omitempty"`
-	StatusRequest                 string          `json:"status_request,omitempty"`
-	SessionTicketLength           *int            `json:"session_ticket_length,omitempty"`
-	RenegotiationInfoLength       *int            `json:"renegotiation_info_length,omitempty"`
-	ExtendedMasterSecret          bool            `json:"extended_master_secret,omitempty"`
-	EncryptThenMAC                bool            `json:"encrypt_then_mac,omitempty"`
-	PostHandshakeAuth             bool            `json:"post_handshake_auth,omitempty"`
-	RecordSizeLimit               int             `json:"record_size_limit,omitempty"`
-	MaxFragmentLength             int             `json:"max_fragment_length,omitempty"`
-	PaddingLength                 *int            `json:"padding_length,omitempty"`
-	CompressCertificate           []string        `json:"compress_certificate,omitempty"`
-	CertificateAuthorities        []string        `json:"certificate_authorities,omitempty" text:"dn"`
-	CertificateAuthoritiesOmitted int             `json:"certificate_authorities_omitted,omitempty"`
-	EncryptedClientHello          *jsonECH        `json:"encrypted_client_hello,omitempty"`
-	ApplicationSettings           []string        `json:"application_settings,omitempty"`
-	GREASE                        bool            `json:"grease,omitempty"`
-	SSLv2                         bool            `json:"sslv2,omitempty"`
-	SSLv2CipherSpecs              []string        `json:"sslv2_cipher_specs,omitempty"`
-}
-
-func (j *jsonClientHello) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "version", j.Version, always)
-	b = appendStringField(b, "random", j.Random, always)
-	b = appendStringField(b, "session_id", j.SessionID, omitEmpty)
-	b = appendStringsField(b, "cipher_suites", j.CipherSuites, always)
-	b = appendStringsField(b, "compression_methods", j.CompressionMethods, always)
-	b = appendObjectsField(b, "extensions", j.Extensions, (*jsonExtension).appendJSON)
-	b = appendStringField(b, "server_name", j.ServerName, omitEmpty)
-	b = appendStringsField(b, "alpn", j.ALPN, omitEmpty)
-	b = appendStringsField(b, "supported_versions", j.SupportedVersions, omitEmpty)
-	b = appendStringsField(b, "supported_groups", j.SupportedGroups, omitEmpty)
-	b = appendStringsField(b, "ec_point_formats", j.ECPointFormats, omitEmpty)
-	b = appendStringsField(b, "signature_algorithms", j.SignatureAlgorithms, omitEmpty)
-	b = appendStringsField(b, "signature_algorithms_cert", j.SignatureAlgorithmsCert, omitEmpty)
-	b = appendObjectsField(b, "key_shares", j.KeyShares, (*jsonKeyShare).appendJSON)
-	b = appendIntField(b, "psk_identities", j.PSKIdentities, omitEmpty)
-	b = appendStringsField(b, "psk_key_exchange_modes", j.PSKKeyExchangeModes, omitEmpty)
-	b = appendBoolField(b, "early_data", j.EarlyData, omitEmpty)
-	if j.CookieLength != nil {
-		b = appendIntField(b, "cookie_length", *j.CookieLength, always)
+func serverHelloMember(w fieldWriter, r *flows.Result) {
+	if r.ServerHello != nil {
+		w.object("server_hello", (*serverHello)(r.ServerHello))
 	}
-	b = appendStringField(b, "status_request", j.StatusRequest, omitEmpty)
-	if j.SessionTicketLength != nil {
-		b = appendIntField(b, "session_ticket_length", *j.SessionTicketLength, always)
+}
+
+// certificatesMember writes the chains; a side that sent none has no
+// list, while one that sent an empty chain has an empty one, which only
+// its count of omitted certificates can show.
+func certificatesMember(w fieldWriter, r *flows.Result) {
+	if r.ServerCertificates != nil || r.ClientCertificates != nil {
+		w.object("certificates", certificates{r.ServerCertificates, r.ClientCertificates})
 	}
-	if j.RenegotiationInfoLength != nil {
-		b = appendIntField(b, "renegotiation_info_length", *j.RenegotiationInfoLength, always)
+}
+
+// serverKeyExchangeMember leaves out the parameters of a suite without a
+// known key exchange: nothing is left to say.
+func serverKeyExchangeMember(w fieldWriter, r *flows.Result) {
+	if p := r.ServerKeyExchange; p != nil && p.KeyExchange != "" {
+		w.object("server_key_exchange", (*serverKeyExchange)(p))
 	}
-	b = appendBoolField(b, "extended_master_secret", j.ExtendedMasterSecret, omitEmpty)
-	b = appendBoolField(b, "encrypt_then_mac", j.EncryptThenMAC, omitEmpty)
-	b = appendBoolField(b, "post_handshake_auth", j.PostHandshakeAuth, omitEmpty)
-	b = appendIntField(b, "record_size_limit", j.RecordSizeLimit, omitEmpty)
-	b = appendIntField(b, "max_fragment_length", j.MaxFragmentLength, omitEmpty)
-	if j.PaddingLength != nil {
-		b = appendIntField(b, "padding_length", *j.PaddingLength, always)
+}
+
+func certificateRequestMember(w fieldWriter, r *flows.Result) {
+	if r.CertificateRequest != nil {
+		w.object("certificate_request", (*certificateRequest)(r.CertificateRequest))
 	}
-	b = appendStringsField(b, "compress_certificate", j.CompressCertificate, omitEmpty)
-	b = appendStringsField(b, "certificate_authorities", j.CertificateAuthorities, omitEmpty)
-	b = appendIntField(b, "certificate_authorities_omitted", j.CertificateAuthoritiesOmitted, omitEmpty)
-	if j.EncryptedClientHello != nil {
-		b = j.EncryptedClientHello.appendJSON(appendKey(b, "encrypted_client_hello"))
+}
+
+func certificateStatusMember(w fieldWriter, r *flows.Result) {
+	if r.CertificateStatus != nil {
+		w.object("certificate_status", (*certificateStatus)(r.CertificateStatus))
 	}
-	b = appendStringsField(b, "application_settings", j.ApplicationSettings, omitEmpty)
-	b = appendBoolField(b, "grease", j.GREASE, omitEmpty)
-	b = appendBoolField(b, "sslv2", j.SSLv2, omitEmpty)
-	b = appendStringsField(b, "sslv2_cipher_specs", j.SSLv2CipherSpecs, omitEmpty)
-	return append(b, '}')
 }
 
-type jsonServerHello struct {
-	Version                 string          `json:"version"`
-	Random                  string          `json:"random"`
-	SessionID               string          `json:"session_id,omitempty"`
-	CipherSuite             string          `json:"cipher_suite"`
-	CompressionMethod       string          `json:"compression_method,omitempty"`
-	Extensions              []jsonExtension `json:"extensions,omitempty"`
-	SupportedVersion        string          `json:"supported_version,omitempty"`
-	KeyShare                *jsonKeyShare   `json:"key_share,omitempty"`
-	ALPN                    string          `json:"alpn,omitempty"`
-	ECPointFormats          []string        `json:"ec_point_formats,omitempty"`
-	PSKSelectedIdentity     *int            `json:"psk_selected_identity,omitempty"`
-	CookieLength            *int            `json:"cookie_length,omitempty"`
-	SessionTicket           bool            `json:"session_ticket,omitempty"`
-	StatusRequest           bool            `json:"status_request,omitempty"`
-	RenegotiationInfoLength *int            `json:"renegotiation_info_length,omitempty"`
-	ExtendedMasterSecret    bool            `json:"extended_master_secret,omitempty"`
-	EncryptThenMAC          bool            `json:"encrypt_then_mac,omitempty"`
-	RecordSizeLimit         int             `json:"record_size_limit,omitempty"`
-	MaxFragmentLength       int             `json:"max_fragment_length,omitempty"`
-}
-
-func (j *jsonServerHello) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "version", j.Version, always)
-	b = appendStringField(b, "random", j.Random, always)
-	b = appendStringField(b, "session_id", j.SessionID, omitEmpty)
-	b = appendStringField(b, "cipher_suite", j.CipherSuite, always)
-	b = appendStringField(b, "compression_method", j.CompressionMethod, omitEmpty)
-	b = appendObjectsField(b, "extensions", j.Extensions, (*jsonExtension).appendJSON)
-	b = appendStringField(b, "supported_version", j.SupportedVersion, omitEmpty)
-	if j.KeyShare != nil {
-		b = j.KeyShare.appendJSON(appendKey(b, "key_share"))
+func newSessionTicketMember(w fieldWriter, r *flows.Result) {
+	if r.NewSessionTicket != nil {
+		w.object("new_session_ticket", (*newSessionTicket)(r.NewSessionTicket))
 	}
-	b = appendStringField(b, "alpn", j.ALPN, omitEmpty)
-	b = appendStringsField(b, "ec_point_formats", j.ECPointFormats, omitEmpty)
-	if j.PSKSelectedIdentity != nil {
-		b = appendIntField(b, "psk_selected_identity", *j.PSKSelectedIdentity, always)
+}
+
+func clientKeyExchangeMember(w fieldWriter, r *flows.Result) {
+	if p := r.ClientKeyExchange; p != nil && p.KeyExchange != "" {
+		w.object("client_key_exchange", (*clientKeyExchange)(p))
 	}
-	if j.CookieLength != nil {
-		b = appendIntField(b, "cookie_length", *j.CookieLength, always)
+}
+
+func fingerprintsMember(w fieldWriter, r *flows.Result) {
+	if fp := fingerprintsOf(r); fp != nil {
+		w.object("fingerprints", fp)
 	}
-	b = appendBoolField(b, "session_ticket", j.SessionTicket, omitEmpty)
-	b = appendBoolField(b, "status_request", j.StatusRequest, omitEmpty)
-	if j.RenegotiationInfoLength != nil {
-		b = appendIntField(b, "renegotiation_info_length", *j.RenegotiationInfoLength, always)
+}
+
+type extension decode.Extension
+
+func (e *extension) fields(w fieldWriter) {
+	w.str("type", e.Type.String(), always)
+	w.num("length", int64(e.Length), always)
+}
+
+// brief shows an extension as its name and length: "server_name(14)".
+func (e *extension) brief() string { return e.Type.String() + "(" + strconv.Itoa(e.Length) + ")" }
+
+type extensions []decode.Extension
+
+func (l extensions) len() int        { return len(l) }
+func (l extensions) at(i int) object { return (*extension)(&l[i]) }
+
+// keyShare is a key share, or the group a HelloRetryRequest asks for,
+// which has no key: its length is left out.
+type keyShare decode.KeyShare
+
+func (k *keyShare) fields(w fieldWriter) {
+	w.str("group", k.Group.String(), always)
+	w.num("length", int64(k.KeyLength), omitEmpty)
+}
+
+// brief shows a key share as its group and key length: "x25519(32)".
+func (k *keyShare) brief() string {
+	if k.KeyLength == 0 {
+		return k.Group.String()
 	}
-	b = appendBoolField(b, "extended_master_secret", j.ExtendedMasterSecret, omitEmpty)
-	b = appendBoolField(b, "encrypt_then_mac", j.EncryptThenMAC, omitEmpty)
-	b = appendIntField(b, "record_size_limit", j.RecordSizeLimit, omitEmpty)
-	b = appendIntField(b, "max_fragment_length", j.MaxFragmentLength, omitEmpty)
-	return append(b, '}')
+	return k.Group.String() + "(" + strconv.Itoa(k.KeyLength) + ")"
 }
 
-type jsonCertificate struct {
-	Subject            string   `json:"subject,omitempty" text:"dn"`
-	Issuer             string   `json:"issuer,omitempty" text:"dn"`
-	SerialNumber       string   `json:"serial,omitempty"`
-	NotBefore          string   `json:"not_before,omitempty"`
-	NotAfter           string   `json:"not_after,omitempty"`
-	SANDNS             []string `json:"san_dns,omitempty"`
-	SANIP              []string `json:"san_ip,omitempty"`
-	SANEmail           []string `json:"san_email,omitempty"`
-	SANURI             []string `json:"san_uri,omitempty"`
-	PublicKeyAlgorithm string   `json:"public_key_algorithm,omitempty"`
-	PublicKeyBits      int      `json:"public_key_bits,omitempty"`
-	Curve              string   `json:"curve,omitempty"`
-	SignatureAlgorithm string   `json:"signature_algorithm,omitempty"`
-	IsCA               bool     `json:"is_ca,omitempty"`
-	Version            int      `json:"version,omitempty"`
-	Length             int      `json:"length"`
-	SHA256             string   `json:"sha256"`
-	SHA1               string   `json:"sha1"`
-	Error              string   `json:"error,omitempty"`
-}
+type keyShares []decode.KeyShare
 
-func (j *jsonCertificate) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "subject", j.Subject, omitEmpty)
-	b = appendStringField(b, "issuer", j.Issuer, omitEmpty)
-	b = appendStringField(b, "serial", j.SerialNumber, omitEmpty)
-	b = appendStringField(b, "not_before", j.NotBefore, omitEmpty)
-	b = appendStringField(b, "not_after", j.NotAfter, omitEmpty)
-	b = appendStringsField(b, "san_dns", j.SANDNS, omitEmpty)
-	b = appendStringsField(b, "san_ip", j.SANIP, omitEmpty)
-	b = appendStringsField(b, "san_email", j.SANEmail, omitEmpty)
-	b = appendStringsField(b, "san_uri", j.SANURI, omitEmpty)
-	b = appendStringField(b, "public_key_algorithm", j.PublicKeyAlgorithm, omitEmpty)
-	b = appendIntField(b, "public_key_bits", j.PublicKeyBits, omitEmpty)
-	b = appendStringField(b, "curve", j.Curve, omitEmpty)
-	b = appendStringField(b, "signature_algorithm", j.SignatureAlgorithm, omitEmpty)
-	b = appendBoolField(b, "is_ca", j.IsCA, omitEmpty)
-	b = appendIntField(b, "version", j.Version, omitEmpty)
-	b = appendIntField(b, "length", j.Length, always)
-	b = appendStringField(b, "sha256", j.SHA256, always)
-	b = appendStringField(b, "sha1", j.SHA1, always)
-	b = appendStringField(b, "error", j.Error, omitEmpty)
-	return append(b, '}')
-}
+func (l keyShares) len() int        { return len(l) }
+func (l keyShares) at(i int) object { return (*keyShare)(&l[i]) }
 
-type jsonCertificates struct {
-	Server        []jsonCertificate `json:"server,omitempty"`
-	ServerOmitted int               `json:"server_omitted,omitempty"`
-	Client        []jsonCertificate `json:"client,omitempty"`
-	ClientOmitted int               `json:"client_omitted,omitempty"`
-}
+// ech is the encrypted_client_hello extension: an inner one is only a
+// marker, an outer one names its cipher and lengths.
+type ech decode.ECHClientHello
 
-func (j *jsonCertificates) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendObjectsField(b, "server", j.Server, (*jsonCertificate).appendJSON)
-	b = appendIntField(b, "server_omitted", j.ServerOmitted, omitEmpty)
-	b = appendObjectsField(b, "client", j.Client, (*jsonCertificate).appendJSON)
-	b = appendIntField(b, "client_omitted", j.ClientOmitted, omitEmpty)
-	return append(b, '}')
-}
-
-type jsonServerKeyExchange struct {
-	KeyExchange        string  `json:"key_exchange"`
-	CurveType          string  `json:"curve_type,omitempty"`
-	NamedGroup         string  `json:"named_group,omitempty"`
-	PublicKeyLength    int     `json:"public_key_length,omitempty"`
-	DHPrimeBits        int     `json:"dh_prime_bits,omitempty"`
-	DHGeneratorBits    int     `json:"dh_generator_bits,omitempty"`
-	RSAModulusBits     int     `json:"rsa_modulus_bits,omitempty"`
-	SRPPrimeBits       int     `json:"srp_prime_bits,omitempty"`
-	PSKIdentityHint    *string `json:"psk_identity_hint,omitempty"`
-	SignatureAlgorithm string  `json:"signature_algorithm,omitempty"`
-	SignatureLength    *int    `json:"signature_length,omitempty"`
-}
-
-func (j *jsonServerKeyExchange) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "key_exchange", j.KeyExchange, always)
-	b = appendStringField(b, "curve_type", j.CurveType, omitEmpty)
-	b = appendStringField(b, "named_group", j.NamedGroup, omitEmpty)
-	b = appendIntField(b, "public_key_length", j.PublicKeyLength, omitEmpty)
-	b = appendIntField(b, "dh_prime_bits", j.DHPrimeBits, omitEmpty)
-	b = appendIntField(b, "dh_generator_bits", j.DHGeneratorBits, omitEmpty)
-	b = appendIntField(b, "rsa_modulus_bits", j.RSAModulusBits, omitEmpty)
-	b = appendIntField(b, "srp_prime_bits", j.SRPPrimeBits, omitEmpty)
-	if j.PSKIdentityHint != nil {
-		b = appendStringField(b, "psk_identity_hint", *j.PSKIdentityHint, always)
+func (e *ech) fields(w fieldWriter) {
+	if e.Type != decode.ECHOuter {
+		w.str("type", "inner", always)
+		return
 	}
-	b = appendStringField(b, "signature_algorithm", j.SignatureAlgorithm, omitEmpty)
-	if j.SignatureLength != nil {
-		b = appendIntField(b, "signature_length", *j.SignatureLength, always)
+	w.str("type", "outer", always)
+	w.str("kdf", e.KDF.String(), omitEmpty)
+	w.str("aead", e.AEAD.String(), omitEmpty)
+	w.num("config_id", int64(e.ConfigID), always)
+	w.num("enc_length", int64(e.EncLength), always)
+	w.num("payload_length", int64(e.PayloadLength), omitEmpty)
+}
+
+type clientHello decode.ClientHello
+
+func (ch *clientHello) fields(w fieldWriter) {
+	w.str("version", ch.LegacyVersion.String(), always)
+	w.str("random", hex.EncodeToString(ch.Random[:]), always)
+	w.str("session_id", hex.EncodeToString(ch.SessionID), omitEmpty)
+	suites := names(ch.CipherSuites)
+	if ch.CipherSuites == nil {
+		suites = []string{} // a ClientHello without the list: [], not null
 	}
-	return append(b, '}')
-}
-
-type jsonCertificateRequest struct {
-	CertificateTypes              []string `json:"certificate_types"`
-	SignatureAlgorithms           []string `json:"signature_algorithms,omitempty"`
-	CertificateAuthorities        []string `json:"certificate_authorities,omitempty" text:"dn"`
-	CertificateAuthoritiesOmitted int      `json:"certificate_authorities_omitted,omitempty"`
-}
-
-func (j *jsonCertificateRequest) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringsField(b, "certificate_types", j.CertificateTypes, always)
-	b = appendStringsField(b, "signature_algorithms", j.SignatureAlgorithms, omitEmpty)
-	b = appendStringsField(b, "certificate_authorities", j.CertificateAuthorities, omitEmpty)
-	b = appendIntField(b, "certificate_authorities_omitted", j.CertificateAuthoritiesOmitted, omitEmpty)
-	return append(b, '}')
-}
-
-type jsonOCSP struct {
-	Length     int    `json:"length"`
-	Status     string `json:"status,omitempty"`
-	CertStatus string `json:"cert_status,omitempty"`
-	RevokedAt  string `json:"revoked_at,omitempty"`
-	ProducedAt string `json:"produced_at,omitempty"`
-	ThisUpdate string `json:"this_update,omitempty"`
-	NextUpdate string `json:"next_update,omitempty"`
-	Responses  int    `json:"responses,omitempty"`
-	Error      string `json:"error,omitempty"`
-}
-
-func (j *jsonOCSP) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendIntField(b, "length", j.Length, always)
-	b = appendStringField(b, "status", j.Status, omitEmpty)
-	b = appendStringField(b, "cert_status", j.CertStatus, omitEmpty)
-	b = appendStringField(b, "revoked_at", j.RevokedAt, omitEmpty)
-	b = appendStringField(b, "produced_at", j.ProducedAt, omitEmpty)
-	b = appendStringField(b, "this_update", j.ThisUpdate, omitEmpty)
-	b = appendStringField(b, "next_update", j.NextUpdate, omitEmpty)
-	b = appendIntField(b, "responses", j.Responses, omitEmpty)
-	b = appendStringField(b, "error", j.Error, omitEmpty)
-	return append(b, '}')
-}
-
-type jsonCertificateStatus struct {
-	StatusType     string     `json:"status_type"`
-	ResponseLength int        `json:"response_length"`
-	OCSP           []jsonOCSP `json:"ocsp,omitempty"`
-}
-
-func (j *jsonCertificateStatus) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "status_type", j.StatusType, always)
-	b = appendIntField(b, "response_length", j.ResponseLength, always)
-	b = appendObjectsField(b, "ocsp", j.OCSP, (*jsonOCSP).appendJSON)
-	return append(b, '}')
-}
-
-type jsonNewSessionTicket struct {
-	LifetimeHint uint32 `json:"lifetime_hint"`
-	TicketLength int    `json:"ticket_length"`
-}
-
-func (j *jsonNewSessionTicket) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendIntField(b, "lifetime_hint", j.LifetimeHint, always)
-	b = appendIntField(b, "ticket_length", j.TicketLength, always)
-	return append(b, '}')
-}
-
-type jsonClientKeyExchange struct {
-	KeyExchange string  `json:"key_exchange"`
-	KeyLength   int     `json:"key_length"`
-	PSKIdentity *string `json:"psk_identity,omitempty"`
-}
-
-func (j *jsonClientKeyExchange) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "key_exchange", j.KeyExchange, always)
-	b = appendIntField(b, "key_length", j.KeyLength, always)
-	if j.PSKIdentity != nil {
-		b = appendStringField(b, "psk_identity", *j.PSKIdentity, always)
+	w.strs("cipher_suites", suites, always)
+	w.strs("compression_methods", names(ch.CompressionMethods), always)
+	w.objects("extensions", extensions(ch.Extensions))
+	w.str("server_name", ch.ServerName, omitEmpty)
+	w.strs("alpn", ch.ALPN, omitEmpty)
+	w.strs("supported_versions", names(ch.SupportedVersions), omitEmpty)
+	w.strs("supported_groups", names(ch.SupportedGroups), omitEmpty)
+	w.strs("ec_point_formats", names(ch.ECPointFormats), omitEmpty)
+	w.strs("signature_algorithms", names(ch.SignatureAlgorithms), omitEmpty)
+	w.strs("signature_algorithms_cert", names(ch.SignatureAlgorithmsCert), omitEmpty)
+	w.objects("key_shares", keyShares(ch.KeyShares))
+	w.num("psk_identities", int64(ch.PSKIdentities), omitEmpty)
+	w.strs("psk_key_exchange_modes", names(ch.PSKModes), omitEmpty)
+	w.flag("early_data", ch.EarlyData, omitEmpty)
+	if ch.Cookie {
+		w.num("cookie_length", int64(ch.CookieLength), always)
 	}
-	return append(b, '}')
+	if ch.StatusRequest {
+		w.str("status_request", ch.StatusRequestType.String(), omitEmpty)
+	}
+	if ch.SessionTicket {
+		w.num("session_ticket_length", int64(ch.SessionTicketLength), always)
+	}
+	if ch.RenegotiationInfo {
+		w.num("renegotiation_info_length", int64(ch.RenegotiationInfoLength), always)
+	}
+	w.flag("extended_master_secret", ch.ExtendedMasterSecret, omitEmpty)
+	w.flag("encrypt_then_mac", ch.EncryptThenMAC, omitEmpty)
+	w.flag("post_handshake_auth", ch.PostHandshakeAuth, omitEmpty)
+	w.num("record_size_limit", int64(ch.RecordSizeLimit), omitEmpty)
+	w.num("max_fragment_length", int64(maxFragmentBytes(ch.MaxFragmentLength)), omitEmpty)
+	if ch.PaddingLength >= 0 {
+		w.num("padding_length", int64(ch.PaddingLength), always)
+	}
+	w.strs("compress_certificate", names(ch.CompressCertificate), omitEmpty)
+	w.dns("certificate_authorities", ch.CertificateAuthorities, omitEmpty)
+	w.num("certificate_authorities_omitted", int64(ch.CertificateAuthoritiesCount-len(ch.CertificateAuthorities)), omitEmpty)
+	if ch.ECH != nil {
+		w.object("encrypted_client_hello", (*ech)(ch.ECH))
+	}
+	w.strs("application_settings", ch.ApplicationSettings, omitEmpty)
+	w.flag("grease", (*decode.ClientHello)(ch).GREASE(), omitEmpty)
+	w.flag("sslv2", ch.SSLv2, omitEmpty)
+	w.strs("sslv2_cipher_specs", cipherSpecs(ch.SSLv2CipherSpecs), omitEmpty)
+}
+
+// cipherSpecs writes SSL 2.0 cipher kinds as their 3-byte codes.
+func cipherSpecs(specs []uint32) []string {
+	var out []string
+	for _, s := range specs {
+		out = append(out, fmt.Sprintf("0x%06x", s))
+	}
+	return out
+}
+
+// serverHello is a ServerHello or a HelloRetryRequest. A TLS 1.3 draft's
+// has no compression method.
+type serverHello decode.ServerHello
+
+func (sh *serverHello) fields(w fieldWriter) {
+	w.str("version", sh.LegacyVersion.String(), always)
+	w.str("random", hex.EncodeToString(sh.Random[:]), always)
+	w.str("session_id", hex.EncodeToString(sh.SessionID), omitEmpty)
+	w.str("cipher_suite", sh.CipherSuite.String(), always)
+	if !sh.Draft {
+		w.str("compression_method", sh.CompressionMethod.String(), omitEmpty)
+	}
+	w.objects("extensions", extensions(sh.Extensions))
+	if sh.SupportedVersion != 0 {
+		w.str("supported_version", sh.SupportedVersion.String(), omitEmpty)
+	}
+	if sh.hasKeyShare() {
+		w.object("key_share", &keyShare{Group: sh.KeyShareGroup, KeyLength: sh.KeyShareLength})
+	}
+	w.str("alpn", sh.ALPN, omitEmpty)
+	w.strs("ec_point_formats", names(sh.ECPointFormats), omitEmpty)
+	if sh.PreSharedKey {
+		w.num("psk_selected_identity", int64(sh.SelectedIdentity), always)
+	}
+	if sh.Cookie {
+		w.num("cookie_length", int64(sh.CookieLength), always)
+	}
+	w.flag("session_ticket", sh.SessionTicket, omitEmpty)
+	w.flag("status_request", sh.StatusRequest, omitEmpty)
+	if sh.RenegotiationInfo {
+		w.num("renegotiation_info_length", int64(sh.RenegotiationInfoLength), always)
+	}
+	w.flag("extended_master_secret", sh.ExtendedMasterSecret, omitEmpty)
+	w.flag("encrypt_then_mac", sh.EncryptThenMAC, omitEmpty)
+	w.num("record_size_limit", int64(sh.RecordSizeLimit), omitEmpty)
+	w.num("max_fragment_length", int64(maxFragmentBytes(sh.MaxFragmentLength)), omitEmpty)
+}
+
+// hasKeyShare says the server sent a key_share extension.
+func (sh *serverHello) hasKeyShare() bool {
+	for _, e := range sh.Extensions {
+		if e.Type == decode.ExtKeyShare {
+			return true
+		}
+	}
+	return false
+}
+
+type certificate decode.CertInfo
+
+func (c *certificate) fields(w fieldWriter) {
+	w.dn("subject", c.Subject, omitEmpty)
+	w.dn("issuer", c.Issuer, omitEmpty)
+	w.str("serial", c.SerialNumber, omitEmpty)
+	w.str("not_before", certTime(c.NotBefore), omitEmpty)
+	w.str("not_after", certTime(c.NotAfter), omitEmpty)
+	w.strs("san_dns", c.DNSNames, omitEmpty)
+	w.strs("san_ip", c.IPAddresses, omitEmpty)
+	w.strs("san_email", c.EmailAddresses, omitEmpty)
+	w.strs("san_uri", c.URIs, omitEmpty)
+	w.str("public_key_algorithm", c.PublicKeyAlgorithm, omitEmpty)
+	w.num("public_key_bits", int64(c.PublicKeyBits), omitEmpty)
+	w.str("curve", c.Curve, omitEmpty)
+	w.str("signature_algorithm", c.SignatureAlgorithm, omitEmpty)
+	w.flag("is_ca", c.IsCA, omitEmpty)
+	w.num("version", int64(c.Version), omitEmpty)
+	w.num("length", int64(c.Length), always)
+	w.str("sha256", c.SHA256, always)
+	w.str("sha1", c.SHA1, always)
+	w.str("error", c.Error, omitEmpty)
+}
+
+type chain []decode.CertInfo
+
+func (l chain) len() int        { return len(l) }
+func (l chain) at(i int) object { return (*certificate)(&l[i]) }
+
+// certificates are both sides' chains, each with the count of the
+// certificates flows did not keep.
+type certificates struct{ server, client *flows.Chain }
+
+func (c certificates) fields(w fieldWriter) {
+	if s := c.server; s != nil {
+		w.objects("server", chain(s.Certificates))
+		w.num("server_omitted", int64(s.Count-len(s.Certificates)), omitEmpty)
+	}
+	if cl := c.client; cl != nil {
+		w.objects("client", chain(cl.Certificates))
+		w.num("client_omitted", int64(cl.Count-len(cl.Certificates)), omitEmpty)
+	}
+}
+
+type serverKeyExchange decode.ServerKeyExchangeParams
+
+func (p *serverKeyExchange) fields(w fieldWriter) {
+	w.str("key_exchange", p.KeyExchange, always)
+	w.str("curve_type", curveTypes[p.CurveType], omitEmpty)
+	if p.CurveType == decode.CurveTypeNamedCurve {
+		w.str("named_group", p.NamedGroup.String(), omitEmpty)
+	}
+	w.num("public_key_length", int64(p.PublicKeyLength), omitEmpty)
+	w.num("dh_prime_bits", int64(p.DHPrimeBits), omitEmpty)
+	w.num("dh_generator_bits", int64(p.DHGeneratorBits), omitEmpty)
+	w.num("rsa_modulus_bits", int64(p.RSAModulusBits), omitEmpty)
+	w.num("srp_prime_bits", int64(p.SRPPrimeBits), omitEmpty)
+	if p.HasPSKIdentityHint {
+		w.str("psk_identity_hint", p.PSKIdentityHint, always)
+	}
+	if p.HasSignatureAlgorithm {
+		w.str("signature_algorithm", p.SignatureAlgorithm.String(), omitEmpty)
+	}
+	if p.Signed {
+		w.num("signature_length", int64(p.SignatureLength), always)
+	}
+}
+
+type certificateRequest decode.CertificateRequest
+
+func (cr *certificateRequest) fields(w fieldWriter) {
+	w.strs("certificate_types", names(cr.CertificateTypes), always)
+	w.strs("signature_algorithms", names(cr.SignatureAlgorithms), omitEmpty)
+	w.dns("certificate_authorities", cr.CertificateAuthorities, omitEmpty)
+	w.num("certificate_authorities_omitted", int64(cr.CertificateAuthoritiesCount-len(cr.CertificateAuthorities)), omitEmpty)
+}
+
+type ocspResponse decode.OCSPResponse
+
+func (o *ocspResponse) fields(w fieldWriter) {
+	w.num("length", int64(o.Length), always)
+	w.str("status", o.Status, omitEmpty)
+	w.str("cert_status", o.CertStatus, omitEmpty)
+	w.str("revoked_at", certTime(o.RevokedAt), omitEmpty)
+	w.str("produced_at", certTime(o.ProducedAt), omitEmpty)
+	w.str("this_update", certTime(o.ThisUpdate), omitEmpty)
+	w.str("next_update", certTime(o.NextUpdate), omitEmpty)
+	w.num("responses", int64(o.Responses), omitEmpty)
+	w.str("error", o.Error, omitEmpty)
+}
+
+type ocspResponses []decode.OCSPResponse
+
+func (l ocspResponses) len() int        { return len(l) }
+func (l ocspResponses) at(i int) object { return (*ocspResponse)(&l[i]) }
+
+type certificateStatus decode.CertificateStatus
+
+func (cs *certificateStatus) fields(w fieldWriter) {
+	w.str("status_type", cs.StatusType.String(), always)
+	w.num("response_length", int64(cs.ResponseLength), always)
+	w.objects("ocsp", ocspResponses(cs.OCSP))
+}
+
+type newSessionTicket decode.NewSessionTicket
+
+func (n *newSessionTicket) fields(w fieldWriter) {
+	w.num("lifetime_hint", int64(n.LifetimeHint), always)
+	w.num("ticket_length", int64(n.TicketLength), always)
+}
+
+type clientKeyExchange decode.ClientKeyExchangeParams
+
+func (p *clientKeyExchange) fields(w fieldWriter) {
+	w.str("key_exchange", p.KeyExchange, always)
+	w.num("key_length", int64(p.KeyLength), always)
+	if p.HasPSKIdentity {
+		w.str("psk_identity", p.PSKIdentity, always)
+	}
 }
 
 // names maps code points to their names.
@@ -401,19 +398,6 @@ func names[T fmt.Stringer](vs []T) []string {
 	return out
 }
 
-func extensions(exts []decode.Extension) []jsonExtension {
-	if len(exts) == 0 {
-		return nil
-	}
-	out := make([]jsonExtension, len(exts))
-	for i, e := range exts {
-		out[i] = jsonExtension{Type: e.Type.String(), Length: e.Length}
-	}
-	return out
-}
-
-func intp(v int) *int { return &v }
-
 // maxFragmentBytes turns a max_fragment_length code into bytes (RFC 6066,
 // Section 4: 2^(8+code)).
 func maxFragmentBytes(code uint8) int {
@@ -423,110 +407,6 @@ func maxFragmentBytes(code uint8) int {
 	return 1 << (8 + int(code))
 }
 
-func clientHelloJSON(ch *decode.ClientHello) *jsonClientHello {
-	j := &jsonClientHello{
-		Version:                 ch.LegacyVersion.String(),
-		Random:                  hex.EncodeToString(ch.Random[:]),
-		SessionID:               hex.EncodeToString(ch.SessionID),
-		CipherSuites:            names(ch.CipherSuites),
-		CompressionMethods:      names(ch.CompressionMethods),
-		Extensions:              extensions(ch.Extensions),
-		ServerName:              ch.ServerName,
-		ALPN:                    ch.ALPN,
-		SupportedVersions:       names(ch.SupportedVersions),
-		SupportedGroups:         names(ch.SupportedGroups),
-		ECPointFormats:          names(ch.ECPointFormats),
-		SignatureAlgorithms:     names(ch.SignatureAlgorithms),
-		SignatureAlgorithmsCert: names(ch.SignatureAlgorithmsCert),
-		PSKIdentities:           ch.PSKIdentities,
-		PSKKeyExchangeModes:     names(ch.PSKModes),
-		EarlyData:               ch.EarlyData,
-		ExtendedMasterSecret:    ch.ExtendedMasterSecret,
-		EncryptThenMAC:          ch.EncryptThenMAC,
-		PostHandshakeAuth:       ch.PostHandshakeAuth,
-		RecordSizeLimit:         int(ch.RecordSizeLimit),
-		MaxFragmentLength:       maxFragmentBytes(ch.MaxFragmentLength),
-		CompressCertificate:     names(ch.CompressCertificate),
-		CertificateAuthorities:  ch.CertificateAuthorities,
-		ApplicationSettings:     ch.ApplicationSettings,
-		GREASE:                  ch.GREASE(),
-		SSLv2:                   ch.SSLv2,
-	}
-	if ch.CipherSuites == nil {
-		j.CipherSuites = []string{}
-	}
-	for _, k := range ch.KeyShares {
-		j.KeyShares = append(j.KeyShares, jsonKeyShare{Group: k.Group.String(), Length: k.KeyLength})
-	}
-	if ch.Cookie {
-		j.CookieLength = intp(ch.CookieLength)
-	}
-	if ch.StatusRequest {
-		j.StatusRequest = ch.StatusRequestType.String()
-	}
-	if ch.SessionTicket {
-		j.SessionTicketLength = intp(ch.SessionTicketLength)
-	}
-	if ch.RenegotiationInfo {
-		j.RenegotiationInfoLength = intp(ch.RenegotiationInfoLength)
-	}
-	if ch.PaddingLength >= 0 {
-		j.PaddingLength = intp(ch.PaddingLength)
-	}
-	j.CertificateAuthoritiesOmitted = ch.CertificateAuthoritiesCount - len(ch.CertificateAuthorities)
-	if e := ch.ECH; e != nil {
-		je := &jsonECH{Type: "inner"}
-		if e.Type == decode.ECHOuter {
-			je = &jsonECH{Type: "outer", KDF: e.KDF.String(), AEAD: e.AEAD.String(), ConfigID: intp(int(e.ConfigID)),
-				EncLength: intp(e.EncLength), PayloadLength: e.PayloadLength}
-		}
-		j.EncryptedClientHello = je
-	}
-	for _, s := range ch.SSLv2CipherSpecs {
-		j.SSLv2CipherSpecs = append(j.SSLv2CipherSpecs, fmt.Sprintf("0x%06x", s))
-	}
-	return j
-}
-
-func serverHelloJSON(sh *decode.ServerHello) *jsonServerHello {
-	j := &jsonServerHello{
-		Version:              sh.LegacyVersion.String(),
-		Random:               hex.EncodeToString(sh.Random[:]),
-		SessionID:            hex.EncodeToString(sh.SessionID),
-		CipherSuite:          sh.CipherSuite.String(),
-		Extensions:           extensions(sh.Extensions),
-		ALPN:                 sh.ALPN,
-		ECPointFormats:       names(sh.ECPointFormats),
-		SessionTicket:        sh.SessionTicket,
-		StatusRequest:        sh.StatusRequest,
-		ExtendedMasterSecret: sh.ExtendedMasterSecret,
-		EncryptThenMAC:       sh.EncryptThenMAC,
-		RecordSizeLimit:      int(sh.RecordSizeLimit),
-		MaxFragmentLength:    maxFragmentBytes(sh.MaxFragmentLength),
-	}
-	if !sh.Draft {
-		j.CompressionMethod = sh.CompressionMethod.String()
-	}
-	if sh.SupportedVersion != 0 {
-		j.SupportedVersion = sh.SupportedVersion.String()
-	}
-	for _, e := range sh.Extensions {
-		if e.Type == decode.ExtKeyShare {
-			j.KeyShare = &jsonKeyShare{Group: sh.KeyShareGroup.String(), Length: sh.KeyShareLength}
-		}
-	}
-	if sh.PreSharedKey {
-		j.PSKSelectedIdentity = intp(int(sh.SelectedIdentity))
-	}
-	if sh.Cookie {
-		j.CookieLength = intp(sh.CookieLength)
-	}
-	if sh.RenegotiationInfo {
-		j.RenegotiationInfoLength = intp(sh.RenegotiationInfoLength)
-	}
-	return j
-}
-
 func certTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
@@ -534,143 +414,9 @@ func certTime(t time.Time) string {
 	return t.UTC().Format(certTimeLayout)
 }
 
-func certificateJSON(c *decode.CertInfo) jsonCertificate {
-	return jsonCertificate{
-		Subject:            c.Subject,
-		Issuer:             c.Issuer,
-		SerialNumber:       c.SerialNumber,
-		NotBefore:          certTime(c.NotBefore),
-		NotAfter:           certTime(c.NotAfter),
-		SANDNS:             c.DNSNames,
-		SANIP:              c.IPAddresses,
-		SANEmail:           c.EmailAddresses,
-		SANURI:             c.URIs,
-		PublicKeyAlgorithm: c.PublicKeyAlgorithm,
-		PublicKeyBits:      c.PublicKeyBits,
-		Curve:              c.Curve,
-		SignatureAlgorithm: c.SignatureAlgorithm,
-		IsCA:               c.IsCA,
-		Version:            c.Version,
-		Length:             c.Length,
-		SHA256:             c.SHA256,
-		SHA1:               c.SHA1,
-		Error:              c.Error,
-	}
-}
-
-func chainJSON(ch *flows.Chain) ([]jsonCertificate, int) {
-	if ch == nil {
-		return nil, 0
-	}
-	out := make([]jsonCertificate, len(ch.Certificates))
-	for i := range ch.Certificates {
-		out[i] = certificateJSON(&ch.Certificates[i])
-	}
-	return out, ch.Count - len(ch.Certificates)
-}
-
-func certificatesJSON(r *flows.Result) *jsonCertificates {
-	if r.ServerCertificates == nil && r.ClientCertificates == nil {
-		return nil
-	}
-	j := new(jsonCertificates)
-	j.Server, j.ServerOmitted = chainJSON(r.ServerCertificates)
-	j.Client, j.ClientOmitted = chainJSON(r.ClientCertificates)
-	if j.Server == nil && j.Client == nil {
-		return nil // only empty chains: client_certificate says "empty"
-	}
-	return j
-}
-
 // curveTypes names ECCurveType values (RFC 8422, Section 5.4).
 var curveTypes = map[uint8]string{
 	decode.CurveTypeExplicitPrime: "explicit_prime",
 	decode.CurveTypeExplicitChar2: "explicit_char2",
 	decode.CurveTypeNamedCurve:    "named_curve",
-}
-
-func serverKeyExchangeJSON(p *decode.ServerKeyExchangeParams) *jsonServerKeyExchange {
-	j := &jsonServerKeyExchange{
-		KeyExchange:     p.KeyExchange,
-		CurveType:       curveTypes[p.CurveType],
-		PublicKeyLength: p.PublicKeyLength,
-		DHPrimeBits:     p.DHPrimeBits,
-		DHGeneratorBits: p.DHGeneratorBits,
-		RSAModulusBits:  p.RSAModulusBits,
-		SRPPrimeBits:    p.SRPPrimeBits,
-	}
-	if p.CurveType == decode.CurveTypeNamedCurve {
-		j.NamedGroup = p.NamedGroup.String()
-	}
-	if p.HasPSKIdentityHint {
-		h := p.PSKIdentityHint
-		j.PSKIdentityHint = &h
-	}
-	if p.HasSignatureAlgorithm {
-		j.SignatureAlgorithm = p.SignatureAlgorithm.String()
-	}
-	if p.Signed {
-		j.SignatureLength = intp(p.SignatureLength)
-	}
-	return j
-}
-
-func certificateRequestJSON(cr *decode.CertificateRequest) *jsonCertificateRequest {
-	return &jsonCertificateRequest{
-		CertificateTypes:              names(cr.CertificateTypes),
-		SignatureAlgorithms:           names(cr.SignatureAlgorithms),
-		CertificateAuthorities:        cr.CertificateAuthorities,
-		CertificateAuthoritiesOmitted: cr.CertificateAuthoritiesCount - len(cr.CertificateAuthorities),
-	}
-}
-
-func certificateStatusJSON(cs *decode.CertificateStatus) *jsonCertificateStatus {
-	j := &jsonCertificateStatus{StatusType: cs.StatusType.String(), ResponseLength: cs.ResponseLength}
-	for _, o := range cs.OCSP {
-		j.OCSP = append(j.OCSP, jsonOCSP{
-			Length: o.Length, Status: o.Status, CertStatus: o.CertStatus, RevokedAt: certTime(o.RevokedAt),
-			ProducedAt: certTime(o.ProducedAt), ThisUpdate: certTime(o.ThisUpdate), NextUpdate: certTime(o.NextUpdate),
-			Responses: o.Responses, Error: o.Error,
-		})
-	}
-	return j
-}
-
-func clientKeyExchangeJSON(p *decode.ClientKeyExchangeParams) *jsonClientKeyExchange {
-	j := &jsonClientKeyExchange{KeyExchange: p.KeyExchange, KeyLength: p.KeyLength}
-	if p.HasPSKIdentity {
-		id := p.PSKIdentity
-		j.PSKIdentity = &id
-	}
-	return j
-}
-
-// addDetails fills the detail objects of a connection's JSON line.
-func addDetails(j *jsonConnection, r *flows.Result) {
-	if r.ClientHello != nil {
-		j.ClientHello = clientHelloJSON(r.ClientHello)
-	}
-	if r.HelloRetryRequest != nil {
-		j.HelloRetryRequest = serverHelloJSON(r.HelloRetryRequest)
-	}
-	if r.ServerHello != nil {
-		j.ServerHello = serverHelloJSON(r.ServerHello)
-	}
-	j.Certificates = certificatesJSON(r)
-	// A suite without a known key exchange leaves nothing to say.
-	if r.ServerKeyExchange != nil && r.ServerKeyExchange.KeyExchange != "" {
-		j.ServerKeyExchange = serverKeyExchangeJSON(r.ServerKeyExchange)
-	}
-	if r.CertificateRequest != nil {
-		j.CertificateRequest = certificateRequestJSON(r.CertificateRequest)
-	}
-	if r.CertificateStatus != nil {
-		j.CertificateStatus = certificateStatusJSON(r.CertificateStatus)
-	}
-	if r.NewSessionTicket != nil {
-		j.NewSessionTicket = &jsonNewSessionTicket{LifetimeHint: r.NewSessionTicket.LifetimeHint, TicketLength: r.NewSessionTicket.TicketLength}
-	}
-	if r.ClientKeyExchange != nil && r.ClientKeyExchange.KeyExchange != "" {
-		j.ClientKeyExchange = clientKeyExchangeJSON(r.ClientKeyExchange)
-	}
 }

@@ -64,7 +64,7 @@ func detailed() *flows.Result {
 // by name and value.
 func TestJSONDetails(t *testing.T) {
 	var buf bytes.Buffer
-	if err := NewJSONWriter(&buf).Write(detailed()); err != nil {
+	if err := NewJSONWriter(&buf).Write(detailed(), nil); err != nil {
 		t.Fatal(err)
 	}
 	var got map[string]any
@@ -118,8 +118,8 @@ func TestJSONDetails(t *testing.T) {
 // TestTextSummaries: the ladder shows the essentials of each message.
 func TestTextSummaries(t *testing.T) {
 	var buf bytes.Buffer
-	w := NewTextWriter(&buf)
-	if err := w.Write(detailed()); err != nil {
+	w := NewTextWriter(&buf, Options{})
+	if err := w.Write(detailed(), nil); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -146,8 +146,8 @@ func TestTextSummaries(t *testing.T) {
 // under its JSON name.
 func TestTextVerbose(t *testing.T) {
 	var buf bytes.Buffer
-	w := NewTextWriterOptions(&buf, TextOptions{Verbose: true})
-	if err := w.Write(detailed()); err != nil {
+	w := NewTextWriter(&buf, Options{Verbose: true})
+	if err := w.Write(detailed(), nil); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -170,15 +170,14 @@ func TestTextVerbose(t *testing.T) {
 	}
 }
 
-// TestNewWithOptions: the format names, and Verbose reaching the text
-// writer.
-func TestNewWithOptions(t *testing.T) {
+// TestNewWriter: the format names, and Verbose reaching the text writer.
+func TestNewWriter(t *testing.T) {
 	var buf bytes.Buffer
-	w, err := NewWithOptions("text", &buf, TextOptions{Verbose: true})
-	if err != nil || !w.(*TextWriter).o.Verbose {
+	w, err := NewWriter("text", &buf, Options{Verbose: true})
+	if err != nil || !w.(*TextWriter).opt.Verbose {
 		t.Errorf("text: %v %v", w, err)
 	}
-	if _, err := NewWithOptions("xml", &buf, TextOptions{}); err == nil {
+	if _, err := NewWriter("xml", &buf, Options{}); err == nil {
 		t.Error("unknown format accepted")
 	}
 }

@@ -122,16 +122,18 @@ type ecsTLS struct {
 // ecsHsdecode is hsdecode's own namespace: the facts ECS has no field for,
 // under the JSON report's names.
 type ecsHsdecode struct {
-	Outcome           string          `json:"outcome"`
-	History           string          `json:"history,omitempty"`
-	ClientCertificate string          `json:"client_certificate,omitempty"`
-	Closed            string          `json:"closed,omitempty"`
-	JA4               string          `json:"ja4,omitempty"`
-	File              string          `json:"file,omitempty"`
-	Violations        []jsonViolation `json:"violations,omitempty"`
-	Alerts            []jsonAlert     `json:"alerts,omitempty"`
-	Gap               *jsonGap        `json:"gap,omitempty"`
-	Findings          []jsonFinding   `json:"findings,omitempty"`
+	Outcome           string `json:"outcome"`
+	History           string `json:"history,omitempty"`
+	ClientCertificate string `json:"client_certificate,omitempty"`
+	Closed            string `json:"closed,omitempty"`
+	JA4               string `json:"ja4,omitempty"`
+	File              string `json:"file,omitempty"`
+	// The JSON report's objects, written as it writes them; nil when
+	// there are none.
+	Violations json.Marshaler `json:"violations,omitempty"`
+	Alerts     json.Marshaler `json:"alerts,omitempty"`
+	Gap        json.Marshaler `json:"gap,omitempty"`
+	Findings   json.Marshaler `json:"findings,omitempty"`
 }
 
 type ecsDocument struct {
@@ -157,16 +159,17 @@ type ecsDocument struct {
 }
 
 // Write writes one connection's document.
-func (e *ECSWriter) Write(r *flows.Result) error { return e.enc.Encode(e.document(r)) }
+func (e *ECSWriter) Write(r *flows.Result, findings []Finding) error {
+	return e.enc.Encode(e.document(r, findings))
+}
 
-func (e *ECSWriter) document(r *flows.Result) *ecsDocument {
-	j := toJSON(r)
+func (e *ECSWriter) document(r *flows.Result, fs []Finding) *ecsDocument {
+	fp := fingerprintsOf(r)
 	d := &ecsDocument{Timestamp: stamp(r.Start)}
 	d.ECS.Version = ECSVersion
 	d.Event = ecsEvent{Kind: "event", Category: []string{"network"}, Type: []string{"connection", "protocol"},
 		Outcome: ecsOutcome(r.Outcome), Action: "tls-handshake", Module: "hsdecode", Dataset: "hsdecode.handshake",
 		Start: stamp(r.Start), End: stamp(r.End), Duration: max(0, r.End.Sub(r.Start).Nanoseconds())}
-	fs := Findings(r, e.opt.Rules)
 	if len(fs) > 0 {
 		d.Event.Reason = fs[0].String()
 	}
@@ -188,7 +191,7 @@ func (e *ECSWriter) document(r *flows.Result) *ecsDocument {
 		d.Related.Hosts = []string{r.ServerName}
 	}
 	if r.Outcome != flows.OutcomeNotTLS {
-		d.TLS = ecsTLSOf(r)
+		d.TLS = ecsTLSOf(r, fp)
 	}
 	if e.opt.MultiFile {
 		d.Log = &struct {
@@ -200,21 +203,23 @@ func (e *ECSWriter) document(r *flows.Result) *ecsDocument {
 		d.Hsdecode.File = e.file
 	}
 	d.Hsdecode.Outcome = string(r.Outcome)
-	d.Hsdecode.History = j.History
+	d.Hsdecode.History = History(r)
 	d.Hsdecode.ClientCertificate = r.ClientCertificate
 	d.Hsdecode.Closed = r.Closed
-	d.Hsdecode.Violations = j.Violations
-	d.Hsdecode.Alerts = j.Alerts
-	d.Hsdecode.Gap = j.Gap
-	if j.Fingerprints != nil {
-		d.Hsdecode.JA4 = j.Fingerprints.JA4
+	if len(r.Violations) > 0 {
+		d.Hsdecode.Violations = marshaledList{violations(r.Violations)}
 	}
-	for _, f := range fs {
-		jf := jsonFinding{Rule: string(f.Rule), Detail: f.Detail}
-		if f.Code != string(f.Rule) {
-			jf.Code = f.Code
-		}
-		d.Hsdecode.Findings = append(d.Hsdecode.Findings, jf)
+	if len(r.Alerts) > 0 {
+		d.Hsdecode.Alerts = marshaledList{alerts(r.Alerts)}
+	}
+	if r.Gap != nil {
+		d.Hsdecode.Gap = marshaled{(*gap)(r.Gap)}
+	}
+	if fp != nil {
+		d.Hsdecode.JA4 = fp.JA4
+	}
+	if len(fs) > 0 {
+		d.Hsdecode.Findings = marshaledList{findings(fs)}
 	}
 	return d
 }
@@ -231,7 +236,7 @@ func ecsOutcome(o flows.Outcome) string {
 	return "unknown"
 }
 
-func ecsTLSOf(r *flows.Result) *ecsTLS {
+func ecsTLSOf(r *flows.Result, fp *fingerprints) *ecsTLS {
 	t := &ecsTLS{Resumed: r.Resumed, Established: r.Outcome == flows.OutcomeEstablished, NextProtocol: r.ALPN}
 	if r.Version != 0 {
 		t.VersionProtocol, t.Version = ecsVersion(r.Version)
@@ -240,7 +245,6 @@ func ecsTLSOf(r *flows.Result) *ecsTLS {
 		t.Cipher = r.CipherSuite.String()
 	}
 	t.Curve = curveName(r)
-	fp := fingerprints(r)
 	if ch := r.ClientHello; ch != nil {
 		t.Client = &ecsTLSSide{ServerName: r.ServerName}
 		if fp != nil {

@@ -136,13 +136,13 @@ func TestTextSurfacesEscaped(t *testing.T) {
 		r.ServerCertificates.Certificates[0].Error = ""
 		r.ClientCertificates.Certificates[0].Error = s
 		var buf bytes.Buffer
-		w, err := NewWriter("text", &buf, Options{Verbose: true, Rules: rules, MultiFile: true})
+		w, err := NewWriter("text", &buf, Options{Verbose: true, MultiFile: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		tw := w.(*TextWriter)
 		tw.BeginFile(s)
-		if err := tw.Write(r); err != nil {
+		if err := tw.Write(r, Findings(r, rules)); err != nil {
 			t.Fatal(err)
 		}
 		sum := NewSummary()

@@ -127,8 +127,9 @@ func (f Finding) String() string {
 }
 
 // Findings evaluates the selected rules on one connection, in the order
-// of AllRules. It is the one place the gate's rules are decided: main turns
-// its answer into the exit status, and every format shows it.
+// of AllRules. It is the one place the gate's rules are decided: main
+// evaluates it once per connection, turns its answer into the exit status
+// and gives it to every format's Writer to show.
 func Findings(r *flows.Result, rules Rules) []Finding {
 	var out []Finding
 	sel := rules.Selected

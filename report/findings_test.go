@@ -225,10 +225,19 @@ func TestOverlapMismatchFinding(t *testing.T) {
 	if def, _ := ParseRules(DefaultFailOn); len(Findings(r, def)) != 0 {
 		t.Errorf("a finding by default")
 	}
-	if j := string(toJSON(r).appendJSON(nil)); !strings.Contains(j, `"overlap_mismatch":{"client":4,"server":0}`) {
+	line := func(r *flows.Result) string {
+		var b strings.Builder
+		w := NewJSONWriter(&b)
+		if err := w.Write(r, nil); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		return b.String()
+	}
+	if j := line(r); !strings.Contains(j, `"overlap_mismatch":{"client":4,"server":0}`) {
 		t.Errorf("JSON %s: no overlap_mismatch", j)
 	}
-	if j := string(toJSON(&flows.Result{}).appendJSON(nil)); strings.Contains(j, "overlap_mismatch") {
+	if j := line(&flows.Result{}); strings.Contains(j, "overlap_mismatch") {
 		t.Errorf("JSON %s: overlap_mismatch without any", j)
 	}
 }

@@ -12,299 +12,184 @@ import (
 // timeLayout is RFC 3339 with microseconds in UTC (docs/report.md, ts).
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
-type jsonEndpoint struct {
-	IP   string `json:"ip"`
-	Port uint16 `json:"port"`
+// connection is one line of docs/report.md, its members in its order.
+type connection struct{ r *flows.Result }
+
+func (c connection) fields(w fieldWriter) {
+	r := c.r
+	w.stamp("ts", r.Start)
+	w.stamp("end_ts", r.End)
+	w.object("client", (*endpoint)(&r.Client))
+	w.object("server", (*endpoint)(&r.Server))
+	w.str("outcome", string(r.Outcome), always)
+	if r.Version != 0 {
+		w.str("version", r.Version.String(), omitEmpty)
+	}
+	if r.HasCipherSuite {
+		w.str("cipher_suite", r.CipherSuite.String(), omitEmpty)
+	}
+	w.str("server_name", r.ServerName, omitEmpty)
+	w.str("alpn", r.ALPN, omitEmpty)
+	// Whether a handshake resumed a session is known once the server
+	// answered.
+	if r.ServerHello != nil {
+		w.flag("resumed", r.Resumed, always)
+	}
+	w.str("client_certificate", r.ClientCertificate, omitEmpty)
+	w.objects("messages", messages(r.Messages))
+	w.objects("alerts", alerts(r.Alerts))
+	w.objects("violations", violations(r.Violations))
+	if r.Gap != nil {
+		w.object("gap", (*gap)(r.Gap))
+	}
+	if r.OverlapMismatch != (flows.OverlapMismatch{}) {
+		w.object("overlap_mismatch", (*overlapMismatch)(&r.OverlapMismatch))
+	}
+	w.str("history", History(r), omitEmpty)
+	if fp := fingerprintsOf(r); fp != nil {
+		w.object("fingerprints", fp)
+	}
+	w.str("closed", r.Closed, omitEmpty)
+	for _, d := range jsonDetails {
+		d(w, r)
+	}
 }
 
-func (j *jsonEndpoint) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "ip", j.IP, always)
-	b = appendIntField(b, "port", j.Port, always)
-	return append(b, '}')
+// endpoint is a client or server address; an IPv4 peer of a dual-stack
+// socket shows as the IPv4 address it is.
+type endpoint netip.AddrPort
+
+func (a *endpoint) fields(w fieldWriter) {
+	w.str("ip", (*netip.AddrPort)(a).Addr().Unmap().String(), always)
+	w.num("port", int64((*netip.AddrPort)(a).Port()), always)
 }
 
-type jsonMessage struct {
-	TS        string `json:"ts"`
-	From      string `json:"from"`
-	Type      string `json:"type"`
-	Encrypted bool   `json:"encrypted,omitempty"`
-	Length    int    `json:"length,omitempty"`
+type message flows.Message
+
+func (m *message) fields(w fieldWriter) {
+	w.stamp("ts", m.TS)
+	w.str("from", string(m.From), always)
+	w.str("type", m.Type, always)
+	w.flag("encrypted", m.Encrypted, omitEmpty)
+	w.num("length", int64(m.Length), omitEmpty)
 }
 
-func (j *jsonMessage) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "ts", j.TS, always)
-	b = appendStringField(b, "from", j.From, always)
-	b = appendStringField(b, "type", j.Type, always)
-	b = appendBoolField(b, "encrypted", j.Encrypted, omitEmpty)
-	b = appendIntField(b, "length", j.Length, omitEmpty)
-	return append(b, '}')
+type messages []flows.Message
+
+func (l messages) len() int        { return len(l) }
+func (l messages) at(i int) object { return (*message)(&l[i]) }
+
+// alert is an alert; an encrypted one has no level or description to
+// show.
+type alert flows.Alert
+
+func (a *alert) fields(w fieldWriter) {
+	w.stamp("ts", a.TS)
+	w.str("from", string(a.From), always)
+	if !a.Encrypted {
+		w.str("level", a.Level.String(), omitEmpty)
+		w.str("description", a.Description.String(), omitEmpty)
+	}
+	w.flag("encrypted", a.Encrypted, always)
 }
 
-type jsonAlert struct {
-	TS          string `json:"ts"`
-	From        string `json:"from"`
-	Level       string `json:"level,omitempty"`
-	Description string `json:"description,omitempty"`
-	Encrypted   bool   `json:"encrypted"`
+type alerts []flows.Alert
+
+func (l alerts) len() int        { return len(l) }
+func (l alerts) at(i int) object { return (*alert)(&l[i]) }
+
+type violation flows.Violation
+
+func (v *violation) fields(w fieldWriter) {
+	w.stamp("ts", v.TS)
+	w.str("from", string(v.From), always)
+	w.str("code", string(v.Code), always)
+	w.str("got", v.Got, always)
+	w.strs("expected", v.Expected, omitEmpty)
+	w.str("detail", v.Detail, always)
 }
 
-func (j *jsonAlert) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "ts", j.TS, always)
-	b = appendStringField(b, "from", j.From, always)
-	b = appendStringField(b, "level", j.Level, omitEmpty)
-	b = appendStringField(b, "description", j.Description, omitEmpty)
-	b = appendBoolField(b, "encrypted", j.Encrypted, always)
-	return append(b, '}')
+type violations []flows.Violation
+
+func (l violations) len() int        { return len(l) }
+func (l violations) at(i int) object { return (*violation)(&l[i]) }
+
+// overlapMismatch counts the bytes of overlapping copies that differed
+// from the bytes kept, by the side that sent them.
+type overlapMismatch flows.OverlapMismatch
+
+func (m *overlapMismatch) fields(w fieldWriter) {
+	w.num("client", int64(m.Client), always)
+	w.num("server", int64(m.Server), always)
 }
 
-type jsonViolation struct {
-	TS       string   `json:"ts"`
-	From     string   `json:"from"`
-	Code     string   `json:"code"`
-	Got      string   `json:"got"`
-	Expected []string `json:"expected,omitempty"`
-	Detail   string   `json:"detail"`
+// gap is where the capture lost bytes; a count of them only when known.
+type gap flows.Gap
+
+func (g *gap) fields(w fieldWriter) {
+	w.stamp("ts", g.TS)
+	w.str("from", string(g.From), always)
+	w.num("offset", g.Offset, always)
+	w.num("missing", int64(max(g.Missing, 0)), omitEmpty)
 }
 
-func (j *jsonViolation) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "ts", j.TS, always)
-	b = appendStringField(b, "from", j.From, always)
-	b = appendStringField(b, "code", j.Code, always)
-	b = appendStringField(b, "got", j.Got, always)
-	b = appendStringsField(b, "expected", j.Expected, omitEmpty)
-	b = appendStringField(b, "detail", j.Detail, always)
-	return append(b, '}')
-}
-
-// jsonFingerprints are the public fingerprints of the hellos (docs/report.md,
+// fingerprints are the public fingerprints of the hellos (docs/report.md,
 // fingerprints); JA4S and the rest of JA4+ are left out (FoxIO licence).
-type jsonFingerprints struct {
-	JA3        string `json:"ja3,omitempty"`
-	JA3String  string `json:"ja3_string,omitempty"`
-	JA3S       string `json:"ja3s,omitempty"`
-	JA3SString string `json:"ja3s_string,omitempty"`
-	JA4        string `json:"ja4,omitempty"`
-	JA4R       string `json:"ja4_r,omitempty"`
+type fingerprints struct {
+	JA3, JA3String   string
+	JA3S, JA3SString string
+	JA4, JA4R        string
 }
 
-func (j *jsonFingerprints) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "ja3", j.JA3, omitEmpty)
-	b = appendStringField(b, "ja3_string", j.JA3String, omitEmpty)
-	b = appendStringField(b, "ja3s", j.JA3S, omitEmpty)
-	b = appendStringField(b, "ja3s_string", j.JA3SString, omitEmpty)
-	b = appendStringField(b, "ja4", j.JA4, omitEmpty)
-	b = appendStringField(b, "ja4_r", j.JA4R, omitEmpty)
-	return append(b, '}')
+func (f *fingerprints) fields(w fieldWriter) {
+	w.str("ja3", f.JA3, omitEmpty)
+	w.str("ja3_string", f.JA3String, omitEmpty)
+	w.str("ja3s", f.JA3S, omitEmpty)
+	w.str("ja3s_string", f.JA3SString, omitEmpty)
+	w.str("ja4", f.JA4, omitEmpty)
+	w.str("ja4_r", f.JA4R, omitEmpty)
 }
 
-type jsonGap struct {
-	TS      string `json:"ts"`
-	From    string `json:"from"`
-	Offset  int64  `json:"offset"`
-	Missing int    `json:"missing,omitempty"`
+// finding is a finding of the gate in the findings list, which hsdecode
+// adds to docs/report.md's object; its code only when it is not the rule's.
+type finding Finding
+
+func (f *finding) fields(w fieldWriter) {
+	w.str("rule", string(f.Rule), always)
+	if f.Code != string(f.Rule) {
+		w.str("code", f.Code, omitEmpty)
+	}
+	w.str("detail", f.Detail, always)
 }
 
-// jsonOverlap counts the bytes of overlapping copies that differed from
-// the bytes kept, by the side that sent them.
-type jsonOverlap struct {
-	Client int `json:"client"`
-	Server int `json:"server"`
+type findings []Finding
+
+func (l findings) len() int        { return len(l) }
+func (l findings) at(i int) object { return (*finding)(&l[i]) }
+
+// line is a JSON line: the connection's members, then the input file
+// when there are several, and the findings.
+type line struct {
+	connection
+	file     string
+	findings []Finding
 }
 
-func (j *jsonOverlap) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendIntField(b, "client", j.Client, always)
-	b = appendIntField(b, "server", j.Server, always)
-	return append(b, '}')
-}
-
-func (j *jsonGap) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "ts", j.TS, always)
-	b = appendStringField(b, "from", j.From, always)
-	b = appendIntField(b, "offset", j.Offset, always)
-	b = appendIntField(b, "missing", j.Missing, omitEmpty)
-	return append(b, '}')
-}
-
-// jsonConnection is one line of docs/report.md. Field order follows it.
-type jsonConnection struct {
-	TS                string            `json:"ts"`
-	EndTS             string            `json:"end_ts"`
-	Client            jsonEndpoint      `json:"client"`
-	Server            jsonEndpoint      `json:"server"`
-	Outcome           string            `json:"outcome"`
-	Version           string            `json:"version,omitempty"`
-	CipherSuite       string            `json:"cipher_suite,omitempty"`
-	ServerName        string            `json:"server_name,omitempty"`
-	ALPN              string            `json:"alpn,omitempty"`
-	Resumed           *bool             `json:"resumed,omitempty"`
-	ClientCertificate string            `json:"client_certificate,omitempty"`
-	Messages          []jsonMessage     `json:"messages,omitempty"`
-	Alerts            []jsonAlert       `json:"alerts,omitempty"`
-	Violations        []jsonViolation   `json:"violations,omitempty"`
-	Gap               *jsonGap          `json:"gap,omitempty"`
-	OverlapMismatch   *jsonOverlap      `json:"overlap_mismatch,omitempty"`
-	History           string            `json:"history,omitempty"`
-	Fingerprints      *jsonFingerprints `json:"fingerprints,omitempty"`
-	Closed            string            `json:"closed,omitempty"`
-
-	// Handshake details (details.go).
-	ClientHello        *jsonClientHello        `json:"client_hello,omitempty"`
-	HelloRetryRequest  *jsonServerHello        `json:"hello_retry_request,omitempty"`
-	ServerHello        *jsonServerHello        `json:"server_hello,omitempty"`
-	Certificates       *jsonCertificates       `json:"certificates,omitempty"`
-	ServerKeyExchange  *jsonServerKeyExchange  `json:"server_key_exchange,omitempty"`
-	CertificateRequest *jsonCertificateRequest `json:"certificate_request,omitempty"`
-	CertificateStatus  *jsonCertificateStatus  `json:"certificate_status,omitempty"`
-	NewSessionTicket   *jsonNewSessionTicket   `json:"new_session_ticket,omitempty"`
-	ClientKeyExchange  *jsonClientKeyExchange  `json:"client_key_exchange,omitempty"`
-}
-
-func (j *jsonConnection) appendJSON(b []byte) []byte {
-	return append(j.appendMembers(append(b, '{')), '}')
-}
-
-// appendMembers appends the members of the object without its braces, for
-// jsonGated to add its own after them as encoding/json does with the
-// fields of an embedded struct.
-func (j *jsonConnection) appendMembers(b []byte) []byte {
-	b = appendStringField(b, "ts", j.TS, always)
-	b = appendStringField(b, "end_ts", j.EndTS, always)
-	b = j.Client.appendJSON(appendKey(b, "client"))
-	b = j.Server.appendJSON(appendKey(b, "server"))
-	b = appendStringField(b, "outcome", j.Outcome, always)
-	b = appendStringField(b, "version", j.Version, omitEmpty)
-	b = appendStringField(b, "cipher_suite", j.CipherSuite, omitEmpty)
-	b = appendStringField(b, "server_name", j.ServerName, omitEmpty)
-	b = appendStringField(b, "alpn", j.ALPN, omitEmpty)
-	if j.Resumed != nil {
-		b = appendBoolField(b, "resumed", *j.Resumed, always)
-	}
-	b = appendStringField(b, "client_certificate", j.ClientCertificate, omitEmpty)
-	b = appendObjectsField(b, "messages", j.Messages, (*jsonMessage).appendJSON)
-	b = appendObjectsField(b, "alerts", j.Alerts, (*jsonAlert).appendJSON)
-	b = appendObjectsField(b, "violations", j.Violations, (*jsonViolation).appendJSON)
-	if j.Gap != nil {
-		b = j.Gap.appendJSON(appendKey(b, "gap"))
-	}
-	if j.OverlapMismatch != nil {
-		b = j.OverlapMismatch.appendJSON(appendKey(b, "overlap_mismatch"))
-	}
-	b = appendStringField(b, "history", j.History, omitEmpty)
-	if j.Fingerprints != nil {
-		b = j.Fingerprints.appendJSON(appendKey(b, "fingerprints"))
-	}
-	b = appendStringField(b, "closed", j.Closed, omitEmpty)
-	if j.ClientHello != nil {
-		b = j.ClientHello.appendJSON(appendKey(b, "client_hello"))
-	}
-	if j.HelloRetryRequest != nil {
-		b = j.HelloRetryRequest.appendJSON(appendKey(b, "hello_retry_request"))
-	}
-	if j.ServerHello != nil {
-		b = j.ServerHello.appendJSON(appendKey(b, "server_hello"))
-	}
-	if j.Certificates != nil {
-		b = j.Certificates.appendJSON(appendKey(b, "certificates"))
-	}
-	if j.ServerKeyExchange != nil {
-		b = j.ServerKeyExchange.appendJSON(appendKey(b, "server_key_exchange"))
-	}
-	if j.CertificateRequest != nil {
-		b = j.CertificateRequest.appendJSON(appendKey(b, "certificate_request"))
-	}
-	if j.CertificateStatus != nil {
-		b = j.CertificateStatus.appendJSON(appendKey(b, "certificate_status"))
-	}
-	if j.NewSessionTicket != nil {
-		b = j.NewSessionTicket.appendJSON(appendKey(b, "new_session_ticket"))
-	}
-	if j.ClientKeyExchange != nil {
-		b = j.ClientKeyExchange.appendJSON(appendKey(b, "client_key_exchange"))
-	}
-	return b
+func (l *line) fields(w fieldWriter) {
+	l.connection.fields(w)
+	w.str("file", l.file, omitEmpty)
+	w.objects("findings", findings(l.findings))
 }
 
 func stamp(t time.Time) string { return t.UTC().Format(timeLayout) }
 
-func endpoint(a netip.AddrPort) jsonEndpoint {
-	return jsonEndpoint{IP: a.Addr().Unmap().String(), Port: a.Port()}
-}
-
 // unmap shows an IPv4 peer of a dual-stack socket as the IPv4 address it is.
 func unmap(a netip.AddrPort) netip.AddrPort { return netip.AddrPortFrom(a.Addr().Unmap(), a.Port()) }
 
-func toJSON(r *flows.Result) *jsonConnection {
-	j := &jsonConnection{
-		TS:                stamp(r.Start),
-		EndTS:             stamp(r.End),
-		Client:            endpoint(r.Client),
-		Server:            endpoint(r.Server),
-		Outcome:           string(r.Outcome),
-		ServerName:        r.ServerName,
-		ALPN:              r.ALPN,
-		ClientCertificate: r.ClientCertificate,
-		History:           History(r),
-		Closed:            r.Closed,
-	}
-	if r.Version != 0 {
-		j.Version = r.Version.String()
-	}
-	if r.HasCipherSuite {
-		j.CipherSuite = r.CipherSuite.String()
-	}
-	if r.ServerHello != nil {
-		resumed := r.Resumed
-		j.Resumed = &resumed
-	}
-	if len(r.Messages) > 0 {
-		j.Messages = make([]jsonMessage, len(r.Messages))
-	}
-	for i, m := range r.Messages {
-		var ts string
-		// The messages of a flight share their segment's time: format
-		// it once.
-		if i > 0 && m.TS.Equal(r.Messages[i-1].TS) {
-			ts = j.Messages[i-1].TS
-		} else {
-			ts = stamp(m.TS)
-		}
-		j.Messages[i] = jsonMessage{TS: ts, From: string(m.From), Type: m.Type, Encrypted: m.Encrypted, Length: m.Length}
-	}
-	for _, a := range r.Alerts {
-		ja := jsonAlert{TS: stamp(a.TS), From: string(a.From), Encrypted: a.Encrypted}
-		if !a.Encrypted {
-			ja.Level, ja.Description = a.Level.String(), a.Description.String()
-		}
-		j.Alerts = append(j.Alerts, ja)
-	}
-	for _, v := range r.Violations {
-		j.Violations = append(j.Violations, jsonViolation{TS: stamp(v.TS), From: string(v.From), Code: string(v.Code), Got: v.Got, Expected: v.Expected, Detail: v.Detail})
-	}
-	j.Fingerprints = fingerprints(r)
-	addDetails(j, r)
-	if m := r.OverlapMismatch; m != (flows.OverlapMismatch{}) {
-		j.OverlapMismatch = &jsonOverlap{Client: m.Client, Server: m.Server}
-	}
-	if g := r.Gap; g != nil {
-		j.Gap = &jsonGap{TS: stamp(g.TS), From: string(g.From), Offset: g.Offset}
-		if g.Missing > 0 {
-			j.Gap.Missing = g.Missing
-		}
-	}
-	return j
-}
-
 // JSONWriter writes one JSON object per connection, one per line.
 type JSONWriter struct {
-	out  io.Writer
-	line []byte // reused for each line
+	out io.Writer
+	enc jsonEncoder // its buffer reused for each line
 	// err is the first write error, returned by every later Write without
 	// writing, as json.Encoder does: no line must follow a torn one.
 	err  error
@@ -315,53 +200,32 @@ type JSONWriter struct {
 // NewJSONWriter returns a JSONWriter on w.
 func NewJSONWriter(w io.Writer) *JSONWriter { return &JSONWriter{out: w} }
 
-// jsonLine is what gated returns: a *jsonConnection or a *jsonGated.
-type jsonLine interface {
-	appendJSON(b []byte) []byte
-}
-
 // Write writes one connection.
-func (w *JSONWriter) Write(r *flows.Result) error {
+func (w *JSONWriter) Write(r *flows.Result, findings []Finding) error {
 	if w.err != nil {
 		return w.err
 	}
-	j := gated(toJSON(r), r, w.opt, w.file)
-	w.line = append(j.appendJSON(w.line[:0]), '\n')
-	_, w.err = w.out.Write(w.line)
+	l := line{connection: connection{r}, findings: findings}
+	if w.opt.MultiFile {
+		l.file = w.file
+	}
+	w.enc.b = w.enc.b[:0]
+	w.enc.appendObject(&l)
+	w.enc.b = append(w.enc.b, '\n')
+	_, w.err = w.out.Write(w.enc.b)
 	return w.err
 }
 
 // Close writes nothing: JSON lines have no trailer.
 func (w *JSONWriter) Close() error { return nil }
 
-// jsonFinding and jsonGated are declared in writer.go, beside gated.
-
-func (j *jsonFinding) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	b = appendStringField(b, "rule", j.Rule, always)
-	b = appendStringField(b, "code", j.Code, omitEmpty)
-	b = appendStringField(b, "detail", j.Detail, always)
-	return append(b, '}')
-}
-
-// appendJSON appends the connection's members, then the file and the
-// findings, as encoding/json orders an embedded struct's fields. A nil
-// connection adds none, as encoding/json skips a nil embedded pointer.
-func (g *jsonGated) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	if g.jsonConnection != nil {
-		b = g.appendMembers(b)
-	}
-	b = appendStringField(b, "file", g.File, omitEmpty)
-	b = appendObjectsField(b, "findings", g.Findings, (*jsonFinding).appendJSON)
-	return append(b, '}')
-}
-
-func fingerprints(r *flows.Result) *jsonFingerprints {
+// fingerprintsOf computes the fingerprints of a connection's hellos; nil
+// without one.
+func fingerprintsOf(r *flows.Result) *fingerprints {
 	if r.ClientHello == nil && firstServerHello(r) == nil {
 		return nil
 	}
-	fp := new(jsonFingerprints)
+	fp := new(fingerprints)
 	if ch := r.ClientHello; ch != nil {
 		fp.JA3String, fp.JA3 = decode.JA3(ch)
 		fp.JA4, fp.JA4R = decode.JA4(ch, 't')

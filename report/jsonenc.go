@@ -2,24 +2,16 @@ package report
 
 import (
 	"strconv"
+	"time"
 	"unicode/utf8"
 )
 
 // The JSON report is appended by hand rather than written by
 // encoding/json, whose reflection cost 8% of a run on a large capture.
-// The bytes are those encoding/json's Encoder writes for the same structs
-// with SetEscapeHTML(false): members in field order, omitempty as the tags
-// say, strings escaped as its appendString escapes them. jsonenc_test.go
-// holds it to that on every capture, on hostile strings and by fuzzing.
-
-// omit is whether a member's tag has omitempty, so that each append call
-// reads as the tag it follows.
-type omit bool
-
-const (
-	always    omit = false
-	omitEmpty omit = true
-)
+// The bytes are those encoding/json's Encoder writes with
+// SetEscapeHTML(false), which wrote the report before: strings escaped as
+// its appendString escapes them (jsonenc_test.go holds it to that on
+// hostile strings and by fuzzing), members as fields.go declares them.
 
 // lowerHex is what encoding/json writes \u00XX escapes with.
 const lowerHex = "0123456789abcdef"
@@ -102,65 +94,115 @@ func appendKey(b []byte, name string) []byte {
 	return append(b, '"', ':')
 }
 
-func appendStringField(b []byte, name, s string, o omit) []byte {
-	if o == omitEmpty && s == "" {
-		return b
+// jsonEncoder appends the members it is given to b: the fieldWriter of the
+// JSON report.
+type jsonEncoder struct {
+	b []byte
+	// The messages of a flight share their segment's time: the last time
+	// stamped and its text, appended again while it repeats.
+	lastTS    time.Time
+	lastStamp []byte
+}
+
+// appendObject appends v as a JSON object.
+func (e *jsonEncoder) appendObject(v object) {
+	e.b = append(e.b, '{')
+	v.fields(e)
+	e.b = append(e.b, '}')
+}
+
+func (e *jsonEncoder) str(name, v string, o omit) {
+	if o == omitEmpty && v == "" {
+		return
 	}
-	return appendString(appendKey(b, name), s)
+	e.b = appendString(appendKey(e.b, name), v)
 }
 
-// integer lists the integer types of the report's fields: those whose
-// every value an int64 holds.
-type integer interface {
-	~int | ~int64 | ~uint16 | ~uint32
-}
+func (e *jsonEncoder) dn(name, v string, o omit) { e.str(name, v, o) }
 
-func appendIntField[T integer](b []byte, name string, v T, o omit) []byte {
+func (e *jsonEncoder) num(name string, v int64, o omit) {
 	if o == omitEmpty && v == 0 {
-		return b
+		return
 	}
-	return strconv.AppendInt(appendKey(b, name), int64(v), 10)
+	e.b = strconv.AppendInt(appendKey(e.b, name), v, 10)
 }
 
-func appendBoolField(b []byte, name string, v bool, o omit) []byte {
+func (e *jsonEncoder) flag(name string, v bool, o omit) {
 	if o == omitEmpty && !v {
-		return b
+		return
 	}
-	return strconv.AppendBool(appendKey(b, name), v)
+	e.b = strconv.AppendBool(appendKey(e.b, name), v)
 }
 
-// appendStringsField appends a list of strings; a nil list without
-// omitempty is null, as encoding/json writes it.
-func appendStringsField(b []byte, name string, vs []string, o omit) []byte {
+func (e *jsonEncoder) strs(name string, vs []string, o omit) {
 	if o == omitEmpty && len(vs) == 0 {
-		return b
+		return
 	}
-	b = appendKey(b, name)
+	e.b = appendKey(e.b, name)
 	if vs == nil {
-		return append(b, "null"...)
+		e.b = append(e.b, "null"...)
+		return
 	}
-	b = append(b, '[')
+	e.b = append(e.b, '[')
 	for i, s := range vs {
 		if i > 0 {
-			b = append(b, ',')
+			e.b = append(e.b, ',')
 		}
-		b = appendString(b, s)
+		e.b = appendString(e.b, s)
 	}
-	return append(b, ']')
+	e.b = append(e.b, ']')
 }
 
-// appendObjectsField appends a list of objects, each by appendElem. Every
-// such list in the report is omitempty.
-func appendObjectsField[T any](b []byte, name string, vs []T, appendElem func(*T, []byte) []byte) []byte {
-	if len(vs) == 0 {
-		return b
+func (e *jsonEncoder) dns(name string, vs []string, o omit) { e.strs(name, vs, o) }
+
+func (e *jsonEncoder) stamp(name string, t time.Time) {
+	e.b = append(appendKey(e.b, name), '"')
+	if e.lastStamp == nil || !t.Equal(e.lastTS) {
+		e.lastTS, e.lastStamp = t, t.UTC().AppendFormat(e.lastStamp[:0], timeLayout)
 	}
-	b = append(appendKey(b, name), '[')
-	for i := range vs {
+	e.b = append(append(e.b, e.lastStamp...), '"')
+}
+
+func (e *jsonEncoder) object(name string, v object) {
+	e.b = appendKey(e.b, name)
+	e.appendObject(v)
+}
+
+func (e *jsonEncoder) objects(name string, vs objectList) {
+	n := vs.len()
+	if n == 0 {
+		return
+	}
+	e.b = append(appendKey(e.b, name), '[')
+	for i := range n {
 		if i > 0 {
-			b = append(b, ',')
+			e.b = append(e.b, ',')
 		}
-		b = appendElem(&vs[i], b)
+		e.appendObject(vs.at(i))
 	}
-	return append(b, ']')
+	e.b = append(e.b, ']')
+}
+
+// marshaled is an object as encoding/json takes it: ECS documents carry
+// some of the JSON report's objects.
+type marshaled struct{ v object }
+
+func (m marshaled) MarshalJSON() ([]byte, error) {
+	var e jsonEncoder
+	e.appendObject(m.v)
+	return e.b, nil
+}
+
+// marshaledList is a list of objects as encoding/json takes it.
+type marshaledList struct{ vs objectList }
+
+func (m marshaledList) MarshalJSON() ([]byte, error) {
+	e := jsonEncoder{b: []byte{'['}}
+	for i := range m.vs.len() {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.appendObject(m.vs.at(i))
+	}
+	return append(e.b, ']'), nil
 }

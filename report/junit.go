@@ -106,7 +106,7 @@ func (j *JUnitWriter) FileError(path string, err error) {
 }
 
 // Write adds a connection's test case.
-func (j *JUnitWriter) Write(r *flows.Result) error {
+func (j *JUnitWriter) Write(r *flows.Result, findings []Finding) error {
 	if j.cur == nil {
 		j.BeginFile("capture")
 	}
@@ -116,8 +116,8 @@ func (j *JUnitWriter) Write(r *flows.Result) error {
 		dur = 0
 	}
 	tc := junitTestCase{Name: testCaseName(r), Classname: classname(s.Name), Time: seconds(dur)}
-	ladder := ladderText(r, j.opt.Rules)
-	for _, f := range Findings(r, j.opt.Rules) {
+	ladder := ladderText(r, findings)
+	for _, f := range findings {
 		tc.Failures = append(tc.Failures, junitFailure{Type: f.Code, Message: f.String(), Text: ladder})
 	}
 	if len(tc.Failures) == 0 {
@@ -286,11 +286,9 @@ func testCaseName(r *flows.Result) string {
 
 // ladderText is the connection's text report, without colour: its header,
 // ladder, violations and findings, for a CDATA section.
-func ladderText(r *flows.Result, rules Rules) string {
+func ladderText(r *flows.Result, findings []Finding) string {
 	var buf bytes.Buffer
-	t := NewTextWriter(&buf)
-	t.opt = Options{Rules: rules}
-	t.Write(r)
+	NewTextWriter(&buf, Options{}).Write(r, findings)
 	return xmlSafe(strings.TrimRight(buf.String(), "\n")) + "\n"
 }
 

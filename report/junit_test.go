@@ -23,19 +23,19 @@ func TestJUnitSpooled(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	j := NewJUnitWriter(&out, Options{Rules: rules})
+	j := NewJUnitWriter(&out, Options{})
 	j.BeginFile("empty.pcap")
 	j.BeginFile("a.pcap")
 	r := hostileResult("sni\x1b[2K")
 	for range 3 {
-		if err := j.Write(r); err != nil {
+		if err := j.Write(r, Findings(r, rules)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	j.FileError("a.pcap", errors.New("capture: a.pcap: truncated"))
 	j.FileError("missing.pcap", errors.New("open missing.pcap: no such file"))
 	j.BeginFile("b.pcap")
-	if err := j.Write(r); err != nil {
+	if err := j.Write(r, Findings(r, rules)); err != nil {
 		t.Fatal(err)
 	}
 	j.WriteSummary(nil, &BaselineChanges{})

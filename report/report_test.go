@@ -42,7 +42,7 @@ func sample() *flows.Result {
 func TestJSON(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewJSONWriter(&buf)
-	if err := w.Write(sample()); err != nil {
+	if err := w.Write(sample(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Count(buf.String(), "\n") != 1 {
@@ -88,7 +88,7 @@ func TestJSON(t *testing.T) {
 func TestJSONLeavesOutAbsentData(t *testing.T) {
 	var buf bytes.Buffer
 	r := &flows.Result{Start: t0, End: t0, Client: netip.MustParseAddrPort("10.0.0.1:1"), Server: netip.MustParseAddrPort("10.0.0.2:443"), Outcome: flows.OutcomeIncomplete}
-	if err := NewJSONWriter(&buf).Write(r); err != nil {
+	if err := NewJSONWriter(&buf).Write(r, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, field := range []string{"version", "cipher_suite", "server_name", "alpn", "resumed", "client_certificate", "messages", "alerts", "violations", "history", `""`} {
@@ -100,8 +100,8 @@ func TestJSONLeavesOutAbsentData(t *testing.T) {
 
 func TestText(t *testing.T) {
 	var buf bytes.Buffer
-	w := NewTextWriter(&buf)
-	if err := w.Write(sample()); err != nil {
+	w := NewTextWriter(&buf, Options{})
+	if err := w.Write(sample(), nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
@@ -132,5 +132,42 @@ func TestHistoryLetters(t *testing.T) {
 	// Zeek's ssl_history for the same handshake (corpus zeek hrr.pcap).
 	if got := History(r); got != "CjiICs" {
 		t.Errorf("history %q, want CjiICs", got)
+	}
+}
+
+// TestWritersShowGivenFindings: every format shows the findings it is
+// given, which main evaluates once per connection, and evaluates none of
+// its own.
+func TestWritersShowGivenFindings(t *testing.T) {
+	r := sample()
+	given := []Finding{{Rule: RuleNoSNI, Code: string(RuleNoSNI), Detail: "given by the caller"}}
+	for format, shown := range map[string]string{"text": "FINDING no-sni: given", "json": `"rule":"no-sni"`, "ecs": `"rule":"no-sni"`} {
+		var buf bytes.Buffer
+		w, err := NewWriter(format, &buf, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(r, given); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(r, nil); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		if n := strings.Count(buf.String(), shown); n != 1 {
+			t.Errorf("%s: the given finding shown %d times, want once:\n%s", format, n, buf.String())
+		}
+		if strings.Contains(buf.String(), string(RuleViolation)+" ") || strings.Contains(buf.String(), `"rule":"violation"`) {
+			t.Errorf("%s: a finding not given is shown:\n%s", format, buf.String())
+		}
+	}
+	var buf bytes.Buffer
+	j := NewJUnitWriter(&buf, Options{})
+	j.Write(r, given)
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `failures="1"`) || !strings.Contains(buf.String(), `type="no-sni"`) {
+		t.Errorf("junit: the given finding is not the one failure:\n%s", buf.String())
 	}
 }

@@ -14,23 +14,19 @@ import (
 // messages, then a one-line count of outcomes when closed.
 type TextWriter struct {
 	w        *bufio.Writer
-	o        TextOptions
 	n        int
 	outcomes map[flows.Outcome]int
 	gate     // findings, colour, file names, summary (text_gate.go)
 }
 
-// NewTextWriter returns a TextWriter on w.
-func NewTextWriter(w io.Writer) *TextWriter { return NewTextWriterOptions(w, TextOptions{}) }
-
-// NewTextWriterOptions returns a TextWriter on w configured by o.
-func NewTextWriterOptions(w io.Writer, o TextOptions) *TextWriter {
-	return &TextWriter{w: bufio.NewWriter(w), o: o, outcomes: make(map[flows.Outcome]int)}
+// NewTextWriter returns a TextWriter on w configured by o.
+func NewTextWriter(w io.Writer, o Options) *TextWriter {
+	return &TextWriter{w: bufio.NewWriter(w), outcomes: make(map[flows.Outcome]int), gate: gate{opt: o}}
 }
 
 // Write writes one connection and flushes it, so a reader of a pipe sees
 // each connection whole as soon as it is written.
-func (t *TextWriter) Write(r *flows.Result) error {
+func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 	t.n++
 	t.outcomes[r.Outcome]++
 	w := t.w
@@ -104,8 +100,8 @@ func (t *TextWriter) Write(r *flows.Result) error {
 		}
 		fmt.Fprintln(w)
 	}
-	t.writeFindings(w, r)
-	if t.o.Verbose {
+	t.writeFindings(w, findings)
+	if t.opt.Verbose {
 		writeDetails(w, r)
 	}
 	fmt.Fprintln(w)
@@ -127,25 +123,4 @@ func (t *TextWriter) Close() error {
 	}
 	fmt.Fprintln(t.w)
 	return t.w.Flush()
-}
-
-// Writer is what every output format implements.
-type Writer interface {
-	Write(r *flows.Result) error
-	Close() error
-}
-
-// New returns the writer of a format: "text" or "json".
-func New(format string, w io.Writer) (Writer, error) { return NewWithOptions(format, w, TextOptions{}) }
-
-// NewWithOptions returns the writer of a format, the text one configured
-// by o (JSON always carries every detail).
-func NewWithOptions(format string, w io.Writer, o TextOptions) (Writer, error) {
-	switch format {
-	case "text":
-		return NewTextWriterOptions(w, o), nil
-	case "json":
-		return NewJSONWriter(w), nil
-	}
-	return nil, fmt.Errorf("report: unknown format %q (text, json)", format)
 }

@@ -3,32 +3,13 @@ package report
 import (
 	"bufio"
 	"fmt"
-	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hsdecode/hsdecode/decode"
 	"github.com/hsdecode/hsdecode/flows"
 )
-
-// TextOptions configures a TextWriter.
-type TextOptions struct {
-	// Verbose adds, after each connection's ladder, every detail the JSON
-	// report carries (the hellos' fields, each certificate, the key
-	// exchange parameters, ...), under the JSON names.
-	Verbose bool
-}
-
-// String shows an extension as its name and length: "server_name(14)".
-func (e jsonExtension) String() string { return e.Type + "(" + strconv.Itoa(e.Length) + ")" }
-
-// String shows a key share as its group and key length: "x25519(32)".
-func (k jsonKeyShare) String() string {
-	if k.Length == 0 {
-		return k.Group
-	}
-	return k.Group + "(" + strconv.Itoa(k.Length) + ")"
-}
 
 // summary is the one-line essence of a ladder message, "" when there is
 // nothing to add to its type and length. Only the first message of each
@@ -211,32 +192,12 @@ func serverKeyExchangeSummary(p *decode.ServerKeyExchangeParams) string {
 }
 
 // writeDetails writes the connection's JSON detail objects as indented
-// "name: value" lines, under the JSON names, in wire order, fingerprints
+// "name value" lines, under the JSON names, in wire order, fingerprints
 // last.
 func writeDetails(w *bufio.Writer, r *flows.Result) {
-	j := new(jsonConnection)
-	addDetails(j, r)
-	for _, d := range []struct {
-		name string
-		v    any
-	}{
-		{"client_hello", j.ClientHello},
-		{"hello_retry_request", j.HelloRetryRequest},
-		{"server_hello", j.ServerHello},
-		{"certificates", j.Certificates},
-		{"certificate_status", j.CertificateStatus},
-		{"server_key_exchange", j.ServerKeyExchange},
-		{"certificate_request", j.CertificateRequest},
-		{"client_key_exchange", j.ClientKeyExchange},
-		{"new_session_ticket", j.NewSessionTicket},
-		{"fingerprints", fingerprints(r)},
-	} {
-		v := reflect.ValueOf(d.v)
-		if v.IsNil() {
-			continue
-		}
-		fmt.Fprintf(w, "  %s\n", d.name)
-		writeValue(w, "    ", v.Elem())
+	d := &detailWriter{w: w, indent: "  "}
+	for _, member := range textDetails {
+		member(d, r)
 	}
 }
 
@@ -244,45 +205,99 @@ func writeDetails(w *bufio.Writer, r *flows.Result) {
 // the first level's indent so that nested values line up with it.
 const detailWidth = 30
 
-// writeValue writes the non-empty fields of a struct, one per line:
-// scalars and lists of scalars (or Stringers) on the field's line, lists
-// of structs as numbered blocks. Every value is escaped: most are names
-// from our registries, which it leaves as they are, but any string field
-// may hold bytes from the wire; a field tagged text:"dn" holds RFC 4514
-// names (escapeDN).
-func writeValue(w *bufio.Writer, indent string, v reflect.Value) {
-	typ := v.Type()
-	for i := range typ.NumField() {
-		name, opts, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
-		esc := Escape
-		if typ.Field(i).Tag.Get("text") == "dn" {
-			esc = escapeDN
-		}
-		f := v.Field(i)
-		if strings.Contains(opts, "omitempty") && f.IsZero() {
-			continue
-		}
-		if f.Kind() == reflect.Pointer {
-			f = f.Elem()
-		}
-		switch {
-		case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.Struct &&
-			!f.Type().Elem().Implements(reflect.TypeFor[fmt.Stringer]()):
-			for k := range f.Len() {
-				fmt.Fprintf(w, "%s%s[%d]\n", indent, name, k)
-				writeValue(w, indent+"  ", f.Index(k))
-			}
-		case f.Kind() == reflect.Slice:
-			items := make([]string, f.Len())
-			for k := range items {
-				items[k] = esc(fmt.Sprint(f.Index(k).Interface()))
-			}
-			fmt.Fprintf(w, "%s%-*s %s\n", indent, detailWidth-len(indent), name, strings.Join(items, ", "))
-		case f.Kind() == reflect.Struct && !f.Type().Implements(reflect.TypeFor[fmt.Stringer]()):
-			fmt.Fprintf(w, "%s%s\n", indent, name)
-			writeValue(w, indent+"  ", f)
-		default:
-			fmt.Fprintf(w, "%s%-*s %s\n", indent, detailWidth-len(indent), name, esc(fmt.Sprint(f.Interface())))
-		}
+// detailWriter is the fieldWriter of -v: the members of an object one per
+// line, scalars and lists of scalars (or of brief objects) on the member's
+// line, objects and lists of them as blocks indented under their name.
+// Every value is escaped: most are names from our registries, which it
+// leaves as they are, but any string may hold bytes from the wire.
+type detailWriter struct {
+	w      *bufio.Writer
+	indent string
+}
+
+func (d *detailWriter) line(name, value string) {
+	fmt.Fprintf(d.w, "%s%-*s %s\n", d.indent, detailWidth-len(d.indent), name, value)
+}
+
+func (d *detailWriter) str(name, v string, o omit) {
+	if o == omitEmpty && v == "" {
+		return
 	}
+	d.line(name, Escape(v))
+}
+
+func (d *detailWriter) dn(name, v string, o omit) {
+	if o == omitEmpty && v == "" {
+		return
+	}
+	d.line(name, escapeDN(v))
+}
+
+func (d *detailWriter) num(name string, v int64, o omit) {
+	if o == omitEmpty && v == 0 {
+		return
+	}
+	d.line(name, strconv.FormatInt(v, 10))
+}
+
+func (d *detailWriter) flag(name string, v bool, o omit) {
+	if o == omitEmpty && !v {
+		return
+	}
+	d.line(name, strconv.FormatBool(v))
+}
+
+func (d *detailWriter) strs(name string, vs []string, o omit) { d.list(name, vs, o, Escape) }
+
+func (d *detailWriter) dns(name string, vs []string, o omit) { d.list(name, vs, o, escapeDN) }
+
+// list writes a list on one line. Unlike JSON, it shows a list that is
+// there but empty: the member's line with nothing after the name.
+func (d *detailWriter) list(name string, vs []string, o omit, esc func(string) string) {
+	if o == omitEmpty && vs == nil {
+		return
+	}
+	items := make([]string, len(vs))
+	for i, s := range vs {
+		items[i] = esc(s)
+	}
+	d.line(name, strings.Join(items, ", "))
+}
+
+func (d *detailWriter) stamp(name string, t time.Time) { d.line(name, t.UTC().Format(timeLayout)) }
+
+func (d *detailWriter) object(name string, v object) {
+	if b, ok := v.(briefObject); ok {
+		d.line(name, Escape(b.brief()))
+		return
+	}
+	fmt.Fprintf(d.w, "%s%s\n", d.indent, name)
+	d.nested(v)
+}
+
+func (d *detailWriter) objects(name string, vs objectList) {
+	n := vs.len()
+	if n == 0 {
+		return
+	}
+	if _, ok := vs.at(0).(briefObject); ok {
+		items := make([]string, n)
+		for i := range items {
+			items[i] = Escape(vs.at(i).(briefObject).brief())
+		}
+		d.line(name, strings.Join(items, ", "))
+		return
+	}
+	for i := range n {
+		fmt.Fprintf(d.w, "%s%s[%d]\n", d.indent, name, i)
+		d.nested(vs.at(i))
+	}
+}
+
+// nested writes an object's members indented under its name.
+func (d *detailWriter) nested(v object) {
+	outer := d.indent
+	d.indent += "  "
+	v.fields(d)
+	d.indent = outer
 }

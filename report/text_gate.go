@@ -78,8 +78,8 @@ func (g *gate) fileLabel() string {
 // writeFindings writes a FINDING line per finding, after the violations.
 // An expired-cert finding names the certificate by its RFC 4514 subject,
 // whose backslashes are escapes already.
-func (g *gate) writeFindings(w io.Writer, r *flows.Result) {
-	for _, f := range Findings(r, g.opt.Rules) {
+func (g *gate) writeFindings(w io.Writer, findings []Finding) {
+	for _, f := range findings {
 		esc := Escape
 		if f.Rule == RuleExpiredCert {
 			esc = escapeDN

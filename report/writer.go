@@ -9,21 +9,24 @@ import (
 	"github.com/hsdecode/hsdecode/flows"
 )
 
-// Formats lists the formats NewWriter knows, for usage text.
-var Formats = []string{"text", "json", "ecs", "zeek"}
+// Writer is what every output format implements. Write is given a
+// connection with its findings (Findings, under the run's rules): the
+// caller evaluates them once, for its exit status and for every writer.
+type Writer interface {
+	Write(r *flows.Result, findings []Finding) error
+	Close() error
+}
 
 // Options configures every writer. The zero value is the plain report of
 // one capture: no findings, no colour, no file names.
 type Options struct {
-	// Verbose adds every handshake detail under each text ladder.
+	// Verbose adds, after each text ladder, every detail the JSON report
+	// carries (the hellos' fields, each certificate, the key exchange
+	// parameters, ...), under the JSON names.
 	Verbose bool
 	// Color marks outcomes, alerts, violations and findings with ANSI
 	// colours in the text report.
 	Color bool
-	// Rules are evaluated on each connection; what they find is shown
-	// with it (text FINDING lines, JSON findings, ECS hsdecode.findings,
-	// JUnit failures).
-	Rules Rules
 	// MultiFile says connections come from several inputs: each names its
 	// file (JSON and ECS file fields, the text header, a Zeek column).
 	MultiFile bool
@@ -47,9 +50,7 @@ type SummaryWriter interface {
 func NewWriter(format string, w io.Writer, o Options) (Writer, error) {
 	switch format {
 	case "text":
-		t := NewTextWriterOptions(w, TextOptions{Verbose: o.Verbose})
-		t.opt = o
-		return t, nil
+		return NewTextWriter(w, o), nil
 	case "json":
 		j := NewJSONWriter(w)
 		j.opt = o
@@ -68,10 +69,10 @@ func Tee(ws ...Writer) Writer { return tee(ws) }
 
 type tee []Writer
 
-func (t tee) Write(r *flows.Result) error {
+func (t tee) Write(r *flows.Result, findings []Finding) error {
 	var errs []error
 	for _, w := range t {
-		errs = append(errs, w.Write(r))
+		errs = append(errs, w.Write(r, findings))
 	}
 	return errors.Join(errs...)
 }
@@ -102,40 +103,6 @@ func (t tee) WriteSummary(s *Summary, b *BaselineChanges) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// jsonFinding is one finding in the JSON report's findings list.
-type jsonFinding struct {
-	Rule   string `json:"rule"`
-	Code   string `json:"code,omitempty"`
-	Detail string `json:"detail"`
-}
-
-// jsonGated is a docs/report.md object with hsdecode's added fields for a
-// gate: the input file when there are several, and the findings.
-type jsonGated struct {
-	*jsonConnection
-	File     string        `json:"file,omitempty"`
-	Findings []jsonFinding `json:"findings,omitempty"`
-}
-
-func gated(j *jsonConnection, r *flows.Result, o Options, file string) jsonLine {
-	fs := Findings(r, o.Rules)
-	if len(fs) == 0 && !o.MultiFile {
-		return j
-	}
-	g := &jsonGated{jsonConnection: j}
-	if o.MultiFile {
-		g.File = file
-	}
-	for _, f := range fs {
-		jf := jsonFinding{Rule: string(f.Rule), Detail: f.Detail}
-		if f.Code != string(f.Rule) {
-			jf.Code = f.Code
-		}
-		g.Findings = append(g.Findings, jf)
-	}
-	return g
 }
 
 // BeginFile notes the input the next connections come from.

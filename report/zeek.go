@@ -76,7 +76,7 @@ func (z *ZeekWriter) header(t time.Time) {
 }
 
 // Write writes one connection's row, and flushes it.
-func (z *ZeekWriter) Write(r *flows.Result) error {
+func (z *ZeekWriter) Write(r *flows.Result, _ []Finding) error {
 	if !z.opened {
 		z.header(r.Start)
 	}

@@ -131,10 +131,6 @@ func checkTerminalSafe(t *testing.T, what, text string) {
 }
 
 func TestWireStringsEscaped(t *testing.T) {
-	oldRedraw, oldCheck := progressRedraw, progressCheck
-	progressRedraw, progressCheck = 0, 1
-	defer func() { progressRedraw, progressCheck = oldRedraw, oldCheck }()
-
 	dir := t.TempDir()
 	capFile := filepath.Join(dir, evilFile)
 	if err := os.Rename(writePcap(t, filepath.Join(pcapDir, "01-tls12-ecdhe-rsa.pcap"), []*synthConn{hostileHandshake(t)}), capFile); err != nil {
@@ -152,8 +148,9 @@ func TestWireStringsEscaped(t *testing.T) {
 	missing := filepath.Join(dir, "missing\x1b[2K\r.pcap")
 
 	var out, errb bytes.Buffer
-	status := run([]string{"--fail-on", "all", "-v", "--color", "never", "--progress", "always", "--baseline", baseline,
-		capFile, filepath.Join(pcapDir, "01-tls12-ecdhe-rsa.pcap"), missing}, &out, &errb)
+	// Progress drawn on every packet, so that its line shows the file name.
+	status := runPaced([]string{"--fail-on", "all", "-v", "--color", "never", "--progress", "always", "--baseline", baseline,
+		capFile, filepath.Join(pcapDir, "01-tls12-ecdhe-rsa.pcap"), missing}, &out, &errb, everyPacket)
 	if status != exitError {
 		t.Errorf("exit %d, want %d (a missing input)", status, exitError)
 	}

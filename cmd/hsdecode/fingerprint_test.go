@@ -74,7 +74,7 @@ type fpExpect struct {
 // that the test checks what a user reads.
 func ourFingerprints(t *testing.T, r *flows.Result) map[string]string {
 	var b bytes.Buffer
-	if err := report.NewJSONWriter(&b).Write(r); err != nil {
+	if err := report.NewJSONWriter(&b).Write(r, nil); err != nil {
 		t.Fatal(err)
 	}
 	var line struct {

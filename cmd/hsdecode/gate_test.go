@@ -156,16 +156,16 @@ func TestTextSummaryAndColour(t *testing.T) {
 	}
 }
 
+// everyPacket draws progress on every packet of the small test captures.
+var everyPacket = pace{redraw: 0, check: 1}
+
 // TestProgress: --progress always draws on standard error and erases its
 // line; auto draws nothing on a buffer (no terminal), and nothing with CI
 // set.
 func TestProgress(t *testing.T) {
-	oldRedraw, oldCheck := progressRedraw, progressCheck
-	progressRedraw, progressCheck = 0, 1
-	defer func() { progressRedraw, progressCheck = oldRedraw, oldCheck }()
 	p := filepath.Join(pcapDir, "05-tls12-mtls.pcap")
 	var out, errb bytes.Buffer
-	run([]string{"--progress", "always", p, p}, &out, &errb)
+	runPaced([]string{"--progress", "always", p, p}, &out, &errb, everyPacket)
 	e := errb.String()
 	for _, want := range []string{"\r\x1b[Khsdecode: " + p + " (1/2) ", "%, ", " packets, ", " connections, ", " packets/s"} {
 		if !strings.Contains(e, want) {

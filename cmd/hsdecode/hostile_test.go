@@ -251,7 +251,7 @@ func TestHostileLengthsThroughPipeline(t *testing.T) {
 // reportJSON is the JSON line of a result.
 func reportJSON(t *testing.T, r *flows.Result) []byte {
 	var b bytes.Buffer
-	if err := report.NewJSONWriter(&b).Write(r); err != nil {
+	if err := report.NewJSONWriter(&b).Write(r, nil); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()

@@ -7,14 +7,12 @@ import (
 	"os"
 	"os/signal"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/spf13/pflag"
 
 	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/flows"
@@ -61,11 +59,6 @@ type liveConfig struct {
 	countsOnStderr bool
 	flows          flows.Options
 	reassembly     reassembly.Options
-	// gate decides the exit status (--fail-on, --baseline) and keeps the
-	// summary; outs are the writers it finishes (gate.go). Without them
-	// (tests) a connection ending in alert or violation makes status 1.
-	gate *gate
-	outs *outputs
 }
 
 // livePacket is a packet on its way from the reader to the main loop, in
@@ -79,7 +72,8 @@ type livePacket struct {
 type liveRun struct {
 	cfg    liveConfig
 	stderr io.Writer
-	out    report.Writer
+	gate   *gate    // the exit status (--fail-on, --baseline) and the summary
+	outs   *outputs // the writers
 	src    capture.Live
 	link   layers.LinkType
 	col    *flows.Collector
@@ -90,7 +84,6 @@ type liveRun struct {
 	reported   int64 // results written
 	unreported int64 // results left out once -c was reached
 	outcomes   map[flows.Outcome]int
-	findings   bool // a result ended in alert or violation
 	outClosed  bool // standard output's reader is gone
 	stop       bool // end the capture: -c reached, or err set
 	err        error
@@ -99,8 +92,7 @@ type liveRun struct {
 
 // runLive captures on an interface until a stop signal, -c or --duration,
 // and returns the exit status.
-func runLive(cfg liveConfig, outs *outputs, stderr io.Writer) int {
-	cfg.outs = outs
+func runLive(cfg liveConfig, g *gate, outs *outputs, stderr io.Writer) int {
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, stopSignals...)
 	defer signal.Stop(stop)
@@ -118,11 +110,11 @@ func runLive(cfg liveConfig, outs *outputs, stderr io.Writer) int {
 	}
 	// After the first stop signal a second one gets the default action,
 	// should the clean end hang (a stalled reader of standard output).
-	return live(cfg, outs.all, stderr, stop, info, func() { signal.Stop(stop) })
+	return live(cfg, g, outs, stderr, stop, info, func() { signal.Stop(stop) })
 }
 
-// live is runLive with the signals given as channels, for tests.
-func live(cfg liveConfig, out report.Writer, stderr io.Writer, stop, info <-chan os.Signal, stopped func()) int {
+// live is runLive once the signals it ends or reports on are channels.
+func live(cfg liveConfig, g *gate, outs *outputs, stderr io.Writer, stop, info <-chan os.Signal, stopped func()) int {
 	iface, err := resolveInterface(cfg.iface)
 	if err != nil {
 		complain(stderr, err.Error())
@@ -135,7 +127,7 @@ func live(cfg liveConfig, out report.Writer, stderr io.Writer, stop, info <-chan
 	}
 	defer src.Close()
 	ci := src.Info()
-	l := &liveRun{cfg: cfg, stderr: stderr, out: out, src: src, link: ci.LinkType, outcomes: map[flows.Outcome]int{}}
+	l := &liveRun{cfg: cfg, stderr: stderr, gate: g, outs: outs, src: src, link: ci.LinkType, outcomes: map[flows.Outcome]int{}}
 	if cfg.write != "" {
 		if l.wr, err = capture.CreateFile(cfg.write, ci.LinkType, ci.SnapLen); err != nil {
 			complain(stderr, err.Error())
@@ -218,15 +210,10 @@ loop:
 	// Connections still open are reported (incomplete, closed at
 	// capture_end).
 	l.asm.Flush()
-	var changes *report.BaselineChanges
-	if g := cfg.gate; g != nil && cfg.outs != nil {
-		g.sum.Files = 1
-		g.sum.AddPackets(l.packets, l.asm.Stats().Skipped)
-		changes = g.changes()
-		if err := cfg.outs.finish(g, changes, stderr); err != nil {
-			l.writeFailed(err)
-		}
-	} else if err := out.Close(); err != nil {
+	g.sum.Files = 1
+	g.sum.AddPackets(l.packets, l.asm.Stats().Skipped)
+	changes := g.changes()
+	if err := outs.finish(g, changes, stderr); err != nil {
 		l.writeFailed(err)
 	}
 	if l.wr != nil {
@@ -243,12 +230,8 @@ loop:
 	case l.err != nil:
 		complain(stderr, l.err.Error())
 		return exitError
-	case cfg.gate != nil:
-		return cfg.gate.status(changes)
-	case l.findings:
-		return exitFindings
 	}
-	return exitOK
+	return g.status(changes)
 }
 
 // packet runs one packet through -w and reassembly.
@@ -286,13 +269,9 @@ func (l *liveRun) emit(r *flows.Result) {
 	}
 	l.reported++
 	l.outcomes[r.Outcome]++
-	if l.cfg.gate != nil {
-		l.cfg.gate.add(r)
-	} else if r.Outcome == flows.OutcomeAlert || r.Outcome == flows.OutcomeViolation {
-		l.findings = true
-	}
+	findings := l.gate.add(r)
 	if l.err == nil {
-		if err := l.out.Write(r); err != nil {
+		if err := l.outs.all.Write(r, findings); err != nil {
 			l.writeFailed(err)
 		}
 	}
@@ -392,103 +371,4 @@ func outcomeCounts(n int64, outcomes map[flows.Outcome]int) string {
 		s += ": " + strings.Join(parts, ", ")
 	}
 	return s
-}
-
-// openAdvice adds to an error opening a capture what to do about it.
-func openAdvice(err error) string {
-	switch {
-	case errors.Is(err, capture.ErrPermission):
-		exe := "hsdecode"
-		if p, perr := os.Executable(); perr == nil {
-			exe = p
-		}
-		return fmt.Sprintf("%v: run as root, or allow this binary to capture: sudo setcap cap_net_raw,cap_net_admin+eip %s", err, exe)
-	case errors.Is(err, capture.ErrNoLiveCapture):
-		return fmt.Sprintf("%v; build it with CGO_ENABLED=1 and libpcap-dev (scripts/deps.sh), or read a capture: tcpdump -w - ... | hsdecode -r -", err)
-	}
-	return err.Error()
-}
-
-// resolveInterface turns a number from -D into its interface name, as
-// tcpdump -i does; a name is returned unchanged.
-func resolveInterface(iface string) (string, error) {
-	n, err := strconv.Atoi(iface)
-	if err != nil || n <= 0 {
-		return iface, nil
-	}
-	ifs, err := capture.Interfaces()
-	if err != nil {
-		return "", errors.New(openAdvice(err))
-	}
-	for _, i := range ifs {
-		if i.Name == iface {
-			return iface, nil
-		}
-	}
-	if n > len(ifs) {
-		return "", fmt.Errorf("no interface number %d: there are %d (hsdecode -D lists them)", n, len(ifs))
-	}
-	return ifs[n-1].Name, nil
-}
-
-// listInterfaces prints the capture interfaces as tcpdump -D does.
-func listInterfaces(stdout, stderr io.Writer) int {
-	ifs, err := capture.Interfaces()
-	if err != nil {
-		complain(stderr, openAdvice(err))
-		return exitError
-	}
-	if len(ifs) == 0 {
-		fmt.Fprintln(stderr, "hsdecode: no interfaces to capture on (without root, libpcap may list none)")
-		return exitError
-	}
-	for n, i := range ifs {
-		fmt.Fprintf(stdout, "%d.%s", n+1, report.Escape(i.Name))
-		if i.Description != "" {
-			fmt.Fprintf(stdout, " (%s)", report.Escape(i.Description))
-		}
-		var flags []string
-		for _, f := range []struct {
-			on   bool
-			name string
-		}{{i.Up, "Up"}, {i.Running, "Running"}, {i.Wireless, "Wireless"}, {i.Loopback, "Loopback"}} {
-			if f.on {
-				flags = append(flags, f.name)
-			}
-		}
-		if i.Status != "" {
-			flags = append(flags, strings.ToUpper(i.Status[:1])+i.Status[1:])
-		}
-		if len(flags) > 0 {
-			fmt.Fprintf(stdout, " [%s]", strings.Join(flags, ", "))
-		}
-		fmt.Fprintln(stdout)
-	}
-	return exitOK
-}
-
-// liveArgs checks the command line of a live capture.
-func liveArgs(fs *pflag.FlagSet, read, filter string, snaplen, bufKiB, count int, duration time.Duration, write string) error {
-	switch {
-	case read != "":
-		return errors.New("give -r FILE or -i IFACE, not both")
-	case filter != "" && fs.NArg() > 0:
-		return fmt.Errorf("give the capture filter with -f or as the remaining arguments, not both (arguments: %q)", strings.Join(fs.Args(), " "))
-	case snaplen < 0 || snaplen > capture.MaxCaptureLength:
-		return fmt.Errorf("-s %d: the snap length is 1 to %d bytes, or 0 for %d", snaplen, capture.MaxCaptureLength, capture.DefaultSnapLen)
-	case bufKiB < 0 || bufKiB > 1<<30:
-		return fmt.Errorf("-B %d: the buffer size is in KiB, 0 for libpcap's default", bufKiB)
-	case count < 0:
-		return fmt.Errorf("-c %d: give a number of connections, or 0 for no limit", count)
-	case duration < 0:
-		return fmt.Errorf("--duration %v: give a positive time, or 0 for no limit", duration)
-	case write == "-":
-		return errors.New("-w -: standard output carries the report; give a file name")
-	case fs.Changed("workers"):
-		// One goroutine keeps up with an interface (the soak test's
-		// rate is far below it), and a live report goes out as each
-		// handshake is decided, in no order to keep.
-		return errors.New("--workers is for reading capture files")
-	}
-	return nil
 }

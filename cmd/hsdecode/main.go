@@ -116,7 +116,14 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// run is one invocation: its exit status, given its arguments and where
+// standard output and error go.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runPaced(args, stdout, stderr, defaultPace)
+}
+
+// runPaced is run with progress (--progress) drawn at the given pace.
+func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	fs := pflag.NewFlagSet("hsdecode", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	read := fs.StringP("read", "r", "", "read packets from `FILE` (pcap or pcapng; - for standard input); more files and directories may follow as arguments")
@@ -215,7 +222,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// what is live before it runs.
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(*maxBuf + memoryBase + int64(*workers)*memoryPerWorker))
 	}
-	opt := report.Options{Verbose: *verbose, Color: color, Rules: rules}
+	opt := report.Options{Verbose: *verbose, Color: color}
 	var lc liveConfig
 	var inputs []string
 	isLive := fs.Changed("interface")
@@ -268,11 +275,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if isLive {
 		lc.flows = flows.Options{Follow: *follow}
 		lc.reassembly = reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle, ChecksumMode: sums}
-		lc.gate = g
 		if err := outs.beginFile("interface " + *iface); err != nil {
 			return usage(fmt.Errorf("write: %w", err))
 		}
-		return runLive(lc, outs, stderr)
+		return runLive(lc, g, outs, stderr)
 	}
 
 	inputErr := false
@@ -294,12 +300,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		var prog *progress
 		if showProgress {
-			prog = newProgress(stderr, in, n+1, len(inputs))
+			prog = newProgress(stderr, in, n+1, len(inputs), pace)
 		}
 		stream := asDecided(src)
 		an := analyzeSource(src, fo, ro, *workers, prog, func(r *flows.Result) error {
-			g.add(r)
-			if err := outs.all.Write(r); err != nil || !stream {
+			if err := outs.all.Write(r, g.add(r)); err != nil || !stream {
 				return err
 			}
 			return bw.Flush() // a pipe's reader sees each connection as it is decided

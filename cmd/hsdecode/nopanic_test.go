@@ -52,12 +52,12 @@ func TestMutatedCapturesNoPanic(t *testing.T) {
 					return // the mutation broke the file header: an error, fine
 				}
 				jw := report.NewJSONWriter(io.Discard)
-				tw := report.NewTextWriterOptions(io.Discard, report.TextOptions{Verbose: true})
+				tw := report.NewTextWriter(io.Discard, report.Options{Verbose: true})
 				for i := range an.results {
-					if err := jw.Write(&an.results[i]); err != nil {
+					if err := jw.Write(&an.results[i], nil); err != nil {
 						t.Fatal(err)
 					}
-					if err := tw.Write(&an.results[i]); err != nil {
+					if err := tw.Write(&an.results[i], nil); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -176,13 +176,13 @@ func TestProfileStages(t *testing.T) {
 			asm.Flush()
 		}
 		if c == cutReport {
-			out, err := report.New("json", devnull)
+			out, err := report.NewWriter("json", devnull, report.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			rs := col.Results()
 			for i := range rs {
-				out.Write(&rs[i])
+				out.Write(&rs[i], nil)
 			}
 			out.Close()
 		}
