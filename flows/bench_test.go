@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // The benchmarks below drive a Tracker with what reassembly would hand it
@@ -35,7 +35,7 @@ const benchMSS = 1448
 
 // chunk is one Write of one side.
 type chunk struct {
-	side reassembly.Side
+	side stream.Side
 	b    []byte
 }
 
@@ -43,7 +43,7 @@ type chunk struct {
 // peer before passing it on, so the transcript has the order of the writes.
 type recorder struct {
 	net.Conn
-	side reassembly.Side
+	side stream.Side
 	mu   *sync.Mutex
 	out  *[]chunk
 }
@@ -75,7 +75,7 @@ func handshakeTranscript(tb testing.TB, cc, sc *tls.Config) []chunk {
 			return
 		}
 		c.SetDeadline(time.Now().Add(10 * time.Second))
-		s := tls.Server(&recorder{c, reassembly.SideB, &mu, &out}, sc)
+		s := tls.Server(&recorder{c, stream.SideB, &mu, &out}, sc)
 		defer s.Close()
 		req := make([]byte, 100)
 		if _, err := io.ReadFull(s, req); err != nil {
@@ -93,7 +93,7 @@ func handshakeTranscript(tb testing.TB, cc, sc *tls.Config) []chunk {
 		tb.Fatal(err)
 	}
 	raw.SetDeadline(time.Now().Add(10 * time.Second))
-	c := tls.Client(&recorder{raw, reassembly.SideA, &mu, &out}, cc)
+	c := tls.Client(&recorder{raw, stream.SideA, &mu, &out}, cc)
 	if _, err := c.Write(make([]byte, 100)); err != nil {
 		tb.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func benchCerts(tb testing.TB) {
 // feed runs a transcript through a new tracker of col, in segments, and
 // closes it; then a last result is what col emitted.
 func feed(col *Collector, tr []chunk) {
-	s := col.New(reassembly.ConnInfo{A: benchClient, B: benchServer, SawSYN: true, Start: benchT0})
+	s := col.New(stream.ConnInfo{A: benchClient, B: benchServer, SawSYN: true, Start: benchT0})
 	ts := benchT0
 	for _, c := range tr {
 		for b := c.b; len(b) > 0; {
@@ -161,9 +161,9 @@ func feed(col *Collector, tr []chunk) {
 			_ = s.Done() // reassembly asks after every segment
 		}
 	}
-	s.End(reassembly.SideA, reassembly.EndFIN, ts)
-	s.End(reassembly.SideB, reassembly.EndFIN, ts)
-	s.Close(reassembly.EndFIN, ts)
+	s.End(stream.SideA, stream.EndFIN, ts)
+	s.End(stream.SideB, stream.EndFIN, ts)
+	s.Close(stream.EndFIN, ts)
 }
 
 // BenchmarkTracker is the flow tracker on whole connections, handshake to
@@ -226,7 +226,7 @@ func BenchmarkTrackerBulk(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			col := NewCollector(Options{Follow: follow, Emit: func(*Result) {}})
-			s := col.New(reassembly.ConnInfo{A: benchClient, B: benchServer, SawSYN: true, Start: benchT0})
+			s := col.New(stream.ConnInfo{A: benchClient, B: benchServer, SawSYN: true, Start: benchT0})
 			ts := benchT0
 			for _, c := range tr[:len(tr)-2] { // leave out the close_notify alerts
 				s.Data(c.side, c.b, ts)
@@ -238,10 +238,10 @@ func BenchmarkTrackerBulk(b *testing.B) {
 			b.ReportAllocs()
 			off := 0
 			for b.Loop() {
-				s.Data(reassembly.SideB, bulk[off:off+benchMSS], ts)
+				s.Data(stream.SideB, bulk[off:off+benchMSS], ts)
 				if off += benchMSS; off+benchMSS > len(bulk) {
 					// Restart at a record boundary.
-					s.Data(reassembly.SideB, bulk[off:], ts)
+					s.Data(stream.SideB, bulk[off:], ts)
 					off = 0
 				}
 			}

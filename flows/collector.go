@@ -6,7 +6,7 @@ import (
 	"sort"
 
 	"github.com/hsdecode/hsdecode/decode"
-	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // maxCachedCertificates bounds the certificate summaries a Collector
@@ -35,7 +35,7 @@ type Options struct {
 // the first byte, plus the usual alternates for HTTPS.
 var DefaultTLSPorts = []uint16{443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, 3269, 4433, 5061, 5223, 5986, 6697, 8443}
 
-// Collector makes a Tracker per connection (it is a reassembly.Factory) and
+// Collector makes a Tracker per connection (it is a stream.Factory) and
 // keeps the results of those worth reporting.
 type Collector struct {
 	ports   map[uint16]bool
@@ -66,8 +66,8 @@ func NewCollector(o Options) *Collector {
 	return c
 }
 
-// New implements reassembly.Factory.
-func (c *Collector) New(info reassembly.ConnInfo) reassembly.Stream {
+// New implements stream.Factory.
+func (c *Collector) New(info stream.ConnInfo) stream.Stream {
 	if c.emit == nil {
 		c.open = append(c.open, info.Seq)
 	}

@@ -16,7 +16,7 @@
 // no promise of stability to other programs; decode is the package meant
 // for them.
 //
-// Where things are: tracker.go is the Tracker, the reassembly.Stream
+// Where things are: tracker.go is the Tracker, the stream.Stream
 // methods and the dispatch of each event by its kind; side.go one side's
 // state and phase; roles.go who the client is; prelude.go where a side's
 // TLS begins; handshake.go, records.go and details.go what each message

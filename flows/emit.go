@@ -1,6 +1,6 @@
 package flows
 
-import "github.com/hsdecode/hsdecode/reassembly"
+import "github.com/hsdecode/hsdecode/stream"
 
 // Handing the result over: when the verdict is final (Options.Emit) or at
 // the close, with its outcome.
@@ -40,13 +40,13 @@ func (t *Tracker) releaseStreams() {
 	}
 }
 
-var closedNames = map[reassembly.EndReason]string{
-	reassembly.EndFIN:     "fin",
-	reassembly.EndRST:     "rst",
-	reassembly.EndCapture: "capture_end",
-	reassembly.EndIdle:    "idle",
-	reassembly.EndMemory:  "memory",
-	reassembly.EndReused:  "reused",
+var closedNames = map[stream.EndReason]string{
+	stream.EndFIN:     "fin",
+	stream.EndRST:     "rst",
+	stream.EndCapture: "capture_end",
+	stream.EndIdle:    "idle",
+	stream.EndMemory:  "memory",
+	stream.EndReused:  "reused",
 }
 
 func (t *Tracker) outcome() Outcome {

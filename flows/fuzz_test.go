@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // feedChunks drives a tracker from one byte string: each chunk starts with
@@ -18,13 +18,13 @@ import (
 // interleavings of the two directions as well as their bytes.
 func feedChunks(data []byte, syn bool) Result {
 	col := NewCollector(Options{Follow: len(data)%2 == 1})
-	tr := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: syn, Start: t0})
+	tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: syn, Start: t0})
 	ts := t0
 	for len(data) > 0 {
 		ctl := data[0]
 		data = data[1:]
 		n := min(int(ctl>>2)*4+1, len(data))
-		side := reassembly.Side(ctl & 1)
+		side := stream.Side(ctl & 1)
 		ts = ts.Add(time.Millisecond)
 		if ctl&2 != 0 && ctl&0x80 != 0 {
 			tr.Gap(side, int(ctl), ts)
@@ -33,7 +33,7 @@ func feedChunks(data []byte, syn bool) Result {
 		data = data[n:]
 		_ = tr.Done()
 	}
-	tr.Close(reassembly.EndFIN, ts)
+	tr.Close(stream.EndFIN, ts)
 	return col.Results()[0]
 }
 

@@ -4,13 +4,13 @@ import (
 	"time"
 
 	"github.com/hsdecode/hsdecode/decode"
-	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // Bytes the capture lost: a gap stops the judging, and the side is read
 // again from the next record boundary.
 
-// Gap implements reassembly.Stream: bytes lost before the handshake is
+// Gap implements stream.Stream: bytes lost before the handshake is
 // decided leave its order undecidable, so the tracker stops judging. It
 // still reads what follows, for what it says (the peer's hello, alerts):
 // the other side goes on, and this side is read again from the first
@@ -20,7 +20,7 @@ import (
 // already decided) is not recorded, but the side is still read again
 // from a record boundary: read across the hole, the bytes after it would
 // be taken for records and make a violation out of what the capture lost.
-func (t *Tracker) Gap(s reassembly.Side, missing int, ts time.Time) {
+func (t *Tracker) Gap(s stream.Side, missing int, ts time.Time) {
 	if t.stage == stageEmitted {
 		return
 	}

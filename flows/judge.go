@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/hsdecode/hsdecode/decode"
-	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // The judge: a side's message against its flight in the order tables, and
@@ -119,7 +119,7 @@ func (t *Tracker) violate(d *sideState, code Code, got string, expected []string
 }
 
 // malformed turns a decode error into a violation of the side that sent it.
-func (t *Tracker) malformed(s reassembly.Side, err error, ts time.Time) {
+func (t *Tracker) malformed(s stream.Side, err error, ts time.Time) {
 	if !t.roleKnown {
 		t.guessRoles()
 	}

@@ -3,12 +3,12 @@ package flows
 import (
 	"time"
 
-	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
-// OverlapMismatch implements reassembly.MismatchStream: n bytes of a copy
+// OverlapMismatch implements stream.MismatchStream: n bytes of a copy
 // from side differed from those kept.
-func (t *Tracker) OverlapMismatch(side reassembly.Side, n int, _ time.Time) {
+func (t *Tracker) OverlapMismatch(side stream.Side, n int, _ time.Time) {
 	t.mismatch[side] += n
 }
 

@@ -2,7 +2,7 @@ package flows
 
 import (
 	"github.com/hsdecode/hsdecode/decode"
-	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // Where a side's TLS begins: at its first byte, after a plaintext prelude
@@ -18,7 +18,7 @@ const maxPrelude = 64 << 10
 // start decides how a direction's first bytes are decoded and returns the
 // bytes to feed, or false while the direction is still in a plaintext
 // prelude (or not TLS).
-func (t *Tracker) start(s reassembly.Side, b []byte) ([]byte, bool) {
+func (t *Tracker) start(s stream.Side, b []byte) ([]byte, bool) {
 	d := &t.sides[s]
 	if !t.info.SawSYN {
 		// The capture began mid-connection: find the next record boundary.
@@ -58,7 +58,7 @@ func (t *Tracker) start(s reassembly.Side, b []byte) ([]byte, bool) {
 // searchedTooFar stops side s when it was read from a boundary searched for
 // and maxPrelude bytes went by without one before any TLS was seen: the
 // connection is not TLS unless the peer still may show it is.
-func (t *Tracker) searchedTooFar(s reassembly.Side) {
+func (t *Tracker) searchedTooFar(s stream.Side) {
 	d := &t.sides[s]
 	if d.resync && !t.tlsSeen && d.dec.Skipped() > maxPrelude {
 		d.phase = phaseStopped

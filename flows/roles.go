@@ -2,7 +2,7 @@ package flows
 
 import (
 	"github.com/hsdecode/hsdecode/decode"
-	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // Who is the client: known from the SYN, learnt from the first hello, or
@@ -10,12 +10,12 @@ import (
 
 // setClient makes side s the client and starts each side on the flight
 // of its role.
-func (t *Tracker) setClient(s reassembly.Side) {
+func (t *Tracker) setClient(s stream.Side) {
 	t.roleKnown = true
 	t.clientSide = s
 	t.sides[s].role, t.sides[1-s].role = Client, Server
 	t.sides[s].flight, t.sides[1-s].flight = clientHello, serverHello
-	if s == reassembly.SideA {
+	if s == stream.SideA {
 		t.res.Client, t.res.Server = t.info.A, t.info.B
 	} else {
 		t.res.Client, t.res.Server = t.info.B, t.info.A
@@ -36,7 +36,7 @@ func (t *Tracker) peer(d *sideState) *sideState {
 // assignRoles learns who the client is from the first event of a
 // connection whose SYN was not seen (docs/report.md: "without a SYN, the side
 // that sent the ClientHello").
-func (t *Tracker) assignRoles(s reassembly.Side, ev decode.Event) {
+func (t *Tracker) assignRoles(s stream.Side, ev decode.Event) {
 	if ev.Kind == decode.EventHandshake {
 		switch ev.Message.Type() {
 		case decode.HandshakeClientHello:
@@ -55,8 +55,8 @@ func (t *Tracker) assignRoles(s reassembly.Side, ev decode.Event) {
 // lower port, as servers listen on well-known ports.
 func (t *Tracker) guessRoles() {
 	if t.info.A.Port() < t.info.B.Port() {
-		t.setClient(reassembly.SideB)
+		t.setClient(stream.SideB)
 	} else {
-		t.setClient(reassembly.SideA)
+		t.setClient(stream.SideA)
 	}
 }

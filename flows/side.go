@@ -2,7 +2,7 @@ package flows
 
 import (
 	"github.com/hsdecode/hsdecode/decode"
-	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // One side's state: its phase of reading and its place in its flight.
@@ -31,7 +31,7 @@ type sideState struct {
 	encrypted int  // TLS 1.3 opaque records after ServerHello
 	alerted   bool
 	appData   bool
-	end       reassembly.EndReason // how this side ended, 0 while open
+	end       stream.EndReason // how this side ended, 0 while open
 }
 
 // phase is how far a side's bytes are read.

@@ -1,6 +1,6 @@
 package flows
 
-import "github.com/hsdecode/hsdecode/reassembly"
+import "github.com/hsdecode/hsdecode/stream"
 
 // TLS 1.3 without keys: the rule of docs/handshake-order.md section 4, which
 // decides from the encrypted records' order and lengths alone.
@@ -56,7 +56,7 @@ func (t *Tracker) settleTLS13() {
 		}
 		t.res.Alerts = append(t.res.Alerts, Alert{TS: ts, From: Server, Encrypted: true})
 		t.fatal = true
-	case t.keyless.serverAfterClient == 0 && s.end == reassembly.EndRST:
+	case t.keyless.serverAfterClient == 0 && s.end == stream.EndRST:
 	default:
 		t.established = true
 	}

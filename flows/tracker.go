@@ -4,21 +4,21 @@ import (
 	"time"
 
 	"github.com/hsdecode/hsdecode/decode"
-	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
-// The Tracker and the reassembly.Stream methods through which reassembly
+// The Tracker and the stream.Stream methods through which reassembly
 // drives it. Each decoded event is dispatched by its kind from here to the
 // file of its concern, as crypto/tls's handshake states dispatch on the
 // message type.
 
-// Tracker follows one connection; it implements reassembly.Stream.
+// Tracker follows one connection; it implements stream.Stream.
 type Tracker struct {
-	info       reassembly.ConnInfo
+	info       stream.ConnInfo
 	col        *Collector
 	sides      [2]sideState
 	roleKnown  bool
-	clientSide reassembly.Side
+	clientSide stream.Side
 
 	res   Result
 	stage stage
@@ -46,7 +46,7 @@ type Tracker struct {
 	mismatch [2]int // OverlapMismatch by side, until roles are settled
 }
 
-func newTracker(info reassembly.ConnInfo, col *Collector) *Tracker {
+func newTracker(info stream.ConnInfo, col *Collector) *Tracker {
 	t := &Tracker{info: info, col: col}
 	t.res.Seq = info.Seq
 	t.res.Start = info.Start
@@ -55,7 +55,7 @@ func newTracker(info reassembly.ConnInfo, col *Collector) *Tracker {
 		t.sides[i].pos = -1
 	}
 	if info.SawSYN {
-		t.setClient(reassembly.SideA)
+		t.setClient(stream.SideA)
 	}
 	return t
 }
@@ -70,7 +70,7 @@ func (t *Tracker) decided() bool {
 // missing (gap), where they are only recorded.
 func (t *Tracker) judging() bool { return !t.partial && !t.gap }
 
-// Done implements reassembly.Stream. After a violation it waits for the
+// Done implements stream.Stream. After a violation it waits for the
 // peer's answer (usually an alert), which tells the user what the peer made
 // of it; in a partial connection it stops once both sides carry data;
 // after a gap, once each side carries data or is not read.
@@ -92,8 +92,8 @@ func (t *Tracker) Done() bool {
 	return false
 }
 
-// Data implements reassembly.Stream.
-func (t *Tracker) Data(s reassembly.Side, b []byte, ts time.Time) {
+// Data implements stream.Stream.
+func (t *Tracker) Data(s stream.Side, b []byte, ts time.Time) {
 	t.res.End = ts
 	d := &t.sides[s]
 	d.bytes += int64(len(b))
@@ -116,7 +116,7 @@ func (t *Tracker) Data(s reassembly.Side, b []byte, ts time.Time) {
 	t.emitIfFinal()
 }
 
-func (t *Tracker) drain(s reassembly.Side, ts time.Time) {
+func (t *Tracker) drain(s stream.Side, ts time.Time) {
 	d := &t.sides[s]
 	for !d.stopped() {
 		ev, ok, err := d.dec.Next()
@@ -133,7 +133,7 @@ func (t *Tracker) drain(s reassembly.Side, ts time.Time) {
 }
 
 // event handles one decoded event of side s.
-func (t *Tracker) event(s reassembly.Side, ev decode.Event, ts time.Time) {
+func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 	if !t.roleKnown {
 		t.assignRoles(s, ev)
 	}
@@ -170,7 +170,7 @@ func (t *Tracker) event(s reassembly.Side, ev decode.Event, ts time.Time) {
 	}
 }
 
-// Buffered implements reassembly.Buffered: the decoders' buffers and a
+// Buffered implements stream.Buffered: the decoders' buffers and a
 // plaintext prelude, which a peer can make grow up to a record or a
 // handshake message at a time while the verdict waits.
 func (t *Tracker) Buffered() int {
@@ -185,8 +185,8 @@ func (t *Tracker) Buffered() int {
 	return n
 }
 
-// End implements reassembly.Stream.
-func (t *Tracker) End(s reassembly.Side, reason reassembly.EndReason, ts time.Time) {
+// End implements stream.Stream.
+func (t *Tracker) End(s stream.Side, reason stream.EndReason, ts time.Time) {
 	t.res.End = ts
 	d := &t.sides[s]
 	if d.end == 0 {
@@ -194,9 +194,9 @@ func (t *Tracker) End(s reassembly.Side, reason reassembly.EndReason, ts time.Ti
 	}
 }
 
-// Close implements reassembly.Stream: it settles the outcome and hands the
+// Close implements stream.Stream: it settles the outcome and hands the
 // result to the collector.
-func (t *Tracker) Close(reason reassembly.EndReason, last time.Time) {
+func (t *Tracker) Close(reason stream.EndReason, last time.Time) {
 	if t.stage != stageOpen {
 		// Closed twice, or its result already went to Options.Emit.
 		return

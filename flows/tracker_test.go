@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/hsdecode/hsdecode/decode"
-	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // The helpers below build TLS bytes by hand so that each test states the
@@ -126,15 +126,15 @@ var (
 func run(t *testing.T, syn bool, steps ...step) Result {
 	t.Helper()
 	col := NewCollector(Options{})
-	tr := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: syn, Start: t0})
+	tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: syn, Start: t0})
 	for i, st := range steps {
-		side := reassembly.SideA
+		side := stream.SideA
 		if st.from == Server {
-			side = reassembly.SideB
+			side = stream.SideB
 		}
 		tr.Data(side, st.b, t0.Add(time.Duration(i+1)*time.Millisecond))
 	}
-	tr.Close(reassembly.EndFIN, t0.Add(time.Second))
+	tr.Close(stream.EndFIN, t0.Add(time.Second))
 	rs := col.Results()
 	if len(rs) != 1 {
 		t.Fatalf("got %d results, want 1", len(rs))
@@ -363,15 +363,15 @@ func TestWithoutSYN(t *testing.T) {
 	// The capture began between the SYN and the ClientHello: judged in full,
 	// with the client found by its ClientHello even when it is side B.
 	col := NewCollector(Options{})
-	tr := col.New(reassembly.ConnInfo{A: serverAddr, B: clientAddr, Start: t0})
+	tr := col.New(stream.ConnInfo{A: serverAddr, B: clientAddr, Start: t0})
 	for i, st := range fullECDHE {
-		side := reassembly.SideB
+		side := stream.SideB
 		if st.from == Server {
-			side = reassembly.SideA
+			side = stream.SideA
 		}
 		tr.Data(side, st.b, t0.Add(time.Duration(i)*time.Millisecond))
 	}
-	tr.Close(reassembly.EndFIN, t0.Add(time.Second))
+	tr.Close(stream.EndFIN, t0.Add(time.Second))
 	r = col.Results()[0]
 	if r.Outcome != OutcomeEstablished || r.Client != clientAddr {
 		t.Fatalf("outcome %s client %s", r.Outcome, r.Client)
@@ -380,11 +380,11 @@ func TestWithoutSYN(t *testing.T) {
 
 func TestGap(t *testing.T) {
 	col := NewCollector(Options{})
-	tr := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
-	tr.Data(reassembly.SideA, ch12, t0)
-	tr.Gap(reassembly.SideB, 1000, t0)
-	tr.Data(reassembly.SideB, record(22, shd), t0)
-	tr.Close(reassembly.EndFIN, t0)
+	tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+	tr.Data(stream.SideA, ch12, t0)
+	tr.Gap(stream.SideB, 1000, t0)
+	tr.Data(stream.SideB, record(22, shd), t0)
+	tr.Close(stream.EndFIN, t0)
 	r := col.Results()[0]
 	if r.Outcome != OutcomeGap || r.Gap == nil || r.Gap.From != Server || len(r.Violations) != 0 {
 		t.Fatalf("outcome %s gap %+v violations %+v", r.Outcome, r.Gap, r.Violations)
@@ -396,14 +396,14 @@ func TestGap(t *testing.T) {
 	// lost, and the middle of a record); a second gap, on the other side,
 	// is read past the same way. Nothing of it is a violation.
 	col = NewCollector(Options{})
-	tr = col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
-	tr.Data(reassembly.SideA, ch12[:40], t0)
-	tr.Gap(reassembly.SideA, len(ch12)-40, t0)
-	tr.Data(reassembly.SideB, record(22, cat(shECDHE, cert)), t0)
-	tr.Data(reassembly.SideA, cat(record(22, cke)[3:], ccs), t0)
-	tr.Gap(reassembly.SideB, 20, t0)
-	tr.Data(reassembly.SideB, cat([]byte{0x77, 0x77}, record(22, shd), ccs), t0)
-	tr.Close(reassembly.EndFIN, t0)
+	tr = col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+	tr.Data(stream.SideA, ch12[:40], t0)
+	tr.Gap(stream.SideA, len(ch12)-40, t0)
+	tr.Data(stream.SideB, record(22, cat(shECDHE, cert)), t0)
+	tr.Data(stream.SideA, cat(record(22, cke)[3:], ccs), t0)
+	tr.Gap(stream.SideB, 20, t0)
+	tr.Data(stream.SideB, cat([]byte{0x77, 0x77}, record(22, shd), ccs), t0)
+	tr.Close(stream.EndFIN, t0)
 	r = col.Results()[0]
 	var got []string
 	for _, m := range r.Messages {
@@ -418,19 +418,19 @@ func TestGap(t *testing.T) {
 
 	// A gap after the handshake was decided changes nothing.
 	col = NewCollector(Options{})
-	tr = col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+	tr = col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
 	for _, st := range fullECDHE {
-		side := reassembly.SideA
+		side := stream.SideA
 		if st.from == Server {
-			side = reassembly.SideB
+			side = stream.SideB
 		}
 		tr.Data(side, st.b, t0)
 	}
 	if !tr.Done() {
 		t.Error("Done is false after the handshake was established")
 	}
-	tr.Gap(reassembly.SideB, 10, t0)
-	tr.Close(reassembly.EndFIN, t0)
+	tr.Gap(stream.SideB, 10, t0)
+	tr.Close(stream.EndFIN, t0)
 	if r := col.Results()[0]; r.Outcome != OutcomeEstablished {
 		t.Fatalf("outcome %s", r.Outcome)
 	}
@@ -458,17 +458,17 @@ func TestGapNotRecordedStillResyncs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			col := NewCollector(Options{})
-			tr := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: tt.syn, Start: t0})
+			tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: tt.syn, Start: t0})
 			for _, st := range tt.before {
-				side := reassembly.SideA
+				side := stream.SideA
 				if st.from == Server {
-					side = reassembly.SideB
+					side = stream.SideB
 				}
 				tr.Data(side, st.b, t0)
 			}
-			tr.Gap(reassembly.SideB, 100, t0)
-			tr.Data(reassembly.SideB, cat(garbage, alertRec(1, 0)), t0)
-			tr.Close(reassembly.EndFIN, t0)
+			tr.Gap(stream.SideB, 100, t0)
+			tr.Data(stream.SideB, cat(garbage, alertRec(1, 0)), t0)
+			tr.Close(stream.EndFIN, t0)
 			r := col.Results()[0]
 			var codes []Code
 			for _, v := range r.Violations {
@@ -488,13 +488,13 @@ func TestGapNotRecordedStillResyncs(t *testing.T) {
 // (tls12no_renogotiation with the client's second flight lost).
 func TestUndecodableAfterGap(t *testing.T) {
 	col := NewCollector(Options{})
-	tr := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
-	tr.Data(reassembly.SideA, ch12, t0)
-	tr.Data(reassembly.SideB, record(22, cat(shECDHE, cert, ske, shd)), t0)
-	tr.Gap(reassembly.SideA, 93, t0)
-	tr.Data(reassembly.SideB, cat(ccs, encFin), t0)
-	tr.Data(reassembly.SideA, cat(appData, record(22, []byte{0x8a, 0x5b, 0x60, 0x96, 1, 2, 3, 4})), t0)
-	tr.Close(reassembly.EndFIN, t0)
+	tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+	tr.Data(stream.SideA, ch12, t0)
+	tr.Data(stream.SideB, record(22, cat(shECDHE, cert, ske, shd)), t0)
+	tr.Gap(stream.SideA, 93, t0)
+	tr.Data(stream.SideB, cat(ccs, encFin), t0)
+	tr.Data(stream.SideA, cat(appData, record(22, []byte{0x8a, 0x5b, 0x60, 0x96, 1, 2, 3, 4})), t0)
+	tr.Close(stream.EndFIN, t0)
 	r := col.Results()[0]
 	if r.Outcome != OutcomeGap || len(r.Violations) != 0 || r.Gap == nil || r.Gap.From != Client {
 		t.Fatalf("outcome %s, violations %+v, gap %+v; want gap from the client, no violation", r.Outcome, r.Violations, r.Gap)
@@ -508,9 +508,9 @@ func TestNotTLS(t *testing.T) {
 	}
 	// Off a TLS port a connection without TLS is not reported at all.
 	col := NewCollector(Options{})
-	tr := col.New(reassembly.ConnInfo{A: clientAddr, B: netip.MustParseAddrPort("10.0.0.2:80"), SawSYN: true, Start: t0})
-	tr.Data(reassembly.SideA, []byte("GET / HTTP/1.1\r\n\r\n"), t0)
-	tr.Close(reassembly.EndFIN, t0)
+	tr := col.New(stream.ConnInfo{A: clientAddr, B: netip.MustParseAddrPort("10.0.0.2:80"), SawSYN: true, Start: t0})
+	tr.Data(stream.SideA, []byte("GET / HTTP/1.1\r\n\r\n"), t0)
+	tr.Close(stream.EndFIN, t0)
 	if n := len(col.Results()); n != 0 || col.NotReported() != 1 {
 		t.Fatalf("%d results, %d not reported", n, col.NotReported())
 	}
@@ -566,11 +566,11 @@ func TestEncryptedAlertMidStream(t *testing.T) {
 func TestEmitAsDecided(t *testing.T) {
 	var got []Outcome
 	col := NewCollector(Options{Emit: func(r *Result) { got = append(got, r.Outcome) }})
-	tr := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+	tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
 	for _, st := range fullECDHE {
-		side := reassembly.SideA
+		side := stream.SideA
 		if st.from == Server {
-			side = reassembly.SideB
+			side = stream.SideB
 		}
 		tr.Data(side, st.b, t0)
 	}
@@ -580,10 +580,10 @@ func TestEmitAsDecided(t *testing.T) {
 	if kept := tr.(*Tracker); kept.res.Messages != nil || kept.sides[0].dec != nil || !kept.Done() {
 		t.Error("a reported connection still holds its result or decoders")
 	}
-	tr.Close(reassembly.EndFIN, t0)
-	undecided := col.New(reassembly.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
-	undecided.Data(reassembly.SideA, ch12, t0)
-	undecided.Close(reassembly.EndCapture, t0)
+	tr.Close(stream.EndFIN, t0)
+	undecided := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+	undecided.Data(stream.SideA, ch12, t0)
+	undecided.Close(stream.EndCapture, t0)
 	if len(got) != 2 || got[1] != OutcomeIncomplete || len(col.Results()) != 0 {
 		t.Fatalf("emitted %v, kept %d", got, len(col.Results()))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	gpr "github.com/gopacket/gopacket/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // Options bounds an Assembler. The zero value is usable.
@@ -82,7 +83,7 @@ type Stats struct {
 	// Open is the connections open now, MaxOpen the most open at once.
 	Open, MaxOpen int64
 	// Closed counts the connections closed, by the reason given to Close.
-	Closed map[EndReason]int64
+	Closed map[stream.EndReason]int64
 	// Buffered is what Options.MaxBufferedBytes bounds, now; MaxBuffered
 	// its peak, as it stood after each packet.
 	Buffered, MaxBuffered int64
@@ -114,7 +115,7 @@ func keyOf(src, dst netip.AddrPort) connKey {
 // TCP connection and feeds them to the Streams its Factory makes. It is not
 // safe for concurrent use.
 type Assembler struct {
-	factory Factory
+	factory stream.Factory
 	opts    Options
 	dec     *decoder
 	gp      *gpr.Assembler
@@ -129,7 +130,7 @@ type Assembler struct {
 	// The packet gopacket is working on, for its callbacks: cur is nil
 	// outside Packet.
 	cur     *conn
-	curSide Side
+	curSide stream.Side
 	curTCP  *layers.TCP
 	curTS   time.Time
 
@@ -148,7 +149,7 @@ type Assembler struct {
 	probeCtx  captureContext
 
 	// flushReason closes the connections a gopacket flush completes.
-	flushReason EndReason
+	flushReason stream.EndReason
 
 	// resets are the connections waiting out a RST, in the order of their
 	// RSTs, to be closed resetWait after it (see conn.awaited).
@@ -172,12 +173,12 @@ type Assembler struct {
 	// ovBuf a segment's payload as the receiver keeps it.
 	ovBytes int64
 	ovBuf   []byte
-	closes  [EndReused + 1]int64 // Stats.Closed
+	closes  [stream.EndReused + 1]int64 // Stats.Closed
 }
 
 // NewAssembler returns an Assembler that makes a Stream with f for every
 // TCP connection it sees.
-func NewAssembler(f Factory, o Options) *Assembler {
+func NewAssembler(f stream.Factory, o Options) *Assembler {
 	if o.MaxBufferedBytes <= 0 {
 		o.MaxBufferedBytes = DefaultMaxBufferedBytes
 	}
@@ -187,7 +188,7 @@ func NewAssembler(f Factory, o Options) *Assembler {
 		dec:         newDecoder(),
 		conns:       make(map[connKey]*conn),
 		stats:       Stats{Skipped: make(map[string]int64)},
-		flushReason: EndCapture,
+		flushReason: stream.EndCapture,
 		frag:        newDefrag(o.MaxBufferedBytes),
 		step:        maxStep(o.IdleTimeout),
 		checks:      checksums{mode: o.ChecksumMode},
@@ -207,10 +208,10 @@ func NewAssembler(f Factory, o Options) *Assembler {
 func (a *Assembler) Stats() Stats {
 	s := a.stats
 	s.Skipped = maps.Clone(a.stats.Skipped)
-	s.Closed = make(map[EndReason]int64)
+	s.Closed = make(map[stream.EndReason]int64)
 	for r, n := range a.closes {
 		if n > 0 {
-			s.Closed[EndReason(r)] = n
+			s.Closed[stream.EndReason(r)] = n
 		}
 	}
 	s.Open = int64(len(a.conns))
@@ -333,7 +334,7 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 	}
 	if c != nil && c.reusedBy(seg) {
 		a.settleBoth(c)
-		c.close(EndReused)
+		c.close(stream.EndReused)
 		a.finish(c)
 		c = nil
 	}
@@ -395,9 +396,9 @@ func (a *Assembler) advanceTo(now time.Time) {
 // open connection.
 func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 	tcp := seg.tcp
-	side := SideA
+	side := stream.SideA
 	if seg.src != c.info.A {
-		side = SideB
+		side = stream.SideB
 	}
 	if c.reset && !a.awaited(c, side, tcp) {
 		a.finish(c)
@@ -424,9 +425,9 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 			c.next[1-side], c.seen[1-side] = tcp.Ack, true
 		}
 		if tcp.RST {
-			c.end(side, EndRST, ts)
+			c.end(side, stream.EndRST, ts)
 		} else {
-			c.end(side, EndFIN, ts)
+			c.end(side, stream.EndFIN, ts)
 		}
 		if c.closing {
 			a.finish(c)
@@ -477,7 +478,7 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 // the bytes before them have been delivered, they are reported with Gap
 // rather than delivered, where they belong in the stream and at once,
 // even at the end of a direction.
-func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
+func (a *Assembler) assemble(c *conn, side stream.Side, seg segment, ts time.Time) {
 	tcp := seg.tcp
 	if tcp.ACK {
 		c.ack[side], c.acked[side] = tcp.Ack, true
@@ -530,7 +531,7 @@ func (a *Assembler) assemble(c *conn, side Side, seg segment, ts time.Time) {
 // its ISN when the segment is the first and the ISN is known otherwise.
 // cut says the capture cut the segment's payload (zeros stand in for the
 // end), so its bytes are not compared with other copies.
-func (a *Assembler) feed(c *conn, side Side, tcp *layers.TCP, ts time.Time, first, cut bool) {
+func (a *Assembler) feed(c *conn, side stream.Side, tcp *layers.TCP, ts time.Time, first, cut bool) {
 	a.cur, a.curSide, a.curTCP, a.curTS = c, side, tcp, ts
 	// gopacket keeps the context of a segment it queues, so each packet
 	// needs its own.
@@ -568,7 +569,7 @@ func (a *Assembler) feed(c *conn, side Side, tcp *layers.TCP, ts time.Time, firs
 // lost): a Gap of unknown size comes before them, so that the consumer does
 // not read them as its start. A capture that began mid-connection proves
 // nothing either way, and the consumer reads its first bytes as such.
-func (a *Assembler) begin(c *conn, side Side, seq uint32, ts time.Time) {
+func (a *Assembler) begin(c *conn, side stream.Side, seq uint32, ts time.Time) {
 	peer := 1 - side
 	if c.firstAcked[peer] {
 		if d := int64(int32(seq - c.firstAck[peer])); d >= 0 && d <= maxUnseen {
@@ -601,7 +602,7 @@ var zeros [maxUnseen]byte
 //
 // The missing bytes are given to gopacket as a segment of zeros marked
 // as cut (see assemble), which delivers what waited behind the hole.
-func (a *Assembler) unseen(c *conn, y Side, ack uint32, ts time.Time) {
+func (a *Assembler) unseen(c *conn, y stream.Side, ack uint32, ts time.Time) {
 	next, n := c.unseenFrom(y, ack)
 	if n <= 0 {
 		return
@@ -631,7 +632,7 @@ func (a *Assembler) unseen(c *conn, y Side, ack uint32, ts time.Time) {
 // how many bytes from there ack acknowledges: none (n <= 0) when nothing
 // is known of where y stands, when y ended, or when the count is beyond
 // belief (maxUnseen).
-func (c *conn) unseenFrom(y Side, ack uint32) (next uint32, n int) {
+func (c *conn) unseenFrom(y stream.Side, ack uint32) (next uint32, n int) {
 	switch {
 	case c.ended[y] != 0:
 		return 0, 0
@@ -661,7 +662,7 @@ func (c *conn) unseenFrom(y Side, ack uint32) (next uint32, n int) {
 // 11: bytes the capture does not have are a gap). Bytes of y that waited
 // in gopacket behind a hole, dropped with the connection, lie within
 // that gap, but only those before them count as unseen.
-func (a *Assembler) unseenAtEnd(c *conn, y Side) {
+func (a *Assembler) unseenAtEnd(c *conn, y stream.Side) {
 	if !c.acked[1-y] {
 		return
 	}
@@ -682,17 +683,17 @@ func (a *Assembler) unseenAtEnd(c *conn, y Side) {
 func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	a.stats.Connections++
 	c := &conn{a: a, key: keyOf(seg.src, seg.dst), last: ts}
-	c.info = ConnInfo{A: seg.src, B: seg.dst, SawSYN: seg.tcp.SYN && !seg.tcp.ACK, Start: ts, Seq: a.index}
+	c.info = stream.ConnInfo{A: seg.src, B: seg.dst, SawSYN: seg.tcp.SYN && !seg.tcp.ACK, Start: ts, Seq: a.index}
 	// gopacket keys its connections by network flow and ports. The table
 	// already tells connections apart, so the flow only has to name this
 	// one: typed by Seq it does, without copying addresses, and a new
 	// connection on a reused 4-tuple can never meet gopacket state left by
 	// an earlier one. Its endpoints are one byte naming the side, so the
 	// two directions differ even when both ends share address and port.
-	c.flow[SideA] = gopacket.NewFlow(gopacket.EndpointType(a.index), []byte{byte(SideA)}, []byte{byte(SideB)})
-	c.flow[SideB] = c.flow[SideA].Reverse()
+	c.flow[stream.SideA] = gopacket.NewFlow(gopacket.EndpointType(a.index), []byte{byte(stream.SideA)}, []byte{byte(stream.SideB)})
+	c.flow[stream.SideB] = c.flow[stream.SideA].Reverse()
 	c.stream = a.factory.New(c.info)
-	c.sized, _ = c.stream.(Buffered)
+	c.sized, _ = c.stream.(stream.Buffered)
 	a.conns[c.key] = c
 	a.mem.link(c)
 	a.stats.MaxOpen = max(a.stats.MaxOpen, int64(len(a.conns)))
@@ -706,16 +707,16 @@ func (a *Assembler) open(seg segment, ts time.Time) *conn {
 // came, is reported now: the bytes before it no longer matter.
 func (a *Assembler) stop(c *conn) {
 	if c.reset {
-		c.close(EndRST)
+		c.close(stream.EndRST)
 		a.finish(c)
 		return
 	}
 	c.done = true
 	a.dropHeld(c)
 	a.purge(c)
-	for side := SideA; side <= SideB; side++ {
+	for side := stream.SideA; side <= stream.SideB; side++ {
 		if c.fin[side] && c.ended[side] == 0 {
-			c.end(side, EndFIN, c.finTS[side])
+			c.end(side, stream.EndFIN, c.finTS[side])
 		}
 	}
 	if c.closing {
@@ -729,10 +730,10 @@ func (a *Assembler) stop(c *conn) {
 // as a Gap (unseenAtEnd).
 func (a *Assembler) finish(c *conn) {
 	if !c.closing {
-		c.close(EndCapture) // a reset connection whose wait ended: RST
+		c.close(stream.EndCapture) // a reset connection whose wait ended: RST
 	}
 	if !c.done {
-		for y := SideA; y <= SideB; y++ {
+		for y := stream.SideA; y <= stream.SideB; y++ {
 			a.unseenAtEnd(c, y)
 		}
 	}
@@ -744,7 +745,7 @@ func (a *Assembler) finish(c *conn) {
 	a.mem.consumers -= c.consumerHeld
 	c.consumerHeld = 0
 	a.purge(c)
-	if c.reason != EndCapture {
+	if c.reason != stream.EndCapture {
 		a.closed.add(c)
 	}
 	a.closes[c.reason]++
@@ -766,7 +767,7 @@ func (a *Assembler) finish(c *conn) {
 // the end of input, the consumer being done, or resetWait of capture time
 // without such a segment; bytes still waiting behind a hole then are
 // dropped.
-func (a *Assembler) awaited(c *conn, side Side, tcp *layers.TCP) bool {
+func (a *Assembler) awaited(c *conn, side stream.Side, tcp *layers.TCP) bool {
 	if side == c.resetBy {
 		return tcp.RST
 	}
@@ -842,7 +843,7 @@ func (a *Assembler) purge(c *conn) {
 	a.dropOverlaps(c)
 	a.purging = c
 	ctx := &captureContext{c.last}
-	for side := SideA; side <= SideB && c.inGP; side++ {
+	for side := stream.SideA; side <= stream.SideB && c.inGP; side++ {
 		var seq uint32
 		if n := a.probe(c, side); n >= 0 {
 			seq = uint32(n)
@@ -865,7 +866,7 @@ const (
 // probe returns the sequence number gopacket waits for on a side of a
 // connection, -1 when it has none: gopacket is given an empty segment,
 // which Accept refuses once it has seen the number.
-func (a *Assembler) probe(c *conn, side Side) gpr.Sequence {
+func (a *Assembler) probe(c *conn, side stream.Side) gpr.Sequence {
 	if !c.inGP {
 		return -1
 	}
@@ -880,13 +881,13 @@ func (a *Assembler) probe(c *conn, side Side) gpr.Sequence {
 // synthesize builds in a.synth a bare TCP header from side to its peer.
 // It is decoded from bytes because layers.TCP takes its ports for
 // TransportFlow from the bytes it decoded, not from SrcPort and DstPort.
-func (a *Assembler) synthesize(c *conn, side Side, seq uint32, flags byte) {
+func (a *Assembler) synthesize(c *conn, side stream.Side, seq uint32, flags byte) {
 	synthesizeInto(&a.synth, a.synthBuf[:], c, side, seq, flags)
 }
 
-func synthesizeInto(t *layers.TCP, b []byte, c *conn, side Side, seq uint32, flags byte) {
+func synthesizeInto(t *layers.TCP, b []byte, c *conn, side stream.Side, seq uint32, flags byte) {
 	src, dst := c.info.A.Port(), c.info.B.Port()
-	if side == SideB {
+	if side == stream.SideB {
 		src, dst = dst, src
 	}
 	clear(b)
@@ -908,15 +909,15 @@ func (a *Assembler) expire() {
 			a.settleQueued(e)
 		}
 	}
-	a.flushReason = EndIdle
+	a.flushReason = stream.EndIdle
 	a.gp.FlushWithOptions(gpr.FlushOptions{T: cutoff, TC: cutoff})
-	a.flushReason = EndCapture
+	a.flushReason = stream.EndCapture
 	var ending []*conn
 	for _, c := range a.conns {
 		// gopacket's flush closes the connections it holds; done ones,
 		// and those it was never given a segment of, are closed here.
 		if (c.done || !c.inGP) && !c.closing && c.last.Before(cutoff) {
-			c.close(EndIdle)
+			c.close(stream.EndIdle)
 		}
 		if c.closing {
 			ending = append(ending, c)
@@ -942,7 +943,7 @@ func (a *Assembler) Flush() {
 	ending := make([]*conn, 0, len(a.conns))
 	for _, c := range a.conns {
 		if !c.closing {
-			c.close(EndCapture)
+			c.close(stream.EndCapture)
 		}
 		ending = append(ending, c)
 	}

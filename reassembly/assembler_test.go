@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/gopacket/gopacket"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 func TestStreams(t *testing.T) {
@@ -242,7 +243,7 @@ func TestStatsCounts(t *testing.T) {
 	}
 	a.Flush()
 	st = a.Stats()
-	want := map[EndReason]int64{EndFIN: 1, EndRST: 1, EndCapture: 1}
+	want := map[stream.EndReason]int64{stream.EndFIN: 1, stream.EndRST: 1, stream.EndCapture: 1}
 	if diff := cmp.Diff(want, st.Closed); diff != "" || st.Gaps != 1 || st.GapBytes != 5 || st.Buffered != 0 {
 		t.Errorf("closed (-want +got):\n%s%d gaps of %d bytes, %d held; want 1 of 5, none", diff, st.Gaps, st.GapBytes, st.Buffered)
 	}
@@ -384,7 +385,7 @@ type weakFactory struct {
 	r       *recorder
 }
 
-func (f *weakFactory) New(info ConnInfo) Stream {
+func (f *weakFactory) New(info stream.ConnInfo) stream.Stream {
 	s := &recStream{r: f.r, info: info}
 	f.streams = append(f.streams, weak.Make(s))
 	return s

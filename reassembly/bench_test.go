@@ -8,18 +8,19 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 type nullFactory struct{ done bool }
 
 type nullStream struct{ done bool }
 
-func (f nullFactory) New(ConnInfo) Stream            { return &nullStream{f.done} }
-func (s *nullStream) Data(Side, []byte, time.Time)   {}
-func (s *nullStream) Gap(Side, int, time.Time)       {}
-func (s *nullStream) End(Side, EndReason, time.Time) {}
-func (s *nullStream) Close(EndReason, time.Time)     {}
-func (s *nullStream) Done() bool                     { return s.done }
+func (f nullFactory) New(stream.ConnInfo) stream.Stream            { return &nullStream{f.done} }
+func (s *nullStream) Data(stream.Side, []byte, time.Time)          {}
+func (s *nullStream) Gap(stream.Side, int, time.Time)              {}
+func (s *nullStream) End(stream.Side, stream.EndReason, time.Time) {}
+func (s *nullStream) Close(stream.EndReason, time.Time)            {}
+func (s *nullStream) Done() bool                                   { return s.done }
 
 // BenchmarkPacket measures the cost of one 1000-byte segment of a
 // connection whose consumer wants its bytes, and of one whose consumer is

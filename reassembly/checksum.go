@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/gopacket/gopacket/layers"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // ChecksumMode says which segments have their IPv4 header and TCP
@@ -112,9 +113,9 @@ func (a *Assembler) badChecksum(c *conn, seg segment) (bool, sumState) {
 	case c == nil:
 		return false, sumWrong
 	}
-	side := SideA
+	side := stream.SideA
 	if seg.src != c.info.A {
-		side = SideB
+		side = stream.SideB
 	}
 	return c.sums[side] == sumRight || c.sums[side] == sumOffload, sumWrong
 }
@@ -131,9 +132,9 @@ const (
 
 // firstSum notes how the checksums of a side's first segment were.
 func (c *conn) firstSum(seg segment, s sumState) {
-	side := SideA
+	side := stream.SideA
 	if seg.src != c.info.A {
-		side = SideB
+		side = stream.SideB
 	}
 	if c.sums[side] == 0 {
 		c.sums[side] = s

@@ -1,6 +1,10 @@
 package reassembly
 
-import "time"
+import (
+	"time"
+
+	"github.com/hsdecode/hsdecode/stream"
+)
 
 // A connection that closed leaves segments behind: retransmissions, a
 // SYN-ACK sent again, segments in flight at a RST that arrive after the
@@ -54,10 +58,10 @@ func (t *closedTable) add(c *conn) {
 	if t.idx == nil {
 		t.idx = make(map[connKey]int)
 	}
-	r := closedConn{key: c.key, at: c.last, stale: c.reason == EndIdle || c.reason == EndMemory}
-	for side := SideA; side <= SideB; side++ {
+	r := closedConn{key: c.key, at: c.last, stale: c.reason == stream.EndIdle || c.reason == stream.EndMemory}
+	for side := stream.SideA; side <= stream.SideB; side++ {
 		d := 0
-		if (side == SideA) != (c.info.A == c.key.lo) {
+		if (side == stream.SideA) != (c.info.A == c.key.lo) {
 			d = 1
 		}
 		r.seen[d], r.next[d] = c.seen[side], c.next[side]

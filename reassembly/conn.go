@@ -8,6 +8,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	gpr "github.com/gopacket/gopacket/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // conn is one TCP connection: the consumer's Stream, and the gopacket
@@ -15,12 +16,12 @@ import (
 type conn struct {
 	a      *Assembler
 	key    connKey
-	info   ConnInfo
-	stream Stream
+	info   stream.ConnInfo
+	stream stream.Stream
 	last   time.Time // timestamp of its latest packet
 
 	flow    [2]gopacket.Flow // gopacket network flow of each side's packets
-	gpFirst Side             // the side gopacket calls TCPDirClientToServer
+	gpFirst stream.Side      // the side gopacket calls TCPDirClientToServer
 	inGP    bool             // gopacket holds state for it
 	probing bool             // probe is asking gopacket's next sequence number
 	gpNext  gpr.Sequence     // the answer
@@ -57,9 +58,9 @@ type conn struct {
 	// settles (settle.go).
 	held [2][]heldSegment
 
-	newer, older *conn    // neighbours in memory's order of activity
-	sized        Buffered // stream, when it says what it holds
-	consumerHeld int64    // what it holds, as last counted
+	newer, older *conn           // neighbours in memory's order of activity
+	sized        stream.Buffered // stream, when it says what it holds
+	consumerHeld int64           // what it holds, as last counted
 
 	// sums: how the checksums of each side's first segment were (see
 	// Assembler.badChecksum).
@@ -67,28 +68,28 @@ type conn struct {
 	// ov follows the receiver's rules on overlapping copies (overlap.go).
 	ov [2]overlapSide
 
-	fin     [2]bool      // a FIN was given to gopacket, maybe ahead of missing bytes
-	finTS   [2]time.Time // its timestamp
-	ended   [2]EndReason // End given for each side, or zero
-	done    bool         // the consumer wants no more bytes
-	reset   bool         // a side sent RST: only awaited segments are taken
-	resetBy Side         // that side
-	queued  bool         // in Assembler.resets
-	closing bool         // Close is due, with reason
-	reason  EndReason
+	fin     [2]bool             // a FIN was given to gopacket, maybe ahead of missing bytes
+	finTS   [2]time.Time        // its timestamp
+	ended   [2]stream.EndReason // End given for each side, or zero
+	done    bool                // the consumer wants no more bytes
+	reset   bool                // a side sent RST: only awaited segments are taken
+	resetBy stream.Side         // that side
+	queued  bool                // in Assembler.resets
+	closing bool                // Close is due, with reason
+	reason  stream.EndReason
 }
 
 // end reports a FIN or RST of a side, once, and decides whether that
 // closes the connection: it does once both sides ended, and a RST of a
 // connection whose consumer is done; otherwise a RST leaves it waiting
 // for the peer's segments in flight (see Assembler.awaited).
-func (c *conn) end(side Side, reason EndReason, ts time.Time) {
+func (c *conn) end(side stream.Side, reason stream.EndReason, ts time.Time) {
 	if c.closing || c.ended[side] == reason {
 		return
 	}
 	c.ended[side] = reason
 	c.stream.End(side, reason, ts)
-	if reason == EndRST && !c.reset {
+	if reason == stream.EndRST && !c.reset {
 		c.reset, c.resetBy = true, side
 	}
 	if c.ended[1-side] != 0 || c.reset && c.done {
@@ -97,7 +98,7 @@ func (c *conn) end(side Side, reason EndReason, ts time.Time) {
 }
 
 // track notes where the sequence numbers of a side's latest segment end.
-func (c *conn) track(side Side, tcp *layers.TCP) {
+func (c *conn) track(side stream.Side, tcp *layers.TCP) {
 	c.next[side] = tcp.Seq + uint32(len(tcp.Payload))
 	if tcp.SYN || tcp.FIN {
 		c.next[side]++
@@ -107,10 +108,10 @@ func (c *conn) track(side Side, tcp *layers.TCP) {
 
 // close makes Close due: with EndRST for a connection reset, however its
 // wait for the segments in flight ended.
-func (c *conn) close(reason EndReason) {
+func (c *conn) close(reason stream.EndReason) {
 	c.closing, c.reason = true, reason
 	if c.reset {
-		c.reason = EndRST
+		c.reason = stream.EndRST
 	}
 }
 
@@ -119,7 +120,7 @@ func (c *conn) close(reason EndReason) {
 // server, or something in front of it, answering twice), except that once
 // the peer has acknowledged the ISN at hand, a SYN with another is a
 // stale retransmission.
-func (c *conn) syn(side Side, isn uint32) {
+func (c *conn) syn(side stream.Side, isn uint32) {
 	if c.hasISN[side] && isn != c.isn[side] && c.acked[1-side] && c.ack[1-side] == c.isn[side]+1 {
 		return
 	}
@@ -139,9 +140,9 @@ func (c *conn) reusedBy(seg segment) bool {
 	if !tcp.SYN || tcp.ACK || c.reset {
 		return false // a reset connection ends at a SYN anyway (Assembler.awaited)
 	}
-	side := SideA
+	side := stream.SideA
 	if seg.src != c.info.A {
-		side = SideB
+		side = stream.SideB
 	}
 	switch {
 	case c.hasISN[side] && tcp.Seq == c.isn[side]:
@@ -149,7 +150,7 @@ func (c *conn) reusedBy(seg segment) bool {
 	case c.acked[1-side] && c.ack[1-side] == tcp.Seq+1:
 		return false
 	case c.info.SawSYN:
-		return side == SideA
+		return side == stream.SideA
 	}
 	return true
 }
@@ -205,8 +206,8 @@ func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDir
 	// gopacket ignores every segment of a direction closed by its FIN,
 	// but a RST after one's own FIN (the peer wrote on after the close) is
 	// how many connections end, and the consumer may care how.
-	if tcp.RST && c.ended[side] == EndFIN {
-		c.end(side, EndRST, ci.Timestamp)
+	if tcp.RST && c.ended[side] == stream.EndFIN {
+		c.end(side, stream.EndRST, ci.Timestamp)
 	}
 	return true
 }
@@ -232,15 +233,15 @@ func (c *conn) ReassembledSG(sg gpr.ScatterGather, _ gpr.AssemblerContext) {
 		c.deliverCut(sg, side, avail)
 	}
 	if end {
-		reason := EndFIN
+		reason := stream.EndFIN
 		if c.a.cur == c && c.a.curSide == side && c.a.curTCP.RST {
-			reason = EndRST // gopacket never queues a RST, so it is this packet's
+			reason = stream.EndRST // gopacket never queues a RST, so it is this packet's
 		}
 		c.end(side, reason, c.timeAt(sg, avail-1, avail))
 	}
 }
 
-func (c *conn) gap(side Side, missing int, ts time.Time) {
+func (c *conn) gap(side stream.Side, missing int, ts time.Time) {
 	c.a.stats.Gaps++
 	c.a.stats.GapBytes += int64(max(missing, 0))
 	c.stream.Gap(side, missing, ts)
@@ -265,7 +266,7 @@ func addCut(cuts []cut, seq uint32, n int) []cut {
 
 // deliverCut delivers the avail bytes of sg, which start at pos, with the
 // ranges the capture cut reported as gaps instead.
-func (c *conn) deliverCut(sg gpr.ScatterGather, side Side, avail int) {
+func (c *conn) deliverCut(sg gpr.ScatterGather, side stream.Side, avail int) {
 	from := 0
 	for len(c.cuts[side]) > 0 && from < avail && !c.closing {
 		k := c.cuts[side][0]
@@ -299,7 +300,7 @@ func (c *conn) deliverCut(sg gpr.ScatterGather, side Side, avail int) {
 
 // low returns where the first segment gopacket holds beyond pos begins,
 // false when it holds none.
-func (c *conn) low(side Side) (gpr.Sequence, bool) {
+func (c *conn) low(side stream.Side) (gpr.Sequence, bool) {
 	if len(c.ahead[side]) == 0 {
 		return 0, false
 	}
@@ -320,7 +321,7 @@ func (c *conn) timeAt(sg gpr.ScatterGather, off, avail int) time.Time {
 
 // deliver passes bytes [from, to) of sg on, one Data call per run of
 // bytes that came in segments of the same timestamp.
-func (c *conn) deliver(sg gpr.ScatterGather, side Side, from, to int) {
+func (c *conn) deliver(sg gpr.ScatterGather, side stream.Side, from, to int) {
 	// Fetch copies only when the bytes span several segments.
 	data := sg.Fetch(to)
 	if sg.Stats().Chunks == 1 {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 var (
@@ -116,14 +117,14 @@ type recorder struct {
 
 type recStream struct {
 	r      *recorder
-	info   ConnInfo
+	info   stream.ConnInfo
 	n      int // the order of creation, the name in the log
 	bytes  int
 	closed int
 	lines  []string // its calls, without the name
 }
 
-func (r *recorder) New(info ConnInfo) Stream {
+func (r *recorder) New(info stream.ConnInfo) stream.Stream {
 	if len(r.streams) > 0 && info.Seq <= r.streams[len(r.streams)-1].info.Seq {
 		r.t.Errorf("connection Seq %d after %d: not in the order connections began", info.Seq, r.streams[len(r.streams)-1].info.Seq)
 	}
@@ -149,27 +150,27 @@ func (r *recorder) logf(s *recStream, format string, args ...any) {
 func ms(t time.Time) int64 { return t.Sub(base).Milliseconds() }
 
 var sideName = [2]string{"A", "B"}
-var reasonName = map[EndReason]string{EndFIN: "FIN", EndRST: "RST", EndCapture: "capture", EndIdle: "idle", EndMemory: "memory", EndReused: "reused"}
+var reasonName = map[stream.EndReason]string{stream.EndFIN: "FIN", stream.EndRST: "RST", stream.EndCapture: "capture", stream.EndIdle: "idle", stream.EndMemory: "memory", stream.EndReused: "reused"}
 
-func (s *recStream) Data(side Side, data []byte, ts time.Time) {
+func (s *recStream) Data(side stream.Side, data []byte, ts time.Time) {
 	s.bytes += len(data)
 	s.r.logf(s, "data %s %q @%d", sideName[side], data, ms(ts))
 }
 
-func (s *recStream) Gap(side Side, missing int, ts time.Time) {
+func (s *recStream) Gap(side stream.Side, missing int, ts time.Time) {
 	s.r.logf(s, "gap %s %d @%d", sideName[side], missing, ms(ts))
 }
 
-func (s *recStream) End(side Side, reason EndReason, ts time.Time) {
+func (s *recStream) End(side stream.Side, reason stream.EndReason, ts time.Time) {
 	s.r.logf(s, "end %s %s @%d", sideName[side], reasonName[reason], ms(ts))
 }
 
-func (s *recStream) Close(reason EndReason, last time.Time) {
+func (s *recStream) Close(reason stream.EndReason, last time.Time) {
 	s.r.logf(s, "close %s @%d", reasonName[reason], ms(last))
 	s.closed++
 }
 
-func (s *recStream) OverlapMismatch(side Side, n int, ts time.Time) {
+func (s *recStream) OverlapMismatch(side stream.Side, n int, ts time.Time) {
 	s.r.logf(s, "mismatch %s %d @%d", sideName[side], n, ms(ts))
 }
 
@@ -207,7 +208,7 @@ func run(t testing.TB, o Options, doneAfter int, fs ...frame) ([]string, Stats) 
 func checkSharded(t testing.TB, o Options, doneAfter, n int, fs []frame, want []*recStream, st Stats) {
 	t.Helper()
 	rs := make([]*recorder, n)
-	sh := NewSharded(n, func(i int) Factory {
+	sh := NewSharded(n, func(i int) stream.Factory {
 		rs[i] = &recorder{t: t, doneAfter: doneAfter}
 		return rs[i]
 	}, o, nil)

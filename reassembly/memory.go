@@ -3,6 +3,8 @@ package reassembly
 import (
 	"strconv"
 	"strings"
+
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // connCost is what an open connection is counted for against
@@ -107,7 +109,7 @@ func (a *Assembler) bound(keep *conn) {
 			return
 		}
 		a.settleBoth(c)
-		c.close(EndMemory)
+		c.close(stream.EndMemory)
 		a.finish(c)
 	}
 }

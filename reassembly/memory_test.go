@@ -9,6 +9,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // countFactory makes consumers that only count what they get, so that
@@ -16,7 +17,7 @@ import (
 type countFactory struct {
 	streams     []*countStream
 	bytes, gaps int64
-	closed      [EndMemory + 1]int64
+	closed      [stream.EndMemory + 1]int64
 }
 
 type countStream struct {
@@ -24,16 +25,16 @@ type countStream struct {
 	closes int
 }
 
-func (f *countFactory) New(ConnInfo) Stream {
+func (f *countFactory) New(stream.ConnInfo) stream.Stream {
 	s := &countStream{f: f}
 	f.streams = append(f.streams, s)
 	return s
 }
-func (s *countStream) Data(_ Side, b []byte, _ time.Time) { s.f.bytes += int64(len(b)) }
-func (s *countStream) Gap(Side, int, time.Time)           { s.f.gaps++ }
-func (s *countStream) End(Side, EndReason, time.Time)     {}
-func (s *countStream) Close(r EndReason, _ time.Time)     { s.f.closed[r]++; s.closes++ }
-func (s *countStream) Done() bool                         { return false }
+func (s *countStream) Data(_ stream.Side, b []byte, _ time.Time)    { s.f.bytes += int64(len(b)) }
+func (s *countStream) Gap(stream.Side, int, time.Time)              { s.f.gaps++ }
+func (s *countStream) End(stream.Side, stream.EndReason, time.Time) {}
+func (s *countStream) Close(r stream.EndReason, _ time.Time)        { s.f.closed[r]++; s.closes++ }
+func (s *countStream) Done() bool                                   { return false }
 
 // rawFrame is a raw IPv4 frame of p whose addresses, ports and sequence
 // number are patched in place for each packet (checksums are not checked).
@@ -64,12 +65,12 @@ func TestMemoryBoundManyConnections(t *testing.T) {
 	tests := []struct {
 		name   string
 		opts   Options
-		reason EndReason // how most connections must close
+		reason stream.EndReason // how most connections must close
 	}{
 		// The frames are rewritten in place (rawFrame.set), their
 		// checksums left as they were.
-		{"memory", Options{MaxBufferedBytes: 8 << 20, ChecksumMode: ChecksumOff}, EndMemory},
-		{"idle", Options{MaxBufferedBytes: 512 << 20, IdleTimeout: 5 * time.Second, ChecksumMode: ChecksumOff}, EndIdle},
+		{"memory", Options{MaxBufferedBytes: 8 << 20, ChecksumMode: ChecksumOff}, stream.EndMemory},
+		{"idle", Options{MaxBufferedBytes: 512 << 20, IdleTimeout: 5 * time.Second, ChecksumMode: ChecksumOff}, stream.EndIdle},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,8 +109,8 @@ func TestMemoryBoundManyConnections(t *testing.T) {
 			var closed int64
 			for r, k := range f.closed {
 				closed += k
-				if final.Closed[EndReason(r)] != k {
-					t.Errorf("Stats.Closed[%d] = %d, consumers got %d", r, final.Closed[EndReason(r)], k)
+				if final.Closed[stream.EndReason(r)] != k {
+					t.Errorf("Stats.Closed[%d] = %d, consumers got %d", r, final.Closed[stream.EndReason(r)], k)
 				}
 			}
 			for i, s := range f.streams {
@@ -117,7 +118,7 @@ func TestMemoryBoundManyConnections(t *testing.T) {
 					t.Fatalf("connection %d closed %d times", i+1, s.closes)
 				}
 			}
-			if f.closed[tt.reason] < int64(n)/2 || f.closed[tt.reason]+f.closed[EndCapture] != int64(n) {
+			if f.closed[tt.reason] < int64(n)/2 || f.closed[tt.reason]+f.closed[stream.EndCapture] != int64(n) {
 				t.Errorf("closes %v: want most connections closed with reason %d, the rest at the end", f.closed, tt.reason)
 			}
 			if final.Open != 0 || final.Buffered != 0 {
@@ -173,7 +174,7 @@ type holdingStream struct {
 	held int
 }
 
-func (s *holdingStream) Data(side Side, b []byte, ts time.Time) {
+func (s *holdingStream) Data(side stream.Side, b []byte, ts time.Time) {
 	s.countStream.Data(side, b, ts)
 	s.held += len(b)
 }
@@ -181,7 +182,7 @@ func (s *holdingStream) Buffered() int { return s.held }
 
 type holdingFactory struct{ countFactory }
 
-func (f *holdingFactory) New(ConnInfo) Stream {
+func (f *holdingFactory) New(stream.ConnInfo) stream.Stream {
 	s := &holdingStream{countStream: countStream{f: &f.countFactory}}
 	f.streams = append(f.streams, &s.countStream)
 	return s
@@ -213,8 +214,8 @@ func TestMemoryBoundCountsConsumers(t *testing.T) {
 	if st.MaxBuffered > bound {
 		t.Errorf("held %d bytes at most, over the bound of %d", st.MaxBuffered, bound)
 	}
-	if f.closed[EndMemory] < n/2 {
-		t.Errorf("%d closed for memory, want most of %d: what the consumers hold was not counted", f.closed[EndMemory], n)
+	if f.closed[stream.EndMemory] < n/2 {
+		t.Errorf("%d closed for memory, want most of %d: what the consumers hold was not counted", f.closed[stream.EndMemory], n)
 	}
 	a.Flush()
 	if st := a.Stats(); st.Buffered != 0 {

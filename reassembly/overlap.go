@@ -5,18 +5,8 @@ import (
 
 	"github.com/gopacket/gopacket/layers"
 	gpr "github.com/gopacket/gopacket/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
-
-// MismatchStream is implemented by a Stream that wants to know of
-// overlapping copies of its bytes that differ from the ones kept, an
-// evasion tool: a monitor that kept other bytes than the receiver would
-// see another handshake (Zeek's rexmit_inconsistency, Suricata's
-// stream.reassembly_overlap_different_data).
-type MismatchStream interface {
-	// OverlapMismatch reports that a segment of side carried n bytes
-	// that differ from those delivered, or to be, in their place.
-	OverlapMismatch(side Side, n int, ts time.Time)
-}
 
 // overlapMax bounds, per direction, the copies kept of segments held out
 // of order and of bytes delivered that the peer has not acknowledged:
@@ -73,7 +63,7 @@ func (h heldSeg) end() gpr.Sequence { return h.seq.Add(len(h.data)) }
 //
 // A segment that comes in order wins over bytes held after it, for Linux
 // (it reaches the receive queue first) as for gopacket.
-func (a *Assembler) overlap(c *conn, side Side, tcp *layers.TCP, cut bool, ts time.Time) {
+func (a *Assembler) overlap(c *conn, side stream.Side, tcp *layers.TCP, cut bool, ts time.Time) {
 	o := &c.ov[side]
 	next := c.pos[side]
 	a.forget(c, side, next)
@@ -84,7 +74,7 @@ func (a *Assembler) overlap(c *conn, side Side, tcp *layers.TCP, cut bool, ts ti
 	data := tcp.Payload
 	if !cut {
 		if n := o.differ(seq, data); n > 0 {
-			if m, ok := c.stream.(MismatchStream); ok {
+			if m, ok := c.stream.(stream.MismatchStream); ok {
 				m.OverlapMismatch(side, n, ts)
 			}
 		}
@@ -207,7 +197,7 @@ func (o *overlapSide) insert(s heldSeg) bool {
 
 // forget drops what a direction no longer needs to keep: held segments
 // wholly before next, and delivered bytes its peer has acknowledged.
-func (a *Assembler) forget(c *conn, side Side, next gpr.Sequence) {
+func (a *Assembler) forget(c *conn, side stream.Side, next gpr.Sequence) {
 	o := &c.ov[side]
 	before := o.bytes
 	k := 0
@@ -234,7 +224,7 @@ func (a *Assembler) forget(c *conn, side Side, next gpr.Sequence) {
 
 // delivered notes bytes delivered at seq, to compare later copies with.
 // Bytes not delivered (the capture's zeros) break the run.
-func (a *Assembler) delivered(c *conn, side Side, seq gpr.Sequence, b []byte) {
+func (a *Assembler) delivered(c *conn, side stream.Side, seq gpr.Sequence, b []byte) {
 	o := &c.ov[side]
 	if len(o.recent) > 0 && o.recentSeq.Add(len(o.recent)) != seq {
 		a.ovBytes -= int64(len(o.recent))
@@ -268,7 +258,7 @@ func (a *Assembler) dropOverlaps(c *conn) {
 // not beyond the urgent byte still to come; a later one replaces it, and
 // the earlier byte stays in the stream. known says whether pos is where
 // the next byte to deliver lies.
-func (c *conn) urgentPointer(side Side, tcp *layers.TCP, known bool) {
+func (c *conn) urgentPointer(side stream.Side, tcp *layers.TCP, known bool) {
 	ptr := gpr.Sequence(tcp.Seq)
 	if tcp.Urgent > 0 {
 		ptr = ptr.Add(int(tcp.Urgent) - 1)
@@ -282,7 +272,7 @@ func (c *conn) urgentPointer(side Side, tcp *layers.TCP, known bool) {
 
 // emit passes on bytes delivered at offset off from pos, but for the
 // urgent byte.
-func (c *conn) emit(side Side, off int, b []byte, ts time.Time) {
+func (c *conn) emit(side stream.Side, off int, b []byte, ts time.Time) {
 	at := c.pos[side].Add(off)
 	c.a.delivered(c, side, at, b)
 	o := &c.ov[side]

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/layers"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // The settle window. gopacket starts a direction at the first segment it
@@ -54,7 +55,7 @@ type heldSegment struct {
 type settleEntry struct {
 	key      connKey
 	seq      uint64
-	side     Side
+	side     stream.Side
 	deadline time.Time
 }
 
@@ -62,7 +63,7 @@ type settleEntry struct {
 // be started by a segment at seq, is left to settle: its SYN was not
 // captured, and its peer's first acknowledgement does not prove seq a
 // start.
-func (c *conn) settles(side Side, seq uint32) bool {
+func (c *conn) settles(side stream.Side, seq uint32) bool {
 	if c.hasISN[side] {
 		return false
 	}
@@ -78,7 +79,7 @@ func (c *conn) settles(side Side, seq uint32) bool {
 // hold keeps a copy of a segment with payload of a settling direction,
 // and reports false when that ends the settling: the direction is then
 // to be started from what is held (settle).
-func (a *Assembler) hold(c *conn, side Side, tcp *layers.TCP, cut bool, ts time.Time) bool {
+func (a *Assembler) hold(c *conn, side stream.Side, tcp *layers.TCP, cut bool, ts time.Time) bool {
 	if len(c.held[side]) == 0 {
 		a.settling = append(a.settling, settleEntry{c.key, c.info.Seq, side, a.now.Add(settleTime)})
 	}
@@ -96,7 +97,7 @@ func (a *Assembler) hold(c *conn, side Side, tcp *layers.TCP, cut bool, ts time.
 
 // settle starts a settling direction at the lowest sequence number held,
 // and gives gopacket what was held, in sequence order.
-func (a *Assembler) settle(c *conn, side Side) {
+func (a *Assembler) settle(c *conn, side stream.Side) {
 	held := c.held[side]
 	if len(held) == 0 {
 		return
@@ -131,8 +132,8 @@ func (a *Assembler) settle(c *conn, side Side) {
 
 // settleBoth starts whatever of a connection is settling.
 func (a *Assembler) settleBoth(c *conn) {
-	a.settle(c, SideA)
-	a.settle(c, SideB)
+	a.settle(c, stream.SideA)
+	a.settle(c, stream.SideB)
 }
 
 // dropHeld forgets what a connection holds for settling, undelivered.

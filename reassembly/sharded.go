@@ -10,6 +10,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // Sharded spreads connections over several Assemblers, each on a goroutine
@@ -106,7 +107,7 @@ const workerQueue = 8
 // worker i calls batchDone(i, next) on its goroutine: its connections
 // begun since were all given to factory(i), and none to come will have a
 // Seq below next.
-func NewSharded(n int, factory func(worker int) Factory, o Options, batchDone func(worker int, next uint64)) *Sharded {
+func NewSharded(n int, factory func(worker int) stream.Factory, o Options, batchDone func(worker int, next uint64)) *Sharded {
 	n = max(n, 1)
 	if o.MaxBufferedBytes <= 0 {
 		o.MaxBufferedBytes = DefaultMaxBufferedBytes
@@ -268,7 +269,7 @@ func (s *Sharded) Connections() int64 {
 func (s *Sharded) Stats() Stats {
 	t := s.stats
 	t.Skipped = maps.Clone(s.stats.Skipped)
-	t.Closed = make(map[EndReason]int64)
+	t.Closed = make(map[stream.EndReason]int64)
 	for _, w := range s.workers {
 		t.add(w.a.Stats())
 	}

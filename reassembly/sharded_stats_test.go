@@ -3,19 +3,21 @@ package reassembly
 import (
 	"reflect"
 	"testing"
+
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // TestStatsAddEveryField: Sharded's Stats are its workers' added up, so a
 // count added to Stats and left out of add would read 0 with --workers.
 func TestStatsAddEveryField(t *testing.T) {
-	one := Stats{Skipped: map[string]int64{"not IP": 1}, Closed: map[EndReason]int64{EndFIN: 1}}
+	one := Stats{Skipped: map[string]int64{"not IP": 1}, Closed: map[stream.EndReason]int64{stream.EndFIN: 1}}
 	v := reflect.ValueOf(&one).Elem()
 	for i := range v.NumField() {
 		if f := v.Field(i); f.Kind() == reflect.Int64 {
 			f.SetInt(1)
 		}
 	}
-	sum := Stats{Skipped: map[string]int64{}, Closed: map[EndReason]int64{}}
+	sum := Stats{Skipped: map[string]int64{}, Closed: map[stream.EndReason]int64{}}
 	sum.add(one)
 	sum.add(one)
 	s := reflect.ValueOf(sum)

@@ -20,6 +20,7 @@ import (
 	"github.com/hsdecode/hsdecode/flows"
 	"github.com/hsdecode/hsdecode/reassembly"
 	"github.com/hsdecode/hsdecode/report"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // Exit statuses.
@@ -302,9 +303,9 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 		if showProgress {
 			prog = newProgress(stderr, in, n+1, len(inputs), pace)
 		}
-		stream := asDecided(src)
+		piped := asDecided(src)
 		an := analyzeSource(src, fo, ro, *workers, prog, func(r *flows.Result) error {
-			if err := outs.all.Write(r, g.add(r)); err != nil || !stream {
+			if err := outs.all.Write(r, g.add(r)); err != nil || !piped {
 				return err
 			}
 			return bw.Flush() // a pipe's reader sees each connection as it is decided
@@ -373,11 +374,11 @@ func printStats(w io.Writer, st reassembly.Stats, notReported int64) {
 	}
 	var closed []string
 	for _, c := range []struct {
-		r    reassembly.EndReason
+		r    stream.EndReason
 		name string
-	}{{reassembly.EndFIN, "by FIN"}, {reassembly.EndRST, "by RST"}, {reassembly.EndCapture, "open at the end"},
-		{reassembly.EndIdle, "idle (--idle-timeout)"}, {reassembly.EndMemory, "to stay within --max-buffer"},
-		{reassembly.EndReused, "by a new SYN on their 4-tuple"}} {
+	}{{stream.EndFIN, "by FIN"}, {stream.EndRST, "by RST"}, {stream.EndCapture, "open at the end"},
+		{stream.EndIdle, "idle (--idle-timeout)"}, {stream.EndMemory, "to stay within --max-buffer"},
+		{stream.EndReused, "by a new SYN on their 4-tuple"}} {
 		if n := st.Closed[c.r]; n > 0 {
 			closed = append(closed, fmt.Sprintf("%d %s", n, c.name))
 		}

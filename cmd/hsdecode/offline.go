@@ -7,6 +7,7 @@ import (
 	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/flows"
 	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // analysis is what one capture file gave.
@@ -127,7 +128,7 @@ func analyzeSource(src capture.Source, fo flows.Options, o reassembly.Options, w
 	cols := make([]*flows.Collector, workers)
 	quiet := make([]int, workers) // batches since a worker last handed over, each its own
 	out := make(chan handover, 4*workers)
-	sh := reassembly.NewSharded(workers, func(i int) reassembly.Factory {
+	sh := reassembly.NewSharded(workers, func(i int) stream.Factory {
 		cols[i] = flows.NewCollector(fo)
 		return cols[i]
 	}, o, func(i int, next uint64) {

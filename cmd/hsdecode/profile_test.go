@@ -15,6 +15,7 @@ import (
 	"github.com/hsdecode/hsdecode/flows"
 	"github.com/hsdecode/hsdecode/reassembly"
 	"github.com/hsdecode/hsdecode/report"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // TestProfileCapture profiles hsdecode on a capture, as the command runs it
@@ -147,7 +148,7 @@ func TestProfileStages(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer src.Close()
-		var f reassembly.Factory
+		var f stream.Factory
 		var col *flows.Collector
 		switch c {
 		case cutReassembly, cutDelivered:
@@ -221,17 +222,17 @@ type countingFactory struct {
 }
 
 type countingStream struct {
-	reassembly.Stream
+	stream.Stream
 	c    *stageCounts
 	done bool
 }
 
-func (f countingFactory) New(i reassembly.ConnInfo) reassembly.Stream {
+func (f countingFactory) New(i stream.ConnInfo) stream.Stream {
 	f.c.conns++
 	return &countingStream{Stream: f.col.New(i), c: f.c}
 }
 
-func (s *countingStream) Data(side reassembly.Side, b []byte, ts time.Time) {
+func (s *countingStream) Data(side stream.Side, b []byte, ts time.Time) {
 	s.c.calls++
 	s.c.bytes += int64(len(b))
 	s.Stream.Data(side, b, ts)
@@ -260,9 +261,9 @@ type stageFactory struct{ done bool }
 
 type stageStream struct{ done bool }
 
-func (f stageFactory) New(reassembly.ConnInfo) reassembly.Stream            { return &stageStream{f.done} }
-func (s *stageStream) Data(reassembly.Side, []byte, time.Time)              {}
-func (s *stageStream) Gap(reassembly.Side, int, time.Time)                  {}
-func (s *stageStream) End(reassembly.Side, reassembly.EndReason, time.Time) {}
-func (s *stageStream) Close(reassembly.EndReason, time.Time)                {}
-func (s *stageStream) Done() bool                                           { return s.done }
+func (f stageFactory) New(stream.ConnInfo) stream.Stream            { return &stageStream{f.done} }
+func (s *stageStream) Data(stream.Side, []byte, time.Time)          {}
+func (s *stageStream) Gap(stream.Side, int, time.Time)              {}
+func (s *stageStream) End(stream.Side, stream.EndReason, time.Time) {}
+func (s *stageStream) Close(stream.EndReason, time.Time)            {}
+func (s *stageStream) Done() bool                                   { return s.done }

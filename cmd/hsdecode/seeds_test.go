@@ -13,6 +13,7 @@ import (
 	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/flows"
 	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 var updateTrackerSeeds = flag.Bool("update-tracker-seeds", false,
@@ -23,12 +24,12 @@ const trackerSeedDir = "../../flows/testdata/fuzz/FuzzTracker"
 
 // delivery is one call reassembly made on a connection's stream.
 type delivery struct {
-	side reassembly.Side
+	side stream.Side
 	data []byte
 	gap  bool
 }
 
-// recorder is a reassembly.Factory that wraps the real tracker and notes
+// recorder is a stream.Factory that wraps the real tracker and notes
 // what each connection was fed, in order.
 type recorder struct {
 	col   *flows.Collector
@@ -36,23 +37,23 @@ type recorder struct {
 }
 
 type recordedConn struct {
-	reassembly.Stream
+	stream.Stream
 	syn bool
 	log []delivery
 }
 
-func (r *recorder) New(info reassembly.ConnInfo) reassembly.Stream {
+func (r *recorder) New(info stream.ConnInfo) stream.Stream {
 	c := &recordedConn{Stream: r.col.New(info), syn: info.SawSYN}
 	r.conns = append(r.conns, c)
 	return c
 }
 
-func (c *recordedConn) Data(s reassembly.Side, b []byte, ts time.Time) {
+func (c *recordedConn) Data(s stream.Side, b []byte, ts time.Time) {
 	c.log = append(c.log, delivery{side: s, data: append([]byte(nil), b...)})
 	c.Stream.Data(s, b, ts)
 }
 
-func (c *recordedConn) Gap(s reassembly.Side, missing int, ts time.Time) {
+func (c *recordedConn) Gap(s stream.Side, missing int, ts time.Time) {
 	c.log = append(c.log, delivery{side: s, gap: true})
 	c.Stream.Gap(s, missing, ts)
 }

@@ -1,11 +1,9 @@
-package reassembly
+package stream
 
 import (
 	"net/netip"
 	"time"
 )
-
-// This file fixes the API that flows/ and cmd/ are written against.
 
 // Side names one direction of a connection. SideA is the endpoint that sent
 // the SYN when the SYN was captured; otherwise the endpoint of the first
@@ -38,7 +36,7 @@ const (
 	EndRST                          // this side reset the connection
 	EndCapture                      // the capture ended with the connection open
 	EndIdle                         // idle longer than Options.IdleTimeout
-	EndMemory                       // dropped to keep within Options.MaxBufferedBytes
+	EndMemory                       // dropped to keep within the memory bound (reassembly.Options.MaxBufferedBytes)
 	EndReused                       // a SYN on its 4-tuple began a new connection
 )
 
@@ -65,7 +63,7 @@ type Stream interface {
 
 // Buffered is implemented by a Stream that holds bytes of its own, such as
 // a decoder waiting for the rest of a record: they are counted against
-// Options.MaxBufferedBytes with the connection's, after each packet of it.
+// the memory bound (reassembly.Options.MaxBufferedBytes) with the connection's, after each packet of it.
 type Buffered interface {
 	Buffered() int
 }
@@ -73,4 +71,15 @@ type Buffered interface {
 // Factory makes the consumer of a new connection.
 type Factory interface {
 	New(info ConnInfo) Stream
+}
+
+// MismatchStream is implemented by a Stream that wants to know of
+// overlapping copies of its bytes that differ from the ones kept, an
+// evasion tool: a monitor that kept other bytes than the receiver would
+// see another handshake (Zeek's rexmit_inconsistency, Suricata's
+// stream.reassembly_overlap_different_data).
+type MismatchStream interface {
+	// OverlapMismatch reports that a segment of side carried n bytes
+	// that differ from those delivered, or to be, in their place.
+	OverlapMismatch(side Side, n int, ts time.Time)
 }
