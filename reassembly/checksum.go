@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/gopacket/gopacket/layers"
+	"github.com/hsdecode/hsdecode/internal/inet"
 	"github.com/hsdecode/hsdecode/stream"
 )
 
@@ -79,7 +80,7 @@ func (c *checksums) verify(link layers.LinkType, data []byte) bool {
 // segment the capture cut short cannot be verified, and is taken as right.
 func checksumState(seg segment) (right, offload bool) {
 	right, offload = true, true
-	if h := seg.ipHeader; len(h) >= 20 && fold(sum(h, 0)) != 0xffff {
+	if h := seg.ipHeader; len(h) >= 20 && inet.Fold(inet.Sum(h, 0)) != 0xffff {
 		// Windows offloads the IPv4 header checksum too, leaving zero.
 		right, offload = false, h[10] == 0 && h[11] == 0
 	}
@@ -148,15 +149,15 @@ func tcpChecksum(src, dst netip.Addr, b []byte) (right, offload bool) {
 	var ps uint64
 	if src.Is4() && dst.Is4() {
 		s, d := src.As4(), dst.As4()
-		ps = sum(d[:], sum(s[:], 0))
+		ps = inet.Sum(d[:], inet.Sum(s[:], 0))
 	} else {
 		s, d := src.As16(), dst.As16()
-		ps = sum(d[:], sum(s[:], 0))
+		ps = inet.Sum(d[:], inet.Sum(s[:], 0))
 	}
 	ps += uint64(layers.IPProtocolTCP)
 	n := uint64(len(b))
 	withLen := ps + n>>16 + n&0xffff
-	if fold(sum(b, withLen)) == 0xffff {
+	if inet.Fold(inet.Sum(b, withLen)) == 0xffff {
 		return true, true
 	}
 	return false, offloaded(binary.BigEndian.Uint16(b[16:18]), ps, withLen)
@@ -171,31 +172,5 @@ func tcpChecksum(src, dst netip.Addr, b []byte) (right, offload bool) {
 // price is that a forged copy with such a checksum passes in
 // ChecksumAuto.
 func offloaded(check uint16, ps, withLen uint64) bool {
-	return check == 0 || check == fold(withLen) || check == fold(ps)
-}
-
-// sum adds b as big-endian 16-bit words to acc (the Internet checksum,
-// RFC 1071).
-func sum(b []byte, acc uint64) uint64 {
-	// Adding 32-bit words and folding gives the same sum as 16-bit
-	// words, as 1<<16 is 1 modulo 0xffff.
-	for len(b) >= 4 {
-		acc += uint64(binary.BigEndian.Uint32(b))
-		b = b[4:]
-	}
-	for len(b) >= 2 {
-		acc += uint64(b[0])<<8 | uint64(b[1])
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		acc += uint64(b[0]) << 8
-	}
-	return acc
-}
-
-func fold(acc uint64) uint16 {
-	for acc>>16 != 0 {
-		acc = acc&0xffff + acc>>16
-	}
-	return uint16(acc)
+	return check == 0 || check == inet.Fold(withLen) || check == inet.Fold(ps)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hsdecode/hsdecode/capture"
+	"github.com/hsdecode/hsdecode/internal/inet"
 )
 
 // The bundled captures were taken on loopback, where Linux leaves TCP
@@ -46,7 +47,7 @@ func withTCPChecksum(t testing.TB, p pkt, check uint16) frame {
 // segment of p: the sum of its pseudo-header.
 func partialChecksum(p pkt) uint16 {
 	s, d := p.from.Addr().As4(), p.to.Addr().As4()
-	return fold(sum(d[:], sum(s[:], 0)) + 6 + uint64(20+len(p.data)))
+	return inet.Fold(inet.Sum(d[:], inet.Sum(s[:], 0)) + 6 + uint64(20+len(p.data)))
 }
 
 func TestChecksums(t *testing.T) {

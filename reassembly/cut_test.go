@@ -6,6 +6,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/hsdecode/hsdecode/internal/inet"
 )
 
 // bogusLength makes the IPv4 header of an Ethernet frame claim 4000 more
@@ -16,7 +17,7 @@ func bogusLength(f frame) frame {
 	binary.BigEndian.PutUint16(ip[2:], uint16(len(b)-14+4000))
 	// A sender wrote that length: the header's checksum covers it.
 	ip[10], ip[11] = 0, 0
-	binary.BigEndian.PutUint16(ip[10:], ^fold(sum(ip, 0)))
+	binary.BigEndian.PutUint16(ip[10:], ^inet.Fold(inet.Sum(ip, 0)))
 	f.data = b
 	return f
 }

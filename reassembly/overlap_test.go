@@ -3,6 +3,8 @@ package reassembly
 import (
 	"encoding/binary"
 	"testing"
+
+	"github.com/hsdecode/hsdecode/internal/inet"
 )
 
 // urgent is an Ethernet frame of p (IPv4, no options) with URG set and
@@ -14,8 +16,8 @@ func urgent(t testing.TB, p pkt, ptr uint16) frame {
 	binary.BigEndian.PutUint16(tcp[18:], ptr)
 	tcp[16], tcp[17] = 0, 0
 	s, d := p.from.Addr().As4(), p.to.Addr().As4()
-	ps := sum(d[:], sum(s[:], 0)) + 6 + uint64(len(tcp))
-	binary.BigEndian.PutUint16(tcp[16:], ^fold(sum(tcp, ps)))
+	ps := inet.Sum(d[:], inet.Sum(s[:], 0)) + 6 + uint64(len(tcp))
+	binary.BigEndian.PutUint16(tcp[16:], ^inet.Fold(inet.Sum(tcp, ps)))
 	return f
 }
 

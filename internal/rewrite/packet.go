@@ -6,6 +6,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/hsdecode/hsdecode/internal/inet"
 )
 
 // kind says what the rewriter can do with a frame.
@@ -212,19 +213,19 @@ func build(orig []byte, s segment, payload []byte, seq, ack uint32, flags byte) 
 		binary.BigEndian.PutUint16(ip[2:], uint16(len(f)-s.ipOff))
 		ihl := int(ip[0]&0x0f) * 4
 		ip[10], ip[11] = 0, 0
-		binary.BigEndian.PutUint16(ip[10:], ^fold(sum(ip[:ihl], 0))^ipWrong)
+		binary.BigEndian.PutUint16(ip[10:], ^inet.Fold(inet.Sum(ip[:ihl], 0))^ipWrong)
 	}
 	// TCP checksum over the pseudo-header (RFC 9293, 3.1; RFC 8200, 8.1).
 	t[16], t[17] = 0, 0
-	var ps uint32
+	var ps uint64
 	if s.v6 {
-		ps = sum(ip[8:40], 0)
-		ps += uint32(tcpLen>>16) + uint32(tcpLen&0xffff) + uint32(layers.IPProtocolTCP)
+		ps = inet.Sum(ip[8:40], 0)
+		ps += uint64(tcpLen>>16) + uint64(tcpLen&0xffff) + uint64(layers.IPProtocolTCP)
 	} else {
-		ps = sum(ip[12:20], 0)
-		ps += uint32(tcpLen) + uint32(layers.IPProtocolTCP)
+		ps = inet.Sum(ip[12:20], 0)
+		ps += uint64(tcpLen) + uint64(layers.IPProtocolTCP)
 	}
-	binary.BigEndian.PutUint16(t[16:], ^fold(sum(f[s.tcpOff:], ps))^tcpWrong)
+	binary.BigEndian.PutUint16(t[16:], ^inet.Fold(inet.Sum(f[s.tcpOff:], ps))^tcpWrong)
 	return f
 }
 
@@ -238,41 +239,22 @@ func wrongSums(orig []byte, s segment) (ip, tcp uint16) {
 	const flip = 0x5a5a
 	h := orig[s.ipOff:]
 	t := orig[s.tcpOff : s.dataOff+len(s.payload)]
-	var ps uint32
+	var ps uint64
 	if s.v6 {
-		ps = sum(h[8:40], 0)
+		ps = inet.Sum(h[8:40], 0)
 	} else {
 		ihl := int(h[0]&0x0f) * 4
-		if fold(sum(h[:ihl], 0)) != 0xffff && (h[10] != 0 || h[11] != 0) {
+		if inet.Fold(inet.Sum(h[:ihl], 0)) != 0xffff && (h[10] != 0 || h[11] != 0) {
 			ip = flip
 		}
-		ps = sum(h[12:20], 0)
+		ps = inet.Sum(h[12:20], 0)
 	}
-	n := uint32(len(t))
-	ps += uint32(layers.IPProtocolTCP)
+	n := uint64(len(t))
+	ps += uint64(layers.IPProtocolTCP)
 	check := binary.BigEndian.Uint16(t[16:])
 	withLen := ps + n>>16 + n&0xffff
-	if fold(sum(t, withLen)) != 0xffff && check != 0 && check != fold(withLen) && check != fold(ps) {
+	if inet.Fold(inet.Sum(t, withLen)) != 0xffff && check != 0 && check != inet.Fold(withLen) && check != inet.Fold(ps) {
 		tcp = flip
 	}
 	return ip, tcp
-}
-
-// sum adds b as big-endian 16-bit words to acc (the Internet checksum).
-func sum(b []byte, acc uint32) uint32 {
-	for len(b) >= 2 {
-		acc += uint32(b[0])<<8 | uint32(b[1])
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		acc += uint32(b[0]) << 8
-	}
-	return acc
-}
-
-func fold(acc uint32) uint16 {
-	for acc>>16 != 0 {
-		acc = acc&0xffff + acc>>16
-	}
-	return uint16(acc)
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 
 	"github.com/hsdecode/hsdecode/capture"
+	"github.com/hsdecode/hsdecode/internal/inet"
 )
 
 // Options says how much rearranging to do. Probabilities are per
@@ -250,7 +251,7 @@ func fragment(p capture.Packet, ipOff int, id uint16, rng *rand.Rand) []capture.
 		}
 		binary.BigEndian.PutUint16(ip[6:], fl|binary.BigEndian.Uint16(ip[6:])&0x4000) // keep DF as it was
 		ip[10], ip[11] = 0, 0
-		binary.BigEndian.PutUint16(ip[10:], ^fold(sum(ip[:ihl], 0)))
+		binary.BigEndian.PutUint16(ip[10:], ^inet.Fold(inet.Sum(ip[:ihl], 0)))
 		q := p
 		q.Data = data
 		q.CaptureInfo.CaptureLength, q.CaptureInfo.Length = len(data), len(data)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/decode"
+	"github.com/hsdecode/hsdecode/internal/inet"
 )
 
 func bundled(t *testing.T) map[string][]capture.Packet {
@@ -246,16 +247,16 @@ func TestRewriteChecksums(t *testing.T) {
 			}
 			checked++
 			ip := p.Data[s.ipOff:]
-			var ps uint32
+			var ps uint64
 			if s.v6 {
-				ps = sum(ip[8:40], 0) + uint32(len(p.Data)-s.tcpOff) + 6
+				ps = inet.Sum(ip[8:40], 0) + uint64(len(p.Data)-s.tcpOff) + 6
 			} else {
-				if c := fold(sum(ip[:int(ip[0]&0x0f)*4], 0)); c != 0xffff {
+				if c := inet.Fold(inet.Sum(ip[:int(ip[0]&0x0f)*4], 0)); c != 0xffff {
 					t.Fatalf("%s frame %d: IPv4 checksum sums to %#x", name, i, c)
 				}
-				ps = sum(ip[12:20], 0) + uint32(len(p.Data)-s.tcpOff) + 6
+				ps = inet.Sum(ip[12:20], 0) + uint64(len(p.Data)-s.tcpOff) + 6
 			}
-			if c := fold(sum(p.Data[s.tcpOff:], ps)); c != 0xffff {
+			if c := inet.Fold(inet.Sum(p.Data[s.tcpOff:], ps)); c != 0xffff {
 				t.Fatalf("%s frame %d: TCP checksum sums to %#x", name, i, c)
 			}
 		}
