@@ -14,6 +14,8 @@ need=(
 	"/usr/include/pcap/pcap.h libpcap-dev"
 	"gcc gcc"
 	"xmllint libxml2-utils"
+	"ip iproute2"
+	"ethtool ethtool"
 )
 
 missing=()
