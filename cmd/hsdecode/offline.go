@@ -11,7 +11,7 @@ import (
 
 // analysis is what one capture file gave.
 type analysis struct {
-	results     []flows.Result // by analyze only: analyzeTo writes them instead
+	results     []flows.Result // by analyze only: analyzeSource hands them to write instead
 	stats       reassembly.Stats
 	notReported int64
 	readErr     error // the capture broke off here; results hold what came before
