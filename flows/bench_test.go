@@ -185,11 +185,10 @@ func BenchmarkTracker(b *testing.B) {
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
 			tr := handshakeTranscript(b, bc.cc, bc.sc)
-			var last Result
-			col := NewCollector(Options{Emit: func(r *Result) { last = *r }})
+			col := NewCollector(Options{AsDecided: true})
 			feed(col, tr)
-			if last.Outcome != OutcomeEstablished {
-				b.Fatalf("outcome %q, want established (violations %v)", last.Outcome, last.Violations)
+			if rs, _ := col.Drain(); len(rs) != 1 || rs[0].Outcome != OutcomeEstablished {
+				b.Fatalf("results %v, want one established", rs)
 			}
 			var n int64
 			for _, c := range tr {
@@ -199,6 +198,7 @@ func BenchmarkTracker(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				feed(col, tr)
+				col.Drain()
 			}
 		})
 	}
@@ -225,7 +225,7 @@ func BenchmarkTrackerBulk(b *testing.B) {
 			name = "follow"
 		}
 		b.Run(name, func(b *testing.B) {
-			col := NewCollector(Options{Follow: follow, Emit: func(*Result) {}})
+			col := NewCollector(Options{Follow: follow, AsDecided: true})
 			s := col.New(stream.ConnInfo{A: benchClient, B: benchServer, SawSYN: true, Start: benchT0})
 			ts := benchT0
 			for _, c := range tr[:len(tr)-2] { // leave out the close_notify alerts

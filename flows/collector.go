@@ -24,11 +24,12 @@ type Options struct {
 	// the alerts closing them (close_notify) are reported; otherwise a
 	// connection costs nothing more once its verdict is final.
 	Follow bool
-	// Emit, when set, receives each result as soon as its verdict is final,
-	// or when its connection closes for those that never get one, instead
-	// of the result being kept for Results: a live capture reports each
-	// handshake as it happens and keeps nothing.
-	Emit func(*Result)
+	// AsDecided hands each result over (Drain) as soon as its verdict is
+	// final, or when its connection closes for those that never get one,
+	// rather than at the close: a live capture reports each handshake as it
+	// happens, and keeps none of a connection decided hours before it
+	// ends. Drain's low is then of no use, and not kept.
+	AsDecided bool
 }
 
 // DefaultTLSPorts are the IANA ports of protocols that run over TLS from
@@ -38,12 +39,12 @@ var DefaultTLSPorts = []uint16{443, 465, 563, 636, 853, 989, 990, 992, 993, 994,
 // Collector makes a Tracker per connection (it is a stream.Factory) and
 // keeps the results of those worth reporting.
 type Collector struct {
-	ports   map[uint16]bool
-	follow  bool
-	emit    func(*Result)
-	results []*Result // pointers: a Result is large, and copying it on every growth showed in profiles
-	skipped int64
-	certs   map[[sha256.Size]byte]decode.CertInfo
+	ports     map[uint16]bool
+	follow    bool
+	asDecided bool
+	results   []*Result // pointers: a Result is large, and copying it on every growth showed in profiles
+	skipped   int64
+	certs     map[[sha256.Size]byte]decode.CertInfo
 
 	// open holds the Seq of every connection not yet closed, ascending
 	// from openHead, with those closed out of turn in closedEarly: the
@@ -59,7 +60,7 @@ func NewCollector(o Options) *Collector {
 	if ports == nil {
 		ports = DefaultTLSPorts
 	}
-	c := &Collector{ports: make(map[uint16]bool, len(ports)), follow: o.Follow, emit: o.Emit}
+	c := &Collector{ports: make(map[uint16]bool, len(ports)), follow: o.Follow, asDecided: o.AsDecided}
 	for _, p := range ports {
 		c.ports[p] = true
 	}
@@ -68,7 +69,7 @@ func NewCollector(o Options) *Collector {
 
 // New implements stream.Factory.
 func (c *Collector) New(info stream.ConnInfo) stream.Stream {
-	if c.emit == nil {
+	if !c.asDecided {
 		c.open = append(c.open, info.Seq)
 	}
 	return newTracker(info, c)
@@ -99,15 +100,18 @@ func (c *Collector) chain(m *decode.Certificate) *Chain {
 }
 
 func (c *Collector) add(t *Tracker) {
-	if c.emit == nil {
+	if !c.asDecided {
 		c.closeSeq(t.res.Seq)
 	}
 	if !t.reported() {
 		c.skipped++
 		return
 	}
-	if c.emit != nil {
-		c.emit(&t.res)
+	if t.stage == stageEmitted {
+		// The tracker lives on until its connection closes, emptied of
+		// its result (emitIfFinal): the result leaves as a copy.
+		r := t.res
+		c.results = append(c.results, &r)
 		return
 	}
 	// The tracker is done with: its result is handed over in place.
@@ -137,8 +141,9 @@ func (c *Collector) closeSeq(seq uint64) {
 	}
 }
 
-// Drain hands over the results of the connections closed since the last
-// call, in the order they closed, and keeps none of them. low is the
+// Drain hands over the results of the connections closed (or, with
+// Options.AsDecided, decided) since the last call, in that order, and
+// keeps none of them: they are the caller's. low is the
 // lowest Seq of a connection still open (math.MaxUint64 when none): no
 // result to come has a lower one, so a caller may write, in order, every
 // result below it and below the Seq of the next packet, and hold only the

@@ -4,8 +4,9 @@
 // A Tracker is the reassembly consumer of one connection: it feeds each
 // direction's bytes to a decode.Stream, walks the typed messages through the
 // order tables of order.go, and records messages, alerts and violations. A
-// Collector makes the trackers and hands their Results, in the order the
-// connections began, to whoever prints them.
+// Collector makes the trackers and queues their Results as connections
+// close, or as they are decided (Options.AsDecided), for package pipeline
+// to drain and put in order.
 //
 // flows knows nothing of packets (reassembly delivers bytes) nor of output
 // formats (report prints a Result). It is deterministic: the same bytes in

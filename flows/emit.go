@@ -2,22 +2,23 @@ package flows
 
 import "github.com/hsdecode/hsdecode/stream"
 
-// Handing the result over: when the verdict is final (Options.Emit) or at
-// the close, with its outcome.
+// Handing the result over: when the verdict is final (Options.AsDecided)
+// or at the close, with its outcome.
 
 // stage is where a tracker's result stands.
 type stage uint8
 
 const (
 	stageOpen    stage = iota
-	stageEmitted       // handed to Options.Emit before its connection closed
+	stageEmitted       // handed over before its connection closed (Options.AsDecided)
 	stageClosed        // handed over at the close
 )
 
-// emitIfFinal hands the result to Options.Emit as soon as the verdict is
-// final, so a live capture shows it while the connection is still open.
+// emitIfFinal hands the result over as soon as the verdict is final
+// (Options.AsDecided), so a live capture shows it while the connection is
+// still open.
 func (t *Tracker) emitIfFinal() {
-	if t.col.emit == nil || t.stage == stageEmitted || !t.Done() {
+	if !t.col.asDecided || t.stage == stageEmitted || !t.Done() {
 		return
 	}
 	t.stage = stageEmitted

@@ -198,7 +198,7 @@ func (t *Tracker) End(s stream.Side, reason stream.EndReason, ts time.Time) {
 // result to the collector.
 func (t *Tracker) Close(reason stream.EndReason, last time.Time) {
 	if t.stage != stageOpen {
-		// Closed twice, or its result already went to Options.Emit.
+		// Closed twice, or its result already handed over (Options.AsDecided).
 		return
 	}
 	t.stage = stageClosed

@@ -561,11 +561,16 @@ func TestEncryptedAlertMidStream(t *testing.T) {
 	}
 }
 
-// TestEmitAsDecided: with Options.Emit a result leaves as soon as its
-// verdict is final, before the connection closes, and only once.
-func TestEmitAsDecided(t *testing.T) {
-	var got []Outcome
-	col := NewCollector(Options{Emit: func(r *Result) { got = append(got, r.Outcome) }})
+// TestAsDecided: with Options.AsDecided a result leaves (Drain) as soon
+// as its verdict is final, before the connection closes, and only once;
+// the tracker, open until then, keeps none of it, and what left is whole.
+func TestAsDecided(t *testing.T) {
+	col := NewCollector(Options{AsDecided: true})
+	var got []*Result
+	drain := func() {
+		rs, _ := col.Drain()
+		got = append(got, rs...)
+	}
 	tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
 	for _, st := range fullECDHE {
 		side := stream.SideA
@@ -574,8 +579,9 @@ func TestEmitAsDecided(t *testing.T) {
 		}
 		tr.Data(side, st.b, t0)
 	}
-	if len(got) != 1 || got[0] != OutcomeEstablished {
-		t.Fatalf("emitted %v before close, want [established]", got)
+	drain()
+	if len(got) != 1 || got[0].Outcome != OutcomeEstablished || len(got[0].Messages) == 0 {
+		t.Fatalf("handed over %d before close, want one established with its messages", len(got))
 	}
 	if kept := tr.(*Tracker); kept.res.Messages != nil || kept.sides[0].dec != nil || !kept.Done() {
 		t.Error("a reported connection still holds its result or decoders")
@@ -584,8 +590,9 @@ func TestEmitAsDecided(t *testing.T) {
 	undecided := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
 	undecided.Data(stream.SideA, ch12, t0)
 	undecided.Close(stream.EndCapture, t0)
-	if len(got) != 2 || got[1] != OutcomeIncomplete || len(col.Results()) != 0 {
-		t.Fatalf("emitted %v, kept %d", got, len(col.Results()))
+	drain()
+	if len(got) != 2 || got[1].Outcome != OutcomeIncomplete || got[0].Outcome != OutcomeEstablished {
+		t.Fatalf("handed over %d, want the established one then the incomplete one", len(got))
 	}
 }
 

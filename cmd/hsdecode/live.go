@@ -16,6 +16,7 @@ import (
 
 	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/pipeline"
 	"github.com/hsdecode/hsdecode/reassembly"
 	"github.com/hsdecode/hsdecode/report"
 )
@@ -24,9 +25,9 @@ import (
 // copied into a fixed set of buffers, to the main loop, which alone runs
 // reassembly, flows and the report writer. It selects over those packets, a
 // wall-clock ticker (which expires idle connections when no packet comes),
-// the stop signals, the info signal and the --duration timer. Each result
-// is written the moment flows hands it over (Options.Emit), and the report
-// writers flush per connection.
+// the stop signals, the info signal and the --duration timer. After each
+// packet and tick it writes every result the pipeline has decided
+// (pipeline.DecisionOrder), and the report writers flush per connection.
 
 const (
 	// tickEvery is how often wall time is given to the assembler, the -w
@@ -76,8 +77,7 @@ type liveRun struct {
 	outs   *outputs // the writers
 	src    capture.Live
 	link   layers.LinkType
-	col    *flows.Collector
-	asm    *reassembly.Assembler
+	pipe   *pipeline.Pipeline
 	wr     *capture.Writer
 
 	packets    int64 // packets read
@@ -134,10 +134,7 @@ func live(cfg liveConfig, g *gate, outs *outputs, stderr io.Writer, stop, info <
 			return exitError
 		}
 	}
-	fo := cfg.flows
-	fo.Emit = l.emit
-	l.col = flows.NewCollector(fo)
-	l.asm = reassembly.NewAssembler(l.col, cfg.reassembly)
+	l.pipe = pipeline.New(pipeline.Options{Order: pipeline.DecisionOrder, Flows: cfg.flows, Reassembly: cfg.reassembly})
 
 	if ci.Warning != "" {
 		complain(stderr, "warning: "+ci.Warning)
@@ -209,9 +206,10 @@ loop:
 	src.Close()
 	// Connections still open are reported (incomplete, closed at
 	// capture_end).
-	l.asm.Flush()
+	l.pipe.Flush()
+	l.take()
 	g.sum.Files = 1
-	g.sum.AddPackets(l.packets, l.asm.Stats().Skipped)
+	g.sum.AddPackets(l.packets, l.pipe.Stats().Skipped)
 	changes := g.changes()
 	if err := outs.finish(g, changes, stderr); err != nil {
 		l.writeFailed(err)
@@ -243,14 +241,17 @@ func (l *liveRun) packet(lp *livePacket) {
 			return
 		}
 	}
-	l.asm.Packet(l.link, lp.data, lp.ci)
+	l.pipe.Packet(l.link, lp.data, lp.ci)
+	l.pipe.EndBatch(nil)
+	l.take()
 }
 
 // tick gives the assembler wall time, so that connections idle out and
 // reset ones close while no packet comes, flushes -w, and prints -v
 // progress when due.
 func (l *liveRun) tick(now time.Time) {
-	l.asm.Expire(now)
+	l.pipe.Expire(now)
+	l.take()
 	if l.wr != nil {
 		if err := l.wr.Flush(); err != nil {
 			l.fail(err)
@@ -261,8 +262,15 @@ func (l *liveRun) tick(now time.Time) {
 	}
 }
 
-// emit writes a result the moment flows hands it over.
-func (l *liveRun) emit(r *flows.Result) {
+// take writes the results the pipeline has ready.
+func (l *liveRun) take() {
+	for r := l.pipe.Next(); r != nil; r = l.pipe.Next() {
+		l.write(r)
+	}
+}
+
+// write writes a result, or counts it once -c is reached.
+func (l *liveRun) write(r *flows.Result) {
 	if l.cfg.count > 0 && l.reported >= int64(l.cfg.count) {
 		l.unreported++
 		return
@@ -325,7 +333,7 @@ func (l *liveRun) progress(now time.Time) {
 	if err == nil {
 		drops = fmt.Sprintf("%d dropped by kernel, %d dropped by interface", st.Dropped, st.IfDropped)
 	}
-	awaiting := l.asm.Stats().Connections - l.reported - l.unreported - l.col.NotReported()
+	awaiting := l.pipe.Connections() - l.reported - l.unreported - l.pipe.NotReported()
 	fmt.Fprintf(l.stderr, "hsdecode: %s: %d packets, %s; %d connections reported, %d awaiting a verdict\n",
 		now.Format("15:04:05"), l.packets, drops, l.reported, awaiting)
 }
@@ -354,7 +362,7 @@ func (l *liveRun) summary(st capture.LiveStats, statsErr error) {
 		}
 	}
 	if l.cfg.verbose {
-		printStats(w, l.asm.Stats(), l.col.NotReported())
+		printStats(w, l.pipe.Stats(), l.pipe.NotReported())
 	}
 }
 

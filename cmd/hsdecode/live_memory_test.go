@@ -13,17 +13,18 @@ import (
 
 	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/pipeline"
 	"github.com/hsdecode/hsdecode/reassembly"
 )
 
-// TestEmitMemoryFlat: with each result handed over as soon as it is
-// decided, as a live capture runs, nothing of a connection stays once it is
+// TestDecisionOrderMemoryFlat: with each result handed over as soon as it
+// is decided, as a live capture runs, nothing of a connection stays once it is
 // reported and closed. One real TLS 1.3 handshake, replayed 120000 times
 // on 40000 client ports, 1 ms apart, leaves the heap where it was after the
 // first 56000 (by then reassembly's table of lately closed connections is
 // full, and the tables' maps have grown to their size). This is what keeps
 // scripts/soak.sh flat, without a network.
-func TestEmitMemoryFlat(t *testing.T) {
+func TestDecisionOrderMemoryFlat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("replays 120000 connections")
 	}
@@ -60,27 +61,31 @@ func TestEmitMemoryFlat(t *testing.T) {
 	client := binary.BigEndian.Uint16(ports(pkts[0].data))
 
 	reported := 0
-	col := flows.NewCollector(flows.Options{Emit: func(r *flows.Result) {
-		reported++
-		if r.Outcome != flows.OutcomeEstablished {
-			t.Fatalf("connection %d: %s", reported, r.Outcome)
+	p := pipeline.New(pipeline.Options{Order: pipeline.DecisionOrder, Reassembly: reassembly.Options{IdleTimeout: time.Minute}})
+	take := func() {
+		for r := p.Next(); r != nil; r = p.Next() {
+			reported++
+			if r.Outcome != flows.OutcomeEstablished {
+				t.Fatalf("connection %d: %s", reported, r.Outcome)
+			}
 		}
-	}})
-	asm := reassembly.NewAssembler(col, reassembly.Options{IdleTimeout: time.Minute})
+	}
 	buf := make([]byte, 0, 1<<16)
 	replay := func(from, to int) {
 		for i := from; i < to; i++ {
 			port := uint16(1025 + i%40000) // below the server's port, 44312
 			start := t0.Add(time.Duration(i) * time.Millisecond)
-			for _, p := range pkts {
-				buf = append(buf[:0], p.data...)
+			for _, pk := range pkts {
+				buf = append(buf[:0], pk.data...)
 				tp := ports(buf)
 				for _, off := range []int{0, 2} {
 					if binary.BigEndian.Uint16(tp[off:]) == client {
 						binary.BigEndian.PutUint16(tp[off:], port) // checksums are not verified
 					}
 				}
-				asm.Packet(layers.LinkTypeEthernet, buf, gopacket.CaptureInfo{Timestamp: start.Add(p.ts), CaptureLength: len(buf), Length: len(buf)})
+				p.Packet(layers.LinkTypeEthernet, buf, gopacket.CaptureInfo{Timestamp: start.Add(pk.ts), CaptureLength: len(buf), Length: len(buf)})
+				p.EndBatch(nil)
+				take()
 			}
 		}
 	}
@@ -97,7 +102,8 @@ func TestEmitMemoryFlat(t *testing.T) {
 	before := heap()
 	replay(warm, total)
 	after := heap()
-	asm.Flush()
+	p.Flush()
+	take()
 	if reported != total {
 		t.Fatalf("%d connections reported, want %d", reported, total)
 	}

@@ -29,7 +29,7 @@ import (
 
 	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/flows"
-	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/pipeline"
 )
 
 // Live tests capture on lo with a filter for the test's own ports while
@@ -715,9 +715,8 @@ func (f *fakeLive) Info() capture.LiveInfo            { return capture.LiveInfo{
 func TestLiveDropsReported(t *testing.T) {
 	var stderr bytes.Buffer
 	st := capture.LiveStats{Received: 120, Dropped: 7, IfDropped: 2}
-	col := flows.NewCollector(flows.Options{})
-	l := &liveRun{cfg: liveConfig{countsOnStderr: true}, stderr: &stderr, src: &fakeLive{st}, col: col,
-		asm: reassembly.NewAssembler(col, reassembly.Options{}), packets: 100, outcomes: map[flows.Outcome]int{}}
+	l := &liveRun{cfg: liveConfig{countsOnStderr: true}, stderr: &stderr, src: &fakeLive{st},
+		pipe: pipeline.New(pipeline.Options{Order: pipeline.DecisionOrder}), packets: 100, outcomes: map[flows.Outcome]int{}}
 	l.progress(time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local))
 	l.reported, l.outcomes[flows.OutcomeEstablished], l.outcomes[flows.OutcomeAlert] = 3, 2, 1
 	l.summary(st, nil)
