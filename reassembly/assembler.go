@@ -2,7 +2,6 @@ package reassembly
 
 import (
 	"cmp"
-	"encoding/binary"
 	"maps"
 	"net/netip"
 	"slices"
@@ -527,35 +526,6 @@ func (a *Assembler) assemble(c *conn, side stream.Side, seg segment, ts time.Tim
 	a.feed(c, side, tcp, ts, start, seg.cut > 0)
 }
 
-// feed gives gopacket a segment of a started direction, after a SYN at
-// its ISN when the segment is the first and the ISN is known otherwise.
-// cut says the capture cut the segment's payload (zeros stand in for the
-// end), so its bytes are not compared with other copies.
-func (a *Assembler) feed(c *conn, side stream.Side, tcp *layers.TCP, ts time.Time, first, cut bool) {
-	a.cur, a.curSide, a.curTCP, a.curTS = c, side, tcp, ts
-	// gopacket keeps the context of a segment it queues, so each packet
-	// needs its own.
-	ctx := &captureContext{ts}
-	known := !first // where gopacket's next byte lies
-	if first && c.hasISN[side] && !(tcp.SYN && tcp.Seq == c.isn[side]) {
-		a.synthesize(c, side, c.isn[side], tcpFlagSYN)
-		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
-		known = true
-	}
-	if known {
-		a.overlap(c, side, tcp, cut, ts)
-	}
-	if tcp.URG {
-		c.urgentPointer(side, tcp, known)
-	}
-	a.gp.AssembleWithContext(c.flow[side], tcp, ctx)
-	a.cur = nil
-	if a.mem.mayQueue {
-		a.mem.mayQueue = false
-		a.mem.sample(a)
-	}
-}
-
 // begin decides where a direction whose SYN was not captured begins, as
 // its first segment (at seq; the lowest held, when it settled) starts
 // it. Its peer's first acknowledgement says where: the SYN-ACK's
@@ -832,74 +802,6 @@ func (a *Assembler) finishAll(cs []*conn) {
 	}
 }
 
-// purge removes a connection from gopacket, which has no call to forget
-// one: it is fed, on each direction, an empty segment to learn the
-// sequence number gopacket waits for (Accept reports it, then refuses the
-// segment), then a RST at exactly that number, the one RST gopacket
-// accepts (reassembly/tcpassembly.go:768-790). A RST closes its direction,
-// and once both are closed gopacket calls ReassemblyComplete and drops the
-// connection with whatever it had queued.
-func (a *Assembler) purge(c *conn) {
-	a.dropOverlaps(c)
-	a.purging = c
-	ctx := &captureContext{c.last}
-	for side := stream.SideA; side <= stream.SideB && c.inGP; side++ {
-		var seq uint32
-		if n := a.probe(c, side); n >= 0 {
-			seq = uint32(n)
-		}
-		a.synthesize(c, side, seq, tcpFlagRST)
-		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
-	}
-	a.purging = nil
-	if a.mem.pages > 0 {
-		a.mem.sample(a)
-	}
-}
-
-const (
-	tcpFlagFIN = 0x01
-	tcpFlagSYN = 0x02
-	tcpFlagRST = 0x04
-)
-
-// probe returns the sequence number gopacket waits for on a side of a
-// connection, -1 when it has none: gopacket is given an empty segment,
-// which Accept refuses once it has seen the number.
-func (a *Assembler) probe(c *conn, side stream.Side) gpr.Sequence {
-	if !c.inGP {
-		return -1
-	}
-	c.probing = true
-	a.synthesize(c, side, 0, 0)
-	a.probeCtx.ts = c.last
-	a.gp.AssembleWithContext(c.flow[side], &a.synth, &a.probeCtx)
-	c.probing = false
-	return c.gpNext
-}
-
-// synthesize builds in a.synth a bare TCP header from side to its peer.
-// It is decoded from bytes because layers.TCP takes its ports for
-// TransportFlow from the bytes it decoded, not from SrcPort and DstPort.
-func (a *Assembler) synthesize(c *conn, side stream.Side, seq uint32, flags byte) {
-	synthesizeInto(&a.synth, a.synthBuf[:], c, side, seq, flags)
-}
-
-func synthesizeInto(t *layers.TCP, b []byte, c *conn, side stream.Side, seq uint32, flags byte) {
-	src, dst := c.info.A.Port(), c.info.B.Port()
-	if side == stream.SideB {
-		src, dst = dst, src
-	}
-	clear(b)
-	binary.BigEndian.PutUint16(b[0:], src)
-	binary.BigEndian.PutUint16(b[2:], dst)
-	binary.BigEndian.PutUint32(b[4:], seq)
-	b[12] = 5 << 4 // data offset: 5 words, no options
-	b[13] = flags
-	// Twenty well-formed bytes always decode.
-	_ = t.DecodeFromBytes(b, gopacket.NilDecodeFeedback)
-}
-
 // expire closes connections idle for longer than IdleTimeout and gives up
 // holes as old.
 func (a *Assembler) expire() {
@@ -949,11 +851,4 @@ func (a *Assembler) Flush() {
 	}
 	a.finishAll(ending)
 	a.mem.sample(a)
-}
-
-// captureContext is the gopacket AssemblerContext of one packet.
-type captureContext struct{ ts time.Time }
-
-func (c *captureContext) GetCaptureInfo() gopacket.CaptureInfo {
-	return gopacket.CaptureInfo{Timestamp: c.ts}
 }

@@ -2,7 +2,6 @@ package reassembly
 
 import (
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -155,92 +154,6 @@ func (c *conn) reusedBy(seg segment) bool {
 	return true
 }
 
-// gpFactory hands gopacket the connection whose packet it is assembling.
-type gpFactory struct{ a *Assembler }
-
-func (f gpFactory) New(_, _ gopacket.Flow, _ *layers.TCP, _ gpr.AssemblerContext) gpr.Stream {
-	c := f.a.cur
-	if c == nil {
-		// purge probing a connection gopacket has already dropped: keep
-		// it dropped.
-		return nil
-	}
-	c.inGP = true
-	c.gpFirst = f.a.curSide
-	return c
-}
-
-// Accept implements gpr.Stream.
-func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDirection, nextSeq gpr.Sequence, start *bool, _ gpr.AssemblerContext) bool {
-	if c.probing {
-		c.gpNext = nextSeq
-		return false
-	}
-	if c.a.purging == c {
-		*start = true
-		return true
-	}
-	side := c.a.curSide
-	seq := gpr.Sequence(tcp.Seq)
-	switch {
-	case nextSeq < 0 && tcp.SYN:
-		c.pos[side] = seq.Add(1)
-	case nextSeq < 0:
-		c.pos[side] = seq
-	case len(tcp.Payload) > 0 && nextSeq.Difference(seq) > 0:
-		c.a.mem.mayQueue = true
-		c.ahead[side] = append(c.ahead[side], seq)
-	}
-	if n := len(tcp.Payload); n > 0 {
-		if end := tcp.Seq + uint32(n); !c.maxOK[side] || int32(end-c.maxEnd[side]) > 0 {
-			c.maxEnd[side], c.maxOK[side] = end, true
-		}
-	}
-	// gopacket queues a direction's bytes until it has seen its SYN
-	// (nextSeq is -1 until then); a capture that began mid-connection has
-	// none, so a direction starts at its first segment given instead
-	// (Assembler.assemble gives a SYN first when it knows the ISN).
-	if nextSeq < 0 && !tcp.SYN {
-		*start = true
-	}
-	// gopacket ignores every segment of a direction closed by its FIN,
-	// but a RST after one's own FIN (the peer wrote on after the close) is
-	// how many connections end, and the consumer may care how.
-	if tcp.RST && c.ended[side] == stream.EndFIN {
-		c.end(side, stream.EndRST, ci.Timestamp)
-	}
-	return true
-}
-
-// ReassembledSG implements gpr.Stream: it passes on in-order bytes, with a
-// Gap first when gopacket skipped some, and the end of a direction.
-func (c *conn) ReassembledSG(sg gpr.ScatterGather, _ gpr.AssemblerContext) {
-	if c.closing || c.a.purging == c {
-		return
-	}
-	dir, _, end, skip := sg.Info()
-	side := c.gpFirst
-	if dir == gpr.TCPDirServerToClient {
-		side = 1 - side
-	}
-	avail, _ := sg.Lengths()
-	// skip is -1 for the first bytes of a direction, which follow no hole.
-	if skip > 0 {
-		c.gap(side, skip, c.timeAt(sg, 0, avail))
-		c.pos[side] = c.pos[side].Add(skip)
-	}
-	if avail > 0 {
-		c.deliverCut(sg, side, avail)
-	}
-	if end {
-		reason := stream.EndFIN
-		if c.a.cur == c && c.a.curSide == side && c.a.curTCP.RST {
-			reason = stream.EndRST // gopacket never queues a RST, so it is this packet's
-		}
-		c.end(side, reason, c.timeAt(sg, avail-1, avail))
-	}
-}
-
 func (c *conn) gap(side stream.Side, missing int, ts time.Time) {
 	c.a.stats.Gaps++
 	c.a.stats.GapBytes += int64(max(missing, 0))
@@ -264,40 +177,6 @@ func addCut(cuts []cut, seq uint32, n int) []cut {
 	return slices.Insert(cuts, i, k)
 }
 
-// deliverCut delivers the avail bytes of sg, which start at pos, with the
-// ranges the capture cut reported as gaps instead.
-func (c *conn) deliverCut(sg gpr.ScatterGather, side stream.Side, avail int) {
-	from := 0
-	for len(c.cuts[side]) > 0 && from < avail && !c.closing {
-		k := c.cuts[side][0]
-		start := c.pos[side].Add(from).Difference(k.seq) // cut start, relative to byte from
-		if start >= avail-from {
-			break // beyond these bytes
-		}
-		stop := start + k.n
-		if stop <= 0 {
-			c.cuts[side] = c.cuts[side][1:] // already behind
-			continue
-		}
-		if start > 0 {
-			c.deliver(sg, side, from, from+start)
-			from += start
-			start = 0
-		}
-		n := min(stop, avail-from)
-		c.gap(side, n, c.timeAt(sg, from, avail))
-		from += n
-	}
-	if len(c.cuts[side]) == 0 {
-		c.cuts[side] = nil
-	}
-	if from < avail && !c.closing {
-		c.deliver(sg, side, from, avail)
-	}
-	c.pos[side] = c.pos[side].Add(avail)
-	c.ahead[side] = slices.DeleteFunc(c.ahead[side], func(s gpr.Sequence) bool { return c.pos[side].Difference(s) <= 0 })
-}
-
 // low returns where the first segment gopacket holds beyond pos begins,
 // false when it holds none.
 func (c *conn) low(side stream.Side) (gpr.Sequence, bool) {
@@ -305,48 +184,4 @@ func (c *conn) low(side stream.Side) (gpr.Sequence, bool) {
 		return 0, false
 	}
 	return slices.MinFunc(c.ahead[side], func(x, y gpr.Sequence) int { return -x.Difference(y) }), true
-}
-
-// timeAt is the timestamp of the segment that brought byte off, or of the
-// packet at hand when there is no such byte (a bare FIN).
-func (c *conn) timeAt(sg gpr.ScatterGather, off, avail int) time.Time {
-	if off >= 0 && off < avail {
-		return sg.CaptureInfo(off).Timestamp
-	}
-	if c.a.cur == c {
-		return c.a.curTS
-	}
-	return c.last
-}
-
-// deliver passes bytes [from, to) of sg on, one Data call per run of
-// bytes that came in segments of the same timestamp.
-func (c *conn) deliver(sg gpr.ScatterGather, side stream.Side, from, to int) {
-	// Fetch copies only when the bytes span several segments.
-	data := sg.Fetch(to)
-	if sg.Stats().Chunks == 1 {
-		c.emit(side, from, data[from:to], sg.CaptureInfo(from).Timestamp)
-		return
-	}
-	// sg answers timestamps per offset only, so runs are found by
-	// bisection. Segments are in sequence order and their timestamps
-	// mostly rise with it; where a later segment has the very timestamp of
-	// an earlier one with another in between, that one's bytes may be
-	// given the others' timestamp.
-	for off := from; off < to && !c.stream.Done(); {
-		ts := sg.CaptureInfo(off).Timestamp
-		n := sort.Search(to-off, func(i int) bool { return !sg.CaptureInfo(off + i).Timestamp.Equal(ts) })
-		c.emit(side, off, data[off:off+n], ts)
-		off += n
-	}
-}
-
-// ReassemblyComplete implements gpr.Stream: gopacket has closed both
-// directions and drops the connection.
-func (c *conn) ReassemblyComplete(gpr.AssemblerContext) bool {
-	c.inGP = false
-	if c.a.purging != c && !c.closing {
-		c.close(c.a.flushReason)
-	}
-	return true
 }
