@@ -117,7 +117,7 @@ type Assembler struct {
 	factory stream.Factory
 	opts    Options
 	dec     *decoder
-	gp      *gpr.Assembler
+	gp      adapter
 	conns   map[connKey]*conn
 	stats   Stats
 	index   uint64        // the number of the packet being handled, ConnInfo.Seq of a connection it begins
@@ -126,17 +126,6 @@ type Assembler struct {
 	step    time.Duration // maxStep
 	ahead   heldFrame     // a frame stamped too far ahead, until the next packet
 
-	// The packet gopacket is working on, for its callbacks: cur is nil
-	// outside Packet.
-	cur     *conn
-	curSide stream.Side
-	curTCP  *layers.TCP
-	curTS   time.Time
-
-	// purging is the connection whose gopacket state purge is removing.
-	purging  *conn
-	synth    layers.TCP
-	synthBuf [20]byte
 	// fill and fillBuf are the segment that stands for bytes a peer
 	// acknowledged but the capture never had (see unseen).
 	fill    layers.TCP
@@ -145,10 +134,6 @@ type Assembler struct {
 	// settled, given to gopacket (settle.go).
 	replay    layers.TCP
 	replayBuf [20]byte
-	probeCtx  captureContext
-
-	// flushReason closes the connections a gopacket flush completes.
-	flushReason stream.EndReason
 
 	// resets are the connections waiting out a RST, in the order of their
 	// RSTs, to be closed resetWait after it (see conn.awaited).
@@ -182,18 +167,17 @@ func NewAssembler(f stream.Factory, o Options) *Assembler {
 		o.MaxBufferedBytes = DefaultMaxBufferedBytes
 	}
 	a := &Assembler{
-		factory:     f,
-		opts:        o,
-		dec:         newDecoder(),
-		conns:       make(map[connKey]*conn),
-		stats:       Stats{Skipped: make(map[string]int64)},
-		flushReason: stream.EndCapture,
-		frag:        newDefrag(o.MaxBufferedBytes),
-		step:        maxStep(o.IdleTimeout),
-		checks:      checksums{mode: o.ChecksumMode},
-		sweeps:      newSweeps(o.IdleTimeout),
+		factory: f,
+		opts:    o,
+		dec:     newDecoder(),
+		conns:   make(map[connKey]*conn),
+		stats:   Stats{Skipped: make(map[string]int64)},
+		frag:    newDefrag(o.MaxBufferedBytes),
+		step:    maxStep(o.IdleTimeout),
+		checks:  checksums{mode: o.ChecksumMode},
+		sweeps:  newSweeps(o.IdleTimeout),
 	}
-	a.gp = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
+	a.gp.Assembler = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
 	// gopacket enforces both limits when it would queue a segment: over
 	// either, it delivers the queue from its oldest hole with the bytes
 	// skipped reported (reassembly/tcpassembly.go:1040).
@@ -811,9 +795,9 @@ func (a *Assembler) expire() {
 			a.settleQueued(e)
 		}
 	}
-	a.flushReason = stream.EndIdle
+	a.gp.mode = gpExpiring
 	a.gp.FlushWithOptions(gpr.FlushOptions{T: cutoff, TC: cutoff})
-	a.flushReason = stream.EndCapture
+	a.gp.mode = gpAssembling
 	var ending []*conn
 	for _, c := range a.conns {
 		// gopacket's flush closes the connections it holds; done ones,

@@ -22,8 +22,6 @@ type conn struct {
 	flow    [2]gopacket.Flow // gopacket network flow of each side's packets
 	gpFirst stream.Side      // the side gopacket calls TCPDirClientToServer
 	inGP    bool             // gopacket holds state for it
-	probing bool             // probe is asking gopacket's next sequence number
-	gpNext  gpr.Sequence     // the answer
 
 	// Per side: whether gopacket was given a segment of it (assemble), the
 	// ISN of its SYN, the last acknowledgement it sent, and where its

@@ -12,32 +12,100 @@ import (
 	"github.com/hsdecode/hsdecode/stream"
 )
 
+// The gopacket adapter. gopacket's reassembly orders each direction's
+// segments and buffers what comes early, but it has no call to ask where a
+// direction stands, to forget a connection, or to say which packet a
+// callback is about: everything it tells comes through the gpr.Stream
+// callbacks (conn's Accept, ReassembledSG, ReassemblyComplete), made
+// inside AssembleWithContext and the flushes. adapter holds what those
+// callbacks need to know and are not told: the packet at hand (at), and
+// what the adapter is doing with gopacket at the time (mode), which is
+// not always assembling a packet: probe and purge feed gopacket made-up
+// segments to learn and to forget.
+
+// adapter is the Assembler's gopacket reassembler, with what its callbacks
+// read besides their arguments.
+type adapter struct {
+	*gpr.Assembler
+	// at is the packet being assembled: valid only during the
+	// AssembleWithContext calls of feed, zero otherwise.
+	at packetAt
+	// mode is what the calls into gopacket are for; target is the
+	// connection probe or purge works on.
+	mode   gpMode
+	target *conn
+	next   gpr.Sequence // probe's answer, from Accept
+
+	synth    layers.TCP // the segment probe and purge give, decoded from synthBuf
+	synthBuf [20]byte
+	probeCtx captureContext
+}
+
+// packetAt is the packet feed gives gopacket, for the callbacks it makes:
+// its connection and side (gopacket names sides by who it saw first), its
+// segment (a RST ending a direction is this packet's: gopacket never
+// queues one) and timestamp (that of a FIN with no byte).
+type packetAt struct {
+	conn *conn
+	side stream.Side
+	tcp  *layers.TCP
+	ts   time.Time
+	// queued is set by Accept when the segment lies ahead of the bytes
+	// gopacket waits for, so gopacket may have copied it into pages: the
+	// memory account is sampled after it, not after segments in order.
+	queued bool
+}
+
+// gpMode is what the adapter is doing with gopacket.
+type gpMode uint8
+
+const (
+	// gpAssembling: feeding the packet at hand (at), or flushing at the end
+	// of the input; a connection gopacket completes closes EndCapture,
+	// unless it ended otherwise.
+	gpAssembling gpMode = iota
+	// gpProbing: probe gives target an empty segment to learn the
+	// sequence number gopacket waits for, which Accept notes (next) and
+	// refuses.
+	gpProbing
+	// gpPurging: purge gives target a RST per side to make gopacket drop
+	// it; Accept takes them, nothing is delivered, and completing it is
+	// not a close.
+	gpPurging
+	// gpExpiring: expire's flush gives up old holes; a connection it
+	// completes closes EndIdle.
+	gpExpiring
+)
+
 // gpFactory hands gopacket the connection whose packet it is assembling.
 type gpFactory struct{ a *Assembler }
 
 func (f gpFactory) New(_, _ gopacket.Flow, _ *layers.TCP, _ gpr.AssemblerContext) gpr.Stream {
-	c := f.a.cur
+	c := f.a.gp.at.conn
 	if c == nil {
 		// purge probing a connection gopacket has already dropped: keep
 		// it dropped.
 		return nil
 	}
 	c.inGP = true
-	c.gpFirst = f.a.curSide
+	c.gpFirst = f.a.gp.at.side
 	return c
 }
 
 // Accept implements gpr.Stream.
 func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDirection, nextSeq gpr.Sequence, start *bool, _ gpr.AssemblerContext) bool {
-	if c.probing {
-		c.gpNext = nextSeq
-		return false
+	gp := &c.a.gp
+	if gp.target == c {
+		switch gp.mode {
+		case gpProbing:
+			gp.next = nextSeq
+			return false
+		case gpPurging:
+			*start = true
+			return true
+		}
 	}
-	if c.a.purging == c {
-		*start = true
-		return true
-	}
-	side := c.a.curSide
+	side := gp.at.side
 	seq := gpr.Sequence(tcp.Seq)
 	switch {
 	case nextSeq < 0 && tcp.SYN:
@@ -45,7 +113,7 @@ func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDir
 	case nextSeq < 0:
 		c.pos[side] = seq
 	case len(tcp.Payload) > 0 && nextSeq.Difference(seq) > 0:
-		c.a.mem.mayQueue = true
+		gp.at.queued = true
 		c.ahead[side] = append(c.ahead[side], seq)
 	}
 	if n := len(tcp.Payload); n > 0 {
@@ -72,7 +140,7 @@ func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDir
 // ReassembledSG implements gpr.Stream: it passes on in-order bytes, with a
 // Gap first when gopacket skipped some, and the end of a direction.
 func (c *conn) ReassembledSG(sg gpr.ScatterGather, _ gpr.AssemblerContext) {
-	if c.closing || c.a.purging == c {
+	if c.closing || c.a.gp.purging(c) {
 		return
 	}
 	dir, _, end, skip := sg.Info()
@@ -91,7 +159,7 @@ func (c *conn) ReassembledSG(sg gpr.ScatterGather, _ gpr.AssemblerContext) {
 	}
 	if end {
 		reason := stream.EndFIN
-		if c.a.cur == c && c.a.curSide == side && c.a.curTCP.RST {
+		if at := &c.a.gp.at; at.conn == c && at.side == side && at.tcp.RST {
 			reason = stream.EndRST // gopacket never queues a RST, so it is this packet's
 		}
 		c.end(side, reason, c.timeAt(sg, avail-1, avail))
@@ -138,8 +206,8 @@ func (c *conn) timeAt(sg gpr.ScatterGather, off, avail int) time.Time {
 	if off >= 0 && off < avail {
 		return sg.CaptureInfo(off).Timestamp
 	}
-	if c.a.cur == c {
-		return c.a.curTS
+	if at := &c.a.gp.at; at.conn == c {
+		return at.ts
 	}
 	return c.last
 }
@@ -170,8 +238,12 @@ func (c *conn) deliver(sg gpr.ScatterGather, side stream.Side, from, to int) {
 // directions and drops the connection.
 func (c *conn) ReassemblyComplete(gpr.AssemblerContext) bool {
 	c.inGP = false
-	if c.a.purging != c && !c.closing {
-		c.close(c.a.flushReason)
+	if !c.a.gp.purging(c) && !c.closing {
+		reason := stream.EndCapture
+		if c.a.gp.mode == gpExpiring {
+			reason = stream.EndIdle
+		}
+		c.close(reason)
 	}
 	return true
 }
@@ -181,14 +253,14 @@ func (c *conn) ReassemblyComplete(gpr.AssemblerContext) bool {
 // cut says the capture cut the segment's payload (zeros stand in for the
 // end), so its bytes are not compared with other copies.
 func (a *Assembler) feed(c *conn, side stream.Side, tcp *layers.TCP, ts time.Time, first, cut bool) {
-	a.cur, a.curSide, a.curTCP, a.curTS = c, side, tcp, ts
+	a.gp.at = packetAt{conn: c, side: side, tcp: tcp, ts: ts}
 	// gopacket keeps the context of a segment it queues, so each packet
 	// needs its own.
 	ctx := &captureContext{ts}
 	known := !first // where gopacket's next byte lies
 	if first && c.hasISN[side] && !(tcp.SYN && tcp.Seq == c.isn[side]) {
-		a.synthesize(c, side, c.isn[side], tcpFlagSYN)
-		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
+		a.gp.synthesize(c, side, c.isn[side], tcpFlagSYN)
+		a.gp.AssembleWithContext(c.flow[side], &a.gp.synth, ctx)
 		known = true
 	}
 	if known {
@@ -198,9 +270,9 @@ func (a *Assembler) feed(c *conn, side stream.Side, tcp *layers.TCP, ts time.Tim
 		c.urgentPointer(side, tcp, known)
 	}
 	a.gp.AssembleWithContext(c.flow[side], tcp, ctx)
-	a.cur = nil
-	if a.mem.mayQueue {
-		a.mem.mayQueue = false
+	queued := a.gp.at.queued
+	a.gp.at = packetAt{}
+	if queued {
 		a.mem.sample(a)
 	}
 }
@@ -214,17 +286,18 @@ func (a *Assembler) feed(c *conn, side stream.Side, tcp *layers.TCP, ts time.Tim
 // connection with whatever it had queued.
 func (a *Assembler) purge(c *conn) {
 	a.dropOverlaps(c)
-	a.purging = c
+	mode, target := a.gp.mode, a.gp.target
+	a.gp.mode, a.gp.target = gpPurging, c
 	ctx := &captureContext{c.last}
 	for side := stream.SideA; side <= stream.SideB && c.inGP; side++ {
 		var seq uint32
 		if n := a.probe(c, side); n >= 0 {
 			seq = uint32(n)
 		}
-		a.synthesize(c, side, seq, tcpFlagRST)
-		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
+		a.gp.synthesize(c, side, seq, tcpFlagRST)
+		a.gp.AssembleWithContext(c.flow[side], &a.gp.synth, ctx)
 	}
-	a.purging = nil
+	a.gp.mode, a.gp.target = mode, target
 	if a.mem.pages > 0 {
 		a.mem.sample(a)
 	}
@@ -237,20 +310,25 @@ func (a *Assembler) probe(c *conn, side stream.Side) gpr.Sequence {
 	if !c.inGP {
 		return -1
 	}
-	c.probing = true
-	a.synthesize(c, side, 0, 0)
-	a.probeCtx.ts = c.last
-	a.gp.AssembleWithContext(c.flow[side], &a.synth, &a.probeCtx)
-	c.probing = false
-	return c.gpNext
+	gp := &a.gp
+	mode, target := gp.mode, gp.target // purge probes
+	gp.mode, gp.target, gp.next = gpProbing, c, -1
+	gp.synthesize(c, side, 0, 0)
+	gp.probeCtx.ts = c.last
+	gp.AssembleWithContext(c.flow[side], &gp.synth, &gp.probeCtx)
+	gp.mode, gp.target = mode, target
+	return gp.next
 }
 
-// synthesize builds in a.synth a bare TCP header from side to its peer.
+// synthesize builds in gp.synth a bare TCP header from side to its peer.
 // It is decoded from bytes because layers.TCP takes its ports for
 // TransportFlow from the bytes it decoded, not from SrcPort and DstPort.
-func (a *Assembler) synthesize(c *conn, side stream.Side, seq uint32, flags byte) {
-	synthesizeInto(&a.synth, a.synthBuf[:], c, side, seq, flags)
+func (gp *adapter) synthesize(c *conn, side stream.Side, seq uint32, flags byte) {
+	synthesizeInto(&gp.synth, gp.synthBuf[:], c, side, seq, flags)
 }
+
+// purging reports whether purge is removing c.
+func (gp *adapter) purging(c *conn) bool { return gp.mode == gpPurging && gp.target == c }
 
 func synthesizeInto(t *layers.TCP, b []byte, c *conn, side stream.Side, seq uint32, flags byte) {
 	src, dst := c.info.A.Port(), c.info.B.Port()
