@@ -1,10 +1,8 @@
 package reassembly
 
 import (
-	"cmp"
 	"maps"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -283,7 +281,7 @@ func (a *Assembler) decided(link layers.LinkType, data []byte, ts time.Time) boo
 		return false
 	}
 	c := a.conns[keyOf(src, dst)]
-	if c == nil || !c.done || c.reset {
+	if c == nil || c.state != connDone {
 		return false
 	}
 	a.mem.touch(c)
@@ -383,7 +381,7 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 	if seg.src != c.info.A {
 		side = stream.SideB
 	}
-	if c.reset && !a.awaited(c, side, tcp) {
+	if c.state == connResetWait && !a.awaited(c, side, tcp) {
 		a.finish(c)
 		return false
 	}
@@ -391,13 +389,13 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 	if ts.After(c.last) {
 		c.last = ts
 	}
-	if !c.done && c.stream.Done() {
+	if c.state != connDone && c.stream.Done() {
 		a.stop(c)
 		if c.closing {
 			return true
 		}
 	}
-	if c.done {
+	if c.state == connDone {
 		if !tcp.FIN && !tcp.RST {
 			return true
 		}
@@ -433,7 +431,7 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 		a.finish(c)
 	case c.stream.Done():
 		a.stop(c)
-	case c.reset && !c.queued:
+	case c.state == connResetWait && !c.queued:
 		c.queued = true
 		// From capture time, not the RST's own timestamp, which may lie
 		// far behind it (clock.go).
@@ -654,138 +652,6 @@ func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	return c
 }
 
-// stop stops buffering a connection whose consumer is done: gopacket
-// forgets it and its later packets go no further than the table lookup.
-// One reset already has nothing left to wait for, and is closed. A FIN
-// that came ahead of bytes still missing, which gopacket held until they
-// came, is reported now: the bytes before it no longer matter.
-func (a *Assembler) stop(c *conn) {
-	if c.reset {
-		c.close(stream.EndRST)
-		a.finish(c)
-		return
-	}
-	c.done = true
-	a.dropHeld(c)
-	a.purge(c)
-	for side := stream.SideA; side <= stream.SideB; side++ {
-		if c.fin[side] && c.ended[side] == 0 {
-			c.end(side, stream.EndFIN, c.finTS[side])
-		}
-	}
-	if c.closing {
-		a.finish(c)
-	}
-}
-
-// finish gives a closing connection its Close and forgets it, remembering
-// for a while where its sequence numbers stood, unless the input ended.
-// Bytes a side's peer acknowledged and the consumer never got come first,
-// as a Gap (unseenAtEnd).
-func (a *Assembler) finish(c *conn) {
-	if !c.closing {
-		c.close(stream.EndCapture) // a reset connection whose wait ended: RST
-	}
-	if !c.done {
-		for y := stream.SideA; y <= stream.SideB; y++ {
-			a.unseenAtEnd(c, y)
-		}
-	}
-	// Nothing is held by then (every close settles first), but a
-	// connection gone must not count against the memory bound.
-	a.dropHeld(c)
-	delete(a.conns, c.key)
-	a.mem.unlink(c)
-	a.mem.consumers -= c.consumerHeld
-	c.consumerHeld = 0
-	a.purge(c)
-	if c.reason != stream.EndCapture {
-		a.closed.add(c)
-	}
-	a.closes[c.reason]++
-	c.stream.Close(c.reason, c.last)
-}
-
-// awaited reports whether a connection reset by one side (c.resetBy)
-// still takes a segment.
-//
-// A RST is reported at once, but the peer may have had segments in flight
-// when it was sent: a server whose flight follows its ServerHello, while
-// the client, which had closed, resets at the first of them. Those
-// segments are delivered, so a reset connection stays open for the peer's
-// segments that carry its bytes near where they stood, in order or not,
-// sent again or not (or end them, with FIN or RST, which closes it), and
-// for the resetting side's further RSTs, as it answers each of them with
-// one. Any other segment closes it, then counts as a segment of no open
-// connection: a bare ACK, one far from the peer's bytes, a SYN. So does
-// the end of input, the consumer being done, or resetWait of capture time
-// without such a segment; bytes still waiting behind a hole then are
-// dropped.
-func (a *Assembler) awaited(c *conn, side stream.Side, tcp *layers.TCP) bool {
-	if side == c.resetBy {
-		return tcp.RST
-	}
-	var next uint32
-	switch {
-	case c.started[side]:
-		n := a.probe(c, side)
-		if n < 0 {
-			return false
-		}
-		next = uint32(n)
-	case c.hasISN[side]:
-		next = c.isn[side] + 1
-	default:
-		return false
-	}
-	from := int64(int32(tcp.Seq - next)) // where the segment starts, relative to next
-	if len(tcp.Payload) > 0 {
-		return from >= -resetWindow && from <= resetWindow
-	}
-	return (tcp.FIN || tcp.RST) && from >= 0 && from <= resetWindow
-}
-
-// resetWait bounds the wait for segments in flight at a RST: about the
-// longest round trip, the time they can take to be captured after it.
-const resetWait = time.Second
-
-// resetWindow bounds how far from the bytes the peer of a RST had sent a
-// segment in flight may lie: more than the data a sender has in flight in
-// practice, a tiny part of the sequence space.
-const resetWindow = 4 << 20
-
-// resetEntry is a connection waiting out a RST, named by key and Seq so
-// that the queue holds no closed connection.
-type resetEntry struct {
-	key      connKey
-	seq      uint64
-	deadline time.Time
-}
-
-// endResets closes the reset connections whose wait is over.
-func (a *Assembler) endResets() {
-	i := 0
-	for ; i < len(a.resets) && a.now.After(a.resets[i].deadline); i++ {
-		r := a.resets[i]
-		if c := a.conns[r.key]; c != nil && c.info.Seq == r.seq && !c.closing {
-			a.finish(c)
-		}
-	}
-	a.resets = a.resets[i:]
-	if len(a.resets) == 0 {
-		a.resets = a.resets[:0:0]
-	}
-}
-
-// finishAll finishes connections in the order they began, so that output
-// does not depend on map order.
-func (a *Assembler) finishAll(cs []*conn) {
-	slices.SortFunc(cs, func(x, y *conn) int { return cmp.Compare(x.info.Seq, y.info.Seq) })
-	for _, c := range cs {
-		a.finish(c)
-	}
-}
-
 // expire closes connections idle for longer than IdleTimeout and gives up
 // holes as old.
 func (a *Assembler) expire() {
@@ -802,7 +668,7 @@ func (a *Assembler) expire() {
 	for _, c := range a.conns {
 		// gopacket's flush closes the connections it holds; done ones,
 		// and those it was never given a segment of, are closed here.
-		if (c.done || !c.inGP) && !c.closing && c.last.Before(cutoff) {
+		if (c.state == connDone || !c.inGP) && !c.closing && c.last.Before(cutoff) {
 			c.close(stream.EndIdle)
 		}
 		if c.closing {

@@ -1,6 +1,7 @@
 package reassembly
 
 import (
+	"cmp"
 	"slices"
 	"time"
 
@@ -11,7 +12,9 @@ import (
 )
 
 // conn is one TCP connection: the consumer's Stream, and the gopacket
-// Stream that feeds it.
+// Stream that feeds it (its callbacks are in gopacket.go). This file is
+// its lifecycle: the states it goes through (connState), the end of each
+// side, and the close.
 type conn struct {
 	a      *Assembler
 	key    connKey
@@ -65,16 +68,44 @@ type conn struct {
 	// ov follows the receiver's rules on overlapping copies (overlap.go).
 	ov [2]overlapSide
 
-	fin     [2]bool             // a FIN was given to gopacket, maybe ahead of missing bytes
-	finTS   [2]time.Time        // its timestamp
-	ended   [2]stream.EndReason // End given for each side, or zero
-	done    bool                // the consumer wants no more bytes
-	reset   bool                // a side sent RST: only awaited segments are taken
-	resetBy stream.Side         // that side
-	queued  bool                // in Assembler.resets
-	closing bool                // Close is due, with reason
+	fin   [2]bool             // a FIN was given to gopacket, maybe ahead of missing bytes
+	finTS [2]time.Time        // its timestamp
+	ended [2]stream.EndReason // End given for each side, or zero
+
+	state   connState
+	resetBy stream.Side // the side whose RST began connResetWait
+	queued  bool        // in Assembler.resets, from its first segment in connResetWait
+	// closing: Close is due, with reason; finish gives it. It overlays
+	// the state rather than replacing it, as the state it closed in
+	// decides how: one reset closes with EndRST whatever ended its wait
+	// (close), one done reports no unseen bytes at the end (finish).
+	closing bool
 	reason  stream.EndReason
 }
+
+// connState is where a connection stands between its opening (Assembler.open)
+// and its close. Each state says what its packets still do.
+//
+//	connOpen ── RST of a side (end) ──────────▶ connResetWait
+//	connOpen ── its Stream reports Done (stop) ─▶ connDone
+//
+// From any state, a connection closes (close, then Assembler.finish):
+// both sides ended, it idled, memory ran out, its 4-tuple was reused, the
+// input ended; in connResetWait also a segment not awaited, resetWait of
+// capture time, or its Stream being done; in connDone also a RST.
+type connState uint8
+
+const (
+	// connOpen: its segments are given to gopacket (a side whose start
+	// is unknown settles first, settle.go) and its bytes delivered.
+	connOpen connState = iota
+	// connResetWait: a side (resetBy) sent RST; only the peer's segments
+	// that were in flight at it are still taken (Assembler.awaited).
+	connResetWait
+	// connDone: its Stream wants no more: gopacket forgot it, and a
+	// packet costs a table lookup, its FIN and RST alone still used.
+	connDone
+)
 
 // end reports a FIN or RST of a side, once, and decides whether that
 // closes the connection: it does once both sides ended, and a RST of a
@@ -86,10 +117,10 @@ func (c *conn) end(side stream.Side, reason stream.EndReason, ts time.Time) {
 	}
 	c.ended[side] = reason
 	c.stream.End(side, reason, ts)
-	if reason == stream.EndRST && !c.reset {
-		c.reset, c.resetBy = true, side
+	if reason == stream.EndRST && c.state == connOpen {
+		c.state, c.resetBy = connResetWait, side
 	}
-	if c.ended[1-side] != 0 || c.reset && c.done {
+	if c.ended[1-side] != 0 || reason == stream.EndRST && c.state == connDone {
 		c.close(reason)
 	}
 }
@@ -107,7 +138,7 @@ func (c *conn) track(side stream.Side, tcp *layers.TCP) {
 // wait for the segments in flight ended.
 func (c *conn) close(reason stream.EndReason) {
 	c.closing, c.reason = true, reason
-	if c.reset {
+	if c.state == connResetWait {
 		c.reason = stream.EndRST
 	}
 }
@@ -134,7 +165,7 @@ func (c *conn) syn(side stream.Side, isn uint32) {
 // judged as the old one's.
 func (c *conn) reusedBy(seg segment) bool {
 	tcp := seg.tcp
-	if !tcp.SYN || tcp.ACK || c.reset {
+	if !tcp.SYN || tcp.ACK || c.state == connResetWait {
 		return false // a reset connection ends at a SYN anyway (Assembler.awaited)
 	}
 	side := stream.SideA
@@ -182,4 +213,136 @@ func (c *conn) low(side stream.Side) (gpr.Sequence, bool) {
 		return 0, false
 	}
 	return slices.MinFunc(c.ahead[side], func(x, y gpr.Sequence) int { return -x.Difference(y) }), true
+}
+
+// stop stops buffering a connection whose consumer is done: gopacket
+// forgets it and its later packets go no further than the table lookup.
+// One reset already has nothing left to wait for, and is closed. A FIN
+// that came ahead of bytes still missing, which gopacket held until they
+// came, is reported now: the bytes before it no longer matter.
+func (a *Assembler) stop(c *conn) {
+	if c.state == connResetWait {
+		c.close(stream.EndRST)
+		a.finish(c)
+		return
+	}
+	c.state = connDone
+	a.dropHeld(c)
+	a.purge(c)
+	for side := stream.SideA; side <= stream.SideB; side++ {
+		if c.fin[side] && c.ended[side] == 0 {
+			c.end(side, stream.EndFIN, c.finTS[side])
+		}
+	}
+	if c.closing {
+		a.finish(c)
+	}
+}
+
+// finish gives a closing connection its Close and forgets it, remembering
+// for a while where its sequence numbers stood, unless the input ended.
+// Bytes a side's peer acknowledged and the consumer never got come first,
+// as a Gap (unseenAtEnd).
+func (a *Assembler) finish(c *conn) {
+	if !c.closing {
+		c.close(stream.EndCapture) // a reset connection whose wait ended: RST
+	}
+	if c.state != connDone {
+		for y := stream.SideA; y <= stream.SideB; y++ {
+			a.unseenAtEnd(c, y)
+		}
+	}
+	// Nothing is held by then (every close settles first), but a
+	// connection gone must not count against the memory bound.
+	a.dropHeld(c)
+	delete(a.conns, c.key)
+	a.mem.unlink(c)
+	a.mem.consumers -= c.consumerHeld
+	c.consumerHeld = 0
+	a.purge(c)
+	if c.reason != stream.EndCapture {
+		a.closed.add(c)
+	}
+	a.closes[c.reason]++
+	c.stream.Close(c.reason, c.last)
+}
+
+// awaited reports whether a connection reset by one side (c.resetBy)
+// still takes a segment.
+//
+// A RST is reported at once, but the peer may have had segments in flight
+// when it was sent: a server whose flight follows its ServerHello, while
+// the client, which had closed, resets at the first of them. Those
+// segments are delivered, so a reset connection stays open for the peer's
+// segments that carry its bytes near where they stood, in order or not,
+// sent again or not (or end them, with FIN or RST, which closes it), and
+// for the resetting side's further RSTs, as it answers each of them with
+// one. Any other segment closes it, then counts as a segment of no open
+// connection: a bare ACK, one far from the peer's bytes, a SYN. So does
+// the end of input, the consumer being done, or resetWait of capture time
+// without such a segment; bytes still waiting behind a hole then are
+// dropped.
+func (a *Assembler) awaited(c *conn, side stream.Side, tcp *layers.TCP) bool {
+	if side == c.resetBy {
+		return tcp.RST
+	}
+	var next uint32
+	switch {
+	case c.started[side]:
+		n := a.probe(c, side)
+		if n < 0 {
+			return false
+		}
+		next = uint32(n)
+	case c.hasISN[side]:
+		next = c.isn[side] + 1
+	default:
+		return false
+	}
+	from := int64(int32(tcp.Seq - next)) // where the segment starts, relative to next
+	if len(tcp.Payload) > 0 {
+		return from >= -resetWindow && from <= resetWindow
+	}
+	return (tcp.FIN || tcp.RST) && from >= 0 && from <= resetWindow
+}
+
+// resetWait bounds the wait for segments in flight at a RST: about the
+// longest round trip, the time they can take to be captured after it.
+const resetWait = time.Second
+
+// resetWindow bounds how far from the bytes the peer of a RST had sent a
+// segment in flight may lie: more than the data a sender has in flight in
+// practice, a tiny part of the sequence space.
+const resetWindow = 4 << 20
+
+// resetEntry is a connection waiting out a RST, named by key and Seq so
+// that the queue holds no closed connection.
+type resetEntry struct {
+	key      connKey
+	seq      uint64
+	deadline time.Time
+}
+
+// endResets closes the reset connections whose wait is over.
+func (a *Assembler) endResets() {
+	i := 0
+	for ; i < len(a.resets) && a.now.After(a.resets[i].deadline); i++ {
+		r := a.resets[i]
+		if c := a.conns[r.key]; c != nil && c.info.Seq == r.seq && !c.closing {
+			a.finish(c)
+		}
+	}
+	a.resets = a.resets[i:]
+	if len(a.resets) == 0 {
+		a.resets = a.resets[:0:0]
+	}
+}
+
+// finishAll finishes connections in the order they began, so that output
+// does not depend on map order.
+func (a *Assembler) finishAll(cs []*conn) {
+	slices.SortFunc(cs, func(x, y *conn) int { return cmp.Compare(x.info.Seq, y.info.Seq) })
+	for _, c := range cs {
+		a.finish(c)
+	}
 }

@@ -166,7 +166,7 @@ func (a *Assembler) settleQueued(e settleEntry) {
 		return
 	}
 	a.settle(c, e.side)
-	if !c.done && c.stream.Done() {
+	if c.state != connDone && c.stream.Done() {
 		a.stop(c)
 	}
 }
