@@ -470,7 +470,7 @@ func (a *Assembler) assemble(c *conn, side stream.Side, seg segment, ts time.Tim
 	if seg.cut > 0 {
 		c.cuts[side] = addCut(c.cuts[side], tcp.Seq+uint32(len(tcp.Payload)-seg.cut), seg.cut)
 	}
-	start := !c.started[side]
+	start := c.dir[side] != dirStarted
 	if start {
 		if tcp.SYN {
 			c.syn(side, tcp.Seq)
@@ -480,7 +480,7 @@ func (a *Assembler) assemble(c *conn, side stream.Side, seg segment, ts time.Tim
 		}
 		// A direction whose start is unknown settles first (settle.go).
 		ends := tcp.SYN || tcp.FIN || tcp.RST || !c.settles(side, tcp.Seq)
-		if len(c.held[side]) > 0 || !ends {
+		if c.dir[side] == dirSettling || !ends {
 			if len(tcp.Payload) > 0 && !tcp.SYN {
 				if !a.hold(c, side, tcp, seg.cut > 0, ts) || ends {
 					a.settle(c, side)
@@ -490,7 +490,7 @@ func (a *Assembler) assemble(c *conn, side stream.Side, seg segment, ts time.Tim
 			if tcp.SYN {
 				// A SYN late, with data: it starts the direction at
 				// its ISN, and what was held follows.
-				c.started[side] = true
+				c.dir[side] = dirStarted
 				a.feed(c, side, tcp, ts, true, seg.cut > 0)
 				a.settle(c, side)
 				return
@@ -500,7 +500,7 @@ func (a *Assembler) assemble(c *conn, side stream.Side, seg segment, ts time.Tim
 			a.feed(c, side, tcp, ts, false, seg.cut > 0)
 			return
 		}
-		c.started[side] = true
+		c.dir[side] = dirStarted
 		if !c.hasISN[side] {
 			a.begin(c, side, tcp.Seq, ts)
 		}
@@ -588,7 +588,7 @@ func (c *conn) unseenFrom(y stream.Side, ack uint32) (next uint32, n int) {
 	switch {
 	case c.ended[y] != 0:
 		return 0, 0
-	case c.started[y]:
+	case c.dir[y] == dirStarted:
 		next = uint32(c.pos[y])
 	case c.hasISN[y]:
 		next = c.isn[y] + 1

@@ -26,17 +26,16 @@ type conn struct {
 	gpFirst stream.Side      // the side gopacket calls TCPDirClientToServer
 	inGP    bool             // gopacket holds state for it
 
-	// Per side: whether gopacket was given a segment of it (assemble), the
-	// ISN of its SYN, the last acknowledgement it sent, and where its
-	// sequence numbers stood last, for closedTable (track; once done, at
-	// FIN and RST only).
-	started [2]bool
-	hasISN  [2]bool
-	isn     [2]uint32
-	acked   [2]bool
-	ack     [2]uint32
-	seen    [2]bool
-	next    [2]uint32
+	// Per side: how far it has begun (dirState), the ISN of its SYN, the
+	// last acknowledgement it sent, and where its sequence numbers stood
+	// last, for closedTable (track; once done, at FIN and RST only).
+	dir    [2]dirState
+	hasISN [2]bool
+	isn    [2]uint32
+	acked  [2]bool
+	ack    [2]uint32
+	seen   [2]bool
+	next   [2]uint32
 	// Per side: the first acknowledgement it sent (that of its SYN-ACK
 	// when one was seen), where its peer's bytes begin when the peer's
 	// SYN was not captured (see Assembler.begin).
@@ -54,8 +53,8 @@ type conn struct {
 	maxEnd [2]uint32
 	maxOK  [2]bool
 
-	// Per side: copies of its first segments, held while its start
-	// settles (settle.go).
+	// Per side: copies of its first segments, held while it is
+	// dirSettling (settle.go).
 	held [2][]heldSegment
 
 	newer, older *conn           // neighbours in memory's order of activity
@@ -68,7 +67,10 @@ type conn struct {
 	// ov follows the receiver's rules on overlapping copies (overlap.go).
 	ov [2]overlapSide
 
-	fin   [2]bool             // a FIN was given to gopacket, maybe ahead of missing bytes
+	// Per side: its FIN given to gopacket, maybe ahead of missing bytes,
+	// and End reported. Neither is a dirState: a side of a connection
+	// done ends, by its FIN or RST, without having begun in gopacket.
+	fin   [2]bool
 	finTS [2]time.Time        // its timestamp
 	ended [2]stream.EndReason // End given for each side, or zero
 
@@ -82,6 +84,22 @@ type conn struct {
 	closing bool
 	reason  stream.EndReason
 }
+
+// dirState is how far a side has begun: gopacket starts a direction at
+// the first segment it is given and never moves it (Assembler.assemble).
+type dirState uint8
+
+const (
+	// dirNew: nothing of it given to gopacket yet; a bare ACK or SYN
+	// leaves it so.
+	dirNew dirState = iota
+	// dirSettling: its start is unknown, and its first segments with
+	// payload are held (held) to start at the lowest (settle.go).
+	dirSettling
+	// dirStarted: gopacket was given a segment of it; its next byte is at
+	// pos.
+	dirStarted
+)
 
 // connState is where a connection stands between its opening (Assembler.open)
 // and its close. Each state says what its packets still do.
@@ -288,7 +306,7 @@ func (a *Assembler) awaited(c *conn, side stream.Side, tcp *layers.TCP) bool {
 	}
 	var next uint32
 	switch {
-	case c.started[side]:
+	case c.dir[side] == dirStarted:
 		n := a.probe(c, side)
 		if n < 0 {
 			return false

@@ -80,7 +80,8 @@ func (c *conn) settles(side stream.Side, seq uint32) bool {
 // and reports false when that ends the settling: the direction is then
 // to be started from what is held (settle).
 func (a *Assembler) hold(c *conn, side stream.Side, tcp *layers.TCP, cut bool, ts time.Time) bool {
-	if len(c.held[side]) == 0 {
+	if c.dir[side] != dirSettling {
+		c.dir[side] = dirSettling
 		a.settling = append(a.settling, settleEntry{c.key, c.info.Seq, side, a.now.Add(settleTime)})
 	}
 	var flags byte
@@ -112,8 +113,8 @@ func (a *Assembler) settle(c *conn, side stream.Side) {
 	slices.SortStableFunc(held, func(x, y heldSegment) int {
 		return cmp.Compare(x.seq-low.seq, y.seq-low.seq)
 	})
-	first := !c.started[side]
-	c.started[side] = true
+	first := c.dir[side] != dirStarted
+	c.dir[side] = dirStarted
 	if first && !c.hasISN[side] {
 		a.begin(c, side, low.seq, low.ts)
 	}
@@ -143,6 +144,9 @@ func (a *Assembler) dropHeld(c *conn) {
 			a.heldBytes -= int64(len(h.payload))
 		}
 		c.held[side] = nil
+		if c.dir[side] == dirSettling {
+			c.dir[side] = dirNew
+		}
 	}
 }
 
@@ -162,7 +166,7 @@ func (a *Assembler) endSettles() {
 // settles.
 func (a *Assembler) settleQueued(e settleEntry) {
 	c := a.conns[e.key]
-	if c == nil || c.info.Seq != e.seq || c.closing || len(c.held[e.side]) == 0 {
+	if c == nil || c.info.Seq != e.seq || c.closing || c.dir[e.side] != dirSettling {
 		return
 	}
 	a.settle(c, e.side)
