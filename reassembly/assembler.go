@@ -371,51 +371,11 @@ func (a *Assembler) advanceTo(now time.Time) {
 	}
 }
 
-// segment gives a connection a segment of its 4-tuple. It returns false,
-// having closed the connection, when the connection was waiting out a RST
-// and the segment is not one it waits for: the segment then belongs to no
-// open connection.
-func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
+// take gives a connection in connOpen or connResetWait a segment, to
+// deliver its bytes, and moves the connection on as they make it close,
+// done, or wait out a RST.
+func (a *Assembler) take(c *conn, side stream.Side, seg segment, ts time.Time) {
 	tcp := seg.tcp
-	side := stream.SideA
-	if seg.src != c.info.A {
-		side = stream.SideB
-	}
-	if c.state == connResetWait && !a.awaited(c, side, tcp) {
-		a.finish(c)
-		return false
-	}
-	a.mem.touch(c)
-	if ts.After(c.last) {
-		c.last = ts
-	}
-	if c.state != connDone && c.stream.Done() {
-		a.stop(c)
-		if c.closing {
-			return true
-		}
-	}
-	if c.state == connDone {
-		if !tcp.FIN && !tcp.RST {
-			return true
-		}
-		// Only the segments that may close it are looked at, and tell
-		// closedTable where both sides stand.
-		c.track(side, tcp)
-		if tcp.ACK {
-			c.next[1-side], c.seen[1-side] = tcp.Ack, true
-		}
-		if tcp.RST {
-			c.end(side, stream.EndRST, ts)
-		} else {
-			c.end(side, stream.EndFIN, ts)
-		}
-		if c.closing {
-			a.finish(c)
-		}
-		return true
-	}
-
 	// The peer's first bytes, held, came first.
 	a.settle(c, 1-side)
 	c.track(side, tcp)
@@ -437,7 +397,6 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 		// far behind it (clock.go).
 		a.resets = append(a.resets, resetEntry{c.key, c.info.Seq, a.now.Add(resetWait)})
 	}
-	return true
 }
 
 // assemble hands gopacket a segment of a connection whose consumer wants
@@ -470,42 +429,51 @@ func (a *Assembler) assemble(c *conn, side stream.Side, seg segment, ts time.Tim
 	if seg.cut > 0 {
 		c.cuts[side] = addCut(c.cuts[side], tcp.Seq+uint32(len(tcp.Payload)-seg.cut), seg.cut)
 	}
-	start := c.dir[side] != dirStarted
-	if start {
-		if tcp.SYN {
-			c.syn(side, tcp.Seq)
-		}
-		if len(tcp.Payload) == 0 && !tcp.FIN && !tcp.RST {
-			return
-		}
-		// A direction whose start is unknown settles first (settle.go).
-		ends := tcp.SYN || tcp.FIN || tcp.RST || !c.settles(side, tcp.Seq)
-		if c.dir[side] == dirSettling || !ends {
-			if len(tcp.Payload) > 0 && !tcp.SYN {
-				if !a.hold(c, side, tcp, seg.cut > 0, ts) || ends {
-					a.settle(c, side)
-				}
-				return
-			}
-			if tcp.SYN {
-				// A SYN late, with data: it starts the direction at
-				// its ISN, and what was held follows.
-				c.dir[side] = dirStarted
-				a.feed(c, side, tcp, ts, true, seg.cut > 0)
-				a.settle(c, side)
-				return
-			}
-			// A bare FIN or RST comes after what was held.
-			a.settle(c, side)
-			a.feed(c, side, tcp, ts, false, seg.cut > 0)
-			return
-		}
+	first := c.dir[side] != dirStarted
+	if first && !a.starts(c, side, seg, ts) {
+		return
+	}
+	a.feed(c, side, tcp, ts, first, seg.cut > 0)
+}
+
+// starts takes a segment of a side not started, and reports whether it
+// starts the side, to be fed as its first; if not, it started nothing
+// (a bare ACK or SYN), was held while the side settles, or was fed with
+// what was held.
+func (a *Assembler) starts(c *conn, side stream.Side, seg segment, ts time.Time) bool {
+	tcp := seg.tcp
+	if tcp.SYN {
+		c.syn(side, tcp.Seq)
+	}
+	if len(tcp.Payload) == 0 && !tcp.FIN && !tcp.RST {
+		return false
+	}
+	// A direction whose start is unknown settles first (settle.go).
+	ends := tcp.SYN || tcp.FIN || tcp.RST || !c.settles(side, tcp.Seq)
+	if c.dir[side] != dirSettling && ends {
 		c.dir[side] = dirStarted
 		if !c.hasISN[side] {
 			a.begin(c, side, tcp.Seq, ts)
 		}
+		return true
 	}
-	a.feed(c, side, tcp, ts, start, seg.cut > 0)
+	switch {
+	case len(tcp.Payload) > 0 && !tcp.SYN:
+		if !a.hold(c, side, tcp, seg.cut > 0, ts) || ends {
+			a.settle(c, side)
+		}
+	case tcp.SYN:
+		// A SYN late, with data: it starts the direction at its ISN,
+		// and what was held follows.
+		c.dir[side] = dirStarted
+		a.feed(c, side, tcp, ts, true, seg.cut > 0)
+		a.settle(c, side)
+	default:
+		// A bare FIN or RST comes after what was held.
+		a.settle(c, side)
+		a.feed(c, side, tcp, ts, false, seg.cut > 0)
+	}
+	return false
 }
 
 // begin decides where a direction whose SYN was not captured begins, as

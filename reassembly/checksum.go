@@ -5,7 +5,6 @@ import (
 	"net/netip"
 
 	"github.com/gopacket/gopacket/layers"
-	"github.com/hsdecode/hsdecode/stream"
 )
 
 // ChecksumMode says which segments have their IPv4 header and TCP
@@ -113,10 +112,7 @@ func (a *Assembler) badChecksum(c *conn, seg segment) (bool, sumState) {
 	case c == nil:
 		return false, sumWrong
 	}
-	side := stream.SideA
-	if seg.src != c.info.A {
-		side = stream.SideB
-	}
+	side := c.sideOf(seg.src)
 	return c.sums[side] == sumRight || c.sums[side] == sumOffload, sumWrong
 }
 
@@ -132,10 +128,7 @@ const (
 
 // firstSum notes how the checksums of a side's first segment were.
 func (c *conn) firstSum(seg segment, s sumState) {
-	side := stream.SideA
-	if seg.src != c.info.A {
-		side = stream.SideB
-	}
+	side := c.sideOf(seg.src)
 	if c.sums[side] == 0 {
 		c.sums[side] = s
 	}

@@ -2,6 +2,7 @@ package reassembly
 
 import (
 	"cmp"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -143,6 +144,14 @@ func (c *conn) end(side stream.Side, reason stream.EndReason, ts time.Time) {
 	}
 }
 
+// sideOf returns the side that sends from src.
+func (c *conn) sideOf(src netip.AddrPort) stream.Side {
+	if src != c.info.A {
+		return stream.SideB
+	}
+	return stream.SideA
+}
+
 // track notes where the sequence numbers of a side's latest segment end.
 func (c *conn) track(side stream.Side, tcp *layers.TCP) {
 	c.next[side] = tcp.Seq + uint32(len(tcp.Payload))
@@ -186,10 +195,7 @@ func (c *conn) reusedBy(seg segment) bool {
 	if !tcp.SYN || tcp.ACK || c.state == connResetWait {
 		return false // a reset connection ends at a SYN anyway (Assembler.awaited)
 	}
-	side := stream.SideA
-	if seg.src != c.info.A {
-		side = stream.SideB
-	}
+	side := c.sideOf(seg.src)
 	switch {
 	case c.hasISN[side] && tcp.Seq == c.isn[side]:
 		return false
@@ -361,6 +367,55 @@ func (a *Assembler) endResets() {
 func (a *Assembler) finishAll(cs []*conn) {
 	slices.SortFunc(cs, func(x, y *conn) int { return cmp.Compare(x.info.Seq, y.info.Seq) })
 	for _, c := range cs {
+		a.finish(c)
+	}
+}
+
+// segment gives a connection a segment of its 4-tuple. It returns false,
+// having closed the connection, when the connection was waiting out a RST
+// and the segment is not one it waits for: the segment then belongs to no
+// open connection.
+func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
+	side := c.sideOf(seg.src)
+	if c.state == connResetWait && !a.awaited(c, side, seg.tcp) {
+		a.finish(c)
+		return false
+	}
+	a.mem.touch(c)
+	if ts.After(c.last) {
+		c.last = ts
+	}
+	if c.state != connDone && c.stream.Done() {
+		a.stop(c)
+		if c.closing {
+			return true
+		}
+	}
+	if c.state == connDone {
+		a.doneSegment(c, side, seg.tcp, ts)
+	} else {
+		a.take(c, side, seg, ts)
+	}
+	return true
+}
+
+// doneSegment gives a connection in connDone a segment: only those that
+// may close it are looked at, and tell closedTable where both sides
+// stand.
+func (a *Assembler) doneSegment(c *conn, side stream.Side, tcp *layers.TCP, ts time.Time) {
+	if !tcp.FIN && !tcp.RST {
+		return
+	}
+	c.track(side, tcp)
+	if tcp.ACK {
+		c.next[1-side], c.seen[1-side] = tcp.Ack, true
+	}
+	if tcp.RST {
+		c.end(side, stream.EndRST, ts)
+	} else {
+		c.end(side, stream.EndFIN, ts)
+	}
+	if c.closing {
 		a.finish(c)
 	}
 }
