@@ -379,8 +379,8 @@ func (a *Assembler) take(c *conn, side stream.Side, seg segment, ts time.Time) {
 	// The peer's first bytes, held, came first.
 	a.settle(c, 1-side)
 	c.track(side, tcp)
-	if tcp.FIN && !c.fin[side] {
-		c.fin[side], c.finTS[side] = true, ts
+	if tcp.FIN && !c.dir[side].fin {
+		c.dir[side].fin, c.dir[side].finTS = true, ts
 	}
 	if len(tcp.Payload) > 0 && tcp.ACK && !tcp.RST {
 		a.unseen(c, 1-side, tcp.Ack, ts)
@@ -419,17 +419,18 @@ func (a *Assembler) take(c *conn, side stream.Side, seg segment, ts time.Time) {
 // rather than delivered, where they belong in the stream and at once,
 // even at the end of a direction.
 func (a *Assembler) assemble(c *conn, side stream.Side, seg segment, ts time.Time) {
+	d := &c.dir[side]
 	tcp := seg.tcp
 	if tcp.ACK {
-		c.ack[side], c.acked[side] = tcp.Ack, true
-		if !c.firstAcked[side] || tcp.SYN {
-			c.firstAck[side], c.firstAcked[side] = tcp.Ack, true
+		d.ack, d.acked = tcp.Ack, true
+		if !d.firstAcked || tcp.SYN {
+			d.firstAck, d.firstAcked = tcp.Ack, true
 		}
 	}
 	if seg.cut > 0 {
-		c.cuts[side] = addCut(c.cuts[side], tcp.Seq+uint32(len(tcp.Payload)-seg.cut), seg.cut)
+		d.cuts = addCut(d.cuts, tcp.Seq+uint32(len(tcp.Payload)-seg.cut), seg.cut)
 	}
-	first := c.dir[side] != dirStarted
+	first := d.state != dirStarted
 	if first && !a.starts(c, side, seg, ts) {
 		return
 	}
@@ -441,6 +442,7 @@ func (a *Assembler) assemble(c *conn, side stream.Side, seg segment, ts time.Tim
 // (a bare ACK or SYN), was held while the side settles, or was fed with
 // what was held.
 func (a *Assembler) starts(c *conn, side stream.Side, seg segment, ts time.Time) bool {
+	d := &c.dir[side]
 	tcp := seg.tcp
 	if tcp.SYN {
 		c.syn(side, tcp.Seq)
@@ -450,9 +452,9 @@ func (a *Assembler) starts(c *conn, side stream.Side, seg segment, ts time.Time)
 	}
 	// A direction whose start is unknown settles first (settle.go).
 	ends := tcp.SYN || tcp.FIN || tcp.RST || !c.settles(side, tcp.Seq)
-	if c.dir[side] != dirSettling && ends {
-		c.dir[side] = dirStarted
-		if !c.hasISN[side] {
+	if d.state != dirSettling && ends {
+		d.state = dirStarted
+		if !d.hasISN {
 			a.begin(c, side, tcp.Seq, ts)
 		}
 		return true
@@ -465,7 +467,7 @@ func (a *Assembler) starts(c *conn, side stream.Side, seg segment, ts time.Time)
 	case tcp.SYN:
 		// A SYN late, with data: it starts the direction at its ISN,
 		// and what was held follows.
-		c.dir[side] = dirStarted
+		d.state = dirStarted
 		a.feed(c, side, tcp, ts, true, seg.cut > 0)
 		a.settle(c, side)
 	default:
@@ -490,14 +492,14 @@ func (a *Assembler) starts(c *conn, side stream.Side, seg segment, ts time.Time)
 // not read them as its start. A capture that began mid-connection proves
 // nothing either way, and the consumer reads its first bytes as such.
 func (a *Assembler) begin(c *conn, side stream.Side, seq uint32, ts time.Time) {
-	peer := 1 - side
-	if c.firstAcked[peer] {
-		if d := int64(int32(seq - c.firstAck[peer])); d >= 0 && d <= maxUnseen {
-			c.isn[side], c.hasISN[side] = c.firstAck[peer]-1, true
+	d, p := &c.dir[side], &c.dir[1-side]
+	if p.firstAcked {
+		if off := int64(int32(seq - p.firstAck)); off >= 0 && off <= maxUnseen {
+			d.isn, d.hasISN = p.firstAck-1, true
 			return
 		}
 	}
-	if c.info.SawSYN || c.firstAcked[peer] {
+	if c.info.SawSYN || p.firstAcked {
 		c.gap(side, -1, ts)
 	}
 }
@@ -530,7 +532,7 @@ func (a *Assembler) unseen(c *conn, y stream.Side, ack uint32, ts time.Time) {
 	// Bytes of y seen beyond next may wait in gopacket, which the zeros
 	// must not replace: they stop at the lowest of those, when it is
 	// known.
-	if c.maxOK[y] && int32(c.maxEnd[y]-next) > 0 {
+	if c.dir[y].maxOK && int32(c.dir[y].maxEnd-next) > 0 {
 		low, ok := c.low(y)
 		if !ok {
 			return
@@ -553,20 +555,22 @@ func (a *Assembler) unseen(c *conn, y stream.Side, ack uint32, ts time.Time) {
 // is known of where y stands, when y ended, or when the count is beyond
 // belief (maxUnseen).
 func (c *conn) unseenFrom(y stream.Side, ack uint32) (next uint32, n int) {
+	d := &c.dir[y]
+	p := &c.dir[1-y]
 	switch {
-	case c.ended[y] != 0:
+	case d.ended != 0:
 		return 0, 0
-	case c.dir[y] == dirStarted:
-		next = uint32(c.pos[y])
-	case c.hasISN[y]:
-		next = c.isn[y] + 1
-	case c.firstAcked[1-y]:
-		next = c.firstAck[1-y] // where begin will start y
+	case d.state == dirStarted:
+		next = uint32(d.pos)
+	case d.hasISN:
+		next = d.isn + 1
+	case p.firstAcked:
+		next = p.firstAck // where begin will start y
 	default:
 		return 0, 0 // nothing known of where y stands
 	}
 	n = int(int32(ack - next))
-	if c.fin[y] {
+	if d.fin {
 		n-- // the FIN's sequence number
 	}
 	if n > maxUnseen {
@@ -583,10 +587,10 @@ func (c *conn) unseenFrom(y stream.Side, ack uint32) (next uint32, n int) {
 // in gopacket behind a hole, dropped with the connection, lie within
 // that gap, but only those before them count as unseen.
 func (a *Assembler) unseenAtEnd(c *conn, y stream.Side) {
-	if !c.acked[1-y] {
+	if !c.dir[1-y].acked {
 		return
 	}
-	next, n := c.unseenFrom(y, c.ack[1-y])
+	next, n := c.unseenFrom(y, c.dir[1-y].ack)
 	if n <= 0 {
 		return
 	}

@@ -113,7 +113,7 @@ func (a *Assembler) badChecksum(c *conn, seg segment) (bool, sumState) {
 		return false, sumWrong
 	}
 	side := c.sideOf(seg.src)
-	return c.sums[side] == sumRight || c.sums[side] == sumOffload, sumWrong
+	return c.dir[side].sums == sumRight || c.dir[side].sums == sumOffload, sumWrong
 }
 
 // sumState is how a segment's checksums were, or, for a side, its first
@@ -129,8 +129,8 @@ const (
 // firstSum notes how the checksums of a side's first segment were.
 func (c *conn) firstSum(seg segment, s sumState) {
 	side := c.sideOf(seg.src)
-	if c.sums[side] == 0 {
-		c.sums[side] = s
+	if c.dir[side].sums == 0 {
+		c.dir[side].sums = s
 	}
 }
 

@@ -27,53 +27,11 @@ type conn struct {
 	gpFirst stream.Side      // the side gopacket calls TCPDirClientToServer
 	inGP    bool             // gopacket holds state for it
 
-	// Per side: how far it has begun (dirState), the ISN of its SYN, the
-	// last acknowledgement it sent, and where its sequence numbers stood
-	// last, for closedTable (track; once done, at FIN and RST only).
-	dir    [2]dirState
-	hasISN [2]bool
-	isn    [2]uint32
-	acked  [2]bool
-	ack    [2]uint32
-	seen   [2]bool
-	next   [2]uint32
-	// Per side: the first acknowledgement it sent (that of its SYN-ACK
-	// when one was seen), where its peer's bytes begin when the peer's
-	// SYN was not captured (see Assembler.begin).
-	firstAcked [2]bool
-	firstAck   [2]uint32
-
-	// Per side: where the next byte gopacket delivers lies, and the
-	// ranges of it that the capture cut (see Assembler.assemble).
-	pos  [2]gpr.Sequence
-	cuts [2][]cut
-	// Per side, for Assembler.unseen: where the segments gopacket queued
-	// beyond pos begin (those pos passed are dropped as it moves), and the
-	// end of the furthest segment given to it (maxOK).
-	ahead  [2][]gpr.Sequence
-	maxEnd [2]uint32
-	maxOK  [2]bool
-
-	// Per side: copies of its first segments, held while it is
-	// dirSettling (settle.go).
-	held [2][]heldSegment
+	dir [2]direction // per side
 
 	newer, older *conn           // neighbours in memory's order of activity
 	sized        stream.Buffered // stream, when it says what it holds
 	consumerHeld int64           // what it holds, as last counted
-
-	// sums: how the checksums of each side's first segment were (see
-	// Assembler.badChecksum).
-	sums [2]sumState
-	// ov follows the receiver's rules on overlapping copies (overlap.go).
-	ov [2]overlapSide
-
-	// Per side: its FIN given to gopacket, maybe ahead of missing bytes,
-	// and End reported. Neither is a dirState: a side of a connection
-	// done ends, by its FIN or RST, without having begun in gopacket.
-	fin   [2]bool
-	finTS [2]time.Time        // its timestamp
-	ended [2]stream.EndReason // End given for each side, or zero
 
 	state   connState
 	resetBy stream.Side // the side whose RST began connResetWait
@@ -84,6 +42,54 @@ type conn struct {
 	// (close), one done reports no unseen bytes at the end (finish).
 	closing bool
 	reason  stream.EndReason
+}
+
+// direction is what a connection keeps of one side: the segments it
+// sends and the acknowledgements it gives its peer.
+type direction struct {
+	state dirState
+	// The ISN of its SYN, the last acknowledgement it sent, and where its
+	// sequence numbers stood last, for closedTable (track; once done, at
+	// FIN and RST only).
+	hasISN bool
+	isn    uint32
+	acked  bool
+	ack    uint32
+	seen   bool
+	next   uint32
+	// The first acknowledgement it sent (that of its SYN-ACK when one was
+	// seen), where its peer's bytes begin when the peer's SYN was not
+	// captured (see Assembler.begin).
+	firstAcked bool
+	firstAck   uint32
+
+	// Where the next byte gopacket delivers lies, and the ranges of it
+	// that the capture cut (see Assembler.assemble).
+	pos  gpr.Sequence
+	cuts []cut
+	// For Assembler.unseen: where the segments gopacket queued beyond pos
+	// begin (those pos passed are dropped as it moves), and the end of
+	// the furthest segment given to it (maxOK).
+	ahead  []gpr.Sequence
+	maxEnd uint32
+	maxOK  bool
+
+	// Copies of its first segments, held while it is dirSettling
+	// (settle.go).
+	held []heldSegment
+
+	// How the checksums of its first segment were (see
+	// Assembler.badChecksum).
+	sums sumState
+	// ov follows the receiver's rules on overlapping copies (overlap.go).
+	ov overlapSide
+
+	// Its FIN given to gopacket, maybe ahead of missing bytes, and End
+	// reported. Neither is a dirState: a side of a connection done ends,
+	// by its FIN or RST, without having begun in gopacket.
+	fin   bool
+	finTS time.Time        // its timestamp
+	ended stream.EndReason // End given, or zero
 }
 
 // dirState is how far a side has begun: gopacket starts a direction at
@@ -131,15 +137,15 @@ const (
 // connection whose consumer is done; otherwise a RST leaves it waiting
 // for the peer's segments in flight (see Assembler.awaited).
 func (c *conn) end(side stream.Side, reason stream.EndReason, ts time.Time) {
-	if c.closing || c.ended[side] == reason {
+	if c.closing || c.dir[side].ended == reason {
 		return
 	}
-	c.ended[side] = reason
+	c.dir[side].ended = reason
 	c.stream.End(side, reason, ts)
 	if reason == stream.EndRST && c.state == connOpen {
 		c.state, c.resetBy = connResetWait, side
 	}
-	if c.ended[1-side] != 0 || reason == stream.EndRST && c.state == connDone {
+	if c.dir[1-side].ended != 0 || reason == stream.EndRST && c.state == connDone {
 		c.close(reason)
 	}
 }
@@ -154,11 +160,12 @@ func (c *conn) sideOf(src netip.AddrPort) stream.Side {
 
 // track notes where the sequence numbers of a side's latest segment end.
 func (c *conn) track(side stream.Side, tcp *layers.TCP) {
-	c.next[side] = tcp.Seq + uint32(len(tcp.Payload))
+	d := &c.dir[side]
+	d.next = tcp.Seq + uint32(len(tcp.Payload))
 	if tcp.SYN || tcp.FIN {
-		c.next[side]++
+		d.next++
 	}
-	c.seen[side] = true
+	d.seen = true
 }
 
 // close makes Close due: with EndRST for a connection reset, however its
@@ -176,10 +183,12 @@ func (c *conn) close(reason stream.EndReason) {
 // the peer has acknowledged the ISN at hand, a SYN with another is a
 // stale retransmission.
 func (c *conn) syn(side stream.Side, isn uint32) {
-	if c.hasISN[side] && isn != c.isn[side] && c.acked[1-side] && c.ack[1-side] == c.isn[side]+1 {
+	d := &c.dir[side]
+	p := &c.dir[1-side]
+	if d.hasISN && isn != d.isn && p.acked && p.ack == d.isn+1 {
 		return
 	}
-	c.isn[side], c.hasISN[side] = isn, true
+	d.isn, d.hasISN = isn, true
 }
 
 // reusedBy reports whether a segment on the connection's 4-tuple begins a
@@ -197,9 +206,9 @@ func (c *conn) reusedBy(seg segment) bool {
 	}
 	side := c.sideOf(seg.src)
 	switch {
-	case c.hasISN[side] && tcp.Seq == c.isn[side]:
+	case c.dir[side].hasISN && tcp.Seq == c.dir[side].isn:
 		return false
-	case c.acked[1-side] && c.ack[1-side] == tcp.Seq+1:
+	case c.dir[1-side].acked && c.dir[1-side].ack == tcp.Seq+1:
 		return false
 	case c.info.SawSYN:
 		return side == stream.SideA
@@ -233,10 +242,10 @@ func addCut(cuts []cut, seq uint32, n int) []cut {
 // low returns where the first segment gopacket holds beyond pos begins,
 // false when it holds none.
 func (c *conn) low(side stream.Side) (gpr.Sequence, bool) {
-	if len(c.ahead[side]) == 0 {
+	if len(c.dir[side].ahead) == 0 {
 		return 0, false
 	}
-	return slices.MinFunc(c.ahead[side], func(x, y gpr.Sequence) int { return -x.Difference(y) }), true
+	return slices.MinFunc(c.dir[side].ahead, func(x, y gpr.Sequence) int { return -x.Difference(y) }), true
 }
 
 // stop stops buffering a connection whose consumer is done: gopacket
@@ -254,8 +263,8 @@ func (a *Assembler) stop(c *conn) {
 	a.dropHeld(c)
 	a.purge(c)
 	for side := stream.SideA; side <= stream.SideB; side++ {
-		if c.fin[side] && c.ended[side] == 0 {
-			c.end(side, stream.EndFIN, c.finTS[side])
+		if c.dir[side].fin && c.dir[side].ended == 0 {
+			c.end(side, stream.EndFIN, c.dir[side].finTS)
 		}
 	}
 	if c.closing {
@@ -312,14 +321,14 @@ func (a *Assembler) awaited(c *conn, side stream.Side, tcp *layers.TCP) bool {
 	}
 	var next uint32
 	switch {
-	case c.dir[side] == dirStarted:
+	case c.dir[side].state == dirStarted:
 		n := a.probe(c, side)
 		if n < 0 {
 			return false
 		}
 		next = uint32(n)
-	case c.hasISN[side]:
-		next = c.isn[side] + 1
+	case c.dir[side].hasISN:
+		next = c.dir[side].isn + 1
 	default:
 		return false
 	}
@@ -408,7 +417,7 @@ func (a *Assembler) doneSegment(c *conn, side stream.Side, tcp *layers.TCP, ts t
 	}
 	c.track(side, tcp)
 	if tcp.ACK {
-		c.next[1-side], c.seen[1-side] = tcp.Ack, true
+		c.dir[1-side].next, c.dir[1-side].seen = tcp.Ack, true
 	}
 	if tcp.RST {
 		c.end(side, stream.EndRST, ts)

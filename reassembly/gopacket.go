@@ -106,19 +106,20 @@ func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDir
 		}
 	}
 	side := gp.at.side
+	d := &c.dir[side]
 	seq := gpr.Sequence(tcp.Seq)
 	switch {
 	case nextSeq < 0 && tcp.SYN:
-		c.pos[side] = seq.Add(1)
+		d.pos = seq.Add(1)
 	case nextSeq < 0:
-		c.pos[side] = seq
+		d.pos = seq
 	case len(tcp.Payload) > 0 && nextSeq.Difference(seq) > 0:
 		gp.at.queued = true
-		c.ahead[side] = append(c.ahead[side], seq)
+		d.ahead = append(d.ahead, seq)
 	}
 	if n := len(tcp.Payload); n > 0 {
-		if end := tcp.Seq + uint32(n); !c.maxOK[side] || int32(end-c.maxEnd[side]) > 0 {
-			c.maxEnd[side], c.maxOK[side] = end, true
+		if end := tcp.Seq + uint32(n); !d.maxOK || int32(end-d.maxEnd) > 0 {
+			d.maxEnd, d.maxOK = end, true
 		}
 	}
 	// gopacket queues a direction's bytes until it has seen its SYN
@@ -131,7 +132,7 @@ func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDir
 	// gopacket ignores every segment of a direction closed by its FIN,
 	// but a RST after one's own FIN (the peer wrote on after the close) is
 	// how many connections end, and the consumer may care how.
-	if tcp.RST && c.ended[side] == stream.EndFIN {
+	if tcp.RST && d.ended == stream.EndFIN {
 		c.end(side, stream.EndRST, ci.Timestamp)
 	}
 	return true
@@ -152,7 +153,7 @@ func (c *conn) ReassembledSG(sg gpr.ScatterGather, _ gpr.AssemblerContext) {
 	// skip is -1 for the first bytes of a direction, which follow no hole.
 	if skip > 0 {
 		c.gap(side, skip, c.timeAt(sg, 0, avail))
-		c.pos[side] = c.pos[side].Add(skip)
+		c.dir[side].pos = c.dir[side].pos.Add(skip)
 	}
 	if avail > 0 {
 		c.deliverCut(sg, side, avail)
@@ -169,16 +170,17 @@ func (c *conn) ReassembledSG(sg gpr.ScatterGather, _ gpr.AssemblerContext) {
 // deliverCut delivers the avail bytes of sg, which start at pos, with the
 // ranges the capture cut reported as gaps instead.
 func (c *conn) deliverCut(sg gpr.ScatterGather, side stream.Side, avail int) {
+	d := &c.dir[side]
 	from := 0
-	for len(c.cuts[side]) > 0 && from < avail && !c.closing {
-		k := c.cuts[side][0]
-		start := c.pos[side].Add(from).Difference(k.seq) // cut start, relative to byte from
+	for len(d.cuts) > 0 && from < avail && !c.closing {
+		k := d.cuts[0]
+		start := d.pos.Add(from).Difference(k.seq) // cut start, relative to byte from
 		if start >= avail-from {
 			break // beyond these bytes
 		}
 		stop := start + k.n
 		if stop <= 0 {
-			c.cuts[side] = c.cuts[side][1:] // already behind
+			d.cuts = d.cuts[1:] // already behind
 			continue
 		}
 		if start > 0 {
@@ -190,14 +192,14 @@ func (c *conn) deliverCut(sg gpr.ScatterGather, side stream.Side, avail int) {
 		c.gap(side, n, c.timeAt(sg, from, avail))
 		from += n
 	}
-	if len(c.cuts[side]) == 0 {
-		c.cuts[side] = nil
+	if len(d.cuts) == 0 {
+		d.cuts = nil
 	}
 	if from < avail && !c.closing {
 		c.deliver(sg, side, from, avail)
 	}
-	c.pos[side] = c.pos[side].Add(avail)
-	c.ahead[side] = slices.DeleteFunc(c.ahead[side], func(s gpr.Sequence) bool { return c.pos[side].Difference(s) <= 0 })
+	d.pos = d.pos.Add(avail)
+	d.ahead = slices.DeleteFunc(d.ahead, func(s gpr.Sequence) bool { return d.pos.Difference(s) <= 0 })
 }
 
 // timeAt is the timestamp of the segment that brought byte off, or of the
@@ -258,8 +260,8 @@ func (a *Assembler) feed(c *conn, side stream.Side, tcp *layers.TCP, ts time.Tim
 	// needs its own.
 	ctx := &captureContext{ts}
 	known := !first // where gopacket's next byte lies
-	if first && c.hasISN[side] && !(tcp.SYN && tcp.Seq == c.isn[side]) {
-		a.gp.synthesize(c, side, c.isn[side], tcpFlagSYN)
+	if first && c.dir[side].hasISN && !(tcp.SYN && tcp.Seq == c.dir[side].isn) {
+		a.gp.synthesize(c, side, c.dir[side].isn, tcpFlagSYN)
 		a.gp.AssembleWithContext(c.flow[side], &a.gp.synth, ctx)
 		known = true
 	}
