@@ -107,20 +107,8 @@ func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDir
 	}
 	side := gp.at.side
 	d := &c.dir[side]
-	seq := gpr.Sequence(tcp.Seq)
-	switch {
-	case nextSeq < 0 && tcp.SYN:
-		d.pos = seq.Add(1)
-	case nextSeq < 0:
-		d.pos = seq
-	case len(tcp.Payload) > 0 && nextSeq.Difference(seq) > 0:
+	if d.accepted(tcp, nextSeq) {
 		gp.at.queued = true
-		d.ahead = append(d.ahead, seq)
-	}
-	if n := len(tcp.Payload); n > 0 {
-		if end := tcp.Seq + uint32(n); !d.maxOK || int32(end-d.maxEnd) > 0 {
-			d.maxEnd, d.maxOK = end, true
-		}
 	}
 	// gopacket queues a direction's bytes until it has seen its SYN
 	// (nextSeq is -1 until then); a capture that began mid-connection has
@@ -136,6 +124,30 @@ func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDir
 		c.end(side, stream.EndRST, ci.Timestamp)
 	}
 	return true
+}
+
+// accepted notes where a segment gopacket takes lies, nextSeq being the
+// sequence number gopacket waits for (-1 before the first): pos at the
+// first, the segments with payload queued beyond it (ahead), and the
+// furthest end (maxEnd). It reports whether the segment lies beyond
+// nextSeq, and so may have been copied into pages.
+func (d *direction) accepted(tcp *layers.TCP, nextSeq gpr.Sequence) (queued bool) {
+	seq := gpr.Sequence(tcp.Seq)
+	switch {
+	case nextSeq < 0 && tcp.SYN:
+		d.pos = seq.Add(1)
+	case nextSeq < 0:
+		d.pos = seq
+	case len(tcp.Payload) > 0 && nextSeq.Difference(seq) > 0:
+		queued = true
+		d.ahead = append(d.ahead, seq)
+	}
+	if n := len(tcp.Payload); n > 0 {
+		if end := tcp.Seq + uint32(n); !d.maxOK || int32(end-d.maxEnd) > 0 {
+			d.maxEnd, d.maxOK = end, true
+		}
+	}
+	return queued
 }
 
 // ReassembledSG implements gpr.Stream: it passes on in-order bytes, with a
