@@ -414,7 +414,7 @@ func (a *Assembler) take(c *conn, side stream.Side, seg segment, ts time.Time) {
 // mid-connection.
 //
 // A segment whose payload the capture cut short comes with the missing
-// bytes as zeros (Packet), and their place is noted (conn.cuts): when
+// bytes as zeros (Packet), and their place is noted (direction.cuts): when
 // the bytes before them have been delivered, they are reported with Gap
 // rather than delivered, where they belong in the stream and at once,
 // even at the end of a direction.

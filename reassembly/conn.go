@@ -12,10 +12,9 @@ import (
 	"github.com/hsdecode/hsdecode/stream"
 )
 
-// conn is one TCP connection: the consumer's Stream, and the gopacket
-// Stream that feeds it (its callbacks are in gopacket.go). This file is
-// its lifecycle: the states it goes through (connState), the end of each
-// side, and the close.
+// conn is one TCP connection: the consumer's Stream, the gopacket Stream
+// that feeds it (its callbacks are in gopacket.go), and where it stands in
+// its lifecycle: its state, and each side's (direction).
 type conn struct {
 	a      *Assembler
 	key    connKey
@@ -35,7 +34,7 @@ type conn struct {
 
 	state   connState
 	resetBy stream.Side // the side whose RST began connResetWait
-	queued  bool        // in Assembler.resets, from its first segment in connResetWait
+	queued  bool        // in Assembler.resets: take queues it once a segment leaves it in connResetWait
 	// closing: Close is due, with reason; finish gives it. It overlays
 	// the state rather than replacing it, as the state it closed in
 	// decides how: one reset closes with EndRST whatever ended its wait
