@@ -1,11 +1,8 @@
 package reassembly
 
 import (
-	"cmp"
-	"encoding/binary"
 	"maps"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -118,7 +115,7 @@ type Assembler struct {
 	factory stream.Factory
 	opts    Options
 	dec     *decoder
-	gp      *gpr.Assembler
+	gp      adapter
 	conns   map[connKey]*conn
 	stats   Stats
 	index   uint64        // the number of the packet being handled, ConnInfo.Seq of a connection it begins
@@ -127,17 +124,6 @@ type Assembler struct {
 	step    time.Duration // maxStep
 	ahead   heldFrame     // a frame stamped too far ahead, until the next packet
 
-	// The packet gopacket is working on, for its callbacks: cur is nil
-	// outside Packet.
-	cur     *conn
-	curSide stream.Side
-	curTCP  *layers.TCP
-	curTS   time.Time
-
-	// purging is the connection whose gopacket state purge is removing.
-	purging  *conn
-	synth    layers.TCP
-	synthBuf [20]byte
 	// fill and fillBuf are the segment that stands for bytes a peer
 	// acknowledged but the capture never had (see unseen).
 	fill    layers.TCP
@@ -146,10 +132,6 @@ type Assembler struct {
 	// settled, given to gopacket (settle.go).
 	replay    layers.TCP
 	replayBuf [20]byte
-	probeCtx  captureContext
-
-	// flushReason closes the connections a gopacket flush completes.
-	flushReason stream.EndReason
 
 	// resets are the connections waiting out a RST, in the order of their
 	// RSTs, to be closed resetWait after it (see conn.awaited).
@@ -183,18 +165,17 @@ func NewAssembler(f stream.Factory, o Options) *Assembler {
 		o.MaxBufferedBytes = DefaultMaxBufferedBytes
 	}
 	a := &Assembler{
-		factory:     f,
-		opts:        o,
-		dec:         newDecoder(),
-		conns:       make(map[connKey]*conn),
-		stats:       Stats{Skipped: make(map[string]int64)},
-		flushReason: stream.EndCapture,
-		frag:        newDefrag(o.MaxBufferedBytes),
-		step:        maxStep(o.IdleTimeout),
-		checks:      checksums{mode: o.ChecksumMode},
-		sweeps:      newSweeps(o.IdleTimeout),
+		factory: f,
+		opts:    o,
+		dec:     newDecoder(),
+		conns:   make(map[connKey]*conn),
+		stats:   Stats{Skipped: make(map[string]int64)},
+		frag:    newDefrag(o.MaxBufferedBytes),
+		step:    maxStep(o.IdleTimeout),
+		checks:  checksums{mode: o.ChecksumMode},
+		sweeps:  newSweeps(o.IdleTimeout),
 	}
-	a.gp = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
+	a.gp.Assembler = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
 	// gopacket enforces both limits when it would queue a segment: over
 	// either, it delivers the queue from its oldest hole with the bytes
 	// skipped reported (reassembly/tcpassembly.go:1040).
@@ -300,7 +281,7 @@ func (a *Assembler) decided(link layers.LinkType, data []byte, ts time.Time) boo
 		return false
 	}
 	c := a.conns[keyOf(src, dst)]
-	if c == nil || !c.done || c.reset {
+	if c == nil || c.state != connDone {
 		return false
 	}
 	a.mem.touch(c)
@@ -390,56 +371,16 @@ func (a *Assembler) advanceTo(now time.Time) {
 	}
 }
 
-// segment gives a connection a segment of its 4-tuple. It returns false,
-// having closed the connection, when the connection was waiting out a RST
-// and the segment is not one it waits for: the segment then belongs to no
-// open connection.
-func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
+// take gives a connection in connOpen or connResetWait a segment, to
+// deliver its bytes, and moves the connection on as they make it close,
+// done, or wait out a RST.
+func (a *Assembler) take(c *conn, side stream.Side, seg segment, ts time.Time) {
 	tcp := seg.tcp
-	side := stream.SideA
-	if seg.src != c.info.A {
-		side = stream.SideB
-	}
-	if c.reset && !a.awaited(c, side, tcp) {
-		a.finish(c)
-		return false
-	}
-	a.mem.touch(c)
-	if ts.After(c.last) {
-		c.last = ts
-	}
-	if !c.done && c.stream.Done() {
-		a.stop(c)
-		if c.closing {
-			return true
-		}
-	}
-	if c.done {
-		if !tcp.FIN && !tcp.RST {
-			return true
-		}
-		// Only the segments that may close it are looked at, and tell
-		// closedTable where both sides stand.
-		c.track(side, tcp)
-		if tcp.ACK {
-			c.next[1-side], c.seen[1-side] = tcp.Ack, true
-		}
-		if tcp.RST {
-			c.end(side, stream.EndRST, ts)
-		} else {
-			c.end(side, stream.EndFIN, ts)
-		}
-		if c.closing {
-			a.finish(c)
-		}
-		return true
-	}
-
 	// The peer's first bytes, held, came first.
 	a.settle(c, 1-side)
 	c.track(side, tcp)
-	if tcp.FIN && !c.fin[side] {
-		c.fin[side], c.finTS[side] = true, ts
+	if tcp.FIN && !c.dir[side].fin {
+		c.dir[side].fin, c.dir[side].finTS = true, ts
 	}
 	if len(tcp.Payload) > 0 && tcp.ACK && !tcp.RST {
 		a.unseen(c, 1-side, tcp.Ack, ts)
@@ -450,13 +391,12 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 		a.finish(c)
 	case c.stream.Done():
 		a.stop(c)
-	case c.reset && !c.queued:
+	case c.state == connResetWait && !c.queued:
 		c.queued = true
 		// From capture time, not the RST's own timestamp, which may lie
 		// far behind it (clock.go).
 		a.resets = append(a.resets, resetEntry{c.key, c.info.Seq, a.now.Add(resetWait)})
 	}
-	return true
 }
 
 // assemble hands gopacket a segment of a connection whose consumer wants
@@ -474,86 +414,68 @@ func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
 // mid-connection.
 //
 // A segment whose payload the capture cut short comes with the missing
-// bytes as zeros (Packet), and their place is noted (conn.cuts): when
+// bytes as zeros (Packet), and their place is noted (direction.cuts): when
 // the bytes before them have been delivered, they are reported with Gap
 // rather than delivered, where they belong in the stream and at once,
 // even at the end of a direction.
 func (a *Assembler) assemble(c *conn, side stream.Side, seg segment, ts time.Time) {
+	d := &c.dir[side]
 	tcp := seg.tcp
 	if tcp.ACK {
-		c.ack[side], c.acked[side] = tcp.Ack, true
-		if !c.firstAcked[side] || tcp.SYN {
-			c.firstAck[side], c.firstAcked[side] = tcp.Ack, true
+		d.ack, d.acked = tcp.Ack, true
+		if !d.firstAcked || tcp.SYN {
+			d.firstAck, d.firstAcked = tcp.Ack, true
 		}
 	}
 	if seg.cut > 0 {
-		c.cuts[side] = addCut(c.cuts[side], tcp.Seq+uint32(len(tcp.Payload)-seg.cut), seg.cut)
+		d.cuts = addCut(d.cuts, tcp.Seq+uint32(len(tcp.Payload)-seg.cut), seg.cut)
 	}
-	start := !c.started[side]
-	if start {
-		if tcp.SYN {
-			c.syn(side, tcp.Seq)
-		}
-		if len(tcp.Payload) == 0 && !tcp.FIN && !tcp.RST {
-			return
-		}
-		// A direction whose start is unknown settles first (settle.go).
-		ends := tcp.SYN || tcp.FIN || tcp.RST || !c.settles(side, tcp.Seq)
-		if len(c.held[side]) > 0 || !ends {
-			if len(tcp.Payload) > 0 && !tcp.SYN {
-				if !a.hold(c, side, tcp, seg.cut > 0, ts) || ends {
-					a.settle(c, side)
-				}
-				return
-			}
-			if tcp.SYN {
-				// A SYN late, with data: it starts the direction at
-				// its ISN, and what was held follows.
-				c.started[side] = true
-				a.feed(c, side, tcp, ts, true, seg.cut > 0)
-				a.settle(c, side)
-				return
-			}
-			// A bare FIN or RST comes after what was held.
-			a.settle(c, side)
-			a.feed(c, side, tcp, ts, false, seg.cut > 0)
-			return
-		}
-		c.started[side] = true
-		if !c.hasISN[side] {
-			a.begin(c, side, tcp.Seq, ts)
-		}
+	first := d.state != dirStarted
+	if first && !a.starts(c, side, seg, ts) {
+		return
 	}
-	a.feed(c, side, tcp, ts, start, seg.cut > 0)
+	a.feed(c, side, tcp, ts, first, seg.cut > 0)
 }
 
-// feed gives gopacket a segment of a started direction, after a SYN at
-// its ISN when the segment is the first and the ISN is known otherwise.
-// cut says the capture cut the segment's payload (zeros stand in for the
-// end), so its bytes are not compared with other copies.
-func (a *Assembler) feed(c *conn, side stream.Side, tcp *layers.TCP, ts time.Time, first, cut bool) {
-	a.cur, a.curSide, a.curTCP, a.curTS = c, side, tcp, ts
-	// gopacket keeps the context of a segment it queues, so each packet
-	// needs its own.
-	ctx := &captureContext{ts}
-	known := !first // where gopacket's next byte lies
-	if first && c.hasISN[side] && !(tcp.SYN && tcp.Seq == c.isn[side]) {
-		a.synthesize(c, side, c.isn[side], tcpFlagSYN)
-		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
-		known = true
+// starts takes a segment of a side not started, and reports whether it
+// starts the side, to be fed as its first; if not, it started nothing
+// (a bare ACK or SYN), was held while the side settles, or was fed with
+// what was held.
+func (a *Assembler) starts(c *conn, side stream.Side, seg segment, ts time.Time) bool {
+	d := &c.dir[side]
+	tcp := seg.tcp
+	if tcp.SYN {
+		c.syn(side, tcp.Seq)
 	}
-	if known {
-		a.overlap(c, side, tcp, cut, ts)
+	if len(tcp.Payload) == 0 && !tcp.FIN && !tcp.RST {
+		return false
 	}
-	if tcp.URG {
-		c.urgentPointer(side, tcp, known)
+	// A direction whose start is unknown settles first (settle.go).
+	ends := tcp.SYN || tcp.FIN || tcp.RST || !c.settles(side, tcp.Seq)
+	if d.state != dirSettling && ends {
+		d.state = dirStarted
+		if !d.hasISN {
+			a.begin(c, side, tcp.Seq, ts)
+		}
+		return true
 	}
-	a.gp.AssembleWithContext(c.flow[side], tcp, ctx)
-	a.cur = nil
-	if a.mem.mayQueue {
-		a.mem.mayQueue = false
-		a.mem.sample(a)
+	switch {
+	case len(tcp.Payload) > 0 && !tcp.SYN:
+		if !a.hold(c, side, tcp, seg.cut > 0, ts) || ends {
+			a.settle(c, side)
+		}
+	case tcp.SYN:
+		// A SYN late, with data: it starts the direction at its ISN,
+		// and what was held follows.
+		d.state = dirStarted
+		a.feed(c, side, tcp, ts, true, seg.cut > 0)
+		a.settle(c, side)
+	default:
+		// A bare FIN or RST comes after what was held.
+		a.settle(c, side)
+		a.feed(c, side, tcp, ts, false, seg.cut > 0)
 	}
+	return false
 }
 
 // begin decides where a direction whose SYN was not captured begins, as
@@ -570,14 +492,14 @@ func (a *Assembler) feed(c *conn, side stream.Side, tcp *layers.TCP, ts time.Tim
 // not read them as its start. A capture that began mid-connection proves
 // nothing either way, and the consumer reads its first bytes as such.
 func (a *Assembler) begin(c *conn, side stream.Side, seq uint32, ts time.Time) {
-	peer := 1 - side
-	if c.firstAcked[peer] {
-		if d := int64(int32(seq - c.firstAck[peer])); d >= 0 && d <= maxUnseen {
-			c.isn[side], c.hasISN[side] = c.firstAck[peer]-1, true
+	d, p := &c.dir[side], &c.dir[1-side]
+	if p.firstAcked {
+		if off := int64(int32(seq - p.firstAck)); off >= 0 && off <= maxUnseen {
+			d.isn, d.hasISN = p.firstAck-1, true
 			return
 		}
 	}
-	if c.info.SawSYN || c.firstAcked[peer] {
+	if c.info.SawSYN || p.firstAcked {
 		c.gap(side, -1, ts)
 	}
 }
@@ -610,7 +532,7 @@ func (a *Assembler) unseen(c *conn, y stream.Side, ack uint32, ts time.Time) {
 	// Bytes of y seen beyond next may wait in gopacket, which the zeros
 	// must not replace: they stop at the lowest of those, when it is
 	// known.
-	if c.maxOK[y] && int32(c.maxEnd[y]-next) > 0 {
+	if c.dir[y].maxOK && int32(c.dir[y].maxEnd-next) > 0 {
 		low, ok := c.low(y)
 		if !ok {
 			return
@@ -633,20 +555,22 @@ func (a *Assembler) unseen(c *conn, y stream.Side, ack uint32, ts time.Time) {
 // is known of where y stands, when y ended, or when the count is beyond
 // belief (maxUnseen).
 func (c *conn) unseenFrom(y stream.Side, ack uint32) (next uint32, n int) {
+	d := &c.dir[y]
+	p := &c.dir[1-y]
 	switch {
-	case c.ended[y] != 0:
+	case d.ended != 0:
 		return 0, 0
-	case c.started[y]:
-		next = uint32(c.pos[y])
-	case c.hasISN[y]:
-		next = c.isn[y] + 1
-	case c.firstAcked[1-y]:
-		next = c.firstAck[1-y] // where begin will start y
+	case d.state == dirStarted:
+		next = uint32(d.pos)
+	case d.hasISN:
+		next = d.isn + 1
+	case p.firstAcked:
+		next = p.firstAck // where begin will start y
 	default:
 		return 0, 0 // nothing known of where y stands
 	}
 	n = int(int32(ack - next))
-	if c.fin[y] {
+	if d.fin {
 		n-- // the FIN's sequence number
 	}
 	if n > maxUnseen {
@@ -663,10 +587,10 @@ func (c *conn) unseenFrom(y stream.Side, ack uint32) (next uint32, n int) {
 // in gopacket behind a hole, dropped with the connection, lie within
 // that gap, but only those before them count as unseen.
 func (a *Assembler) unseenAtEnd(c *conn, y stream.Side) {
-	if !c.acked[1-y] {
+	if !c.dir[1-y].acked {
 		return
 	}
-	next, n := c.unseenFrom(y, c.ack[1-y])
+	next, n := c.unseenFrom(y, c.dir[1-y].ack)
 	if n <= 0 {
 		return
 	}
@@ -700,206 +624,6 @@ func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	return c
 }
 
-// stop stops buffering a connection whose consumer is done: gopacket
-// forgets it and its later packets go no further than the table lookup.
-// One reset already has nothing left to wait for, and is closed. A FIN
-// that came ahead of bytes still missing, which gopacket held until they
-// came, is reported now: the bytes before it no longer matter.
-func (a *Assembler) stop(c *conn) {
-	if c.reset {
-		c.close(stream.EndRST)
-		a.finish(c)
-		return
-	}
-	c.done = true
-	a.dropHeld(c)
-	a.purge(c)
-	for side := stream.SideA; side <= stream.SideB; side++ {
-		if c.fin[side] && c.ended[side] == 0 {
-			c.end(side, stream.EndFIN, c.finTS[side])
-		}
-	}
-	if c.closing {
-		a.finish(c)
-	}
-}
-
-// finish gives a closing connection its Close and forgets it, remembering
-// for a while where its sequence numbers stood, unless the input ended.
-// Bytes a side's peer acknowledged and the consumer never got come first,
-// as a Gap (unseenAtEnd).
-func (a *Assembler) finish(c *conn) {
-	if !c.closing {
-		c.close(stream.EndCapture) // a reset connection whose wait ended: RST
-	}
-	if !c.done {
-		for y := stream.SideA; y <= stream.SideB; y++ {
-			a.unseenAtEnd(c, y)
-		}
-	}
-	// Nothing is held by then (every close settles first), but a
-	// connection gone must not count against the memory bound.
-	a.dropHeld(c)
-	delete(a.conns, c.key)
-	a.mem.unlink(c)
-	a.mem.consumers -= c.consumerHeld
-	c.consumerHeld = 0
-	a.purge(c)
-	if c.reason != stream.EndCapture {
-		a.closed.add(c)
-	}
-	a.closes[c.reason]++
-	c.stream.Close(c.reason, c.last)
-}
-
-// awaited reports whether a connection reset by one side (c.resetBy)
-// still takes a segment.
-//
-// A RST is reported at once, but the peer may have had segments in flight
-// when it was sent: a server whose flight follows its ServerHello, while
-// the client, which had closed, resets at the first of them. Those
-// segments are delivered, so a reset connection stays open for the peer's
-// segments that carry its bytes near where they stood, in order or not,
-// sent again or not (or end them, with FIN or RST, which closes it), and
-// for the resetting side's further RSTs, as it answers each of them with
-// one. Any other segment closes it, then counts as a segment of no open
-// connection: a bare ACK, one far from the peer's bytes, a SYN. So does
-// the end of input, the consumer being done, or resetWait of capture time
-// without such a segment; bytes still waiting behind a hole then are
-// dropped.
-func (a *Assembler) awaited(c *conn, side stream.Side, tcp *layers.TCP) bool {
-	if side == c.resetBy {
-		return tcp.RST
-	}
-	var next uint32
-	switch {
-	case c.started[side]:
-		n := a.probe(c, side)
-		if n < 0 {
-			return false
-		}
-		next = uint32(n)
-	case c.hasISN[side]:
-		next = c.isn[side] + 1
-	default:
-		return false
-	}
-	from := int64(int32(tcp.Seq - next)) // where the segment starts, relative to next
-	if len(tcp.Payload) > 0 {
-		return from >= -resetWindow && from <= resetWindow
-	}
-	return (tcp.FIN || tcp.RST) && from >= 0 && from <= resetWindow
-}
-
-// resetWait bounds the wait for segments in flight at a RST: about the
-// longest round trip, the time they can take to be captured after it.
-const resetWait = time.Second
-
-// resetWindow bounds how far from the bytes the peer of a RST had sent a
-// segment in flight may lie: more than the data a sender has in flight in
-// practice, a tiny part of the sequence space.
-const resetWindow = 4 << 20
-
-// resetEntry is a connection waiting out a RST, named by key and Seq so
-// that the queue holds no closed connection.
-type resetEntry struct {
-	key      connKey
-	seq      uint64
-	deadline time.Time
-}
-
-// endResets closes the reset connections whose wait is over.
-func (a *Assembler) endResets() {
-	i := 0
-	for ; i < len(a.resets) && a.now.After(a.resets[i].deadline); i++ {
-		r := a.resets[i]
-		if c := a.conns[r.key]; c != nil && c.info.Seq == r.seq && !c.closing {
-			a.finish(c)
-		}
-	}
-	a.resets = a.resets[i:]
-	if len(a.resets) == 0 {
-		a.resets = a.resets[:0:0]
-	}
-}
-
-// finishAll finishes connections in the order they began, so that output
-// does not depend on map order.
-func (a *Assembler) finishAll(cs []*conn) {
-	slices.SortFunc(cs, func(x, y *conn) int { return cmp.Compare(x.info.Seq, y.info.Seq) })
-	for _, c := range cs {
-		a.finish(c)
-	}
-}
-
-// purge removes a connection from gopacket, which has no call to forget
-// one: it is fed, on each direction, an empty segment to learn the
-// sequence number gopacket waits for (Accept reports it, then refuses the
-// segment), then a RST at exactly that number, the one RST gopacket
-// accepts (reassembly/tcpassembly.go:768-790). A RST closes its direction,
-// and once both are closed gopacket calls ReassemblyComplete and drops the
-// connection with whatever it had queued.
-func (a *Assembler) purge(c *conn) {
-	a.dropOverlaps(c)
-	a.purging = c
-	ctx := &captureContext{c.last}
-	for side := stream.SideA; side <= stream.SideB && c.inGP; side++ {
-		var seq uint32
-		if n := a.probe(c, side); n >= 0 {
-			seq = uint32(n)
-		}
-		a.synthesize(c, side, seq, tcpFlagRST)
-		a.gp.AssembleWithContext(c.flow[side], &a.synth, ctx)
-	}
-	a.purging = nil
-	if a.mem.pages > 0 {
-		a.mem.sample(a)
-	}
-}
-
-const (
-	tcpFlagFIN = 0x01
-	tcpFlagSYN = 0x02
-	tcpFlagRST = 0x04
-)
-
-// probe returns the sequence number gopacket waits for on a side of a
-// connection, -1 when it has none: gopacket is given an empty segment,
-// which Accept refuses once it has seen the number.
-func (a *Assembler) probe(c *conn, side stream.Side) gpr.Sequence {
-	if !c.inGP {
-		return -1
-	}
-	c.probing = true
-	a.synthesize(c, side, 0, 0)
-	a.probeCtx.ts = c.last
-	a.gp.AssembleWithContext(c.flow[side], &a.synth, &a.probeCtx)
-	c.probing = false
-	return c.gpNext
-}
-
-// synthesize builds in a.synth a bare TCP header from side to its peer.
-// It is decoded from bytes because layers.TCP takes its ports for
-// TransportFlow from the bytes it decoded, not from SrcPort and DstPort.
-func (a *Assembler) synthesize(c *conn, side stream.Side, seq uint32, flags byte) {
-	synthesizeInto(&a.synth, a.synthBuf[:], c, side, seq, flags)
-}
-
-func synthesizeInto(t *layers.TCP, b []byte, c *conn, side stream.Side, seq uint32, flags byte) {
-	src, dst := c.info.A.Port(), c.info.B.Port()
-	if side == stream.SideB {
-		src, dst = dst, src
-	}
-	clear(b)
-	binary.BigEndian.PutUint16(b[0:], src)
-	binary.BigEndian.PutUint16(b[2:], dst)
-	binary.BigEndian.PutUint32(b[4:], seq)
-	b[12] = 5 << 4 // data offset: 5 words, no options
-	b[13] = flags
-	// Twenty well-formed bytes always decode.
-	_ = t.DecodeFromBytes(b, gopacket.NilDecodeFeedback)
-}
-
 // expire closes connections idle for longer than IdleTimeout and gives up
 // holes as old.
 func (a *Assembler) expire() {
@@ -909,14 +633,14 @@ func (a *Assembler) expire() {
 			a.settleQueued(e)
 		}
 	}
-	a.flushReason = stream.EndIdle
+	a.gp.mode = gpExpiring
 	a.gp.FlushWithOptions(gpr.FlushOptions{T: cutoff, TC: cutoff})
-	a.flushReason = stream.EndCapture
+	a.gp.mode = gpAssembling
 	var ending []*conn
 	for _, c := range a.conns {
 		// gopacket's flush closes the connections it holds; done ones,
 		// and those it was never given a segment of, are closed here.
-		if (c.done || !c.inGP) && !c.closing && c.last.Before(cutoff) {
+		if (c.state == connDone || !c.inGP) && !c.closing && c.last.Before(cutoff) {
 			c.close(stream.EndIdle)
 		}
 		if c.closing {
@@ -949,11 +673,4 @@ func (a *Assembler) Flush() {
 	}
 	a.finishAll(ending)
 	a.mem.sample(a)
-}
-
-// captureContext is the gopacket AssemblerContext of one packet.
-type captureContext struct{ ts time.Time }
-
-func (c *captureContext) GetCaptureInfo() gopacket.CaptureInfo {
-	return gopacket.CaptureInfo{Timestamp: c.ts}
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gopacket/gopacket/layers"
 	"github.com/hsdecode/hsdecode/internal/inet"
-	"github.com/hsdecode/hsdecode/stream"
 )
 
 // ChecksumMode says which segments have their IPv4 header and TCP
@@ -114,11 +113,8 @@ func (a *Assembler) badChecksum(c *conn, seg segment) (bool, sumState) {
 	case c == nil:
 		return false, sumWrong
 	}
-	side := stream.SideA
-	if seg.src != c.info.A {
-		side = stream.SideB
-	}
-	return c.sums[side] == sumRight || c.sums[side] == sumOffload, sumWrong
+	side := c.sideOf(seg.src)
+	return c.dir[side].sums == sumRight || c.dir[side].sums == sumOffload, sumWrong
 }
 
 // sumState is how a segment's checksums were, or, for a side, its first
@@ -133,12 +129,9 @@ const (
 
 // firstSum notes how the checksums of a side's first segment were.
 func (c *conn) firstSum(seg segment, s sumState) {
-	side := stream.SideA
-	if seg.src != c.info.A {
-		side = stream.SideB
-	}
-	if c.sums[side] == 0 {
-		c.sums[side] = s
+	side := c.sideOf(seg.src)
+	if c.dir[side].sums == 0 {
+		c.dir[side].sums = s
 	}
 }
 

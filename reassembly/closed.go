@@ -64,7 +64,7 @@ func (t *closedTable) add(c *conn) {
 		if (side == stream.SideA) != (c.info.A == c.key.lo) {
 			d = 1
 		}
-		r.seen[d], r.next[d] = c.seen[side], c.next[side]
+		r.seen[d], r.next[d] = c.dir[side].seen, c.dir[side].next
 	}
 	i := len(t.ring)
 	if i < maxClosed {

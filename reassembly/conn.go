@@ -1,8 +1,9 @@
 package reassembly
 
 import (
+	"cmp"
+	"net/netip"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -11,8 +12,9 @@ import (
 	"github.com/hsdecode/hsdecode/stream"
 )
 
-// conn is one TCP connection: the consumer's Stream, and the gopacket
-// Stream that feeds it.
+// conn is one TCP connection: the consumer's Stream, the gopacket Stream
+// that feeds it (its callbacks are in gopacket.go), and where it stands in
+// its lifecycle: its state, and each side's (direction).
 type conn struct {
 	a      *Assembler
 	key    connKey
@@ -23,94 +25,153 @@ type conn struct {
 	flow    [2]gopacket.Flow // gopacket network flow of each side's packets
 	gpFirst stream.Side      // the side gopacket calls TCPDirClientToServer
 	inGP    bool             // gopacket holds state for it
-	probing bool             // probe is asking gopacket's next sequence number
-	gpNext  gpr.Sequence     // the answer
 
-	// Per side: whether gopacket was given a segment of it (assemble), the
-	// ISN of its SYN, the last acknowledgement it sent, and where its
-	// sequence numbers stood last, for closedTable (track; once done, at
-	// FIN and RST only).
-	started [2]bool
-	hasISN  [2]bool
-	isn     [2]uint32
-	acked   [2]bool
-	ack     [2]uint32
-	seen    [2]bool
-	next    [2]uint32
-	// Per side: the first acknowledgement it sent (that of its SYN-ACK
-	// when one was seen), where its peer's bytes begin when the peer's
-	// SYN was not captured (see Assembler.begin).
-	firstAcked [2]bool
-	firstAck   [2]uint32
-
-	// Per side: where the next byte gopacket delivers lies, and the
-	// ranges of it that the capture cut (see Assembler.assemble).
-	pos  [2]gpr.Sequence
-	cuts [2][]cut
-	// Per side, for Assembler.unseen: where the segments gopacket queued
-	// beyond pos begin (those pos passed are dropped as it moves), and the
-	// end of the furthest segment given to it (maxOK).
-	ahead  [2][]gpr.Sequence
-	maxEnd [2]uint32
-	maxOK  [2]bool
-
-	// Per side: copies of its first segments, held while its start
-	// settles (settle.go).
-	held [2][]heldSegment
+	dir [2]direction // per side
 
 	newer, older *conn           // neighbours in memory's order of activity
 	sized        stream.Buffered // stream, when it says what it holds
 	consumerHeld int64           // what it holds, as last counted
 
-	// sums: how the checksums of each side's first segment were (see
-	// Assembler.badChecksum).
-	sums [2]sumState
-	// ov follows the receiver's rules on overlapping copies (overlap.go).
-	ov [2]overlapSide
-
-	fin     [2]bool             // a FIN was given to gopacket, maybe ahead of missing bytes
-	finTS   [2]time.Time        // its timestamp
-	ended   [2]stream.EndReason // End given for each side, or zero
-	done    bool                // the consumer wants no more bytes
-	reset   bool                // a side sent RST: only awaited segments are taken
-	resetBy stream.Side         // that side
-	queued  bool                // in Assembler.resets
-	closing bool                // Close is due, with reason
+	state   connState
+	resetBy stream.Side // the side whose RST began connResetWait
+	queued  bool        // in Assembler.resets: take queues it once a segment leaves it in connResetWait
+	// closing: Close is due, with reason; finish gives it. It overlays
+	// the state rather than replacing it, as the state it closed in
+	// decides how: one reset closes with EndRST whatever ended its wait
+	// (close), one done reports no unseen bytes at the end (finish).
+	closing bool
 	reason  stream.EndReason
 }
+
+// direction is what a connection keeps of one side: the segments it
+// sends and the acknowledgements it gives its peer.
+type direction struct {
+	state dirState
+	// The ISN of its SYN, the last acknowledgement it sent, and where its
+	// sequence numbers stood last, for closedTable (track; once done, at
+	// FIN and RST only).
+	hasISN bool
+	isn    uint32
+	acked  bool
+	ack    uint32
+	seen   bool
+	next   uint32
+	// The first acknowledgement it sent (that of its SYN-ACK when one was
+	// seen), where its peer's bytes begin when the peer's SYN was not
+	// captured (see Assembler.begin).
+	firstAcked bool
+	firstAck   uint32
+
+	// Where the next byte gopacket delivers lies, and the ranges of it
+	// that the capture cut (see Assembler.assemble).
+	pos  gpr.Sequence
+	cuts []cut
+	// For Assembler.unseen: where the segments gopacket queued beyond pos
+	// begin (those pos passed are dropped as it moves), and the end of
+	// the furthest segment given to it (maxOK).
+	ahead  []gpr.Sequence
+	maxEnd uint32
+	maxOK  bool
+
+	// Copies of its first segments, held while it is dirSettling
+	// (settle.go).
+	held []heldSegment
+
+	// How the checksums of its first segment were (see
+	// Assembler.badChecksum).
+	sums sumState
+	// ov follows the receiver's rules on overlapping copies (overlap.go).
+	ov overlapSide
+
+	// Its FIN given to gopacket, maybe ahead of missing bytes, and End
+	// reported. Neither is a dirState: a side of a connection done ends,
+	// by its FIN or RST, without having begun in gopacket.
+	fin   bool
+	finTS time.Time        // its timestamp
+	ended stream.EndReason // End given, or zero
+}
+
+// dirState is how far a side has begun: gopacket starts a direction at
+// the first segment it is given and never moves it (Assembler.assemble).
+type dirState uint8
+
+const (
+	// dirNew: nothing of it given to gopacket yet; a bare ACK or SYN
+	// leaves it so.
+	dirNew dirState = iota
+	// dirSettling: its start is unknown, and its first segments with
+	// payload are held (held) to start at the lowest (settle.go).
+	dirSettling
+	// dirStarted: gopacket was given a segment of it; its next byte is at
+	// pos.
+	dirStarted
+)
+
+// connState is where a connection stands between its opening (Assembler.open)
+// and its close. Each state says what its packets still do.
+//
+//	connOpen ── RST of a side (end) ──────────▶ connResetWait
+//	connOpen ── its Stream reports Done (stop) ─▶ connDone
+//
+// From any state, a connection closes (close, then Assembler.finish):
+// both sides ended, it idled, memory ran out, its 4-tuple was reused, the
+// input ended; in connResetWait also a segment not awaited, resetWait of
+// capture time, or its Stream being done; in connDone also a RST.
+type connState uint8
+
+const (
+	// connOpen: its segments are given to gopacket (a side whose start
+	// is unknown settles first, settle.go) and its bytes delivered.
+	connOpen connState = iota
+	// connResetWait: a side (resetBy) sent RST; only the peer's segments
+	// that were in flight at it are still taken (Assembler.awaited).
+	connResetWait
+	// connDone: its Stream wants no more: gopacket forgot it, and a
+	// packet costs a table lookup, its FIN and RST alone still used.
+	connDone
+)
 
 // end reports a FIN or RST of a side, once, and decides whether that
 // closes the connection: it does once both sides ended, and a RST of a
 // connection whose consumer is done; otherwise a RST leaves it waiting
 // for the peer's segments in flight (see Assembler.awaited).
 func (c *conn) end(side stream.Side, reason stream.EndReason, ts time.Time) {
-	if c.closing || c.ended[side] == reason {
+	if c.closing || c.dir[side].ended == reason {
 		return
 	}
-	c.ended[side] = reason
+	c.dir[side].ended = reason
 	c.stream.End(side, reason, ts)
-	if reason == stream.EndRST && !c.reset {
-		c.reset, c.resetBy = true, side
+	if reason == stream.EndRST && c.state == connOpen {
+		c.state, c.resetBy = connResetWait, side
 	}
-	if c.ended[1-side] != 0 || c.reset && c.done {
+	if c.dir[1-side].ended != 0 || reason == stream.EndRST && c.state == connDone {
 		c.close(reason)
 	}
 }
 
+// sideOf returns the side that sends from src.
+func (c *conn) sideOf(src netip.AddrPort) stream.Side {
+	if src != c.info.A {
+		return stream.SideB
+	}
+	return stream.SideA
+}
+
 // track notes where the sequence numbers of a side's latest segment end.
 func (c *conn) track(side stream.Side, tcp *layers.TCP) {
-	c.next[side] = tcp.Seq + uint32(len(tcp.Payload))
+	d := &c.dir[side]
+	d.next = tcp.Seq + uint32(len(tcp.Payload))
 	if tcp.SYN || tcp.FIN {
-		c.next[side]++
+		d.next++
 	}
-	c.seen[side] = true
+	d.seen = true
 }
 
 // close makes Close due: with EndRST for a connection reset, however its
 // wait for the segments in flight ended.
 func (c *conn) close(reason stream.EndReason) {
 	c.closing, c.reason = true, reason
-	if c.reset {
+	if c.state == connResetWait {
 		c.reason = stream.EndRST
 	}
 }
@@ -121,10 +182,12 @@ func (c *conn) close(reason stream.EndReason) {
 // the peer has acknowledged the ISN at hand, a SYN with another is a
 // stale retransmission.
 func (c *conn) syn(side stream.Side, isn uint32) {
-	if c.hasISN[side] && isn != c.isn[side] && c.acked[1-side] && c.ack[1-side] == c.isn[side]+1 {
+	d := &c.dir[side]
+	p := &c.dir[1-side]
+	if d.hasISN && isn != d.isn && p.acked && p.ack == d.isn+1 {
 		return
 	}
-	c.isn[side], c.hasISN[side] = isn, true
+	d.isn, d.hasISN = isn, true
 }
 
 // reusedBy reports whether a segment on the connection's 4-tuple begins a
@@ -137,108 +200,19 @@ func (c *conn) syn(side stream.Side, isn uint32) {
 // judged as the old one's.
 func (c *conn) reusedBy(seg segment) bool {
 	tcp := seg.tcp
-	if !tcp.SYN || tcp.ACK || c.reset {
+	if !tcp.SYN || tcp.ACK || c.state == connResetWait {
 		return false // a reset connection ends at a SYN anyway (Assembler.awaited)
 	}
-	side := stream.SideA
-	if seg.src != c.info.A {
-		side = stream.SideB
-	}
+	side := c.sideOf(seg.src)
 	switch {
-	case c.hasISN[side] && tcp.Seq == c.isn[side]:
+	case c.dir[side].hasISN && tcp.Seq == c.dir[side].isn:
 		return false
-	case c.acked[1-side] && c.ack[1-side] == tcp.Seq+1:
+	case c.dir[1-side].acked && c.dir[1-side].ack == tcp.Seq+1:
 		return false
 	case c.info.SawSYN:
 		return side == stream.SideA
 	}
 	return true
-}
-
-// gpFactory hands gopacket the connection whose packet it is assembling.
-type gpFactory struct{ a *Assembler }
-
-func (f gpFactory) New(_, _ gopacket.Flow, _ *layers.TCP, _ gpr.AssemblerContext) gpr.Stream {
-	c := f.a.cur
-	if c == nil {
-		// purge probing a connection gopacket has already dropped: keep
-		// it dropped.
-		return nil
-	}
-	c.inGP = true
-	c.gpFirst = f.a.curSide
-	return c
-}
-
-// Accept implements gpr.Stream.
-func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDirection, nextSeq gpr.Sequence, start *bool, _ gpr.AssemblerContext) bool {
-	if c.probing {
-		c.gpNext = nextSeq
-		return false
-	}
-	if c.a.purging == c {
-		*start = true
-		return true
-	}
-	side := c.a.curSide
-	seq := gpr.Sequence(tcp.Seq)
-	switch {
-	case nextSeq < 0 && tcp.SYN:
-		c.pos[side] = seq.Add(1)
-	case nextSeq < 0:
-		c.pos[side] = seq
-	case len(tcp.Payload) > 0 && nextSeq.Difference(seq) > 0:
-		c.a.mem.mayQueue = true
-		c.ahead[side] = append(c.ahead[side], seq)
-	}
-	if n := len(tcp.Payload); n > 0 {
-		if end := tcp.Seq + uint32(n); !c.maxOK[side] || int32(end-c.maxEnd[side]) > 0 {
-			c.maxEnd[side], c.maxOK[side] = end, true
-		}
-	}
-	// gopacket queues a direction's bytes until it has seen its SYN
-	// (nextSeq is -1 until then); a capture that began mid-connection has
-	// none, so a direction starts at its first segment given instead
-	// (Assembler.assemble gives a SYN first when it knows the ISN).
-	if nextSeq < 0 && !tcp.SYN {
-		*start = true
-	}
-	// gopacket ignores every segment of a direction closed by its FIN,
-	// but a RST after one's own FIN (the peer wrote on after the close) is
-	// how many connections end, and the consumer may care how.
-	if tcp.RST && c.ended[side] == stream.EndFIN {
-		c.end(side, stream.EndRST, ci.Timestamp)
-	}
-	return true
-}
-
-// ReassembledSG implements gpr.Stream: it passes on in-order bytes, with a
-// Gap first when gopacket skipped some, and the end of a direction.
-func (c *conn) ReassembledSG(sg gpr.ScatterGather, _ gpr.AssemblerContext) {
-	if c.closing || c.a.purging == c {
-		return
-	}
-	dir, _, end, skip := sg.Info()
-	side := c.gpFirst
-	if dir == gpr.TCPDirServerToClient {
-		side = 1 - side
-	}
-	avail, _ := sg.Lengths()
-	// skip is -1 for the first bytes of a direction, which follow no hole.
-	if skip > 0 {
-		c.gap(side, skip, c.timeAt(sg, 0, avail))
-		c.pos[side] = c.pos[side].Add(skip)
-	}
-	if avail > 0 {
-		c.deliverCut(sg, side, avail)
-	}
-	if end {
-		reason := stream.EndFIN
-		if c.a.cur == c && c.a.curSide == side && c.a.curTCP.RST {
-			reason = stream.EndRST // gopacket never queues a RST, so it is this packet's
-		}
-		c.end(side, reason, c.timeAt(sg, avail-1, avail))
-	}
 }
 
 func (c *conn) gap(side stream.Side, missing int, ts time.Time) {
@@ -264,89 +238,192 @@ func addCut(cuts []cut, seq uint32, n int) []cut {
 	return slices.Insert(cuts, i, k)
 }
 
-// deliverCut delivers the avail bytes of sg, which start at pos, with the
-// ranges the capture cut reported as gaps instead.
-func (c *conn) deliverCut(sg gpr.ScatterGather, side stream.Side, avail int) {
-	from := 0
-	for len(c.cuts[side]) > 0 && from < avail && !c.closing {
-		k := c.cuts[side][0]
-		start := c.pos[side].Add(from).Difference(k.seq) // cut start, relative to byte from
-		if start >= avail-from {
-			break // beyond these bytes
-		}
-		stop := start + k.n
-		if stop <= 0 {
-			c.cuts[side] = c.cuts[side][1:] // already behind
-			continue
-		}
-		if start > 0 {
-			c.deliver(sg, side, from, from+start)
-			from += start
-			start = 0
-		}
-		n := min(stop, avail-from)
-		c.gap(side, n, c.timeAt(sg, from, avail))
-		from += n
-	}
-	if len(c.cuts[side]) == 0 {
-		c.cuts[side] = nil
-	}
-	if from < avail && !c.closing {
-		c.deliver(sg, side, from, avail)
-	}
-	c.pos[side] = c.pos[side].Add(avail)
-	c.ahead[side] = slices.DeleteFunc(c.ahead[side], func(s gpr.Sequence) bool { return c.pos[side].Difference(s) <= 0 })
-}
-
 // low returns where the first segment gopacket holds beyond pos begins,
 // false when it holds none.
 func (c *conn) low(side stream.Side) (gpr.Sequence, bool) {
-	if len(c.ahead[side]) == 0 {
+	if len(c.dir[side].ahead) == 0 {
 		return 0, false
 	}
-	return slices.MinFunc(c.ahead[side], func(x, y gpr.Sequence) int { return -x.Difference(y) }), true
+	return slices.MinFunc(c.dir[side].ahead, func(x, y gpr.Sequence) int { return -x.Difference(y) }), true
 }
 
-// timeAt is the timestamp of the segment that brought byte off, or of the
-// packet at hand when there is no such byte (a bare FIN).
-func (c *conn) timeAt(sg gpr.ScatterGather, off, avail int) time.Time {
-	if off >= 0 && off < avail {
-		return sg.CaptureInfo(off).Timestamp
-	}
-	if c.a.cur == c {
-		return c.a.curTS
-	}
-	return c.last
-}
-
-// deliver passes bytes [from, to) of sg on, one Data call per run of
-// bytes that came in segments of the same timestamp.
-func (c *conn) deliver(sg gpr.ScatterGather, side stream.Side, from, to int) {
-	// Fetch copies only when the bytes span several segments.
-	data := sg.Fetch(to)
-	if sg.Stats().Chunks == 1 {
-		c.emit(side, from, data[from:to], sg.CaptureInfo(from).Timestamp)
+// stop stops buffering a connection whose consumer is done: gopacket
+// forgets it and its later packets go no further than the table lookup.
+// One reset already has nothing left to wait for, and is closed. A FIN
+// that came ahead of bytes still missing, which gopacket held until they
+// came, is reported now: the bytes before it no longer matter.
+func (a *Assembler) stop(c *conn) {
+	if c.state == connResetWait {
+		c.close(stream.EndRST)
+		a.finish(c)
 		return
 	}
-	// sg answers timestamps per offset only, so runs are found by
-	// bisection. Segments are in sequence order and their timestamps
-	// mostly rise with it; where a later segment has the very timestamp of
-	// an earlier one with another in between, that one's bytes may be
-	// given the others' timestamp.
-	for off := from; off < to && !c.stream.Done(); {
-		ts := sg.CaptureInfo(off).Timestamp
-		n := sort.Search(to-off, func(i int) bool { return !sg.CaptureInfo(off + i).Timestamp.Equal(ts) })
-		c.emit(side, off, data[off:off+n], ts)
-		off += n
+	c.state = connDone
+	a.dropHeld(c)
+	a.purge(c)
+	for side := stream.SideA; side <= stream.SideB; side++ {
+		if c.dir[side].fin && c.dir[side].ended == 0 {
+			c.end(side, stream.EndFIN, c.dir[side].finTS)
+		}
+	}
+	if c.closing {
+		a.finish(c)
 	}
 }
 
-// ReassemblyComplete implements gpr.Stream: gopacket has closed both
-// directions and drops the connection.
-func (c *conn) ReassemblyComplete(gpr.AssemblerContext) bool {
-	c.inGP = false
-	if c.a.purging != c && !c.closing {
-		c.close(c.a.flushReason)
+// finish gives a closing connection its Close and forgets it, remembering
+// for a while where its sequence numbers stood, unless the input ended.
+// Bytes a side's peer acknowledged and the consumer never got come first,
+// as a Gap (unseenAtEnd).
+func (a *Assembler) finish(c *conn) {
+	if !c.closing {
+		c.close(stream.EndCapture) // a reset connection whose wait ended: RST
+	}
+	if c.state != connDone {
+		for y := stream.SideA; y <= stream.SideB; y++ {
+			a.unseenAtEnd(c, y)
+		}
+	}
+	// Nothing is held by then (every close settles first), but a
+	// connection gone must not count against the memory bound.
+	a.dropHeld(c)
+	delete(a.conns, c.key)
+	a.mem.unlink(c)
+	a.mem.consumers -= c.consumerHeld
+	c.consumerHeld = 0
+	a.purge(c)
+	if c.reason != stream.EndCapture {
+		a.closed.add(c)
+	}
+	a.closes[c.reason]++
+	c.stream.Close(c.reason, c.last)
+}
+
+// awaited reports whether a connection reset by one side (c.resetBy)
+// still takes a segment.
+//
+// A RST is reported at once, but the peer may have had segments in flight
+// when it was sent: a server whose flight follows its ServerHello, while
+// the client, which had closed, resets at the first of them. Those
+// segments are delivered, so a reset connection stays open for the peer's
+// segments that carry its bytes near where they stood, in order or not,
+// sent again or not (or end them, with FIN or RST, which closes it), and
+// for the resetting side's further RSTs, as it answers each of them with
+// one. Any other segment closes it, then counts as a segment of no open
+// connection: a bare ACK, one far from the peer's bytes, a SYN. So does
+// the end of input, the consumer being done, or resetWait of capture time
+// without such a segment; bytes still waiting behind a hole then are
+// dropped.
+func (a *Assembler) awaited(c *conn, side stream.Side, tcp *layers.TCP) bool {
+	if side == c.resetBy {
+		return tcp.RST
+	}
+	var next uint32
+	switch {
+	case c.dir[side].state == dirStarted:
+		n := a.probe(c, side)
+		if n < 0 {
+			return false
+		}
+		next = uint32(n)
+	case c.dir[side].hasISN:
+		next = c.dir[side].isn + 1
+	default:
+		return false
+	}
+	from := int64(int32(tcp.Seq - next)) // where the segment starts, relative to next
+	if len(tcp.Payload) > 0 {
+		return from >= -resetWindow && from <= resetWindow
+	}
+	return (tcp.FIN || tcp.RST) && from >= 0 && from <= resetWindow
+}
+
+// resetWait bounds the wait for segments in flight at a RST: about the
+// longest round trip, the time they can take to be captured after it.
+const resetWait = time.Second
+
+// resetWindow bounds how far from the bytes the peer of a RST had sent a
+// segment in flight may lie: more than the data a sender has in flight in
+// practice, a tiny part of the sequence space.
+const resetWindow = 4 << 20
+
+// resetEntry is a connection waiting out a RST, named by key and Seq so
+// that the queue holds no closed connection.
+type resetEntry struct {
+	key      connKey
+	seq      uint64
+	deadline time.Time
+}
+
+// endResets closes the reset connections whose wait is over.
+func (a *Assembler) endResets() {
+	i := 0
+	for ; i < len(a.resets) && a.now.After(a.resets[i].deadline); i++ {
+		r := a.resets[i]
+		if c := a.conns[r.key]; c != nil && c.info.Seq == r.seq && !c.closing {
+			a.finish(c)
+		}
+	}
+	a.resets = a.resets[i:]
+	if len(a.resets) == 0 {
+		a.resets = a.resets[:0:0]
+	}
+}
+
+// finishAll finishes connections in the order they began, so that output
+// does not depend on map order.
+func (a *Assembler) finishAll(cs []*conn) {
+	slices.SortFunc(cs, func(x, y *conn) int { return cmp.Compare(x.info.Seq, y.info.Seq) })
+	for _, c := range cs {
+		a.finish(c)
+	}
+}
+
+// segment gives a connection a segment of its 4-tuple. It returns false,
+// having closed the connection, when the connection was waiting out a RST
+// and the segment is not one it waits for: the segment then belongs to no
+// open connection.
+func (a *Assembler) segment(c *conn, seg segment, ts time.Time) bool {
+	side := c.sideOf(seg.src)
+	if c.state == connResetWait && !a.awaited(c, side, seg.tcp) {
+		a.finish(c)
+		return false
+	}
+	a.mem.touch(c)
+	if ts.After(c.last) {
+		c.last = ts
+	}
+	if c.state != connDone && c.stream.Done() {
+		a.stop(c)
+		if c.closing {
+			return true
+		}
+	}
+	if c.state == connDone {
+		a.doneSegment(c, side, seg.tcp, ts)
+	} else {
+		a.take(c, side, seg, ts)
 	}
 	return true
+}
+
+// doneSegment gives a connection in connDone a segment: only those that
+// may close it are looked at, and tell closedTable where both sides
+// stand.
+func (a *Assembler) doneSegment(c *conn, side stream.Side, tcp *layers.TCP, ts time.Time) {
+	if !tcp.FIN && !tcp.RST {
+		return
+	}
+	c.track(side, tcp)
+	if tcp.ACK {
+		c.dir[1-side].next, c.dir[1-side].seen = tcp.Ack, true
+	}
+	if tcp.RST {
+		c.end(side, stream.EndRST, ts)
+	} else {
+		c.end(side, stream.EndFIN, ts)
+	}
+	if c.closing {
+		a.finish(c)
+	}
 }

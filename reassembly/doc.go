@@ -87,6 +87,14 @@
 //
 // Ordering and buffering are gopacket's reassembly package; this package
 // owns decoding, the connection table and each connection's lifetime.
+// gopacket.go is the one place that talks to gopacket: it feeds it
+// segments, and its callbacks deliver what it puts in order. conn.go is a
+// connection's lifecycle, as named states: connOpen, connResetWait,
+// connDone, then the close; per side (direction), dirNew, dirSettling,
+// dirStarted. assembler.go takes frames to their connection and a
+// direction's segments to gopacket; settle.go, overlap.go, checksum.go,
+// clock.go, closed.go, memory.go and defrag.go each own one of the
+// behaviours above.
 //
 // It does not reassemble IPv6 fragments (they are counted as skipped),
 // follow a connection across a change of 4-tuple, or run

@@ -19,10 +19,7 @@ const connCost = 2560
 // the open connections in the order they were last given a packet, the
 // quietest last, to close first when over the bound.
 type memory struct {
-	pages int64 // gopacket pages in use, as of the last sample
-	// mayQueue is set by conn.Accept when a segment lies ahead of the
-	// bytes gopacket waits for, so it may have been copied into pages.
-	mayQueue   bool
+	pages      int64 // gopacket pages in use, as of the last sample
 	head, tail *conn // most and least lately given a packet
 	// consumers is what the consumers hold of their own (Buffered), as
 	// of each connection's latest packet.

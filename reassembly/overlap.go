@@ -64,8 +64,8 @@ func (h heldSeg) end() gpr.Sequence { return h.seq.Add(len(h.data)) }
 // A segment that comes in order wins over bytes held after it, for Linux
 // (it reaches the receive queue first) as for gopacket.
 func (a *Assembler) overlap(c *conn, side stream.Side, tcp *layers.TCP, cut bool, ts time.Time) {
-	o := &c.ov[side]
-	next := c.pos[side]
+	o := &c.dir[side].ov
+	next := c.dir[side].pos
 	a.forget(c, side, next)
 	if tcp.SYN || len(tcp.Payload) == 0 {
 		return
@@ -198,7 +198,7 @@ func (o *overlapSide) insert(s heldSeg) bool {
 // forget drops what a direction no longer needs to keep: held segments
 // wholly before next, and delivered bytes its peer has acknowledged.
 func (a *Assembler) forget(c *conn, side stream.Side, next gpr.Sequence) {
-	o := &c.ov[side]
+	o := &c.dir[side].ov
 	before := o.bytes
 	k := 0
 	for k < len(o.held) && o.held[k].end().Difference(next) >= 0 {
@@ -208,8 +208,8 @@ func (a *Assembler) forget(c *conn, side stream.Side, next gpr.Sequence) {
 	if k > 0 {
 		o.held = append(o.held[:0], o.held[k:]...)
 	}
-	if c.acked[1-side] && len(o.recent) > 0 {
-		if d := o.recentSeq.Difference(gpr.Sequence(c.ack[1-side])); d > 0 {
+	if c.dir[1-side].acked && len(o.recent) > 0 {
+		if d := o.recentSeq.Difference(gpr.Sequence(c.dir[1-side].ack)); d > 0 {
 			d = min(d, len(o.recent))
 			o.recent = o.recent[d:]
 			o.recentSeq = o.recentSeq.Add(d)
@@ -225,7 +225,7 @@ func (a *Assembler) forget(c *conn, side stream.Side, next gpr.Sequence) {
 // delivered notes bytes delivered at seq, to compare later copies with.
 // Bytes not delivered (the capture's zeros) break the run.
 func (a *Assembler) delivered(c *conn, side stream.Side, seq gpr.Sequence, b []byte) {
-	o := &c.ov[side]
+	o := &c.dir[side].ov
 	if len(o.recent) > 0 && o.recentSeq.Add(len(o.recent)) != seq {
 		a.ovBytes -= int64(len(o.recent))
 		o.bytes -= len(o.recent)
@@ -244,9 +244,9 @@ func (a *Assembler) delivered(c *conn, side stream.Side, seq gpr.Sequence, b []b
 
 // dropOverlaps forgets all a connection keeps for overlaps.
 func (a *Assembler) dropOverlaps(c *conn) {
-	for side := range c.ov {
-		a.ovBytes -= int64(c.ov[side].bytes)
-		c.ov[side] = overlapSide{}
+	for side := range c.dir {
+		a.ovBytes -= int64(c.dir[side].ov.bytes)
+		c.dir[side].ov = overlapSide{}
 	}
 }
 
@@ -263,8 +263,8 @@ func (c *conn) urgentPointer(side stream.Side, tcp *layers.TCP, known bool) {
 	if tcp.Urgent > 0 {
 		ptr = ptr.Add(int(tcp.Urgent) - 1)
 	}
-	o := &c.ov[side]
-	if known && c.pos[side].Difference(ptr) < 0 || o.urgentSet && o.urgent.Difference(ptr) <= 0 {
+	o := &c.dir[side].ov
+	if known && c.dir[side].pos.Difference(ptr) < 0 || o.urgentSet && o.urgent.Difference(ptr) <= 0 {
 		return
 	}
 	o.urgent, o.urgentSet = ptr, true
@@ -273,9 +273,9 @@ func (c *conn) urgentPointer(side stream.Side, tcp *layers.TCP, known bool) {
 // emit passes on bytes delivered at offset off from pos, but for the
 // urgent byte.
 func (c *conn) emit(side stream.Side, off int, b []byte, ts time.Time) {
-	at := c.pos[side].Add(off)
+	at := c.dir[side].pos.Add(off)
 	c.a.delivered(c, side, at, b)
-	o := &c.ov[side]
+	o := &c.dir[side].ov
 	if o.urgentSet {
 		switch u := at.Difference(o.urgent); {
 		case u < 0:

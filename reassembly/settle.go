@@ -64,12 +64,12 @@ type settleEntry struct {
 // captured, and its peer's first acknowledgement does not prove seq a
 // start.
 func (c *conn) settles(side stream.Side, seq uint32) bool {
-	if c.hasISN[side] {
+	d, p := &c.dir[side], &c.dir[1-side]
+	if d.hasISN {
 		return false
 	}
-	peer := 1 - side
-	if c.firstAcked[peer] {
-		if d := int64(int32(seq - c.firstAck[peer])); d >= 0 && d <= maxUnseen {
+	if p.firstAcked {
+		if off := int64(int32(seq - p.firstAck)); off >= 0 && off <= maxUnseen {
 			return false
 		}
 	}
@@ -80,7 +80,9 @@ func (c *conn) settles(side stream.Side, seq uint32) bool {
 // and reports false when that ends the settling: the direction is then
 // to be started from what is held (settle).
 func (a *Assembler) hold(c *conn, side stream.Side, tcp *layers.TCP, cut bool, ts time.Time) bool {
-	if len(c.held[side]) == 0 {
+	d := &c.dir[side]
+	if d.state != dirSettling {
+		d.state = dirSettling
 		a.settling = append(a.settling, settleEntry{c.key, c.info.Seq, side, a.now.Add(settleTime)})
 	}
 	var flags byte
@@ -90,19 +92,20 @@ func (a *Assembler) hold(c *conn, side stream.Side, tcp *layers.TCP, cut bool, t
 	if tcp.RST {
 		flags |= tcpFlagRST
 	}
-	c.held[side] = append(c.held[side], heldSegment{tcp.Seq, flags, slices.Clone(tcp.Payload), ts, cut})
+	d.held = append(d.held, heldSegment{tcp.Seq, flags, slices.Clone(tcp.Payload), ts, cut})
 	a.heldBytes += int64(len(tcp.Payload))
-	return len(c.held[side]) < settleSegments
+	return len(d.held) < settleSegments
 }
 
 // settle starts a settling direction at the lowest sequence number held,
 // and gives gopacket what was held, in sequence order.
 func (a *Assembler) settle(c *conn, side stream.Side) {
-	held := c.held[side]
+	d := &c.dir[side]
+	held := d.held
 	if len(held) == 0 {
 		return
 	}
-	c.held[side] = nil
+	d.held = nil
 	low := held[0]
 	for _, h := range held[1:] {
 		if d := int32(h.seq - held[0].seq); d < 0 && d >= -maxUnseen && int32(h.seq-low.seq) < 0 {
@@ -112,9 +115,9 @@ func (a *Assembler) settle(c *conn, side stream.Side) {
 	slices.SortStableFunc(held, func(x, y heldSegment) int {
 		return cmp.Compare(x.seq-low.seq, y.seq-low.seq)
 	})
-	first := !c.started[side]
-	c.started[side] = true
-	if first && !c.hasISN[side] {
+	first := d.state != dirStarted
+	d.state = dirStarted
+	if first && !d.hasISN {
 		a.begin(c, side, low.seq, low.ts)
 	}
 	for _, h := range held {
@@ -138,11 +141,15 @@ func (a *Assembler) settleBoth(c *conn) {
 
 // dropHeld forgets what a connection holds for settling, undelivered.
 func (a *Assembler) dropHeld(c *conn) {
-	for side := range c.held {
-		for _, h := range c.held[side] {
+	for i := range c.dir {
+		d := &c.dir[i]
+		for _, h := range d.held {
 			a.heldBytes -= int64(len(h.payload))
 		}
-		c.held[side] = nil
+		d.held = nil
+		if d.state == dirSettling {
+			d.state = dirNew
+		}
 	}
 }
 
@@ -162,11 +169,11 @@ func (a *Assembler) endSettles() {
 // settles.
 func (a *Assembler) settleQueued(e settleEntry) {
 	c := a.conns[e.key]
-	if c == nil || c.info.Seq != e.seq || c.closing || len(c.held[e.side]) == 0 {
+	if c == nil || c.info.Seq != e.seq || c.closing || c.dir[e.side].state != dirSettling {
 		return
 	}
 	a.settle(c, e.side)
-	if !c.done && c.stream.Done() {
+	if c.state != connDone && c.stream.Done() {
 		a.stop(c)
 	}
 }
