@@ -282,56 +282,13 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 		return runLive(lc, g, outs, stderr)
 	}
 
-	inputErr := false
 	fo := flows.Options{Follow: *follow}
 	ro := reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle, ChecksumMode: sums}
-	for n, in := range inputs {
-		src, err := capture.OpenFile(in)
-		if err != nil {
-			complain(stderr, err.Error())
-			outs.fileError(in, err)
-			g.sum.Errors++
-			inputErr = true
-			continue
-		}
-		g.sum.Files++
-		if err := outs.beginFile(in); err != nil {
-			src.Close()
-			return usage(fmt.Errorf("write: %w", err))
-		}
-		var prog *progress
-		if showProgress {
-			prog = newProgress(stderr, in, n+1, len(inputs), pace)
-		}
-		piped := asDecided(src)
-		an := analyzeSource(src, fo, ro, *workers, prog, func(r *flows.Result) error {
-			if err := outs.all.Write(r, g.add(r)); err != nil || !piped {
-				return err
-			}
-			return bw.Flush() // a pipe's reader sees each connection as it is decided
-		})
-		prog.done()
-		src.Close()
-		if an.writeErr != nil {
-			return usage(fmt.Errorf("write: %w", an.writeErr))
-		}
-		g.sum.AddPackets(an.stats.Packets, an.stats.Skipped)
-		if an.outOfOrder > 0 {
-			g.sum.OutOfOrder += an.outOfOrder
-			complain(stderr, fmt.Sprintf("%s: %d reported out of start order: holding results back for it would have passed --max-buffer", in, an.outOfOrder))
-		}
-		if err := bw.Flush(); err != nil {
-			return usage(fmt.Errorf("write: %w", err))
-		}
-		if *verbose {
-			printStats(stderr, an.stats, an.notReported)
-		}
-		if an.readErr != nil {
-			complain(stderr, an.readErr.Error())
-			outs.fileError(in, an.readErr)
-			g.sum.Errors++
-			inputErr = true
-		}
+	files := fileRun{fo: fo, ro: ro, workers: *workers, verbose: *verbose, showProgress: showProgress, pace: pace,
+		outs: outs, g: g, bw: bw, stderr: stderr}
+	inputErr, err := files.run(inputs)
+	if err != nil {
+		return usage(err)
 	}
 	ch := g.changes()
 	if err := outs.finish(g, ch, stderr); err != nil {
@@ -344,6 +301,76 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 		return exitError
 	}
 	return g.status(ch)
+}
+
+// fileRun reads the capture files of a run, one after the other, into
+// its outputs and gate.
+type fileRun struct {
+	fo           flows.Options
+	ro           reassembly.Options
+	workers      int
+	verbose      bool
+	showProgress bool
+	pace         pace
+	outs         *outputs
+	g            *gate
+	bw           *bufio.Writer
+	stderr       io.Writer
+}
+
+// run reads the inputs; inputErr says one could not be read, or broke
+// off, which the others do not wait for. An error is one of writing the
+// report, which ends the run.
+func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
+	for n, in := range inputs {
+		src, err := capture.OpenFile(in)
+		if err != nil {
+			complain(f.stderr, err.Error())
+			f.outs.fileError(in, err)
+			f.g.sum.Errors++
+			inputErr = true
+			continue
+		}
+		f.g.sum.Files++
+		if err := f.outs.beginFile(in); err != nil {
+			src.Close()
+			return inputErr, fmt.Errorf("write: %w", err)
+		}
+		var prog *progress
+		if f.showProgress {
+			prog = newProgress(f.stderr, in, n+1, len(inputs), f.pace)
+		}
+		piped := asDecided(src)
+		an := analyzeSource(src, f.fo, f.ro, f.workers, prog, func(r *flows.Result) error {
+			if err := f.outs.all.Write(r, f.g.add(r)); err != nil || !piped {
+				return err
+			}
+			return f.bw.Flush() // a pipe's reader sees each connection as it is decided
+		})
+		prog.done()
+		src.Close()
+		if an.writeErr != nil {
+			return inputErr, fmt.Errorf("write: %w", an.writeErr)
+		}
+		f.g.sum.AddPackets(an.stats.Packets, an.stats.Skipped)
+		if an.outOfOrder > 0 {
+			f.g.sum.OutOfOrder += an.outOfOrder
+			complain(f.stderr, fmt.Sprintf("%s: %d reported out of start order: holding results back for it would have passed --max-buffer", in, an.outOfOrder))
+		}
+		if err := f.bw.Flush(); err != nil {
+			return inputErr, fmt.Errorf("write: %w", err)
+		}
+		if f.verbose {
+			printStats(f.stderr, an.stats, an.notReported)
+		}
+		if an.readErr != nil {
+			complain(f.stderr, an.readErr.Error())
+			f.outs.fileError(in, an.readErr)
+			f.g.sum.Errors++
+			inputErr = true
+		}
+	}
+	return inputErr, nil
 }
 
 // The memory a run takes besides what --max-buffer bounds, measured with
