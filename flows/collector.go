@@ -29,6 +29,10 @@ type Options struct {
 	// of the result being kept for Results: a live capture reports each
 	// handshake as it happens and keeps nothing.
 	Emit func(*Result)
+	// Keys, when set, holds key material: TLS 1.3 handshakes whose
+	// client random it has secrets for are decrypted and checked to their
+	// Finished. Nil costs nothing.
+	Keys KeyStore
 }
 
 // DefaultTLSPorts are the IANA ports of protocols that run over TLS from
@@ -41,6 +45,7 @@ type Collector struct {
 	ports   map[uint16]bool
 	follow  bool
 	emit    func(*Result)
+	keys    KeyStore
 	results []*Result // pointers: a Result is large, and copying it on every growth showed in profiles
 	skipped int64
 	certs   map[[sha256.Size]byte]decode.CertInfo
@@ -59,7 +64,7 @@ func NewCollector(o Options) *Collector {
 	if ports == nil {
 		ports = DefaultTLSPorts
 	}
-	c := &Collector{ports: make(map[uint16]bool, len(ports)), follow: o.Follow, emit: o.Emit}
+	c := &Collector{ports: make(map[uint16]bool, len(ports)), follow: o.Follow, emit: o.Emit, keys: o.Keys}
 	for _, p := range ports {
 		c.ports[p] = true
 	}

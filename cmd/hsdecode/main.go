@@ -152,6 +152,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	write := fs.StringP("write", "w", "", "live: also write the captured packets to `FILE` (pcap)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE`, for go tool pprof")
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to `FILE`, for go tool pprof")
+	keyLogs := fs.StringArray("keylog", nil, "decrypt TLS 1.3 handshakes with the secrets of the NSS key log `FILE` (SSLKEYLOGFILE); may repeat. Live, the file is followed as it grows")
 	workers := fs.Int("workers", runtime.NumCPU(), "reading files: spread connections over `N` goroutines by their addresses and ports; the report is the same for any N (1: all on one goroutine)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
@@ -272,9 +273,20 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	if err != nil {
 		return usage(err)
 	}
+	keys, err := loadKeyLogs(*keyLogs, stderr)
+	if err != nil {
+		return usage(err)
+	}
 	g := newGate(rules, base)
 	if isLive {
 		lc.flows = flows.Options{Follow: *follow}
+		if len(*keyLogs) > 0 {
+			lc.flows.Keys = keys
+			for _, p := range *keyLogs {
+				f := keys.Follow(p)
+				defer f.Close()
+			}
+		}
 		lc.reassembly = reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle, ChecksumMode: sums}
 		if err := outs.beginFile("interface " + *iface); err != nil {
 			return usage(fmt.Errorf("write: %w", err))
@@ -302,6 +314,10 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 		var prog *progress
 		if showProgress {
 			prog = newProgress(stderr, in, n+1, len(inputs), pace)
+		}
+		fo.Keys = nil // no key material: nothing is looked up
+		if _, embeds := src.(capture.SecretsSource); embeds || len(*keyLogs) > 0 {
+			src, fo.Keys = withSecrets(src, keys, stderr), keys
 		}
 		piped := asDecided(src)
 		an := analyzeSource(src, fo, ro, *workers, prog, func(r *flows.Result) error {
