@@ -21,6 +21,7 @@ const (
 )
 
 func (t *Tracker) handshake(d *sideState, ev decode.Event, ts time.Time) {
+	t.keysHello(ev)
 	kind := messageKind(ev.Message)
 	t.record(d, kind, ev.Length, false, ts)
 	t.details(d, ev.Message)
@@ -100,8 +101,14 @@ func (t *Tracker) serverHello(d *sideState, sh *decode.ServerHello, ts time.Time
 		if c.ccs > 0 {
 			c.pos = 1
 		}
+		if t.keysServerHello(sh); t.keys.decrypting() {
+			// The keyed flights begin as the keyless ones do: pos
+			// stays valid.
+			d.flight, c.flight = server13Keys, client13Keys
+		}
 		return
 	}
+	t.keys = nil // TLS 1.2 and below are not decrypted yet
 	t.mode = modeFull12
 	t.res.ClientCertificate = ClientCertNone
 	d.flight, d.pos = serverFull12, 0

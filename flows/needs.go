@@ -113,3 +113,32 @@ func needCertificateVerify(t *Tracker) need {
 	}
 	return forbidden
 }
+
+// needCertificateRequest13: "Servers which are authenticating with a PSK
+// MUST NOT send the CertificateRequest message in the main handshake" (RFC
+// 8446, 4.3.2).
+func needCertificateRequest13(t *Tracker) need {
+	if t.res.Resumed {
+		return forbidden
+	}
+	return optional
+}
+
+// needServerAuth13: a server authenticates with a certificate unless a PSK
+// does (RFC 8446, 4.4.2 and 4.4.3).
+func needServerAuth13(t *Tracker) need {
+	if t.res.Resumed {
+		return forbidden
+	}
+	return requiredByRule
+}
+
+// needClientCertificate13: the client answers a CertificateRequest with a
+// Certificate, empty when it has none, and sends none unasked (RFC 8446,
+// 4.4.2).
+func needClientCertificate13(t *Tracker) need {
+	if t.certRequested {
+		return requiredByRule
+	}
+	return forbidden
+}

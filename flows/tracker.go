@@ -42,6 +42,7 @@ type Tracker struct {
 	gap         bool // bytes lost before the verdict: recorded, not judged
 
 	keyless keyless13
+	keys    *keyState // nil without key material (Options.Keys)
 
 	mismatch [2]int // OverlapMismatch by side, until roles are settled
 }
@@ -164,6 +165,10 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 	case decode.EventAlert, decode.EventEncryptedAlert:
 		t.alert(d, ev, ts)
 	case decode.EventApplicationData:
+		if t.keys.decrypting() && t.judging() {
+			t.protected(d, ev, ts)
+			return
+		}
 		t.applicationData(d, ev, ts)
 	case decode.EventHeartbeat:
 		t.record(d, kindHeartbeat, ev.Length, false, ts)
@@ -210,6 +215,7 @@ func (t *Tracker) Close(reason stream.EndReason, last time.Time) {
 		t.guessRoles()
 	}
 	t.settleTLS13()
+	t.settleKeys()
 	t.res.Outcome = t.outcome()
 	t.settleMismatch()
 	t.releaseStreams()

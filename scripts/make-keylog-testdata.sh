@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# make-keylog-testdata.sh: record the TLS 1.3 captures hsdecode decrypts
+# with a key log (issue 13) into testdata/pcaps/, each with its NSS key log
+# beside it (NAME.keys), and a pcapng with the key log injected as a
+# Decryption Secrets Block. Their MANIFEST.md lines are written by hand: the
+# script prints what tshark, given the key log, sees in each capture.
+#
+# Rerunnable on Debian as root (tcpdump needs it): OpenSSL's s_server and
+# s_client on loopback, ports 44340-44343, throwaway keys in a temp dir.
+# The captures are reproducible in kind, not byte for byte.
+#
+# Usage: scripts/make-keylog-testdata.sh
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$ROOT/testdata/pcaps
+WORK=$(mktemp -d /tmp/hsdecode-keylog.XXXXXX)
+REQ='GET /hello.txt HTTP/1.0\r\n\r\n'
+
+log() { printf '%s\n' "== $*" >&2; }
+die() { printf '%s\n' "make-keylog-testdata: $*" >&2; exit 1; }
+
+CAP_PID= SRV_PID=
+cleanup() {
+	local p
+	for p in $SRV_PID $CAP_PID; do
+		kill "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[[ $(id -u) == 0 ]] || die "tcpdump needs root"
+for cmd in tcpdump openssl tshark editcap ss timeout; do
+	command -v $cmd >/dev/null || die "missing $cmd"
+done
+
+cd "$WORK"
+printf 'hello\n' >hello.txt
+cat >client.ext <<-'X'
+	basicConstraints = CA:FALSE
+	keyUsage = critical, digitalSignature
+	extendedKeyUsage = clientAuth
+X
+q=(-days 2 -nodes)
+for ca in ca otherca; do
+	openssl req -x509 -newkey rsa:2048 "${q[@]}" -keyout $ca.key -out $ca.crt -subj "/CN=hsdecode test $ca" 2>/dev/null
+done
+openssl req -newkey rsa:2048 -nodes -keyout rsa.key -out rsa.csr -subj /CN=localhost 2>/dev/null
+printf 'subjectAltName = DNS:localhost, IP:127.0.0.1\n' >server.ext
+openssl x509 -req -in rsa.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out rsa.crt 2>/dev/null
+# untrusted.crt: a client certificate from a CA the server does not trust.
+openssl req -newkey rsa:2048 -nodes -keyout untrusted.key -out untrusted.csr -subj "/CN=hsdecode untrusted client" 2>/dev/null
+openssl x509 -req -in untrusted.csr -CA otherca.crt -CAkey otherca.key -CAcreateserial -days 2 -extfile client.ext -out untrusted.crt 2>/dev/null
+
+# capture NAME PORT SERVER-ARGS -- CLIENT-ARGS: one s_server/s_client
+# conversation on PORT, recorded to NAME.pcap, the client's key log to
+# NAME.keys.
+capture() {
+	local name=$1 port=$2 i
+	shift 2
+	local srv=() cli=()
+	while [[ $1 != -- ]]; do srv+=("$1"); shift; done
+	shift
+	cli=("$@")
+	rm -f "$OUT/$name.pcap" "$WORK/$name.keys"
+	tcpdump -i lo -n --immediate-mode -U -w "$OUT/$name.pcap" "tcp port $port" 2>"$WORK/tcpdump.log" &
+	CAP_PID=$!
+	for i in $(seq 100); do grep -q 'listening on' "$WORK/tcpdump.log" && break; sleep 0.1; done
+	timeout 30 openssl s_server -naccept 1 -WWW -accept 127.0.0.1:$port -tls1_3 -cert rsa.crt -key rsa.key "${srv[@]}" >server.log 2>&1 </dev/null &
+	SRV_PID=$!
+	for i in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
+	printf "$REQ" | timeout 10 openssl s_client -servername localhost -ign_eof -connect 127.0.0.1:$port -tls1_3 \
+		-keylogfile "$WORK/$name.keys" "${cli[@]}" >>client.log 2>&1 || true
+	for i in $(seq 20); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
+	kill "$SRV_PID" 2>/dev/null || true
+	wait "$SRV_PID" 2>/dev/null || true
+	SRV_PID=
+	sleep 0.5
+	kill -INT "$CAP_PID"
+	wait "$CAP_PID" || true
+	CAP_PID=
+	chown --reference="$OUT" "$OUT/$name.pcap"
+	grep -v '^#' "$WORK/$name.keys" >"$OUT/$name.keys"
+	log "$name: $(tshark -r "$OUT/$name.pcap" -o "tls.keylog_file:$OUT/$name.keys" -d "tcp.port==$port,tls" -Y tls -T fields -e tcp.srcport -e _ws.col.Info 2>/dev/null |
+		awk -v port=$port '{side = ($1 == port) ? "S" : "C"; $1 = ""; printf "%s:%s; ", side, $0}')"
+}
+
+capture 32-tls13-keylog-full 44340 -- 
+capture 33-tls13-keylog-mtls-no-cert 44341 -Verify 1 -CAfile ca.crt --
+capture 34-tls13-keylog-mtls-untrusted 44342 -Verify 1 -CAfile ca.crt -verify_return_error -- -cert untrusted.crt -key untrusted.key
+capture 35-tls13-wrong-keylog 44343 --
+
+# 35's key log keeps its client random but takes 32's secrets: keys that
+# belong to another session, which decrypt nothing of this one.
+awk 'NR == FNR { s[$1] = $3; next } { print $1, $2, s[$1] }' "$OUT/32-tls13-keylog-full.keys" "$OUT/35-tls13-wrong-keylog.keys" >"$WORK/wrong.keys"
+mv "$WORK/wrong.keys" "$OUT/35-tls13-wrong-keylog.keys"
+
+# 36: capture 32 with its key log in a Decryption Secrets Block.
+editcap --inject-secrets "tls,$OUT/32-tls13-keylog-full.keys" "$OUT/32-tls13-keylog-full.pcap" "$OUT/36-tls13-injected-secrets.pcapng"
+chown --reference="$OUT" "$OUT"/3[2-6]-*
+log "done; recorded with $(openssl version)"
