@@ -124,12 +124,19 @@ var client13 = []slot{
 // (maybe empty) and CertificateVerify when that Certificate is not empty,
 // after the server's Finished, then its Finished. They begin as server13
 // and client13 do, so a side's position carries over when keys are found.
+// A server may send its Certificate compressed when the client offered
+// compress_certificate: one of the two slots is filled (RFC 8879, 4).
+// kindCompressedCertificate is RFC 8879's CompressedCertificate, which
+// takes the place of a TLS 1.3 Certificate.
+const kindCompressedCertificate = 1 + kind(decode.HandshakeType(25))
+
 var server13Keys = []slot{
 	{kind: kindServerHello, need: isRequired, rfc: "RFC 8446, 4.1.3"},
 	{kind: kindChangeCipherSpec, need: needServerCompatCCS, rfc: "RFC 8446, D.4"},
 	{kind: handshakeKind(decode.HandshakeEncryptedExtensions), need: isRequired, rfc: "RFC 8446, 4.3.1"},
 	{kind: kindCertificateRequest, need: needCertificateRequest13, rfc: "RFC 8446, 4.3.2"},
-	{kind: kindCertificate, need: needServerAuth13, rfc: "RFC 8446, 4.4.2"},
+	{kind: kindCertificate, need: needServerCertificate13, rfc: "RFC 8446, 4.4.2"},
+	{kind: kindCompressedCertificate, need: needCompressedCertificate, rfc: "RFC 8879, 4"},
 	{kind: kindCertificateVerify, need: needServerAuth13, rfc: "RFC 8446, 4.4.3"},
 	{kind: kindFinished, need: isRequired, rfc: "RFC 8446, 4.4.4"},
 	{kind: kindNewSessionTicket, need: fixed(optional), repeat: true, after: kindFinished, rfc: "RFC 8446, 4.6.1"},

@@ -36,6 +36,7 @@ type keyState struct {
 	secrets    *keylog.Secrets
 	status     string // KeysFound, KeysMissing, KeysWrong; "" before the ServerHello
 	decrypted  int    // records of the connection that authenticated
+	compressed bool   // the server sent a CompressedCertificate (RFC 8879)
 	sides      [2]keySide
 }
 
@@ -280,6 +281,11 @@ func (t *Tracker) decryptedMessage(d *sideState, ks *keySide, raw []byte, ts tim
 	}
 	if inHandshake {
 		k.transcript.Write(raw)
+	}
+	if d.role == Server && typ == decode.HandshakeType(25) {
+		// Said before the step, so that the Certificate slot it stands
+		// for may be passed over.
+		k.compressed = true
 	}
 	n := len(t.res.Messages)
 	t.handshake(d, decode.Event{Kind: decode.EventHandshake, Length: len(raw) - 4, Message: m}, ts)

@@ -2,10 +2,15 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/keylog"
+	"github.com/hsdecode/hsdecode/reassembly"
 )
 
 // TestKeyLogMissingFile: a --keylog that cannot be read stops the run
@@ -44,5 +49,118 @@ func TestKeyLogMalformedLine(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), `"outcome":"established"`) {
 		t.Errorf("report %s", out.String())
+	}
+}
+
+// ladder spells a connection's messages as "from:type", a * marking a
+// decrypted one.
+func ladder(r *flows.Result) string {
+	var b []string
+	for _, m := range r.Messages {
+		s := string(m.From)[:1] + ":" + m.Type
+		if m.Decrypted {
+			s += "*"
+		}
+		b = append(b, s)
+	}
+	return strings.Join(b, " ")
+}
+
+// TestKeyLogCaptures reads the captures of scripts/make-keylog-testdata.sh
+// with their key logs: the decrypted ladder, the real alert and its side,
+// the client certificate and the keys state.
+func TestKeyLogCaptures(t *testing.T) {
+	const hello = "c:client_hello s:server_hello s:change_cipher_spec s:encrypted_extensions* "
+	for _, tt := range []struct {
+		name       string
+		outcome    flows.Outcome
+		keys       string
+		alert      string // "from level description"
+		clientCert string
+		ladder     string
+	}{
+		{"32-tls13-keylog-full", flows.OutcomeEstablished, flows.KeysFound, "", "",
+			hello + "s:certificate* s:certificate_verify* s:finished* c:change_cipher_spec c:finished* c:application_data* s:new_session_ticket*"},
+		{"33-tls13-keylog-mtls-no-cert", flows.OutcomeAlert, flows.KeysFound, "server fatal certificate_required", flows.ClientCertEmpty,
+			hello + "s:certificate_request* s:certificate* s:certificate_verify* s:finished* c:change_cipher_spec c:certificate* c:finished* s:alert*"},
+		{"34-tls13-keylog-mtls-untrusted", flows.OutcomeAlert, flows.KeysFound, "server fatal unknown_ca", flows.ClientCertSent,
+			hello + "s:certificate_request* s:certificate* s:certificate_verify* s:finished* c:change_cipher_spec c:certificate* c:certificate_verify* c:finished* s:alert*"},
+		// Another session's secrets under this client random: judged as
+		// without keys, and the report says so.
+		{"35-tls13-wrong-keylog", flows.OutcomeEstablished, flows.KeysWrong, "", "",
+			"c:client_hello s:server_hello s:change_cipher_spec s:encrypted s:encrypted s:encrypted s:encrypted c:change_cipher_spec c:encrypted s:encrypted"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := new(keylog.Log)
+			if _, err := g.Load(filepath.Join(pcapDir, tt.name+".keys")); err != nil {
+				t.Fatal(err)
+			}
+			an, err := analyze(filepath.Join(pcapDir, tt.name+".pcap"), flows.Options{Keys: g}, reassembly.Options{})
+			if err != nil || an.readErr != nil || len(an.results) != 1 {
+				t.Fatalf("analyze: %v %v, %d results", err, an, len(an.results))
+			}
+			r := &an.results[0]
+			if r.Outcome != tt.outcome || r.Keys != tt.keys || r.ClientCertificate != tt.clientCert {
+				t.Errorf("outcome %s keys %q client_certificate %q, want %s %q %q", r.Outcome, r.Keys, r.ClientCertificate, tt.outcome, tt.keys, tt.clientCert)
+			}
+			if len(r.Violations) > 0 {
+				t.Errorf("violations %+v", r.Violations)
+			}
+			var alert string
+			for _, a := range r.Alerts {
+				alert = fmt.Sprintf("%s %s %s", a.From, a.Level, a.Description)
+			}
+			if alert != tt.alert {
+				t.Errorf("alert %q, want %q", alert, tt.alert)
+			}
+			if got := ladder(r); got != tt.ladder {
+				t.Errorf("ladder\n got %s\nwant %s", got, tt.ladder)
+			}
+			if tt.clientCert == flows.ClientCertSent && (r.ClientCertificates == nil || len(r.ClientCertificates.Certificates) != 1 ||
+				r.ClientCertificates.Certificates[0].Subject != "CN=hsdecode untrusted client") {
+				t.Errorf("client certificates %+v", r.ClientCertificates)
+			}
+		})
+	}
+}
+
+// TestKeyLogKeyless: a capture read without key material reports no keys
+// state, and a key log without its client random says missing and
+// changes nothing else.
+func TestKeyLogKeyless(t *testing.T) {
+	pcap := filepath.Join(pcapDir, "33-tls13-keylog-mtls-no-cert.pcap")
+	plain, err := analyze(pcap, flows.Options{}, reassembly.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := new(keylog.Log)
+	if _, err := g.Load(filepath.Join(pcapDir, "32-tls13-keylog-full.keys")); err != nil {
+		t.Fatal(err)
+	}
+	other, err := analyze(pcap, flows.Options{Keys: g}, reassembly.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, o := &plain.results[0], &other.results[0]
+	if p.Keys != "" || o.Keys != flows.KeysMissing {
+		t.Errorf("keys %q and %q, want none and missing", p.Keys, o.Keys)
+	}
+	if p.Outcome != flows.OutcomeAlert || o.Outcome != p.Outcome || ladder(o) != ladder(p) || len(o.Alerts) != 1 || !o.Alerts[0].Encrypted {
+		t.Errorf("with another session's key log: %s %s, without: %s %s", o.Outcome, ladder(o), p.Outcome, ladder(p))
+	}
+}
+
+// TestKeyLogInjected: a pcapng with the key log in a Decryption Secrets
+// Block reports as its pcap does with --keylog.
+func TestKeyLogInjected(t *testing.T) {
+	var withFlag, injected, errb bytes.Buffer
+	if status := run([]string{"--format", "json", "--keylog", filepath.Join(pcapDir, "32-tls13-keylog-full.keys"), filepath.Join(pcapDir, "32-tls13-keylog-full.pcap")}, &withFlag, &errb); status != exitOK {
+		t.Fatalf("status %d: %s", status, errb.String())
+	}
+	if status := run([]string{"--format", "json", filepath.Join(pcapDir, "36-tls13-injected-secrets.pcapng")}, &injected, &errb); status != exitOK {
+		t.Fatalf("status %d: %s", status, errb.String())
+	}
+	if !strings.Contains(injected.String(), `"keys":"found"`) || injected.String() != withFlag.String() {
+		t.Errorf("injected:\n%s\n--keylog:\n%s", injected.String(), withFlag.String())
 	}
 }
