@@ -2,8 +2,11 @@
 # make-keylog-testdata.sh: record the TLS 1.3 captures hsdecode decrypts
 # with a key log (issue 13) into testdata/pcaps/, each with its NSS key log
 # beside it (NAME.keys), and a pcapng with the key log injected as a
-# Decryption Secrets Block. Their MANIFEST.md lines are written by hand: the
-# script prints what tshark, given the key log, sees in each capture.
+# Decryption Secrets Block, and rewrites their section of MANIFEST.md (from
+# its "## Captures with key logs" heading to the end) with how each was made,
+# what hsdecode must report with its key log, and what tshark sees with it.
+# scripts/make-testdata.sh writes the rest of MANIFEST.md: run this one
+# after it.
 #
 # Rerunnable on Debian as root (tcpdump needs it): OpenSSL's s_server and
 # s_client on loopback, ports 44340-44343, throwaway keys in a temp dir.
@@ -21,6 +24,7 @@ log() { printf '%s\n' "== $*" >&2; }
 die() { printf '%s\n' "make-keylog-testdata: $*" >&2; exit 1; }
 
 CAP_PID= SRV_PID=
+ROWS=()
 cleanup() {
 	local p
 	for p in $SRV_PID $CAP_PID; do
@@ -55,12 +59,12 @@ openssl x509 -req -in rsa.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -
 openssl req -newkey rsa:2048 -nodes -keyout untrusted.key -out untrusted.csr -subj "/CN=hsdecode untrusted client" 2>/dev/null
 openssl x509 -req -in untrusted.csr -CA otherca.crt -CAkey otherca.key -CAcreateserial -days 2 -extfile client.ext -out untrusted.crt 2>/dev/null
 
-# capture NAME PORT SERVER-ARGS -- CLIENT-ARGS: one s_server/s_client
+# capture NAME PORT EXPECT SERVER-ARGS -- CLIENT-ARGS: one s_server/s_client
 # conversation on PORT, recorded to NAME.pcap, the client's key log to
-# NAME.keys.
+# NAME.keys; EXPECT is what hsdecode must report with it.
 capture() {
-	local name=$1 port=$2 i
-	shift 2
+	local name=$1 port=$2 expect=$3 i seq
+	shift 3
 	local srv=() cli=()
 	while [[ $1 != -- ]]; do srv+=("$1"); shift; done
 	shift
@@ -84,14 +88,16 @@ capture() {
 	CAP_PID=
 	chown --reference="$OUT" "$OUT/$name.pcap"
 	grep -v '^#' "$WORK/$name.keys" >"$OUT/$name.keys"
-	log "$name: $(tshark -r "$OUT/$name.pcap" -o "tls.keylog_file:$OUT/$name.keys" -d "tcp.port==$port,tls" -Y tls -T fields -e tcp.srcport -e _ws.col.Info 2>/dev/null |
-		awk -v port=$port '{side = ($1 == port) ? "S" : "C"; $1 = ""; printf "%s:%s; ", side, $0}')"
+	seq=$(tshark -r "$OUT/$name.pcap" -o "tls.keylog_file:$OUT/$name.keys" -d "tcp.port==$port,tls" -Y tls -T fields -e tcp.srcport -e _ws.col.Info 2>/dev/null |
+		awk -v port=$port '{side = ($1 == port) ? "S" : "C"; $1 = ""; printf "%s:%s;", side, $0}' | sed 's/;$//')
+	log "$name: $seq"
+	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 1 -WWW -accept 127.0.0.1:$port -tls1_3 -cert rsa.crt -key rsa.key ${srv[*]}\`; client: \`openssl s_client -servername localhost -ign_eof -connect 127.0.0.1:$port -tls1_3 -keylogfile $name.keys ${cli[*]}\` | $expect | $seq |")
 }
 
-capture 32-tls13-keylog-full 44340 -- 
-capture 33-tls13-keylog-mtls-no-cert 44341 -Verify 1 -CAfile ca.crt --
-capture 34-tls13-keylog-mtls-untrusted 44342 -Verify 1 -CAfile ca.crt -verify_return_error -- -cert untrusted.crt -key untrusted.key
-capture 35-tls13-wrong-keylog 44343 --
+capture 32-tls13-keylog-full 44340 "with --keylog: outcome=established; keys=found; decrypted: encrypted_extensions, certificate, certificate_verify, finished (server), finished (client)" --
+capture 33-tls13-keylog-mtls-no-cert 44341 "with --keylog: outcome=alert; keys=found; client_certificate=empty (decrypted empty certificate); alert fatal certificate_required from server, decrypted" -Verify 1 -CAfile ca.crt --
+capture 34-tls13-keylog-mtls-untrusted 44342 "with --keylog: outcome=alert; keys=found; client_certificate=sent (CN=hsdecode untrusted client, issued by otherca); alert fatal unknown_ca from server, decrypted" -Verify 1 -CAfile ca.crt -verify_return_error -- -cert untrusted.crt -key untrusted.key
+capture 35-tls13-wrong-keylog 44343 "with --keylog: keys=wrong (the key log files this connection's client random with 32's secrets, so nothing decrypts); outcome=established by the keyless rule, the ladder as without keys" --
 
 # 35's key log keeps its client random but takes 32's secrets: keys that
 # belong to another session, which decrypt nothing of this one.
@@ -101,4 +107,19 @@ mv "$WORK/wrong.keys" "$OUT/35-tls13-wrong-keylog.keys"
 # 36: capture 32 with its key log in a Decryption Secrets Block.
 editcap --inject-secrets "tls,$OUT/32-tls13-keylog-full.keys" "$OUT/32-tls13-keylog-full.pcap" "$OUT/36-tls13-injected-secrets.pcapng"
 chown --reference="$OUT" "$OUT"/3[2-6]-*
-log "done; recorded with $(openssl version)"
+ROWS+=("| \`36-tls13-injected-secrets.pcapng\` | \`editcap --inject-secrets tls,32-tls13-keylog-full.keys 32-tls13-keylog-full.pcap 36-tls13-injected-secrets.pcapng\` | with no flag: the same report as 32 with --keylog (keys=found) | as 32 |")
+
+M=$OUT/MANIFEST.md
+sed -i '/^## Captures with key logs$/,$d' "$M"
+{
+	printf '## Captures with key logs\n\n'
+	printf 'Written by `scripts/make-keylog-testdata.sh`: TLS 1.3 with OpenSSL, each\n'
+	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44343. `ca.crt`\n'
+	printf 'signs `rsa.crt`; `untrusted.crt` is a client certificate from `otherca.crt`.\n'
+	printf 'Without their key logs they report as 12 and 31 do; the last column is\n'
+	printf "what tshark shows given the key log.\n\n"
+	printf '| file | made with | report | tshark with the key log |\n| --- | --- | --- | --- |\n'
+	printf '%s\n' "${ROWS[@]}"
+	printf '\nRecorded with %s.\n' "$(openssl version | cut -d' ' -f1-2)"
+} >>"$M"
+log "done"
