@@ -9,7 +9,7 @@
 # after it.
 #
 # Rerunnable on Debian as root (tcpdump needs it): OpenSSL's s_server and
-# s_client on loopback, ports 44340-44343, throwaway keys in a temp dir.
+# s_client on loopback, ports 44340-44344, throwaway keys in a temp dir.
 # The captures are reproducible in kind, not byte for byte.
 #
 # Usage: scripts/make-keylog-testdata.sh
@@ -97,6 +97,7 @@ capture() {
 capture 32-tls13-keylog-full 44340 "with --keylog: outcome=established; keys=found; decrypted: encrypted_extensions, certificate, certificate_verify, finished (server), finished (client)" --
 capture 33-tls13-keylog-mtls-no-cert 44341 "with --keylog: outcome=alert; keys=found; client_certificate=empty (decrypted empty certificate); alert fatal certificate_required from server, decrypted" -Verify 1 -CAfile ca.crt --
 capture 34-tls13-keylog-mtls-untrusted 44342 "with --keylog: outcome=alert; keys=found; client_certificate=sent (CN=hsdecode untrusted client, issued by otherca); alert fatal unknown_ca from server, decrypted" -Verify 1 -CAfile ca.crt -verify_return_error -- -cert untrusted.crt -key untrusted.key
+capture 37-tls13-keylog-hrr 44344 "with --keylog: outcome=established; keys=found; a HelloRetryRequest (the server takes only P-256), so each Finished covers message_hash in place of the first ClientHello" -groups P-256 -- -groups X25519:P-256
 capture 35-tls13-wrong-keylog 44343 "with --keylog: keys=wrong (the key log files this connection's client random with 32's secrets, so nothing decrypts); outcome=established by the keyless rule, the ladder as without keys" --
 
 # 35's key log keeps its client random but takes 32's secrets: keys that
@@ -106,7 +107,7 @@ mv "$WORK/wrong.keys" "$OUT/35-tls13-wrong-keylog.keys"
 
 # 36: capture 32 with its key log in a Decryption Secrets Block.
 editcap --inject-secrets "tls,$OUT/32-tls13-keylog-full.keys" "$OUT/32-tls13-keylog-full.pcap" "$OUT/36-tls13-injected-secrets.pcapng"
-chown --reference="$OUT" "$OUT"/3[2-6]-*
+chown --reference="$OUT" "$OUT"/3[2-7]-*
 ROWS+=("| \`36-tls13-injected-secrets.pcapng\` | \`editcap --inject-secrets tls,32-tls13-keylog-full.keys 32-tls13-keylog-full.pcap 36-tls13-injected-secrets.pcapng\` | with no flag: the same report as 32 with --keylog (keys=found) | as 32 |")
 
 M=$OUT/MANIFEST.md
@@ -114,7 +115,7 @@ sed -i '/^## Captures with key logs$/,$d' "$M"
 {
 	printf '## Captures with key logs\n\n'
 	printf 'Written by `scripts/make-keylog-testdata.sh`: TLS 1.3 with OpenSSL, each\n'
-	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44343. `ca.crt`\n'
+	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44344. `ca.crt`\n'
 	printf 'signs `rsa.crt`; `untrusted.crt` is a client certificate from `otherca.crt`.\n'
 	printf 'Without their key logs they report as 12 and 31 do; the last column is\n'
 	printf "what tshark shows given the key log.\n\n"

@@ -72,6 +72,7 @@ var manifest = map[string][]want{
 	"34-tls13-keylog-mtls-untrusted": {{outcome: "alert", version: "TLS 1.3", suite: aes256, alert: "server encrypted", history: "CsiI"}},
 	"35-tls13-wrong-keylog":          {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 	"36-tls13-injected-secrets":      {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"37-tls13-keylog-hrr":            {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CjiICs"}},
 }
 
 // TestCaptureFacts checks, connection by connection, the facts the

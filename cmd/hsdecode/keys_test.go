@@ -87,6 +87,10 @@ func TestKeyLogCaptures(t *testing.T) {
 			hello + "s:certificate_request* s:certificate* s:certificate_verify* s:finished* c:change_cipher_spec c:certificate* c:certificate_verify* c:finished* s:alert*"},
 		// Another session's secrets under this client random: judged as
 		// without keys, and the report says so.
+		// Both Finished verified over message_hash (RFC 8446, 4.4.1).
+		{"37-tls13-keylog-hrr", flows.OutcomeEstablished, flows.KeysFound, "", "",
+			"c:client_hello s:hello_retry_request s:change_cipher_spec c:change_cipher_spec c:client_hello s:server_hello s:encrypted_extensions* " +
+				"s:certificate* s:certificate_verify* s:finished* c:finished* s:new_session_ticket*"},
 		// The ladder is the one without keys (want "").
 		{"35-tls13-wrong-keylog", flows.OutcomeEstablished, flows.KeysWrong, "", "", ""},
 	} {
