@@ -119,7 +119,8 @@ type Event struct {
 	Message Message // EventHandshake only
 	Alert   Alert   // EventAlert only
 	// Raw is the handshake message as sent, its 4-byte header included
-	// (EventHandshake with Options.Raw), or the record's body (EventApplicationData after
+	// (EventHandshake with Options.Raw), or the record's body
+	// (EventApplicationData and EventEncryptedHandshake after
 	// KeepProtected): what a transcript hashes or a key decrypts. It
 	// aliases the Stream's buffers and is valid until the next call to
 	// Next or Feed.

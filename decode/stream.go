@@ -151,10 +151,11 @@ func (s *Stream) Feed(b []byte) {
 func (s *Stream) SetEncrypted() { s.encrypted = true }
 
 // KeepProtected says that from the next record on an application_data
-// record is returned once it is whole, its body in Event.Raw, rather than
-// on its header with its body passed over: a caller with keys decrypts it
-// (a TLS 1.3 record, RFC 8446, Section 5.2). Without it no protected byte
-// is buffered.
+// record, and a handshake record after SetEncrypted, is returned once it
+// is whole, its body in Event.Raw, rather than on its header with its
+// body passed over: a caller with keys decrypts it (a TLS 1.3 record, RFC
+// 8446, Section 5.2; a TLS 1.2 Finished, RFC 5246, Section 7.4.9).
+// Without it no protected byte is buffered.
 func (s *Stream) KeepProtected() { s.keep = true }
 
 // Buffered is what the Stream holds of input it has not finished with:
@@ -239,13 +240,13 @@ func (s *Stream) next() (Event, bool, error) {
 			return Event{}, false, s.fail(CodeMalformedHandshake, s.hsOff,
 				"%s record at offset %d interrupts a handshake message", typ, off)
 		}
-		if typ == ContentApplicationData && s.keep {
+		if kind, opaque := s.opaque(typ); opaque && s.keep && kind != EventHeartbeat {
 			if len(b) < recordHeaderLen+n {
 				return Event{}, false, nil
 			}
 			s.seenRecord = true
 			s.start += recordHeaderLen + n
-			return Event{Kind: EventApplicationData, RecordVersion: vers, Length: n, Raw: b[recordHeaderLen : recordHeaderLen+n]}, true, nil
+			return Event{Kind: kind, RecordVersion: vers, Length: n, Raw: b[recordHeaderLen : recordHeaderLen+n]}, true, nil
 		}
 		if kind, opaque := s.opaque(typ); opaque {
 			// Nothing in the body is read: report the record on its

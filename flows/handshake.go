@@ -101,14 +101,14 @@ func (t *Tracker) serverHello(d *sideState, sh *decode.ServerHello, ts time.Time
 		if c.ccs > 0 {
 			c.pos = 1
 		}
-		if t.keysServerHello(sh); t.keys.decrypting() {
+		if t.keysServerHello(sh); t.keys.decrypting13() {
 			// The keyed flights begin as the keyless ones do: pos
 			// stays valid.
 			d.flight, c.flight = server13Keys, client13Keys
 		}
 		return
 	}
-	t.keys = nil // TLS 1.2 and below are not decrypted yet
+	t.keysServerHello12(sh)
 	t.mode = modeFull12
 	t.res.ClientCertificate = ClientCertNone
 	d.flight, d.pos = serverFull12, 0

@@ -37,6 +37,11 @@ type keyState struct {
 	status     string // KeysFound, KeysMissing, KeysWrong; "" before the ServerHello
 	decrypted  int    // records of the connection that authenticated
 	compressed bool   // the server sent a CompressedCertificate (RFC 8879)
+	// TLS 1.0-1.2 (tls12_keys.go): the master secret and version the
+	// Finished are computed with.
+	tls12   bool
+	master  []byte
+	version uint16
 	sides      [2]keySide
 }
 
@@ -55,8 +60,11 @@ func (k *keyState) side(r Role) *keySide {
 	return &k.sides[1]
 }
 
-// decrypting says whether protected records go through keys.
-func (k *keyState) decrypting() bool { return k != nil && k.status == KeysFound }
+// decrypting13 and decrypting12 say whether protected records go through
+// keys, as TLS 1.3 records or as a TLS 1.0-1.2 Finished.
+func (k *keyState) decrypting13() bool { return k != nil && k.status == KeysFound && !k.tls12 }
+
+func (k *keyState) decrypting12() bool { return k != nil && k.status == KeysFound && k.tls12 }
 
 // decodeOptions are the options of a side's decoder: with key material the
 // clear handshake messages come with their bytes, for the transcript.
@@ -76,7 +84,12 @@ func (t *Tracker) keysHello(ev decode.Event) {
 		}
 		t.keys = new(keyState)
 	}
-	if t.keys.status != "" || ev.Raw == nil {
+	if !t.judging() {
+		t.keys = nil // nothing after a gap is judged, nor verified
+		return
+	}
+	if (t.keys.status != "" && !t.keys.decrypting12()) || ev.Raw == nil || ev.Message.Type() == decode.HandshakeHelloRequest {
+		// A HelloRequest is left out of the transcript (RFC 5246, 7.4.1.1).
 		return
 	}
 	if sh, ok := ev.Message.(*decode.ServerHello); ok && sh.HelloRetryRequest {
@@ -138,7 +151,9 @@ func (t *Tracker) keysServerHello(sh *decode.ServerHello) {
 func (t *Tracker) keysWrong() {
 	t.keys.status = KeysWrong
 	t.keys.sides = [2]keySide{}
-	t.server().flight, t.client().flight = server13, client13
+	if !t.keys.tls12 {
+		t.server().flight, t.client().flight = server13, client13
+	}
 }
 
 // protected takes a TLS 1.3 protected record (RFC 8446, 5.2) when the
@@ -334,7 +349,7 @@ func (t *Tracker) settleKeys() {
 		return
 	}
 	t.res.Keys = k.status
-	if k.decrypting() && !t.decided() && !t.partial && k.sides[0].finished && k.sides[1].finished && t.server().end != stream.EndRST {
+	if k.decrypting13() && !t.decided() && !t.partial && k.sides[0].finished && k.sides[1].finished && t.server().end != stream.EndRST {
 		t.established = true
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"crypto/tls"
 	"encoding/binary"
+	"fmt"
 	"testing"
 	"time"
 
@@ -27,11 +28,17 @@ type rec struct {
 
 // tls13Records records a crypto/tls 1.3 handshake with a key log.
 func tls13Records(t *testing.T) ([]rec, *keylog.Log) {
+	return tlsRecords(t, tls.VersionTLS13)
+}
+
+// tlsRecords records a crypto/tls handshake of version at most max with a
+// key log.
+func tlsRecords(t *testing.T, max uint16) ([]rec, *keylog.Log) {
 	t.Helper()
 	benchCerts(t)
 	var kl bytes.Buffer
 	tr := handshakeTranscript(t,
-		&tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, KeyLogWriter: &kl},
+		&tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, KeyLogWriter: &kl, MaxVersion: max},
 		&tls.Config{Certificates: []tls.Certificate{benchPKI.ecdsa}})
 	g := new(keylog.Log)
 	if _, err := g.Parse("crypto/tls", &kl); err != nil {
@@ -261,5 +268,53 @@ func TestKeysBadRecordMAC(t *testing.T) {
 	r = runRecords(flip(protected[0]), g)
 	if r.Keys != KeysWrong || len(r.Violations) > 0 {
 		t.Errorf("first record flipped: keys %q violations %+v, want wrong keys and none", r.Keys, r.Violations)
+	}
+}
+
+// TestKeysTLS12Finished: a crypto/tls 1.2 handshake read with its
+// CLIENT_RANDOM line has both Finished decrypted and verified; one byte of
+// the ServerKeyExchange's signature changed on the way (which no key
+// depends on) makes the first Finished, the client's, bad_finished.
+func TestKeysTLS12Finished(t *testing.T) {
+	recs, g := tlsRecords(t, tls.VersionTLS12)
+	r := runRecords(recs, g)
+	if r.Outcome != OutcomeEstablished || r.Keys != KeysFound || len(r.Violations) > 0 {
+		t.Fatalf("outcome %s keys %q violations %+v", r.Outcome, r.Keys, r.Violations)
+	}
+	var fin []string
+	for _, m := range r.Messages {
+		if m.Type == "finished" {
+			fin = append(fin, fmt.Sprintf("%s %d %v %v", m.From, m.Length, m.Decrypted, m.Encrypted))
+		}
+	}
+	if want := []string{"client 12 true false", "server 12 true false"}; fmt.Sprint(fin) != fmt.Sprint(want) {
+		t.Errorf("finished messages %v, want %v", fin, want)
+	}
+
+	edited := append([]rec(nil), recs...)
+	found := false
+	for i, r := range edited {
+		// The server's flight: find the ServerKeyExchange by its type at
+		// a message start within the handshake record.
+		if r.side != stream.SideB || r.b[0] != 22 {
+			continue
+		}
+		b := bytes.Clone(r.b)
+		for off := 5; off+4 <= len(b); {
+			n := int(b[off+1])<<16 | int(b[off+2])<<8 | int(b[off+3])
+			if decode.HandshakeType(b[off]) == decode.HandshakeServerKeyExchange {
+				b[off+4+n-1] ^= 1
+				found = true
+			}
+			off += 4 + n
+		}
+		edited[i].b = b
+	}
+	if !found {
+		t.Fatal("no ServerKeyExchange found")
+	}
+	r = runRecords(edited, g)
+	if r.Outcome != OutcomeViolation || len(r.Violations) == 0 || r.Violations[0].Code != CodeBadFinished || r.Violations[0].From != Client {
+		t.Errorf("outcome %s violations %+v, want bad_finished from client", r.Outcome, r.Violations)
 	}
 }

@@ -159,13 +159,17 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 	case decode.EventHandshake:
 		t.handshake(d, ev, ts)
 	case decode.EventEncryptedHandshake:
+		if t.keys.decrypting12() && t.judging() {
+			t.finished12(d, ev, ts)
+			return
+		}
 		t.encryptedHandshake(d, ev, ts)
 	case decode.EventChangeCipherSpec:
 		t.changeCipherSpec(d, ts)
 	case decode.EventAlert, decode.EventEncryptedAlert:
 		t.alert(d, ev, ts)
 	case decode.EventApplicationData:
-		if t.keys.decrypting() && t.judging() {
+		if t.keys.decrypting13() && t.judging() {
 			t.protected(d, ev, ts)
 			return
 		}
