@@ -42,7 +42,7 @@ type keyState struct {
 	tls12   bool
 	master  []byte
 	version uint16
-	sides      [2]keySide
+	sides   [2]keySide
 }
 
 // keySide is one side's decryption: by role, Client then Server.

@@ -179,8 +179,8 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 	}
 }
 
-// Buffered implements stream.Buffered: the decoders' buffers and a
-// plaintext prelude, which a peer can make grow up to a record or a
+// Buffered implements stream.Buffered: the decoders' buffers, a
+// decrypted message incomplete, and a plaintext prelude, which a peer can make grow up to a record or a
 // handshake message at a time while the verdict waits.
 func (t *Tracker) Buffered() int {
 	n := 0
@@ -190,6 +190,10 @@ func (t *Tracker) Buffered() int {
 		if d.dec != nil {
 			n += d.dec.Buffered()
 		}
+	}
+	if t.keys != nil {
+		// A decrypted handshake message waiting for its next record.
+		n += len(t.keys.sides[0].hs) + len(t.keys.sides[1].hs)
 	}
 	return n
 }
