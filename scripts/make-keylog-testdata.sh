@@ -9,7 +9,7 @@
 # after it.
 #
 # Rerunnable on Debian as root (tcpdump needs it): OpenSSL's s_server and
-# s_client on loopback, ports 44340-44344, throwaway keys in a temp dir.
+# s_client on loopback, ports 44340-44345, throwaway keys in a temp dir.
 # The captures are reproducible in kind, not byte for byte.
 #
 # Usage: scripts/make-keylog-testdata.sh
@@ -61,9 +61,10 @@ openssl x509 -req -in untrusted.csr -CA otherca.crt -CAkey otherca.key -CAcreate
 
 # capture NAME PORT EXPECT SERVER-ARGS -- CLIENT-ARGS: one s_server/s_client
 # conversation on PORT, recorded to NAME.pcap, the client's key log to
-# NAME.keys; EXPECT is what hsdecode must report with it.
+# NAME.keys; EXPECT is what hsdecode must report with it. V is the
+# version flag of both peers, -tls1_3 unless set.
 capture() {
-	local name=$1 port=$2 expect=$3 i seq
+	local name=$1 port=$2 expect=$3 i seq v=${V:--tls1_3}
 	shift 3
 	local srv=() cli=()
 	while [[ $1 != -- ]]; do srv+=("$1"); shift; done
@@ -73,10 +74,10 @@ capture() {
 	tcpdump -i lo -n --immediate-mode -U -w "$OUT/$name.pcap" "tcp port $port" 2>"$WORK/tcpdump.log" &
 	CAP_PID=$!
 	for i in $(seq 100); do grep -q 'listening on' "$WORK/tcpdump.log" && break; sleep 0.1; done
-	timeout 30 openssl s_server -naccept 1 -WWW -accept 127.0.0.1:$port -tls1_3 -cert rsa.crt -key rsa.key "${srv[@]}" >server.log 2>&1 </dev/null &
+	timeout 30 openssl s_server -naccept 1 -WWW -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key "${srv[@]}" >server.log 2>&1 </dev/null &
 	SRV_PID=$!
 	for i in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
-	printf "$REQ" | timeout 10 openssl s_client -servername localhost -ign_eof -connect 127.0.0.1:$port -tls1_3 \
+	printf "$REQ" | timeout 10 openssl s_client -servername localhost -ign_eof -connect 127.0.0.1:$port $v \
 		-keylogfile "$WORK/$name.keys" "${cli[@]}" >>client.log 2>&1 || true
 	for i in $(seq 20); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
 	kill "$SRV_PID" 2>/dev/null || true
@@ -91,13 +92,14 @@ capture() {
 	seq=$(tshark -r "$OUT/$name.pcap" -o "tls.keylog_file:$OUT/$name.keys" -d "tcp.port==$port,tls" -Y tls -T fields -e tcp.srcport -e _ws.col.Info 2>/dev/null |
 		awk -v port=$port '{side = ($1 == port) ? "S" : "C"; $1 = ""; printf "%s:%s;", side, $0}' | sed 's/;$//')
 	log "$name: $seq"
-	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 1 -WWW -accept 127.0.0.1:$port -tls1_3 -cert rsa.crt -key rsa.key ${srv[*]}\`; client: \`openssl s_client -servername localhost -ign_eof -connect 127.0.0.1:$port -tls1_3 -keylogfile $name.keys ${cli[*]}\` | $expect | $seq |")
+	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 1 -WWW -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key ${srv[*]}\`; client: \`openssl s_client -servername localhost -ign_eof -connect 127.0.0.1:$port $v -keylogfile $name.keys ${cli[*]}\` | $expect | $seq |")
 }
 
 capture 32-tls13-keylog-full 44340 "with --keylog: outcome=established; keys=found; decrypted: encrypted_extensions, certificate, certificate_verify, finished (server), finished (client)" --
 capture 33-tls13-keylog-mtls-no-cert 44341 "with --keylog: outcome=alert; keys=found; client_certificate=empty (decrypted empty certificate); alert fatal certificate_required from server, decrypted" -Verify 1 -CAfile ca.crt --
 capture 34-tls13-keylog-mtls-untrusted 44342 "with --keylog: outcome=alert; keys=found; client_certificate=sent (CN=hsdecode untrusted client, issued by otherca); alert fatal unknown_ca from server, decrypted" -Verify 1 -CAfile ca.crt -verify_return_error -- -cert untrusted.crt -key untrusted.key
 capture 37-tls13-keylog-hrr 44344 "with --keylog: outcome=established; keys=found; a HelloRetryRequest (the server takes only P-256), so each Finished covers message_hash in place of the first ClientHello" -groups P-256 -- -groups X25519:P-256
+V=-tls1_2 capture 38-tls12-keylog-full 44345 "with --keylog: outcome=established; keys=found (CLIENT_RANDOM); both finished decrypted and verified" --
 capture 35-tls13-wrong-keylog 44343 "with --keylog: keys=wrong (the key log files this connection's client random with 32's secrets, so nothing decrypts); outcome=established by the keyless rule, the ladder as without keys" --
 
 # 35's key log keeps its client random but takes 32's secrets: keys that
@@ -107,15 +109,15 @@ mv "$WORK/wrong.keys" "$OUT/35-tls13-wrong-keylog.keys"
 
 # 36: capture 32 with its key log in a Decryption Secrets Block.
 editcap --inject-secrets "tls,$OUT/32-tls13-keylog-full.keys" "$OUT/32-tls13-keylog-full.pcap" "$OUT/36-tls13-injected-secrets.pcapng"
-chown --reference="$OUT" "$OUT"/3[2-7]-*
+chown --reference="$OUT" "$OUT"/3[2-8]-*
 ROWS+=("| \`36-tls13-injected-secrets.pcapng\` | \`editcap --inject-secrets tls,32-tls13-keylog-full.keys 32-tls13-keylog-full.pcap 36-tls13-injected-secrets.pcapng\` | with no flag: the same report as 32 with --keylog (keys=found) | as 32 |")
 
 M=$OUT/MANIFEST.md
 sed -i '/^## Captures with key logs$/,$d' "$M"
 {
 	printf '## Captures with key logs\n\n'
-	printf 'Written by `scripts/make-keylog-testdata.sh`: TLS 1.3 with OpenSSL, each\n'
-	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44344. `ca.crt`\n'
+	printf 'Written by `scripts/make-keylog-testdata.sh`: TLS 1.3 (and 1.2) with OpenSSL, each\n'
+	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44345. `ca.crt`\n'
 	printf 'signs `rsa.crt`; `untrusted.crt` is a client certificate from `otherca.crt`.\n'
 	printf 'Without their key logs they report as 12 and 31 do; the last column is\n'
 	printf "what tshark shows given the key log.\n\n"

@@ -73,6 +73,7 @@ var manifest = map[string][]want{
 	"35-tls13-wrong-keylog":          {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 	"36-tls13-injected-secrets":      {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 	"37-tls13-keylog-hrr":            {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CjiICs"}},
+	"38-tls12-keylog-full":           {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: full12T}},
 }
 
 // TestCaptureFacts checks, connection by connection, the facts the

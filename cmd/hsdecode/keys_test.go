@@ -91,6 +91,10 @@ func TestKeyLogCaptures(t *testing.T) {
 		{"37-tls13-keylog-hrr", flows.OutcomeEstablished, flows.KeysFound, "", "",
 			"c:client_hello s:hello_retry_request s:change_cipher_spec c:change_cipher_spec c:client_hello s:server_hello s:encrypted_extensions* " +
 				"s:certificate* s:certificate_verify* s:finished* c:finished* s:new_session_ticket*"},
+		// TLS 1.2 with CLIENT_RANDOM: each Finished decrypted and verified.
+		{"38-tls12-keylog-full", flows.OutcomeEstablished, flows.KeysFound, "", flows.ClientCertNone,
+			"c:client_hello s:server_hello s:certificate s:server_key_exchange s:server_hello_done c:client_key_exchange c:change_cipher_spec c:finished* " +
+				"s:new_session_ticket s:change_cipher_spec s:finished*"},
 		// The ladder is the one without keys (want "").
 		{"35-tls13-wrong-keylog", flows.OutcomeEstablished, flows.KeysWrong, "", "", ""},
 	} {
