@@ -33,6 +33,11 @@ type Options struct {
 	// client random it has secrets for are decrypted and checked to their
 	// Finished. Nil costs nothing.
 	Keys KeyStore
+	// KeysGrow says Keys is still being written (a key log followed
+	// during a live capture): a connection whose secrets are not there at
+	// its ServerHello holds the server's records until the client's next
+	// record, by when a client has logged them, and looks again.
+	KeysGrow bool
 }
 
 // DefaultTLSPorts are the IANA ports of protocols that run over TLS from
@@ -42,13 +47,14 @@ var DefaultTLSPorts = []uint16{443, 465, 563, 636, 853, 989, 990, 992, 993, 994,
 // Collector makes a Tracker per connection (it is a stream.Factory) and
 // keeps the results of those worth reporting.
 type Collector struct {
-	ports   map[uint16]bool
-	follow  bool
-	emit    func(*Result)
-	keys    KeyStore
-	results []*Result // pointers: a Result is large, and copying it on every growth showed in profiles
-	skipped int64
-	certs   map[[sha256.Size]byte]decode.CertInfo
+	ports    map[uint16]bool
+	follow   bool
+	emit     func(*Result)
+	keys     KeyStore
+	keysGrow bool
+	results  []*Result // pointers: a Result is large, and copying it on every growth showed in profiles
+	skipped  int64
+	certs    map[[sha256.Size]byte]decode.CertInfo
 
 	// open holds the Seq of every connection not yet closed, ascending
 	// from openHead, with those closed out of turn in closedEarly: the
@@ -64,7 +70,7 @@ func NewCollector(o Options) *Collector {
 	if ports == nil {
 		ports = DefaultTLSPorts
 	}
-	c := &Collector{ports: make(map[uint16]bool, len(ports)), follow: o.Follow, emit: o.Emit, keys: o.Keys}
+	c := &Collector{ports: make(map[uint16]bool, len(ports)), follow: o.Follow, emit: o.Emit, keys: o.Keys, keysGrow: o.KeysGrow}
 	for _, p := range ports {
 		c.ports[p] = true
 	}

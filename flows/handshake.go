@@ -101,11 +101,7 @@ func (t *Tracker) serverHello(d *sideState, sh *decode.ServerHello, ts time.Time
 		if c.ccs > 0 {
 			c.pos = 1
 		}
-		if t.keysServerHello(sh); t.keys.decrypting13() {
-			// The keyed flights begin as the keyless ones do: pos
-			// stays valid.
-			d.flight, c.flight = server13Keys, client13Keys
-		}
+		t.keysServerHello(sh)
 		return
 	}
 	t.keysServerHello12(sh)

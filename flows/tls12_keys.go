@@ -33,7 +33,7 @@ func (t *Tracker) keysServerHello12(sh *decode.ServerHello) {
 	sec, ok := t.col.keys.Lookup(t.res.ClientHello.Random)
 	master := sec.Secret(keylog.LabelClientRandom)
 	if !ok || master == nil {
-		k.status = KeysMissing
+		t.keysNotYet(sh)
 		return
 	}
 	if k.transcript.SetHash(tlscrypto.FinishedHash(v, s)) != nil {
@@ -55,11 +55,7 @@ func (t *Tracker) keysServerHello12(sh *decode.ServerHello) {
 	k.suite, k.status, k.tls12, k.master, k.version = s, KeysFound, true, master, v
 	k.sides[0] = keySide{dec: cd}
 	k.sides[1] = keySide{dec: sd}
-	for i := range t.sides {
-		if d := &t.sides[i]; d.dec != nil {
-			d.dec.KeepProtected()
-		}
-	}
+	t.keepProtected()
 }
 
 // finished12 takes a TLS 1.0-1.2 side's protected handshake record after

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"errors"
 	"fmt"
@@ -42,7 +43,14 @@ type keyState struct {
 	tls12   bool
 	master  []byte
 	version uint16
-	sides   [2]keySide
+	// While pending, the keys may still be written (Options.KeysGrow):
+	// the server's events wait in held for the client's next record.
+	pending   bool
+	retried   bool
+	sh        *decode.ServerHello
+	held      []heldEvent
+	heldBytes int
+	sides     [2]keySide
 }
 
 // keySide is one side's decryption: by role, Client then Server.
@@ -119,7 +127,7 @@ func (t *Tracker) keysServerHello(sh *decode.ServerHello) {
 	chs := sec.Secret(keylog.LabelClientHandshakeTrafficSecret)
 	shs := sec.Secret(keylog.LabelServerHandshakeTrafficSecret)
 	if !ok || chs == nil || shs == nil {
-		k.status = KeysMissing
+		t.keysNotYet(sh)
 		return
 	}
 	k.secrets = sec
@@ -139,6 +147,14 @@ func (t *Tracker) keysServerHello(sh *decode.ServerHello) {
 	k.suite, k.status = s, KeysFound
 	k.sides[0] = keySide{dec: cd, hsSecret: chs}
 	k.sides[1] = keySide{dec: sd, hsSecret: shs}
+	t.keepProtected()
+	// The keyed flights begin as the keyless ones do: positions stay
+	// valid.
+	t.server().flight, t.client().flight = server13Keys, client13Keys
+}
+
+// keepProtected has both sides' decoders hand over protected records whole.
+func (t *Tracker) keepProtected() {
 	for i := range t.sides {
 		if d := &t.sides[i]; d.dec != nil {
 			d.dec.KeepProtected()
@@ -351,5 +367,61 @@ func (t *Tracker) settleKeys() {
 	t.res.Keys = k.status
 	if k.decrypting13() && !t.decided() && !t.partial && k.sides[0].finished && k.sides[1].finished && t.server().end != stream.EndRST {
 		t.established = true
+	}
+}
+
+// heldEvent is an event of the server waiting for the keys.
+type heldEvent struct {
+	side stream.Side
+	ev   decode.Event
+	ts   time.Time
+}
+
+// maxHeld bounds what a connection holds while its keys may still come:
+// a server's flight, certificates included.
+const maxHeld = 256 << 10
+
+// keysNotYet settles a lookup that found nothing. A key log still being
+// written (Options.KeysGrow) may not have the connection's secrets yet: a
+// client logs them once it has read the ServerHello, which a live capture
+// reads as soon as it does. The server's events then wait until the
+// client's next record, sent after its secrets were logged.
+func (t *Tracker) keysNotYet(sh *decode.ServerHello) {
+	k := t.keys
+	if !t.col.keysGrow || k.retried {
+		k.status = KeysMissing
+		return
+	}
+	k.pending, k.sh = true, sh
+	t.keepProtected()
+}
+
+// hold keeps an event of the server while the keys may still come; it
+// reports whether it did.
+func (t *Tracker) hold(s stream.Side, ev decode.Event, ts time.Time) bool {
+	k := t.keys
+	if t.sides[s].role != Server || k.heldBytes+len(ev.Raw) > maxHeld {
+		return false
+	}
+	ev.Raw = bytes.Clone(ev.Raw)
+	k.held = append(k.held, heldEvent{s, ev, ts})
+	k.heldBytes += len(ev.Raw)
+	return true
+}
+
+// resolveKeys looks the secrets up again and replays the held events, with
+// keys or without.
+func (t *Tracker) resolveKeys() {
+	k := t.keys
+	k.pending, k.retried = false, true
+	if isTLS13(t.res.Version) {
+		t.keysServerHello(k.sh)
+	} else {
+		t.keysServerHello12(k.sh)
+	}
+	held := k.held
+	k.held, k.heldBytes, k.sh = nil, 0, nil
+	for _, h := range held {
+		t.event(h.side, h.ev, h.ts)
 	}
 }

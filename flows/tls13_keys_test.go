@@ -350,3 +350,49 @@ func TestKeysMangledFlight(t *testing.T) {
 		}
 	}
 }
+
+// lateStore is a key log the client writes during the handshake: its
+// secrets are not there at the first lookup.
+type lateStore struct {
+	log     *keylog.Log
+	lookups int
+	never   bool
+}
+
+func (s *lateStore) Lookup(cr [32]byte) (*keylog.Secrets, bool) {
+	s.lookups++
+	if s.lookups == 1 || s.never {
+		return nil, false
+	}
+	return s.log.Lookup(cr)
+}
+
+func (s *lateStore) Len() int { return 1 }
+
+// TestKeysGrow: with Options.KeysGrow the server's records wait for the
+// client's next record and the secrets written meanwhile decrypt them;
+// without, or when they never come, the connection is judged without.
+func TestKeysGrow(t *testing.T) {
+	for _, max := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
+		recs, g := tlsRecords(t, max)
+		for _, tt := range []struct {
+			grow, never bool
+			keys        string
+		}{{true, false, KeysFound}, {false, false, KeysMissing}, {true, true, KeysMissing}} {
+			col := NewCollector(Options{Keys: &lateStore{log: g, never: tt.never}, KeysGrow: tt.grow})
+			tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+			for i, r := range recs {
+				tr.Data(r.side, r.b, t0.Add(time.Duration(i+1)*time.Millisecond))
+			}
+			tr.Close(stream.EndFIN, t0.Add(time.Second))
+			r := col.Results()[0]
+			want := runRecords(recs, g)
+			if tt.keys == KeysMissing {
+				want = runRecords(recs, nil)
+			}
+			if r.Keys != tt.keys || r.Outcome != OutcomeEstablished || types(r) != types(want) {
+				t.Errorf("version %x grow %v never %v: keys %q outcome %s\n%s\nwant\n%s", max, tt.grow, tt.never, r.Keys, r.Outcome, types(r), types(want))
+			}
+		}
+	}
+}

@@ -155,6 +155,15 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 		}
 		return
 	}
+	if t.keys != nil && t.keys.pending {
+		if t.hold(s, ev, ts) {
+			return
+		}
+		t.resolveKeys()
+		if d.stopped() || t.Done() {
+			return
+		}
+	}
 	switch ev.Kind {
 	case decode.EventHandshake:
 		t.handshake(d, ev, ts)
@@ -192,8 +201,9 @@ func (t *Tracker) Buffered() int {
 		}
 	}
 	if t.keys != nil {
-		// A decrypted handshake message waiting for its next record.
-		n += len(t.keys.sides[0].hs) + len(t.keys.sides[1].hs)
+		// A decrypted handshake message waiting for its next record, and
+		// the server's records waiting for keys.
+		n += len(t.keys.sides[0].hs) + len(t.keys.sides[1].hs) + t.keys.heldBytes
 	}
 	return n
 }
@@ -221,6 +231,9 @@ func (t *Tracker) Close(reason stream.EndReason, last time.Time) {
 	t.res.Closed = closedNames[reason]
 	if !t.roleKnown {
 		t.guessRoles()
+	}
+	if t.keys != nil && t.keys.pending {
+		t.resolveKeys()
 	}
 	t.settleTLS13()
 	t.settleKeys()

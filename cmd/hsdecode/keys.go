@@ -66,3 +66,24 @@ func (s *secretsSource) Next() (capture.Packet, error) {
 func (s *secretsSource) Position() (int64, int64) { return position(s.SecretsSource) }
 
 func (s *secretsSource) Stream() bool { return asDecided(s.SecretsSource) }
+
+// followedKeys is the key store of a live capture: key logs followed as
+// they grow. A lookup reads what the files gained since the last poll
+// first: a client may have logged a connection's secrets a moment ago,
+// some of them after the others (OpenSSL logs its handshake secret for
+// writing only once it has read the server's Finished).
+type followedKeys struct {
+	log       *keylog.Log
+	followers []*keylog.Follower
+}
+
+func (k *followedKeys) Lookup(clientRandom [32]byte) (*keylog.Secrets, bool) {
+	for _, f := range k.followers {
+		f.Poll()
+	}
+	return k.log.Lookup(clientRandom)
+}
+
+// Len counts a followed key log as key material even while it is empty:
+// it was given, and a connection's secrets may yet be written to it.
+func (k *followedKeys) Len() int { return max(1, k.log.Len()) }

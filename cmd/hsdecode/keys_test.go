@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hsdecode/hsdecode/flows"
 	"github.com/hsdecode/hsdecode/keylog"
@@ -182,4 +183,33 @@ func TestKeyLogInjected(t *testing.T) {
 	if !strings.Contains(injected.String(), `"keys":"found"`) || injected.String() != withFlag.String() {
 		t.Errorf("injected:\n%s\n--keylog:\n%s", injected.String(), withFlag.String())
 	}
+}
+
+// TestLiveKeyLog: live, a key log the client writes during the handshake
+// is followed, and the server's refusal of the missing client certificate
+// is reported by its name, from the server, with the keys found.
+func TestLiveKeyLog(t *testing.T) {
+	needLive(t, "openssl")
+	bin := buildHsdecode(t)
+	needCgoBinary(t, bin)
+	pki := makePKI(t)
+	port := freePorts(t, 1)[0]
+	kl := filepath.Join(t.TempDir(), "live.keys")
+	if err := os.WriteFile(kl, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startCapture(t, bin, "-i", "lo", "-f", fmt.Sprintf("tcp port %d", port), "--format", "json", "--keylog", kl)
+	startServer(t, pki, port, "-tls1_3", "-Verify", "1", "-CAfile", pki.ca)
+	runClient(t, "openssl", "s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port), "-tls1_3", "-CAfile", pki.ca, "-keylogfile", kl)
+	r := p.report(port, 10*time.Second)
+	checkReport(t, "mTLS 1.3 without client certificate, with keys", r, "alert", "TLS 1.3", "server fatal certificate_required")
+	if r.ClientCertificate != flows.ClientCertEmpty {
+		t.Errorf("client_certificate %q, want empty", r.ClientCertificate)
+	}
+	for _, l := range p.stdout.snapshot() {
+		if strings.Contains(l, fmt.Sprintf(`"port":%d`, port)) && !strings.Contains(l, `"keys":"found"`) {
+			t.Errorf("report without keys found: %s", l)
+		}
+	}
+	p.signalAndWait(os.Interrupt)
 }

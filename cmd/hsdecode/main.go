@@ -281,11 +281,13 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	if isLive {
 		lc.flows = flows.Options{Follow: *follow}
 		if len(*keyLogs) > 0 {
-			lc.flows.Keys = keys
+			fk := &followedKeys{log: keys}
 			for _, p := range *keyLogs {
 				f := keys.Follow(p)
 				defer f.Close()
+				fk.followers = append(fk.followers, f)
 			}
+			lc.flows.Keys, lc.flows.KeysGrow = fk, true
 		}
 		lc.reassembly = reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle, ChecksumMode: sums}
 		if err := outs.beginFile("interface " + *iface); err != nil {
