@@ -36,9 +36,9 @@ type Follower struct {
 	pollMu sync.Mutex
 	closed bool
 	f      *os.File
-	off int64 // how far f has been read
-	p   parser
-	buf []byte
+	off    int64 // how far f has been read
+	p      parser
+	buf    []byte
 }
 
 // Follow starts following the key log at path, adding its secrets to g
