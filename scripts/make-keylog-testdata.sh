@@ -9,7 +9,7 @@
 # after it.
 #
 # Rerunnable on Debian as root (tcpdump needs it): OpenSSL's s_server and
-# s_client on loopback, ports 44340-44345, throwaway keys in a temp dir.
+# s_client on loopback, ports 44340-44346, throwaway keys in a temp dir.
 # The captures are reproducible in kind, not byte for byte.
 #
 # Usage: scripts/make-keylog-testdata.sh
@@ -107,10 +107,14 @@ capture 35-tls13-wrong-keylog 44343 "with --keylog: keys=wrong (the key log file
 awk 'NR == FNR { s[$1] = $3; next } { print $1, $2, s[$1] }' "$OUT/32-tls13-keylog-full.keys" "$OUT/35-tls13-wrong-keylog.keys" >"$WORK/wrong.keys"
 mv "$WORK/wrong.keys" "$OUT/35-tls13-wrong-keylog.keys"
 
-# 36: capture 32 with its key log in a Decryption Secrets Block.
-editcap --inject-secrets "tls,$OUT/32-tls13-keylog-full.keys" "$OUT/32-tls13-keylog-full.pcap" "$OUT/36-tls13-injected-secrets.pcapng"
+# 36: a conversation of its own (the same as 32's would share its Zeek
+# uid) with its key log in a Decryption Secrets Block; its pcap is not kept.
+capture 36-tls13-injected-secrets 44346 "" --
+unset 'ROWS[-1]'
+editcap --inject-secrets "tls,$OUT/36-tls13-injected-secrets.keys" "$OUT/36-tls13-injected-secrets.pcap" "$OUT/36-tls13-injected-secrets.pcapng"
+rm "$OUT/36-tls13-injected-secrets.pcap"
 chown --reference="$OUT" "$OUT"/3[2-8]-*
-ROWS+=("| \`36-tls13-injected-secrets.pcapng\` | \`editcap --inject-secrets tls,32-tls13-keylog-full.keys 32-tls13-keylog-full.pcap 36-tls13-injected-secrets.pcapng\` | with no flag: the same report as 32 with --keylog (keys=found) | as 32 |")
+ROWS+=("| \`36-tls13-injected-secrets.pcapng\` (+ \`36-tls13-injected-secrets.keys\`, the key log it carries) | as 32 on port 44346, then \`editcap --inject-secrets tls,36-tls13-injected-secrets.keys 36.pcap 36-tls13-injected-secrets.pcapng\` | with no flag: outcome=established, keys=found, the ladder of 32; the same report as its packets in a pcap with --keylog | as 32 |")
 
 M=$OUT/MANIFEST.md
 sed -i '/^## Captures with key logs$/,$d' "$M"

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/internal/rewrite"
 	"github.com/hsdecode/hsdecode/keylog"
 	"github.com/hsdecode/hsdecode/reassembly"
 )
@@ -170,14 +171,24 @@ func TestKeyLogKeyless(t *testing.T) {
 	}
 }
 
-// TestKeyLogInjected: a pcapng with the key log in a Decryption Secrets
-// Block reports as its pcap does with --keylog.
+// TestKeyLogInjected: a pcapng with its key log in a Decryption Secrets
+// Block is decrypted with no flag, and reports as its packets in a pcap
+// read with --keylog.
 func TestKeyLogInjected(t *testing.T) {
+	pcapng := filepath.Join(pcapDir, "36-tls13-injected-secrets.pcapng")
+	pkts, err := rewrite.ReadFile(pcapng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(t.TempDir(), "36.pcap")
+	if err := rewrite.WriteFile(plain, pkts); err != nil {
+		t.Fatal(err)
+	}
 	var withFlag, injected, errb bytes.Buffer
-	if status := run([]string{"--format", "json", "--keylog", filepath.Join(pcapDir, "32-tls13-keylog-full.keys"), filepath.Join(pcapDir, "32-tls13-keylog-full.pcap")}, &withFlag, &errb); status != exitOK {
+	if status := run([]string{"--format", "json", "--keylog", filepath.Join(pcapDir, "36-tls13-injected-secrets.keys"), plain}, &withFlag, &errb); status != exitOK {
 		t.Fatalf("status %d: %s", status, errb.String())
 	}
-	if status := run([]string{"--format", "json", filepath.Join(pcapDir, "36-tls13-injected-secrets.pcapng")}, &injected, &errb); status != exitOK {
+	if status := run([]string{"--format", "json", pcapng}, &injected, &errb); status != exitOK {
 		t.Fatalf("status %d: %s", status, errb.String())
 	}
 	if !strings.Contains(injected.String(), `"keys":"found"`) || injected.String() != withFlag.String() {
