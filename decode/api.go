@@ -118,6 +118,13 @@ type Event struct {
 	Length  int
 	Message Message // EventHandshake only
 	Alert   Alert   // EventAlert only
+	// Raw is the handshake message as sent, its 4-byte header included
+	// (EventHandshake with Options.Raw), or the record's body
+	// (EventApplicationData and EventEncryptedHandshake after
+	// KeepProtected): what a transcript hashes or a key decrypts. It
+	// aliases the Stream's buffers and is valid until the next call to
+	// Next or Feed.
+	Raw []byte
 }
 
 // Alert is a plaintext alert.

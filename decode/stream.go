@@ -33,6 +33,9 @@ type Options struct {
 	// by the end of the data buffered so far. Skipped bytes are never
 	// reported as messages; Skipped counts them.
 	Resync bool
+	// Raw says handshake events carry the message as sent (Event.Raw),
+	// for a caller that hashes a transcript.
+	Raw bool
 }
 
 // Stream decodes one direction of a TLS connection. Push bytes in with Feed,
@@ -54,6 +57,7 @@ type Stream struct {
 	synced     bool // a record boundary is known
 	seenRecord bool // a record has been consumed: SSLv2 is only legal first
 	encrypted  bool
+	keep       bool // application_data records are returned whole (KeepProtected)
 	skipped    int64
 
 	rec struct {
@@ -146,6 +150,14 @@ func (s *Stream) Feed(b []byte) {
 // side's ChangeCipherSpec in TLS <= 1.2 (RFC 5246, Section 7.1).
 func (s *Stream) SetEncrypted() { s.encrypted = true }
 
+// KeepProtected says that from the next record on an application_data
+// record, and a handshake record after SetEncrypted, is returned once it
+// is whole, its body in Event.Raw, rather than on its header with its
+// body passed over: a caller with keys decrypts it (a TLS 1.3 record, RFC
+// 8446, Section 5.2; a TLS 1.2 Finished, RFC 5246, Section 7.4.9).
+// Without it no protected byte is buffered.
+func (s *Stream) KeepProtected() { s.keep = true }
+
 // Buffered is what the Stream holds of input it has not finished with:
 // the rest of its input and a handshake message waiting for the rest. It
 // counts bytes rather than the buffers' capacity, which depends on which
@@ -227,6 +239,14 @@ func (s *Stream) next() (Event, bool, error) {
 		if len(s.hs) > 0 && (typ != ContentHandshake || s.encrypted) {
 			return Event{}, false, s.fail(CodeMalformedHandshake, s.hsOff,
 				"%s record at offset %d interrupts a handshake message", typ, off)
+		}
+		if kind, opaque := s.opaque(typ); opaque && s.keep && kind != EventHeartbeat {
+			if len(b) < recordHeaderLen+n {
+				return Event{}, false, nil
+			}
+			s.seenRecord = true
+			s.start += recordHeaderLen + n
+			return Event{Kind: kind, RecordVersion: vers, Length: n, Raw: b[recordHeaderLen : recordHeaderLen+n]}, true, nil
 		}
 		if kind, opaque := s.opaque(typ); opaque {
 			// Nothing in the body is read: report the record on its
@@ -364,7 +384,7 @@ func (s *Stream) nextHandshake() (Event, bool, error) {
 			}
 			if len(avail) >= handshakeHeaderLen+n {
 				s.start += handshakeHeaderLen + n
-				return s.message(HandshakeType(avail[0]), avail[handshakeHeaderLen:handshakeHeaderLen+n], off)
+				return s.message(avail[:handshakeHeaderLen+n], off)
 			}
 			s.hsOff = off
 			s.hs = append(s.hs[:0], avail...)
@@ -391,7 +411,7 @@ func (s *Stream) nextHandshake() (Event, bool, error) {
 		s.hs = append(s.hs, avail[:k]...)
 		s.start += k
 		if len(s.hs) == handshakeHeaderLen+hsLength(s.hs) {
-			ev, ok, err := s.message(HandshakeType(s.hs[0]), s.hs[handshakeHeaderLen:], s.hsOff)
+			ev, ok, err := s.message(s.hs, s.hsOff)
 			s.hs = s.hs[:0]
 			return ev, ok, err
 		}
@@ -402,15 +422,20 @@ func (s *Stream) nextHandshake() (Event, bool, error) {
 
 func hsLength(h []byte) int { return int(h[1])<<16 | int(h[2])<<8 | int(h[3]) }
 
-// message parses one complete handshake body. body may alias the stream's
-// buffers: parsers copy what they keep.
-func (s *Stream) message(typ HandshakeType, body []byte, off int64) (Event, bool, error) {
-	m, err := parseHandshake(typ, body)
+// message parses one complete handshake message, header included. raw
+// may alias the stream's buffers: parsers copy what they keep.
+func (s *Stream) message(raw []byte, off int64) (Event, bool, error) {
+	body := raw[handshakeHeaderLen:]
+	m, err := parseHandshake(HandshakeType(raw[0]), body)
 	if err != nil {
 		err.Offset = off
 		return Event{}, false, err
 	}
-	return Event{Kind: EventHandshake, RecordVersion: s.rec.vers, Length: len(body), Message: m}, true, nil
+	ev := Event{Kind: EventHandshake, RecordVersion: s.rec.vers, Length: len(body), Message: m}
+	if s.opts.Raw {
+		ev.Raw = raw
+	}
+	return ev, true, nil
 }
 
 // sslv2 decodes an SSLv2-compatible ClientHello, the only SSLv2 message a

@@ -535,3 +535,38 @@ func BenchmarkStream(b *testing.B) {
 		}
 	}
 }
+
+// TestRawAndKeepProtected: with Options.Raw a handshake event carries the
+// message as sent, whole or joined across records; after KeepProtected an
+// application_data record is returned once whole, with its body.
+func TestRawAndKeepProtected(t *testing.T) {
+	fin := hsMsg(HandshakeFinished, []byte("0123456789ab"))
+	shd := hsMsg(HandshakeServerHelloDone, nil)
+	body := []byte("ciphertext of a protected record")
+	in := string(record(ContentHandshake, VersionTLS12, fin[:5])) + string(record(ContentHandshake, VersionTLS12, append(fin[5:], shd...))) +
+		string(record(ContentApplicationData, VersionTLS12, body))
+	for _, chunk := range []int{1, 3, len(in)} {
+		s := NewStream(Options{Raw: true})
+		var got []string
+		for i := 0; i < len(in); i += chunk {
+			s.Feed([]byte(in[i:min(i+chunk, len(in))]))
+			for {
+				ev, ok, err := s.Next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					break
+				}
+				got = append(got, string(ev.Raw))
+				if ev.Kind == EventHandshake && ev.Message.Type() == HandshakeServerHelloDone {
+					s.KeepProtected()
+				}
+			}
+		}
+		want := []string{string(fin), string(shd), string(body)}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("chunks of %d: Raw (-want +got):\n%s", chunk, diff)
+		}
+	}
+}

@@ -30,6 +30,15 @@ type Options struct {
 	// happens, and keeps none of a connection decided hours before it
 	// ends. Drain's low is then of no use, and not kept.
 	AsDecided bool
+	// Keys, when set, holds key material: TLS 1.3 handshakes whose
+	// client random it has secrets for are decrypted and checked to their
+	// Finished. Nil costs nothing.
+	Keys KeyStore
+	// KeysGrow says Keys is still being written (a key log followed
+	// during a live capture): a connection whose secrets are not there at
+	// its ServerHello holds the server's records until the client's next
+	// record, by when a client has logged them, and looks again.
+	KeysGrow bool
 }
 
 // DefaultTLSPorts are the IANA ports of protocols that run over TLS from
@@ -42,6 +51,8 @@ type Collector struct {
 	ports     map[uint16]bool
 	follow    bool
 	asDecided bool
+	keys      KeyStore
+	keysGrow  bool
 	results   []*Result // pointers: a Result is large, and copying it on every growth showed in profiles
 	skipped   int64
 	certs     map[[sha256.Size]byte]decode.CertInfo
@@ -60,7 +71,7 @@ func NewCollector(o Options) *Collector {
 	if ports == nil {
 		ports = DefaultTLSPorts
 	}
-	c := &Collector{ports: make(map[uint16]bool, len(ports)), follow: o.Follow, asDecided: o.AsDecided}
+	c := &Collector{ports: make(map[uint16]bool, len(ports)), follow: o.Follow, asDecided: o.AsDecided, keys: o.Keys, keysGrow: o.KeysGrow}
 	for _, p := range ports {
 		c.ports[p] = true
 	}

@@ -24,5 +24,8 @@
 // does; judge.go the walk through the order tables, which are kinds.go
 // (what fills a slot), order.go (the flights), needs.go and suites.go (what
 // the hellos make required or forbidden); tls13.go the keyless TLS 1.3
-// rule; gap.go lost bytes; emit.go the outcome and the handover.
+// rule; keys.go the key store a Collector is given, tls13_keys.go TLS 1.3
+// decrypted with it (its records, messages, Finished, and the wait for keys
+// still being written) and tls12_keys.go a TLS 1.0-1.2 Finished; gap.go
+// lost bytes; emit.go the outcome and the handover.
 package flows

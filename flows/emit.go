@@ -22,6 +22,7 @@ func (t *Tracker) emitIfFinal() {
 		return
 	}
 	t.stage = stageEmitted
+	t.settleKeys()
 	t.res.Outcome = t.outcome()
 	t.settleMismatch()
 	t.col.add(t)

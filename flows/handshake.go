@@ -21,6 +21,7 @@ const (
 )
 
 func (t *Tracker) handshake(d *sideState, ev decode.Event, ts time.Time) {
+	t.keysHello(ev)
 	kind := messageKind(ev.Message)
 	t.record(d, kind, ev.Length, false, ts)
 	t.details(d, ev.Message)
@@ -100,8 +101,10 @@ func (t *Tracker) serverHello(d *sideState, sh *decode.ServerHello, ts time.Time
 		if c.ccs > 0 {
 			c.pos = 1
 		}
+		t.keysServerHello(sh)
 		return
 	}
+	t.keysServerHello12(sh)
 	t.mode = modeFull12
 	t.res.ClientCertificate = ClientCertNone
 	d.flight, d.pos = serverFull12, 0

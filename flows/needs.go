@@ -113,3 +113,50 @@ func needCertificateVerify(t *Tracker) need {
 	}
 	return forbidden
 }
+
+// needCertificateRequest13: "Servers which are authenticating with a PSK
+// MUST NOT send the CertificateRequest message in the main handshake" (RFC
+// 8446, 4.3.2).
+func needCertificateRequest13(t *Tracker) need {
+	if t.res.Resumed {
+		return forbidden
+	}
+	return optional
+}
+
+// needServerAuth13: a server authenticates with a certificate unless a PSK
+// does (RFC 8446, 4.4.2 and 4.4.3).
+func needServerAuth13(t *Tracker) need {
+	if t.res.Resumed {
+		return forbidden
+	}
+	return requiredByRule
+}
+
+// needServerCertificate13: the server's Certificate, unless it sent it
+// compressed (needCompressedCertificate).
+func needServerCertificate13(t *Tracker) need {
+	if t.keys != nil && t.keys.compressed {
+		return forbidden
+	}
+	return needServerAuth13(t)
+}
+
+// needCompressedCertificate: only when the client offered compress_certificate
+// and the server authenticates with a certificate (RFC 8879, 3 and 4).
+func needCompressedCertificate(t *Tracker) need {
+	if t.res.Resumed || t.res.ClientHello == nil || len(t.res.ClientHello.CompressCertificate) == 0 {
+		return forbidden
+	}
+	return optional
+}
+
+// needClientCertificate13: the client answers a CertificateRequest with a
+// Certificate, empty when it has none, and sends none unasked (RFC 8446,
+// 4.4.2).
+func needClientCertificate13(t *Tracker) need {
+	if t.certRequested {
+		return requiredByRule
+	}
+	return forbidden
+}

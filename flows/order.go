@@ -1,5 +1,7 @@
 package flows
 
+import "github.com/hsdecode/hsdecode/decode"
+
 // The order tables. Each side walks a flight: a list of slots in the order
 // the RFCs require. A message fills the first slot of its kind after the
 // side's position; the slots it jumps over must all be skippable. Which
@@ -113,4 +115,39 @@ var client13 = []slot{
 	{kind: kindClientHello, need: isRequired, rfc: "RFC 8446, 4.1.2"},
 	{kind: kindChangeCipherSpec, need: needClientCompatCCS, rfc: "RFC 8446, D.4"},
 	{kind: kindEncrypted, need: isRequired, repeat: true, after: kindServerHello, rfc: "RFC 8446, 2"},
+}
+
+// server13Keys and client13Keys are TLS 1.3 after ServerHello read with
+// keys (RFC 8446, 2 figure 1 and 4): the server's EncryptedExtensions,
+// CertificateRequest, Certificate and CertificateVerify unless a PSK
+// authenticates it, Finished; the client's Certificate when asked for one
+// (maybe empty) and CertificateVerify when that Certificate is not empty,
+// after the server's Finished, then its Finished. They begin as server13
+// and client13 do, so a side's position carries over when keys are found.
+// A server may send its Certificate compressed when the client offered
+// compress_certificate: one of the two slots is filled (RFC 8879, 4).
+// kindCompressedCertificate is RFC 8879's CompressedCertificate, which
+// takes the place of a TLS 1.3 Certificate.
+const kindCompressedCertificate = 1 + kind(decode.HandshakeType(25))
+
+var server13Keys = []slot{
+	{kind: kindServerHello, need: isRequired, rfc: "RFC 8446, 4.1.3"},
+	{kind: kindChangeCipherSpec, need: needServerCompatCCS, rfc: "RFC 8446, D.4"},
+	{kind: handshakeKind(decode.HandshakeEncryptedExtensions), need: isRequired, rfc: "RFC 8446, 4.3.1"},
+	{kind: kindCertificateRequest, need: needCertificateRequest13, rfc: "RFC 8446, 4.3.2"},
+	{kind: kindCertificate, need: needServerCertificate13, rfc: "RFC 8446, 4.4.2"},
+	{kind: kindCompressedCertificate, need: needCompressedCertificate, rfc: "RFC 8879, 4"},
+	{kind: kindCertificateVerify, need: needServerAuth13, rfc: "RFC 8446, 4.4.3"},
+	{kind: kindFinished, need: isRequired, rfc: "RFC 8446, 4.4.4"},
+	{kind: kindNewSessionTicket, need: fixed(optional), repeat: true, after: kindFinished, rfc: "RFC 8446, 4.6.1"},
+	{kind: handshakeKind(decode.HandshakeKeyUpdate), need: fixed(optional), repeat: true, rfc: "RFC 8446, 4.6.3"},
+}
+
+var client13Keys = []slot{
+	{kind: kindClientHello, need: isRequired, rfc: "RFC 8446, 4.1.2"},
+	{kind: kindChangeCipherSpec, need: needClientCompatCCS, rfc: "RFC 8446, D.4"},
+	{kind: kindCertificate, need: needClientCertificate13, after: kindFinished, rfc: "RFC 8446, 4.4.2"},
+	{kind: kindCertificateVerify, need: needCertificateVerify, rfc: "RFC 8446, 4.4.3"},
+	{kind: kindFinished, need: isRequired, after: kindFinished, rfc: "RFC 8446, 4.4.4"},
+	{kind: handshakeKind(decode.HandshakeKeyUpdate), need: fixed(optional), repeat: true, rfc: "RFC 8446, 4.6.3"},
 }

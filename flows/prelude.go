@@ -23,7 +23,7 @@ func (t *Tracker) start(s stream.Side, b []byte) ([]byte, bool) {
 	if !t.info.SawSYN {
 		// The capture began mid-connection: find the next record boundary.
 		d.phase, d.resync = phaseReading, true
-		d.dec = decode.NewStream(decode.Options{Resync: true})
+		d.dec = decode.NewStream(t.decodeOptions(true))
 		return b, true
 	}
 	if s != t.clientSide {
@@ -33,19 +33,19 @@ func (t *Tracker) start(s stream.Side, b []byte) ([]byte, bool) {
 			return nil, false
 		}
 		d.phase, d.resync = phaseReading, t.client().resync
-		d.dec = decode.NewStream(decode.Options{Resync: d.resync})
+		d.dec = decode.NewStream(t.decodeOptions(d.resync))
 		return b, true
 	}
 	if d.prelude == nil && decode.LooksLikeTLS(b) {
 		d.phase = phaseReading
-		d.dec = decode.NewStream(decode.Options{})
+		d.dec = decode.NewStream(t.decodeOptions(false))
 		return b, true
 	}
 	d.prelude = append(d.prelude, b...)
 	if i := decode.FindClientHello(d.prelude); i >= 0 {
 		b, d.prelude = d.prelude[i:], nil
 		d.phase, d.resync = phaseReading, true
-		d.dec = decode.NewStream(decode.Options{})
+		d.dec = decode.NewStream(t.decodeOptions(false))
 		return b, true
 	}
 	if len(d.prelude) > maxPrelude {

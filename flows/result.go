@@ -36,6 +36,8 @@ const (
 	CodeMalformedHandshake                 = Code(decode.CodeMalformedHandshake)
 	CodeRecordOverflow                     = Code(decode.CodeRecordOverflow)
 	CodeVersionMismatch               Code = "version_mismatch"
+	CodeBadFinished                   Code = "bad_finished"
+	CodeBadRecordMAC                  Code = "bad_record_mac"
 	CodeUnknownContentType                 = Code(decode.CodeUnknownContentType)
 )
 
@@ -66,6 +68,7 @@ type Message struct {
 	Type      string // snake_case RFC name (docs/report.md)
 	Length    int    // handshake body or record length; 0 for CCS and alerts
 	Encrypted bool
+	Decrypted bool // read with keys from a protected record
 }
 
 // Alert is one alert record. Level and Description are zero when Encrypted.
@@ -118,10 +121,13 @@ type Result struct {
 	ALPN              string
 	Resumed           bool
 	ClientCertificate string // "" when unknown (TLS 1.3 sends it encrypted)
-	Messages          []Message
-	Alerts            []Alert
-	Violations        []Violation
-	Gap               *Gap
+	// Keys is KeysFound, KeysMissing or KeysWrong when key material was
+	// given (Options.Keys holds secrets), "" otherwise.
+	Keys       string
+	Messages   []Message
+	Alerts     []Alert
+	Violations []Violation
+	Gap        *Gap
 	// ClientHello and ServerHello are the first of each, for details and
 	// fingerprints; nil when not seen. HelloRetryRequest is the server's
 	// HelloRetryRequest, nil when it sent none.

@@ -42,6 +42,7 @@ type Tracker struct {
 	gap         bool // bytes lost before the verdict: recorded, not judged
 
 	keyless keyless13
+	keys    *keyState // nil without key material (Options.Keys)
 
 	mismatch [2]int // OverlapMismatch by side, until roles are settled
 }
@@ -154,24 +155,41 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 		}
 		return
 	}
+	if t.keys != nil && t.keys.pending {
+		if t.hold(s, ev, ts) {
+			return
+		}
+		t.resolveKeys()
+		if d.stopped() || t.Done() {
+			return
+		}
+	}
 	switch ev.Kind {
 	case decode.EventHandshake:
 		t.handshake(d, ev, ts)
 	case decode.EventEncryptedHandshake:
+		if t.keys.decrypting12() && t.judging() {
+			t.finished12(d, ev, ts)
+			return
+		}
 		t.encryptedHandshake(d, ev, ts)
 	case decode.EventChangeCipherSpec:
 		t.changeCipherSpec(d, ts)
 	case decode.EventAlert, decode.EventEncryptedAlert:
 		t.alert(d, ev, ts)
 	case decode.EventApplicationData:
+		if t.keys.decrypting13() && t.judging() {
+			t.protected(d, ev, ts)
+			return
+		}
 		t.applicationData(d, ev, ts)
 	case decode.EventHeartbeat:
 		t.record(d, kindHeartbeat, ev.Length, false, ts)
 	}
 }
 
-// Buffered implements stream.Buffered: the decoders' buffers and a
-// plaintext prelude, which a peer can make grow up to a record or a
+// Buffered implements stream.Buffered: the decoders' buffers, a
+// decrypted message incomplete, and a plaintext prelude, which a peer can make grow up to a record or a
 // handshake message at a time while the verdict waits.
 func (t *Tracker) Buffered() int {
 	n := 0
@@ -181,6 +199,11 @@ func (t *Tracker) Buffered() int {
 		if d.dec != nil {
 			n += d.dec.Buffered()
 		}
+	}
+	if t.keys != nil {
+		// A decrypted handshake message waiting for its next record, and
+		// the server's records waiting for keys.
+		n += len(t.keys.sides[0].hs) + len(t.keys.sides[1].hs) + t.keys.heldBytes
 	}
 	return n
 }
@@ -209,7 +232,11 @@ func (t *Tracker) Close(reason stream.EndReason, last time.Time) {
 	if !t.roleKnown {
 		t.guessRoles()
 	}
+	if t.keys != nil && t.keys.pending {
+		t.resolveKeys()
+	}
 	t.settleTLS13()
+	t.settleKeys()
 	t.res.Outcome = t.outcome()
 	t.settleMismatch()
 	t.releaseStreams()

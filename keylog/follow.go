@@ -32,11 +32,13 @@ type Follower struct {
 	stats Stats
 	err   error
 
-	// Owned by the goroutine polling.
-	f   *os.File
-	off int64 // how far f has been read
-	p   parser
-	buf []byte
+	// Owned by whoever holds pollMu: the goroutine polling, or Poll.
+	pollMu sync.Mutex
+	closed bool
+	f      *os.File
+	off    int64 // how far f has been read
+	p      parser
+	buf    []byte
 }
 
 // Follow starts following the key log at path, adding its secrets to g
@@ -83,15 +85,32 @@ func (f *Follower) run() {
 	t := time.NewTicker(f.interval)
 	defer t.Stop()
 	for {
-		f.poll()
+		f.pollLocked()
 		select {
 		case <-f.stop:
+			f.pollMu.Lock()
 			if f.f != nil {
 				f.f.Close()
 			}
+			f.closed = true
+			f.pollMu.Unlock()
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// Poll reads what the file gained now rather than at the next tick: a
+// reader that needs a secret the file may have just gained (a live
+// capture at a ClientHello's next record) asks for it. After Close it
+// does nothing.
+func (f *Follower) Poll() { f.pollLocked() }
+
+func (f *Follower) pollLocked() {
+	f.pollMu.Lock()
+	defer f.pollMu.Unlock()
+	if !f.closed {
+		f.poll()
 	}
 }
 

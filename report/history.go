@@ -36,11 +36,12 @@ var historyLetters = map[string]byte{
 
 // History renders the plaintext part of the ladder in Zeek's letters. Like
 // Zeek, it leaves out what travels encrypted (the TLS 1.2 Finished, TLS 1.3
-// records, encrypted alerts), so the two can be compared directly.
+// records, encrypted alerts, and what keys decrypted of them), so the two
+// can be compared directly.
 func History(r *flows.Result) string {
 	var b strings.Builder
 	for _, m := range r.Messages {
-		if m.Encrypted || m.Type == flows.TypeApplicationData {
+		if m.Encrypted || m.Decrypted || m.Type == flows.TypeApplicationData {
 			continue
 		}
 		c, ok := historyLetters[m.Type]

@@ -36,6 +36,7 @@ func (c connection) fields(w fieldWriter) {
 		w.flag("resumed", r.Resumed, always)
 	}
 	w.str("client_certificate", r.ClientCertificate, omitEmpty)
+	w.str("keys", r.Keys, omitEmpty)
 	w.objects("messages", messages(r.Messages))
 	w.objects("alerts", alerts(r.Alerts))
 	w.objects("violations", violations(r.Violations))
@@ -71,6 +72,7 @@ func (m *message) fields(w fieldWriter) {
 	w.str("from", string(m.From), always)
 	w.str("type", m.Type, always)
 	w.flag("encrypted", m.Encrypted, omitEmpty)
+	w.flag("decrypted", m.Decrypted, omitEmpty)
 	w.num("length", int64(m.Length), omitEmpty)
 }
 

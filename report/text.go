@@ -70,6 +70,9 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 		} else if m.Encrypted {
 			what += " (encrypted)"
 		}
+		if m.Decrypted {
+			what += " (decrypted)"
+		}
 		fmt.Fprintf(w, "    %+11.6f  %s  %s", m.TS.Sub(r.Start).Seconds(), arrow, t.paintMessage(m, what))
 		if m.Length > 0 {
 			fmt.Fprintf(w, "%*d", max(1, 40-len(what)), m.Length)

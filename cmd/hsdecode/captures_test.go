@@ -66,6 +66,14 @@ var manifest = map[string][]want{
 	"29-tls12-close-notify":                {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256}},
 	"30-tls13-go-client-rejects-cert":      {{outcome: "alert", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256", alert: "client encrypted", history: "CsiI"}},
 	"31-tls13-mtls-no-client-cert":         {{outcome: "alert", version: "TLS 1.3", suite: aes256, alert: "server encrypted", history: "CsiI"}},
+	// Without their key logs (TestKeyLogCaptures reads them with).
+	"32-tls13-keylog-full":           {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"33-tls13-keylog-mtls-no-cert":   {{outcome: "alert", version: "TLS 1.3", suite: aes256, alert: "server encrypted", history: "CsiI"}},
+	"34-tls13-keylog-mtls-untrusted": {{outcome: "alert", version: "TLS 1.3", suite: aes256, alert: "server encrypted", history: "CsiI"}},
+	"35-tls13-wrong-keylog":          {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"36-tls13-injected-secrets":      {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"37-tls13-keylog-hrr":            {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CjiICs"}},
+	"38-tls12-keylog-full":           {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: full12T}},
 }
 
 // TestCaptureFacts checks, connection by connection, the facts the

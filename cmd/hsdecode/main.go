@@ -18,6 +18,7 @@ import (
 
 	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/keylog"
 	"github.com/hsdecode/hsdecode/reassembly"
 	"github.com/hsdecode/hsdecode/report"
 	"github.com/hsdecode/hsdecode/stream"
@@ -152,6 +153,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	write := fs.StringP("write", "w", "", "live: also write the captured packets to `FILE` (pcap)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE`, for go tool pprof")
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to `FILE`, for go tool pprof")
+	keyLogs := fs.StringArray("keylog", nil, "decrypt TLS 1.3 handshakes with the secrets of the NSS key log `FILE` (SSLKEYLOGFILE); may repeat. Live, the file is followed as it grows")
 	workers := fs.Int("workers", runtime.NumCPU(), "reading files: spread connections over `N` goroutines by their addresses and ports; the report is the same for any N (1: all on one goroutine)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
@@ -272,9 +274,22 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	if err != nil {
 		return usage(err)
 	}
+	keys, err := loadKeyLogs(*keyLogs, stderr)
+	if err != nil {
+		return usage(err)
+	}
 	g := newGate(rules, base)
 	if isLive {
 		lc.flows = flows.Options{Follow: *follow}
+		if len(*keyLogs) > 0 {
+			fk := &followedKeys{log: keys}
+			for _, p := range *keyLogs {
+				f := keys.Follow(p)
+				defer f.Close()
+				fk.followers = append(fk.followers, f)
+			}
+			lc.flows.Keys, lc.flows.KeysGrow = fk, true
+		}
 		lc.reassembly = reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle, ChecksumMode: sums}
 		if err := outs.beginFile("interface " + *iface); err != nil {
 			return usage(fmt.Errorf("write: %w", err))
@@ -285,7 +300,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	fo := flows.Options{Follow: *follow}
 	ro := reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle, ChecksumMode: sums}
 	files := fileRun{fo: fo, ro: ro, workers: *workers, verbose: *verbose, showProgress: showProgress, pace: pace,
-		outs: outs, g: g, bw: bw, stderr: stderr}
+		outs: outs, g: g, bw: bw, stderr: stderr, keys: keys, keyLogs: len(*keyLogs) > 0}
 	inputErr, err := files.run(inputs)
 	if err != nil {
 		return usage(err)
@@ -316,6 +331,8 @@ type fileRun struct {
 	g            *gate
 	bw           *bufio.Writer
 	stderr       io.Writer
+	keys         *keylog.Log // what --keylog gave, with what captures embed
+	keyLogs      bool        // --keylog was given
 }
 
 // run reads the inputs; inputErr says one could not be read, or broke
@@ -340,8 +357,12 @@ func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
 		if f.showProgress {
 			prog = newProgress(f.stderr, in, n+1, len(inputs), f.pace)
 		}
+		fo := f.fo // without key material nothing is looked up
+		if _, embeds := src.(capture.SecretsSource); embeds || f.keyLogs {
+			src, fo.Keys = withSecrets(src, f.keys, f.stderr), f.keys
+		}
 		piped := asDecided(src)
-		an := analyzeSource(src, f.fo, f.ro, f.workers, prog, func(r *flows.Result) error {
+		an := analyzeSource(src, fo, f.ro, f.workers, prog, func(r *flows.Result) error {
 			if err := f.outs.all.Write(r, f.g.add(r)); err != nil || !piped {
 				return err
 			}

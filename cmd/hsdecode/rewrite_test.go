@@ -26,6 +26,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/internal/rewrite"
 )
 
@@ -71,10 +72,10 @@ func rewriteCaptures(t *testing.T) []rewriteCapture {
 // reportWithoutTimestamps runs hsdecode on a capture as its command line would and
 // returns its JSON report, one decoded object per connection, with every
 // timestamp removed.
-func reportWithoutTimestamps(t *testing.T, path string) []any {
+func reportWithoutTimestamps(t *testing.T, path string, args ...string) []any {
 	t.Helper()
 	var out, errb bytes.Buffer
-	if status := run([]string{"-r", path, "--format", "json"}, &out, &errb); status == exitError && out.Len() == 0 {
+	if status := run(append([]string{"-r", path, "--format", "json"}, args...), &out, &errb); status == exitError && out.Len() == 0 {
 		t.Fatalf("%s: exit %d: %s", path, status, errb.String())
 	}
 	var objs []any
@@ -180,6 +181,7 @@ func TestSameVerdictRewritten(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			visited[c.name] = true
 			want := reportWithoutTimestamps(t, c.path)
+			keys := embeddedKeyLog(t, c.path, dir)
 			pkts, err := rewrite.ReadFile(c.path)
 			if err != nil {
 				t.Logf("%v: the %d packets before it are rewritten, as hsdecode reads them", err, len(pkts))
@@ -192,7 +194,7 @@ func TestSameVerdictRewritten(t *testing.T) {
 					t.Fatal(err)
 				}
 				runs++
-				diff := cmp.Diff(want, reportWithoutTimestamps(t, out))
+				diff := cmp.Diff(want, reportWithoutTimestamps(t, out, keys...))
 				if diff == "" {
 					same++
 					continue
@@ -233,4 +235,38 @@ func addStats(to *rewrite.Stats, s rewrite.Stats) {
 	to.RecordsSplit += s.RecordsSplit
 	to.Kept += s.Kept
 	to.Fragmented += s.Fragmented
+}
+
+// embeddedKeyLog writes the key logs a pcapng carries in Decryption Secrets
+// Blocks to a file, and returns the --keylog arguments that give them to a
+// rewritten copy, which is a pcap and carries none; nil when it has none.
+func embeddedKeyLog(t *testing.T, path, dir string) []string {
+	t.Helper()
+	src, err := capture.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	ss, ok := src.(capture.SecretsSource)
+	if !ok {
+		return nil
+	}
+	var kl []byte
+	for {
+		_, err := src.Next()
+		for _, b := range ss.Secrets() {
+			kl = append(append(kl, b...), '\n')
+		}
+		if err != nil {
+			break
+		}
+	}
+	if len(kl) == 0 {
+		return nil
+	}
+	f := filepath.Join(dir, "embedded.keys")
+	if err := os.WriteFile(f, kl, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"--keylog", f}
 }

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/internal/rewrite"
+	"github.com/hsdecode/hsdecode/keylog"
+	"github.com/hsdecode/hsdecode/reassembly"
+)
+
+// TestKeyLogMissingFile: a --keylog that cannot be read stops the run
+// before anything is read, in one line.
+func TestKeyLogMissingFile(t *testing.T) {
+	var out, errb bytes.Buffer
+	missing := filepath.Join(t.TempDir(), "nope.keys")
+	status := run([]string{"--keylog", missing, filepath.Join(pcapDir, "12-tls13-full.pcap")}, &out, &errb)
+	if status != exitError {
+		t.Errorf("status %d, want %d", status, exitError)
+	}
+	if lines := strings.Split(strings.TrimSpace(errb.String()), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "--keylog") || !strings.Contains(lines[0], "nope.keys") {
+		t.Errorf("stderr %q, want one line naming --keylog and the file", errb.String())
+	}
+	if out.Len() != 0 {
+		t.Errorf("report written: %q", out.String())
+	}
+}
+
+// TestKeyLogMalformedLine: a bad line is a warning naming the first one,
+// and the run goes on.
+func TestKeyLogMalformedLine(t *testing.T) {
+	kl := filepath.Join(t.TempDir(), "bad.keys")
+	body := "# comment\nCLIENT_RANDOM zz 00\nnot a line\nCLIENT_HANDSHAKE_TRAFFIC_SECRET " + strings.Repeat("ab", 32) + " " + strings.Repeat("cd", 32) + "\n"
+	if err := os.WriteFile(kl, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	status := run([]string{"--format", "json", "--keylog", kl, filepath.Join(pcapDir, "12-tls13-full.pcap")}, &out, &errb)
+	if status != exitOK {
+		t.Fatalf("status %d, stderr %s", status, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "warning: 1 malformed") || !strings.Contains(lines[0], "bad.keys line 2") {
+		t.Errorf("stderr %q, want one warning naming line 2", errb.String())
+	}
+	if !strings.Contains(out.String(), `"outcome":"established"`) {
+		t.Errorf("report %s", out.String())
+	}
+}
+
+// ladder spells a connection's messages as "from:type", a * marking a
+// decrypted one.
+func ladder(r *flows.Result) string {
+	var b []string
+	for _, m := range r.Messages {
+		s := string(m.From)[:1] + ":" + m.Type
+		if m.Decrypted {
+			s += "*"
+		}
+		b = append(b, s)
+	}
+	return strings.Join(b, " ")
+}
+
+// TestKeyLogCaptures reads the captures of scripts/make-keylog-testdata.sh
+// with their key logs: the decrypted ladder, the real alert and its side,
+// the client certificate and the keys state.
+func TestKeyLogCaptures(t *testing.T) {
+	const hello = "c:client_hello s:server_hello s:change_cipher_spec s:encrypted_extensions* "
+	for _, tt := range []struct {
+		name       string
+		outcome    flows.Outcome
+		keys       string
+		alert      string // "from level description"
+		clientCert string
+		ladder     string
+	}{
+		{"32-tls13-keylog-full", flows.OutcomeEstablished, flows.KeysFound, "", "",
+			hello + "s:certificate* s:certificate_verify* s:finished* c:change_cipher_spec c:finished* s:new_session_ticket*"},
+		{"33-tls13-keylog-mtls-no-cert", flows.OutcomeAlert, flows.KeysFound, "server fatal certificate_required", flows.ClientCertEmpty,
+			hello + "s:certificate_request* s:certificate* s:certificate_verify* s:finished* c:change_cipher_spec c:certificate* c:finished* s:alert*"},
+		{"34-tls13-keylog-mtls-untrusted", flows.OutcomeAlert, flows.KeysFound, "server fatal unknown_ca", flows.ClientCertSent,
+			hello + "s:certificate_request* s:certificate* s:certificate_verify* s:finished* c:change_cipher_spec c:certificate* c:certificate_verify* c:finished* s:alert*"},
+		// Another session's secrets under this client random: judged as
+		// without keys, and the report says so.
+		// Both Finished verified over message_hash (RFC 8446, 4.4.1).
+		{"37-tls13-keylog-hrr", flows.OutcomeEstablished, flows.KeysFound, "", "",
+			"c:client_hello s:hello_retry_request s:change_cipher_spec c:change_cipher_spec c:client_hello s:server_hello s:encrypted_extensions* " +
+				"s:certificate* s:certificate_verify* s:finished* c:finished* s:new_session_ticket*"},
+		// TLS 1.2 with CLIENT_RANDOM: each Finished decrypted and verified.
+		{"38-tls12-keylog-full", flows.OutcomeEstablished, flows.KeysFound, "", flows.ClientCertNone,
+			"c:client_hello s:server_hello s:certificate s:server_key_exchange s:server_hello_done c:client_key_exchange c:change_cipher_spec c:finished* " +
+				"s:new_session_ticket s:change_cipher_spec s:finished*"},
+		// The ladder is the one without keys (want "").
+		{"35-tls13-wrong-keylog", flows.OutcomeEstablished, flows.KeysWrong, "", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := new(keylog.Log)
+			if _, err := g.Load(filepath.Join(pcapDir, tt.name+".keys")); err != nil {
+				t.Fatal(err)
+			}
+			an, err := analyze(filepath.Join(pcapDir, tt.name+".pcap"), flows.Options{Keys: g}, reassembly.Options{})
+			if err != nil || an.readErr != nil || len(an.results) != 1 {
+				t.Fatalf("analyze: %v %v, %d results", err, an, len(an.results))
+			}
+			r := &an.results[0]
+			if r.Outcome != tt.outcome || r.Keys != tt.keys || r.ClientCertificate != tt.clientCert {
+				t.Errorf("outcome %s keys %q client_certificate %q, want %s %q %q", r.Outcome, r.Keys, r.ClientCertificate, tt.outcome, tt.keys, tt.clientCert)
+			}
+			if len(r.Violations) > 0 {
+				t.Errorf("violations %+v", r.Violations)
+			}
+			var alert string
+			for _, a := range r.Alerts {
+				alert = fmt.Sprintf("%s %s %s", a.From, a.Level, a.Description)
+			}
+			if alert != tt.alert {
+				t.Errorf("alert %q, want %q", alert, tt.alert)
+			}
+			want := tt.ladder
+			if want == "" {
+				plain, err := analyze(filepath.Join(pcapDir, tt.name+".pcap"), flows.Options{}, reassembly.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want = ladder(&plain.results[0])
+			}
+			// Whether the client's request goes out before the server's
+			// answer varies from one recording to the next.
+			got := strings.ReplaceAll(ladder(r), " c:application_data*", "")
+			if got != want {
+				t.Errorf("ladder\n got %s\nwant %s", got, want)
+			}
+			if tt.clientCert == flows.ClientCertSent && (r.ClientCertificates == nil || len(r.ClientCertificates.Certificates) != 1 ||
+				r.ClientCertificates.Certificates[0].Subject != "CN=hsdecode untrusted client") {
+				t.Errorf("client certificates %+v", r.ClientCertificates)
+			}
+		})
+	}
+}
+
+// TestKeyLogKeyless: a capture read without key material reports no keys
+// state, and a key log without its client random says missing and
+// changes nothing else.
+func TestKeyLogKeyless(t *testing.T) {
+	pcap := filepath.Join(pcapDir, "33-tls13-keylog-mtls-no-cert.pcap")
+	plain, err := analyze(pcap, flows.Options{}, reassembly.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := new(keylog.Log)
+	if _, err := g.Load(filepath.Join(pcapDir, "32-tls13-keylog-full.keys")); err != nil {
+		t.Fatal(err)
+	}
+	other, err := analyze(pcap, flows.Options{Keys: g}, reassembly.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, o := &plain.results[0], &other.results[0]
+	if p.Keys != "" || o.Keys != flows.KeysMissing {
+		t.Errorf("keys %q and %q, want none and missing", p.Keys, o.Keys)
+	}
+	if p.Outcome != flows.OutcomeAlert || o.Outcome != p.Outcome || ladder(o) != ladder(p) || len(o.Alerts) != 1 || !o.Alerts[0].Encrypted {
+		t.Errorf("with another session's key log: %s %s, without: %s %s", o.Outcome, ladder(o), p.Outcome, ladder(p))
+	}
+}
+
+// TestKeyLogInjected: a pcapng with its key log in a Decryption Secrets
+// Block is decrypted with no flag, and reports as its packets in a pcap
+// read with --keylog.
+func TestKeyLogInjected(t *testing.T) {
+	pcapng := filepath.Join(pcapDir, "36-tls13-injected-secrets.pcapng")
+	pkts, err := rewrite.ReadFile(pcapng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(t.TempDir(), "36.pcap")
+	if err := rewrite.WriteFile(plain, pkts); err != nil {
+		t.Fatal(err)
+	}
+	var withFlag, injected, errb bytes.Buffer
+	if status := run([]string{"--format", "json", "--keylog", filepath.Join(pcapDir, "36-tls13-injected-secrets.keys"), plain}, &withFlag, &errb); status != exitOK {
+		t.Fatalf("status %d: %s", status, errb.String())
+	}
+	if status := run([]string{"--format", "json", pcapng}, &injected, &errb); status != exitOK {
+		t.Fatalf("status %d: %s", status, errb.String())
+	}
+	if !strings.Contains(injected.String(), `"keys":"found"`) || injected.String() != withFlag.String() {
+		t.Errorf("injected:\n%s\n--keylog:\n%s", injected.String(), withFlag.String())
+	}
+}
+
+// TestLiveKeyLog: live, a key log the client writes during the handshake
+// is followed, and the server's refusal of the missing client certificate
+// is reported by its name, from the server, with the keys found.
+func TestLiveKeyLog(t *testing.T) {
+	needLive(t, "openssl")
+	bin := buildHsdecode(t)
+	needCgoBinary(t, bin)
+	pki := makePKI(t)
+	port := freePorts(t, 1)[0]
+	kl := filepath.Join(t.TempDir(), "live.keys")
+	if err := os.WriteFile(kl, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startCapture(t, bin, "-i", "lo", "-f", fmt.Sprintf("tcp port %d", port), "--format", "json", "--keylog", kl)
+	startServer(t, pki, port, "-tls1_3", "-Verify", "1", "-CAfile", pki.ca)
+	runClient(t, "openssl", "s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port), "-tls1_3", "-CAfile", pki.ca, "-keylogfile", kl)
+	r := p.report(port, 10*time.Second)
+	checkReport(t, "mTLS 1.3 without client certificate, with keys", r, "alert", "TLS 1.3", "server fatal certificate_required")
+	if r.ClientCertificate != flows.ClientCertEmpty {
+		t.Errorf("client_certificate %q, want empty", r.ClientCertificate)
+	}
+	for _, l := range p.stdout.snapshot() {
+		if strings.Contains(l, fmt.Sprintf(`"port":%d`, port)) && !strings.Contains(l, `"keys":"found"`) {
+			t.Errorf("report without keys found: %s", l)
+		}
+	}
+	p.signalAndWait(os.Interrupt)
+}
