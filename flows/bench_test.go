@@ -76,16 +76,10 @@ func handshakeTranscript(tb testing.TB, cc, sc *tls.Config) []chunk {
 		}
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		s := tls.Server(&recorder{c, stream.SideB, &mu, &out}, sc)
-		defer s.Close()
-		req := make([]byte, 100)
-		if _, err := io.ReadFull(s, req); err != nil {
-			done <- err
-			return
-		}
-		_, err = s.Write(make([]byte, 3000))
-		if err == nil {
-			_, err = io.Copy(io.Discard, s) // until the client's close_notify
-		}
+		// The server's close_notify is written before done says the
+		// transcript is complete.
+		err = serveOnce(s)
+		s.Close()
 		done <- err
 	}()
 	raw, err := net.Dial("tcp", ln.Addr().String())
@@ -106,6 +100,19 @@ func handshakeTranscript(tb testing.TB, cc, sc *tls.Config) []chunk {
 	}
 	raw.Close()
 	return out
+}
+
+// serveOnce reads the 100-byte request, answers 3000 bytes and reads on
+// until the client's close_notify.
+func serveOnce(s *tls.Conn) error {
+	if _, err := io.ReadFull(s, make([]byte, 100)); err != nil {
+		return err
+	}
+	if _, err := s.Write(make([]byte, 3000)); err != nil {
+		return err
+	}
+	_, err := io.Copy(io.Discard, s)
+	return err
 }
 
 var benchPKI struct {
