@@ -139,8 +139,16 @@ var server13Keys = []slot{
 	{kind: kindCompressedCertificate, need: needCompressedCertificate, rfc: "RFC 8879, 4"},
 	{kind: kindCertificateVerify, need: needServerAuth13, rfc: "RFC 8446, 4.4.3"},
 	{kind: kindFinished, need: isRequired, rfc: "RFC 8446, 4.4.4"},
-	{kind: kindNewSessionTicket, need: fixed(optional), repeat: true, after: kindFinished, rfc: "RFC 8446, 4.6.1"},
+	{kind: kindNewSessionTicket, need: fixed(optional), repeat: true, afterOK: ticketAfterOK, rfc: "RFC 8446, 4.6.1"},
 	{kind: handshakeKind(decode.HandshakeKeyUpdate), need: fixed(optional), repeat: true, rfc: "RFC 8446, 4.6.3"},
+}
+
+// ticketAfterOK: a NewSessionTicket follows the client's Finished, or, from
+// a server that asked for no certificate, may come right after its own
+// Finished, the rest of the transcript computed ahead (RFC 8446, 4.6.1,
+// as crypto/tls does).
+func ticketAfterOK(t *Tracker) bool {
+	return !t.certRequested || t.client().seen.count(kindFinished) > 0
 }
 
 var client13Keys = []slot{

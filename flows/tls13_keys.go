@@ -304,9 +304,11 @@ func (t *Tracker) decryptedMessage(d *sideState, ks *keySide, raw []byte, ts tim
 		return
 	}
 	// The Finished's verify_data covers the transcript up to it, and
-	// until both Finished every message goes in (RFC 8446, 4.4.1).
+	// until both Finished every handshake message goes in, but not the
+	// post-handshake ones a server may send before the client's Finished
+	// (RFC 8446, 4.4.1 and 4.6).
 	var want []byte
-	inHandshake := !k.sides[0].finished
+	inHandshake := !k.sides[0].finished && typ != decode.HandshakeNewSessionTicket && typ != decode.HandshakeKeyUpdate
 	if typ == decode.HandshakeFinished && !ks.finished {
 		want = tlscrypto.FinishedVerifyData13(k.suite.Hash, ks.hsSecret, k.transcript.Sum())
 	}

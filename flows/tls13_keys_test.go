@@ -29,17 +29,19 @@ type rec struct {
 
 // tls13Records records a crypto/tls 1.3 handshake with a key log.
 func tls13Records(t *testing.T) ([]rec, *keylog.Log) {
-	return tlsRecords(t, tls.VersionTLS13)
+	return tlsRecords(t, tls.VersionTLS13, nil)
 }
 
 // tlsRecords records a crypto/tls handshake of version at most max with a
-// key log.
-func tlsRecords(t *testing.T, max uint16) ([]rec, *keylog.Log) {
+// key log. With a session cache the client offers resumption, and a TLS
+// 1.3 server that asks for no certificate sends its tickets with its
+// first flight, before the client's Finished (RFC 8446, 4.6.1).
+func tlsRecords(t *testing.T, max uint16, cache tls.ClientSessionCache) ([]rec, *keylog.Log) {
 	t.Helper()
 	benchCerts(t)
 	var kl bytes.Buffer
 	tr := handshakeTranscript(t,
-		&tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, KeyLogWriter: &kl, MaxVersion: max},
+		&tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, KeyLogWriter: &kl, MaxVersion: max, ClientSessionCache: cache},
 		&tls.Config{Certificates: []tls.Certificate{benchPKI.ecdsa}})
 	g := new(keylog.Log)
 	if _, err := g.Parse("crypto/tls", &kl); err != nil {
@@ -187,6 +189,22 @@ func TestKeysEstablished(t *testing.T) {
 	}
 }
 
+// TestKeysTicketsBeforeClientFinished: crypto/tls's server, asking for no
+// client certificate, sends its NewSessionTickets right after its own
+// Finished, as RFC 8446, 4.6.1 lets it; they are no violation, and stay
+// out of the transcript the client's Finished covers.
+func TestKeysTicketsBeforeClientFinished(t *testing.T) {
+	recs, g := tlsRecords(t, tls.VersionTLS13, tls.NewLRUClientSessionCache(1))
+	r := runRecords(recs, g)
+	if r.Outcome != OutcomeEstablished || r.Keys != KeysFound || len(r.Violations) > 0 {
+		t.Fatalf("outcome %s keys %q violations %+v", r.Outcome, r.Keys, r.Violations)
+	}
+	want := "c:client_hello s:server_hello s:change_cipher_spec s:encrypted_extensions s:certificate s:certificate_verify s:finished s:new_session_ticket c:change_cipher_spec c:finished"
+	if got := types(r); !bytes.HasPrefix([]byte(got), []byte(want)) {
+		t.Errorf("messages %s, want %s...", got, want)
+	}
+}
+
 // TestKeysBadFinished: one byte of the server's verify_data flipped, the
 // record sealed again with the server's real key: bad_finished.
 func TestKeysBadFinished(t *testing.T) {
@@ -277,7 +295,7 @@ func TestKeysBadRecordMAC(t *testing.T) {
 // the ServerKeyExchange's signature changed on the way (which no key
 // depends on) makes the first Finished, the client's, bad_finished.
 func TestKeysTLS12Finished(t *testing.T) {
-	recs, g := tlsRecords(t, tls.VersionTLS12)
+	recs, g := tlsRecords(t, tls.VersionTLS12, nil)
 	r := runRecords(recs, g)
 	if r.Outcome != OutcomeEstablished || r.Keys != KeysFound || len(r.Violations) > 0 {
 		t.Fatalf("outcome %s keys %q violations %+v", r.Outcome, r.Keys, r.Violations)
@@ -374,7 +392,7 @@ func (s *lateStore) Len() int { return 1 }
 // without, or when they never come, the connection is judged without.
 func TestKeysGrow(t *testing.T) {
 	for _, max := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
-		recs, g := tlsRecords(t, max)
+		recs, g := tlsRecords(t, max, nil)
 		for _, tt := range []struct {
 			grow, never bool
 			keys        string

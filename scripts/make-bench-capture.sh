@@ -12,6 +12,7 @@
 #   bench-<SIZE>MB-seed<SEED>.pcap            the capture
 #   bench-<SIZE>MB-seed<SEED>.pcap.plan.txt   the plan's summary (counts per kind) and how the run went
 #   bench-<SIZE>MB-seed<SEED>.pcap.conns.tsv  one line per connection: kind, expected outcome, addresses, what the client saw
+#   bench-<SIZE>MB-seed<SEED>.pcap.keys       the clients' key log (hsdecode --keylog)
 # scripts/bench.sh checks hsdecode's report against the .conns.tsv file.
 #
 # The traffic is made by scripts/benchgen (Go crypto/tls servers and
@@ -98,7 +99,7 @@ done
 
 log "running the plan: size $SIZE MB, seed $SEED, concurrency $CONCURRENCY"
 ip netns exec "$NS" "$WORK/benchgen" -size-mb "$SIZE" -seed "$SEED" -concurrency "$CONCURRENCY" \
-	-manifest "$CAP.conns.tsv" | tee "$CAP.plan.txt"
+	-manifest "$CAP.conns.tsv" -keylog "$CAP.keys" | tee "$CAP.plan.txt"
 
 sleep 1 # the last FINs and ACKs
 kill -INT "$TCPDUMP_PID"

@@ -72,6 +72,7 @@ func main() {
 	timeout := flag.Duration("timeout", 2*time.Minute, "deadline of each connection")
 	check := flag.String("check", "", "compare the manifest `FILE` with hsdecode's JSON report (-report) and exit")
 	reportFile := flag.String("report", "", "hsdecode --format json output, for -check")
+	keyLogFile := flag.String("keylog", "", "write the clients' TLS secrets to `FILE` (NSS key log), for hsdecode --keylog")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: benchgen [flags]\nkinds: %s\n", kindNames())
 		flag.PrintDefaults()
@@ -103,6 +104,20 @@ func main() {
 		}()
 	}
 	p := newPKI()
+	if *keyLogFile != "" {
+		f, err := os.Create(*keyLogFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		kl := &keyLog{w: bufio.NewWriter(f)}
+		p.keyLog = kl
+		defer func() {
+			if err := kl.w.Flush(); err != nil {
+				log.Fatal(err)
+			}
+			f.Close()
+		}()
+	}
 	srv, err := startServers(p)
 	if err != nil {
 		log.Fatal(err)
@@ -121,7 +136,20 @@ func main() {
 
 // pki holds the certificates: a CA the clients trust, one they do not, and
 // leaf certificates for the servers and the clients.
+// keyLog is a key log written by many connections at once.
+type keyLog struct {
+	mu sync.Mutex
+	w  *bufio.Writer
+}
+
+func (k *keyLog) Write(b []byte) (int, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.w.Write(b)
+}
+
 type pki struct {
+	keyLog      io.Writer      // the clients' KeyLogWriter, nil without -keylog
 	roots       *x509.CertPool // the clients' trust: ca only
 	clientCAs   *x509.CertPool // the mTLS server's trust
 	serverECDSA tls.Certificate
@@ -370,7 +398,7 @@ func dial(c conn, p *pki, cache tls.ClientSessionCache, timeout time.Duration) o
 	raw.SetDeadline(time.Now().Add(timeout))
 	o.client, o.server = raw.LocalAddr().String(), raw.RemoteAddr().String()
 
-	cfg := &tls.Config{ServerName: "localhost", RootCAs: p.roots, ClientSessionCache: cache}
+	cfg := &tls.Config{ServerName: "localhost", RootCAs: p.roots, ClientSessionCache: cache, KeyLogWriter: p.keyLog}
 	switch c.kind {
 	case kPlainService:
 		o.err = request(raw, c.xchg)
