@@ -28,15 +28,16 @@ func newMerger(workers int, budget int64) *merger {
 // many more as keep the rest within the budget.
 func (m *merger) add(out []*flows.Result, worker int, rs []*flows.Result, low uint64) []*flows.Result {
 	for _, r := range rs {
-		heap.Push(&m.held, r)
-		m.heldBytes += flows.HeldCost(r)
+		h := heldResult{r, flows.HeldCost(r)}
+		heap.Push(&m.held, h)
+		m.heldBytes += h.cost
 	}
 	m.low[worker] = low
 	limit := low
 	for _, l := range m.low {
 		limit = min(limit, l)
 	}
-	for len(m.held) > 0 && (m.held[0].Seq < limit || m.heldBytes > m.budget) {
+	for len(m.held) > 0 && (m.held[0].r.Seq < limit || m.heldBytes > m.budget) {
 		out = append(out, m.pop())
 	}
 	return out
@@ -44,8 +45,9 @@ func (m *merger) add(out []*flows.Result, worker int, rs []*flows.Result, low ui
 
 // pop takes out the held result that began first.
 func (m *merger) pop() *flows.Result {
-	r := heap.Pop(&m.held).(*flows.Result)
-	m.heldBytes -= flows.HeldCost(r)
+	h := heap.Pop(&m.held).(heldResult)
+	r := h.r
+	m.heldBytes -= h.cost
 	if r.Seq < m.last {
 		m.outOfOrder++
 	}
@@ -53,17 +55,24 @@ func (m *merger) pop() *flows.Result {
 	return r
 }
 
+// heldResult is a result waiting, with what it was counted for when it
+// came, so that the same is taken off when it leaves.
+type heldResult struct {
+	r    *flows.Result
+	cost int64
+}
+
 // resultHeap is a min-heap of results by Seq.
-type resultHeap []*flows.Result
+type resultHeap []heldResult
 
 func (h resultHeap) Len() int           { return len(h) }
-func (h resultHeap) Less(i, j int) bool { return h[i].Seq < h[j].Seq }
+func (h resultHeap) Less(i, j int) bool { return h[i].r.Seq < h[j].r.Seq }
 func (h resultHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *resultHeap) Push(x any)        { *h = append(*h, x.(*flows.Result)) }
+func (h *resultHeap) Push(x any)        { *h = append(*h, x.(heldResult)) }
 func (h *resultHeap) Pop() any {
 	old := *h
-	r := old[len(old)-1]
-	old[len(old)-1] = nil
+	x := old[len(old)-1]
+	old[len(old)-1] = heldResult{}
 	*h = old[:len(old)-1]
-	return r
+	return x
 }
