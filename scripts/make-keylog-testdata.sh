@@ -12,8 +12,11 @@
 # s_client on loopback, ports 44340-44346, throwaway keys in a temp dir.
 # The captures are reproducible in kind, not byte for byte.
 #
-# Usage: scripts/make-keylog-testdata.sh
+# Usage: scripts/make-keylog-testdata.sh [NUMBER...]
+# With numbers (e.g. 39 40), only the captures whose names begin with them
+# are recorded again and only their rows of MANIFEST.md replaced.
 set -euo pipefail
+ONLY=("$@")
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/testdata/pcaps
@@ -59,6 +62,16 @@ openssl x509 -req -in rsa.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -
 openssl req -newkey rsa:2048 -nodes -keyout untrusted.key -out untrusted.csr -subj "/CN=hsdecode untrusted client" 2>/dev/null
 openssl x509 -req -in untrusted.csr -CA otherca.crt -CAkey otherca.key -CAcreateserial -days 2 -extfile client.ext -out untrusted.crt 2>/dev/null
 
+# selected NAME: whether this run records NAME.
+selected() {
+	local n
+	((${#ONLY[@]} == 0)) && return 0
+	for n in "${ONLY[@]}"; do
+		[[ $1 == "$n"-* ]] && return 0
+	done
+	return 1
+}
+
 # capture NAME PORT EXPECT SERVER-ARGS -- CLIENT-ARGS: one s_server/s_client
 # conversation on PORT, recorded to NAME.pcap, the client's key log to
 # NAME.keys; EXPECT is what hsdecode must report with it. V is the
@@ -66,6 +79,7 @@ openssl x509 -req -in untrusted.csr -CA otherca.crt -CAkey otherca.key -CAcreate
 capture() {
 	local name=$1 port=$2 expect=$3 i seq v=${V:--tls1_3}
 	shift 3
+	selected "$name" || return 0
 	local srv=() cli=()
 	while [[ $1 != -- ]]; do srv+=("$1"); shift; done
 	shift
@@ -104,19 +118,35 @@ capture 35-tls13-wrong-keylog 44343 "with --keylog: keys=wrong (the key log file
 
 # 35's key log keeps its client random but takes 32's secrets: keys that
 # belong to another session, which decrypt nothing of this one.
-awk 'NR == FNR { s[$1] = $3; next } { print $1, $2, s[$1] }' "$OUT/32-tls13-keylog-full.keys" "$OUT/35-tls13-wrong-keylog.keys" >"$WORK/wrong.keys"
-mv "$WORK/wrong.keys" "$OUT/35-tls13-wrong-keylog.keys"
+if selected 35-tls13-wrong-keylog; then
+	awk 'NR == FNR { s[$1] = $3; next } { print $1, $2, s[$1] }' "$OUT/32-tls13-keylog-full.keys" "$OUT/35-tls13-wrong-keylog.keys" >"$WORK/wrong.keys"
+	mv "$WORK/wrong.keys" "$OUT/35-tls13-wrong-keylog.keys"
+fi
 
 # 36: a conversation of its own (the same as 32's would share its Zeek
 # uid) with its key log in a Decryption Secrets Block; its pcap is not kept.
-capture 36-tls13-injected-secrets 44346 "" --
-unset 'ROWS[-1]'
-editcap --inject-secrets "tls,$OUT/36-tls13-injected-secrets.keys" "$OUT/36-tls13-injected-secrets.pcap" "$OUT/36-tls13-injected-secrets.pcapng"
-rm "$OUT/36-tls13-injected-secrets.pcap"
-chown --reference="$OUT" "$OUT"/3[2-8]-*
-ROWS+=("| \`36-tls13-injected-secrets.pcapng\` (+ \`36-tls13-injected-secrets.keys\`, the key log it carries) | as 32 on port 44346, then \`editcap --inject-secrets tls,36-tls13-injected-secrets.keys 36.pcap 36-tls13-injected-secrets.pcapng\` | with no flag: outcome=established, keys=found, the ladder of 32; the same report as its packets in a pcap with --keylog | as 32 |")
+if selected 36-tls13-injected-secrets; then
+	capture 36-tls13-injected-secrets 44346 "" --
+	unset 'ROWS[-1]'
+	editcap --inject-secrets "tls,$OUT/36-tls13-injected-secrets.keys" "$OUT/36-tls13-injected-secrets.pcap" "$OUT/36-tls13-injected-secrets.pcapng"
+	rm "$OUT/36-tls13-injected-secrets.pcap"
+	chown --reference="$OUT" "$OUT"/36-*
+	ROWS+=("| \`36-tls13-injected-secrets.pcapng\` (+ \`36-tls13-injected-secrets.keys\`, the key log it carries) | as 32 on port 44346, then \`editcap --inject-secrets tls,36-tls13-injected-secrets.keys 36.pcap 36-tls13-injected-secrets.pcapng\` | with no flag: outcome=established, keys=found, the ladder of 32; the same report as its packets in a pcap with --keylog | as 32 |")
+fi
 
 M=$OUT/MANIFEST.md
+if ((${#ONLY[@]} > 0)); then
+	# Keep the rows of the captures not recorded again.
+	for row in "${ROWS[@]}"; do
+		name=${row#'| `'}
+		name=${name%%[.\`]*}
+		grep -vF "| \`$name." "$M" >"$WORK/manifest" || true
+		cp "$WORK/manifest" "$M"
+	done
+	mapfile -t kept < <(sed -n '/^## Captures with key logs$/,$p' "$M" | grep '^| `')
+	ROWS=("${kept[@]}" "${ROWS[@]}")
+fi
+mapfile -t ROWS < <(printf '%s\n' "${ROWS[@]}" | sort -t'`' -k2,2)
 sed -i '/^## Captures with key logs$/,$d' "$M"
 {
 	printf '## Captures with key logs\n\n'
