@@ -105,6 +105,7 @@ func (t *Tracker) serverHello(d *sideState, sh *decode.ServerHello, ts time.Time
 		return
 	}
 	t.keysServerHello12(sh)
+	t.serverHello12(d, sh, ts)
 	t.mode = modeFull12
 	t.res.ClientCertificate = ClientCertNone
 	d.flight, d.pos = serverFull12, 0

@@ -123,11 +123,19 @@ type Result struct {
 	ClientCertificate string // "" when unknown (TLS 1.3 sends it encrypted)
 	// Keys is KeysFound, KeysMissing or KeysWrong when key material was
 	// given (Options.Keys holds secrets), "" otherwise.
-	Keys       string
-	Messages   []Message
-	Alerts     []Alert
-	Violations []Violation
-	Gap        *Gap
+	Keys string
+	// Renegotiations counts the handshakes begun after the first one's
+	// Finished (TLS 1.0-1.2, Options.Follow): renegotiating ClientHellos
+	// read with keys or in clear, runs of opaque handshake records
+	// otherwise.
+	Renegotiations int
+	// ApplicationData counts each side's application data records after
+	// the handshake (Options.Follow).
+	ApplicationData RecordCount
+	Messages        []Message
+	Alerts          []Alert
+	Violations      []Violation
+	Gap             *Gap
 	// ClientHello and ServerHello are the first of each, for details and
 	// fingerprints; nil when not seen. HelloRetryRequest is the server's
 	// HelloRetryRequest, nil when it sent none.
@@ -157,6 +165,9 @@ type Result struct {
 	// tool; zero when none did.
 	OverlapMismatch OverlapMismatch
 }
+
+// RecordCount counts records by the side that sent them.
+type RecordCount struct{ Client, Server int }
 
 // OverlapMismatch counts bytes of copies that differed, by the side that
 // sent them.

@@ -43,6 +43,7 @@ type Tracker struct {
 
 	keyless keyless13
 	keys    *keyState // nil without key material (Options.Keys)
+	t12     tls12State
 
 	mismatch [2]int // OverlapMismatch by side, until roles are settled
 }
@@ -148,6 +149,10 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 	}
 	t.tlsSeen = true
 	if t.established {
+		if !isTLS13(t.res.Version) {
+			t.after12(d, ev, ts)
+			return
+		}
 		// Followed past the verdict (Options.Follow): only alerts are news;
 		// renegotiation and data travel encrypted.
 		if ev.Kind == decode.EventAlert || ev.Kind == decode.EventEncryptedAlert {
@@ -168,7 +173,7 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 	case decode.EventHandshake:
 		t.handshake(d, ev, ts)
 	case decode.EventEncryptedHandshake:
-		if t.keys.decrypting12() && t.judging() {
+		if t.readable12(d) && t.judging() {
 			t.finished12(d, ev, ts)
 			return
 		}
@@ -176,10 +181,18 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 	case decode.EventChangeCipherSpec:
 		t.changeCipherSpec(d, ts)
 	case decode.EventAlert, decode.EventEncryptedAlert:
+		if ev.Kind == decode.EventEncryptedAlert && t.readable12(d) && t.judging() {
+			t.alert12(d, ev, ts)
+			return
+		}
 		t.alert(d, ev, ts)
 	case decode.EventApplicationData:
 		if t.keys.decrypting13() && t.judging() {
 			t.protected(d, ev, ts)
+			return
+		}
+		if t.readable12(d) && t.judging() {
+			t.data12(d, ev, ts)
 			return
 		}
 		t.applicationData(d, ev, ts)
@@ -205,7 +218,7 @@ func (t *Tracker) Buffered() int {
 		// the server's records waiting for keys.
 		n += len(t.keys.sides[0].hs) + len(t.keys.sides[1].hs) + t.keys.heldBytes
 	}
-	return n
+	return n + len(t.t12.hs[0]) + len(t.t12.hs[1])
 }
 
 // End implements stream.Stream.
@@ -237,6 +250,7 @@ func (t *Tracker) Close(reason stream.EndReason, last time.Time) {
 	}
 	t.settleTLS13()
 	t.settleKeys()
+	t.endReneg()
 	t.res.Outcome = t.outcome()
 	t.settleMismatch()
 	t.releaseStreams()
