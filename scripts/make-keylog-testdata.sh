@@ -9,7 +9,7 @@
 # after it.
 #
 # Rerunnable on Debian as root (tcpdump needs it): OpenSSL's s_server and
-# s_client on loopback, ports 44340-44346, throwaway keys in a temp dir.
+# s_client on loopback, ports 44340-44346 and 44370-44374, throwaway keys in a temp dir.
 # The captures are reproducible in kind, not byte for byte.
 #
 # Usage: scripts/make-keylog-testdata.sh [NUMBER...]
@@ -75,9 +75,13 @@ selected() {
 # capture NAME PORT EXPECT SERVER-ARGS -- CLIENT-ARGS: one s_server/s_client
 # conversation on PORT, recorded to NAME.pcap, the client's key log to
 # NAME.keys; EXPECT is what hsdecode must report with it. V is the
-# version flag of both peers, -tls1_3 unless set.
+# version flag of both peers, -tls1_3 unless set. SIN and CIN, when set,
+# are shell commands whose output is the server's and the client's
+# standard input, typed commands with pauses between them (s_client's R
+# renegotiates, s_server's r): the server then runs without -WWW, and the
+# client without -ign_eof, which would turn its commands off.
 capture() {
-	local name=$1 port=$2 expect=$3 i seq v=${V:--tls1_3}
+	local name=$1 port=$2 expect=$3 i seq v=${V:--tls1_3} www=-WWW ign=-ign_eof
 	shift 3
 	selected "$name" || return 0
 	local srv=() cli=()
@@ -88,10 +92,12 @@ capture() {
 	tcpdump -i lo -n --immediate-mode -U -w "$OUT/$name.pcap" "tcp port $port" 2>"$WORK/tcpdump.log" &
 	CAP_PID=$!
 	for i in $(seq 100); do grep -q 'listening on' "$WORK/tcpdump.log" && break; sleep 0.1; done
-	timeout 30 openssl s_server -naccept 1 -WWW -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key "${srv[@]}" >server.log 2>&1 </dev/null &
+	[[ -n ${SIN:-} ]] && www=
+	[[ -n ${CIN:-} ]] && ign=
+	timeout 30 openssl s_server -naccept 1 $www -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key "${srv[@]}" >server.log 2>&1 < <(bash -c "${SIN:-true}") &
 	SRV_PID=$!
 	for i in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
-	printf "$REQ" | timeout 10 openssl s_client -servername localhost -ign_eof -connect 127.0.0.1:$port $v \
+	bash -c "${CIN:-printf '$REQ'}" | timeout 15 openssl s_client -servername localhost $ign -connect 127.0.0.1:$port $v \
 		-keylogfile "$WORK/$name.keys" "${cli[@]}" >>client.log 2>&1 || true
 	for i in $(seq 20); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
 	kill "$SRV_PID" 2>/dev/null || true
@@ -106,7 +112,10 @@ capture() {
 	seq=$(tshark -r "$OUT/$name.pcap" -o "tls.keylog_file:$OUT/$name.keys" -d "tcp.port==$port,tls" -Y tls -T fields -e tcp.srcport -e _ws.col.Info 2>/dev/null |
 		awk -v port=$port '{side = ($1 == port) ? "S" : "C"; $1 = ""; printf "%s:%s;", side, $0}' | sed 's/;$//')
 	log "$name: $seq"
-	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 1 -WWW -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key ${srv[*]}\`; client: \`openssl s_client -servername localhost -ign_eof -connect 127.0.0.1:$port $v -keylogfile $name.keys ${cli[*]}\` | $expect | $seq |")
+	local sin= cin=
+	[[ -n ${SIN:-} ]] && sin="\`$SIN\` \\| "
+	[[ -n ${CIN:-} ]] && cin="\`$CIN\` \\| "
+	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: $sin\`openssl s_server -naccept 1 $www -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key ${srv[*]}\`; client: $cin\`openssl s_client -servername localhost $ign -connect 127.0.0.1:$port $v -keylogfile $name.keys ${cli[*]}\` | $expect | $seq |")
 }
 
 capture 32-tls13-keylog-full 44340 "with --keylog: outcome=established; keys=found; decrypted: encrypted_extensions, certificate, certificate_verify, finished (server), finished (client)" --
@@ -114,6 +123,16 @@ capture 33-tls13-keylog-mtls-no-cert 44341 "with --keylog: outcome=alert; keys=f
 capture 34-tls13-keylog-mtls-untrusted 44342 "with --keylog: outcome=alert; keys=found; client_certificate=sent (CN=hsdecode untrusted client, issued by otherca); alert fatal unknown_ca from server, decrypted" -Verify 1 -CAfile ca.crt -verify_return_error -- -cert untrusted.crt -key untrusted.key
 capture 37-tls13-keylog-hrr 44344 "with --keylog: outcome=established; keys=found; a HelloRetryRequest (the server takes only P-256), so each Finished covers message_hash in place of the first ClientHello" -groups P-256 -- -groups X25519:P-256
 V=-tls1_2 capture 38-tls12-keylog-full 44345 "with --keylog: outcome=established; keys=found (CLIENT_RANDOM); both finished decrypted and verified" --
+# TLS 1.2 past the Finished (read with --follow), ports 44370-44379.
+V=-tls1_2 capture 47-tls12-null-sha256 44370 "outcome=established; cipher_suite=TLS_RSA_WITH_NULL_SHA256; without keys each finished is read in clear (not verified); with --keylog both verified; with --follow the close_notify alerts by name" -cipher NULL-SHA256@SECLEVEL=0 -- -cipher NULL-SHA256@SECLEVEL=0
+V=-tls1_2 SIN='sleep 8' CIN='sleep 1; echo hello; sleep 0.5; echo R; sleep 1; echo bye; sleep 1' \
+	capture 48-tls12-renegotiation 44371 "with --keylog --follow: outcome=established; renegotiations=1; the client's second client_hello (renegotiation_info = its first verify_data) and the whole second, full handshake (the server resumes no session on renegotiation) decrypted, both its finished verified; application data counted; without keys and with --follow: renegotiations=1" -client_renegotiation -no_resumption_on_reneg --
+V=-tls1_2 SIN='sleep 1.5; echo r; sleep 6' CIN='sleep 1; echo hello; sleep 2; echo bye; sleep 1' \
+	capture 49-tls12-server-renegotiation 44372 "with --keylog --follow: outcome=established; renegotiations=1: the server's hello_request, then the client's client_hello and the second handshake decrypted, both its finished verified" --
+V=-tls1_2 SIN='sleep 8' CIN='sleep 1; echo hello; sleep 0.5; echo R; sleep 1; echo bye; sleep 1' \
+	capture 52-tls12-renegotiation-refused 44375 "with --keylog --follow: outcome=established (the handshake was); renegotiations=1: the client's second client_hello decrypted, the server's warning no_renegotiation and the client's fatal handshake_failure named, decrypted" --
+V=-tls1_2 capture 50-tls12-cbc-etm 44373 "with --keylog: outcome=established; cipher_suite=TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256; encrypt_then_mac in both hellos (RFC 7366); both finished decrypted and verified" -cipher ECDHE-RSA-AES128-SHA256 -- -cipher ECDHE-RSA-AES128-SHA256
+V=-tls1_2 capture 51-tls12-cbc-no-etm 44374 "with --keylog: outcome=established; cipher_suite=TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256; no encrypt_then_mac (the client sends -no_etm): MAC-then-encrypt; both finished decrypted and verified" -cipher ECDHE-RSA-AES128-SHA256 -- -cipher ECDHE-RSA-AES128-SHA256 -no_etm
 capture 35-tls13-wrong-keylog 44343 "with --keylog: keys=wrong (the key log files this connection's client random with 32's secrets, so nothing decrypts); outcome=established by the keyless rule, the ladder as without keys" --
 
 # 35's key log keeps its client random but takes 32's secrets: keys that
@@ -151,7 +170,7 @@ sed -i '/^## Captures with key logs$/,$d' "$M"
 {
 	printf '## Captures with key logs\n\n'
 	printf 'Written by `scripts/make-keylog-testdata.sh`: TLS 1.3 (and 1.2) with OpenSSL, each\n'
-	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44345. `ca.crt`\n'
+	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44346 and 44370-44374. `ca.crt`\n'
 	printf 'signs `rsa.crt`; `untrusted.crt` is a client certificate from `otherca.crt`.\n'
 	printf 'Without their key logs they report as 12 and 31 do; the last column is\n'
 	printf "what tshark shows given the key log.\n\n"
