@@ -11,9 +11,10 @@ import (
 // ChangeCipherSpec, alerts and application data.
 
 // record appends a message to the ladder. Opaque TLS 1.3 records are listed
-// only until the handshake is decided, so bulk data does not fill it.
+// only until the handshake is decided, so bulk data does not fill it, and
+// what follows a violation only up to maxLadderAfterViolation.
 func (t *Tracker) record(d *sideState, k kind, length int, encrypted bool, ts time.Time) {
-	if k == kindEncrypted && t.decided() {
+	if k == kindEncrypted && t.decided() || len(t.res.Violations) > 0 && len(t.res.Messages) >= maxLadderAfterViolation {
 		return
 	}
 	if t.res.Messages == nil {
@@ -94,6 +95,9 @@ func (t *Tracker) applicationData(d *sideState, ev decode.Event, ts time.Time) {
 		t.record(d, kindEncrypted, ev.Length, true, ts)
 	case !d.finished:
 		t.record(d, kindApplicationData, ev.Length, false, ts)
+		if len(t.res.Violations) > 0 {
+			return // listed, not judged
+		}
 		t.violate(d, CodeApplicationDataBeforeFinished, kindApplicationData.String(), t.expected(d),
 			fmt.Sprintf("%s sent application data before its Finished (RFC 5246, 7.4.9)", d.role), ts)
 	}

@@ -97,17 +97,15 @@ func (t *Tracker) serverHello12(d *sideState, sh *decode.ServerHello, ts time.Ti
 		s12.secure = ch != nil && (ch.RenegotiationInfo || offersSCSV(ch)) && sh.RenegotiationInfo
 		return
 	}
-	if s12.secure && s12.verifyData[0] != nil && s12.verifyData[1] != nil && t.judging() {
+	if s12.secure && s12.verifyData[0] != nil && s12.verifyData[1] != nil && t.judging() && len(t.res.Violations) == 0 {
 		want := append(append([]byte{}, s12.verifyData[0]...), s12.verifyData[1]...)
 		switch {
 		case !sh.RenegotiationInfo:
 			t.violate(d, CodeBadRenegotiationInfo, kindServerHello.String(), nil,
 				"server's renegotiating ServerHello has no renegotiation_info, though the first handshake negotiated secure renegotiation (RFC 5746, 3.7)", ts)
-			return
 		case !bytes.Equal(sh.RenegotiatedConnection, want):
 			t.violate(d, CodeBadRenegotiationInfo, kindServerHello.String(), nil,
 				"server's renegotiation_info is not client_verify_data followed by server_verify_data of the previous handshake (RFC 5746, 3.7)", ts)
-			return
 		}
 	}
 	t.renegKeys(sh, s)
@@ -494,9 +492,7 @@ func (t *Tracker) message12(d *sideState, raw []byte, ts time.Time) {
 	if ch, ok := m.(*decode.ClientHello); ok && d.role == Client && r == nil {
 		// A new ClientHello under the first handshake's keys begins a
 		// renegotiation (RFC 5246, 7.4.1.2).
-		if !t.renegBinding(d, ch, len(raw)-4, ts) {
-			return
-		}
+		t.renegBinding(d, ch, ts)
 		t.startReneg()
 	} else if r == nil && typ != decode.HandshakeHelloRequest {
 		n := len(t.res.Messages)
@@ -514,11 +510,11 @@ func (t *Tracker) message12(d *sideState, raw []byte, ts time.Time) {
 // renegBinding checks a renegotiating ClientHello against the first
 // handshake: after secure renegotiation was negotiated, renegotiation_info
 // must hold the client's verify_data, and the SCSV must not be offered
-// (RFC 5746, 3.5 and 3.7). It reports whether the hello may be taken.
-func (t *Tracker) renegBinding(d *sideState, ch *decode.ClientHello, length int, ts time.Time) bool {
+// (RFC 5746, 3.5 and 3.7).
+func (t *Tracker) renegBinding(d *sideState, ch *decode.ClientHello, ts time.Time) {
 	s12 := &t.t12
-	if !s12.secure || s12.verifyData[0] == nil || !t.judging() {
-		return true
+	if !s12.secure || s12.verifyData[0] == nil || !t.judging() || len(t.res.Violations) > 0 {
+		return
 	}
 	var detail string
 	switch {
@@ -529,13 +525,9 @@ func (t *Tracker) renegBinding(d *sideState, ch *decode.ClientHello, length int,
 	case offersSCSV(ch):
 		detail = "client's renegotiating ClientHello offers TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746, 3.5)"
 	default:
-		return true
+		return
 	}
-	n := len(t.res.Messages)
-	t.record(d, kindClientHello, length, false, ts)
-	t.markRead12(n)
 	t.violate(d, CodeBadRenegotiationInfo, kindClientHello.String(), nil, detail, ts)
-	return false
 }
 
 // startReneg sets the first handshake's report aside and starts both
