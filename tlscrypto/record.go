@@ -57,7 +57,7 @@ type Decrypter struct {
 	// ssl3MACKey is SSL 3.0's MAC secret, which its own MAC construction
 	// takes in place of HMAC (RFC 6101, Section 5.2.3.1).
 	ssl3MACKey []byte
-	etm    bool          // encrypt_then_mac (RFC 7366)
+	etm        bool // encrypt_then_mac (RFC 7366)
 
 	secret []byte // TLS 1.3 traffic secret, for KeyUpdate
 }
