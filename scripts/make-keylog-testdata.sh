@@ -9,7 +9,7 @@
 # after it.
 #
 # Rerunnable on Debian as root (tcpdump needs it): OpenSSL's s_server and
-# s_client on loopback, ports 44340-44346 and 44370-44374, throwaway keys in a temp dir.
+# s_client on loopback, ports 44340-44346 and 44370-44375, throwaway keys in a temp dir.
 # The captures are reproducible in kind, not byte for byte.
 #
 # Usage: scripts/make-keylog-testdata.sh [NUMBER...]
@@ -115,7 +115,7 @@ capture() {
 	local sin= cin=
 	[[ -n ${SIN:-} ]] && sin="\`$SIN\` \\| "
 	[[ -n ${CIN:-} ]] && cin="\`$CIN\` \\| "
-	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: $sin\`openssl s_server -naccept 1 $www -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key ${srv[*]}\`; client: $cin\`openssl s_client -servername localhost $ign -connect 127.0.0.1:$port $v -keylogfile $name.keys ${cli[*]}\` | $expect | $seq |")
+	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: $sin\`openssl s_server -naccept 1 ${www:+$www }-accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key ${srv[*]}\`; client: $cin\`openssl s_client -servername localhost ${ign:+$ign }-connect 127.0.0.1:$port $v -keylogfile $name.keys ${cli[*]}\` | $expect | $seq |")
 }
 
 capture 32-tls13-keylog-full 44340 "with --keylog: outcome=established; keys=found; decrypted: encrypted_extensions, certificate, certificate_verify, finished (server), finished (client)" --
@@ -170,10 +170,11 @@ sed -i '/^## Captures with key logs$/,$d' "$M"
 {
 	printf '## Captures with key logs\n\n'
 	printf 'Written by `scripts/make-keylog-testdata.sh`: TLS 1.3 (and 1.2) with OpenSSL, each\n'
-	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44346 and 44370-44374. `ca.crt`\n'
+	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44346 and 44370-44375. `ca.crt`\n'
 	printf 'signs `rsa.crt`; `untrusted.crt` is a client certificate from `otherca.crt`.\n'
-	printf 'Without their key logs they report as 12 and 31 do; the last column is\n'
-	printf "what tshark shows given the key log.\n\n"
+	printf 'Without their key logs the TLS 1.3 ones report as 12 and 31 do, the TLS\n'
+	printf '1.2 ones as 01 does (47 shows its NULL suite'"'"'s Finished in clear); the\n'
+	printf "last column is what tshark shows given the key log.\n\n"
 	printf '| file | made with | report | tshark with the key log |\n| --- | --- | --- | --- |\n'
 	printf '%s\n' "${ROWS[@]}"
 	printf '\nRecorded with %s.\n' "$(openssl version | cut -d' ' -f1-2)"
