@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -197,5 +198,30 @@ func TestKeyLogCorpusTLS12(t *testing.T) {
 				t.Errorf("%d established connections, want 1", n)
 			}
 		})
+	}
+}
+
+// TestKeyLogRenegotiationWithoutItsKeys: a key log with the first
+// handshake's CLIENT_RANDOM only decrypts the renegotiation's hellos and
+// flights (under the first keys), not its Finished (under its own): those
+// stay opaque, unverified, and what follows them is not read.
+func TestKeyLogRenegotiationWithoutItsKeys(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(pcapDir, "48-tls12-renegotiation.keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitN(string(b), "\n", 2)
+	first := filepath.Join(t.TempDir(), "first.keys")
+	if err := os.WriteFile(first, []byte(lines[0]+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := analyze12(t, filepath.Join(pcapDir, "48-tls12-renegotiation.pcap"), first, true)
+	if r.Outcome != flows.OutcomeEstablished || r.Keys != flows.KeysFound || len(r.Violations) > 0 || r.Renegotiations != 1 {
+		t.Errorf("outcome %s keys %q violations %+v renegotiations %d", r.Outcome, r.Keys, r.Violations, r.Renegotiations)
+	}
+	want := full12Ladder + " c:client_hello* s:server_hello* s:certificate* s:server_key_exchange* s:server_hello_done* c:client_key_exchange* c:change_cipher_spec* c:finished" +
+		" s:change_cipher_spec* s:finished c:alert s:alert"
+	if got := ladder(r); got != want {
+		t.Errorf("ladder\n got %s\nwant %s", got, want)
 	}
 }
