@@ -1,9 +1,7 @@
 package reassembly
 
 import (
-	"encoding/binary"
 	"maps"
-	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,10 +24,10 @@ import (
 // next packet, and its workers get it then), the moments idle connections
 // are looked for, and IPv4 fragments, which carry no ports until made
 // whole. So every connection gets the same calls, with the same arguments,
-// as from one Assembler given the same packets. Two things differ: each
-// worker holds at most its share of Options.MaxBufferedBytes (fragments
-// are held here, within the same bound as one Assembler), so the
-// connections closed to bound memory may differ; and Stats.MaxOpen and
+// as from one Assembler given the same packets. The memory bound is
+// kept bucket by bucket (memory.go), and each worker has whole buckets, so
+// the connections closed for memory are the same too; fragments are held
+// here, within the same bound as one Assembler. Stats.MaxOpen and
 // Stats.MaxBuffered add up the workers' peaks, an upper bound of the peak.
 //
 // Packet and EndBatch are called from one goroutine.
@@ -120,11 +118,9 @@ func NewSharded(n int, factory func(worker int) stream.Factory, o Options, batch
 		stats:  Stats{Skipped: make(map[string]int64)},
 		checks: checksums{mode: o.ChecksumMode},
 	}
-	wo := o
-	wo.MaxBufferedBytes = max(o.MaxBufferedBytes/int64(n), 1)
 	for i := range n {
 		w := &shardWorker{
-			a:    NewAssembler(factory(i), wo),
+			a:    NewAssembler(factory(i), o),
 			in:   make(chan shardBatch, workerQueue),
 			free: make(chan []shardItem, workerQueue+2),
 		}
@@ -277,17 +273,13 @@ func (s *Sharded) Stats() Stats {
 	return t
 }
 
-// shardOf picks the worker of a connection.
+// shardOf picks the worker of a connection: the one of its bucket, so
+// that each worker holds whole buckets of the memory bound (memory.go).
 func shardOf(k connKey, n int) int {
 	if n == 1 {
 		return 0
 	}
-	lo, hi := k.lo.Addr().As16(), k.hi.Addr().As16()
-	h := binary.LittleEndian.Uint64(lo[:8]) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(lo[8:]), 13) ^
-		bits.RotateLeft64(binary.LittleEndian.Uint64(hi[:8]), 29) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(hi[8:]), 43) ^
-		uint64(k.lo.Port())<<16 ^ uint64(k.hi.Port())
-	h *= 0x9e3779b97f4a7c15
-	return int((h >> 32) % uint64(n))
+	return int(bucketOf(k)) % n
 }
 
 // item handles what Sharded gave a worker's Assembler: Packet, but with

@@ -133,7 +133,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	verbose := fs.BoolP("verbose", "v", false, "also print every handshake detail under each ladder (text), and counts of packets and connections skipped, and why")
 	idle := fs.Duration("idle-timeout", reassembly.DefaultIdleTimeout, "close and report connections idle longer than this, in capture time (0: never)")
 	follow := fs.Bool("follow", false, "keep decoding established connections to their end, to report the alerts that close them (slower on bulk data)")
-	maxBuf := fs.Int64("max-buffer", reassembly.DefaultMaxBufferedBytes, "bytes held for out-of-order data, IPv4 fragments, open connections and results waiting for start order, shared evenly among --workers; past it the quietest connections are closed (reported closed: memory)")
+	maxBuf := fs.Int64("max-buffer", reassembly.DefaultMaxBufferedBytes, "bytes held for out-of-order data, IPv4 fragments, open connections and results waiting for start order; past it the quietest connections are closed (reported closed: memory), the same ones for any --workers")
 	failOn := fs.String("fail-on", report.DefaultFailOn, "`RULES` that make the exit status 1, comma-separated: violation, alert, incomplete, partial, gap, not_tls, legacy-version, weak-cipher, expired-cert, no-sni; all; none")
 	minVersion := fs.String("min-version", "TLS1.2", "legacy-version: the lowest acceptable `VERSION` (SSL3, TLS1.0 ... TLS1.3)")
 	summary := fs.Bool("summary", false, "json: end with a summary object (counts per outcome, version, suite, alert, violation; packets); ecs, zeek: print it on standard error")
