@@ -212,7 +212,7 @@ func checkSharded(t testing.TB, o Options, doneAfter, n int, fs []frame, want []
 	sh := NewSharded(n, func(i int) stream.Factory {
 		rs[i] = &recorder{t: t, doneAfter: doneAfter}
 		return rs[i]
-	}, o, nil)
+	}, o, 0, nil)
 	for i, f := range fs {
 		sh.Packet(f.link, f.data, gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(f.ms) * time.Millisecond), CaptureLength: len(f.data), Length: max(f.wire, len(f.data))})
 		if i%n == n-1 {

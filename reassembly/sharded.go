@@ -42,6 +42,7 @@ type Sharded struct {
 	step    time.Duration // maxStep
 	ahead   heldFrame     // a frame stamped too far ahead, until the next packet
 	checks  checksums
+	every   uint64 // markEvery
 	wg      sync.WaitGroup
 }
 
@@ -67,11 +68,11 @@ const (
 	itemFrame    itemKind = iota // a frame to decode
 	itemDatagram                 // an IPv4 datagram made whole from fragments
 	itemSweep                    // look for idle connections, at now
+	itemMark                     // the packets before it are done: call done
 )
 
 type shardBatch struct {
 	items []shardItem
-	next  uint64    // the number of the first packet not in this batch or before
 	now   time.Time // capture time at its end
 	ref   *batchRef
 }
@@ -101,12 +102,18 @@ type shardWorker struct {
 const workerQueue = 8
 
 // NewSharded returns a Sharded with n workers (at least one), the Streams
-// of worker i made by factory(i). After every batch, and after Flush,
-// worker i calls batchDone(i, next) on its goroutine: its connections
-// begun since were all given to factory(i), and none to come will have a
-// Seq below next.
-func NewSharded(n int, factory func(worker int) stream.Factory, o Options, batchDone func(worker int, next uint64)) *Sharded {
+// of worker i made by factory(i). After every markEvery packets given to
+// Packet (none when 0), and after Flush, worker i calls done(i, next) on its
+// goroutine, once it has taken those packets: none of its connections to
+// come will have a Seq below next, the number of the last of them. Every
+// worker makes the same calls at the same packets, whatever the number of
+// workers, and as a single Assembler's caller would make them after
+// every markEvery calls of Packet (pipeline merges results by them).
+func NewSharded(n int, factory func(worker int) stream.Factory, o Options, markEvery uint64, done func(worker int, next uint64)) *Sharded {
 	n = max(n, 1)
+	if done == nil {
+		done = func(int, uint64) {}
+	}
 	if o.MaxBufferedBytes <= 0 {
 		o.MaxBufferedBytes = DefaultMaxBufferedBytes
 	}
@@ -117,6 +124,7 @@ func NewSharded(n int, factory func(worker int) stream.Factory, o Options, batch
 		step:   maxStep(o.IdleTimeout),
 		stats:  Stats{Skipped: make(map[string]int64)},
 		checks: checksums{mode: o.ChecksumMode},
+		every:  markEvery,
 	}
 	for i := range n {
 		w := &shardWorker{
@@ -130,7 +138,11 @@ func NewSharded(n int, factory func(worker int) stream.Factory, o Options, batch
 			defer s.wg.Done()
 			for b := range w.in {
 				for j := range b.items {
-					w.a.item(&b.items[j])
+					if it := &b.items[j]; it.kind == itemMark {
+						done(i, it.index)
+					} else {
+						w.a.item(it)
+					}
 				}
 				w.a.advance(b.now)
 				w.conns.Store(w.a.stats.Connections)
@@ -142,14 +154,9 @@ func NewSharded(n int, factory func(worker int) stream.Factory, o Options, batch
 				if b.ref != nil {
 					b.ref.done()
 				}
-				if batchDone != nil {
-					batchDone(i, b.next)
-				}
 			}
 			w.a.Flush()
-			if batchDone != nil {
-				batchDone(i, ^uint64(0))
-			}
+			done(i, ^uint64(0))
 		}()
 	}
 	return s
@@ -166,9 +173,16 @@ func (s *Sharded) Packet(link layers.LinkType, data []byte, ci gopacket.CaptureI
 	}
 	if leaps(s.now, ci.Timestamp, s.step) {
 		s.ahead.keep(link, data, ci, s.index)
-		return
+	} else {
+		s.dispatch(link, data, ci, s.index, ci.Timestamp)
 	}
-	s.dispatch(link, data, ci, s.index, ci.Timestamp)
+	if s.every > 0 && s.index%s.every == 0 {
+		// After the packet, even one held for its leap: as a single
+		// Assembler's caller sees it.
+		for _, w := range s.workers {
+			w.pending = append(w.pending, shardItem{kind: itemMark, index: s.index})
+		}
+	}
 }
 
 // release hands on the held frame, at the capture time next confirms; its
@@ -222,12 +236,8 @@ func (s *Sharded) skipN(reason string, n int64) { s.stats.Skipped[reason] += n }
 func (s *Sharded) EndBatch(release func()) {
 	ref := &batchRef{release: release}
 	ref.left.Store(int32(len(s.workers)))
-	next := s.index + 1
-	if s.ahead.held {
-		next = s.ahead.index
-	}
 	for _, w := range s.workers {
-		w.in <- shardBatch{items: w.pending, next: next, now: s.now, ref: ref}
+		w.in <- shardBatch{items: w.pending, now: s.now, ref: ref}
 		select {
 		case w.pending = <-w.free:
 		default:
