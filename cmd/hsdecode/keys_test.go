@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -198,7 +199,9 @@ func TestKeyLogInjected(t *testing.T) {
 
 // TestLiveKeyLog: live, a key log the client writes during the handshake
 // is followed, and the server's refusal of the missing client certificate
-// is reported by its name, from the server, with the keys found.
+// is reported by its name, from the server, with the keys found. The -w
+// file carries the connection's secrets: read again without --keylog, and
+// by tshark, it decrypts.
 func TestLiveKeyLog(t *testing.T) {
 	needLive(t, "openssl")
 	bin := buildHsdecode(t)
@@ -209,7 +212,8 @@ func TestLiveKeyLog(t *testing.T) {
 	if err := os.WriteFile(kl, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := startCapture(t, bin, "-i", "lo", "-f", fmt.Sprintf("tcp port %d", port), "--format", "json", "--keylog", kl)
+	saved := filepath.Join(t.TempDir(), "saved.pcap")
+	p := startCapture(t, bin, "-i", "lo", "-f", fmt.Sprintf("tcp port %d", port), "--format", "json", "--keylog", kl, "-w", saved)
 	startServer(t, pki, port, "-tls1_3", "-Verify", "1", "-CAfile", pki.ca)
 	runClient(t, "openssl", "s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port), "-tls1_3", "-CAfile", pki.ca, "-keylogfile", kl)
 	r := p.report(port, 10*time.Second)
@@ -223,4 +227,20 @@ func TestLiveKeyLog(t *testing.T) {
 		}
 	}
 	p.signalAndWait(os.Interrupt)
+
+	var out, errb bytes.Buffer
+	if status := run([]string{"--format", "json", saved}, &out, &errb); status != exitFindings {
+		t.Fatalf("reading -w's file again: exit %d, %s", status, errb.String())
+	}
+	if s := out.String(); !strings.Contains(s, `"keys":"found"`) || !strings.Contains(s, `"certificate_required"`) {
+		t.Errorf("-w's file read without --keylog: %s", s)
+	}
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Log("tshark not installed: the file is not opened with it")
+		return
+	}
+	ts, err := exec.Command("tshark", "-r", saved, "-d", fmt.Sprintf("tcp.port==%d,tls", port), "-Y", "tls.handshake.type == 8", "-T", "fields", "-e", "frame.number").Output()
+	if err != nil || len(bytes.TrimSpace(ts)) == 0 {
+		t.Errorf("tshark decrypts no EncryptedExtensions in -w's file (%v): %q", err, ts)
+	}
 }

@@ -150,7 +150,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	bufKiB := fs.IntP("buffer-size", "B", defaultBufferKiB, "live: kernel capture buffer in `KiB`")
 	count := fs.IntP("count", "c", 0, "live: stop after reporting `N` connections")
 	duration := fs.Duration("duration", 0, "live: stop after this long")
-	write := fs.StringP("write", "w", "", "live: also write the captured packets to `FILE` (pcap)")
+	write := fs.StringP("write", "w", "", "live: also write the captured packets to `FILE` (pcap; with --keylog, pcapng with the secrets of the connections reported in it, as editcap --inject-secrets writes, so that it opens decrypted in Wireshark)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE`, for go tool pprof")
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to `FILE`, for go tool pprof")
 	keyLogs := fs.StringArray("keylog", nil, "decrypt TLS 1.3 handshakes with the secrets of the NSS key log `FILE` (SSLKEYLOGFILE); may repeat. Live, the file is followed as it grows")
