@@ -206,22 +206,23 @@ func embedsSecrets(path string) bool {
 
 // analyzeWithKeys is analyze with the key log files loaded and a pcapng's
 // Decryption Secrets Blocks used, as the command line does, and a panic
-// returned as an error.
-func analyzeWithKeys(c keyCapture, follow bool) (an *analysis, err error) {
+// returned as an error. g holds the keys given, and those the capture
+// carried, once it returns.
+func analyzeWithKeys(c keyCapture, follow bool) (an *analysis, g *keylog.Log, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			an, err = nil, fmt.Errorf("hsdecode panicked: %v\n%s", p, debug.Stack())
 		}
 	}()
-	g := new(keylog.Log)
+	g = new(keylog.Log)
 	for _, k := range c.keys {
 		if _, err := g.Load(k); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	src, err := capture.OpenFile(c.path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer src.Close()
 	var results []flows.Result
@@ -231,13 +232,13 @@ func analyzeWithKeys(c keyCapture, follow bool) (an *analysis, err error) {
 			return nil
 		})
 	an.results = results
-	return an, nil
+	return an, g, nil
 }
 
 // compareWithKeys reads a capture with hsdecode and with tshark, both with
 // its keys, and compares them stream by stream.
 func compareWithKeys(c keyCapture, follow bool) (*captureVerdict, error) {
-	an, err := analyzeWithKeys(c, follow)
+	an, _, err := analyzeWithKeys(c, follow)
 	if err != nil {
 		return nil, err
 	}
