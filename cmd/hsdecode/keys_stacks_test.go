@@ -90,8 +90,9 @@ func TestKeyLogStacks(t *testing.T) {
 			{44397, "TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", est, flows.ClientCertNone, "", ladder12},
 		}},
 		{"56-keylog-go", []stackConn{
-			// Go's server sends no ticket to a client it authenticated
-			// before the client's data.
+			// tlspeer's client keeps no session cache, so it offers no
+			// psk_key_exchange_modes and Go's server sends no ticket
+			// (RFC 8446, 4.2.9).
 			{44398, "TLS 1.3", "TLS_AES_128_GCM_SHA256", est, flows.ClientCertSent, "",
 				"c:client_hello s:server_hello s:change_cipher_spec s:encrypted_extensions* s:certificate_request* s:certificate* s:certificate_verify* s:finished* " +
 					"c:change_cipher_spec c:certificate* c:certificate_verify* c:finished*"},
