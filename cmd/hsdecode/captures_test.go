@@ -74,6 +74,42 @@ var manifest = map[string][]want{
 	"36-tls13-injected-secrets":      {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 	"37-tls13-keylog-hrr":            {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CjiICs"}},
 	"38-tls12-keylog-full":           {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: full12T}},
+	// Without their key logs (TestKeyLogStacks reads them with).
+	"53-keylog-suites": {
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256", history: "CsiI"},
+		{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"},
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_CHACHA20_POLY1305_SHA256", history: "CsiI"},
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_CCM_SHA256", history: "CsiI"},
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_CCM_8_SHA256", history: "CsiI"},
+		{outcome: "established", version: "TLS 1.2", suite: ecdheRSA128, clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_ECDSA_WITH_AES_128_CCM", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_RSA_WITH_3DES_EDE_CBC_SHA", clientCert: "empty", history: "CsxrnXGIti"},
+		{outcome: "established", version: "TLS 1.1", suite: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.0", suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.0", suite: "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", clientCert: "empty", history: "CsxkrnXGIti"},
+	},
+	"54-keylog-gnutls": {
+		{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"},
+		{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, clientCert: "none", history: full12T},
+	},
+	"55-keylog-curl": {
+		{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"},
+		{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, clientCert: "none", history: full12},
+	},
+	"56-keylog-go": {
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256", history: "CsiI"},
+		{outcome: "established", version: "TLS 1.2", suite: ecdheRSA128, clientCert: "sent", history: "CsxkrnXGYIi"},
+		{outcome: "alert", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256", alert: "server encrypted", history: "CsiI"},
+	},
+	"57-keylog-gnutls-mtls": {
+		{outcome: "alert", version: "TLS 1.3", suite: aes256, alert: "server encrypted", history: "CsiI"},
+		{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"},
+	},
 }
 
 // TestCaptureFacts checks, connection by connection, the facts the
