@@ -156,6 +156,20 @@ type Result struct {
 	// that differed from the bytes kept (the receiver's), an evasion
 	// tool; zero when none did.
 	OverlapMismatch OverlapMismatch
+	// Diagnosis says why a connection did not end established, or what a
+	// finding on one that did means; nil when there is nothing to say.
+	// flows leaves it nil: it is made from the result and what the run saw
+	// of the other connections, which one tracker does not know.
+	Diagnosis *Diagnosis
+}
+
+// Diagnosis is one sentence of cause, built only from what the capture
+// shows, with the evidence it rests on and a hint of what to do.
+type Diagnosis struct {
+	Code     string // stable, one of those the diagnosis rules document
+	Cause    string
+	Evidence []string
+	Hint     string
 }
 
 // OverlapMismatch counts bytes of copies that differed, by the side that
