@@ -69,6 +69,7 @@ type Message struct {
 	Length    int    // handshake body or record length; 0 for CCS and alerts
 	Encrypted bool
 	Decrypted bool // read with keys from a protected record
+	EarlyData bool // sent in 0-RTT, before the client's handshake flight (RFC 8446, 2.3)
 }
 
 // Alert is one alert record. Level and Description are zero when Encrypted.
@@ -114,12 +115,16 @@ type Result struct {
 	Client, Server netip.AddrPort
 	Outcome        Outcome
 	// Version and CipherSuite are zero when never negotiated.
-	Version           decode.Version
-	CipherSuite       decode.CipherSuite
-	HasCipherSuite    bool
-	ServerName        string
-	ALPN              string
-	Resumed           bool
+	Version        decode.Version
+	CipherSuite    decode.CipherSuite
+	HasCipherSuite bool
+	ServerName     string
+	ALPN           string
+	Resumed        bool
+	// EarlyData is the server's answer to a ClientHello that offered
+	// early_data, EarlyDataAccepted or EarlyDataRejected; "" when none was
+	// offered, or the answer is encrypted and no keys read it.
+	EarlyData         string
 	ClientCertificate string // "" when unknown (TLS 1.3 sends it encrypted)
 	// Keys is KeysFound, KeysMissing or KeysWrong when key material was
 	// given (Options.Keys holds secrets), "" otherwise.
