@@ -52,7 +52,7 @@ type earlyState struct {
 // ServerHello names the connection's other keys.
 func (t *Tracker) earlyHello(d *sideState, ch *decode.ClientHello) {
 	k := t.keys
-	if k == nil || !ch.EarlyData || !t.judging() || t.res.ClientHello != ch {
+	if k == nil || !ch.EarlyData || !t.judging() {
 		return
 	}
 	sec, _ := t.col.keys.Lookup(ch.Random)

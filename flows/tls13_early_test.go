@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"encoding/hex"
 	"fmt"
+	"math/rand"
 	"strings"
 	"testing"
 
@@ -30,6 +31,11 @@ type early13 struct {
 	late       bool // the client's 0-RTT records come after the server's flight
 	noKeyShare bool // psk_ke: no key_share in the ServerHello
 	unlogged   bool // the key log lacks CLIENT_EARLY_TRAFFIC_SECRET
+	serverCert bool // the server sends a Certificate, which a PSK forbids
+	// endType and end, when end is set, replace the EndOfEarlyData
+	// record's inner content type and content.
+	endType byte
+	end     []byte
 }
 
 // sealer seals TLS 1.3 records with one traffic secret (RFC 8446, 5.2).
@@ -191,6 +197,11 @@ func (o early13) records(t *testing.T) ([]rec, *keylog.Log) {
 	tr.Write(ch)
 	tr.Write(sh)
 	tr.Write(ee)
+	// An empty certificate_list: enough for the order (RFC 8446, 4.4.2).
+	cert := handshakeMsg(decode.HandshakeCertificate, []byte{0, 0, 0, 0})
+	if o.serverCert {
+		tr.Write(cert)
+	}
 	sfin := handshakeMsg(decode.HandshakeFinished, tlscrypto.FinishedVerifyData13(suite.Hash, shts, tr.Sum()))
 	tr.Write(sfin)
 	eoed := handshakeMsg(decode.HandshakeEndOfEarlyData, nil)
@@ -208,14 +219,18 @@ func (o early13) records(t *testing.T) ([]rec, *keylog.Log) {
 	if !o.late {
 		recs = append(recs, zeroRTT...)
 	}
-	recs = append(recs,
-		rec{stream.SideB, plainRecord(22, sh)},
-		rec{stream.SideB, server.seal(22, ee)},
-		rec{stream.SideB, server.seal(22, sfin)})
+	recs = append(recs, rec{stream.SideB, plainRecord(22, sh)}, rec{stream.SideB, server.seal(22, ee)})
+	if o.serverCert {
+		recs = append(recs, rec{stream.SideB, server.seal(22, cert)})
+	}
+	recs = append(recs, rec{stream.SideB, server.seal(22, sfin)})
 	if o.late {
 		recs = append(recs, zeroRTT...)
 	}
-	if o.eoed {
+	switch {
+	case o.end != nil:
+		recs = append(recs, rec{stream.SideA, early.seal(o.endType, o.end)})
+	case o.eoed:
 		recs = append(recs, rec{stream.SideA, early.seal(22, eoed)})
 	}
 	recs = append(recs,
@@ -278,6 +293,12 @@ func TestEarlyData(t *testing.T) {
 		// does the observer: not bad_record_mac, not wrong keys.
 		{"rejected unlogged late", early13{offer: true, early: 2, late: true, unlogged: true}, OutcomeEstablished, EarlyDataRejected,
 			hello + flight + "c:encrypted^ c:encrypted^ " + end, "", "", ""},
+		// Only early data and EndOfEarlyData travel under the early key
+		// (RFC 8446, 2.3), and EndOfEarlyData is empty (4.5).
+		{"finished under the early key", early13{offer: true, early: 1, accept: true, endType: 22, end: handshakeMsg(decode.HandshakeFinished, make([]byte, 32))},
+			OutcomeViolation, EarlyDataAccepted, hello + "c:application_data*^ " + flight + "c:finished*^ s:application_data*", CodeUnexpectedMessage, "finished", ""},
+		{"end_of_early_data with a body", early13{offer: true, early: 1, accept: true, endType: 22, end: handshakeMsg(decode.HandshakeEndOfEarlyData, []byte{0})},
+			OutcomeViolation, EarlyDataAccepted, hello + "c:application_data*^ " + flight + "s:application_data*", CodeMalformedHandshake, "end_of_early_data", ""},
 		{"not offered", early13{early: 1}, OutcomeViolation, "",
 			hello + "c:application_data " + flight + "s:application_data*", CodeApplicationDataBeforeFinished, "application_data", "change_cipher_spec"},
 		{"none", early13{offer: true, accept: false}, OutcomeEstablished, EarlyDataRejected, hello + flight + end, "", "", ""},
@@ -301,5 +322,37 @@ func TestEarlyData(t *testing.T) {
 				t.Errorf("violation detail %q cites no section of RFC 8446", r.Violations[0].Detail)
 			}
 		})
+	}
+}
+
+// TestPSKForbidsServerCertificate: a server that a PSK authenticates sends
+// no Certificate (RFC 8446, 4.4.2); the one here does.
+func TestPSKForbidsServerCertificate(t *testing.T) {
+	recs, g := early13{serverCert: true}.records(t)
+	r := runRecords(recs, g)
+	if r.Outcome != OutcomeViolation || len(r.Violations) == 0 {
+		t.Fatalf("outcome %s violations %+v", r.Outcome, r.Violations)
+	}
+	if v := r.Violations[0]; v.Code != CodeUnexpectedMessage || v.From != Server || v.Got != "certificate" {
+		t.Errorf("violation %+v, want unexpected_message by server, got certificate", v)
+	}
+}
+
+// TestEarlyMangled: any content of any inner type sealed under the
+// client's early traffic key in place of its EndOfEarlyData gives a
+// verdict, and no panic.
+func TestEarlyMangled(t *testing.T) {
+	rnd := rand.New(rand.NewSource(8446))
+	for i := 0; i < 300; i++ {
+		end := make([]byte, rnd.Intn(12))
+		rnd.Read(end)
+		if len(end) > 0 && i%2 == 0 {
+			end[0] = byte(decode.HandshakeEndOfEarlyData)
+		}
+		typ := []byte{20, 21, 22, 23, 24, 0}[rnd.Intn(6)]
+		recs, g := early13{offer: true, early: 1, accept: i%3 != 0, end: end, endType: typ}.records(t)
+		if r := runRecords(recs, g); r.Outcome == "" {
+			t.Fatalf("iteration %d: no outcome", i)
+		}
 	}
 }

@@ -9,7 +9,8 @@
 # after it.
 #
 # Rerunnable on Debian as root (tcpdump needs it): OpenSSL's s_server and
-# s_client on loopback, ports 44340-44346, throwaway keys in a temp dir.
+# s_client on loopback, ports 44340-44346 and 44360-44363, throwaway keys in
+# a temp dir.
 # The captures are reproducible in kind, not byte for byte.
 #
 # Usage: scripts/make-keylog-testdata.sh [NUMBER...]
@@ -204,9 +205,10 @@ sed -i '/^## Captures with key logs$/,$d' "$M"
 {
 	printf '## Captures with key logs\n\n'
 	printf 'Written by `scripts/make-keylog-testdata.sh`: TLS 1.3 (and 1.2) with OpenSSL, each\n'
-	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44345. `ca.crt`\n'
+	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44346; 43-46 (ports\n'
+	printf '44360-44363) hold two connections, the second resuming the first'"'"'s session. `ca.crt`\n'
 	printf 'signs `rsa.crt`; `untrusted.crt` is a client certificate from `otherca.crt`.\n'
-	printf 'Without their key logs they report as 12 and 31 do; the last column is\n'
+	printf 'Without their key logs they report as 12, 31 and 15 do; the last column is\n'
 	printf "what tshark shows given the key log.\n\n"
 	printf '| file | made with | report | tshark with the key log |\n| --- | --- | --- | --- |\n'
 	printf '%s\n' "${ROWS[@]}"
