@@ -32,6 +32,7 @@ type early13 struct {
 	noKeyShare bool // psk_ke: no key_share in the ServerHello
 	unlogged   bool // the key log lacks CLIENT_EARLY_TRAFFIC_SECRET
 	serverCert bool // the server sends a Certificate, which a PSK forbids
+	hrr        bool // the server answers with a HelloRetryRequest first
 	// endType and end, when end is set, replace the EndOfEarlyData
 	// record's inner content type and content.
 	endType byte
@@ -131,6 +132,22 @@ func (o early13) clientHello(random []byte) []byte {
 	return handshakeMsg(decode.HandshakeClientHello, b.BytesOrPanic())
 }
 
+// helloRetryRequest asks for the group the ClientHello already offered:
+// only the transcript matters here.
+func helloRetryRequest() []byte {
+	var b cryptobyte.Builder
+	b.AddUint16(0x0303)
+	b.AddBytes(hrrRandom)
+	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 32)) })
+	b.AddUint16(0x1301)
+	b.AddUint8(0)
+	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+		extension(b, decode.ExtSupportedVersions, func(b *cryptobyte.Builder) { b.AddUint16(0x0304) })
+		extension(b, decode.ExtKeyShare, func(b *cryptobyte.Builder) { b.AddUint16(23) })
+	})
+	return handshakeMsg(decode.HandshakeServerHello, b.BytesOrPanic())
+}
+
 func (o early13) serverHello() []byte {
 	var b cryptobyte.Builder
 	b.AddUint16(0x0303)
@@ -195,6 +212,18 @@ func (o early13) records(t *testing.T) ([]rec, *keylog.Log) {
 	}
 	ch, sh, ee := o.clientHello(random), o.serverHello(), o.encryptedExtensions()
 	tr.Write(ch)
+	var retry []rec
+	if o.hrr {
+		// The second ClientHello offers no early_data (RFC 8446, 4.2.10),
+		// and the transcript restarts from message_hash (4.4.1).
+		hrr, ch2 := helloRetryRequest(), early13{}.clientHello(random)
+		if err := tr.HelloRetryRequest(); err != nil {
+			t.Fatal(err)
+		}
+		tr.Write(hrr)
+		tr.Write(ch2)
+		retry = []rec{{stream.SideB, plainRecord(22, hrr)}, {stream.SideA, plainRecord(22, ch2)}}
+	}
 	tr.Write(sh)
 	tr.Write(ee)
 	// An empty certificate_list: enough for the order (RFC 8446, 4.4.2).
@@ -219,6 +248,7 @@ func (o early13) records(t *testing.T) ([]rec, *keylog.Log) {
 	if !o.late {
 		recs = append(recs, zeroRTT...)
 	}
+	recs = append(recs, retry...)
 	recs = append(recs, rec{stream.SideB, plainRecord(22, sh)}, rec{stream.SideB, server.seal(22, ee)})
 	if o.serverCert {
 		recs = append(recs, rec{stream.SideB, server.seal(22, cert)})
@@ -299,6 +329,11 @@ func TestEarlyData(t *testing.T) {
 			OutcomeViolation, EarlyDataAccepted, hello + "c:application_data*^ " + flight + "c:finished*^ s:application_data*", CodeUnexpectedMessage, "finished", ""},
 		{"end_of_early_data with a body", early13{offer: true, early: 1, accept: true, endType: 22, end: handshakeMsg(decode.HandshakeEndOfEarlyData, []byte{0})},
 			OutcomeViolation, EarlyDataAccepted, hello + "c:application_data*^ " + flight + "s:application_data*", CodeMalformedHandshake, "end_of_early_data", ""},
+		// A HelloRetryRequest rejects 0-RTT (RFC 8446, 4.2.10).
+		{"rejected by a hello_retry_request", early13{offer: true, early: 1, hrr: true}, OutcomeEstablished, EarlyDataRejected,
+			hello + "c:application_data*^ s:hello_retry_request c:client_hello " + flight + end, "", "", ""},
+		{"hello_retry_request then end_of_early_data", early13{offer: true, early: 1, hrr: true, eoed: true}, OutcomeViolation, EarlyDataRejected,
+			hello + "c:application_data*^ s:hello_retry_request c:client_hello " + flight + "c:end_of_early_data*^ s:application_data*", CodeUnexpectedMessage, "end_of_early_data", "change_cipher_spec finished"},
 		{"not offered", early13{early: 1}, OutcomeViolation, "",
 			hello + "c:application_data " + flight + "s:application_data*", CodeApplicationDataBeforeFinished, "application_data", "change_cipher_spec"},
 		{"none", early13{offer: true, accept: false}, OutcomeEstablished, EarlyDataRejected, hello + flight + end, "", "", ""},
