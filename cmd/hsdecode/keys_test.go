@@ -211,6 +211,33 @@ func TestKeyLogResumed(t *testing.T) {
 	}
 }
 
+// TestKeyLogEarlyDataReport: the JSON and text reports say what 0-RTT came
+// to, and which messages were sent in it (docs/report.md, early_data).
+func TestKeyLogEarlyDataReport(t *testing.T) {
+	const name = "45-tls13-keylog-early-accepted"
+	args := []string{"--keylog", filepath.Join(pcapDir, name+".keys"), filepath.Join(pcapDir, name+".pcap")}
+	var js, text, errb bytes.Buffer
+	if status := run(append([]string{"--format", "json"}, args...), &js, &errb); status != exitOK {
+		t.Fatalf("status %d: %s", status, errb.String())
+	}
+	if status := run(args, &text, &errb); status != exitOK {
+		t.Fatalf("status %d: %s", status, errb.String())
+	}
+	second := strings.Split(strings.TrimSpace(js.String()), "\n")[1]
+	for _, want := range []string{`"resumed":true,"early_data":"accepted"`,
+		`"from":"client","type":"application_data","decrypted":true,"early_data":true,"length":27}`,
+		`"from":"client","type":"end_of_early_data","decrypted":true,"early_data":true}`} {
+		if !strings.Contains(second, want) {
+			t.Errorf("second connection's JSON lacks %s:\n%s", want, second)
+		}
+	}
+	for _, want := range []string{"resumed  0-rtt=accepted", "client -> server  end_of_early_data (decrypted) (0-rtt)"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text report lacks %q:\n%s", want, text.String())
+		}
+	}
+}
+
 // TestKeyLogKeyless: a capture read without key material reports no keys
 // state, and a key log without its client random says missing and
 // changes nothing else.
