@@ -44,6 +44,9 @@ type earlyState struct {
 	// probe is the client's handshake key at its first record, to tell the
 	// first record under it from early data the server skips.
 	probe *tlscrypto.Decrypter
+	// later: the key log may still be written (Options.KeysGrow) and had
+	// no early secret at the ClientHello: each early record looks again.
+	later bool
 }
 
 // earlyHello looks up the client's early traffic secret when its first
@@ -56,8 +59,9 @@ func (t *Tracker) earlyHello(d *sideState, ch *decode.ClientHello) {
 		return
 	}
 	sec, _ := t.col.keys.Lookup(ch.Random)
-	if s := sec.Secret(keylog.LabelClientEarlyTrafficSecret); s != nil {
-		k.early.secret = s
+	k.early.secret = sec.Secret(keylog.LabelClientEarlyTrafficSecret)
+	k.early.later = k.early.secret == nil && t.col.keysGrow
+	if k.early.secret != nil || k.early.later {
 		d.dec.KeepProtected()
 	}
 }
@@ -145,6 +149,13 @@ func (t *Tracker) earlyOpen(hdr, body []byte) ([]byte, byte, bool) {
 	if e.dec != nil {
 		pt, typ, err := e.dec.Decrypt(hdr, body)
 		return pt, typ, err == nil
+	}
+	if e.secret == nil && e.later {
+		// A client logs its early secret before it sends early data,
+		// but a followed key log may be read a little behind it.
+		sec, _ := t.col.keys.Lookup(t.res.ClientHello.Random)
+		e.secret = sec.Secret(keylog.LabelClientEarlyTrafficSecret)
+		e.later = e.secret == nil
 	}
 	if e.secret == nil {
 		return nil, 0, false

@@ -9,6 +9,7 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hsdecode/hsdecode/decode"
 	"github.com/hsdecode/hsdecode/keylog"
@@ -388,6 +389,29 @@ func TestEarlyMangled(t *testing.T) {
 		recs, g := early13{offer: true, early: 1, accept: i%3 != 0, end: end, endType: typ}.records(t)
 		if r := runRecords(recs, g); r.Outcome == "" {
 			t.Fatalf("iteration %d: no outcome", i)
+		}
+	}
+}
+
+// TestEarlyDataKeysGrow: live, the key log may have no early secret yet
+// when the ClientHello is read; with Options.KeysGrow the first 0-RTT
+// record looks again, and finds it.
+func TestEarlyDataKeysGrow(t *testing.T) {
+	recs, g := early13{offer: true, early: 1, accept: true, eoed: true}.records(t)
+	for _, grow := range []bool{true, false} {
+		col := NewCollector(Options{Keys: &lateStore{log: g}, KeysGrow: grow})
+		tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+		for i, r := range recs {
+			tr.Data(r.side, r.b, t0.Add(time.Duration(i+1)*time.Millisecond))
+		}
+		tr.Close(stream.EndFIN, t0.Add(time.Second))
+		r := col.Results()[0]
+		early := "c:application_data*^"
+		if !grow {
+			early = "c:encrypted^" // and the Finished unverified
+		}
+		if r.Outcome != OutcomeEstablished || len(r.Violations) > 0 || !strings.HasPrefix(ladder13(r), "c:client_hello "+early+" ") {
+			t.Errorf("grow %v: outcome %s violations %+v ladder %s, want established, none, %s", grow, r.Outcome, r.Violations, ladder13(r), early)
 		}
 	}
 }
