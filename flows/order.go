@@ -123,8 +123,8 @@ var client13 = []slot{
 // authenticates it, Finished; the client's EndOfEarlyData when the server
 // accepted its 0-RTT, its Certificate when asked for one (maybe empty) and
 // CertificateVerify when that Certificate is not empty, after the server's
-// Finished, then its Finished. They begin as server13
-// and client13 do, so a side's position carries over when keys are found.
+// Finished, then its Finished. They begin as server13 and client13 do, so
+// a side's position carries over when keys are found.
 // A server may send its Certificate compressed when the client offered
 // compress_certificate: one of the two slots is filled (RFC 8879, 4).
 // kindCompressedCertificate is RFC 8879's CompressedCertificate, which

@@ -115,16 +115,13 @@ type Result struct {
 	Client, Server netip.AddrPort
 	Outcome        Outcome
 	// Version and CipherSuite are zero when never negotiated.
-	Version        decode.Version
-	CipherSuite    decode.CipherSuite
-	HasCipherSuite bool
-	ServerName     string
-	ALPN           string
-	Resumed        bool
-	// EarlyData is the server's answer to a ClientHello that offered
-	// early_data, EarlyDataAccepted or EarlyDataRejected; "" when none was
-	// offered, or the answer is encrypted and no keys read it.
-	EarlyData         string
+	Version           decode.Version
+	CipherSuite       decode.CipherSuite
+	HasCipherSuite    bool
+	ServerName        string
+	ALPN              string
+	Resumed           bool
+	EarlyData         string // EarlyDataAccepted or EarlyDataRejected; "" when not offered, or not known without keys
 	ClientCertificate string // "" when unknown (TLS 1.3 sends it encrypted)
 	// Keys is KeysFound, KeysMissing or KeysWrong when key material was
 	// given (Options.Keys holds secrets), "" otherwise.
