@@ -34,6 +34,7 @@ type early13 struct {
 	unlogged   bool // the key log lacks CLIENT_EARLY_TRAFFIC_SECRET
 	serverCert bool // the server sends a Certificate, which a PSK forbids
 	hrr        bool // the server answers with a HelloRetryRequest first
+	full       bool // the server takes no PSK: a full handshake, certificate and all
 	// endType and end, when end is set, replace the EndOfEarlyData
 	// record's inner content type and content.
 	endType byte
@@ -164,7 +165,9 @@ func (o early13) serverHello() []byte {
 				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(make([]byte, 32)) })
 			})
 		}
-		extension(b, decode.ExtPreSharedKey, func(b *cryptobyte.Builder) { b.AddUint16(0) })
+		if !o.full {
+			extension(b, decode.ExtPreSharedKey, func(b *cryptobyte.Builder) { b.AddUint16(0) })
+		}
 	})
 	return handshakeMsg(decode.HandshakeServerHello, b.BytesOrPanic())
 }
@@ -229,8 +232,13 @@ func (o early13) records(t *testing.T) ([]rec, *keylog.Log) {
 	tr.Write(ee)
 	// An empty certificate_list: enough for the order (RFC 8446, 4.4.2).
 	cert := handshakeMsg(decode.HandshakeCertificate, []byte{0, 0, 0, 0})
-	if o.serverCert {
+	// ecdsa_secp256r1_sha256 and a signature nobody checks.
+	cv := handshakeMsg(decode.HandshakeCertificateVerify, []byte{4, 3, 0, 2, 0, 0})
+	if o.serverCert || o.full {
 		tr.Write(cert)
+	}
+	if o.full {
+		tr.Write(cv)
 	}
 	sfin := handshakeMsg(decode.HandshakeFinished, tlscrypto.FinishedVerifyData13(suite.Hash, shts, tr.Sum()))
 	tr.Write(sfin)
@@ -251,8 +259,11 @@ func (o early13) records(t *testing.T) ([]rec, *keylog.Log) {
 	}
 	recs = append(recs, retry...)
 	recs = append(recs, rec{stream.SideB, plainRecord(22, sh)}, rec{stream.SideB, server.seal(22, ee)})
-	if o.serverCert {
+	if o.serverCert || o.full {
 		recs = append(recs, rec{stream.SideB, server.seal(22, cert)})
+	}
+	if o.full {
+		recs = append(recs, rec{stream.SideB, server.seal(22, cv)})
 	}
 	recs = append(recs, rec{stream.SideB, server.seal(22, sfin)})
 	if o.late {
@@ -335,6 +346,9 @@ func TestEarlyData(t *testing.T) {
 			hello + "c:application_data*^ s:hello_retry_request c:client_hello " + flight + end, "", "", ""},
 		{"hello_retry_request then end_of_early_data", early13{offer: true, early: 1, hrr: true, eoed: true}, OutcomeViolation, EarlyDataRejected,
 			hello + "c:application_data*^ s:hello_retry_request c:client_hello " + flight + "c:end_of_early_data*^ s:application_data*", CodeUnexpectedMessage, "end_of_early_data", "change_cipher_spec finished"},
+		// The server takes no PSK, and with it no 0-RTT.
+		{"rejected with the psk", early13{offer: true, early: 1, full: true}, OutcomeEstablished, EarlyDataRejected,
+			hello + "c:application_data*^ s:server_hello s:encrypted_extensions* s:certificate* s:certificate_verify* s:finished* " + end, "", "", ""},
 		{"not offered", early13{early: 1}, OutcomeViolation, "",
 			hello + "c:application_data " + flight + "s:application_data*", CodeApplicationDataBeforeFinished, "application_data", "change_cipher_spec"},
 		{"none", early13{offer: true, accept: false}, OutcomeEstablished, EarlyDataRejected, hello + flight + end, "", "", ""},
@@ -342,8 +356,8 @@ func TestEarlyData(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			recs, g := tt.o.records(t)
 			r := runRecords(recs, g)
-			if r.Outcome != tt.outcome || r.Keys != KeysFound || !r.Resumed || r.EarlyData != tt.earlyData {
-				t.Errorf("outcome %s keys %q resumed %v early_data %q, want %s found true %q", r.Outcome, r.Keys, r.Resumed, r.EarlyData, tt.outcome, tt.earlyData)
+			if r.Outcome != tt.outcome || r.Keys != KeysFound || r.Resumed == tt.o.full || r.EarlyData != tt.earlyData {
+				t.Errorf("outcome %s keys %q resumed %v early_data %q, want %s found %v %q", r.Outcome, r.Keys, r.Resumed, r.EarlyData, tt.outcome, !tt.o.full, tt.earlyData)
 			}
 			if got := ladder13(r); got != tt.ladder {
 				t.Errorf("ladder\n got %s\nwant %s", got, tt.ladder)
