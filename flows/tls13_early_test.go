@@ -35,6 +35,7 @@ type early13 struct {
 	serverCert bool // the server sends a Certificate, which a PSK forbids
 	hrr        bool // the server answers with a HelloRetryRequest first
 	full       bool // the server takes no PSK: a full handshake, certificate and all
+	garbled    bool // after its 0-RTT records the client sends one under a key of no secret logged
 	// endType and end, when end is set, replace the EndOfEarlyData
 	// record's inner content type and content.
 	endType byte
@@ -253,6 +254,9 @@ func (o early13) records(t *testing.T) ([]rec, *keylog.Log) {
 	for i := 0; i < o.early; i++ {
 		zeroRTT = append(zeroRTT, rec{stream.SideA, early.seal(23, []byte("GET / HTTP/1.1\r\n\r\n"))})
 	}
+	if o.garbled {
+		zeroRTT = append(zeroRTT, rec{stream.SideA, newSealer(t, suite, secret(9)).seal(23, []byte("?"))})
+	}
 	recs := []rec{{stream.SideA, plainRecord(22, ch)}}
 	if !o.late {
 		recs = append(recs, zeroRTT...)
@@ -327,6 +331,13 @@ func TestEarlyData(t *testing.T) {
 		// client's Finished is taken unverified, not bad_finished.
 		{"accepted unlogged", early13{offer: true, early: 1, accept: true, eoed: true, unlogged: true}, OutcomeEstablished, EarlyDataAccepted,
 			hello + "c:encrypted^ " + flight + "c:encrypted^ " + end, "", "", ""},
+		// Accepted, the early key opened the client's 0-RTT: a record
+		// that neither key opens is bad_record_mac; rejected, it is one
+		// more the server skips.
+		{"accepted garbled", early13{offer: true, early: 1, accept: true, eoed: true, late: true, garbled: true}, OutcomeViolation, EarlyDataAccepted,
+			hello + flight + "c:application_data*^ c:encrypted s:application_data*", CodeBadRecordMAC, "encrypted", ""},
+		{"rejected garbled", early13{offer: true, early: 1, late: true, garbled: true}, OutcomeEstablished, EarlyDataRejected,
+			hello + flight + "c:application_data*^ c:encrypted^ " + end, "", "", ""},
 		{"rejected", early13{offer: true, early: 2}, OutcomeEstablished, EarlyDataRejected,
 			hello + "c:application_data*^ c:application_data*^ " + flight + end, "", "", ""},
 		{"rejected with end_of_early_data", early13{offer: true, early: 1, eoed: true}, OutcomeViolation, EarlyDataRejected,
