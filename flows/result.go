@@ -69,6 +69,7 @@ type Message struct {
 	Length    int    // handshake body or record length; 0 for CCS and alerts
 	Encrypted bool
 	Decrypted bool // read with keys from a protected record
+	EarlyData bool // sent in 0-RTT, before the client's handshake flight (RFC 8446, 2.3)
 }
 
 // Alert is one alert record. Level and Description are zero when Encrypted.
@@ -120,6 +121,7 @@ type Result struct {
 	ServerName        string
 	ALPN              string
 	Resumed           bool
+	EarlyData         string // EarlyDataAccepted or EarlyDataRejected; "" when not offered, or not known without keys
 	ClientCertificate string // "" when unknown (TLS 1.3 sends it encrypted)
 	// Keys is KeysFound, KeysMissing or KeysWrong when key material was
 	// given (Options.Keys holds secrets), "" otherwise.

@@ -178,6 +178,9 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 	case decode.EventAlert, decode.EventEncryptedAlert:
 		t.alert(d, ev, ts)
 	case decode.EventApplicationData:
+		if t.earlyRecord(d, ev, ts) {
+			return
+		}
 		if t.keys.decrypting13() && t.judging() {
 			t.protected(d, ev, ts)
 			return

@@ -9,10 +9,9 @@
 # after it.
 #
 # Rerunnable on Debian as root (tcpdump needs it): OpenSSL's s_server and
-# s_client on loopback, ports 44340-44346, and for the captures of several
-# conversations (53-57: every cipher suite, GnuTLS, curl, Go's crypto/tls)
-# ports 44380-44399; throwaway keys in a temp dir. The captures are
-# reproducible in kind, not byte for byte.
+# s_client on loopback, each capture on ports of its own in 44340-44399
+# (53-57 also GnuTLS, curl and Go's crypto/tls); throwaway keys in a temp
+# dir. The captures are reproducible in kind, not byte for byte.
 #
 # Usage: scripts/make-keylog-testdata.sh [NUMBER...]
 # With numbers (e.g. 39 40), only the captures whose names begin with them
@@ -118,11 +117,64 @@ capture() {
 	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 1 -WWW -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key ${srv[*]}\`; client: \`openssl s_client -servername localhost -ign_eof -connect 127.0.0.1:$port $v -keylogfile $name.keys ${cli[*]}\` | $expect | $seq |")
 }
 
+# capture_resumed NAME PORT EXPECT SERVER-ARGS -- CLIENT1-ARGS -- CLIENT2-ARGS:
+# two s_client conversations with one s_server on PORT, both in NAME.pcap
+# and NAME.keys: the first saves its session (-sess_out), the second
+# resumes it (-sess_in) and may send early.txt as 0-RTT data. s_server
+# refuses -early_data with -WWW, so it runs in its plain mode, its stdin a
+# FIFO held open so that it serves both; each client sends the request and
+# stays a second to read the server's tickets.
+capture_resumed() {
+	local name=$1 port=$2 expect=$3 i seq
+	shift 3
+	selected "$name" || return 0
+	local srv=() c1=() c2=()
+	while [[ $1 != -- ]]; do srv+=("$1"); shift; done
+	shift
+	while [[ $1 != -- ]]; do c1+=("$1"); shift; done
+	shift
+	c2=("$@")
+	rm -f "$OUT/$name.pcap" "$WORK/$name.keys" "$WORK/$name.sess" "$WORK/srv.in"
+	printf "$REQ" >early.txt
+	mkfifo "$WORK/srv.in"
+	exec 3<>"$WORK/srv.in"
+	tcpdump -i lo -n --immediate-mode -U -w "$OUT/$name.pcap" "tcp port $port" 2>"$WORK/tcpdump.log" &
+	CAP_PID=$!
+	for i in $(seq 100); do grep -q 'listening on' "$WORK/tcpdump.log" && break; sleep 0.1; done
+	timeout 30 openssl s_server -naccept 2 -accept 127.0.0.1:$port -tls1_3 -cert rsa.crt -key rsa.key "${srv[@]}" >server.log 2>&1 <"$WORK/srv.in" &
+	SRV_PID=$!
+	for i in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
+	(printf "$REQ"; sleep 1) | timeout 10 openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 \
+		-keylogfile "$WORK/$name.keys" -sess_out "$WORK/$name.sess" "${c1[@]}" >>client.log 2>&1 || true
+	[[ -s $WORK/$name.sess ]] || die "$name: the first client saved no session"
+	(printf "$REQ"; sleep 1) | timeout 10 openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 \
+		-keylogfile "$WORK/$name.keys" -sess_in "$WORK/$name.sess" "${c2[@]}" >>client.log 2>&1 || true
+	for i in $(seq 20); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
+	kill "$SRV_PID" 2>/dev/null || true
+	wait "$SRV_PID" 2>/dev/null || true
+	SRV_PID=
+	exec 3>&-
+	sleep 0.5
+	kill -INT "$CAP_PID"
+	wait "$CAP_PID" || true
+	CAP_PID=
+	chown --reference="$OUT" "$OUT/$name.pcap"
+	grep -v '^#' "$WORK/$name.keys" >"$OUT/$name.keys"
+	seq=$(tshark -r "$OUT/$name.pcap" -o "tls.keylog_file:$OUT/$name.keys" -d "tcp.port==$port,tls" -Y tls -T fields -e tcp.stream -e tcp.srcport -e _ws.col.Info 2>/dev/null |
+		awk -v port=$port '{conn = "#" ($1 + 1); side = ($2 == port) ? "S" : "C"; $1 = $2 = ""; sub(/^ +/, ""); printf "%s %s: %s;", conn, side, $0}' | sed 's/;$//')
+	log "$name: $seq"
+	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 2 -accept 127.0.0.1:$port -tls1_3 -cert rsa.crt -key rsa.key ${srv[*]}\`; client 1: \`openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 -keylogfile $name.keys -sess_out $name.sess ${c1[*]}\`; client 2: \`openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 -keylogfile $name.keys -sess_in $name.sess ${c2[*]}\` (early.txt holds the request) | $expect | $seq |")
+}
+
 capture 32-tls13-keylog-full 44340 "with --keylog: outcome=established; keys=found; decrypted: encrypted_extensions, certificate, certificate_verify, finished (server), finished (client)" --
 capture 33-tls13-keylog-mtls-no-cert 44341 "with --keylog: outcome=alert; keys=found; client_certificate=empty (decrypted empty certificate); alert fatal certificate_required from server, decrypted" -Verify 1 -CAfile ca.crt --
 capture 34-tls13-keylog-mtls-untrusted 44342 "with --keylog: outcome=alert; keys=found; client_certificate=sent (CN=hsdecode untrusted client, issued by otherca); alert fatal unknown_ca from server, decrypted" -Verify 1 -CAfile ca.crt -verify_return_error -- -cert untrusted.crt -key untrusted.key
 capture 37-tls13-keylog-hrr 44344 "with --keylog: outcome=established; keys=found; a HelloRetryRequest (the server takes only P-256), so each Finished covers message_hash in place of the first ClientHello" -groups P-256 -- -groups X25519:P-256
 V=-tls1_2 capture 38-tls12-keylog-full 44345 "with --keylog: outcome=established; keys=found (CLIENT_RANDOM); both finished decrypted and verified" --
+capture_resumed 43-tls13-keylog-psk-dhe 44360 "2 connections, both with --keylog: keys=found, outcome=established. #1 resumed=false, the full ladder of 32. #2 resumed=true: ServerHello with pre_shared_key and key_share (psk_dhe_ke); the server's flight decrypted is encrypted_extensions, finished: no certificate, certificate_verify" -- -- --
+capture_resumed 44-tls13-keylog-psk-ke 44361 "2 connections, both with --keylog: keys=found, outcome=established. #2 resumed=true: the client offers psk_ke (-allow_no_dhe_kex) and only P-256, which the server does not take, so the ServerHello has pre_shared_key and no key_share (psk_ke, RFC 8446 4.2.9); encrypted_extensions, finished decrypted" -allow_no_dhe_kex -groups X25519 -- -- -allow_no_dhe_kex -groups P-256
+capture_resumed 45-tls13-keylog-early-accepted 44362 "2 connections, both with --keylog: keys=found, outcome=established. #2 resumed=true, early_data=accepted: the client's 0-RTT request after its ClientHello is application_data decrypted with CLIENT_EARLY_TRAFFIC_SECRET (early_data flag), the server's encrypted_extensions carries early_data, and the client's end_of_early_data (early data key) comes before its finished" -early_data -- -- -early_data early.txt
+capture_resumed 46-tls13-keylog-early-rejected 44363 "2 connections, both with --keylog: keys=found, outcome=established. #2 resumed=true, early_data=rejected: the tickets allow 0-RTT (-max_early_data) but the server without -early_data refuses it; the client's 0-RTT request is still decrypted with CLIENT_EARLY_TRAFFIC_SECRET (early_data flag), encrypted_extensions has no early_data, and the client sends no end_of_early_data" -max_early_data 16384 -- -- -early_data early.txt
 capture 35-tls13-wrong-keylog 44343 "with --keylog: keys=wrong (the key log files this connection's client random with 32's secrets, so nothing decrypts); outcome=established by the keyless rule, the ladder as without keys" --
 
 # 35's key log keeps its client random but takes 32's secrets: keys that
@@ -308,14 +360,23 @@ sed -i '/^## Captures with key logs$/,$d' "$M"
 {
 	printf '## Captures with key logs\n\n'
 	printf 'Written by `scripts/make-keylog-testdata.sh`: TLS 1.3 (and 1.2) with OpenSSL, each\n'
-	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44345; and\n'
-	printf 'captures of several conversations (53-57, ports 44380-44399) whose key log\n'
-	printf 'gathers what every peer wrote (s_client -keylogfile, SSLKEYLOGFILE for GnuTLS\n'
-	printf 'and curl, `tlspeer -keylog` for Go). `ca.crt` signs `rsa.crt`, `ec.crt` (ECDSA)\n'
-	printf 'and the client certificate `client.crt`; `untrusted.crt` is a client certificate\n'
-	printf 'from `otherca.crt`. Without their key logs 32-38 report as 12 and 31 do; the\n'
-	printf "last column is what tshark shows given the key log (#stream (server port) for\n"
-	printf "several conversations).\n\n"
+	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44399. 43-46 hold
+'
+	printf 'two connections, the second resuming the first'"'"'s session; 53-57 several
+'
+	printf 'conversations whose key log gathers what every peer wrote (s_client -keylogfile,
+'
+	printf 'SSLKEYLOGFILE for GnuTLS and curl, `tlspeer -keylog` for Go). `ca.crt` signs
+'
+	printf '`rsa.crt`, `ec.crt` (ECDSA) and the client certificate `client.crt`;
+'
+	printf '`untrusted.crt` is a client certificate from `otherca.crt`. Without their key
+'
+	printf 'logs 32-38 report as 12 and 31 do, 43-46 as 12 and 15; the last column is what
+'
+	printf "tshark shows given the key log (#stream (server port) for several conversations).
+
+"
 	printf '| file | made with | report | tshark with the key log |\n| --- | --- | --- | --- |\n'
 	printf '%s\n' "${ROWS[@]}"
 	printf '\nRecorded with %s, %s, %s, %s.\n' "$(openssl version | cut -d' ' -f1-2)" "$(gnutls-cli --version | head -1)" \
