@@ -168,9 +168,6 @@ func (c *Collector) Drain() (results []*Result, low uint64) {
 	return results, low
 }
 
-// HasResults reports whether Drain would hand over results.
-func (c *Collector) HasResults() bool { return len(c.results) > 0 }
-
 // Results returns the results of the closed connections in the order the
 // connections began.
 func (c *Collector) Results() []Result {

@@ -92,13 +92,19 @@ func (t *Tracker) applicationData(d *sideState, ev decode.Event, ts time.Time) {
 		t.tls13Progress(d, ev.Length)
 	case t.res.ServerHello == nil && d.role == Client && ch != nil && ch.EarlyData:
 		// 0-RTT data may follow a ClientHello with early_data (RFC 8446, 2.3).
+		n := len(t.res.Messages)
 		t.record(d, kindEncrypted, ev.Length, true, ts)
+		t.markEarly(n)
 	case !d.finished:
 		t.record(d, kindApplicationData, ev.Length, false, ts)
 		if len(t.res.Violations) > 0 {
 			return // listed, not judged
 		}
+		rfc := "RFC 5246, 7.4.9"
+		if t.res.ServerHello == nil && t.offers13() {
+			rfc = "RFC 8446, 4.2.10: its ClientHello offered no early_data"
+		}
 		t.violate(d, CodeApplicationDataBeforeFinished, kindApplicationData.String(), t.expected(d),
-			fmt.Sprintf("%s sent application data before its Finished (RFC 5246, 7.4.9)", d.role), ts)
+			fmt.Sprintf("%s sent application data before its Finished (%s)", d.role, rfc), ts)
 	}
 }

@@ -69,6 +69,7 @@ type Message struct {
 	Length    int    // handshake body or record length; 0 for CCS and alerts
 	Encrypted bool
 	Decrypted bool // read with keys from a protected record
+	EarlyData bool // sent in 0-RTT, before the client's handshake flight (RFC 8446, 2.3)
 }
 
 // Alert is one alert record. Level and Description are zero when Encrypted.
@@ -120,6 +121,7 @@ type Result struct {
 	ServerName        string
 	ALPN              string
 	Resumed           bool
+	EarlyData         string // EarlyDataAccepted or EarlyDataRejected; "" when not offered, or not known without keys
 	ClientCertificate string // "" when unknown (TLS 1.3 sends it encrypted)
 	// Keys is KeysFound, KeysMissing or KeysWrong when key material was
 	// given (Options.Keys holds secrets), "" otherwise.
@@ -164,6 +166,20 @@ type Result struct {
 	// that differed from the bytes kept (the receiver's), an evasion
 	// tool; zero when none did.
 	OverlapMismatch OverlapMismatch
+	// Diagnosis says why a connection did not end established, or what a
+	// finding on one that did means; nil when there is nothing to say.
+	// flows leaves it nil: it is made from the result and what the run saw
+	// of the other connections, which one tracker does not know.
+	Diagnosis *Diagnosis
+}
+
+// Diagnosis is one sentence of cause, built only from what the capture
+// shows, with the evidence it rests on and a hint of what to do.
+type Diagnosis struct {
+	Code     string // stable, one of those the diagnosis rules document
+	Cause    string
+	Evidence []string
+	Hint     string
 }
 
 // RecordCount counts records by the side that sent them.

@@ -53,11 +53,6 @@ const (
 
 func (d *sideState) stopped() bool { return d.phase == phaseStopped }
 
-// pastHandshake says the side has nothing more to send in the handshake
-// phase that the ladder lists after a violation: it is not read, or it
-// sent its ChangeCipherSpec or Finished.
-func (d *sideState) pastHandshake() bool { return d.stopped() || d.ccs > 0 || d.finished }
-
 // maxLadderAfterViolation bounds the ladder of a connection read on after
 // a violation: a whole handshake of either side is a dozen messages.
 const maxLadderAfterViolation = 64

@@ -73,17 +73,16 @@ func (t *Tracker) decided() bool {
 func (t *Tracker) judging() bool { return !t.partial && !t.gap }
 
 // Done implements stream.Stream. After a violation it lists what both
-// sides go on sending in the handshake phase, and waits for the peer's
-// answer (usually an alert), which tells the user what the peer made of
-// it, up to maxLadderAfterViolation messages; in a partial connection it
-// stops once both sides carry data; after a gap, once each side carries
-// data or is not read.
+// sides go on sending, and waits for an answer (usually an alert), which
+// tells the user what the peer made of it, up to maxLadderAfterViolation
+// messages; in a partial connection it stops once both sides carry data;
+// after a gap, once each side carries data or is not read.
 func (t *Tracker) Done() bool {
 	switch {
 	case t.stage == stageEmitted:
 		return true
 	case len(t.res.Violations) > 0:
-		return t.sides[0].pastHandshake() && t.sides[1].pastHandshake() || t.sides[0].alerted || t.sides[1].alerted ||
+		return t.sides[0].stopped() && t.sides[1].stopped() || t.sides[0].alerted || t.sides[1].alerted ||
 			len(t.res.Messages) >= maxLadderAfterViolation
 	case t.established && t.col.follow:
 		return false
@@ -190,6 +189,9 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 		}
 		t.alert(d, ev, ts)
 	case decode.EventApplicationData:
+		if t.earlyRecord(d, ev, ts) {
+			return
+		}
 		if t.keys.decrypting13() && t.judging() {
 			t.protected(d, ev, ts)
 			return

@@ -10,37 +10,58 @@ import (
 // connections began (Seq), holding at most budget bytes of them
 // (flows.HeldCost): past it, the earliest held leave before a connection
 // that began earlier and is still open, and are counted.
+//
+// Each worker hands over at the same packets (every drainEvery, and at the
+// end), and the merger takes the n-th handover of every worker together,
+// as one step: the results held at each step, and so those let out early
+// to keep within the budget, are those of the packets so far, whatever
+// the number of workers and however fast each went.
 type merger struct {
 	held       resultHeap
 	heldBytes  int64
 	budget     int64
-	low        []uint64 // per worker: no result of it to come has a lower Seq
+	waiting    [][]step // per worker: its handovers not yet taken
 	last       uint64   // Seq of the last result out
 	outOfOrder int64
 }
 
-func newMerger(workers int, budget int64) *merger {
-	return &merger{low: make([]uint64, workers), budget: budget}
+// step is one handover of a worker: its results since the last, and the
+// Seq below which it has no more to come.
+type step struct {
+	results []*flows.Result
+	low     uint64
 }
 
-// add takes results of a worker, and the Seq below which it has no more,
-// and appends to out every result no worker can precede any more, then as
-// many more as keep the rest within the budget.
+func newMerger(workers int, budget int64) *merger {
+	return &merger{waiting: make([][]step, workers), budget: budget}
+}
+
+// add takes a handover of a worker and appends to out, for every step all
+// workers have handed over, every result no worker can precede any more,
+// then as many more as keep the rest within the budget.
 func (m *merger) add(out []*flows.Result, worker int, rs []*flows.Result, low uint64) []*flows.Result {
-	for _, r := range rs {
-		h := heldResult{r, flows.HeldCost(r)}
-		heap.Push(&m.held, h)
-		m.heldBytes += h.cost
+	m.waiting[worker] = append(m.waiting[worker], step{rs, low})
+	for {
+		for _, w := range m.waiting {
+			if len(w) == 0 {
+				return out
+			}
+		}
+		limit := ^uint64(0)
+		for i, w := range m.waiting {
+			for _, r := range w[0].results {
+				h := heldResult{r, flows.HeldCost(r)}
+				heap.Push(&m.held, h)
+				m.heldBytes += h.cost
+			}
+			limit = min(limit, w[0].low)
+			w[0] = step{}
+			m.waiting[i] = w[1:]
+		}
+		for len(m.held) > 0 && (m.held[0].r.Seq < limit || m.heldBytes > m.budget) {
+			out = append(out, m.pop())
+		}
 	}
-	m.low[worker] = low
-	limit := low
-	for _, l := range m.low {
-		limit = min(limit, l)
-	}
-	for len(m.held) > 0 && (m.held[0].r.Seq < limit || m.heldBytes > m.budget) {
-		out = append(out, m.pop())
-	}
-	return out
 }
 
 // pop takes out the held result that began first.

@@ -57,3 +57,68 @@ func TestMergerBudget(t *testing.T) {
 		})
 	}
 }
+
+// TestMergerSameForAnyArrival: two workers hand over step by step; what
+// the merger lets out, early ones included, does not depend on which
+// worker's handovers arrive first.
+func TestMergerSameForAnyArrival(t *testing.T) {
+	result := func(seq uint64) *flows.Result {
+		return &flows.Result{Seq: seq, Messages: make([]flows.Message, 4)}
+	}
+	budget := 7 * flows.HeldCost(result(0))
+	// Step k of worker w: results Seq 10k+2+w and 10k+4+w; Seq 1 (worker 0)
+	// stays open to the end.
+	const steps = 50
+	handover := func(w, k int) ([]*flows.Result, uint64) {
+		if k == steps {
+			return []*flows.Result{result(1)}[:1-w], ^uint64(0)
+		}
+		low := uint64(10*k + 12)
+		if w == 0 {
+			low = 1
+		}
+		return []*flows.Result{result(uint64(10*k + 2 + w)), result(uint64(10*k + 4 + w))}, low
+	}
+	var want []uint64
+	for _, order := range []string{"alternate", "worker 0 first", "worker 1 first"} {
+		m := newMerger(2, budget)
+		var out []*flows.Result
+		give := func(w, k int) {
+			rs, low := handover(w, k)
+			out = m.add(out, w, rs, low)
+		}
+		switch order {
+		case "alternate":
+			for k := 0; k <= steps; k++ {
+				give(0, k)
+				give(1, k)
+			}
+		case "worker 0 first":
+			for k := 0; k <= steps; k++ {
+				give(0, k)
+			}
+			for k := 0; k <= steps; k++ {
+				give(1, k)
+			}
+		default:
+			for k := 0; k <= steps; k++ {
+				give(1, k)
+			}
+			for k := 0; k <= steps; k++ {
+				give(0, k)
+			}
+		}
+		var got []uint64
+		for _, r := range out {
+			got = append(got, r.Seq)
+		}
+		if m.outOfOrder == 0 || len(got) != 4*steps+1 {
+			t.Fatalf("%s: %d out, %d out of order: want %d, some early", order, len(got), m.outOfOrder, 4*steps+1)
+		}
+		if want == nil {
+			want = got
+		} else if !slices.Equal(want, got) {
+			t.Errorf("%s: handed out %v, want %v as with alternate handovers", order, got, want)
+		}
+	}
+}

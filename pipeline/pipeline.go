@@ -47,14 +47,13 @@ type Options struct {
 // would hold every result of the capture.
 const resultShare = 8
 
-// drainEvery is how many packets a single worker takes between handing
-// over the results it has: often enough that the ones held back for order
-// stay few.
-const drainEvery = 1024
-
-// handoverEvery is how many batches a worker without results goes before
-// it hands over how far it has come, which lets earlier results out.
-const handoverEvery = 16
+// drainEvery is how many packets go by between two handovers of each
+// worker's results to the merger: often enough that the ones held back
+// for order stay few, seldom enough that handing over costs little. The
+// merger takes them packet count by packet count (merger.go), which makes
+// the results it lets out of start order the same for any number of
+// workers.
+const drainEvery = 4096
 
 // A Pipeline runs packets through reassembly and flows and hands the
 // results out in its Order. Its methods are called from one goroutine.
@@ -72,7 +71,6 @@ type Pipeline struct {
 	mu     sync.Mutex
 	handed []handover
 	taken  []handover // handed, swapped out, reused
-	quiet  []int      // per worker: batches since it last handed over
 
 	merger *merger // StartOrder only
 	ready  []*flows.Result
@@ -109,22 +107,16 @@ func New(o Options) *Pipeline {
 		p.asm = reassembly.NewAssembler(p.cols[0], ro)
 		return p
 	}
-	p.quiet = make([]int, workers)
 	p.sh = reassembly.NewSharded(workers, func(i int) stream.Factory {
 		p.cols[i] = flows.NewCollector(fo)
 		return p.cols[i]
-	}, ro, p.batchDone)
+	}, ro, drainEvery, p.handover)
 	return p
 }
 
-// batchDone runs on worker i's goroutine after each batch.
-func (p *Pipeline) batchDone(i int, next uint64) {
-	// Handing over on every batch cost more than the rest of the merge: a
-	// worker with no result only says how far it has come now and then.
-	if p.quiet[i]++; p.quiet[i] < handoverEvery && next != ^uint64(0) && !p.cols[i].HasResults() {
-		return
-	}
-	p.quiet[i] = 0
+// handover runs on worker i's goroutine every drainEvery packets and at
+// the end.
+func (p *Pipeline) handover(i int, next uint64) {
 	rs, low := p.cols[i].Drain()
 	p.mu.Lock()
 	p.handed = append(p.handed, handover{i, rs, bound(low, next)})

@@ -137,10 +137,8 @@ type Assembler struct {
 	// RSTs, to be closed resetWait after it (see conn.awaited).
 	resets []resetEntry
 	// settling are the directions holding their first segments, in the
-	// order they began to, to be started settleTime after (settle.go);
-	// heldBytes is the payload they hold.
-	settling  []settleEntry
-	heldBytes int64
+	// order they began to, to be started settleTime after (settle.go).
+	settling []settleEntry
 	// closed remembers the connections that closed lately.
 	closed closedTable
 
@@ -151,11 +149,9 @@ type Assembler struct {
 	// frame at hand.
 	checks    checksums
 	verifying bool
-	// ovBytes is what connections copy to follow overlaps (overlap.go),
-	// ovBuf a segment's payload as the receiver keeps it.
-	ovBytes int64
-	ovBuf   []byte
-	closes  [stream.EndReused + 1]int64 // Stats.Closed
+	// ovBuf is a segment's payload as the receiver keeps it (overlap.go).
+	ovBuf  []byte
+	closes [stream.EndReused + 1]int64 // Stats.Closed
 }
 
 // NewAssembler returns an Assembler that makes a Stream with f for every
@@ -175,12 +171,18 @@ func NewAssembler(f stream.Factory, o Options) *Assembler {
 		checks:  checksums{mode: o.ChecksumMode},
 		sweeps:  newSweeps(o.IdleTimeout),
 	}
+	a.mem.share = max(o.MaxBufferedBytes/buckets, 1)
 	a.gp.Assembler = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
 	// gopacket enforces both limits when it would queue a segment: over
 	// either, it delivers the queue from its oldest hole with the bytes
-	// skipped reported (reassembly/tcpassembly.go:1040).
-	pages := max(1, o.MaxBufferedBytes/pageCost)
-	a.gp.MaxBufferedPagesTotal = int(pages)
+	// skipped reported (reassembly/tcpassembly.go:1040). Its total counts
+	// every connection of this Assembler, so it must never be what gives
+	// a hole up (that would depend on the other connections, and on how
+	// many workers share them): it is above all the buckets' shares
+	// together, a stop for a count of pages that went wrong. The limit per
+	// direction depends on the connection alone.
+	pages := max(1, a.mem.share/pageCost)
+	a.gp.MaxBufferedPagesTotal = int(o.MaxBufferedBytes/pageCost) + 2*maxPagesPerDirection
 	a.gp.MaxBufferedPagesPerConnection = int(min(pages, maxPagesPerDirection))
 	return a
 }
@@ -321,7 +323,7 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 	}
 	if c != nil && a.segment(c, seg, ts) {
 		c.firstSum(seg, sums)
-		a.mem.consumer(a, c)
+		a.mem.consumer(c)
 		a.bound(c)
 		return
 	}
@@ -338,7 +340,7 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 	c = a.open(seg, ts)
 	a.segment(c, seg, ts)
 	c.firstSum(seg, sums)
-	a.mem.consumer(a, c)
+	a.mem.consumer(c)
 	a.bound(c)
 }
 
@@ -607,6 +609,7 @@ func (a *Assembler) unseenAtEnd(c *conn, y stream.Side) {
 func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	a.stats.Connections++
 	c := &conn{a: a, key: keyOf(seg.src, seg.dst), last: ts}
+	c.bucket = bucketOf(c.key)
 	c.info = stream.ConnInfo{A: seg.src, B: seg.dst, SawSYN: seg.tcp.SYN && !seg.tcp.ACK, Start: ts, Seq: a.index}
 	// gopacket keys its connections by network flow and ports. The table
 	// already tells connections apart, so the flow only has to name this
@@ -648,9 +651,6 @@ func (a *Assembler) expire() {
 		}
 	}
 	a.finishAll(ending)
-	if a.mem.pages > 0 {
-		a.mem.sample(a) // holes given up
-	}
 }
 
 // Flush ends the input: every connection gets what gopacket still holds,
@@ -672,5 +672,4 @@ func (a *Assembler) Flush() {
 		ending = append(ending, c)
 	}
 	a.finishAll(ending)
-	a.mem.sample(a)
 }

@@ -28,9 +28,12 @@ type conn struct {
 
 	dir [2]direction // per side
 
-	newer, older *conn           // neighbours in memory's order of activity
+	newer, older *conn           // neighbours in its bucket's order of activity
 	sized        stream.Buffered // stream, when it says what it holds
 	consumerHeld int64           // what it holds, as last counted
+	bucket       uint8           // its share of the memory bound (memory.go)
+	cost         int64           // what it is counted for against the bound
+	gone         bool            // out of the account: charges no longer count
 
 	state   connState
 	resetBy stream.Side // the side whose RST began connResetWait
@@ -69,7 +72,7 @@ type direction struct {
 	// For Assembler.unseen: where the segments gopacket queued beyond pos
 	// begin (those pos passed are dropped as it moves), and the end of
 	// the furthest segment given to it (maxOK).
-	ahead  []gpr.Sequence
+	ahead  []queuedSeg
 	maxEnd uint32
 	maxOK  bool
 
@@ -244,7 +247,7 @@ func (c *conn) low(side stream.Side) (gpr.Sequence, bool) {
 	if len(c.dir[side].ahead) == 0 {
 		return 0, false
 	}
-	return slices.MinFunc(c.dir[side].ahead, func(x, y gpr.Sequence) int { return -x.Difference(y) }), true
+	return slices.MinFunc(c.dir[side].ahead, func(x, y queuedSeg) int { return -x.seq.Difference(y.seq) }).seq, true
 }
 
 // stop stops buffering a connection whose consumer is done: gopacket
@@ -288,10 +291,9 @@ func (a *Assembler) finish(c *conn) {
 	// connection gone must not count against the memory bound.
 	a.dropHeld(c)
 	delete(a.conns, c.key)
-	a.mem.unlink(c)
-	a.mem.consumers -= c.consumerHeld
-	c.consumerHeld = 0
 	a.purge(c)
+	a.mem.unlink(c)
+	c.consumerHeld = 0
 	if c.reason != stream.EndCapture {
 		a.closed.add(c)
 	}

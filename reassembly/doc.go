@@ -41,8 +41,8 @@
 //
 // FIN and RST are reported with End. A connection is closed, exactly once,
 // when both sides ended, when it idled, when the capture ended, when it is
-// the quietest while more is held than Options.MaxBufferedBytes allows
-// (memory.go), and after a RST once the peer's segments that were in flight
+// the quietest of its bucket while the bucket holds more than its share of
+// Options.MaxBufferedBytes (memory.go), and after a RST once the peer's segments that were in flight
 // at it have been delivered: the next segment that does not continue them,
 // or a second of capture time without one, ends the wait. For a minute after
 // a close by FIN or RST, segments of the connection that come late

@@ -86,7 +86,7 @@ func FuzzPacket(f *testing.F) {
 					t.Fatalf("link %d: connection %d closed %d times", link, s.info.Seq, s.closed)
 				}
 			}
-			if st := a.Stats(); st.Open != 0 || st.Buffered != 0 || a.mem.head != nil || a.mem.tail != nil {
+			if st := a.Stats(); st.Open != 0 || st.Buffered != 0 || !a.mem.empty() {
 				t.Fatalf("link %d: after Flush, %d open, %d bytes held", link, st.Open, st.Buffered)
 			}
 		}

@@ -50,10 +50,13 @@ type packetAt struct {
 	side stream.Side
 	tcp  *layers.TCP
 	ts   time.Time
-	// queued is set by Accept when the segment lies ahead of the bytes
-	// gopacket waits for, so gopacket may have copied it into pages: the
-	// memory account is sampled after it, not after segments in order.
-	queued bool
+}
+
+// queuedSeg is a segment gopacket queued beyond the bytes it waits for, and
+// the pages it was counted for (queuedPages).
+type queuedSeg struct {
+	seq   gpr.Sequence
+	pages int64
 }
 
 // gpMode is what the adapter is doing with gopacket.
@@ -108,7 +111,7 @@ func (c *conn) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ gpr.TCPFlowDir
 	side := gp.at.side
 	d := &c.dir[side]
 	if d.accepted(tcp, nextSeq) {
-		gp.at.queued = true
+		c.a.mem.charge(c, d.ahead[len(d.ahead)-1].pages*pageCost)
 	}
 	// gopacket queues a direction's bytes until it has seen its SYN
 	// (nextSeq is -1 until then); a capture that began mid-connection has
@@ -140,7 +143,7 @@ func (d *direction) accepted(tcp *layers.TCP, nextSeq gpr.Sequence) (queued bool
 		d.pos = seq
 	case len(tcp.Payload) > 0 && nextSeq.Difference(seq) > 0:
 		queued = true
-		d.ahead = append(d.ahead, seq)
+		d.ahead = append(d.ahead, queuedSeg{seq, queuedPages(len(tcp.Payload))})
 	}
 	if n := len(tcp.Payload); n > 0 {
 		if end := tcp.Seq + uint32(n); !d.maxOK || int32(end-d.maxEnd) > 0 {
@@ -211,7 +214,13 @@ func (c *conn) deliverCut(sg gpr.ScatterGather, side stream.Side, avail int) {
 		c.deliver(sg, side, from, avail)
 	}
 	d.pos = d.pos.Add(avail)
-	d.ahead = slices.DeleteFunc(d.ahead, func(s gpr.Sequence) bool { return d.pos.Difference(s) <= 0 })
+	d.ahead = slices.DeleteFunc(d.ahead, func(q queuedSeg) bool {
+		if d.pos.Difference(q.seq) > 0 {
+			return false
+		}
+		c.a.mem.charge(c, -q.pages*pageCost)
+		return true
+	})
 }
 
 // timeAt is the timestamp of the segment that brought byte off, or of the
@@ -284,11 +293,7 @@ func (a *Assembler) feed(c *conn, side stream.Side, tcp *layers.TCP, ts time.Tim
 		c.urgentPointer(side, tcp, known)
 	}
 	a.gp.AssembleWithContext(c.flow[side], tcp, ctx)
-	queued := a.gp.at.queued
 	a.gp.at = packetAt{}
-	if queued {
-		a.mem.sample(a)
-	}
 }
 
 // purge removes a connection from gopacket, which has no call to forget
@@ -312,9 +317,6 @@ func (a *Assembler) purge(c *conn) {
 		a.gp.AssembleWithContext(c.flow[side], &a.gp.synth, ctx)
 	}
 	a.gp.mode, a.gp.target = mode, target
-	if a.mem.pages > 0 {
-		a.mem.sample(a)
-	}
 }
 
 // probe returns the sequence number gopacket waits for on a side of a

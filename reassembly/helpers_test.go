@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -211,7 +212,7 @@ func checkSharded(t testing.TB, o Options, doneAfter, n int, fs []frame, want []
 	sh := NewSharded(n, func(i int) stream.Factory {
 		rs[i] = &recorder{t: t, doneAfter: doneAfter}
 		return rs[i]
-	}, o, nil)
+	}, o, 0, nil)
 	for i, f := range fs {
 		sh.Packet(f.link, f.data, gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(f.ms) * time.Millisecond), CaptureLength: len(f.data), Length: max(f.wire, len(f.data))})
 		if i%n == n-1 {
@@ -259,4 +260,38 @@ func handshake(from, to netip.AddrPort, isnA, isnB uint32) []pkt {
 		{1, to, from, "SA", isnB, isnA + 1, ""},
 		{2, from, to, "A", isnA + 1, isnB + 1, ""},
 	}
+}
+
+// empty reports whether no bucket has a connection or a byte counted.
+func (m *memory) empty() bool {
+	for _, b := range m.b {
+		if b.head != nil || b.tail != nil || b.held != 0 {
+			return false
+		}
+	}
+	return m.held == 0
+}
+
+// countedPages is the gopacket pages the open connections are counted for.
+func countedPages(a *Assembler) int64 {
+	var n int64
+	for _, c := range a.conns {
+		for _, d := range c.dir {
+			for _, q := range d.ahead {
+				n += q.pages
+			}
+		}
+	}
+	return n
+}
+
+// gopacketPages is the pages gopacket says it uses (Dump).
+func gopacketPages(t *testing.T, a *Assembler) int64 {
+	t.Helper()
+	s := strings.TrimSuffix(strings.TrimPrefix(a.gp.Dump(), "pageCache: used: "), ":")
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatalf("gopacket's Dump %q: %v", a.gp.Dump(), err)
+	}
+	return n
 }

@@ -1,8 +1,8 @@
 package reassembly
 
 import (
-	"strconv"
-	"strings"
+	"encoding/binary"
+	"math/bits"
 
 	"github.com/hsdecode/hsdecode/stream"
 )
@@ -15,42 +15,62 @@ import (
 // for the 204,800 connections open at the default bound, 2.5 KiB each.
 const connCost = 2560
 
-// memory keeps the account of what Options.MaxBufferedBytes bounds, and
-// the open connections in the order they were last given a packet, the
-// quietest last, to close first when over the bound.
+// buckets is how many equal shares Options.MaxBufferedBytes is cut into.
+// A connection belongs to a bucket by a hash of its addresses and ports,
+// and when a bucket holds more than its share, its quietest connections
+// are closed. What a bucket holds depends only on its own connections'
+// packets, so the connections closed for memory are the same whatever
+// the number of workers (Sharded gives each worker whole buckets) and as
+// with a single Assembler. 32 shares leave room for a handful of
+// connections at maxPagesPerDirection each under the default bound, and
+// for up to 32 workers.
+const buckets = 32
+
+// memory keeps the account of what Options.MaxBufferedBytes bounds, bucket
+// by bucket, each with its open connections in the order they were last
+// given a packet, the quietest last, to close first when over its share.
 type memory struct {
-	pages      int64 // gopacket pages in use, as of the last sample
-	head, tail *conn // most and least lately given a packet
-	// consumers is what the consumers hold of their own (Buffered), as
-	// of each connection's latest packet.
-	consumers int64
+	b     [buckets]bucket
+	held  int64 // what all buckets hold
+	share int64 // what one bucket may hold
 }
 
-// held is what the bound applies to.
-func (a *Assembler) held() int64 {
-	return a.mem.pages*pageCost + a.frag.bytes + a.heldBytes + a.ovBytes + int64(len(a.conns))*connCost + a.mem.consumers
+type bucket struct {
+	head, tail *conn // most and least lately given a packet
+	held       int64
 }
+
+// charge counts n more bytes (or fewer, n < 0) held for c: its cost as an
+// open connection, what it holds settling or for overlaps, gopacket's
+// pages for it, what its consumer holds.
+func (m *memory) charge(c *conn, n int64) {
+	if c.gone {
+		return
+	}
+	c.cost += n
+	m.b[c.bucket].held += n
+	m.held += n
+}
+
+// held is what the bound applies to, and the fragments held for it.
+func (a *Assembler) held() int64 { return a.mem.held + a.frag.bytes }
 
 // consumer updates what c's consumer holds, if it says (Buffered).
-func (m *memory) consumer(a *Assembler, c *conn) {
+func (m *memory) consumer(c *conn) {
 	if c.sized == nil || c.closing {
 		return
 	}
 	n := int64(c.sized.Buffered())
-	m.consumers += n - c.consumerHeld
+	m.charge(c, n-c.consumerHeld)
 	c.consumerHeld = n
 }
 
-// sample reads how many pages gopacket uses. gopacket says so only in
-// Dump ("pageCache: used: N:"); it is asked after the segments that may
-// have been queued and after a connection is dropped, not for those
-// delivered in order.
-func (m *memory) sample(a *Assembler) {
-	s := strings.TrimPrefix(a.gp.Dump(), "pageCache: used: ")
-	if n, err := strconv.ParseInt(strings.TrimSuffix(s, ":"), 10, 64); err == nil {
-		m.pages = n
-	}
-}
+// queuedPages is what gopacket takes of its pages to queue a segment of n
+// bytes beyond the one it waits for (convertToPages, pageBytes 1900).
+// Counted from the connection's own segments rather than read from
+// gopacket, whose count is of all its connections together, it says what
+// one connection holds.
+func queuedPages(n int) int64 { return int64(n+1899) / 1900 }
 
 // peak notes the high-water mark after a packet.
 func (m *memory) peak(a *Assembler) {
@@ -59,46 +79,64 @@ func (m *memory) peak(a *Assembler) {
 	}
 }
 
-// link adds a new connection as the most lately active.
+// link adds a new connection as the most lately active of its bucket.
 func (m *memory) link(c *conn) {
-	c.newer, c.older = nil, m.head
-	if m.head != nil {
-		m.head.newer = c
+	b := &m.b[c.bucket]
+	c.newer, c.older = nil, b.head
+	if b.head != nil {
+		b.head.newer = c
 	} else {
-		m.tail = c
+		b.tail = c
 	}
-	m.head = c
+	b.head = c
+	m.charge(c, connCost)
 }
 
+// unlink takes a connection out, with all it was counted for.
 func (m *memory) unlink(c *conn) {
+	b := &m.b[c.bucket]
+	m.detach(b, c)
+	m.charge(c, -c.cost)
+	c.gone = true
+}
+
+func (m *memory) detach(b *bucket, c *conn) {
 	if c.newer != nil {
 		c.newer.older = c.older
-	} else if m.head == c {
-		m.head = c.older
+	} else if b.head == c {
+		b.head = c.older
 	}
 	if c.older != nil {
 		c.older.newer = c.newer
-	} else if m.tail == c {
-		m.tail = c.newer
+	} else if b.tail == c {
+		b.tail = c.newer
 	}
 	c.newer, c.older = nil, nil
 }
 
-// touch makes c the most lately active.
+// touch makes c the most lately active of its bucket.
 func (m *memory) touch(c *conn) {
-	if m.head == c {
+	b := &m.b[c.bucket]
+	if b.head == c {
 		return
 	}
-	m.unlink(c)
-	m.link(c)
+	m.detach(b, c)
+	c.newer, c.older = nil, b.head
+	if b.head != nil {
+		b.head.newer = c
+	} else {
+		b.tail = c
+	}
+	b.head = c
 }
 
-// bound closes, with EndMemory, the connections quiet longest while more
-// is held than Options.MaxBufferedBytes allows; keep, the connection of
-// the packet at hand, is not one of them.
+// bound closes, with EndMemory, the connections of keep's bucket quiet
+// longest while the bucket holds more than its share; keep, the
+// connection of the packet at hand, is not one of them.
 func (a *Assembler) bound(keep *conn) {
-	for a.held() > a.opts.MaxBufferedBytes {
-		c := a.mem.tail
+	b := &a.mem.b[keep.bucket]
+	for b.held > a.mem.share {
+		c := b.tail
 		if c == keep {
 			c = c.newer
 		}
@@ -110,3 +148,15 @@ func (a *Assembler) bound(keep *conn) {
 		a.finish(c)
 	}
 }
+
+// hashOf is a connection's hash, the same from either side.
+func hashOf(k connKey) uint64 {
+	lo, hi := k.lo.Addr().As16(), k.hi.Addr().As16()
+	h := binary.LittleEndian.Uint64(lo[:8]) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(lo[8:]), 13) ^
+		bits.RotateLeft64(binary.LittleEndian.Uint64(hi[:8]), 29) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(hi[8:]), 43) ^
+		uint64(k.lo.Port())<<16 ^ uint64(k.hi.Port())
+	return (h * 0x9e3779b97f4a7c15) >> 32
+}
+
+// bucketOf is the bucket of a connection.
+func bucketOf(k connKey) uint8 { return uint8(hashOf(k) % buckets) }

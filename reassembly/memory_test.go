@@ -94,6 +94,11 @@ func TestMemoryBoundManyConnections(t *testing.T) {
 				}
 			}
 			st := a.Stats()
+			// The pages counted connection by connection are those gopacket
+			// holds for all of them.
+			if est, real := countedPages(a), gopacketPages(t, a); est != real {
+				t.Errorf("%d pages counted for the open connections, gopacket holds %d", est, real)
+			}
 			var after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&after)

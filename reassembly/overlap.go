@@ -84,7 +84,7 @@ func (a *Assembler) overlap(c *conn, side stream.Side, tcp *layers.TCP, cut bool
 	}
 	before := o.bytes
 	o.insert(heldSeg{seq, append([]byte(nil), data...), cut})
-	a.ovBytes += int64(o.bytes - before)
+	a.mem.charge(c, int64(o.bytes-before))
 	// When it was not kept, the bytes held are all there are.
 	var kept []byte
 	o.owners(seq, len(data), func(x int, b byte, _ bool) {
@@ -219,7 +219,7 @@ func (a *Assembler) forget(c *conn, side stream.Side, next gpr.Sequence) {
 	if len(o.held) == 0 && len(o.recent) == 0 {
 		o.held, o.recent, o.bytes = nil, nil, 0
 	}
-	a.ovBytes += int64(o.bytes - before)
+	a.mem.charge(c, int64(o.bytes-before))
 }
 
 // delivered notes bytes delivered at seq, to compare later copies with.
@@ -227,7 +227,7 @@ func (a *Assembler) forget(c *conn, side stream.Side, next gpr.Sequence) {
 func (a *Assembler) delivered(c *conn, side stream.Side, seq gpr.Sequence, b []byte) {
 	o := &c.dir[side].ov
 	if len(o.recent) > 0 && o.recentSeq.Add(len(o.recent)) != seq {
-		a.ovBytes -= int64(len(o.recent))
+		a.mem.charge(c, -int64(len(o.recent)))
 		o.bytes -= len(o.recent)
 		o.recent = o.recent[:0]
 	}
@@ -239,13 +239,13 @@ func (a *Assembler) delivered(c *conn, side stream.Side, seq gpr.Sequence, b []b
 	}
 	o.recent = append(o.recent, b...)
 	o.bytes += len(b)
-	a.ovBytes += int64(len(b))
+	a.mem.charge(c, int64(len(b)))
 }
 
 // dropOverlaps forgets all a connection keeps for overlaps.
 func (a *Assembler) dropOverlaps(c *conn) {
 	for side := range c.dir {
-		a.ovBytes -= int64(c.dir[side].ov.bytes)
+		a.mem.charge(c, -int64(c.dir[side].ov.bytes))
 		c.dir[side].ov = overlapSide{}
 	}
 }

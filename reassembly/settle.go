@@ -93,7 +93,7 @@ func (a *Assembler) hold(c *conn, side stream.Side, tcp *layers.TCP, cut bool, t
 		flags |= tcpFlagRST
 	}
 	d.held = append(d.held, heldSegment{tcp.Seq, flags, slices.Clone(tcp.Payload), ts, cut})
-	a.heldBytes += int64(len(tcp.Payload))
+	a.mem.charge(c, int64(len(tcp.Payload)))
 	return len(d.held) < settleSegments
 }
 
@@ -121,7 +121,7 @@ func (a *Assembler) settle(c *conn, side stream.Side) {
 		a.begin(c, side, low.seq, low.ts)
 	}
 	for _, h := range held {
-		a.heldBytes -= int64(len(h.payload))
+		a.mem.charge(c, -int64(len(h.payload)))
 	}
 	for i, h := range held {
 		if i > 0 && c.stream.Done() {
@@ -144,7 +144,7 @@ func (a *Assembler) dropHeld(c *conn) {
 	for i := range c.dir {
 		d := &c.dir[i]
 		for _, h := range d.held {
-			a.heldBytes -= int64(len(h.payload))
+			a.mem.charge(c, -int64(len(h.payload)))
 		}
 		d.held = nil
 		if d.state == dirSettling {

@@ -1,9 +1,7 @@
 package reassembly
 
 import (
-	"encoding/binary"
 	"maps"
-	"math/bits"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,10 +24,10 @@ import (
 // next packet, and its workers get it then), the moments idle connections
 // are looked for, and IPv4 fragments, which carry no ports until made
 // whole. So every connection gets the same calls, with the same arguments,
-// as from one Assembler given the same packets. Two things differ: each
-// worker holds at most its share of Options.MaxBufferedBytes (fragments
-// are held here, within the same bound as one Assembler), so the
-// connections closed to bound memory may differ; and Stats.MaxOpen and
+// as from one Assembler given the same packets. The memory bound is
+// kept bucket by bucket (memory.go), and each worker has whole buckets, so
+// the connections closed for memory are the same too; fragments are held
+// here, within the same bound as one Assembler. Stats.MaxOpen and
 // Stats.MaxBuffered add up the workers' peaks, an upper bound of the peak.
 //
 // Packet and EndBatch are called from one goroutine.
@@ -44,6 +42,7 @@ type Sharded struct {
 	step    time.Duration // maxStep
 	ahead   heldFrame     // a frame stamped too far ahead, until the next packet
 	checks  checksums
+	every   uint64 // markEvery
 	wg      sync.WaitGroup
 }
 
@@ -69,11 +68,11 @@ const (
 	itemFrame    itemKind = iota // a frame to decode
 	itemDatagram                 // an IPv4 datagram made whole from fragments
 	itemSweep                    // look for idle connections, at now
+	itemMark                     // the packets before it are done: call done
 )
 
 type shardBatch struct {
 	items []shardItem
-	next  uint64    // the number of the first packet not in this batch or before
 	now   time.Time // capture time at its end
 	ref   *batchRef
 }
@@ -103,12 +102,18 @@ type shardWorker struct {
 const workerQueue = 8
 
 // NewSharded returns a Sharded with n workers (at least one), the Streams
-// of worker i made by factory(i). After every batch, and after Flush,
-// worker i calls batchDone(i, next) on its goroutine: its connections
-// begun since were all given to factory(i), and none to come will have a
-// Seq below next.
-func NewSharded(n int, factory func(worker int) stream.Factory, o Options, batchDone func(worker int, next uint64)) *Sharded {
+// of worker i made by factory(i). After every markEvery packets given to
+// Packet (none when 0), and after Flush, worker i calls done(i, next) on its
+// goroutine, once it has taken those packets: none of its connections to
+// come will have a Seq below next, the number of the last of them. Every
+// worker makes the same calls at the same packets, whatever the number of
+// workers, and as a single Assembler's caller would make them after
+// every markEvery calls of Packet (pipeline merges results by them).
+func NewSharded(n int, factory func(worker int) stream.Factory, o Options, markEvery uint64, done func(worker int, next uint64)) *Sharded {
 	n = max(n, 1)
+	if done == nil {
+		done = func(int, uint64) {}
+	}
 	if o.MaxBufferedBytes <= 0 {
 		o.MaxBufferedBytes = DefaultMaxBufferedBytes
 	}
@@ -119,12 +124,11 @@ func NewSharded(n int, factory func(worker int) stream.Factory, o Options, batch
 		step:   maxStep(o.IdleTimeout),
 		stats:  Stats{Skipped: make(map[string]int64)},
 		checks: checksums{mode: o.ChecksumMode},
+		every:  markEvery,
 	}
-	wo := o
-	wo.MaxBufferedBytes = max(o.MaxBufferedBytes/int64(n), 1)
 	for i := range n {
 		w := &shardWorker{
-			a:    NewAssembler(factory(i), wo),
+			a:    NewAssembler(factory(i), o),
 			in:   make(chan shardBatch, workerQueue),
 			free: make(chan []shardItem, workerQueue+2),
 		}
@@ -134,7 +138,11 @@ func NewSharded(n int, factory func(worker int) stream.Factory, o Options, batch
 			defer s.wg.Done()
 			for b := range w.in {
 				for j := range b.items {
-					w.a.item(&b.items[j])
+					if it := &b.items[j]; it.kind == itemMark {
+						done(i, it.index)
+					} else {
+						w.a.item(it)
+					}
 				}
 				w.a.advance(b.now)
 				w.conns.Store(w.a.stats.Connections)
@@ -146,14 +154,9 @@ func NewSharded(n int, factory func(worker int) stream.Factory, o Options, batch
 				if b.ref != nil {
 					b.ref.done()
 				}
-				if batchDone != nil {
-					batchDone(i, b.next)
-				}
 			}
 			w.a.Flush()
-			if batchDone != nil {
-				batchDone(i, ^uint64(0))
-			}
+			done(i, ^uint64(0))
 		}()
 	}
 	return s
@@ -170,9 +173,16 @@ func (s *Sharded) Packet(link layers.LinkType, data []byte, ci gopacket.CaptureI
 	}
 	if leaps(s.now, ci.Timestamp, s.step) {
 		s.ahead.keep(link, data, ci, s.index)
-		return
+	} else {
+		s.dispatch(link, data, ci, s.index, ci.Timestamp)
 	}
-	s.dispatch(link, data, ci, s.index, ci.Timestamp)
+	if s.every > 0 && s.index%s.every == 0 {
+		// After the packet, even one held for its leap: as a single
+		// Assembler's caller sees it.
+		for _, w := range s.workers {
+			w.pending = append(w.pending, shardItem{kind: itemMark, index: s.index})
+		}
+	}
 }
 
 // release hands on the held frame, at the capture time next confirms; its
@@ -226,12 +236,8 @@ func (s *Sharded) skipN(reason string, n int64) { s.stats.Skipped[reason] += n }
 func (s *Sharded) EndBatch(release func()) {
 	ref := &batchRef{release: release}
 	ref.left.Store(int32(len(s.workers)))
-	next := s.index + 1
-	if s.ahead.held {
-		next = s.ahead.index
-	}
 	for _, w := range s.workers {
-		w.in <- shardBatch{items: w.pending, next: next, now: s.now, ref: ref}
+		w.in <- shardBatch{items: w.pending, now: s.now, ref: ref}
 		select {
 		case w.pending = <-w.free:
 		default:
@@ -277,17 +283,13 @@ func (s *Sharded) Stats() Stats {
 	return t
 }
 
-// shardOf picks the worker of a connection.
+// shardOf picks the worker of a connection: the one of its bucket, so
+// that each worker holds whole buckets of the memory bound (memory.go).
 func shardOf(k connKey, n int) int {
 	if n == 1 {
 		return 0
 	}
-	lo, hi := k.lo.Addr().As16(), k.hi.Addr().As16()
-	h := binary.LittleEndian.Uint64(lo[:8]) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(lo[8:]), 13) ^
-		bits.RotateLeft64(binary.LittleEndian.Uint64(hi[:8]), 29) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(hi[8:]), 43) ^
-		uint64(k.lo.Port())<<16 ^ uint64(k.hi.Port())
-	h *= 0x9e3779b97f4a7c15
-	return int((h >> 32) % uint64(n))
+	return int(bucketOf(k)) % n
 }
 
 // item handles what Sharded gave a worker's Assembler: Packet, but with

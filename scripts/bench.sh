@@ -9,7 +9,10 @@
 #                               a noisy machine slows all of them alike
 #   TOOLS="hsdecode floor tshark ssldump"   which to run (tshark takes minutes on 1 GB);
 #                               also hsdecode-1: hsdecode with --workers 1, for the
-#                               ratio of one worker to the default (one per CPU)
+#                               ratio of one worker to the default (one per CPU);
+#                               hsdecode-keys: hsdecode with --keylog CAPTURE.keys
+#                               (make-bench-capture.sh writes it), for the cost of
+#                               decrypting (issue 13: at most 1.3x)
 #   TIMEOUT=0                   seconds after which a run is killed (0: never);
 #                               a killed run is shown as ">TIMEOUT"
 #   HSDECODE_ARGS=""            extra hsdecode flags (e.g. "--workers 1")
@@ -52,7 +55,8 @@ for t in $TOOLS; do
 	tshark) command -v tshark >/dev/null 2>&1 || missing+=(tshark) ;;
 	ssldump) command -v ssldump >/dev/null 2>&1 || missing+=(ssldump) ;;
 	hsdecode | hsdecode-1 | floor) ;;
-	*) die "unknown tool $t (hsdecode, hsdecode-1, floor, tshark, ssldump)" ;;
+	hsdecode-keys) [[ -f $CAP.keys ]] || die "hsdecode-keys needs the key log $CAP.keys" ;;
+	*) die "unknown tool $t (hsdecode, hsdecode-1, hsdecode-keys, floor, tshark, ssldump)" ;;
 	esac
 done
 if ((${#missing[@]})); then
@@ -79,6 +83,7 @@ cmdline() {
 	case $1 in
 	hsdecode) echo "$WORK/hsdecode -r $CAP --format json $HSDECODE_ARGS" ;;
 	hsdecode-1) echo "$WORK/hsdecode -r $CAP --format json $HSDECODE_ARGS --workers 1" ;;
+	hsdecode-keys) echo "$WORK/hsdecode -r $CAP --format json $HSDECODE_ARGS --keylog $CAP.keys" ;;
 	floor) echo "$WORK/floor $CAP" ;;
 	tshark) echo "tshark -r $CAP -o tcp.reassemble_out_of_order:TRUE -o tls.desegment_ssl_records:TRUE -o tls.desegment_ssl_application_data:TRUE -Y tls.handshake -T fields -e tcp.stream -e tls.handshake.type" ;;
 	ssldump) echo "ssldump -n -r $CAP" ;;
@@ -120,7 +125,7 @@ run() {
 		wall="failed"
 	fi
 	echo "$wall ${rss:-0} ${cpu:-0}" >>"$WORK/res.$tool"
-	printf 'bench: round %d %-10s %8s s wall %6s s CPU %5s MB\n' "$round" "$tool" "$wall" "$cpu" "$(((${rss:-0} + 512) / 1024))"
+	printf 'bench: round %d %-13s %8s s wall %6s s CPU %5s MB\n' "$round" "$tool" "$wall" "$cpu" "$(((${rss:-0} + 512) / 1024))"
 }
 
 for ((r = 1; r <= RUNS; r++)); do
@@ -139,19 +144,19 @@ median() {
 peak() { awk 'm < $2 {m = $2} END {print m + 0}' "$WORK/res.$1"; }
 
 echo
-printf '%-10s %10s %13s %9s %10s %12s %5s\n' tool "median s" "packets/s" "MB/s" "peak RSS" "median CPU s" runs
+printf '%-13s %10s %13s %9s %10s %12s %5s\n' tool "median s" "packets/s" "MB/s" "peak RSS" "median CPU s" runs
 declare -A MED CPU
 for t in $TOOLS; do
 	m=$(median "$t")
 	n=$(wc -l <"$WORK/res.$t")
 	if [[ -z $m ]]; then
-		printf '%-10s %10s %13s %9s %10s %12s %5s\n' "$t" "$(head -1 "$WORK/bad.$t")" - - "$(($(peak "$t") / 1024)) MB" - "$n"
+		printf '%-13s %10s %13s %9s %10s %12s %5s\n' "$t" "$(head -1 "$WORK/bad.$t")" - - "$(($(peak "$t") / 1024)) MB" - "$n"
 		continue
 	fi
 	MED[$t]=$m
 	CPU[$t]=$(median "$t" 3)
 	awk -v t="$t" -v m="$m" -v p="$PACKETS" -v s="$SIZE" -v rss="$(peak "$t")" -v n="$n" -v cpu="${CPU[$t]}" \
-		'BEGIN {printf "%-10s %10.3f %13.0f %9.1f %7.0f MB %12.2f %5d\n", t, m, p / m, s / m / 1e6, rss / 1024, cpu, n}'
+		'BEGIN {printf "%-13s %10.3f %13.0f %9.1f %7.0f MB %12.2f %5d\n", t, m, p / m, s / m / 1e6, rss / 1024, cpu, n}'
 done
 
 if [[ -n ${MED[hsdecode]:-} ]]; then
@@ -170,6 +175,9 @@ if [[ -n ${MED[hsdecode]:-} ]]; then
 	if [[ -n ${MED[hsdecode-1]:-} ]]; then
 		echo "ratio: hsdecode-1 / hsdecode wall time per round (one worker / $(nproc)): $(per_round hsdecode-1 hsdecode)"
 	fi
+	if [[ -n ${MED[hsdecode-keys]:-} ]]; then
+		echo "ratio: hsdecode-keys / hsdecode wall time per round (--keylog / without): $(per_round hsdecode-keys hsdecode)"
+	fi
 	# CPU time (user + system) moves less than wall time with the load of
 	# other processes, though it includes the garbage collector's work on
 	# other cores.
@@ -184,6 +192,7 @@ if [[ -n ${MED[hsdecode]:-} ]]; then
 	[[ -n ${MED[floor]:-} ]] && target "hsdecode / floor time" "$(awk -v h="$h" -v m="${MED[floor]}" 'BEGIN {print h / m}')" 2 "<="
 	[[ -n ${MED[tshark]:-} ]] && target "tshark / hsdecode time" "$(awk -v h="$h" -v m="${MED[tshark]}" 'BEGIN {print m / h}')" 30 ">="
 	[[ -n ${MED[ssldump]:-} ]] && target "ssldump / hsdecode time" "$(awk -v h="$h" -v m="${MED[ssldump]}" 'BEGIN {print m / h}')" 7 ">="
+	[[ -n ${MED[hsdecode-keys]:-} ]] && target "hsdecode --keylog / without, time" "$(awk -v h="$h" -v m="${MED[hsdecode-keys]}" 'BEGIN {print m / h}')" 1.3 "<="
 	target "hsdecode peak RSS (MB)" "$rss" 150 "<="
 fi
 

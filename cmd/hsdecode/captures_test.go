@@ -74,6 +74,13 @@ var manifest = map[string][]want{
 	"36-tls13-injected-secrets":      {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 	"37-tls13-keylog-hrr":            {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CjiICs"}},
 	"38-tls12-keylog-full":           {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: full12T}},
+	// A first connection, then one that resumes its session (with 0-RTT
+	// in 45 and 46: the client's compatibility CCS comes before its
+	// early data, ahead of the ServerHello).
+	"43-tls13-keylog-psk-dhe":        {tls13First, {outcome: "established", version: "TLS 1.3", suite: aes256, resumed: true, history: "CsiI"}},
+	"44-tls13-keylog-psk-ke":         {tls13First, {outcome: "established", version: "TLS 1.3", suite: aes256, resumed: true, history: "CsiI"}},
+	"45-tls13-keylog-early-accepted": {tls13First, {outcome: "established", version: "TLS 1.3", suite: aes256, resumed: true, history: "CIsi"}},
+	"46-tls13-keylog-early-rejected": {tls13First, {outcome: "established", version: "TLS 1.3", suite: aes256, resumed: true, history: "CIsi"}},
 	// A NULL suite's Finished are read in clear, keys or not.
 	"47-tls12-null-sha256": {{outcome: "established", version: "TLS 1.2", suite: "TLS_RSA_WITH_NULL_SHA256", clientCert: "none", history: "CsxnGIFtif"}},
 	// Without --follow what follows the handshake is not read
@@ -83,7 +90,46 @@ var manifest = map[string][]want{
 	"50-tls12-cbc-etm":               {{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", history: full12T}},
 	"51-tls12-cbc-no-etm":            {{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", history: full12T}},
 	"52-tls12-renegotiation-refused": {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: full12T}},
+	// Without their key logs (TestKeyLogStacks reads them with).
+	"53-keylog-suites": {
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256", history: "CsiI"},
+		{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"},
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_CHACHA20_POLY1305_SHA256", history: "CsiI"},
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_CCM_SHA256", history: "CsiI"},
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_CCM_8_SHA256", history: "CsiI"},
+		{outcome: "established", version: "TLS 1.2", suite: ecdheRSA128, clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_ECDSA_WITH_AES_128_CCM", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_RSA_WITH_3DES_EDE_CBC_SHA", clientCert: "empty", history: "CsxrnXGIti"},
+		{outcome: "established", version: "TLS 1.1", suite: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.0", suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", clientCert: "none", history: full12T},
+		{outcome: "established", version: "TLS 1.0", suite: "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA", clientCert: "empty", history: "CsxkrnXGIti"},
+	},
+	"54-keylog-gnutls": {
+		{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"},
+		{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, clientCert: "none", history: full12T},
+	},
+	"55-keylog-curl": {
+		{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"},
+		{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, clientCert: "none", history: full12},
+	},
+	"56-keylog-go": {
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256", history: "CsiI"},
+		{outcome: "established", version: "TLS 1.2", suite: ecdheRSA128, clientCert: "sent", history: "CsxkrnXGYIi"},
+		{outcome: "alert", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256", alert: "server encrypted", history: "CsiI"},
+	},
+	"57-keylog-gnutls-mtls": {
+		{outcome: "alert", version: "TLS 1.3", suite: aes256, alert: "server encrypted", history: "CsiI"},
+		{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"},
+	},
 }
+
+// tls13First is the first connection of 43-46, which saves its session.
+var tls13First = want{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}
 
 // TestCaptureFacts checks, connection by connection, the facts the
 // manifest promises for every bundled capture.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,13 +56,16 @@ func TestKeyLogMalformedLine(t *testing.T) {
 }
 
 // ladder spells a connection's messages as "from:type", a * marking a
-// decrypted one.
+// decrypted one and a ^ one sent in 0-RTT.
 func ladder(r *flows.Result) string {
 	var b []string
 	for _, m := range r.Messages {
 		s := string(m.From)[:1] + ":" + m.Type
 		if m.Decrypted {
 			s += "*"
+		}
+		if m.EarlyData {
+			s += "^"
 		}
 		b = append(b, s)
 	}
@@ -145,6 +149,96 @@ func TestKeyLogCaptures(t *testing.T) {
 	}
 }
 
+// TestKeyLogResumed reads the captures of two connections of
+// scripts/make-keylog-testdata.sh with their key log: the second resumes
+// the first's session with a PSK, with or without (EC)DHE, and sends 0-RTT
+// data that the server accepts or rejects. The ladder marks decrypted
+// messages with * and 0-RTT ones with ^.
+func TestKeyLogResumed(t *testing.T) {
+	const first = "c:client_hello s:server_hello s:change_cipher_spec s:encrypted_extensions* s:certificate* s:certificate_verify* s:finished* " +
+		"c:change_cipher_spec c:finished* s:new_session_ticket*"
+	const resumed = "s:server_hello s:change_cipher_spec s:encrypted_extensions* s:finished* "
+	for _, tt := range []struct {
+		name      string
+		keyShare  bool // the second ServerHello has a key_share: psk_dhe_ke
+		earlyData string
+		ladder    string // the second connection's
+	}{
+		{"43-tls13-keylog-psk-dhe", true, "", "c:client_hello " + resumed + "c:change_cipher_spec c:finished* s:new_session_ticket*"},
+		{"44-tls13-keylog-psk-ke", false, "", "c:client_hello " + resumed + "c:change_cipher_spec c:finished* s:new_session_ticket*"},
+		{"45-tls13-keylog-early-accepted", true, flows.EarlyDataAccepted,
+			"c:client_hello c:change_cipher_spec c:application_data*^ " + resumed + "c:end_of_early_data*^ c:finished* s:new_session_ticket*"},
+		// The server skips the 0-RTT request; the client sends it again
+		// after its Finished.
+		{"46-tls13-keylog-early-rejected", true, flows.EarlyDataRejected,
+			"c:client_hello c:change_cipher_spec c:application_data*^ " + resumed + "c:finished* s:new_session_ticket*"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := new(keylog.Log)
+			if _, err := g.Load(filepath.Join(pcapDir, tt.name+".keys")); err != nil {
+				t.Fatal(err)
+			}
+			an, err := analyze(filepath.Join(pcapDir, tt.name+".pcap"), flows.Options{Keys: g}, reassembly.Options{})
+			if err != nil || an.readErr != nil || len(an.results) != 2 {
+				t.Fatalf("analyze: %v %v, %d results", err, an, len(an.results))
+			}
+			for i, want := range []struct {
+				resumed   bool
+				earlyData string
+				ladder    string
+			}{{false, "", first}, {true, tt.earlyData, tt.ladder}} {
+				r := &an.results[i]
+				if r.Outcome != flows.OutcomeEstablished || r.Keys != flows.KeysFound || r.Resumed != want.resumed || r.EarlyData != want.earlyData || len(r.Violations) > 0 {
+					t.Errorf("#%d: outcome %s keys %q resumed %v early_data %q violations %+v, want established found %v %q none",
+						i+1, r.Outcome, r.Keys, r.Resumed, r.EarlyData, r.Violations, want.resumed, want.earlyData)
+				}
+				// Whether the client's request goes out before the
+				// server's tickets varies from one recording to the next;
+				// its 0-RTT copy (^) does not move.
+				var kept []string
+				for _, m := range strings.Fields(ladder(r)) {
+					if m != "c:application_data*" {
+						kept = append(kept, m)
+					}
+				}
+				if got := strings.Join(kept, " "); got != want.ladder {
+					t.Errorf("#%d ladder\n got %s\nwant %s", i+1, got, want.ladder)
+				}
+			}
+			if sh := an.results[1].ServerHello; sh == nil || !sh.PreSharedKey || (sh.KeyShareLength > 0) != tt.keyShare {
+				t.Errorf("second server_hello %+v, want pre_shared_key, key_share %v", sh, tt.keyShare)
+			}
+		})
+	}
+}
+
+// TestKeyLogEarlyDataReport: the JSON and text reports say what 0-RTT came
+// to, and which messages were sent in it (docs/report.md, early_data).
+func TestKeyLogEarlyDataReport(t *testing.T) {
+	const name = "45-tls13-keylog-early-accepted"
+	args := []string{"--keylog", filepath.Join(pcapDir, name+".keys"), filepath.Join(pcapDir, name+".pcap")}
+	var js, text, errb bytes.Buffer
+	if status := run(append([]string{"--format", "json"}, args...), &js, &errb); status != exitOK {
+		t.Fatalf("status %d: %s", status, errb.String())
+	}
+	if status := run(args, &text, &errb); status != exitOK {
+		t.Fatalf("status %d: %s", status, errb.String())
+	}
+	second := strings.Split(strings.TrimSpace(js.String()), "\n")[1]
+	for _, want := range []string{`"resumed":true,"early_data":"accepted"`,
+		`"from":"client","type":"application_data","decrypted":true,"early_data":true,"length":27}`,
+		`"from":"client","type":"end_of_early_data","decrypted":true,"early_data":true}`} {
+		if !strings.Contains(second, want) {
+			t.Errorf("second connection's JSON lacks %s:\n%s", want, second)
+		}
+	}
+	for _, want := range []string{"resumed  0-rtt=accepted", "client -> server  end_of_early_data (decrypted) (0-rtt)"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text report lacks %q:\n%s", want, text.String())
+		}
+	}
+}
+
 // TestKeyLogKeyless: a capture read without key material reports no keys
 // state, and a key log without its client random says missing and
 // changes nothing else.
@@ -198,7 +292,9 @@ func TestKeyLogInjected(t *testing.T) {
 
 // TestLiveKeyLog: live, a key log the client writes during the handshake
 // is followed, and the server's refusal of the missing client certificate
-// is reported by its name, from the server, with the keys found.
+// is reported by its name, from the server, with the keys found. The -w
+// file carries the connection's secrets: read again without --keylog, and
+// by tshark, it decrypts.
 func TestLiveKeyLog(t *testing.T) {
 	needLive(t, "openssl")
 	bin := buildHsdecode(t)
@@ -209,7 +305,8 @@ func TestLiveKeyLog(t *testing.T) {
 	if err := os.WriteFile(kl, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := startCapture(t, bin, "-i", "lo", "-f", fmt.Sprintf("tcp port %d", port), "--format", "json", "--keylog", kl)
+	saved := filepath.Join(t.TempDir(), "saved.pcap")
+	p := startCapture(t, bin, "-i", "lo", "-f", fmt.Sprintf("tcp port %d", port), "--format", "json", "--keylog", kl, "-w", saved)
 	startServer(t, pki, port, "-tls1_3", "-Verify", "1", "-CAfile", pki.ca)
 	runClient(t, "openssl", "s_client", "-connect", fmt.Sprintf("127.0.0.1:%d", port), "-tls1_3", "-CAfile", pki.ca, "-keylogfile", kl)
 	r := p.report(port, 10*time.Second)
@@ -223,4 +320,20 @@ func TestLiveKeyLog(t *testing.T) {
 		}
 	}
 	p.signalAndWait(os.Interrupt)
+
+	var out, errb bytes.Buffer
+	if status := run([]string{"--format", "json", saved}, &out, &errb); status != exitFindings {
+		t.Fatalf("reading -w's file again: exit %d, %s", status, errb.String())
+	}
+	if s := out.String(); !strings.Contains(s, `"keys":"found"`) || !strings.Contains(s, `"certificate_required"`) {
+		t.Errorf("-w's file read without --keylog: %s", s)
+	}
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Log("tshark not installed: the file is not opened with it")
+		return
+	}
+	ts, err := exec.Command("tshark", "-r", saved, "-d", fmt.Sprintf("tcp.port==%d,tls", port), "-Y", "tls.handshake.type == 8", "-T", "fields", "-e", "frame.number").Output()
+	if err != nil || len(bytes.TrimSpace(ts)) == 0 {
+		t.Errorf("tshark decrypts no EncryptedExtensions in -w's file (%v): %q", err, ts)
+	}
 }

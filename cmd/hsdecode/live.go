@@ -79,6 +79,9 @@ type liveRun struct {
 	link   layers.LinkType
 	pipe   *pipeline.Pipeline
 	wr     *capture.Writer
+	// secrets keeps the key log lines of the connections reported, for
+	// -w with --keylog.
+	secrets *secretsSpool
 
 	packets    int64 // packets read
 	reported   int64 // results written
@@ -132,6 +135,13 @@ func live(cfg liveConfig, g *gate, outs *outputs, stderr io.Writer, stop, info <
 		if l.wr, err = capture.CreateFile(cfg.write, ci.LinkType, ci.SnapLen); err != nil {
 			complain(stderr, err.Error())
 			return exitError
+		}
+		if cfg.flows.Keys != nil {
+			if l.secrets, err = newSecretsSpool(cfg.flows.Keys); err != nil {
+				complain(stderr, err.Error())
+				return exitError
+			}
+			defer l.secrets.Close()
 		}
 	}
 	l.pipe = pipeline.New(pipeline.Options{Order: pipeline.DecisionOrder, Flows: cfg.flows, Reassembly: cfg.reassembly})
@@ -219,6 +229,11 @@ loop:
 			l.fail(err)
 		}
 	}
+	if l.secrets != nil && l.err == nil {
+		if err := l.secrets.embed(l.cfg.write, ci.LinkType, ci.SnapLen); err != nil {
+			l.fail(err)
+		}
+	}
 	l.summary(st, statsErr)
 
 	switch {
@@ -265,6 +280,11 @@ func (l *liveRun) tick(now time.Time) {
 // take writes the results the pipeline has ready.
 func (l *liveRun) take() {
 	for r := l.pipe.Next(); r != nil; r = l.pipe.Next() {
+		if l.secrets != nil {
+			if err := l.secrets.add(r); err != nil {
+				l.fail(fmt.Errorf("-w: keeping the key log lines: %w", err))
+			}
+		}
 		l.write(r)
 	}
 }

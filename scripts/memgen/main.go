@@ -4,6 +4,8 @@
 //
 //	memgen syns N FILE     N SYNs to port 443 that are never answered
 //	memgen hellos N FILE   N connections that stop halfway through a ClientHello
+//	memgen holes N FILE    N connections whose ClientHello lost its first
+//	                       half: the second waits, out of order, for it
 //	memgen long N FILE     one connection open from the first packet to the
 //	                       last, and N short ones the server refuses with an
 //	                       alert, all begun after it
@@ -28,7 +30,7 @@ import (
 
 func main() {
 	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: memgen syns|hellos|long N FILE")
+		fmt.Fprintln(os.Stderr, "usage: memgen syns|hellos|holes|long N FILE")
 		os.Exit(2)
 	}
 	n, err := strconv.Atoi(os.Args[2])
@@ -60,6 +62,14 @@ func main() {
 			w.open(c)
 			w.send(c, true, ack|psh, hello[:len(hello)/2])
 		}
+	case "holes":
+		hello := clientHello()
+		for i := range n {
+			c := newConn(i)
+			w.open(c)
+			c.cseq += uint32(len(hello) / 2) // the first half, lost
+			w.send(c, true, ack|psh, hello[len(hello)/2:])
+		}
 	case "long":
 		long := newConn(n)
 		w.open(long)
@@ -73,7 +83,7 @@ func main() {
 		}
 		w.send(long, false, ack|psh, alertHandshakeFailure)
 	default:
-		fmt.Fprintf(os.Stderr, "memgen: unknown shape %q: syns, hellos or long\n", os.Args[1])
+		fmt.Fprintf(os.Stderr, "memgen: unknown shape %q: syns, hellos, holes or long\n", os.Args[1])
 		os.Exit(2)
 	}
 	if w.err == nil {

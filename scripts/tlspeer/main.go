@@ -1,5 +1,6 @@
 // Command tlspeer is a minimal Go crypto/tls client or server used by
-// scripts/make-testdata.sh to record a handshake made by Go's TLS stack.
+// scripts/make-testdata.sh and scripts/make-keylog-testdata.sh to record
+// handshakes made by Go's TLS stack (with its key log, -keylog).
 //
 // Go's stack is worth its own capture because its ClientHello and
 // ServerHello differ from OpenSSL's and GnuTLS's (extension order, key
@@ -38,6 +39,7 @@ func main() {
 	alpn := flag.String("alpn", "", "comma-separated ALPN protocols to offer (client) or accept (server)")
 	n := flag.Int("n", 1, "connections to serve before exiting (server)")
 	timeout := flag.Duration("timeout", 10*time.Second, "deadline for each connection, so a stuck peer never hangs the script")
+	keyLog := flag.String("keylog", "", "append the NSS key log of every connection to this file (tls.Config.KeyLogWriter)")
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("tlspeer: ")
@@ -59,6 +61,16 @@ func main() {
 			log.Fatal(err)
 		}
 		cfg.Certificates = []tls.Certificate{cert}
+	}
+	if *keyLog != "" {
+		// Appended, as OpenSSL, GnuTLS and curl do, so that one key log
+		// can gather the conversations of a capture.
+		f, err := os.OpenFile(*keyLog, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer f.Close()
+		cfg.KeyLogWriter = f
 	}
 	var pool *x509.CertPool
 	if *caFile != "" {
