@@ -163,8 +163,11 @@ func (t *Tracker) countData(d *sideState) {
 // in the record (RFC 5246, 7.4.9).
 func (t *Tracker) finished12(d *sideState, ev decode.Event, ts time.Time) {
 	if d.finished {
-		// Past its Finished, before the peer's: opaque, as without keys.
-		t.encryptedHandshake(d, ev, ts)
+		// Past its Finished, before the peer's: out of order, whatever it
+		// holds. It is opened all the same, as the record sequence moves on.
+		if _, ok := t.read12(d, decode.ContentHandshake, ev, ts); ok || !d.stopped() {
+			t.encryptedHandshake(d, ev, ts)
+		}
 		return
 	}
 	pt, ok := t.read12(d, decode.ContentHandshake, ev, ts)
