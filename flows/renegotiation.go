@@ -63,11 +63,6 @@ type reneg struct {
 	}
 }
 
-// CodeBadRenegotiationInfo: a renegotiation's hello does not carry the
-// previous handshake's verify_data in renegotiation_info, after a first
-// handshake that negotiated secure renegotiation (RFC 5746, 3.5 and 3.7).
-const CodeBadRenegotiationInfo Code = "bad_renegotiation_info"
-
 func roleIndex(r Role) int {
 	if r == Client {
 		return 0

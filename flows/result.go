@@ -38,6 +38,7 @@ const (
 	CodeVersionMismatch               Code = "version_mismatch"
 	CodeBadFinished                   Code = "bad_finished"
 	CodeBadRecordMAC                  Code = "bad_record_mac"
+	CodeBadRenegotiationInfo          Code = "bad_renegotiation_info"
 	CodeUnknownContentType                 = Code(decode.CodeUnknownContentType)
 )
 
