@@ -36,8 +36,10 @@ func (t *Tracker) changeCipherSpec(d *sideState, ts time.Time) {
 	// instead, and its compatibility CCS changes nothing (RFC 8446, D.4).
 	if !t.judging() || (t.res.ServerHello != nil && t.mode != modeTLS13) {
 		d.dec.SetEncrypted()
-		i := roleIndex(d.role)
-		t.t12.protected[i], t.t12.nullMAC[i] = true, t.t12.pendingNull
+		if t.t12 != nil {
+			i := roleIndex(d.role)
+			t.t12.protected[i], t.t12.nullMAC[i] = true, t.t12.pendingNull
+		}
 	}
 }
 

@@ -75,13 +75,17 @@ func roleIndex(r Role) int {
 // secure renegotiation was negotiated, and in a renegotiation its binding
 // and keys.
 func (t *Tracker) serverHello12(d *sideState, sh *decode.ServerHello, ts time.Time) {
-	s12 := &t.t12
-	s, err := tlscrypto.LookupSuite(uint16(sh.CipherSuite))
-	s12.pendingNull = 0
-	if err == nil && !s.TLS13 && s.Cipher == tlscrypto.CipherNull {
-		// NULL encryption: what follows ChangeCipherSpec is the
-		// plaintext and its MAC (RFC 5246, 6.2.3.1).
-		s12.pendingNull = s.MAC.Size()
+	null := tlscrypto.NullMACLen(uint16(sh.CipherSuite))
+	if t.t12 == nil {
+		if null == 0 && t.keys == nil && !t.col.follow {
+			return // nothing past ChangeCipherSpec will be read
+		}
+		t.t12 = new(tls12State)
+	}
+	s12 := t.t12
+	// NULL encryption: what follows ChangeCipherSpec is the plaintext and
+	// its MAC (RFC 5246, 6.2.3.1).
+	if s12.pendingNull = null; null > 0 {
 		t.keepProtected()
 	}
 	r := s12.reneg
@@ -101,7 +105,7 @@ func (t *Tracker) serverHello12(d *sideState, sh *decode.ServerHello, ts time.Ti
 				"server's renegotiation_info is not client_verify_data followed by server_verify_data of the previous handshake (RFC 5746, 3.7)", ts)
 		}
 	}
-	t.renegKeys(sh, s)
+	t.renegKeys(sh)
 }
 
 // offersSCSV says whether a ClientHello carries
@@ -118,14 +122,15 @@ func offersSCSV(ch *decode.ClientHello) bool {
 // renegKeys makes the keys of a renegotiation from the master secret the
 // key log holds for its ClientHello's random; without one its Finished
 // stay opaque.
-func (t *Tracker) renegKeys(sh *decode.ServerHello, s *tlscrypto.Suite) {
+func (t *Tracker) renegKeys(sh *decode.ServerHello) {
 	k, r := t.keys, t.t12.reneg
 	if !k.decrypting12() || t.res.ClientHello == nil {
 		return
 	}
 	k.master = nil
 	v := uint16(sh.Version())
-	if s == nil || s.TLS13 || k.transcript.SetHash(tlscrypto.FinishedHash(v, s)) != nil {
+	s, err := tlscrypto.LookupSuite(uint16(sh.CipherSuite))
+	if err != nil || s.TLS13 || k.transcript.SetHash(tlscrypto.FinishedHash(v, s)) != nil {
 		return
 	}
 	sec, ok := t.col.keys.Lookup(t.res.ClientHello.Random)
@@ -153,6 +158,13 @@ func (t *Tracker) renegKeys(sh *decode.ServerHello, s *tlscrypto.Suite) {
 // be read, counted when they cannot.
 func (t *Tracker) after12(d *sideState, ev decode.Event, ts time.Time) {
 	if d.stopped() {
+		return
+	}
+	if t.t12 == nil {
+		// Nothing past ChangeCipherSpec is read: alerts are the news.
+		if ev.Kind == decode.EventAlert || ev.Kind == decode.EventEncryptedAlert {
+			t.alert(d, ev, ts)
+		}
 		return
 	}
 	// After a gap nothing is judged, nor read from a boundary that may be
@@ -323,7 +335,7 @@ func (t *Tracker) message12(d *sideState, raw []byte, ts time.Time) {
 // must hold the client's verify_data, and the SCSV must not be offered
 // (RFC 5746, 3.5 and 3.7).
 func (t *Tracker) renegBinding(d *sideState, ch *decode.ClientHello, ts time.Time) {
-	s12 := &t.t12
+	s12 := t.t12
 	if !s12.secure || s12.verifyData[0] == nil || !t.judging() || len(t.res.Violations) > 0 {
 		return
 	}
@@ -368,11 +380,10 @@ func (t *Tracker) startReneg() {
 // is over (or the connection ends in it): the report describes the
 // handshake that established the connection.
 func (t *Tracker) endReneg() {
-	r := t.t12.reneg
-	if r == nil || r.keyless {
+	if t.t12 == nil || t.t12.reneg == nil || t.t12.reneg.keyless {
 		return
 	}
-	f := &r.first
+	f := &t.t12.reneg.first
 	res := &t.res
 	res.ClientHello, res.ServerHello, res.ServerName, res.Version = f.ch, f.sh, f.serverName, f.version
 	res.CipherSuite, res.HasCipherSuite, res.ALPN, res.Resumed = f.suite, f.hasSuite, f.alpn, f.resumed

@@ -131,7 +131,7 @@ type Result struct {
 	// Finished (TLS 1.0-1.2, Options.Follow): renegotiating ClientHellos
 	// read with keys or in clear, runs of opaque handshake records
 	// otherwise.
-	Renegotiations int
+	Renegotiations uint32
 	// ApplicationData counts each side's application data records after
 	// the handshake (Options.Follow).
 	ApplicationData RecordCount
@@ -183,8 +183,10 @@ type Diagnosis struct {
 	Hint     string
 }
 
-// RecordCount counts records by the side that sent them.
-type RecordCount struct{ Client, Server int }
+// RecordCount counts records by the side that sent them. Its 32 bits (and
+// Renegotiations') keep Result in a smaller allocation class; at 2^14
+// bytes a record, they wrap after 64 TiB.
+type RecordCount struct{ Client, Server uint32 }
 
 // OverlapMismatch counts bytes of copies that differed, by the side that
 // sent them.

@@ -65,7 +65,7 @@ func (t *Tracker) keysServerHello12(sh *decode.ServerHello) {
 // or in clear for a NULL suite.
 func (t *Tracker) readable12(d *sideState) bool {
 	i := roleIndex(d.role)
-	if !t.t12.protected[i] {
+	if t.t12 == nil || !t.t12.protected[i] {
 		return false
 	}
 	if k := t.keys; k.decrypting12() {

@@ -42,8 +42,8 @@ type Tracker struct {
 	gap         bool // bytes lost before the verdict: recorded, not judged
 
 	keyless keyless13
-	keys    *keyState // nil without key material (Options.Keys)
-	t12     tls12State
+	keys    *keyState   // nil without key material (Options.Keys)
+	t12     *tls12State // nil unless a TLS 1.0-1.2 handshake may be read past ChangeCipherSpec
 
 	mismatch [2]int // OverlapMismatch by side, until roles are settled
 }
@@ -223,7 +223,10 @@ func (t *Tracker) Buffered() int {
 		// the server's records waiting for keys.
 		n += len(t.keys.sides[0].hs) + len(t.keys.sides[1].hs) + t.keys.heldBytes
 	}
-	return n + len(t.t12.hs[0]) + len(t.t12.hs[1])
+	if t.t12 != nil {
+		n += len(t.t12.hs[0]) + len(t.t12.hs[1])
+	}
+	return n
 }
 
 // End implements stream.Stream.

@@ -125,7 +125,7 @@ type ecsHsdecode struct {
 	Outcome           string `json:"outcome"`
 	History           string `json:"history,omitempty"`
 	ClientCertificate string `json:"client_certificate,omitempty"`
-	Renegotiations    int    `json:"renegotiations,omitempty"`
+	Renegotiations    uint32 `json:"renegotiations,omitempty"`
 	Closed            string `json:"closed,omitempty"`
 	JA4               string `json:"ja4,omitempty"`
 	File              string `json:"file,omitempty"`

@@ -70,7 +70,7 @@ const (
 func TestKeyLogTLS12Captures(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
-		reneg  int
+		reneg  uint32
 		alerts string
 		ladder string // after the first handshake's
 		data   flows.RecordCount
