@@ -179,8 +179,8 @@ capture 35-tls13-wrong-keylog 44343 "with --keylog: keys=wrong (the key log file
 
 # Past the handshake (--follow): KeyUpdate and post-handshake client
 # authentication, interactive on ports 44350-44353.
-talk 39-tls13-keylog-keyupdate 44350 "with --keylog --follow: outcome=established; keys=found; key_update from the client (update_not_requested, then update_requested, which the server answers with its own) and from the server (the same), each side's later data decrypted with its next application traffic secret; close_notify from both, decrypted" \
-	"2.2:pong 0.3:k 0.3:after-k 0.3:K 0.3:after-K" "1:ping 0.3:k 0.3:after-k 0.3:K 0.3:after-K 1.6:late 1:Q" --
+talk 39-tls13-keylog-keyupdate 44350 "with --keylog --follow: outcome=established; keys=found; alpn=h2 (from the decrypted encrypted_extensions); key_update from the client (update_not_requested, then update_requested, which the server answers with its own) and from the server (the same), each side's later data decrypted with its next application traffic secret; close_notify from both, decrypted" \
+	"2.2:pong 0.3:k 0.3:after-k 0.3:K 0.3:after-K" "1:ping 0.3:k 0.3:after-k 0.3:K 0.3:after-K 1.6:late 1:Q" -alpn h2 -- -alpn h2,http/1.1
 talk 40-tls13-keylog-pha 44351 "with --keylog --follow: outcome=established; keys=found; client_certificate=sent (CN=hsdecode client); after the handshake the server's certificate_request, the client's certificate, certificate_verify and finished (verified), decrypted" \
 	"1.5:c 1:pong" "1:ping 2.5:after-pha 1:Q" -CAfile ca.crt -- -enable_pha -cert client.crt -key client.key
 talk 41-tls13-keylog-pha-empty 44352 "with --keylog --follow: outcome=established; keys=found; client_certificate=empty; after the handshake the server's certificate_request, the client's empty certificate and finished (verified), decrypted; the server takes it" \
