@@ -133,7 +133,7 @@ func (t *Tracker) postStep(d *sideState, got kind, ts time.Time) bool {
 			"client sent finished without certificate_verify after its non-empty post-handshake certificate (RFC 8446, 4.4.3)", ts)
 		return false
 	case row != nil:
-		detail = fmt.Sprintf("%s sent %s after the handshake; it may only %s (%s)", d.role, got, row.when, row.rfc)
+		detail = fmt.Sprintf("%s sent %s after the handshake, which it may send only %s (%s)", d.role, got, row.when, row.rfc)
 	}
 	t.violate(d, code, got.String(), expected, detail, ts)
 	return false
