@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"encoding/binary"
+	"encoding/hex"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -54,7 +58,8 @@ func seal13(t *testing.T, s *tlscrypto.Suite, secret []byte, seq uint64, p plain
 // (the records after the one holding its Finished), lets edit change it,
 // and seals the result again from sequence 0, one record each, moving to
 // the next secret after a record that ends with a KeyUpdate (RFC 8446,
-// 7.2). The side's records take the place of its first such record.
+// 7.2). The records take the places of the side's, in order; those left
+// over follow its last.
 func resealApp(t *testing.T, recs []rec, g *keylog.Log, side stream.Side, edit func([]plainRecord) []plainRecord) []rec {
 	t.Helper()
 	ch, err := decode.ParseHandshake(decode.HandshakeClientHello, recs[0].b[9:])
@@ -116,13 +121,17 @@ func resealApp(t *testing.T, recs []rec, g *keylog.Log, side stream.Side, edit f
 		}
 	}
 	var out []rec
+	k := 0
 	for i, r := range recs {
-		switch {
-		case i == first:
-			out = append(out, sealed...)
-		case i > first && r.side == side && r.b[0] == 23:
-		default:
+		if i < first || r.side != side || r.b[0] != 23 {
 			out = append(out, r)
+			continue
+		}
+		if k < len(sealed) {
+			out = append(out, sealed[k])
+		}
+		if k++; k == len(pts) && k < len(sealed) {
+			out = append(out, sealed[k:]...)
 		}
 	}
 	return out
@@ -174,8 +183,14 @@ func TestFollowKeyUpdate(t *testing.T) {
 		t.Fatalf("outcome %s violations %+v", r.Outcome, r.Violations)
 	}
 	got := types(r)
-	if want := "s:new_session_ticket s:key_update s:new_session_ticket"; !strings.Contains(got, want) {
-		t.Errorf("ladder %s, want %s in it", got, want)
+	var server []string
+	for _, m := range r.Messages {
+		if m.From == Server && m.Decrypted {
+			server = append(server, m.Type)
+		}
+	}
+	if want := "encrypted_extensions certificate certificate_verify finished new_session_ticket key_update new_session_ticket alert"; strings.Join(server, " ") != want {
+		t.Errorf("server's decrypted messages %v, want %s", server, want)
 	}
 	var alerts []string
 	for _, a := range r.Alerts {
@@ -266,7 +281,8 @@ func TestFollowBounded(t *testing.T) {
 	if r.Outcome != OutcomeEstablished || len(r.Violations) > 0 {
 		t.Fatalf("outcome %s violations %+v", r.Outcome, r.Violations)
 	}
-	if n := strings.Count(types(r), "new_session_ticket"); n > maxFollowed+1 || n < maxFollowed {
+	// The client's data and alert take their places too.
+	if n := strings.Count(types(r), "new_session_ticket"); n > maxFollowed+1 || n < maxFollowed-4 {
 		t.Errorf("%d tickets listed, want about %d", n, maxFollowed)
 	}
 	more := append(many, plainRecord{22, authRequest13})
@@ -321,4 +337,110 @@ func FuzzFollow(f *testing.F) {
 			t.Fatalf("%d messages from %d bytes", len(r.Messages), len(input))
 		}
 	})
+}
+
+// captureRecords reads testdata/follow/NAME.txt, a capture's TCP payloads
+// in wire order ("c HEX" or "s HEX" a line, from tshark's tcp.payload),
+// as records, with NAME.keys: a real stack's connection for what
+// crypto/tls does not do.
+func captureRecords(t *testing.T, name string) ([]rec, *keylog.Log) {
+	t.Helper()
+	g := new(keylog.Log)
+	if _, err := g.Load(filepath.Join("testdata", "follow", name+".keys")); err != nil {
+		t.Fatal(err)
+	}
+	text, err := os.ReadFile(filepath.Join("testdata", "follow", name+".txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bufs [2][]byte
+	var out []rec
+	for _, line := range strings.Split(strings.TrimSpace(string(text)), "\n") {
+		side := stream.SideA
+		if line[0] == 's' {
+			side = stream.SideB
+		}
+		b, err := hex.DecodeString(line[2:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		bufs[side] = append(bufs[side], b...)
+		for b := bufs[side]; len(b) >= 5 && len(b) >= 5+int(binary.BigEndian.Uint16(b[3:])); b = bufs[side] {
+			n := 5 + int(binary.BigEndian.Uint16(b[3:]))
+			out = append(out, rec{side, b[:n:n]})
+			bufs[side] = b[n:]
+		}
+	}
+	return out, g
+}
+
+// TestFollowPostHandshakeAuth: OpenSSL's post-handshake authentication
+// (testdata/pcaps/40-tls13-keylog-pha.pcap, its TCP payloads) is legal
+// and its client Finished verifies; the client's answer changed and
+// sealed again with its real key is not.
+func TestFollowPostHandshakeAuth(t *testing.T) {
+	recs, g := captureRecords(t, "40-tls13-keylog-pha")
+	r := runFollow(recs, g)
+	if r.Outcome != OutcomeEstablished || len(r.Violations) > 0 || r.ClientCertificate != ClientCertSent {
+		t.Fatalf("outcome %s client_certificate %q violations %+v", r.Outcome, r.ClientCertificate, r.Violations)
+	}
+	if want := "s:certificate_request c:certificate c:certificate_verify c:finished"; !strings.Contains(types(r), want) {
+		t.Errorf("ladder %s, want %s in it", types(r), want)
+	}
+	// answer finds the client's answer, a record a message as OpenSSL
+	// sends it.
+	answer := func(ps []plainRecord) (int, [][]byte) {
+		for i, p := range ps {
+			if p.typ == 22 && p.b[0] == byte(decode.HandshakeCertificate) && i+2 < len(ps) {
+				return i, [][]byte{p.b, ps[i+1].b, ps[i+2].b}
+			}
+		}
+		t.Fatal("no client certificate")
+		return 0, nil
+	}
+	for _, tt := range []struct {
+		name string
+		edit func(msgs [][]byte) [][]byte
+		code Code
+		got  string
+	}{
+		{"finished altered", func(m [][]byte) [][]byte {
+			m[2] = bytes.Clone(m[2])
+			m[2][len(m[2])-1] ^= 1
+			return m
+		}, CodeBadFinished, "finished"},
+		{"no certificate_verify", func(m [][]byte) [][]byte { return [][]byte{m[0], m[2]} }, CodeMissingMessage, "finished"},
+		{"another context", func(m [][]byte) [][]byte {
+			m[0] = bytes.Clone(m[0])
+			m[0][5] ^= 1 // the first byte of certificate_request_context
+			return m
+		}, CodeUnexpectedMessage, "certificate"},
+		// The Finished covers the CertificateVerify too (RFC 8446, 4.4.4).
+		{"certificate_verify altered", func(m [][]byte) [][]byte {
+			m[1] = bytes.Clone(m[1])
+			m[1][len(m[1])-1] ^= 1
+			return m
+		}, CodeBadFinished, "finished"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			edited := resealApp(t, recs, g, stream.SideA, func(ps []plainRecord) []plainRecord {
+				i, msgs := answer(ps)
+				if got := kindsOf(msgs); len(got) != 3 || got[2] != decode.HandshakeFinished {
+					t.Fatalf("client's answer %v, want Certificate, CertificateVerify, Finished", got)
+				}
+				var out []plainRecord
+				for _, m := range tt.edit(msgs) {
+					out = append(out, plainRecord{22, m})
+				}
+				return append(append(append([]plainRecord(nil), ps[:i]...), out...), ps[i+3:]...)
+			})
+			r := runFollow(edited, g)
+			if len(r.Violations) == 0 {
+				t.Fatalf("outcome %s, no violation: %s", r.Outcome, types(r))
+			}
+			if v := r.Violations[0]; v.Code != tt.code || v.From != Client || v.Got != tt.got {
+				t.Errorf("violation %+v, want %s from client got %s", v, tt.code, tt.got)
+			}
+		})
+	}
 }
