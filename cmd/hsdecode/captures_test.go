@@ -74,6 +74,12 @@ var manifest = map[string][]want{
 	"36-tls13-injected-secrets":      {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 	"37-tls13-keylog-hrr":            {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CjiICs"}},
 	"38-tls12-keylog-full":           {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: full12T}},
+	// Past the handshake, read with keys and --follow by TestKeyLogFollow;
+	// without keys their handshakes are plain ones.
+	"39-tls13-keylog-keyupdate":     {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"40-tls13-keylog-pha":           {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"41-tls13-keylog-pha-empty":     {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"42-tls13-keylog-pha-untrusted": {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 }
 
 // TestCaptureFacts checks, connection by connection, the facts the
