@@ -157,7 +157,7 @@ func (t *Tracker) postHandshake(d *sideState, ks *keySide, m decode.Message, raw
 	case *decode.CertificateRequest:
 		tr, err := k.transcript.Clone()
 		if err != nil {
-			return
+			return // not for the SHA-256 and SHA-384 of TLS 1.3's suites
 		}
 		tr.Write(raw)
 		if len(p.pending) == maxPendingAuth {
