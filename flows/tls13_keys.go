@@ -348,6 +348,11 @@ func (t *Tracker) decryptedMessage(d *sideState, ks *keySide, raw []byte, ts tim
 		}
 		ks.finished = true
 		d.finished = true
+		if d.role == Server && !t.certRequested && t.res.ClientCertificate == "" {
+			// Its flight is read whole and asked for no certificate: the
+			// client sends none in the handshake (RFC 8446, 4.4.2).
+			t.res.ClientCertificate = ClientCertNone
+		}
 		label := keylog.LabelServerTrafficSecret0
 		if d.role == Client {
 			label = keylog.LabelClientTrafficSecret0
@@ -357,7 +362,6 @@ func (t *Tracker) decryptedMessage(d *sideState, ks *keySide, raw []byte, ts tim
 			ks.dec, _ = tlscrypto.NewTLS13Decrypter(k.suite, sec)
 			ks.appSecret = sec
 		}
-
 	}
 }
 

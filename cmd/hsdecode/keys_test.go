@@ -85,7 +85,7 @@ func TestKeyLogCaptures(t *testing.T) {
 		clientCert string
 		ladder     string
 	}{
-		{"32-tls13-keylog-full", flows.OutcomeEstablished, flows.KeysFound, "", "",
+		{"32-tls13-keylog-full", flows.OutcomeEstablished, flows.KeysFound, "", flows.ClientCertNone,
 			hello + "s:certificate* s:certificate_verify* s:finished* c:change_cipher_spec c:finished* s:new_session_ticket*"},
 		{"33-tls13-keylog-mtls-no-cert", flows.OutcomeAlert, flows.KeysFound, "server fatal certificate_required", flows.ClientCertEmpty,
 			hello + "s:certificate_request* s:certificate* s:certificate_verify* s:finished* c:change_cipher_spec c:certificate* c:finished* s:alert*"},
@@ -94,7 +94,7 @@ func TestKeyLogCaptures(t *testing.T) {
 		// Another session's secrets under this client random: judged as
 		// without keys, and the report says so.
 		// Both Finished verified over message_hash (RFC 8446, 4.4.1).
-		{"37-tls13-keylog-hrr", flows.OutcomeEstablished, flows.KeysFound, "", "",
+		{"37-tls13-keylog-hrr", flows.OutcomeEstablished, flows.KeysFound, "", flows.ClientCertNone,
 			"c:client_hello s:hello_retry_request s:change_cipher_spec c:change_cipher_spec c:client_hello s:server_hello s:encrypted_extensions* " +
 				"s:certificate* s:certificate_verify* s:finished* c:finished* s:new_session_ticket*"},
 		// TLS 1.2 with CLIENT_RANDOM: each Finished decrypted and verified.
@@ -358,7 +358,7 @@ func TestKeyLogFollow(t *testing.T) {
 		// k and K from the client, then from the server; each K answered
 		// by the peer's own KeyUpdate before its next data. Every record
 		// after a KeyUpdate decrypts only with the next secret.
-		{"39-tls13-keylog-keyupdate", "client warning close_notify; server warning close_notify", "", "h2",
+		{"39-tls13-keylog-keyupdate", "client warning close_notify; server warning close_notify", flows.ClientCertNone, "h2",
 			" c:key_update* c:key_update* s:key_update* s:key_update* s:key_update* c:key_update*" + closed},
 		{"40-tls13-keylog-pha", "client warning close_notify; server warning close_notify", flows.ClientCertSent, "",
 			" s:certificate_request* c:certificate* c:certificate_verify* c:finished* s:new_session_ticket* s:new_session_ticket*" + closed},
