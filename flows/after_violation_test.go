@@ -26,14 +26,15 @@ func TestLadderAfterViolation(t *testing.T) {
 }
 
 // TestLadderAfterViolationBounded: a side that goes on sending after a
-// violation is listed up to maxLadderAfterViolation messages.
+// violation is listed up to maxFollowed messages past it.
 func TestLadderAfterViolationBounded(t *testing.T) {
 	var flood []byte
-	for i := 0; i < 3*maxLadderAfterViolation; i++ {
+	for i := 0; i < 3*maxFollowed; i++ {
 		flood = append(flood, cert...)
 	}
 	r := run(t, true, c(ch12), s(record(22, cat(shECDHE, shd))), s(record(22, flood)))
-	if len(r.Messages) != maxLadderAfterViolation || len(r.Violations) != 1 {
-		t.Errorf("%d messages, %d violations; want %d and 1", len(r.Messages), len(r.Violations), maxLadderAfterViolation)
+	// client_hello, server_hello, then server_hello_done: the violation.
+	if want := 3 + maxFollowed; len(r.Messages) != want || len(r.Violations) != 1 {
+		t.Errorf("%d messages, %d violations; want %d and 1", len(r.Messages), len(r.Violations), want)
 	}
 }

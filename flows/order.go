@@ -124,7 +124,8 @@ var client13 = []slot{
 // accepted its 0-RTT, its Certificate when asked for one (maybe empty) and
 // CertificateVerify when that Certificate is not empty, after the server's
 // Finished, then its Finished. They begin as server13 and client13 do, so
-// a side's position carries over when keys are found.
+// a side's position carries over when keys are found. What a side sends
+// after its Finished follows post13 (tls13_post.go).
 // A server may send its Certificate compressed when the client offered
 // compress_certificate: one of the two slots is filled (RFC 8879, 4).
 // kindCompressedCertificate is RFC 8879's CompressedCertificate, which
@@ -140,8 +141,6 @@ var server13Keys = []slot{
 	{kind: kindCompressedCertificate, need: needCompressedCertificate, rfc: "RFC 8879, 4"},
 	{kind: kindCertificateVerify, need: needServerAuth13, rfc: "RFC 8446, 4.4.3"},
 	{kind: kindFinished, need: isRequired, rfc: "RFC 8446, 4.4.4"},
-	{kind: kindNewSessionTicket, need: fixed(optional), repeat: true, afterOK: ticketAfterOK, rfc: "RFC 8446, 4.6.1"},
-	{kind: handshakeKind(decode.HandshakeKeyUpdate), need: fixed(optional), repeat: true, rfc: "RFC 8446, 4.6.3"},
 }
 
 // ticketAfterOK: a NewSessionTicket follows the client's Finished, or, from
@@ -159,5 +158,4 @@ var client13Keys = []slot{
 	{kind: kindCertificate, need: needClientCertificate13, after: kindFinished, rfc: "RFC 8446, 4.4.2"},
 	{kind: kindCertificateVerify, need: needCertificateVerify, rfc: "RFC 8446, 4.4.3"},
 	{kind: kindFinished, need: isRequired, after: kindFinished, rfc: "RFC 8446, 4.4.4"},
-	{kind: handshakeKind(decode.HandshakeKeyUpdate), need: fixed(optional), repeat: true, rfc: "RFC 8446, 4.6.3"},
 }

@@ -12,10 +12,14 @@ import (
 
 // record appends a message to the ladder. Opaque TLS 1.3 records are listed
 // only until the handshake is decided, so bulk data does not fill it, and
-// what follows a violation only up to maxLadderAfterViolation.
+// what follows the verdict (a violation's included) up to maxFollowed
+// entries.
 func (t *Tracker) record(d *sideState, k kind, length int, encrypted bool, ts time.Time) {
-	if k == kindEncrypted && t.decided() || len(t.res.Violations) > 0 && len(t.res.Messages) >= maxLadderAfterViolation {
-		return
+	if t.decided() {
+		if k == kindEncrypted || t.followedFull() {
+			return
+		}
+		t.followed++
 	}
 	if t.res.Messages == nil {
 		t.res.Messages = make([]Message, 0, 16) // a whole TLS 1.2 or 1.3 ladder
@@ -49,6 +53,9 @@ const alertNoCertificate decode.AlertDescription = 41
 
 func (t *Tracker) alert(d *sideState, ev decode.Event, ts time.Time) {
 	d.alerted = true
+	if t.followedFull() {
+		return
+	}
 	t.record(d, kindAlert, 0, ev.Kind == decode.EventEncryptedAlert, ts)
 	a := Alert{TS: ts, From: d.role, Encrypted: ev.Kind == decode.EventEncryptedAlert}
 	if !a.Encrypted {

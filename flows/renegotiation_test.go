@@ -71,7 +71,7 @@ func renegotiation(clientRI, serverRI []byte) []step {
 	}
 }
 
-func runFollow(t *testing.T, steps ...step) Result {
+func runFollowSteps(t *testing.T, steps ...step) Result {
 	t.Helper()
 	col := NewCollector(Options{Follow: true})
 	tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
@@ -94,7 +94,7 @@ func runFollow(t *testing.T, steps ...step) Result {
 // Finished (not encrypted) and its alerts by name.
 func TestNullSuiteInClear(t *testing.T) {
 	steps := append(nullHandshake(false), c(nullRec(21, []byte{1, 0})))
-	r := runFollow(t, steps...)
+	r := runFollowSteps(t, steps...)
 	if r.Outcome != OutcomeEstablished || len(r.Violations) != 0 {
 		t.Fatalf("outcome %s, violations %+v", r.Outcome, r.Violations)
 	}
@@ -135,7 +135,7 @@ func TestRenegotiationBinding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runFollow(t, append(nullHandshake(tt.secure), renegotiation(tt.clientRI, tt.serverRI)...)...)
+			r := runFollowSteps(t, append(nullHandshake(tt.secure), renegotiation(tt.clientRI, tt.serverRI)...)...)
 			if r.Renegotiations != 1 {
 				t.Errorf("renegotiations %d, want 1", r.Renegotiations)
 			}
@@ -171,7 +171,7 @@ func TestRenegotiationOrder(t *testing.T) {
 		s(nullRec(22, hs(decode.HandshakeHelloRequest, nil))),
 		c(nullRec(22, chNull(nil))),
 		s(nullRec(22, cat(shNull(nil), shd))))
-	r := runFollow(t, steps...)
+	r := runFollowSteps(t, steps...)
 	if r.Outcome != OutcomeViolation || len(r.Violations) != 1 || r.Violations[0].From != Server || r.Violations[0].Got != "server_hello_done" {
 		t.Fatalf("outcome %s, violations %+v", r.Outcome, r.Violations)
 	}
@@ -187,7 +187,7 @@ func TestRenegotiationKeyless(t *testing.T) {
 		c(encFin), s(encFin), c(ccs, encFin), s(ccs, encFin),
 		c(appData), s(appData), s(appData),
 	}
-	r := runFollow(t, append(append([]step{}, fullECDHE...), reneg...)...)
+	r := runFollowSteps(t, append(append([]step{}, fullECDHE...), reneg...)...)
 	if r.Outcome != OutcomeEstablished || r.Renegotiations != 1 || len(r.Violations) != 0 {
 		t.Errorf("outcome %s renegotiations %d violations %+v, want established 1 none", r.Outcome, r.Renegotiations, r.Violations)
 	}

@@ -145,6 +145,9 @@ type Result struct {
 	ClientHello       *decode.ClientHello
 	ServerHello       *decode.ServerHello
 	HelloRetryRequest *decode.ServerHello
+	// EncryptedExtensions is a TLS 1.3 server's, decrypted with keys;
+	// nil when not seen.
+	EncryptedExtensions *decode.EncryptedExtensions
 	// ServerCertificates and ClientCertificates are the chains of each
 	// side's first plaintext Certificate message, nil when none was seen
 	// (TLS 1.3 sends them encrypted). They hold CertInfo summaries, not

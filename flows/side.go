@@ -53,10 +53,6 @@ const (
 
 func (d *sideState) stopped() bool { return d.phase == phaseStopped }
 
-// maxLadderAfterViolation bounds the ladder of a connection read on after
-// a violation: a whole handshake of either side is a dozen messages.
-const maxLadderAfterViolation = 64
-
 // tally counts the messages of each kind a side sent. A handshake has a
 // dozen kinds at most, so a small array beats a map allocated per
 // connection; kinds past its size are not counted, which only weakens the

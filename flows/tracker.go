@@ -41,9 +41,10 @@ type Tracker struct {
 	fatal       bool // a fatal (or encrypted) alert before established
 	gap         bool // bytes lost before the verdict: recorded, not judged
 
-	keyless keyless13
-	keys    *keyState   // nil without key material (Options.Keys)
-	t12     *tls12State // nil unless a TLS 1.0-1.2 handshake may be read past ChangeCipherSpec
+	keyless  keyless13
+	keys     *keyState   // nil without key material (Options.Keys)
+	t12      *tls12State // nil unless a TLS 1.0-1.2 handshake may be read past ChangeCipherSpec
+	followed int         // ladder entries after the verdict (maxFollowed)
 
 	mismatch [2]int // OverlapMismatch by side, until roles are settled
 }
@@ -74,7 +75,7 @@ func (t *Tracker) judging() bool { return !t.partial && !t.gap }
 
 // Done implements stream.Stream. After a violation it lists what both
 // sides go on sending, and waits for an answer (usually an alert), which
-// tells the user what the peer made of it, up to maxLadderAfterViolation
+// tells the user what the peer made of it, up to maxFollowed
 // messages; in a partial connection it stops once both sides carry data;
 // after a gap, once each side carries data or is not read.
 func (t *Tracker) Done() bool {
@@ -82,8 +83,7 @@ func (t *Tracker) Done() bool {
 	case t.stage == stageEmitted:
 		return true
 	case len(t.res.Violations) > 0:
-		return t.sides[0].stopped() && t.sides[1].stopped() || t.sides[0].alerted || t.sides[1].alerted ||
-			len(t.res.Messages) >= maxLadderAfterViolation
+		return t.sides[0].stopped() && t.sides[1].stopped() || t.sides[0].alerted || t.sides[1].alerted || t.followedFull()
 	case t.established && t.col.follow:
 		return false
 	case t.gap && !t.fatal:
@@ -150,13 +150,13 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 		}
 	}
 	t.tlsSeen = true
-	if t.established {
-		if !isTLS13(t.res.Version) {
-			t.after12(d, ev, ts)
-			return
-		}
-		// Followed past the verdict (Options.Follow): only alerts are news;
-		// renegotiation and data travel encrypted.
+	if t.established && !isTLS13(t.res.Version) {
+		t.after12(d, ev, ts)
+		return
+	}
+	if t.established && !t.following13() {
+		// Followed past the verdict (Options.Follow) without keys: only
+		// alerts are news; renegotiation and data travel encrypted.
 		if ev.Kind == decode.EventAlert || ev.Kind == decode.EventEncryptedAlert {
 			t.alert(d, ev, ts)
 		}

@@ -83,13 +83,9 @@ selected() {
 # capture NAME PORT EXPECT SERVER-ARGS -- CLIENT-ARGS: one s_server/s_client
 # conversation on PORT, recorded to NAME.pcap, the client's key log to
 # NAME.keys; EXPECT is what hsdecode must report with it. V is the
-# version flag of both peers, -tls1_3 unless set. SIN and CIN, when set,
-# are shell commands whose output is the server's and the client's
-# standard input, typed commands with pauses between them (s_client's R
-# renegotiates, s_server's r): the server then runs without -WWW, and the
-# client without -ign_eof, which would turn its commands off.
+# version flag of both peers, -tls1_3 unless set.
 capture() {
-	local name=$1 port=$2 expect=$3 i seq v=${V:--tls1_3} www=-WWW ign=-ign_eof
+	local name=$1 port=$2 expect=$3 i seq v=${V:--tls1_3}
 	shift 3
 	selected "$name" || return 0
 	local srv=() cli=()
@@ -100,12 +96,10 @@ capture() {
 	tcpdump -i lo -n --immediate-mode -U -w "$OUT/$name.pcap" "tcp port $port" 2>"$WORK/tcpdump.log" &
 	CAP_PID=$!
 	for i in $(seq 100); do grep -q 'listening on' "$WORK/tcpdump.log" && break; sleep 0.1; done
-	[[ -n ${SIN:-} ]] && www=
-	[[ -n ${CIN:-} ]] && ign=
-	timeout 30 openssl s_server -naccept 1 $www -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key "${srv[@]}" >server.log 2>&1 < <(bash -c "${SIN:-true}") &
+	timeout 30 openssl s_server -naccept 1 -WWW -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key "${srv[@]}" >server.log 2>&1 </dev/null &
 	SRV_PID=$!
 	for i in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
-	bash -c "${CIN:-printf '$REQ'}" | timeout 15 openssl s_client -servername localhost $ign -connect 127.0.0.1:$port $v \
+	printf "$REQ" | timeout 10 openssl s_client -servername localhost -ign_eof -connect 127.0.0.1:$port $v \
 		-keylogfile "$WORK/$name.keys" "${cli[@]}" >>client.log 2>&1 || true
 	for i in $(seq 20); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
 	kill "$SRV_PID" 2>/dev/null || true
@@ -120,10 +114,7 @@ capture() {
 	seq=$(tshark -r "$OUT/$name.pcap" -o "tls.keylog_file:$OUT/$name.keys" -d "tcp.port==$port,tls" -Y tls -T fields -e tcp.srcport -e _ws.col.Info 2>/dev/null |
 		awk -v port=$port '{side = ($1 == port) ? "S" : "C"; $1 = ""; printf "%s:%s;", side, $0}' | sed 's/;$//')
 	log "$name: $seq"
-	local sin= cin=
-	[[ -n ${SIN:-} ]] && sin="\`$SIN\` \\| "
-	[[ -n ${CIN:-} ]] && cin="\`$CIN\` \\| "
-	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: $sin\`openssl s_server -naccept 1 ${www:+$www }-accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key ${srv[*]}\`; client: $cin\`openssl s_client -servername localhost ${ign:+$ign }-connect 127.0.0.1:$port $v -keylogfile $name.keys ${cli[*]}\` | $expect | $seq |")
+	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 1 -WWW -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key ${srv[*]}\`; client: \`openssl s_client -servername localhost -ign_eof -connect 127.0.0.1:$port $v -keylogfile $name.keys ${cli[*]}\` | $expect | $seq |")
 }
 
 # capture_resumed NAME PORT EXPECT SERVER-ARGS -- CLIENT1-ARGS -- CLIENT2-ARGS:
@@ -175,6 +166,65 @@ capture_resumed() {
 	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 2 -accept 127.0.0.1:$port -tls1_3 -cert rsa.crt -key rsa.key ${srv[*]}\`; client 1: \`openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 -keylogfile $name.keys -sess_out $name.sess ${c1[*]}\`; client 2: \`openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 -keylogfile $name.keys -sess_in $name.sess ${c2[*]}\` (early.txt holds the request) | $expect | $seq |")
 }
 
+
+# feed STEP...: each STEP is DELAY:LINE, a line written after DELAY
+# seconds; the stdin of an s_server or s_client whose lines are commands
+# (k, K: KeyUpdate without and with update_requested; c: the server's
+# post-handshake CertificateRequest; Q: the client's close_notify).
+feed() {
+	local s
+	for s in "$@"; do
+		sleep "${s%%:*}"
+		printf '%s\n' "${s#*:}"
+	done
+}
+
+# interact NAME PORT EXPECT SERVER-STEPS CLIENT-STEPS SERVER-ARGS -- CLIENT-ARGS:
+# as capture (V the version flag), with an interactive s_server (no -WWW,
+# so it reads commands) and s_client, each fed its steps (feed); the
+# server's stdin stays open until the client is done, since its end closes
+# the connection.
+interact() {
+	local name=$1 port=$2 expect=$3 sfeed=$4 cfeed=$5 i seq v=${V:--tls1_3}
+	local -a ssteps csteps cli srv=()
+	read -ra ssteps <<<"$4"
+	read -ra csteps <<<"$5"
+	shift 5
+	selected "$name" || return 0
+	while [[ $1 != -- ]]; do srv+=("$1"); shift; done
+	shift
+	cli=("$@")
+	rm -f "$OUT/$name.pcap" "$WORK/$name.keys"
+	tcpdump -i lo -n --immediate-mode -U -w "$OUT/$name.pcap" "tcp port $port" 2>"$WORK/tcpdump.log" &
+	CAP_PID=$!
+	for i in $(seq 100); do grep -q 'listening on' "$WORK/tcpdump.log" && break; sleep 0.1; done
+	rm -f srv.in
+	mkfifo srv.in
+	timeout 30 openssl s_server -naccept 1 -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key "${srv[@]}" <srv.in >server.log 2>&1 &
+	SRV_PID=$!
+	(feed "${ssteps[@]}"; exec sleep 30) >srv.in &
+	FEED_PID=$!
+	for i in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
+	feed "${csteps[@]}" | timeout 20 openssl s_client -servername localhost -connect 127.0.0.1:$port $v \
+		-keylogfile "$WORK/$name.keys" "${cli[@]}" >>client.log 2>&1 || true
+	for i in $(seq 20); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
+	kill "$FEED_PID" "$SRV_PID" 2>/dev/null || true
+	wait "$FEED_PID" 2>/dev/null || true
+	FEED_PID=
+	wait "$SRV_PID" 2>/dev/null || true
+	SRV_PID=
+	sleep 0.5
+	kill -INT "$CAP_PID"
+	wait "$CAP_PID" || true
+	CAP_PID=
+	chown --reference="$OUT" "$OUT/$name.pcap"
+	grep -v '^#' "$WORK/$name.keys" >"$OUT/$name.keys"
+	seq=$(tshark -r "$OUT/$name.pcap" -o "tls.keylog_file:$OUT/$name.keys" -d "tcp.port==$port,tls" -Y tls -T fields -e tcp.srcport -e _ws.col.Info 2>/dev/null |
+		awk -v port=$port '{side = ($1 == port) ? "S" : "C"; $1 = ""; printf "%s:%s;", side, $0}' | sed 's/;$//')
+	log "$name: $seq"
+	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 1 -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key ${srv[*]}\` fed \`$sfeed\`; client: \`openssl s_client -servername localhost -connect 127.0.0.1:$port $v -keylogfile $name.keys ${cli[*]}\` fed \`$cfeed\` (DELAY:LINE, scripts/make-keylog-testdata.sh feed) | $expect | $seq |")
+}
+
 capture 32-tls13-keylog-full 44340 "with --keylog: outcome=established; keys=found; decrypted: encrypted_extensions, certificate, certificate_verify, finished (server), finished (client)" --
 capture 33-tls13-keylog-mtls-no-cert 44341 "with --keylog: outcome=alert; keys=found; client_certificate=empty (decrypted empty certificate); alert fatal certificate_required from server, decrypted" -Verify 1 -CAfile ca.crt --
 capture 34-tls13-keylog-mtls-untrusted 44342 "with --keylog: outcome=alert; keys=found; client_certificate=sent (CN=hsdecode untrusted client, issued by otherca); alert fatal unknown_ca from server, decrypted" -Verify 1 -CAfile ca.crt -verify_return_error -- -cert untrusted.crt -key untrusted.key
@@ -186,15 +236,26 @@ capture_resumed 45-tls13-keylog-early-accepted 44362 "2 connections, both with -
 capture_resumed 46-tls13-keylog-early-rejected 44363 "2 connections, both with --keylog: keys=found, outcome=established. #2 resumed=true, early_data=rejected: the tickets allow 0-RTT (-max_early_data) but the server without -early_data refuses it; the client's 0-RTT request is still decrypted with CLIENT_EARLY_TRAFFIC_SECRET (early_data flag), encrypted_extensions has no early_data, and the client sends no end_of_early_data" -max_early_data 16384 -- -- -early_data early.txt
 # TLS 1.2 past the Finished (read with --follow), ports 44370-44379.
 V=-tls1_2 capture 47-tls12-null-sha256 44370 "outcome=established; cipher_suite=TLS_RSA_WITH_NULL_SHA256; without keys each finished is read in clear (not verified); with --keylog both verified; with --follow the close_notify alerts by name" -cipher NULL-SHA256@SECLEVEL=0 -- -cipher NULL-SHA256@SECLEVEL=0
-V=-tls1_2 SIN='sleep 8' CIN='sleep 1; echo hello; sleep 0.5; echo R; sleep 1; echo bye; sleep 1' \
-	capture 48-tls12-renegotiation 44371 "with --keylog --follow: outcome=established; renegotiations=1; the client's second client_hello (renegotiation_info = its first verify_data) and the whole second, full handshake (the server resumes no session on renegotiation) decrypted, both its finished verified; application data counted; without keys and with --follow: renegotiations=1" -client_renegotiation -no_resumption_on_reneg --
-V=-tls1_2 SIN='sleep 1.5; echo r; sleep 6' CIN='sleep 1; echo hello; sleep 2; echo bye; sleep 1' \
-	capture 49-tls12-server-renegotiation 44372 "with --keylog --follow: outcome=established; renegotiations=1: the server's hello_request, then the client's client_hello and the second handshake decrypted, both its finished verified" --
-V=-tls1_2 SIN='sleep 8' CIN='sleep 1; echo hello; sleep 0.5; echo R; sleep 1; echo bye; sleep 1' \
-	capture 52-tls12-renegotiation-refused 44375 "with --keylog --follow: outcome=established (the handshake was); renegotiations=1: the client's second client_hello decrypted, the server's warning no_renegotiation and the client's fatal handshake_failure named, decrypted" --
+V=-tls1_2 interact 48-tls12-renegotiation 44371 "with --keylog --follow: outcome=established; renegotiations=1; the client's second client_hello (renegotiation_info = its first verify_data) and the whole second, full handshake (the server resumes no session on renegotiation) decrypted, both its finished verified; application data counted; without keys and with --follow: renegotiations=1" \
+	"" "1:hello 0.5:R 1:bye 1:Q" -client_renegotiation -no_resumption_on_reneg --
+V=-tls1_2 interact 49-tls12-server-renegotiation 44372 "with --keylog --follow: outcome=established; renegotiations=1: the server's hello_request, then the client's client_hello and the second handshake decrypted, both its finished verified" \
+	"1.5:r" "1:hello 2:bye 1:Q" --
+V=-tls1_2 interact 52-tls12-renegotiation-refused 44375 "with --keylog --follow: outcome=established (the handshake was); renegotiations=1: the client's second client_hello decrypted, the server's warning no_renegotiation and the client's fatal handshake_failure named, decrypted" \
+	"" "1:hello 0.5:R 1:bye 1:Q" --
 V=-tls1_2 capture 50-tls12-cbc-etm 44373 "with --keylog: outcome=established; cipher_suite=TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256; encrypt_then_mac in both hellos (RFC 7366); both finished decrypted and verified" -cipher ECDHE-RSA-AES128-SHA256 -- -cipher ECDHE-RSA-AES128-SHA256
 V=-tls1_2 capture 51-tls12-cbc-no-etm 44374 "with --keylog: outcome=established; cipher_suite=TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256; no encrypt_then_mac (the client sends -no_etm): MAC-then-encrypt; both finished decrypted and verified" -cipher ECDHE-RSA-AES128-SHA256 -- -cipher ECDHE-RSA-AES128-SHA256 -no_etm
 capture 35-tls13-wrong-keylog 44343 "with --keylog: keys=wrong (the key log files this connection's client random with 32's secrets, so nothing decrypts); outcome=established by the keyless rule, the ladder as without keys" --
+
+# Past the handshake (--follow): KeyUpdate and post-handshake client
+# authentication, interactive on ports 44350-44353.
+interact 39-tls13-keylog-keyupdate 44350 "with --keylog --follow: outcome=established; keys=found; alpn=h2 (from the decrypted encrypted_extensions); key_update from the client (update_not_requested, then update_requested, which the server answers with its own) and from the server (the same), each side's later data decrypted with its next application traffic secret; close_notify from both, decrypted" \
+	"2.2:pong 0.3:k 0.3:after-k 0.3:K 0.3:after-K" "1:ping 0.3:k 0.3:after-k 0.3:K 0.3:after-K 1.6:late 1:Q" -alpn h2 -- -alpn h2,http/1.1
+interact 40-tls13-keylog-pha 44351 "with --keylog --follow: outcome=established; keys=found; client_certificate=sent (CN=hsdecode client); after the handshake the server's certificate_request, the client's certificate, certificate_verify and finished (verified), decrypted; tshark with the key log decrypts nothing the client sends after its post-handshake finished (its data and close_notify show as Application Data), hsdecode does" \
+	"1.5:c 1:pong" "1:ping 2.5:after-pha 1:Q" -CAfile ca.crt -- -enable_pha -cert client.crt -key client.key
+interact 41-tls13-keylog-pha-empty 44352 "with --keylog --follow: outcome=established; keys=found; client_certificate=empty; after the handshake the server's certificate_request, the client's empty certificate and finished (verified), decrypted; the server takes it; tshark with the key log decrypts nothing the client sends after its post-handshake finished (its data and close_notify show as Application Data), hsdecode does" \
+	"1.5:c 1:pong" "1:ping 2.5:after-pha 1:Q" -CAfile ca.crt -- -enable_pha
+interact 42-tls13-keylog-pha-untrusted 44353 "with --keylog --follow: outcome=established (the handshake was); keys=found; client_certificate=sent (CN=hsdecode untrusted client); after the client's post-handshake certificate, certificate_verify and finished, alert fatal unknown_ca from server, decrypted" \
+	"1.5:c 1:pong" "1:ping 2.5:after-pha 1:Q" -CAfile ca.crt -verify_return_error -- -enable_pha -cert untrusted.crt -key untrusted.key
 
 # 35's key log keeps its client random but takes 32's secrets: keys that
 # belong to another session, which decrypt nothing of this one.
@@ -379,25 +440,17 @@ sed -i '/^## Captures with key logs$/,$d' "$M"
 {
 	printf '## Captures with key logs\n\n'
 	printf 'Written by `scripts/make-keylog-testdata.sh`: TLS 1.3 (and 1.2) with OpenSSL, each\n'
-	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44399. 43-46 hold
-'
-	printf 'two connections, the second resuming the first'"'"'s session; 53-57 several
-'
-	printf 'conversations whose key log gathers what every peer wrote (s_client -keylogfile,
-'
-	printf 'SSLKEYLOGFILE for GnuTLS and curl, `tlspeer -keylog` for Go). `ca.crt` signs
-'
-	printf '`rsa.crt`, `ec.crt` (ECDSA) and the client certificate `client.crt`;
-'
-	printf '`untrusted.crt` is a client certificate from `otherca.crt`. Without their key
-'
-	printf 'logs 32-38 report as 12 and 31 do, 43-46 as 12 and 15, 47-52 as 01 (47 shows its
-'
-	printf 'NULL suite'"'"'s Finished in clear); the last column is what
-'
-	printf "tshark shows given the key log (#stream (server port) for several conversations).
-
-"
+	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44399. 39-42 and\n'
+	printf '48, 49 and 52 are interactive (s_server/s_client fed commands: KeyUpdate,\n'
+	printf 'post-handshake auth, renegotiation); 43-46 hold two connections, the second\n'
+	printf 'resuming the first'"'"'s session; 53-57 several conversations whose key log\n'
+	printf 'gathers what every peer wrote (s_client -keylogfile, SSLKEYLOGFILE for GnuTLS\n'
+	printf 'and curl, `tlspeer -keylog` for Go). `ca.crt` signs `rsa.crt`, `ec.crt`\n'
+	printf '(ECDSA) and the client certificate `client.crt`; `untrusted.crt` is a client\n'
+	printf 'certificate from `otherca.crt`. Without their key logs 32-42 report as 12 and\n'
+	printf '31 do, 43-46 as 12 and 15, 47-52 as 01 (47 shows its NULL suite'"'"'s Finished\n'
+	printf 'in clear); the last column is what tshark shows given the key log (#stream\n'
+	printf "(server port) for several conversations).\n\n"
 	printf '| file | made with | report | tshark with the key log |\n| --- | --- | --- | --- |\n'
 	printf '%s\n' "${ROWS[@]}"
 	printf '\nRecorded with %s, %s, %s, %s.\n' "$(openssl version | cut -d' ' -f1-2)" "$(gnutls-cli --version | head -1)" \

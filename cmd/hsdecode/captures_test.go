@@ -126,6 +126,12 @@ var manifest = map[string][]want{
 		{outcome: "alert", version: "TLS 1.3", suite: aes256, alert: "server encrypted", history: "CsiI"},
 		{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"},
 	},
+	// Past the handshake, read with keys and --follow by TestKeyLogFollow;
+	// without keys their handshakes are plain ones.
+	"39-tls13-keylog-keyupdate":     {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"40-tls13-keylog-pha":           {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"41-tls13-keylog-pha-empty":     {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"42-tls13-keylog-pha-untrusted": {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 }
 
 // tls13First is the first connection of 43-46, which saves its session.

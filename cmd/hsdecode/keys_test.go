@@ -85,7 +85,7 @@ func TestKeyLogCaptures(t *testing.T) {
 		clientCert string
 		ladder     string
 	}{
-		{"32-tls13-keylog-full", flows.OutcomeEstablished, flows.KeysFound, "", "",
+		{"32-tls13-keylog-full", flows.OutcomeEstablished, flows.KeysFound, "", flows.ClientCertNone,
 			hello + "s:certificate* s:certificate_verify* s:finished* c:change_cipher_spec c:finished* s:new_session_ticket*"},
 		{"33-tls13-keylog-mtls-no-cert", flows.OutcomeAlert, flows.KeysFound, "server fatal certificate_required", flows.ClientCertEmpty,
 			hello + "s:certificate_request* s:certificate* s:certificate_verify* s:finished* c:change_cipher_spec c:certificate* c:finished* s:alert*"},
@@ -94,7 +94,7 @@ func TestKeyLogCaptures(t *testing.T) {
 		// Another session's secrets under this client random: judged as
 		// without keys, and the report says so.
 		// Both Finished verified over message_hash (RFC 8446, 4.4.1).
-		{"37-tls13-keylog-hrr", flows.OutcomeEstablished, flows.KeysFound, "", "",
+		{"37-tls13-keylog-hrr", flows.OutcomeEstablished, flows.KeysFound, "", flows.ClientCertNone,
 			"c:client_hello s:hello_retry_request s:change_cipher_spec c:change_cipher_spec c:client_hello s:server_hello s:encrypted_extensions* " +
 				"s:certificate* s:certificate_verify* s:finished* c:finished* s:new_session_ticket*"},
 		// TLS 1.2 with CLIENT_RANDOM: each Finished decrypted and verified.
@@ -335,5 +335,79 @@ func TestLiveKeyLog(t *testing.T) {
 	ts, err := exec.Command("tshark", "-r", saved, "-d", fmt.Sprintf("tcp.port==%d,tls", port), "-Y", "tls.handshake.type == 8", "-T", "fields", "-e", "frame.number").Output()
 	if err != nil || len(bytes.TrimSpace(ts)) == 0 {
 		t.Errorf("tshark decrypts no EncryptedExtensions in -w's file (%v): %q", err, ts)
+	}
+}
+
+// TestKeyLogFollow reads the captures past the handshake of
+// scripts/make-keylog-testdata.sh with their key logs and --follow: the
+// post-handshake messages decrypted on the ladder (KeyUpdate followed to
+// the next secrets, the client's post-handshake authentication with its
+// Finished verified), the closing alerts with their names and sides, no
+// violation; without --follow, the ladder stops at the verdict as before.
+func TestKeyLogFollow(t *testing.T) {
+	const hs = "c:client_hello s:server_hello s:change_cipher_spec s:encrypted_extensions* s:certificate* s:certificate_verify* s:finished* " +
+		"c:change_cipher_spec c:finished* s:new_session_ticket* s:new_session_ticket*"
+	const closed = " c:alert* s:alert*"
+	for _, tt := range []struct {
+		name       string
+		alerts     string // "from level description; ..."
+		clientCert string
+		alpn       string
+		ladder     string // after hs
+	}{
+		// k and K from the client, then from the server; each K answered
+		// by the peer's own KeyUpdate before its next data. Every record
+		// after a KeyUpdate decrypts only with the next secret.
+		{"39-tls13-keylog-keyupdate", "client warning close_notify; server warning close_notify", flows.ClientCertNone, "h2",
+			" c:key_update* c:key_update* s:key_update* s:key_update* s:key_update* c:key_update*" + closed},
+		{"40-tls13-keylog-pha", "client warning close_notify; server warning close_notify", flows.ClientCertSent, "",
+			" s:certificate_request* c:certificate* c:certificate_verify* c:finished* s:new_session_ticket* s:new_session_ticket*" + closed},
+		{"41-tls13-keylog-pha-empty", "client warning close_notify; server warning close_notify", flows.ClientCertEmpty, "",
+			" s:certificate_request* c:certificate* c:finished* s:new_session_ticket* s:new_session_ticket*" + closed},
+		// The server refuses the certificate after the handshake: the
+		// outcome stays established, the alert is named.
+		{"42-tls13-keylog-pha-untrusted", "server fatal unknown_ca", flows.ClientCertSent, "",
+			" s:certificate_request* c:certificate* c:certificate_verify* c:finished* s:alert*"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := new(keylog.Log)
+			if _, err := g.Load(filepath.Join(pcapDir, tt.name+".keys")); err != nil {
+				t.Fatal(err)
+			}
+			pcap := filepath.Join(pcapDir, tt.name+".pcap")
+			an, err := analyze(pcap, flows.Options{Keys: g, Follow: true}, reassembly.Options{})
+			if err != nil || an.readErr != nil || len(an.results) != 1 {
+				t.Fatalf("analyze: %v %v, %d results", err, an, len(an.results))
+			}
+			r := &an.results[0]
+			if r.Outcome != flows.OutcomeEstablished || r.Keys != flows.KeysFound || r.ClientCertificate != tt.clientCert || r.ALPN != tt.alpn {
+				t.Errorf("outcome %s keys %q client_certificate %q alpn %q, want established found %q %q",
+					r.Outcome, r.Keys, r.ClientCertificate, r.ALPN, tt.clientCert, tt.alpn)
+			}
+			if len(r.Violations) > 0 {
+				t.Errorf("violations %+v", r.Violations)
+			}
+			var alerts []string
+			for _, a := range r.Alerts {
+				alerts = append(alerts, fmt.Sprintf("%s %s %s", a.From, a.Level, a.Description))
+			}
+			if got := strings.Join(alerts, "; "); got != tt.alerts {
+				t.Errorf("alerts %q, want %q", got, tt.alerts)
+			}
+			// The client's first data may go out before the server's
+			// tickets, which establish the connection, or after.
+			if got, want := strings.ReplaceAll(ladder(r), " c:application_data*", ""), hs+tt.ladder; got != want {
+				t.Errorf("ladder\n got %s\nwant %s", got, want)
+			}
+
+			plain, err := analyze(pcap, flows.Options{Keys: g}, reassembly.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The first ticket answering the client's Finished is the verdict.
+			if got, want := strings.ReplaceAll(ladder(&plain.results[0]), " c:application_data*", ""), strings.TrimSuffix(hs, " s:new_session_ticket*"); got != want {
+				t.Errorf("without --follow, ladder\n got %s\nwant %s", got, want)
+			}
+		})
 	}
 }
