@@ -153,7 +153,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	write := fs.StringP("write", "w", "", "live: also write the captured packets to `FILE` (pcap; with --keylog, pcapng with the secrets of the connections reported in it, as editcap --inject-secrets writes, so that it opens decrypted in Wireshark)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE`, for go tool pprof")
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to `FILE`, for go tool pprof")
-	keyLogs := fs.StringArray("keylog", nil, "decrypt TLS 1.3 handshakes with the secrets of the NSS key log `FILE` (SSLKEYLOGFILE); may repeat. Live, the file is followed as it grows")
+	keyLogs := fs.StringArray("keylog", nil, "decrypt TLS handshakes (SSL 3.0 to TLS 1.3) with the secrets of the NSS key log `FILE` (SSLKEYLOGFILE); may repeat. Live, the file is followed as it grows")
 	workers := fs.Int("workers", runtime.NumCPU(), "reading files: spread connections over `N` goroutines by their addresses and ports; the report is the same for any N (1: all on one goroutine)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
