@@ -120,8 +120,9 @@ type Event struct {
 	Alert   Alert   // EventAlert only
 	// Raw is the handshake message as sent, its 4-byte header included
 	// (EventHandshake with Options.Raw), or the record's body
-	// (EventApplicationData and EventEncryptedHandshake after
-	// KeepProtected): what a transcript hashes or a key decrypts. It
+	// (EventApplicationData, EventEncryptedHandshake,
+	// EventEncryptedAlert, and EventChangeCipherSpec after SetEncrypted,
+	// with KeepProtected): what a transcript hashes or a key decrypts. It
 	// aliases the Stream's buffers and is valid until the next call to
 	// Next or Feed.
 	Raw []byte

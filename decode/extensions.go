@@ -170,13 +170,13 @@ func readALPN(data cryptobyte.String) ([]string, error) {
 }
 
 // readRenegotiationInfo reads renegotiated_connection (RFC 5746, Section
-// 3.2), which must fill the extension, and returns its length.
-func readRenegotiationInfo(data cryptobyte.String) (int, error) {
+// 3.2), which must fill the extension, and returns a copy of it.
+func readRenegotiationInfo(data cryptobyte.String) ([]byte, error) {
 	var rc cryptobyte.String
 	if !data.ReadUint8LengthPrefixed(&rc) || !data.Empty() {
-		return 0, errTruncated
+		return nil, errTruncated
 	}
-	return len(rc), nil
+	return append([]byte{}, rc...), nil
 }
 
 // readCookie reads opaque cookie<1..2^16-1> (RFC 8446, Section 4.2.2) and

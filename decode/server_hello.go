@@ -46,6 +46,10 @@ type ServerHello struct {
 	// (RFC 5746, Section 3.2).
 	RenegotiationInfo       bool
 	RenegotiationInfoLength int
+	// RenegotiatedConnection is renegotiated_connection itself (copied):
+	// empty on an initial handshake, the previous handshake's verify_data
+	// on a renegotiation (RFC 5746, Sections 3.4 to 3.7).
+	RenegotiatedConnection []byte
 
 	// Cookie says a HelloRetryRequest carries cookie (RFC 8446, Section
 	// 4.2.2); CookieLength is its length.
@@ -191,7 +195,8 @@ func (m *ServerHello) extension(typ ExtensionType, data cryptobyte.String) error
 		err = needEmpty(data)
 	case ExtRenegotiationInfo:
 		m.RenegotiationInfo = true
-		m.RenegotiationInfoLength, err = readRenegotiationInfo(data)
+		m.RenegotiatedConnection, err = readRenegotiationInfo(data)
+		m.RenegotiationInfoLength = len(m.RenegotiatedConnection)
 	case ExtEncryptThenMAC:
 		m.EncryptThenMAC = true
 		err = needEmpty(data)

@@ -152,7 +152,7 @@ func (s *Stream) SetEncrypted() { s.encrypted = true }
 
 // KeepProtected says that from the next record on an application_data
 // record, and a handshake record after SetEncrypted, is returned once it
-// is whole, its body in Event.Raw, rather than on its header with its
+// is whole, its body in Event.Raw (a protected alert's body is there too), rather than on its header with its
 // body passed over: a caller with keys decrypts it (a TLS 1.3 record, RFC
 // 8446, Section 5.2; a TLS 1.2 Finished, RFC 5246, Section 7.4.9).
 // Without it no protected byte is buffered.
@@ -274,11 +274,19 @@ func (s *Stream) next() (Event, bool, error) {
 			}
 			s.start += n
 			ev.Kind = EventChangeCipherSpec
+			if s.keep && s.encrypted {
+				// A renegotiation's CCS is protected by the keys before
+				// it, whose record sequence it moves on.
+				ev.Raw = body
+			}
 			return ev, true, nil
 		case ContentAlert:
 			if s.encrypted || protectedAlert(body) {
 				s.start += n
 				ev.Kind = EventEncryptedAlert
+				if s.keep {
+					ev.Raw = body
+				}
 				return ev, true, nil
 			}
 			// RFC 5246, Section 7.2: an alert is two bytes; a record may

@@ -27,7 +27,8 @@
 // rule; keys.go the key store a Collector is given, tls13_keys.go TLS 1.3
 // decrypted with it (its records, messages, Finished, and the wait for keys
 // still being written), tls13_post.go what follows its Finished with
-// Options.Follow (post13, KeyUpdate, post-handshake authentication) and
-// tls12_keys.go a TLS 1.0-1.2 Finished; gap.go
-// lost bytes; emit.go the outcome and the handover.
+// Options.Follow (post13, KeyUpdate, post-handshake authentication),
+// tls12_keys.go TLS 1.0-1.2 protected records (decrypted, or a NULL
+// suite's in clear) and renegotiation.go what follows a TLS 1.0-1.2
+// handshake; gap.go lost bytes; emit.go the outcome and the handover.
 package flows

@@ -23,6 +23,7 @@ func (t *Tracker) emitIfFinal() {
 	}
 	t.stage = stageEmitted
 	t.settleKeys()
+	t.endReneg()
 	t.res.Outcome = t.outcome()
 	t.settleMismatch()
 	t.col.add(t)

@@ -58,6 +58,7 @@ func seedFlows() [][]byte {
 		fullECDHE,
 		{c(ch13), s(sh13, ccs, record(23, make([]byte, 50))), c(ccs, record(23, make([]byte, 20))), s(record(23, make([]byte, 19)))},
 		{c(ch12), s(record(22, cat(shECDHE, shd, cert)))},
+		append(nullHandshake(true), renegotiation(clientVerify, cat(clientVerify, serverVerify))...),
 	} {
 		var b []byte
 		for _, st := range steps {

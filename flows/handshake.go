@@ -111,6 +111,7 @@ func (t *Tracker) serverHello(d *sideState, sh *decode.ServerHello, ts time.Time
 		return
 	}
 	t.keysServerHello12(sh)
+	t.serverHello12(d, sh, ts)
 	t.mode = modeFull12
 	t.res.ClientCertificate = ClientCertNone
 	d.flight, d.pos = serverFull12, 0
@@ -163,7 +164,7 @@ func (t *Tracker) versionProblem(sh *decode.ServerHello) string {
 func (t *Tracker) chooseMode(d *sideState, k kind, ts time.Time) bool {
 	// Only the server's first message after a TLS <= 1.2 ServerHello tells
 	// (docs/handshake-order.md section 3).
-	if d.role != Server || t.res.ClientHello == nil || t.res.ServerHello == nil || t.mode == modeTLS13 || t.mode == modeResumed12 || d.pos != 0 {
+	if d.role != Server || t.res.ClientHello == nil || t.res.ServerHello == nil || t.mode == modeTLS13 || t.mode == modeResumed12 || d.pos != 0 || len(t.res.Violations) > 0 {
 		return true
 	}
 	ch, sh := t.res.ClientHello, t.res.ServerHello

@@ -15,6 +15,10 @@ import (
 // step moves d through its flight with a message of the given kind, or
 // records the violation it makes. It reports whether the message was legal.
 func (t *Tracker) step(d *sideState, got kind, ts time.Time) bool {
+	if len(t.res.Violations) > 0 {
+		// After the first violation messages are listed, not judged.
+		return true
+	}
 	if t.keys.decrypting13() && t.keys.side(d.role).finished {
 		// Past its Finished a TLS 1.3 side read with keys sends what
 		// post13 allows, in any order (tls13_post.go).
@@ -116,11 +120,17 @@ func (t *Tracker) expected(d *sideState) []string {
 	return out
 }
 
-// violate records a violation by d; that direction is not parsed further
-// (docs/CONVENTIONS.md section 4).
+// violate records a violation by d. Bytes that do not parse, or a record
+// that does not decrypt, leave nothing readable after them: that
+// direction is not parsed further (docs/CONVENTIONS.md section 4). After
+// a message out of order both sides are still read, their messages
+// listed but not judged, until Done.
 func (t *Tracker) violate(d *sideState, code Code, got string, expected []string, detail string, ts time.Time) {
 	t.res.Violations = append(t.res.Violations, Violation{TS: ts, From: d.role, Code: code, Got: got, Expected: expected, Detail: detail})
-	d.phase = phaseStopped
+	switch code {
+	case CodeMalformedRecord, CodeMalformedHandshake, CodeRecordOverflow, CodeUnknownContentType, CodeBadRecordMAC:
+		d.phase = phaseStopped
+	}
 }
 
 // malformed turns a decode error into a violation of the side that sent it.

@@ -12,7 +12,8 @@ import (
 
 // record appends a message to the ladder. Opaque TLS 1.3 records are listed
 // only until the handshake is decided, so bulk data does not fill it, and
-// what follows the verdict up to maxFollowed entries.
+// what follows the verdict (a violation's included) up to maxFollowed
+// entries.
 func (t *Tracker) record(d *sideState, k kind, length int, encrypted bool, ts time.Time) {
 	if t.decided() {
 		if k == kindEncrypted || t.followedFull() {
@@ -39,6 +40,10 @@ func (t *Tracker) changeCipherSpec(d *sideState, ts time.Time) {
 	// instead, and its compatibility CCS changes nothing (RFC 8446, D.4).
 	if !t.judging() || (t.res.ServerHello != nil && t.mode != modeTLS13) {
 		d.dec.SetEncrypted()
+		if t.t12 != nil {
+			i := roleIndex(d.role)
+			t.t12.protected[i], t.t12.nullMAC[i] = true, t.t12.pendingNull
+		}
 	}
 }
 
@@ -101,6 +106,9 @@ func (t *Tracker) applicationData(d *sideState, ev decode.Event, ts time.Time) {
 		t.markEarly(n)
 	case !d.finished:
 		t.record(d, kindApplicationData, ev.Length, false, ts)
+		if len(t.res.Violations) > 0 {
+			return // listed, not judged
+		}
 		rfc := "RFC 5246, 7.4.9"
 		if t.res.ServerHello == nil && t.offers13() {
 			rfc = "RFC 8446, 4.2.10: its ClientHello offered no early_data"

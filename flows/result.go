@@ -38,6 +38,7 @@ const (
 	CodeVersionMismatch               Code = "version_mismatch"
 	CodeBadFinished                   Code = "bad_finished"
 	CodeBadRecordMAC                  Code = "bad_record_mac"
+	CodeBadRenegotiationInfo          Code = "bad_renegotiation_info"
 	CodeUnknownContentType                 = Code(decode.CodeUnknownContentType)
 )
 
@@ -125,11 +126,19 @@ type Result struct {
 	ClientCertificate string // "" when unknown (TLS 1.3 sends it encrypted)
 	// Keys is KeysFound, KeysMissing or KeysWrong when key material was
 	// given (Options.Keys holds secrets), "" otherwise.
-	Keys       string
-	Messages   []Message
-	Alerts     []Alert
-	Violations []Violation
-	Gap        *Gap
+	Keys string
+	// Renegotiations counts the handshakes begun after the first one's
+	// Finished (TLS 1.0-1.2, Options.Follow): renegotiating ClientHellos
+	// read with keys or in clear, runs of opaque handshake records
+	// otherwise.
+	Renegotiations uint32
+	// ApplicationData counts each side's application data records after
+	// the handshake (Options.Follow).
+	ApplicationData RecordCount
+	Messages        []Message
+	Alerts          []Alert
+	Violations      []Violation
+	Gap             *Gap
 	// ClientHello and ServerHello are the first of each, for details and
 	// fingerprints; nil when not seen. HelloRetryRequest is the server's
 	// HelloRetryRequest, nil when it sent none.
@@ -176,6 +185,11 @@ type Diagnosis struct {
 	Evidence []string
 	Hint     string
 }
+
+// RecordCount counts records by the side that sent them. Its 32 bits (and
+// Renegotiations') keep Result in a smaller allocation class; at 2^14
+// bytes a record, they wrap after 64 TiB.
+type RecordCount struct{ Client, Server uint32 }
 
 // OverlapMismatch counts bytes of copies that differed, by the side that
 // sent them.

@@ -341,7 +341,7 @@ func TestEarlyData(t *testing.T) {
 		{"rejected", early13{offer: true, early: 2}, OutcomeEstablished, EarlyDataRejected,
 			hello + "c:application_data*^ c:application_data*^ " + flight + end, "", "", ""},
 		{"rejected with end_of_early_data", early13{offer: true, early: 1, eoed: true}, OutcomeViolation, EarlyDataRejected,
-			hello + "c:application_data*^ " + flight + "c:end_of_early_data*^ s:application_data*", CodeUnexpectedMessage, "end_of_early_data", "change_cipher_spec finished"},
+			hello + "c:application_data*^ " + flight + "c:end_of_early_data*^ c:finished* s:application_data*", CodeUnexpectedMessage, "end_of_early_data", "change_cipher_spec finished"},
 		// The server skips what its handshake key does not open, and so
 		// does the observer: not bad_record_mac, not wrong keys.
 		{"rejected unlogged late", early13{offer: true, early: 2, late: true, unlogged: true}, OutcomeEstablished, EarlyDataRejected,
@@ -349,19 +349,19 @@ func TestEarlyData(t *testing.T) {
 		// Only early data and EndOfEarlyData travel under the early key
 		// (RFC 8446, 2.3), and EndOfEarlyData is empty (4.5).
 		{"finished under the early key", early13{offer: true, early: 1, accept: true, endType: 22, end: handshakeMsg(decode.HandshakeFinished, make([]byte, 32))},
-			OutcomeViolation, EarlyDataAccepted, hello + "c:application_data*^ " + flight + "c:finished*^ s:application_data*", CodeUnexpectedMessage, "finished", ""},
+			OutcomeViolation, EarlyDataAccepted, hello + "c:application_data*^ " + flight + "c:finished*^ c:finished* s:application_data*", CodeUnexpectedMessage, "finished", ""},
 		{"end_of_early_data with a body", early13{offer: true, early: 1, accept: true, endType: 22, end: handshakeMsg(decode.HandshakeEndOfEarlyData, []byte{0})},
 			OutcomeViolation, EarlyDataAccepted, hello + "c:application_data*^ " + flight + "s:application_data*", CodeMalformedHandshake, "end_of_early_data", ""},
 		// A HelloRetryRequest rejects 0-RTT (RFC 8446, 4.2.10).
 		{"rejected by a hello_retry_request", early13{offer: true, early: 1, hrr: true}, OutcomeEstablished, EarlyDataRejected,
 			hello + "c:application_data*^ s:hello_retry_request c:client_hello " + flight + end, "", "", ""},
 		{"hello_retry_request then end_of_early_data", early13{offer: true, early: 1, hrr: true, eoed: true}, OutcomeViolation, EarlyDataRejected,
-			hello + "c:application_data*^ s:hello_retry_request c:client_hello " + flight + "c:end_of_early_data*^ s:application_data*", CodeUnexpectedMessage, "end_of_early_data", "change_cipher_spec finished"},
+			hello + "c:application_data*^ s:hello_retry_request c:client_hello " + flight + "c:end_of_early_data*^ c:finished* s:application_data*", CodeUnexpectedMessage, "end_of_early_data", "change_cipher_spec finished"},
 		// The server takes no PSK, and with it no 0-RTT.
 		{"rejected with the psk", early13{offer: true, early: 1, full: true}, OutcomeEstablished, EarlyDataRejected,
 			hello + "c:application_data*^ s:server_hello s:encrypted_extensions* s:certificate* s:certificate_verify* s:finished* " + end, "", "", ""},
 		{"not offered", early13{early: 1}, OutcomeViolation, "",
-			hello + "c:application_data " + flight + "s:application_data*", CodeApplicationDataBeforeFinished, "application_data", "change_cipher_spec"},
+			hello + "c:application_data " + flight + "c:finished* s:application_data*", CodeApplicationDataBeforeFinished, "application_data", "change_cipher_spec"},
 		{"none", early13{offer: true, accept: false}, OutcomeEstablished, EarlyDataRejected, hello + flight + end, "", "", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

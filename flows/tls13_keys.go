@@ -331,7 +331,11 @@ func (t *Tracker) decryptedMessage(d *sideState, ks *keySide, raw []byte, ts tim
 		return
 	}
 	if post {
-		t.postHandshake(d, ks, m, raw, ts)
+		if len(t.res.Violations) == 0 {
+			// Past a violation messages are listed, not judged legal,
+			// which postHandshake needs.
+			t.postHandshake(d, ks, m, raw, ts)
+		}
 		return
 	}
 	switch typ {

@@ -42,8 +42,9 @@ type Tracker struct {
 	gap         bool // bytes lost before the verdict: recorded, not judged
 
 	keyless  keyless13
-	keys     *keyState // nil without key material (Options.Keys)
-	followed int       // ladder entries after the verdict (maxFollowed)
+	keys     *keyState   // nil without key material (Options.Keys)
+	t12      *tls12State // nil unless a TLS 1.0-1.2 handshake may be read past ChangeCipherSpec
+	followed int         // ladder entries after the verdict (maxFollowed)
 
 	mismatch [2]int // OverlapMismatch by side, until roles are settled
 }
@@ -72,16 +73,17 @@ func (t *Tracker) decided() bool {
 // missing (gap), where they are only recorded.
 func (t *Tracker) judging() bool { return !t.partial && !t.gap }
 
-// Done implements stream.Stream. After a violation it waits for the
-// peer's answer (usually an alert), which tells the user what the peer made
-// of it; in a partial connection it stops once both sides carry data;
+// Done implements stream.Stream. After a violation it lists what both
+// sides go on sending, and waits for an answer (usually an alert), which
+// tells the user what the peer made of it, up to maxFollowed
+// messages; in a partial connection it stops once both sides carry data;
 // after a gap, once each side carries data or is not read.
 func (t *Tracker) Done() bool {
 	switch {
 	case t.stage == stageEmitted:
 		return true
 	case len(t.res.Violations) > 0:
-		return t.sides[0].stopped() && t.sides[1].stopped() || t.sides[0].alerted || t.sides[1].alerted
+		return t.sides[0].stopped() && t.sides[1].stopped() || t.sides[0].alerted || t.sides[1].alerted || t.followedFull()
 	case t.established && t.col.follow:
 		return false
 	case t.gap && !t.fatal:
@@ -148,6 +150,10 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 		}
 	}
 	t.tlsSeen = true
+	if t.established && !isTLS13(t.res.Version) {
+		t.after12(d, ev, ts)
+		return
+	}
 	if t.established && !t.following13() {
 		// Followed past the verdict (Options.Follow) without keys: only
 		// alerts are news; renegotiation and data travel encrypted.
@@ -169,7 +175,7 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 	case decode.EventHandshake:
 		t.handshake(d, ev, ts)
 	case decode.EventEncryptedHandshake:
-		if t.keys.decrypting12() && t.judging() {
+		if t.readable12(d) && t.judging() {
 			t.finished12(d, ev, ts)
 			return
 		}
@@ -177,6 +183,10 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 	case decode.EventChangeCipherSpec:
 		t.changeCipherSpec(d, ts)
 	case decode.EventAlert, decode.EventEncryptedAlert:
+		if ev.Kind == decode.EventEncryptedAlert && t.readable12(d) && t.judging() {
+			t.alert12(d, ev, ts)
+			return
+		}
 		t.alert(d, ev, ts)
 	case decode.EventApplicationData:
 		if t.earlyRecord(d, ev, ts) {
@@ -184,6 +194,10 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 		}
 		if t.keys.decrypting13() && t.judging() {
 			t.protected(d, ev, ts)
+			return
+		}
+		if t.readable12(d) && t.judging() {
+			t.data12(d, ev, ts)
 			return
 		}
 		t.applicationData(d, ev, ts)
@@ -208,6 +222,9 @@ func (t *Tracker) Buffered() int {
 		// A decrypted handshake message waiting for its next record, and
 		// the server's records waiting for keys.
 		n += len(t.keys.sides[0].hs) + len(t.keys.sides[1].hs) + t.keys.heldBytes
+	}
+	if t.t12 != nil {
+		n += len(t.t12.hs[0]) + len(t.t12.hs[1])
 	}
 	return n
 }
@@ -241,6 +258,7 @@ func (t *Tracker) Close(reason stream.EndReason, last time.Time) {
 	}
 	t.settleTLS13()
 	t.settleKeys()
+	t.endReneg()
 	t.res.Outcome = t.outcome()
 	t.settleMismatch()
 	t.releaseStreams()

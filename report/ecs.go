@@ -125,6 +125,7 @@ type ecsHsdecode struct {
 	Outcome           string `json:"outcome"`
 	History           string `json:"history,omitempty"`
 	ClientCertificate string `json:"client_certificate,omitempty"`
+	Renegotiations    uint32 `json:"renegotiations,omitempty"`
 	Closed            string `json:"closed,omitempty"`
 	JA4               string `json:"ja4,omitempty"`
 	File              string `json:"file,omitempty"`
@@ -206,6 +207,7 @@ func (e *ECSWriter) document(r *flows.Result, fs []Finding) *ecsDocument {
 	d.Hsdecode.History = History(r)
 	d.Hsdecode.ClientCertificate = r.ClientCertificate
 	d.Hsdecode.Closed = r.Closed
+	d.Hsdecode.Renegotiations = r.Renegotiations
 	if len(r.Violations) > 0 {
 		d.Hsdecode.Violations = marshaledList{violations(r.Violations)}
 	}

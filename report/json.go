@@ -38,6 +38,12 @@ func (c connection) fields(w fieldWriter) {
 	w.str("early_data", r.EarlyData, omitEmpty)
 	w.str("client_certificate", r.ClientCertificate, omitEmpty)
 	w.str("keys", r.Keys, omitEmpty)
+	if r.Renegotiations > 0 {
+		w.num("renegotiations", int64(r.Renegotiations), always)
+	}
+	if r.ApplicationData != (flows.RecordCount{}) {
+		w.object("application_data", (*recordCount)(&r.ApplicationData))
+	}
 	w.objects("messages", messages(r.Messages))
 	w.objects("alerts", alerts(r.Alerts))
 	w.objects("violations", violations(r.Violations))
@@ -117,6 +123,14 @@ type violations []flows.Violation
 
 func (l violations) len() int        { return len(l) }
 func (l violations) at(i int) object { return (*violation)(&l[i]) }
+
+// recordCount counts records by the side that sent them.
+type recordCount flows.RecordCount
+
+func (c *recordCount) fields(w fieldWriter) {
+	w.num("client", int64(c.Client), always)
+	w.num("server", int64(c.Server), always)
+}
 
 // overlapMismatch counts the bytes of overlapping copies that differed
 // from the bytes kept, by the side that sent them.

@@ -49,6 +49,9 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 	if r.EarlyData != "" {
 		fmt.Fprintf(w, "  0-rtt=%s", r.EarlyData)
 	}
+	if r.Renegotiations > 0 {
+		fmt.Fprintf(w, "  renegotiations=%d", r.Renegotiations)
+	}
 	if r.ClientCertificate != "" && r.ClientCertificate != flows.ClientCertNone {
 		fmt.Fprintf(w, "  client-cert=%s", Escape(r.ClientCertificate))
 	}

@@ -180,11 +180,12 @@ feed() {
 }
 
 # interact NAME PORT EXPECT SERVER-STEPS CLIENT-STEPS SERVER-ARGS -- CLIENT-ARGS:
-# as capture, with an interactive s_server (no -WWW, so it reads commands)
-# and s_client, each fed its steps (feed); the server's stdin stays open
-# until the client is done, since its end closes the connection.
+# as capture (V the version flag), with an interactive s_server (no -WWW,
+# so it reads commands) and s_client, each fed its steps (feed); the
+# server's stdin stays open until the client is done, since its end closes
+# the connection.
 interact() {
-	local name=$1 port=$2 expect=$3 sfeed=$4 cfeed=$5 i seq
+	local name=$1 port=$2 expect=$3 sfeed=$4 cfeed=$5 i seq v=${V:--tls1_3}
 	local -a ssteps csteps cli srv=()
 	read -ra ssteps <<<"$4"
 	read -ra csteps <<<"$5"
@@ -199,12 +200,12 @@ interact() {
 	for i in $(seq 100); do grep -q 'listening on' "$WORK/tcpdump.log" && break; sleep 0.1; done
 	rm -f srv.in
 	mkfifo srv.in
-	timeout 30 openssl s_server -naccept 1 -accept 127.0.0.1:$port -tls1_3 -cert rsa.crt -key rsa.key "${srv[@]}" <srv.in >server.log 2>&1 &
+	timeout 30 openssl s_server -naccept 1 -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key "${srv[@]}" <srv.in >server.log 2>&1 &
 	SRV_PID=$!
 	(feed "${ssteps[@]}"; exec sleep 30) >srv.in &
 	FEED_PID=$!
 	for i in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
-	feed "${csteps[@]}" | timeout 20 openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 \
+	feed "${csteps[@]}" | timeout 20 openssl s_client -servername localhost -connect 127.0.0.1:$port $v \
 		-keylogfile "$WORK/$name.keys" "${cli[@]}" >>client.log 2>&1 || true
 	for i in $(seq 20); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
 	kill "$FEED_PID" "$SRV_PID" 2>/dev/null || true
@@ -221,7 +222,7 @@ interact() {
 	seq=$(tshark -r "$OUT/$name.pcap" -o "tls.keylog_file:$OUT/$name.keys" -d "tcp.port==$port,tls" -Y tls -T fields -e tcp.srcport -e _ws.col.Info 2>/dev/null |
 		awk -v port=$port '{side = ($1 == port) ? "S" : "C"; $1 = ""; printf "%s:%s;", side, $0}' | sed 's/;$//')
 	log "$name: $seq"
-	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 1 -accept 127.0.0.1:$port -tls1_3 -cert rsa.crt -key rsa.key ${srv[*]}\` fed \`$sfeed\`; client: \`openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 -keylogfile $name.keys ${cli[*]}\` fed \`$cfeed\` (DELAY:LINE, scripts/make-keylog-testdata.sh feed) | $expect | $seq |")
+	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 1 -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key ${srv[*]}\` fed \`$sfeed\`; client: \`openssl s_client -servername localhost -connect 127.0.0.1:$port $v -keylogfile $name.keys ${cli[*]}\` fed \`$cfeed\` (DELAY:LINE, scripts/make-keylog-testdata.sh feed) | $expect | $seq |")
 }
 
 capture 32-tls13-keylog-full 44340 "with --keylog: outcome=established; keys=found; decrypted: encrypted_extensions, certificate, certificate_verify, finished (server), finished (client)" --
@@ -233,6 +234,16 @@ capture_resumed 43-tls13-keylog-psk-dhe 44360 "2 connections, both with --keylog
 capture_resumed 44-tls13-keylog-psk-ke 44361 "2 connections, both with --keylog: keys=found, outcome=established. #2 resumed=true: the client offers psk_ke (-allow_no_dhe_kex) and only P-256, which the server does not take, so the ServerHello has pre_shared_key and no key_share (psk_ke, RFC 8446 4.2.9); encrypted_extensions, finished decrypted" -allow_no_dhe_kex -groups X25519 -- -- -allow_no_dhe_kex -groups P-256
 capture_resumed 45-tls13-keylog-early-accepted 44362 "2 connections, both with --keylog: keys=found, outcome=established. #2 resumed=true, early_data=accepted: the client's 0-RTT request after its ClientHello is application_data decrypted with CLIENT_EARLY_TRAFFIC_SECRET (early_data flag), the server's encrypted_extensions carries early_data, and the client's end_of_early_data (early data key) comes before its finished" -early_data -- -- -early_data early.txt
 capture_resumed 46-tls13-keylog-early-rejected 44363 "2 connections, both with --keylog: keys=found, outcome=established. #2 resumed=true, early_data=rejected: the tickets allow 0-RTT (-max_early_data) but the server without -early_data refuses it; the client's 0-RTT request is still decrypted with CLIENT_EARLY_TRAFFIC_SECRET (early_data flag), encrypted_extensions has no early_data, and the client sends no end_of_early_data" -max_early_data 16384 -- -- -early_data early.txt
+# TLS 1.2 past the Finished (read with --follow), ports 44370-44379.
+V=-tls1_2 capture 47-tls12-null-sha256 44370 "outcome=established; cipher_suite=TLS_RSA_WITH_NULL_SHA256; without keys each finished is read in clear (not verified); with --keylog both verified; with --follow the close_notify alerts by name" -cipher NULL-SHA256@SECLEVEL=0 -- -cipher NULL-SHA256@SECLEVEL=0
+V=-tls1_2 interact 48-tls12-renegotiation 44371 "with --keylog --follow: outcome=established; renegotiations=1; the client's second client_hello (renegotiation_info = its first verify_data) and the whole second, full handshake (the server resumes no session on renegotiation) decrypted, both its finished verified; application data counted; without keys and with --follow: renegotiations=1" \
+	"" "1:hello 0.5:R 1:bye 1:Q" -client_renegotiation -no_resumption_on_reneg --
+V=-tls1_2 interact 49-tls12-server-renegotiation 44372 "with --keylog --follow: outcome=established; renegotiations=1: the server's hello_request, then the client's client_hello and the second handshake decrypted, both its finished verified" \
+	"1.5:r" "1:hello 2:bye 1:Q" --
+V=-tls1_2 interact 52-tls12-renegotiation-refused 44375 "with --keylog --follow: outcome=established (the handshake was); renegotiations=1: the client's second client_hello decrypted, the server's warning no_renegotiation and the client's fatal handshake_failure named, decrypted" \
+	"" "1:hello 0.5:R 1:bye 1:Q" --
+V=-tls1_2 capture 50-tls12-cbc-etm 44373 "with --keylog: outcome=established; cipher_suite=TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256; encrypt_then_mac in both hellos (RFC 7366); both finished decrypted and verified" -cipher ECDHE-RSA-AES128-SHA256 -- -cipher ECDHE-RSA-AES128-SHA256
+V=-tls1_2 capture 51-tls12-cbc-no-etm 44374 "with --keylog: outcome=established; cipher_suite=TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256; no encrypt_then_mac (the client sends -no_etm): MAC-then-encrypt; both finished decrypted and verified" -cipher ECDHE-RSA-AES128-SHA256 -- -cipher ECDHE-RSA-AES128-SHA256 -no_etm
 capture 35-tls13-wrong-keylog 44343 "with --keylog: keys=wrong (the key log files this connection's client random with 32's secrets, so nothing decrypts); outcome=established by the keyless rule, the ladder as without keys" --
 
 # Past the handshake (--follow): KeyUpdate and post-handshake client
@@ -429,16 +440,17 @@ sed -i '/^## Captures with key logs$/,$d' "$M"
 {
 	printf '## Captures with key logs\n\n'
 	printf 'Written by `scripts/make-keylog-testdata.sh`: TLS 1.3 (and 1.2) with OpenSSL, each\n'
-	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44399. 39-42 are\n'
-	printf 'interactive (s_server/s_client fed commands: KeyUpdate, post-handshake auth);\n'
-	printf '43-46 hold two connections, the second resuming the first'"'"'s session; 53-57\n'
-	printf 'several conversations whose key log gathers what every peer wrote (s_client\n'
-	printf '-keylogfile, SSLKEYLOGFILE for GnuTLS and curl, `tlspeer -keylog` for Go).\n'
-	printf '`ca.crt` signs `rsa.crt`, `ec.crt` (ECDSA) and the client certificate\n'
-	printf '`client.crt`; `untrusted.crt` is a client certificate from `otherca.crt`.\n'
-	printf 'Without their key logs 32-42 report as 12 and 31 do, 43-46 as 12 and 15; the\n'
-	printf 'last column is what tshark shows given the key log (#stream (server port) for\n'
-	printf "several conversations).\n\n"
+	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44399. 39-42 and\n'
+	printf '48, 49 and 52 are interactive (s_server/s_client fed commands: KeyUpdate,\n'
+	printf 'post-handshake auth, renegotiation); 43-46 hold two connections, the second\n'
+	printf 'resuming the first'"'"'s session; 53-57 several conversations whose key log\n'
+	printf 'gathers what every peer wrote (s_client -keylogfile, SSLKEYLOGFILE for GnuTLS\n'
+	printf 'and curl, `tlspeer -keylog` for Go). `ca.crt` signs `rsa.crt`, `ec.crt`\n'
+	printf '(ECDSA) and the client certificate `client.crt`; `untrusted.crt` is a client\n'
+	printf 'certificate from `otherca.crt`. Without their key logs 32-42 report as 12 and\n'
+	printf '31 do, 43-46 as 12 and 15, 47-52 as 01 (47 shows its NULL suite'"'"'s Finished\n'
+	printf 'in clear); the last column is what tshark shows given the key log (#stream\n'
+	printf "(server port) for several conversations).\n\n"
 	printf '| file | made with | report | tshark with the key log |\n| --- | --- | --- | --- |\n'
 	printf '%s\n' "${ROWS[@]}"
 	printf '\nRecorded with %s, %s, %s, %s.\n' "$(openssl version | cut -d' ' -f1-2)" "$(gnutls-cli --version | head -1)" \

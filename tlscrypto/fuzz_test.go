@@ -15,7 +15,7 @@ func FuzzDecrypt(f *testing.F) {
 	f.Add(append([]byte{9, 0}, make([]byte, 40)...))
 	ids := []uint16{0x1301, 0x1302, 0x1303, 0x1304, 0x1305, 0xC02F, 0xCCA8, 0xC09C, 0xC0A0,
 		0x002F, 0x003C, 0xC028, 0x000A, 0x0005, 0x0001, 0x003B, 0x00B1}
-	versions := []uint16{VersionTLS10, VersionTLS11, VersionTLS12}
+	versions := []uint16{VersionSSL30, VersionTLS10, VersionTLS11, VersionTLS12}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) < 3 {
 			return
@@ -25,6 +25,9 @@ func FuzzDecrypt(f *testing.F) {
 			t.Fatal(err)
 		}
 		version := versions[int(data[1])%len(versions)]
+		if version == VersionSSL30 && s.IsAEAD() {
+			return // no AEAD before TLS 1.2
+		}
 		etm := data[1]&0x80 != 0
 		frag := data[3:]
 		var d *Decrypter

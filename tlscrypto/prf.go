@@ -83,7 +83,8 @@ type DirectionKeys struct {
 }
 
 // KeyBlock derives the client's and the server's write keys from the master
-// secret (RFC 5246, Section 6.3; RFC 2246, Section 6.3). The master secret
+// secret (RFC 5246, Section 6.3; RFC 2246, Section 6.3; RFC 6101, Section
+// 6.2.2). The master secret
 // from a key log is final: an extended master secret (RFC 7627) changes how
 // it was made, not how the key block is expanded from it.
 func KeyBlock(version uint16, s *Suite, master, clientRandom, serverRandom []byte) (client, server DirectionKeys, err error) {
@@ -92,10 +93,14 @@ func KeyBlock(version uint16, s *Suite, master, clientRandom, serverRandom []byt
 	}
 	macLen, keyLen, ivLen := s.macLen(), s.KeyLen, s.fixedIVLen()
 	n := 2 * (macLen + keyLen + ivLen)
-	seed := append(append([]byte{}, serverRandom...), clientRandom...)
-	kb, err := PRF(version, s.Hash, master, "key expansion", seed, n)
-	if err != nil {
-		return client, server, err
+	var kb []byte
+	if version == VersionSSL30 {
+		kb = ssl3KeyBlock(master, clientRandom, serverRandom, n)
+	} else {
+		seed := append(append([]byte{}, serverRandom...), clientRandom...)
+		if kb, err = PRF(version, s.Hash, master, "key expansion", seed, n); err != nil {
+			return client, server, err
+		}
 	}
 	take := func(m int) []byte {
 		b := kb[:m:m]

@@ -54,7 +54,10 @@ type Decrypter struct {
 	iv     []byte        // TLS 1.0's next CBC IV
 	stream cipher.Stream // RC4
 	mac    hash.Hash     // HMAC with the MAC key
-	etm    bool          // encrypt_then_mac (RFC 7366)
+	// ssl3MACKey is SSL 3.0's MAC secret, which its own MAC construction
+	// takes in place of HMAC (RFC 6101, Section 5.2.3.1).
+	ssl3MACKey []byte
+	etm        bool // encrypt_then_mac (RFC 7366)
 
 	secret []byte // TLS 1.3 traffic secret, for KeyUpdate
 }
@@ -97,7 +100,7 @@ func (d *Decrypter) KeyUpdate() error {
 	return d.setSecret(NextTrafficSecret(d.suite.Hash, d.secret))
 }
 
-// NewDecrypter returns a Decrypter for a TLS 1.0, 1.1 or 1.2 direction,
+// NewDecrypter returns a Decrypter for an SSL 3.0, TLS 1.0, 1.1 or 1.2 direction,
 // given its keys from KeyBlock, from sequence number 0. encryptThenMAC is
 // whether both hellos carried encrypt_then_mac (RFC 7366); it matters for
 // CBC suites only.
@@ -105,14 +108,17 @@ func NewDecrypter(version uint16, s *Suite, keys DirectionKeys, encryptThenMAC b
 	if s.TLS13 {
 		return nil, fmt.Errorf("tlscrypto: suite 0x%04x is TLS 1.3 only", s.ID)
 	}
-	if version < VersionTLS10 || version > VersionTLS12 {
+	if version < VersionSSL30 || version > VersionTLS12 || (version == VersionSSL30 && s.IsAEAD()) {
 		return nil, fmt.Errorf("tlscrypto: no record protection for version 0x%04x", version)
 	}
 	if len(keys.Key) != s.KeyLen || len(keys.MACKey) != s.macLen() || len(keys.IV) != s.fixedIVLen() {
 		return nil, fmt.Errorf("tlscrypto: keys do not fit suite 0x%04x", s.ID)
 	}
 	d := &Decrypter{version: version, suite: s}
-	if s.MAC != 0 {
+	switch {
+	case version == VersionSSL30:
+		d.ssl3MACKey = keys.MACKey
+	case s.MAC != 0:
 		d.mac = hmac.New(s.MAC.New, keys.MACKey)
 	}
 	var err error
@@ -132,8 +138,8 @@ func NewDecrypter(version uint16, s *Suite, keys DirectionKeys, encryptThenMAC b
 		return nil, err
 	}
 	if d.block != nil {
-		d.etm = encryptThenMAC
-		if version == VersionTLS10 {
+		d.etm = encryptThenMAC && version != VersionSSL30
+		if version <= VersionTLS10 {
 			d.iv = append([]byte(nil), keys.IV...)
 		}
 	}
@@ -287,6 +293,9 @@ func (d *Decrypter) openAEAD(header, fragment []byte) ([]byte, error) {
 
 // checkMAC verifies the HMAC over the additional data and content.
 func (d *Decrypter) checkMAC(header, content, mac []byte) error {
+	if d.version == VersionSSL30 {
+		return d.ssl3CheckMAC(header, content, mac)
+	}
 	d.mac.Reset()
 	d.mac.Write(d.additionalData(header, len(content)))
 	d.mac.Write(content)
@@ -320,7 +329,7 @@ func (d *Decrypter) openStream(header, fragment []byte) ([]byte, error) {
 func (d *Decrypter) decryptCBC(ct []byte) ([]byte, error) {
 	bs := d.block.BlockSize()
 	var iv []byte
-	if d.version == VersionTLS10 {
+	if d.version <= VersionTLS10 {
 		iv = d.iv
 	} else {
 		if len(ct) < bs {
@@ -333,12 +342,20 @@ func (d *Decrypter) decryptCBC(ct []byte) ([]byte, error) {
 	}
 	plain := make([]byte, len(ct))
 	cipher.NewCBCDecrypter(d.block, iv).CryptBlocks(plain, ct)
-	if d.version == VersionTLS10 {
+	if d.version <= VersionTLS10 {
 		d.iv = append(d.iv[:0], ct[len(ct)-bs:]...)
 	}
 	padLen := int(plain[len(plain)-1])
 	if padLen+1 > len(plain) {
 		return nil, fmt.Errorf("%w: padding longer than the record", ErrBadRecordMAC)
+	}
+	if d.version == VersionSSL30 {
+		// SSL 3.0's padding bytes are arbitrary, and less than a block
+		// (RFC 6101, Section 5.2.3.2).
+		if padLen >= bs {
+			return nil, fmt.Errorf("%w: padding of %d bytes", ErrBadRecordMAC, padLen)
+		}
+		return plain[:len(plain)-1-padLen], nil
 	}
 	for _, b := range plain[len(plain)-1-padLen:] {
 		if int(b) != padLen {

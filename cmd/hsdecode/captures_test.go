@@ -81,6 +81,15 @@ var manifest = map[string][]want{
 	"44-tls13-keylog-psk-ke":         {tls13First, {outcome: "established", version: "TLS 1.3", suite: aes256, resumed: true, history: "CsiI"}},
 	"45-tls13-keylog-early-accepted": {tls13First, {outcome: "established", version: "TLS 1.3", suite: aes256, resumed: true, history: "CIsi"}},
 	"46-tls13-keylog-early-rejected": {tls13First, {outcome: "established", version: "TLS 1.3", suite: aes256, resumed: true, history: "CIsi"}},
+	// A NULL suite's Finished are read in clear, keys or not.
+	"47-tls12-null-sha256": {{outcome: "established", version: "TLS 1.2", suite: "TLS_RSA_WITH_NULL_SHA256", clientCert: "none", history: "CsxnGIFtif"}},
+	// Without --follow what follows the handshake is not read
+	// (TestKeyLogTLS12Captures reads them with it).
+	"48-tls12-renegotiation":         {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: full12T}},
+	"49-tls12-server-renegotiation":  {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: full12T}},
+	"50-tls12-cbc-etm":               {{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", history: full12T}},
+	"51-tls12-cbc-no-etm":            {{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", history: full12T}},
+	"52-tls12-renegotiation-refused": {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: full12T}},
 	// Without their key logs (TestKeyLogStacks reads them with).
 	"53-keylog-suites": {
 		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256", history: "CsiI"},

@@ -38,10 +38,7 @@ func TestKeyLogCorpus(t *testing.T) {
 				conns++
 				_, have := g.Lookup(r.ClientHello.Random)
 				want := flows.KeysMissing
-				switch {
-				case r.Version <= decode.VersionSSL30:
-					want = ""
-				case have:
+				if have {
 					want = flows.KeysFound
 				}
 				if r.Keys != want {

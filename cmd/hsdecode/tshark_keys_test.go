@@ -48,10 +48,7 @@ var tsharkFollow = flag.Bool("tshark-follow", false,
 // capture's name in the test (testdata/pcaps/... or the path in the
 // corpus); the test fails on a difference not listed and on an entry
 // that no longer differs.
-var keyLogKnownDiffs = []knownDiff{
-	{capture: "snet/tests/pcap/data/decrypt_by_keylog/ssl3_0.pcap", stream: 1, dir: "*",
-		reason: "hsdecode does not decrypt SSL 3.0 (docs/handshake-order.md section 4.1, \"Not checked yet\"): its Finished stay encrypted and are left out, where tshark decrypts them with the key log's CLIENT_RANDOM"},
-}
+var keyLogKnownDiffs = []knownDiff{}
 
 // keyCapture is one capture to read with keys: name is how the test and
 // keyLogKnownDiffs name it; keys are the key log files given to both tools

@@ -426,8 +426,10 @@ func streamVerdict(st *tsharkStream, r *flows.Result) []disagreement {
 		ok := slices.Equal(theirs, our)
 		how := "must equal"
 		if violated[side.role] {
-			// flows stops reading a direction at its violation, by design:
-			// what came before must still agree.
+			// flows stops reading a direction at bytes that do not parse,
+			// and both once the peer answers a violation or a bound of
+			// messages is listed, by design: what came before must still
+			// agree.
 			ok = len(our) <= len(theirs) && slices.Equal(theirs[:len(our)], our)
 			how = "violation: must be a prefix of tshark's"
 		}
