@@ -25,6 +25,7 @@ func (t *Tracker) emitIfFinal() {
 	t.settleKeys()
 	t.res.Outcome = t.outcome()
 	t.settleMismatch()
+	t.settleFirstBytes()
 	t.col.add(t)
 	// A reported connection may stay open for hours in a live capture:
 	// keep none of its state, only the stage that makes Done true.
