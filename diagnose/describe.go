@@ -48,7 +48,7 @@ func offeredVersions(ch *decode.ClientHello) string {
 	if len(ch.SupportedVersions) > 0 {
 		return listOf(ch.SupportedVersions)
 	}
-	return "up to " + ch.LegacyVersion.String() + " (no supported_versions)"
+	return "up to " + ch.LegacyVersion.String() + ", without supported_versions"
 }
 
 // offer is the evidence of what a client offered: versions, suites,

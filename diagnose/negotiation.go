@@ -54,6 +54,8 @@ func (c *conn) negotiation() *flows.Diagnosis {
 		ev = append(ev, "the client offered ALPN: "+listStrings(ch.ALPN))
 		if p := c.server; p != nil && len(p.alpn) > 0 {
 			ev = append(ev, fmt.Sprintf("the server selected %s for %s", tallies(p.alpn, func(s string) string { return s }), c.others(p)))
+		} else if p != nil {
+			ev = append(ev, fmt.Sprintf("the server completed handshakes for %s; which protocol it selected travels encrypted in TLS 1.3 (give the key log, --keylog, to see it)", c.others(p)))
 		}
 		d.Hint = "Offer from the client a protocol the server accepts (h2, http/1.1), or enable the client's on the server."
 	case "unrecognized_name":
@@ -129,7 +131,7 @@ func (c *conn) chosen(p *profile) []string {
 	ev := []string{fmt.Sprintf("the server chose %s for %s",
 		tallies(p.choices, func(v choice) string { return v.version.String() + " " + v.suite.String() }), c.others(p))}
 	if len(p.groups) > 0 {
-		ev = append(ev, "with the groups "+tallies(p.groups, func(g decode.NamedGroup) string { return g.String() }))
+		ev = append(ev, "and the groups "+tallies(p.groups, func(g decode.NamedGroup) string { return g.String() }))
 	}
 	return ev
 }

@@ -85,10 +85,14 @@ func (c *conn) serverCertificate() *flows.Diagnosis {
 		}
 		d.Code = CodeServerCertRejected
 		d.Cause = fmt.Sprintf("The client refused the server's certificate (%s).", desc)
+		if l != nil && sni != "" {
+			// Go's client sends bad_certificate for every failed check.
+			d.Cause = fmt.Sprintf("The client refused the server's certificate (%s); its dates and names are right, so the usual cause is an issuer the client does not trust (%s).", desc, l.Issuer)
+		}
 		if l != nil && sni == "" {
 			d.Evidence = append(d.Evidence, "the client sent no SNI: it may have checked the certificate against the address it dialled ("+sans(l)+" are its names)")
 		}
-		d.Hint = "The client's log says which check failed: key usage (serverAuth), revocation, policy or a pinned key."
+		d.Hint = "The client's log says which check failed: its trusted CAs, key usage (serverAuth), revocation, policy or a pinned key."
 	}
 	return d
 }

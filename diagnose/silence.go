@@ -23,7 +23,7 @@ var closedText = map[string]string{
 // protocolOf names the protocol some first bytes look like.
 func protocolOf(b []byte) string {
 	for _, p := range []struct{ prefix, name string }{
-		{"HTTP/", "plain HTTP"}, {"GET ", "plain HTTP"}, {"POST ", "plain HTTP"}, {"HEAD ", "plain HTTP"},
+		{"HTTP/", "plain HTTP"}, {"<!DOCTYPE", "an HTML page (plain HTTP)"}, {"<html", "an HTML page (plain HTTP)"}, {"<HTML", "an HTML page (plain HTTP)"}, {"GET ", "plain HTTP"}, {"POST ", "plain HTTP"}, {"HEAD ", "plain HTTP"},
 		{"PUT ", "plain HTTP"}, {"OPTIONS ", "plain HTTP"}, {"CONNECT ", "plain HTTP"}, {"PRI * HTTP/2", "HTTP/2 without TLS"},
 		{"SSH-", "SSH"}, {"220 ", "an SMTP or FTP greeting"}, {"220-", "an SMTP or FTP greeting"},
 		{"* OK", "an IMAP greeting"}, {"+OK", "a POP3 greeting"},
