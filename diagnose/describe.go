@@ -56,7 +56,7 @@ func offeredVersions(ch *decode.ClientHello) string {
 func offer(ch *decode.ClientHello) []string {
 	ev := []string{
 		"the client offered versions: " + offeredVersions(ch),
-		fmt.Sprintf("the client offered %d cipher suites: %s", countNonGREASE(ch.CipherSuites), listOf(ch.CipherSuites)),
+		fmt.Sprintf("the client offered %s: %s", plural(countNonGREASE(ch.CipherSuites), "cipher suite"), listOf(ch.CipherSuites)),
 	}
 	if len(ch.SupportedGroups) > 0 {
 		ev = append(ev, "the client offered groups: "+listOf(ch.SupportedGroups))
@@ -65,6 +65,14 @@ func offer(ch *decode.ClientHello) []string {
 		ev = append(ev, "the client offered signature schemes: "+listOf(ch.SignatureAlgorithms))
 	}
 	return ev
+}
+
+// plural is "1 thing" or "n things".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 func countNonGREASE(cs []decode.CipherSuite) int {
@@ -125,12 +133,7 @@ func chainLines(who string, ch *flows.Chain) []string {
 	if ch == nil || len(ch.Certificates) == 0 {
 		return nil
 	}
-	ev := []string{fmt.Sprintf("the %s sent a chain of %d", who, ch.Count)}
-	if ch.Count == 1 {
-		ev[0] = "the " + who + " sent a single certificate"
-	} else {
-		ev[0] += " certificates"
-	}
+	ev := []string{fmt.Sprintf("the %s sent %s", who, plural(ch.Count, "certificate"))}
 	for i := range ch.Certificates {
 		ev = append(ev, certLine(i, &ch.Certificates[i]))
 	}

@@ -73,7 +73,7 @@ func (c *conn) weakCipher(f report.Finding) *flows.Diagnosis {
 			}
 		}
 		if len(strong) > 0 {
-			d.Evidence = append(d.Evidence, fmt.Sprintf("the client also offered %d suites that are not weak: %s", len(strong), listOf(strong)))
+			d.Evidence = append(d.Evidence, fmt.Sprintf("the client also offered suites that are not weak (%d): %s", len(strong), listOf(strong)))
 			d.Cause += " The server chose it over stronger ones the client offered."
 		} else {
 			d.Evidence = append(d.Evidence, "the client offered no suite that is not weak")

@@ -81,7 +81,7 @@ func (c *conn) silence() *flows.Diagnosis {
 	}
 	if r.ClientHello == nil {
 		return &flows.Diagnosis{Code: CodeClientSilent,
-			Cause:    "The client opened the connection to a TLS port and sent no ClientHello.",
+			Cause:    "The client opened the connection and no complete ClientHello came from it.",
 			Evidence: []string{fmt.Sprintf("the connection was %s %s after it began", how, since(r.Start, r.End))},
 			Hint:     "A health check or port scan opens connections this way; otherwise the client failed before its handshake (its log says why)."}
 	}

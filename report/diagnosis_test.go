@@ -67,3 +67,17 @@ func TestDiagnosisFormats(t *testing.T) {
 		t.Errorf("JUnit lacks %q:\n%s", want, x.String())
 	}
 }
+
+// TestSummaryDiagnoses: the summary counts connections by diagnosis code.
+func TestSummaryDiagnoses(t *testing.T) {
+	s := NewSummary()
+	s.Add(&flows.Result{Outcome: flows.OutcomeAlert, Diagnosis: hostileDiagnosis}, nil)
+	s.Add(&flows.Result{Outcome: flows.OutcomeAlert, Diagnosis: hostileDiagnosis}, nil)
+	s.Add(&flows.Result{Outcome: flows.OutcomeEstablished}, nil)
+	var js, text bytes.Buffer
+	s.WriteJSON(&js, nil)
+	s.WriteText(&text)
+	if !strings.Contains(js.String(), `"diagnoses":{"server_cert_name_mismatch":2}`) || !strings.Contains(text.String(), "diagnoses:     server_cert_name_mismatch 2\n") {
+		t.Errorf("summary:\n%s%s", js.String(), text.String())
+	}
+}
