@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # make-diagnosis-testdata.sh: record the captures of issue 14's diagnoses
-# (docs/diagnosis.md) into testdata/pcaps/, 60-69, each several
+# (docs/diagnosis.md) into testdata/pcaps/, 60-70, each several
 # conversations of real stacks (OpenSSL, GnuTLS, curl, Go's crypto/tls via
-# scripts/tlspeer, and Python sockets for a plain HTTP server, a reset and a
-# silent server), and rewrites their section of MANIFEST.md ("## Captures
-# for the diagnoses", kept before the key logs' section, which
-# scripts/make-keylog-testdata.sh rewrites from its heading to the end).
+# scripts/tlspeer; Python sockets for a plain HTTP server, a reset and a
+# silent server; scripts/badpeer for a HelloRetryRequest), and rewrites
+# their section of MANIFEST.md ("## Captures for the diagnoses", kept
+# before the key logs' section, which scripts/make-keylog-testdata.sh
+# rewrites from its heading to the end).
 #
 # Rerunnable on Debian as root (tcpdump needs it): loopback, ports
 # 44400-44449; throwaway keys in a temp dir, and certificates out of their
@@ -72,7 +73,7 @@ cert expired localhost ca server.ext 20240101000000Z 20240201000000Z
 cert notyet localhost ca server.ext 20990101000000Z 20990201000000Z
 cert untrusted "hsdecode untrusted client" otherca client.ext
 cert clientexpired "hsdecode expired client" ca client.ext 20240101000000Z 20240201000000Z
-(cd "$ROOT" && go build -o "$WORK/tlspeer" ./scripts/tlspeer)
+(cd "$ROOT" && go build -o "$WORK/tlspeer" ./scripts/tlspeer && go build -o "$WORK/badpeer" ./scripts/badpeer)
 
 # A plain HTTP server, a server that resets the connection once it has
 # read the ClientHello, and one that reads it and never answers.
@@ -287,6 +288,14 @@ if selected 69-diag-no-sni; then
 	session_end 69-diag-no-sni "1 connection, TLS 1.3 established without server_name: with --fail-on no-sni, diagnosis no_sni"
 fi
 
+# 70: a HelloRetryRequest that cannot converge: scripts/badpeer asks for
+# secp521r1, which the client did not offer.
+if selected 70-diag-hrr; then
+	session_begin 70-diag-hrr "tcp port 44426"
+	talk 44426 "./badpeer -mode server -scenario hrr-unoffered-group -addr 127.0.0.1:44426 -cert rsa.crt" "$(scli 44426 "-tls1_3 -groups X25519:P-256")"
+	session_end 70-diag-hrr "1 connection: a HelloRetryRequest for secp521r1 to a client that offered x25519 and secp256r1: alert fatal illegal_parameter from client, diagnosis hello_retry_failed"
+fi
+
 M=$OUT/MANIFEST.md
 HEAD='## Captures for the diagnoses'
 NEXT='## Captures with key logs'
@@ -304,8 +313,8 @@ mapfile -t ROWS < <(printf '%s\n' "${ROWS[@]}" | grep . | sort -t'`' -k2,2)
 {
 	printf '%s\n\n' "$HEAD"
 	printf 'Written by `scripts/make-diagnosis-testdata.sh`: the failures docs/diagnosis.md\n'
-	printf 'explains, from OpenSSL, GnuTLS, curl, Go (`tlspeer`) and Python sockets on\n'
-	printf 'loopback, ports 44400-44425. `ca.crt` signs `rsa.crt` (localhost, 127.0.0.1),\n'
+	printf 'explains, from OpenSSL, GnuTLS, curl, Go (`tlspeer`), Python sockets and\n'
+	printf '`badpeer` on loopback, ports 44400-44426. `ca.crt` signs `rsa.crt` (localhost, 127.0.0.1),\n'
 	printf '`expired.crt` (2024-01-01 to 2024-02-01), `notyet.crt` (from 2099) and the client\n'
 	printf 'certificate `clientexpired.crt` (2024); `untrusted.crt` is a client certificate\n'
 	printf 'from `otherca.crt`. The last column is what tshark shows (#stream (server port)).\n\n'

@@ -166,6 +166,9 @@ var manifest = map[string][]want{
 		{outcome: "incomplete"},
 		{outcome: "incomplete"},
 	},
+	"70-diag-hrr": {
+		{outcome: "alert", alert: "client fatal illegal_parameter", history: "CjL"},
+	},
 	"69-diag-no-sni": {
 		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_256_GCM_SHA384"},
 	},

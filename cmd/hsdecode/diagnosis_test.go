@@ -77,6 +77,7 @@ var diagnoses = map[string][]diagnosed{
 		{"server_silent", []string{"never answered", "closed (FIN)"}},
 	},
 	"69-diag-no-sni": {{"no_sni", []string{"no server_name extension"}}},
+	"70-diag-hrr":    {{"hello_retry_failed", []string{"key share in secp521r1, a group the client never offered", "offered groups: x25519, secp256r1"}}},
 }
 
 // TestDiagnosisCaptures checks, on real stacks' captures, each
