@@ -109,21 +109,6 @@ func alertDecrypted(r *flows.Result, i int) bool {
 	return false
 }
 
-// is says the ending alert came from side with one of the descriptions.
-func (c *conn) is(from flows.Role, descriptions ...string) bool {
-	a := c.fatal
-	if a == nil || a.Encrypted || a.From != from {
-		return false
-	}
-	name := a.Description.String()
-	for _, d := range descriptions {
-		if name == d {
-			return true
-		}
-	}
-	return false
-}
-
 // answered says the server sent its ServerHello (not only a
 // HelloRetryRequest).
 func (c *conn) answered() bool {
