@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/internal/rewrite"
 	"github.com/hsdecode/hsdecode/keylog"
 	"github.com/hsdecode/hsdecode/reassembly"
 	"github.com/hsdecode/hsdecode/report"
@@ -155,4 +157,44 @@ func TestDiagnosisKeys(t *testing.T) {
 			checkDiagnosis(t, 1, r.Diagnosis, c.want)
 		})
 	}
+}
+
+// TestDiagnosisTamperedHandshake: a ClientHello changed on its way (one
+// byte of its legacy_session_id, which the transcript covers and no key
+// depends on) leaves the key log's keys right and the server's Finished
+// wrong: finished_mismatch, whose cause names a tampered handshake.
+func TestDiagnosisTamperedHandshake(t *testing.T) {
+	name := "32-tls13-keylog-full"
+	pkts, err := rewrite.ReadFile(filepath.Join(pcapDir, name+".pcap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampered := false
+	for _, p := range pkts {
+		// A record header, then client_hello: legacy_session_id's first
+		// byte follows the version and random (RFC 8446, 4.1.2).
+		if i := bytes.Index(p.Data, []byte{0x16, 0x03, 0x01}); i >= 0 && !tampered && len(p.Data) > i+45 && p.Data[i+5] == 1 && p.Data[i+43] == 32 {
+			p.Data[i+44] ^= 0xff
+			tampered = true
+		}
+	}
+	if !tampered {
+		t.Fatal("no ClientHello with a 32-byte session id found")
+	}
+	path := filepath.Join(t.TempDir(), "tampered.pcap")
+	if err := rewrite.WriteFile(path, pkts); err != nil {
+		t.Fatal(err)
+	}
+	ks := new(keylog.Log)
+	if _, err := ks.Load(filepath.Join(pcapDir, name+".keys")); err != nil {
+		t.Fatal(err)
+	}
+	an, err := analyze(path, flows.Options{Keys: ks}, reassembly.Options{ChecksumMode: reassembly.ChecksumOff})
+	if err != nil || len(an.results) != 1 {
+		t.Fatalf("analyze: %v, %d results", err, len(an.results))
+	}
+	r := &an.results[0]
+	rules, _ := report.ParseRules("all")
+	newGate(rules, nil).add(r)
+	checkDiagnosis(t, 1, r.Diagnosis, diagnosed{"finished_mismatch", []string{"The server's Finished does not match", "altered in transit", "this connection's traffic keys"}})
 }
