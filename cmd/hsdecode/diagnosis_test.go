@@ -141,7 +141,8 @@ func TestDiagnosisKeys(t *testing.T) {
 		want diagnosed
 	}{
 		{"33-tls13-keylog-mtls-no-cert", diagnosed{"client_cert_missing", []string{"certificate_required alert from the server (decrypted with the key log)"}}},
-		{"34-tls13-keylog-mtls-untrusted", diagnosed{"client_cert_untrusted", []string{"does not trust CN=hsdecode test otherca", "CN=hsdecode untrusted client"}}},
+		{"34-tls13-keylog-mtls-untrusted", diagnosed{"client_cert_issuer_not_accepted", []string{"issued by CN=hsdecode test otherca, which is not among",
+			"unknown_ca alert from the server (decrypted with the key log)", "from one of: CN=hsdecode test ca", "CN=hsdecode untrusted client"}}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ks := new(keylog.Log)
