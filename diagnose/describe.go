@@ -87,14 +87,22 @@ func countNonGREASE(cs []decode.CipherSuite) int {
 
 // alertText names an alert and its sender.
 func alertText(a *flows.Alert, decrypted bool) string {
+	return alertName(a, false) + " from the " + string(a.From) + readWithKeys(decrypted)
+}
+
+// alertName names an alert: "a fatal unknown_ca alert".
+func alertName(a *flows.Alert, decrypted bool) string {
 	if a.Encrypted {
-		return fmt.Sprintf("an encrypted alert from the %s", a.From)
+		return "an encrypted alert"
 	}
-	s := fmt.Sprintf("a %s %s alert from the %s", a.Level, a.Description, a.From)
+	return fmt.Sprintf("a %s %s alert", a.Level, a.Description) + readWithKeys(decrypted)
+}
+
+func readWithKeys(decrypted bool) string {
 	if decrypted {
-		s += " (decrypted with the key log)"
+		return " (decrypted with the key log)"
 	}
-	return s
+	return ""
 }
 
 // lastBefore names the last message of the ladder before ts from the
@@ -103,6 +111,9 @@ func lastBefore(r *flows.Result, from flows.Role, ts time.Time) string {
 	for i := len(r.Messages) - 1; i >= 0; i-- {
 		m := r.Messages[i]
 		if m.From != from && !m.TS.After(ts) {
+			if m.Type == flows.TypeEncrypted {
+				return fmt.Sprintf("the %s's encrypted record", m.From)
+			}
 			return fmt.Sprintf("the %s's %s", m.From, m.Type)
 		}
 	}

@@ -216,7 +216,7 @@ func TestRules(t *testing.T) {
 			r.Alerts[0] = flows.Alert{TS: r.Alerts[0].TS, From: flows.Client, Encrypted: true}
 		}), code: CodeClientAlertEncrypted},
 		{name: "other alert", r: with(rejectedByClient(internalError, valid, 1), func(r *flows.Result) {}),
-			code: CodeAlert, evidence: []string{"The client ended the handshake with fatal internal_error alert after the server's server_hello_done", "unrelated to the peer"}},
+			code: CodeAlert, evidence: []string{"The client ended the handshake with a fatal internal_error alert after the server's server_hello_done", "unrelated to the peer"}},
 		{name: "plain HTTP server", r: &flows.Result{Start: t0, Server: server, Outcome: flows.OutcomeViolation, ClientHello: hello(ecdhe128),
 			ServerFirstBytes: []byte("HTTP/1.1 400 Bad\r"),
 			Violations:       []flows.Violation{{From: flows.Server, Code: flows.CodeUnknownContentType, Got: "record", Detail: "record content type 72 at stream offset 0"}}},
@@ -249,7 +249,7 @@ func TestRules(t *testing.T) {
 		{name: "missing certificate_verify", r: &flows.Result{Outcome: flows.OutcomeViolation,
 			Violations: []flows.Violation{{From: flows.Client, Code: flows.CodeMissingMessage, Got: "change_cipher_spec", Expected: []string{"certificate_verify"}, Detail: "client skipped certificate_verify (RFC 5246, 7.4.8)"}},
 			Alerts:     []flows.Alert{alert(flows.Server, 10, 5)}},
-			code: CodeOrderViolation, evidence: []string{"where the RFC requires certificate_verify", "skips CertificateVerify", "server answered with fatal unexpected_message"}},
+			code: CodeOrderViolation, evidence: []string{"where the RFC requires certificate_verify", "skips CertificateVerify", "server answered with a fatal unexpected_message alert"}},
 		{name: "stripped", r: &flows.Result{Outcome: flows.OutcomeViolation,
 			Violations: []flows.Violation{{From: flows.Server, Code: flows.CodeMissingMessage, Got: "server_hello_done", Expected: []string{"server_key_exchange"}, Detail: "x"}}},
 			code: CodeOrderViolation, evidence: []string{"middlebox that strips messages"}},

@@ -23,7 +23,7 @@ func (c *conn) negotiation() *flows.Diagnosis {
 	if a == nil || a.Encrypted || a.From != flows.Server || c.answered() || ch == nil {
 		return nil
 	}
-	ev := []string{"the server answered the ClientHello with " + strings.TrimSuffix(alertText(a, c.decrypted), " from the server")}
+	ev := []string{"the server answered the ClientHello with " + alertName(a, c.decrypted)}
 	d := &flows.Diagnosis{}
 	switch a.Description.String() {
 	case "handshake_failure", "insufficient_security":
@@ -259,8 +259,7 @@ func (c *conn) otherAlert() *flows.Diagnosis {
 		return nil
 	}
 	desc := a.Description.String()
-	cause := fmt.Sprintf("The %s ended the handshake with %s after %s.", a.From, strings.TrimPrefix(alertText(a, c.decrypted), "a "), lastBefore(c.r, a.From, a.TS))
-	cause = strings.Replace(cause, " alert from the "+string(a.From), " alert", 1)
+	cause := fmt.Sprintf("The %s ended the handshake with %s after %s.", a.From, alertName(a, c.decrypted), lastBefore(c.r, a.From, a.TS))
 	ev := []string{"the handshake ended with " + alertText(a, c.decrypted)}
 	if u := usualAlert[desc]; u != "" {
 		ev = append(ev, desc+" usually means "+u)

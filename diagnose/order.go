@@ -37,7 +37,7 @@ func (c *conn) keyViolation() *flows.Diagnosis {
 func peerAnswer(r *flows.Result, from flows.Role) []string {
 	for i := range r.Alerts {
 		if a := &r.Alerts[i]; a.From != from {
-			return []string{"the " + string(a.From) + " answered with " + strings.TrimPrefix(alertText(a, alertDecrypted(r, i)), "a ")}
+			return []string{"the " + string(a.From) + " answered with " + alertName(a, alertDecrypted(r, i))}
 		}
 	}
 	return nil

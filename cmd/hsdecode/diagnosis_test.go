@@ -28,7 +28,7 @@ var diagnoses = map[string][]diagnosed{
 	"07-tls12-no-shared-cipher":       {{"no_common_cipher", []string{"2 cipher suites: TLS_RSA_WITH_AES_256_CBC_SHA"}}},
 	"08-version-mismatch":             {{"no_common_version", []string{"versions: TLS 1.3"}}},
 	"16-tls10":                        {{"legacy_version", []string{"nothing newer than TLS 1.0"}}},
-	"23-violation-shd-before-cert":    {{"order_violation", []string{"server_hello_done where the RFC requires certificate", "strips messages", "client answered with fatal unexpected_message"}}},
+	"23-violation-shd-before-cert":    {{"order_violation", []string{"server_hello_done where the RFC requires certificate", "strips messages", "client answered with a fatal unexpected_message alert"}}},
 	"26-violation-cv-without-cert":    {{"order_violation", []string{"signs without having sent a certificate"}}},
 	"28-plaintext-to-tls-port":        {{"client_not_tls", []string{"plain HTTP to port 4433", `"GET /hello.txt H"`}}},
 	"30-tls13-go-client-rejects-cert": {{"client_alert_encrypted", []string{"encrypted alert from the client"}}},
