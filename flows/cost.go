@@ -32,7 +32,7 @@ func HeldCost(r *Result) int64 {
 			n += int64(len(e)) + 16
 		}
 	}
-	n += int64(len(r.ServerName) + len(r.ALPN))
+	n += int64(len(r.ServerName) + len(r.ALPN) + cap(r.ClientFirstBytes) + cap(r.ServerFirstBytes))
 	// A kept message detail references a copy of the message body.
 	for _, m := range r.Messages {
 		for _, typ := range detailTypes {

@@ -26,6 +26,7 @@ func (t *Tracker) emitIfFinal() {
 	t.endReneg()
 	t.res.Outcome = t.outcome()
 	t.settleMismatch()
+	t.settleFirstBytes()
 	t.col.add(t)
 	// A reported connection may stay open for hours in a live capture:
 	// keep none of its state, only the stage that makes Done true.

@@ -170,6 +170,12 @@ type Result struct {
 	// that differed from the bytes kept (the receiver's), an evasion
 	// tool; zero when none did.
 	OverlapMismatch OverlapMismatch
+	// ClientFirstBytes and ServerFirstBytes are the first bytes (at most
+	// MaxFirstBytes) of a side that did not speak TLS: the client of a
+	// not_tls connection, a server that answered a ClientHello with
+	// something other than a record (a plain HTTP server on a TLS port);
+	// nil otherwise.
+	ClientFirstBytes, ServerFirstBytes []byte
 	// Diagnosis says why a connection did not end established, or what a
 	// finding on one that did means; nil when there is nothing to say.
 	// flows leaves it nil: it is made from the result and what the run saw

@@ -21,6 +21,7 @@ type sideState struct {
 	dec     *decode.Stream // nil before its first TLS byte and once released
 	prelude []byte         // a client's plaintext before its ClientHello
 	bytes   int64          // delivered so far: where a gap happens
+	first   firstBytes     // the start of its stream (settleFirstBytes)
 
 	flight []slot
 	pos    int // index in flight of the last slot filled, -1 before any

@@ -100,6 +100,9 @@ func (t *Tracker) Done() bool {
 func (t *Tracker) Data(s stream.Side, b []byte, ts time.Time) {
 	t.res.End = ts
 	d := &t.sides[s]
+	if d.bytes < MaxFirstBytes {
+		t.keepFirst(s, b)
+	}
 	d.bytes += int64(len(b))
 	if d.stopped() || t.Done() {
 		return
@@ -261,6 +264,7 @@ func (t *Tracker) Close(reason stream.EndReason, last time.Time) {
 	t.endReneg()
 	t.res.Outcome = t.outcome()
 	t.settleMismatch()
+	t.settleFirstBytes()
 	t.releaseStreams()
 	t.col.add(t)
 }

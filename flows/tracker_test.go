@@ -535,6 +535,28 @@ func TestServerNotSpeakingTLS(t *testing.T) {
 	if r.Outcome != OutcomeViolation || r.Violations[0].From != Server {
 		t.Fatalf("outcome %s violations %+v", r.Outcome, r.Violations)
 	}
+	// What it said instead is kept, MaxFirstBytes of it, for the diagnosis.
+	if string(r.ServerFirstBytes) != "HTTP/1.1 400 Bad" || r.ClientFirstBytes != nil {
+		t.Errorf("first bytes: client %q, server %q", r.ClientFirstBytes, r.ServerFirstBytes)
+	}
+}
+
+// TestFirstBytes: the first bytes of a side are kept only when it did not
+// speak TLS: a client's plaintext to a TLS port, not a STARTTLS server's
+// banner nor a TLS side.
+func TestFirstBytes(t *testing.T) {
+	r := run(t, true, c([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")), s([]byte("HTTP/1.1 400 Bad Request\r\n\r\n")))
+	if string(r.ClientFirstBytes) != "GET / HTTP/1.1\r\n" || r.ServerFirstBytes != nil {
+		t.Errorf("not_tls: client %q, server %q", r.ClientFirstBytes, r.ServerFirstBytes)
+	}
+	r = run(t, true, s([]byte("220 mail.example ESMTP\r\n")), c([]byte("STARTTLS\r\n")), s([]byte("220 Ready\r\n")), c(ch12))
+	if r.ClientFirstBytes != nil || r.ServerFirstBytes != nil {
+		t.Errorf("STARTTLS: client %q, server %q", r.ClientFirstBytes, r.ServerFirstBytes)
+	}
+	r = run(t, true, c(ch12))
+	if r.Outcome != OutcomeIncomplete || r.ClientFirstBytes != nil || r.ServerFirstBytes != nil {
+		t.Errorf("TLS: %s, client %q, server %q", r.Outcome, r.ClientFirstBytes, r.ServerFirstBytes)
+	}
 }
 
 // TestMalformedClientHelloThenServerHello: a ClientHello that does not

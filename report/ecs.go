@@ -171,7 +171,11 @@ func (e *ECSWriter) document(r *flows.Result, fs []Finding) *ecsDocument {
 	d.Event = ecsEvent{Kind: "event", Category: []string{"network"}, Type: []string{"connection", "protocol"},
 		Outcome: ecsOutcome(r.Outcome), Action: "tls-handshake", Module: "hsdecode", Dataset: "hsdecode.handshake",
 		Start: stamp(r.Start), End: stamp(r.End), Duration: max(0, r.End.Sub(r.Start).Nanoseconds())}
-	if len(fs) > 0 {
+	// event.reason says why: the diagnosis when there is one, else the
+	// first finding.
+	if r.Diagnosis != nil {
+		d.Event.Reason = diagnosisLine(r.Diagnosis)
+	} else if len(fs) > 0 {
 		d.Event.Reason = fs[0].String()
 	}
 	client, server := unmap(r.Client), unmap(r.Server)

@@ -58,6 +58,9 @@ func (c connection) fields(w fieldWriter) {
 		w.object("fingerprints", fp)
 	}
 	w.str("closed", r.Closed, omitEmpty)
+	if r.Diagnosis != nil {
+		w.object("diagnosis", (*diagnosis)(r.Diagnosis))
+	}
 	for _, d := range jsonDetails {
 		d(w, r)
 	}

@@ -118,7 +118,12 @@ func (j *JUnitWriter) Write(r *flows.Result, findings []Finding) error {
 	tc := junitTestCase{Name: testCaseName(r), Classname: classname(s.Name), Time: seconds(dur)}
 	ladder := ladderText(r, findings)
 	for _, f := range findings {
-		tc.Failures = append(tc.Failures, junitFailure{Type: f.Code, Message: f.String(), Text: ladder})
+		msg := f.String()
+		if r.Diagnosis != nil {
+			// The symptom, then its cause.
+			msg += "; diagnosis " + diagnosisLine(r.Diagnosis)
+		}
+		tc.Failures = append(tc.Failures, junitFailure{Type: f.Code, Message: msg, Text: ladder})
 	}
 	if len(tc.Failures) == 0 {
 		tc.SystemOut = &junitText{ladder}

@@ -24,6 +24,9 @@ type Summary struct {
 	Alerts     map[string]map[string]int64
 	Violations map[string]int64
 	Findings   map[string]int64
+	// Diagnoses counts the connections by diagnosis code
+	// (docs/diagnosis.md): the causes of a run's failures at a glance.
+	Diagnoses map[string]int64
 	// Packets and Skipped come from the capture and reassembly, given by
 	// the caller with AddPackets.
 	Packets int64
@@ -42,7 +45,7 @@ type Summary struct {
 func NewSummary() *Summary {
 	return &Summary{Outcomes: map[string]int64{}, Versions: map[string]int64{}, CipherSuites: map[string]int64{},
 		Alerts: map[string]map[string]int64{}, Violations: map[string]int64{}, Findings: map[string]int64{},
-		Skipped: map[string]int64{}}
+		Diagnoses: map[string]int64{}, Skipped: map[string]int64{}}
 }
 
 // Add counts one connection and its findings.
@@ -72,6 +75,9 @@ func (s *Summary) Add(r *flows.Result, findings []Finding) {
 	for _, f := range findings {
 		s.Findings[string(f.Rule)]++
 	}
+	if d := r.Diagnosis; d != nil {
+		s.Diagnoses[d.Code]++
+	}
 }
 
 // AddPackets counts packets read and skipped by reason.
@@ -95,6 +101,7 @@ type jsonSummary struct {
 		Alerts       map[string]map[string]int64 `json:"alerts"`
 		Violations   map[string]int64            `json:"violations"`
 		Findings     map[string]int64            `json:"findings"`
+		Diagnoses    map[string]int64            `json:"diagnoses,omitempty"`
 		Packets      struct {
 			Read    int64            `json:"read"`
 			Skipped map[string]int64 `json:"skipped"`
@@ -110,7 +117,7 @@ func (s *Summary) WriteJSON(w io.Writer, b *BaselineChanges) error {
 	js := &j.Summary
 	js.Files, js.InputErrors, js.Connections = s.Files, s.Errors, s.Connections
 	js.Outcomes, js.Versions, js.CipherSuites = s.Outcomes, s.Versions, s.CipherSuites
-	js.Alerts, js.Violations, js.Findings = s.Alerts, s.Violations, s.Findings
+	js.Alerts, js.Violations, js.Findings, js.Diagnoses = s.Alerts, s.Violations, s.Findings, s.Diagnoses
 	js.Packets.Read, js.Packets.Skipped = s.Packets, s.Skipped
 	js.OutOfOrder = s.OutOfOrder
 	if b != nil {
@@ -144,6 +151,7 @@ func (s *Summary) WriteText(w io.Writer) {
 	line("alerts", alerts)
 	line("violations", s.Violations)
 	line("findings", s.Findings)
+	line("diagnoses", s.Diagnoses)
 	if s.Files > 1 || s.Errors > 0 {
 		fmt.Fprintf(w, "%-15s%d read", "files:", s.Files)
 		if s.Errors > 0 {

@@ -112,6 +112,7 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 		}
 		fmt.Fprintln(w)
 	}
+	t.writeDiagnosis(w, r.Diagnosis)
 	t.writeFindings(w, findings)
 	if t.opt.Verbose {
 		writeDetails(w, r)

@@ -132,6 +132,68 @@ var manifest = map[string][]want{
 	"40-tls13-keylog-pha":           {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 	"41-tls13-keylog-pha-empty":     {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 	"42-tls13-keylog-pha-untrusted": {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	// Diagnoses (TestDiagnosisCaptures checks each one's).
+	"60-diag-server-untrusted": {
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", alert: "client fatal unknown_ca"},
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", alert: "client fatal bad_certificate"},
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", alert: "client fatal unknown_ca"},
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", alert: "client fatal bad_certificate"},
+	},
+	"61-diag-cert-dates": {
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", alert: "client fatal certificate_expired"},
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", alert: "client fatal bad_certificate"},
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", alert: "client fatal bad_certificate"},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"},
+	},
+	"62-diag-sni-mismatch": {
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", alert: "client fatal bad_certificate"},
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", alert: "client fatal bad_certificate"},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"},
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", alert: "client fatal bad_certificate"},
+	},
+	"63-diag-mtls": {
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", alert: "server fatal handshake_failure"},
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", alert: "server fatal unknown_ca"},
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", alert: "server fatal certificate_expired"},
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", alert: "server fatal handshake_failure"},
+		{outcome: "alert", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", alert: "server fatal decode_error"},
+	},
+	"64-diag-nothing-in-common": {
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"},
+		{outcome: "established", version: "TLS 1.2", suite: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"},
+		{outcome: "alert", alert: "server fatal handshake_failure"},
+		{outcome: "alert", alert: "server fatal protocol_version"},
+		{outcome: "alert", alert: "server fatal handshake_failure"},
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_256_GCM_SHA384"},
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256"},
+		{outcome: "alert", alert: "server fatal handshake_failure"},
+	},
+	"65-diag-alpn": {
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256"},
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256"},
+		{outcome: "alert", alert: "server fatal no_application_protocol"},
+	},
+	"66-diag-unrecognized-name": {
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_256_GCM_SHA384"},
+		{outcome: "alert", alert: "server fatal unrecognized_name"},
+	},
+	"67-diag-fallback": {
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_256_GCM_SHA384"},
+		{outcome: "alert", alert: "server fatal inappropriate_fallback"},
+	},
+	"68-diag-no-tls-answer": {
+		{outcome: "violation", violation: "server unknown_content_type record"},
+		{outcome: "violation", violation: "server unknown_content_type record"},
+		{outcome: "incomplete"},
+		{outcome: "incomplete"},
+	},
+	"69-diag-no-sni": {
+		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_256_GCM_SHA384"},
+	},
+	"70-diag-hrr": {
+		{outcome: "alert", alert: "client fatal illegal_parameter", history: "CjL"},
+	},
 }
 
 // tls13First is the first connection of 43-46, which saves its session.

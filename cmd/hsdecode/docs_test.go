@@ -113,7 +113,7 @@ func TestDocsNameEveryJSONField(t *testing.T) {
 // countsByData are the summary's members whose own keys are data (a
 // version, a code, a reason), not field names.
 var countsByData = map[string]bool{"outcomes": true, "versions": true, "cipher_suites": true,
-	"alerts": true, "violations": true, "findings": true, "skipped": true}
+	"alerts": true, "violations": true, "findings": true, "diagnoses": true, "skipped": true}
 
 // memberNames adds the member names of v and what it holds to names.
 func memberNames(v any, names map[string]bool) {

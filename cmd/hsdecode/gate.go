@@ -1,28 +1,33 @@
 package main
 
 import (
+	"github.com/hsdecode/hsdecode/diagnose"
 	"github.com/hsdecode/hsdecode/flows"
 	"github.com/hsdecode/hsdecode/report"
 )
 
-// gate decides a run's exit status from its connections, and keeps the
-// summary and the baseline comparison.
+// gate decides a run's exit status from its connections, keeps the
+// summary and the baseline comparison, and diagnoses each connection.
 type gate struct {
 	rules    report.Rules
+	diag     *diagnose.Diagnoser
 	sum      *report.Summary
 	base     *report.Baseline // nil without --baseline
 	findings bool             // a connection had a finding
 }
 
 func newGate(rules report.Rules, base *report.Baseline) *gate {
-	return &gate{rules: rules, sum: report.NewSummary(), base: base}
+	return &gate{rules: rules, diag: diagnose.New(diagnose.Options{}), sum: report.NewSummary(), base: base}
 }
 
-// add counts a connection that is about to be written, and returns its
-// findings: evaluated here once, for the exit status, the summary and
-// every writer.
+// add counts a connection that is about to be written, sets its
+// diagnosis, and returns its findings: evaluated here once, for the exit
+// status, the summary and every writer. Connections come here in the
+// order they are written, which is what the diagnosis's evidence from
+// other connections needs.
 func (g *gate) add(r *flows.Result) []report.Finding {
 	fs := report.Findings(r, g.rules)
+	g.diag.Diagnose(r, fs)
 	if len(fs) > 0 {
 		g.findings = true
 	}

@@ -13,14 +13,18 @@ import (
 )
 
 // TestMutatedCapturesNoPanic runs mutated copies of the bundled captures
-// through the whole path, capture to report (JSON and the verbose text
-// with every detail), on every test run: random bytes of each file after
+// through the whole path, capture to diagnosis and report (JSON and the
+// verbose text with every detail), on every test run: random bytes of each file after
 // its 24-byte header are overwritten, so records, handshake messages,
 // certificates and key exchange bodies come out damaged in every way the
 // fuzz targets explore one stage at a time.
 func TestMutatedCapturesNoPanic(t *testing.T) {
 	rng := rand.New(rand.NewSource(4))
 	dir := t.TempDir()
+	allRules, err := report.ParseRules("all")
+	if err != nil {
+		t.Fatal(err)
+	}
 	rounds := 20
 	if testing.Short() {
 		rounds = 3
@@ -53,11 +57,13 @@ func TestMutatedCapturesNoPanic(t *testing.T) {
 				}
 				jw := report.NewJSONWriter(io.Discard)
 				tw := report.NewTextWriter(io.Discard, report.Options{Verbose: true})
+				g := newGate(allRules, nil) // every rule, so every diagnosis may be made
 				for i := range an.results {
-					if err := jw.Write(&an.results[i], nil); err != nil {
+					fs := g.add(&an.results[i])
+					if err := jw.Write(&an.results[i], fs); err != nil {
 						t.Fatal(err)
 					}
-					if err := tw.Write(&an.results[i], nil); err != nil {
+					if err := tw.Write(&an.results[i], fs); err != nil {
 						t.Fatal(err)
 					}
 				}

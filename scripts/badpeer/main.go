@@ -17,6 +17,12 @@
 //	missing-ske         ServerHello, Certificate, ServerHelloDone with an ECDHE suite (missing_message)
 //	dup-server-hello    ServerHello, ServerHello                (duplicate_message)
 //
+// And against `openssl s_client -tls1_3 -groups X25519:P-256`:
+//
+//	hrr-unoffered-group a HelloRetryRequest for secp521r1, a group the client
+//	                    did not offer (RFC 8446, 4.1.4: the client aborts with
+//	                    illegal_parameter): a retry that cannot converge
+//
 // Client scenarios (run against `openssl s_server -tls1_2`):
 //
 //	cv-without-cert          ClientHello, ClientKeyExchange, CertificateVerify, CCS, Finished (unexpected_message)
@@ -70,7 +76,7 @@ var ecdheRSASuites = []uint16{
 }
 
 var (
-	serverScenarios = map[string]bool{"shd-before-cert": true, "missing-ske": true, "dup-server-hello": true}
+	serverScenarios = map[string]bool{"shd-before-cert": true, "missing-ske": true, "dup-server-hello": true, "hrr-unoffered-group": true}
 	clientScenarios = map[string]bool{"cv-without-cert": true, "appdata-before-finished": true}
 )
 
@@ -202,6 +208,7 @@ func drain(c net.Conn) {
 // clientHello holds the fields of the peer's ClientHello the bad server
 // needs to answer it plausibly.
 type clientHello struct {
+	sessionID  []byte
 	suites     []uint16
 	extensions map[uint16]bool
 }
@@ -217,12 +224,13 @@ func parseClientHello(b []byte) (*clientHello, error) {
 	if len(p) < 1+sidLen+2 {
 		return nil, bad
 	}
+	sid := p[1 : 1+sidLen]
 	p = p[1+sidLen:]
 	csLen := int(binary.BigEndian.Uint16(p))
 	if len(p) < 2+csLen+1 || csLen%2 != 0 {
 		return nil, bad
 	}
-	ch := &clientHello{extensions: map[uint16]bool{}}
+	ch := &clientHello{sessionID: sid, extensions: map[uint16]bool{}}
 	for i := 0; i < csLen; i += 2 {
 		ch.suites = append(ch.suites, binary.BigEndian.Uint16(p[2+i:]))
 	}
@@ -281,6 +289,14 @@ func runServer(addr, scenario, certFile string, timeout time.Duration) error {
 	if err != nil {
 		return err
 	}
+	if scenario == "hrr-unoffered-group" {
+		if _, err := c.Write(record(recHandshake, helloRetryRequest(ch, secp521r1))); err != nil {
+			return err
+		}
+		log.Printf("server %s: sent a HelloRetryRequest for group %d", scenario, secp521r1)
+		drain(c)
+		return nil
+	}
 	suite, ok := pickSuite(ch.suites)
 	if !ok {
 		return errors.New("client offered no ECDHE-RSA suite")
@@ -311,6 +327,31 @@ func runServer(addr, scenario, certFile string, timeout time.Duration) error {
 	log.Printf("server %s: sent %d messages with suite 0x%04x", scenario, len(flight), suite)
 	drain(c)
 	return nil
+}
+
+// secp521r1 is the group the HelloRetryRequest asks for (RFC 8446, 4.2.7).
+const secp521r1 = 25
+
+// hrrRandom is the ServerHello.random that makes a HelloRetryRequest
+// (RFC 8446, 4.1.3): SHA-256 of "HelloRetryRequest".
+var hrrRandom = []byte{
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+	0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+}
+
+// helloRetryRequest asks the client for a key share in group, with
+// TLS_AES_128_GCM_SHA256 and TLS 1.3 (RFC 8446, 4.1.4), echoing its
+// session id.
+func helloRetryRequest(ch *clientHello, group int) []byte {
+	var b []byte
+	b = append(b, u16(tls12)...)
+	b = append(b, hrrRandom...)
+	b = append(b, vec8(ch.sessionID)...)
+	b = append(b, u16(0x1301)...)
+	b = append(b, 0)
+	exts := append(ext(43, u16(0x0304)), ext(51, u16(group))...) // supported_versions, key_share
+	b = append(b, vec16(exts)...)
+	return handshake(hsServerHello, b)
 }
 
 func pickSuite(offered []uint16) (uint16, bool) {
