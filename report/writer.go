@@ -46,7 +46,7 @@ type SummaryWriter interface {
 	WriteSummary(s *Summary, b *BaselineChanges) error
 }
 
-// NewWriter returns the writer of a format: text, json, ecs or zeek.
+// NewWriter returns the writer of a format: text, json, ecs, zeek or html.
 func NewWriter(format string, w io.Writer, o Options) (Writer, error) {
 	switch format {
 	case "text":
@@ -59,8 +59,10 @@ func NewWriter(format string, w io.Writer, o Options) (Writer, error) {
 		return NewECSWriter(w, o), nil
 	case "zeek":
 		return NewZeekWriter(w, o), nil
+	case "html":
+		return NewHTMLWriter(w, o), nil
 	}
-	return nil, fmt.Errorf("report: unknown format %q (text, json, ecs, zeek)", format)
+	return nil, fmt.Errorf("report: unknown format %q (text, json, ecs, zeek, html)", format)
 }
 
 // Tee writes every connection to several writers, as one: the chosen
