@@ -455,5 +455,7 @@
   bindFilters();
   window.addEventListener('hashchange', render);
   render();
+  // How long the page took to draw, for a test of a large page to read.
+  document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
   document.body.setAttribute('data-ready', 'true');
 })();
