@@ -51,8 +51,8 @@ type htmlPage struct {
 			TS, From, Code, Got, Detail string
 			Expected                    []string
 		}
-		Gap      *struct{ From string }
-		Findings []struct{ Rule, Code, Detail string }
+		Gap       *struct{ From string }
+		Findings  []struct{ Rule, Code, Detail string }
 		Diagnosis *struct {
 			Code, Cause, Hint string
 			Evidence          []string
