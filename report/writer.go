@@ -39,6 +39,12 @@ type FileWriter interface {
 	BeginFile(path string) error
 }
 
+// InputErrorWriter is a Writer that records the inputs that could not be
+// read, or broke off (JUnit, HTML).
+type InputErrorWriter interface {
+	FileError(path string, err error)
+}
+
 // SummaryWriter is a Writer that shows the run's Summary (and the
 // comparison with a baseline, when one was given). It is called once,
 // after the last Write and before Close.
@@ -95,6 +101,14 @@ func (t tee) BeginFile(path string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func (t tee) FileError(path string, err error) {
+	for _, w := range t {
+		if f, ok := w.(InputErrorWriter); ok {
+			f.FileError(path, err)
+		}
+	}
 }
 
 func (t tee) WriteSummary(s *Summary, b *BaselineChanges) error {

@@ -425,3 +425,31 @@ func TestHTMLLarge(t *testing.T) {
 	openPage(t, chromium, page, "#page=500", "--window-size=1400,1600", "--screenshot="+shot, "--hide-scrollbars")
 	t.Logf("screenshot: %s", shot)
 }
+
+// TestHTMLFormatAndFile: --format html on standard output and --html FILE
+// beside it write the same page, with the run's summary and the input
+// that could not be read, and the run's exit status is the gate's.
+func TestHTMLFormatAndFile(t *testing.T) {
+	page := filepath.Join(t.TempDir(), "report.html")
+	missing := filepath.Join(t.TempDir(), "missing.pcap")
+	var out, errb bytes.Buffer
+	if status := run([]string{"--format", "html", "--html", page, filepath.Join(pcapDir, "23-violation-shd-before-cert.pcap"), missing}, &out, &errb); status != exitError {
+		t.Errorf("exit %d, want %d (an input is missing): %s", status, exitError, errb.String())
+	}
+	file, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), file) {
+		t.Errorf("standard output (%d bytes) and --html's file (%d bytes) differ", out.Len(), len(file))
+	}
+	for _, want := range []string{`"summary":{"files":1,"input_errors":1,"connections":1,`, `"input_errors":[{"file":"` + missing + `","error":"capture: open ` + missing,
+		`"outcome":"violation"`, `<li class="count o-violation" data-outcome="violation"><span class="n">1</span> violation</li>`} {
+		if !bytes.Contains(out.Bytes(), []byte(want)) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if strings.Contains(errb.String(), "summary") {
+		t.Errorf("the summary went to standard error too:\n%s", errb.String())
+	}
+}

@@ -70,17 +70,11 @@ func (op *outputs) beginFile(path string) error {
 	return nil
 }
 
-// fileError records an input that could not be read in the JUnit file
-// and the HTML pages.
+// fileError records an input that could not be read in the outputs that
+// list them: the JUnit file and the HTML page.
 func (op *outputs) fileError(path string, err error) {
-	if op.junit != nil {
-		op.junit.FileError(path, err)
-	}
-	if op.html != nil {
-		op.html.FileError(path, err)
-	}
-	if h, ok := op.out.(*report.HTMLWriter); ok {
-		h.FileError(path, err)
+	if f, ok := op.all.(report.InputErrorWriter); ok {
+		f.FileError(path, err)
 	}
 }
 

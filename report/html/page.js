@@ -339,7 +339,7 @@
       else (marks[hit] = marks[hit] || []).push(v);
     });
     var extra = loose.length + (c.gap ? 1 : 0) + 1;
-    var W = 860, ROW = 30, TOP = 56, XT = 70, XC = 150, XS = 510, XM = 530;
+    var W = 780, ROW = 30, TOP = 56, XT = 64, XC = 140, XS = 450, XM = 470;
     var H = TOP + (msgs.length + extra) * ROW;
     var s = svg('svg', { 'class': 'ladder', 'data-n': c.n, width: W, height: H, viewBox: '0 0 ' + W + ' ' + H, role: 'img' });
     s.appendChild(svg('title', null, 'Connection ' + c.n + ': ' + c.client + ' to ' + c.server));
