@@ -225,7 +225,7 @@ const pageBody = `<noscript><p>The plot, the table and the diagrams are drawn by
 <p id="shown"></p>
 <div class="pager" id="pager"></div>
 <table id="conns">
-<thead><tr><th>#</th><th>time</th><th>client</th><th>server</th><th>SNI</th><th>outcome</th><th>version</th><th>cipher suite</th><th>alerts</th><th>diagnosis</th></tr></thead>
+<thead><tr><th>#</th><th>time</th><th>client</th><th>server</th><th>SNI</th><th>outcome</th><th>version</th><th>cipher suite</th><th>alerts</th><th>diagnosis or violation</th></tr></thead>
 <tbody id="rows"></tbody>
 </table>
 </div>

@@ -328,3 +328,20 @@ func FuzzHTMLConn(f *testing.F) {
 		}
 	})
 }
+
+// TestHTMLEmpty: a run without connections is still a page: no
+// connections in its JSON, no counts, and xmllint parses it.
+func TestHTMLEmpty(t *testing.T) {
+	var out bytes.Buffer
+	h := NewHTMLWriter(&out, Options{})
+	h.BeginFile("empty.pcap")
+	h.WriteSummary(NewSummary(), nil)
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := pageData(t, out.Bytes())
+	if len(p.Connections) != 0 || p.Summary == nil || len(p.Files) != 1 || countRE.Match(out.Bytes()) {
+		t.Errorf("empty run: %+v", p)
+	}
+	xmllintHTML(t, out.Bytes())
+}

@@ -251,7 +251,7 @@
     var frag = document.createDocumentFragment();
     page.forEach(function (c) {
       var open = state.openAll || !!state.open[c.n];
-      var tr = el('tr', { 'class': 'conn' + (open ? ' open' : ''), 'data-n': c.n, 'data-outcome': c.outcome });
+      var tr = el('tr', { 'class': 'conn' + (open ? ' open' : ''), 'data-n': c.n, 'data-outcome': c.outcome, tabindex: 0 });
       tr.appendChild(el('td', null, c.n));
       tr.appendChild(el('td', { 'class': 'mono' }, shortTime(c.ts)));
       tr.appendChild(el('td', { 'class': 'mono' }, c.client));
@@ -265,6 +265,9 @@
       tr.appendChild(el('td', null, (c.alerts || []).map(alertText).join(', ')));
       tr.appendChild(el('td', { 'class': 'mono' }, c.diagnosis ? c.diagnosis.code : (c.violations ? c.violations[0].code : '')));
       tr.addEventListener('click', function () { toggle(c, tr); });
+      tr.addEventListener('keydown', function (ev) {
+        if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); toggle(c, tr); }
+      });
       frag.appendChild(tr);
       if (open) frag.appendChild(detailRow(c));
     });
