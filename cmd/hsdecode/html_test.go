@@ -87,6 +87,8 @@ func (d dom) shown() string {
 
 // pageConn is a connection of a page's JSON, what the filters read.
 type pageConn struct {
+	TS               string `json:"ts"`
+	Server           string
 	Outcome, Version string
 	ServerName       string `json:"server_name"`
 	Messages         []json.RawMessage
@@ -177,6 +179,9 @@ func TestHTMLBrowser(t *testing.T) {
 		{"#version=TLS%201.3&outcome=established", func(c pageConn) bool {
 			return c.Version == "TLS 1.3" && c.Outcome == "established"
 		}},
+		{"#to=2026-11-28T00:00:00.000000Z&server=127.0.0.1", func(c pageConn) bool {
+			return c.TS < "2026-11-28" && strings.Contains(c.Server, "127.0.0.1")
+		}},
 		{"#alert=unknown_ca", func(c pageConn) bool {
 			for _, a := range c.Alerts {
 				if a.Description == "unknown_ca" {
@@ -208,6 +213,25 @@ func TestHTMLBrowser(t *testing.T) {
 		if n := d.count(ladderRE); n != 0 {
 			t.Errorf("%s: %d diagrams open, none asked for", f.fragment, n)
 		}
+	}
+
+	// A click on the plot's first slice of time, by a script added to a
+	// copy of the page: the table keeps what the slice's title counts.
+	clicked := filepath.Join(dir, "clicked.html")
+	click := []byte(`<script>document.querySelector('#plot .slice').dispatchEvent(new MouseEvent('click'));</script>` + "\n</body>")
+	if err := os.WriteFile(clicked, bytes.Replace(raw, []byte("</body>"), click, 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d = dom(openPage(t, chromium, clicked, "", "--dump-dom"))
+	slice := regexp.MustCompile(`<rect [^>]*class="slice"><title>[^<]*: (\d+) connections`).FindStringSubmatch(string(d))
+	if slice == nil || slice[1] == "0" || slice[1] == fmt.Sprint(len(conns)) {
+		t.Fatalf("the plot's first slice: %v", slice)
+	}
+	if got, want := d.shown(), fmt.Sprintf("%s of %d connections match", slice[1], len(conns)); got != want {
+		t.Errorf("a click on the first slice: shown %q, want %q", got, want)
+	}
+	if !strings.Contains(string(d), `<span id="f-time"><span>begun from `) {
+		t.Error("a click on the first slice: the time filter is not shown")
 	}
 
 	shot := filepath.Join(artifactDir(t), "html-report.png")

@@ -5,6 +5,8 @@
 // never parsed as markup. The URL fragment holds the filters, the table
 // page and the connections opened (#outcome=alert&open=all), so that a
 // view can be linked, and a test can drive the page without clicks.
+// A click on a slice of the plot keeps the connections begun in it
+// (#from=...&to=..., time stamps as the data writes them).
 (function () {
   'use strict';
   var SVG = 'http://www.w3.org/2000/svg';
@@ -39,6 +41,13 @@
     var frac = (stamp.slice(20, 26) + '000000').slice(0, 6);
     return ms * 1000 + parseInt(frac, 10);
   }
+  // stampOf is the time stamp of a number of microseconds since the
+  // epoch, rounded up: a slice's edge, which micros reads back.
+  function stampOf(us) {
+    us = Math.ceil(us);
+    var sec = Math.floor(us / 1e6);
+    return new Date(sec * 1000).toISOString().slice(0, 19) + '.' + String(1e6 + us - sec * 1e6).slice(1) + 'Z';
+  }
   function shortTime(stamp) { return stamp.slice(0, 10) + ' ' + stamp.slice(11, 26); }
 
   function alertName(a) {
@@ -52,16 +61,17 @@
   });
 
   // The state: filters, the table page, what is open.
-  var state = { outcome: '', server: '', sni: '', version: '', alert: '', page: 1, size: 100, open: {}, openAll: false };
+  var FILTERS = ['outcome', 'server', 'sni', 'version', 'alert', 'from', 'to'];
+  var state;
 
   function readHash() {
-    var s = { outcome: '', server: '', sni: '', version: '', alert: '', page: 1, size: 100, open: {}, openAll: false };
+    var s = { outcome: '', server: '', sni: '', version: '', alert: '', from: '', to: '', page: 1, size: 100, open: {}, openAll: false };
     location.hash.replace(/^#/, '').split('&').forEach(function (part) {
       if (!part) return;
       var i = part.indexOf('=');
       var k = decodeURIComponent(i < 0 ? part : part.slice(0, i));
       var v = i < 0 ? '' : decodeURIComponent(part.slice(i + 1).replace(/\+/g, ' '));
-      if (k === 'outcome' || k === 'server' || k === 'sni' || k === 'version' || k === 'alert') s[k] = v;
+      if (FILTERS.indexOf(k) >= 0) s[k] = v;
       else if (k === 'page') s.page = Math.max(1, parseInt(v, 10) || 1);
       else if (k === 'size') s.size = Math.min(10000, Math.max(10, parseInt(v, 10) || 100));
       else if (k === 'open') {
@@ -73,7 +83,7 @@
   }
   function writeHash() {
     var parts = [];
-    ['outcome', 'server', 'sni', 'version', 'alert'].forEach(function (k) {
+    FILTERS.forEach(function (k) {
       if (state[k]) parts.push(k + '=' + encodeURIComponent(state[k]));
     });
     if (state.page > 1) parts.push('page=' + state.page);
@@ -93,6 +103,8 @@
     if (state.alert && c.alertNames.indexOf(state.alert) < 0) return false;
     if (state.server && c.server.toLowerCase().indexOf(state.server.toLowerCase()) < 0) return false;
     if (state.sni && (c.server_name || '').toLowerCase().indexOf(state.sni.toLowerCase()) < 0) return false;
+    if (state.from && c.start < micros(state.from)) return false;
+    if (state.to && c.start >= micros(state.to)) return false;
     return true;
   }
 
@@ -149,13 +161,30 @@
     s.appendChild(svg('text', { x: L - 6, y: T + PH, 'text-anchor': 'end' }, 0));
     var bw = PW / nb;
     bins.forEach(function (b, i) {
+      // The whole height of a slice takes the click: it keeps the
+      // connections begun in it (the last slice ends after the last one).
+      var from = stampOf(t0 + i * span), to = i === nb - 1 ? stampOf(t1 + 1) : stampOf(t0 + (i + 1) * span);
+      var n = 0;
+      Object.keys(b).forEach(function (k) { n += b[k]; });
+      var hit = svg('rect', { x: L + i * bw, y: T, width: bw, height: PH, fill: 'transparent', 'class': 'slice' });
+      hit.appendChild(svg('title', null, shortTime(from) + ' to ' + shortTime(to) + ': ' + n + ' connections, ' + alertBins[i] + ' alerts'));
+      hit.addEventListener('click', function () {
+        state.from = from;
+        state.to = to;
+        state.page = 1;
+        writeHash();
+        showFilters();
+        drawTable();
+      });
+      s.appendChild(hit);
       var y = T + PH;
       OUTCOMES.forEach(function (o) {
         if (!b[o]) return;
         var h = b[o] / maxN * PH;
         y -= h;
         var r = svg('rect', { x: L + i * bw + 1, y: y, width: Math.max(1, bw - 2), height: h, fill: COLORS[o], 'class': 'bar', 'data-outcome': o });
-        r.appendChild(svg('title', null, b[o] + ' ' + o));
+        r.appendChild(svg('title', null, b[o] + ' ' + o + ' (a click keeps this slice of time)'));
+        r.addEventListener('click', function () { hit.dispatchEvent(new MouseEvent('click')); });
         s.appendChild(r);
       });
     });
@@ -203,6 +232,21 @@
     options('f-alert', ac, Object.keys(ac).sort());
   }
   function showFilters() {
+    var span = document.getElementById('f-time');
+    clear(span);
+    if (state.from || state.to) {
+      span.appendChild(el('span', null, 'begun ' + (state.from ? 'from ' + shortTime(state.from) + ' ' : '') +
+        (state.to ? 'before ' + shortTime(state.to) : '')));
+      var x = el('button', { type: 'button', title: 'any time' }, '\u00d7');
+      x.addEventListener('click', function () {
+        state.from = state.to = '';
+        state.page = 1;
+        writeHash();
+        showFilters();
+        drawTable();
+      });
+      span.appendChild(x);
+    }
     ['outcome', 'server', 'sni', 'version', 'alert'].forEach(function (k) {
       var e = document.getElementById('f-' + k);
       if (e.tagName === 'SELECT' && state[k] && !Array.prototype.some.call(e.options, function (o) { return o.value === state[k]; })) {
@@ -223,7 +267,7 @@
       });
     });
     document.getElementById('f-clear').addEventListener('click', function () {
-      ['outcome', 'server', 'sni', 'version', 'alert'].forEach(function (k) { state[k] = ''; });
+      FILTERS.forEach(function (k) { state[k] = ''; });
       state.page = 1;
       showFilters();
       writeHash();
