@@ -422,8 +422,8 @@ func TestHTMLLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d connections: %d bytes, %.1f MB per 10,000 connections; heap %d MB after %d connections, %d MB after %d",
-		n, st.Size(), float64(st.Size())/float64(n)*10000/1e6, early>>20, n/10, late>>20, n)
+	t.Logf("%d connections: %d bytes, %.1f MB per 10,000 connections; heap %d KiB after %d connections, %d KiB after %d",
+		n, st.Size(), float64(st.Size())/float64(n)*10000/1e6, early>>10, n/10, late>>10, n)
 	if late > early+16<<20 {
 		t.Errorf("the heap grew by %d MB from %d to %d connections: the writer holds them", (late-early)>>20, n/10, n)
 	}

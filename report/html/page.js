@@ -97,14 +97,15 @@
     try { history.replaceState(null, '', url); } catch (e) { /* a page opened from a file may refuse: the view still changes */ }
   }
 
-  function matches(c) {
+  // matches says whether c passes the filters; from and to are the time
+  // filter's bounds in microseconds, read once for all.
+  function matches(c, from, to) {
     if (state.outcome && c.outcome !== state.outcome) return false;
     if (state.version && (c.version || '(none)') !== state.version) return false;
     if (state.alert && c.alertNames.indexOf(state.alert) < 0) return false;
     if (state.server && c.server.toLowerCase().indexOf(state.server.toLowerCase()) < 0) return false;
     if (state.sni && (c.server_name || '').toLowerCase().indexOf(state.sni.toLowerCase()) < 0) return false;
-    if (state.from && c.start < micros(state.from)) return false;
-    if (state.to && c.start >= micros(state.to)) return false;
+    if (c.start < from || c.start >= to) return false;
     return true;
   }
 
@@ -284,7 +285,8 @@
   function drawTable() {
     var body = document.getElementById('rows');
     clear(body);
-    var shown = conns.filter(matches);
+    var from = state.from ? micros(state.from) : -Infinity, to = state.to ? micros(state.to) : Infinity;
+    var shown = conns.filter(function (c) { return matches(c, from, to); });
     var pages = Math.max(1, Math.ceil(shown.length / state.size));
     state.page = Math.min(state.page, pages);
     var from = (state.page - 1) * state.size;
