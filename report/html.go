@@ -34,7 +34,7 @@ type HTMLWriter struct {
 	w        io.Writer
 	opt      Options
 	files    []string // the inputs, in the order begun
-	errs     []inputError
+	errs     []htmlInputError
 	outcomes map[flows.Outcome]int64
 	n        int64
 	sum      *Summary
@@ -45,7 +45,7 @@ type HTMLWriter struct {
 	err      error  // the first error of the spool
 }
 
-type inputError struct{ file, err string }
+type htmlInputError struct{ file, err string }
 
 // NewHTMLWriter returns an HTMLWriter that writes the page to w on Close.
 func NewHTMLWriter(w io.Writer, o Options) *HTMLWriter {
@@ -61,7 +61,7 @@ func (h *HTMLWriter) BeginFile(path string) error {
 // FileError records an input that could not be read, or broke off: the
 // page lists them above the connections.
 func (h *HTMLWriter) FileError(path string, err error) {
-	h.errs = append(h.errs, inputError{path, err.Error()})
+	h.errs = append(h.errs, htmlInputError{path, err.Error()})
 }
 
 // Write spools a connection's JSON.

@@ -55,15 +55,15 @@ func (c *htmlConn) fields(w fieldWriter) {
 	}
 	w.objects("findings", findings(c.findings))
 	if d := r.Diagnosis; d != nil {
-		w.object("diagnosis", (*diagnosis)(d))
+		w.object("diagnosis", (*htmlDiagnosis)(d))
 	}
 }
 
-// diagnosis is flows.Diagnosis under the names of the JSON report's
+// htmlDiagnosis is flows.Diagnosis under the names of the JSON report's
 // diagnosis object.
-type diagnosis flows.Diagnosis
+type htmlDiagnosis flows.Diagnosis
 
-func (d *diagnosis) fields(w fieldWriter) {
+func (d *htmlDiagnosis) fields(w fieldWriter) {
 	w.str("code", d.Code, always)
 	w.str("cause", d.Cause, always)
 	w.strs("evidence", d.Evidence, omitEmpty)
@@ -130,11 +130,11 @@ func (e *htmlEncoder) str(name, v string, o omit) { e.jsonEncoder.str(name, Esca
 func (e *htmlEncoder) dn(name, v string, o omit) { e.jsonEncoder.str(name, escapeDN(v), o) }
 
 func (e *htmlEncoder) strs(name string, vs []string, o omit) {
-	e.jsonEncoder.strs(name, escapeAll(vs, Escape), o)
+	e.jsonEncoder.strs(name, htmlEscapeAll(vs, Escape), o)
 }
 
 func (e *htmlEncoder) dns(name string, vs []string, o omit) {
-	e.jsonEncoder.strs(name, escapeAll(vs, escapeDN), o)
+	e.jsonEncoder.strs(name, htmlEscapeAll(vs, escapeDN), o)
 }
 
 func (e *htmlEncoder) object(name string, v object) {
@@ -160,7 +160,7 @@ func (e *htmlEncoder) objects(name string, vs objectList) {
 	e.b = append(e.b, ']')
 }
 
-func escapeAll(vs []string, esc func(string) string) []string {
+func htmlEscapeAll(vs []string, esc func(string) string) []string {
 	if vs == nil {
 		return nil
 	}

@@ -28,8 +28,8 @@ import (
 	"github.com/hsdecode/hsdecode/report"
 )
 
-// browser is headless Chromium's path; the test is skipped without it.
-func browser(t *testing.T) string {
+// chromiumPath is headless Chromium's path; the test is skipped without it.
+func chromiumPath(t *testing.T) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -58,28 +58,28 @@ func openPage(t *testing.T, chromium, page, fragment string, args ...string) str
 	return out.String()
 }
 
-// dom is the DOM Chromium dumped after the page's script ran.
-type dom string
+// htmlDOM is the DOM Chromium dumped after the page's script ran.
+type htmlDOM string
 
 var (
-	rowRE    = regexp.MustCompile(`<tr class="conn[^"]*" data-n="(\d+)" data-outcome="([a-z_]+)"`)
-	ladderRE = regexp.MustCompile(`<svg class="ladder" data-n="(\d+)"`)
-	msgRE    = regexp.MustCompile(`<g class="msg[^"]*" data-type="`)
-	shownRE  = regexp.MustCompile(`<p id="shown">([^<]*)</p>`)
+	htmlRowRE    = regexp.MustCompile(`<tr class="conn[^"]*" data-n="(\d+)" data-outcome="([a-z_]+)"`)
+	htmlLadderRE = regexp.MustCompile(`<svg class="ladder" data-n="(\d+)"`)
+	htmlMsgRE    = regexp.MustCompile(`<g class="msg[^"]*" data-type="`)
+	htmlShownRE  = regexp.MustCompile(`<p id="shown">([^<]*)</p>`)
 )
 
-func (d dom) rows() map[string]int {
+func (d htmlDOM) rows() map[string]int {
 	out := map[string]int{}
-	for _, m := range rowRE.FindAllStringSubmatch(string(d), -1) {
+	for _, m := range htmlRowRE.FindAllStringSubmatch(string(d), -1) {
 		out[m[2]]++
 	}
 	return out
 }
 
-func (d dom) count(re *regexp.Regexp) int { return len(re.FindAllString(string(d), -1)) }
+func (d htmlDOM) count(re *regexp.Regexp) int { return len(re.FindAllString(string(d), -1)) }
 
-func (d dom) shown() string {
-	if m := shownRE.FindStringSubmatch(string(d)); m != nil {
+func (d htmlDOM) shown() string {
+	if m := htmlShownRE.FindStringSubmatch(string(d)); m != nil {
 		return m[1]
 	}
 	return ""
@@ -107,9 +107,9 @@ func pageConns(t *testing.T, page []byte) []pageConn {
 	return p.Connections
 }
 
-// artifactDir is where screenshots are kept: $HSDECODE_ARTIFACTS, else
+// htmlArtifactDir is where screenshots are kept: $HSDECODE_ARTIFACTS, else
 // the test's temporary directory.
-func artifactDir(t *testing.T) string {
+func htmlArtifactDir(t *testing.T) string {
 	if d := os.Getenv("HSDECODE_ARTIFACTS"); d != "" {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -125,7 +125,7 @@ func artifactDir(t *testing.T) string {
 // filter given in the fragment narrows the table to the connections the
 // JSON says match. A screenshot with two diagrams open is kept.
 func TestHTMLBrowser(t *testing.T) {
-	chromium := browser(t)
+	chromium := chromiumPath(t)
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
 	var errb bytes.Buffer
@@ -146,17 +146,17 @@ func TestHTMLBrowser(t *testing.T) {
 		t.Fatalf("%d connections in the page of %s", len(conns), pcapDir)
 	}
 
-	d := dom(openPage(t, chromium, page, "#open=all", "--dump-dom"))
+	d := htmlDOM(openPage(t, chromium, page, "#open=all", "--dump-dom"))
 	if !strings.Contains(string(d), `data-ready="true"`) {
 		t.Fatalf("the page's script did not finish:\n%.2000s", d)
 	}
 	if got := d.rows(); fmt.Sprint(got) != fmt.Sprint(outcomes) {
 		t.Errorf("rows by outcome %v, want %v", got, outcomes)
 	}
-	if n := d.count(ladderRE); n != len(conns) {
+	if n := d.count(htmlLadderRE); n != len(conns) {
 		t.Errorf("%d diagrams, want one per connection (%d)", n, len(conns))
 	}
-	if n := d.count(msgRE); n != msgs {
+	if n := d.count(htmlMsgRE); n != msgs {
 		t.Errorf("%d arrows, want one per message (%d)", n, msgs)
 	}
 	if got, want := d.shown(), fmt.Sprintf("%d connections", len(conns)); got != want {
@@ -203,14 +203,14 @@ func TestHTMLBrowser(t *testing.T) {
 		if n == 0 || n == len(conns) {
 			t.Fatalf("%s matches %d of %d: it cannot show a filter narrowing the table", f.fragment, n, len(conns))
 		}
-		d := dom(openPage(t, chromium, page, f.fragment, "--dump-dom"))
+		d := htmlDOM(openPage(t, chromium, page, f.fragment, "--dump-dom"))
 		if got := d.rows(); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s: rows by outcome %v, want %v", f.fragment, got, want)
 		}
 		if got, want := d.shown(), fmt.Sprintf("%d of %d connections match", n, len(conns)); got != want {
 			t.Errorf("%s: shown %q, want %q", f.fragment, got, want)
 		}
-		if n := d.count(ladderRE); n != 0 {
+		if n := d.count(htmlLadderRE); n != 0 {
 			t.Errorf("%s: %d diagrams open, none asked for", f.fragment, n)
 		}
 	}
@@ -222,7 +222,7 @@ func TestHTMLBrowser(t *testing.T) {
 	if err := os.WriteFile(clicked, bytes.Replace(raw, []byte("</body>"), click, 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d = dom(openPage(t, chromium, clicked, "", "--dump-dom"))
+	d = htmlDOM(openPage(t, chromium, clicked, "", "--dump-dom"))
 	slice := regexp.MustCompile(`<rect [^>]*class="slice"><title>[^<]*: (\d+) connections`).FindStringSubmatch(string(d))
 	if slice == nil || slice[1] == "0" || slice[1] == fmt.Sprint(len(conns)) {
 		t.Fatalf("the plot's first slice: %v", slice)
@@ -234,7 +234,7 @@ func TestHTMLBrowser(t *testing.T) {
 		t.Error("a click on the first slice: the time filter is not shown")
 	}
 
-	shot := filepath.Join(artifactDir(t), "html-report.png")
+	shot := filepath.Join(htmlArtifactDir(t), "html-report.png")
 	openPage(t, chromium, page, "#open=9,23", "--window-size=1400,2200", "--screenshot="+shot, "--hide-scrollbars")
 	if st, err := os.Stat(shot); err != nil || st.Size() < 10000 {
 		t.Errorf("screenshot %s: %v", shot, err)
@@ -276,7 +276,7 @@ func htmlHostileHandshake() *synthConn {
 // no element is injected, the script finishes, and the strings show as
 // text.
 func TestHTMLBrowserHostile(t *testing.T) {
-	chromium := browser(t)
+	chromium := chromiumPath(t)
 	dir := t.TempDir()
 	capFile := filepath.Join(dir, strings.ReplaceAll(pwnSVG, "/", "")+".pcap")
 	if err := os.Rename(writePcap(t, filepath.Join(pcapDir, "01-tls12-ecdhe-rsa.pcap"), []*synthConn{htmlHostileHandshake()}), capFile); err != nil {
@@ -345,7 +345,7 @@ func TestHTMLLarge(t *testing.T) {
 	if n <= 0 {
 		t.Skip("HSDECODE_HTML_LARGE unset: set it to a number of connections, 100000 for the size stated in docs/report.md")
 	}
-	chromium := browser(t)
+	chromium := chromiumPath(t)
 	var base []flows.Result
 	pcaps, err := filepath.Glob(filepath.Join(pcapDir, "*.pcap"))
 	if err != nil {
@@ -429,7 +429,7 @@ func TestHTMLLarge(t *testing.T) {
 	}
 
 	start := time.Now()
-	d := dom(openPage(t, chromium, page, "#outcome=alert&page=3&open=all", "--dump-dom"))
+	d := htmlDOM(openPage(t, chromium, page, "#outcome=alert&page=3&open=all", "--dump-dom"))
 	took := time.Since(start)
 	ms := regexp.MustCompile(`data-ready-ms="(\d+)"`).FindStringSubmatch(string(d))
 	if ms == nil || !strings.Contains(string(d), `data-ready="true"`) {
@@ -442,10 +442,10 @@ func TestHTMLLarge(t *testing.T) {
 		t.Errorf("shown %q, want %q", got, want)
 	}
 	rows := d.rows()
-	if want := min(100, max(0, alerts-200)); rows["alert"] != want || len(rows) != 1 || d.count(ladderRE) != want {
-		t.Errorf("page 3 of the alerts: rows %v, %d diagrams; want %d alert rows and diagrams", rows, d.count(ladderRE), want)
+	if want := min(100, max(0, alerts-200)); rows["alert"] != want || len(rows) != 1 || d.count(htmlLadderRE) != want {
+		t.Errorf("page 3 of the alerts: rows %v, %d diagrams; want %d alert rows and diagrams", rows, d.count(htmlLadderRE), want)
 	}
-	shot := filepath.Join(artifactDir(t), "html-report-large.png")
+	shot := filepath.Join(htmlArtifactDir(t), "html-report-large.png")
 	openPage(t, chromium, page, "#page=500", "--window-size=1400,1600", "--screenshot="+shot, "--hide-scrollbars")
 	t.Logf("screenshot: %s", shot)
 }
