@@ -3,11 +3,21 @@ package decode
 import "golang.org/x/crypto/cryptobyte"
 
 // CertificateRequest asks the client for a certificate, in the TLS 1.2
-// form (RFC 5246, Section 7.4.4) or the TLS 1.0/1.1 and SSL 3.0 form
-// without signature algorithms (RFC 4346, Section 7.4.4).
+// form (RFC 5246, Section 7.4.4), the TLS 1.0/1.1 and SSL 3.0 form
+// without signature algorithms (RFC 4346, Section 7.4.4), or the TLS 1.3
+// form (RFC 8446, Section 4.3.2; ParseHandshake13), which says the same in
+// extensions and has no certificate_types.
 type CertificateRequest struct {
-	CertificateTypes    []ClientCertificateType
-	SignatureAlgorithms []SignatureScheme // nil in the TLS 1.0/1.1 form
+	CertificateTypes    []ClientCertificateType // nil in the TLS 1.3 form
+	SignatureAlgorithms []SignatureScheme       // nil in the TLS 1.0/1.1 form
+	// TLS13 says the message is in the TLS 1.3 form: Context is its
+	// certificate_request_context (empty in the handshake, set after it:
+	// RFC 8446, Section 4.3.2), Extensions its extensions in wire order,
+	// SignatureAlgorithmsCert its signature_algorithms_cert.
+	TLS13                   bool
+	Context                 []byte
+	Extensions              []Extension
+	SignatureAlgorithmsCert []SignatureScheme
 	// CertificateAuthorities are the DistinguishedNames as RFC 4514
 	// strings, at most MaxDistinguishedNames of them;
 	// CertificateAuthoritiesCount counts them all.

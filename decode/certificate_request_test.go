@@ -65,7 +65,7 @@ func TestCertificateRequestForms(t *testing.T) {
 }
 
 // derName is the DER encoding of a distinguished name.
-func derName(t *testing.T, n pkix.Name) []byte {
+func derName(t testing.TB, n pkix.Name) []byte {
 	t.Helper()
 	b, err := asn1.Marshal(n.ToRDNSequence())
 	if err != nil {

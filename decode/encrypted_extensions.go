@@ -4,9 +4,23 @@ import "golang.org/x/crypto/cryptobyte"
 
 // EncryptedExtensions is the server's TLS 1.3 extension block (RFC 8446,
 // Section 4.3.1). It is encrypted on the wire; this parser serves callers
-// that decrypt, and keeps type and length of each extension.
+// that decrypt. It keeps type and length of each extension, and reads
+// those a TLS 1.2 server puts in its ServerHello and a TLS 1.3 one here.
 type EncryptedExtensions struct {
 	Extensions []Extension
+	// ALPN is the protocol the server selected (RFC 7301, Section 3.1).
+	ALPN string
+	// ServerName says the server acknowledged the client's server_name
+	// with an empty one (RFC 6066, Section 3).
+	ServerName bool
+	// MaxFragmentLength echoes the client's code (RFC 6066, Section 4),
+	// RecordSizeLimit is the server's limit (RFC 8449, Section 4); 0
+	// when absent.
+	MaxFragmentLength uint8
+	RecordSizeLimit   uint16
+	// EarlyData says the server accepted the client's 0-RTT data (RFC
+	// 8446, Section 4.2.10).
+	EarlyData bool
 }
 
 // Type returns HandshakeEncryptedExtensions.
@@ -14,9 +28,35 @@ func (m *EncryptedExtensions) Type() HandshakeType { return HandshakeEncryptedEx
 
 func parseEncryptedExtensions(body []byte) (Message, error) {
 	s := cryptobyte.String(body)
-	exts, err := readExtensions(&s, func(ExtensionType, cryptobyte.String) error { return nil })
+	m := new(EncryptedExtensions)
+	var err error
+	m.Extensions, err = readExtensions(&s, func(typ ExtensionType, data cryptobyte.String) error {
+		var err error
+		switch typ {
+		case ExtALPN:
+			// RFC 7301, Section 3.1: the list MUST contain exactly one name.
+			var names []string
+			if names, err = readALPN(data); err == nil && len(names) != 1 {
+				return parseError("server selected more than one protocol")
+			}
+			if err == nil {
+				m.ALPN = names[0]
+			}
+		case ExtServerName:
+			m.ServerName = true
+			err = needEmpty(data)
+		case ExtMaxFragmentLength:
+			m.MaxFragmentLength, err = readMaxFragmentLength(data)
+		case ExtRecordSizeLimit:
+			m.RecordSizeLimit, err = readRecordSizeLimit(data)
+		case ExtEarlyData:
+			m.EarlyData = true
+			err = needEmpty(data)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return &EncryptedExtensions{Extensions: exts}, nil
+	return m, nil
 }

@@ -230,4 +230,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		}
 	}
 	write("FuzzStream", "sslv2_hello", sslv2HelloBytes, false, uint64(1))
+	for i, b := range tls13Bodies(t) {
+		write("FuzzParseHandshake13", fmt.Sprintf("tls13.%d", i), uint8(b.typ), b.body)
+	}
 }

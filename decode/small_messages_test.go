@@ -43,7 +43,7 @@ func TestSmallMessages(t *testing.T) {
 		{HandshakeKeyUpdate, []byte{2}, nil},
 		{HandshakeKeyUpdate, nil, nil},
 		{HandshakeEncryptedExtensions, pre16(cat(u16(16), pre16(pre16(pre8([]byte("h2")))), u16(0), pre16(nil))),
-			&EncryptedExtensions{Extensions: []Extension{{16, 5}, {0, 0}}}},
+			&EncryptedExtensions{Extensions: []Extension{{16, 5}, {0, 0}}, ALPN: "h2", ServerName: true}},
 		{HandshakeEncryptedExtensions, pre16(cat(u16(0), pre16(nil), u16(0), pre16(nil))), nil},
 		{HandshakeCertificateURL, []byte{1, 2, 3}, &UnknownHandshake{HandshakeType: HandshakeCertificateURL, Length: 3}},
 		{HandshakeType(99), nil, &UnknownHandshake{HandshakeType: 99}},

@@ -1,6 +1,10 @@
 package flows
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/hsdecode/hsdecode/decode"
+)
 
 // Heap a Result keeps alive while it is held (for start order, or a
 // report written at the end), beyond the fixed part. A Result handed over
@@ -51,5 +55,5 @@ func HeldCost(r *Result) int64 {
 var detailTypes = [...]string{
 	kindClientHello.String(), kindServerHello.String(), kindHelloRetryRequest.String(),
 	kindCertificateRequest.String(), kindCertificateStatus.String(), kindNewSessionTicket.String(),
-	kindServerKeyExchange.String(), kindClientKeyExchange.String(),
+	kindServerKeyExchange.String(), kindClientKeyExchange.String(), handshakeKind(decode.HandshakeEncryptedExtensions).String(),
 }

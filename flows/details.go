@@ -21,6 +21,13 @@ func (t *Tracker) details(d *sideState, m decode.Message) {
 		} else if d.role == Client && r.ClientCertificates == nil {
 			r.ClientCertificates = t.col.chain(m)
 		}
+	case *decode.EncryptedExtensions:
+		// What a TLS 1.2 ServerHello says, TLS 1.3 says here (RFC 8446,
+		// 4.3.1).
+		if r.EncryptedExtensions == nil {
+			r.EncryptedExtensions = m
+			r.ALPN = m.ALPN
+		}
 	case *decode.CertificateRequest:
 		if r.CertificateRequest == nil {
 			r.CertificateRequest = m

@@ -26,6 +26,8 @@
 // the hellos make required or forbidden); tls13.go the keyless TLS 1.3
 // rule; keys.go the key store a Collector is given, tls13_keys.go TLS 1.3
 // decrypted with it (its records, messages, Finished, and the wait for keys
-// still being written) and tls12_keys.go a TLS 1.0-1.2 Finished; gap.go
+// still being written), tls13_post.go what follows its Finished with
+// Options.Follow (post13, KeyUpdate, post-handshake authentication) and
+// tls12_keys.go a TLS 1.0-1.2 Finished; gap.go
 // lost bytes; emit.go the outcome and the handover.
 package flows

@@ -6,8 +6,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/hsdecode/hsdecode/keylog"
 
 	"github.com/hsdecode/hsdecode/stream"
 )
@@ -15,9 +18,10 @@ import (
 // feedChunks drives a tracker from one byte string: each chunk starts with
 // a control byte choosing the side (low bit), whether a gap comes first
 // (bit 1) and the chunk length (upper bits), so the fuzzer explores
-// interleavings of the two directions as well as their bytes.
-func feedChunks(data []byte, syn bool) Result {
-	col := NewCollector(Options{Follow: len(data)%2 == 1})
+// interleavings of the two directions as well as their bytes. The input's
+// length chooses --follow. keys, when not nil, is the key material.
+func feedChunks(data []byte, syn bool, keys KeyStore) Result {
+	col := NewCollector(Options{Follow: len(data)%2 == 1, Keys: keys})
 	tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: syn, Start: t0})
 	ts := t0
 	for len(data) > 0 {
@@ -36,6 +40,16 @@ func feedChunks(data []byte, syn bool) Result {
 	tr.Close(stream.EndFIN, ts)
 	return col.Results()[0]
 }
+
+// fuzzKeys is the union of the bundled captures' key logs.
+var fuzzKeys = sync.OnceValue(func() *keylog.Log {
+	g := new(keylog.Log)
+	files, _ := filepath.Glob("../testdata/pcaps/*.keys")
+	for _, f := range files {
+		g.Load(f)
+	}
+	return g
+})
 
 // seedFlows turns the hand-built handshakes of the tests into fuzz seeds.
 func seedFlows() [][]byte {
@@ -93,19 +107,23 @@ func captureSeeds(t testing.TB) [][]byte {
 }
 
 // FuzzTracker: any bytes, in any interleaving, with gaps, give exactly one
-// result with a known outcome and never a panic.
+// result with a known outcome and never a panic, without keys and with the
+// key logs of the bundled captures (fuzzKeys), which decrypt the seeds of
+// those captures, so that the keyed paths are fuzzed too.
 // Its seeds, in testdata/fuzz/FuzzTracker, are seedFlows' handshakes
 // (handshake-*) and the bundled captures' connections (capture-*).
 func FuzzTracker(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, syn bool) {
-		r := feedChunks(data, syn)
-		switch r.Outcome {
-		case OutcomeViolation, OutcomeAlert, OutcomeEstablished, OutcomePartial, OutcomeGap, OutcomeIncomplete, OutcomeNotTLS:
-		default:
-			t.Fatalf("outcome %q", r.Outcome)
-		}
-		if r.Outcome == OutcomeViolation && len(r.Violations) == 0 {
-			t.Fatal("violation outcome without a violation")
+		for _, keys := range []KeyStore{nil, fuzzKeys()} {
+			r := feedChunks(data, syn, keys)
+			switch r.Outcome {
+			case OutcomeViolation, OutcomeAlert, OutcomeEstablished, OutcomePartial, OutcomeGap, OutcomeIncomplete, OutcomeNotTLS:
+			default:
+				t.Fatalf("outcome %q", r.Outcome)
+			}
+			if r.Outcome == OutcomeViolation && len(r.Violations) == 0 {
+				t.Fatal("violation outcome without a violation")
+			}
 		}
 	})
 }
@@ -127,6 +145,24 @@ func TestRandomBytesNoPanic(t *testing.T) {
 				data[rng.Intn(len(data))] = byte(rng.Intn(256))
 			}
 		}
-		feedChunks(data, i%2 == 0)
+		var keys KeyStore
+		if i%4 >= 2 {
+			keys = fuzzKeys()
+		}
+		feedChunks(data, i%2 == 0, keys)
+	}
+}
+
+// TestFuzzKeysDecryptSeeds: with fuzzKeys, the seeds of the captures with
+// key logs are decrypted, so FuzzTracker starts from the keyed paths.
+func TestFuzzKeysDecryptSeeds(t *testing.T) {
+	found := 0
+	for _, s := range captureSeeds(t) {
+		if r := feedChunks(s, true, fuzzKeys()); r.Keys == KeysFound {
+			found++
+		}
+	}
+	if found < 20 {
+		t.Errorf("%d capture seeds decrypted with the bundled key logs, want at least 20", found)
 	}
 }

@@ -51,13 +51,19 @@ func (t *Tracker) handshake(d *sideState, ev decode.Event, ts time.Time) {
 		if t.res.ClientHello == nil {
 			t.res.ClientHello = m
 			t.res.ServerName = m.ServerName
+			t.earlyHello(d, m)
 		}
 	case *decode.ServerHello:
 		if m.HelloRetryRequest {
 			t.hrr = true
+			if ch := t.res.ClientHello; ch != nil && ch.EarlyData {
+				t.res.EarlyData = EarlyDataRejected // RFC 8446, 4.2.10
+			}
 			return
 		}
 		t.serverHello(d, m, ts)
+	case *decode.EncryptedExtensions:
+		t.encryptedExtensions(m)
 	case *decode.CertificateRequest:
 		t.certRequested = true
 		if t.res.ClientCertificate == "" || t.res.ClientCertificate == ClientCertNone {

@@ -120,10 +120,12 @@ var client13 = []slot{
 // server13Keys and client13Keys are TLS 1.3 after ServerHello read with
 // keys (RFC 8446, 2 figure 1 and 4): the server's EncryptedExtensions,
 // CertificateRequest, Certificate and CertificateVerify unless a PSK
-// authenticates it, Finished; the client's Certificate when asked for one
-// (maybe empty) and CertificateVerify when that Certificate is not empty,
-// after the server's Finished, then its Finished. They begin as server13
-// and client13 do, so a side's position carries over when keys are found.
+// authenticates it, Finished; the client's EndOfEarlyData when the server
+// accepted its 0-RTT, its Certificate when asked for one (maybe empty) and
+// CertificateVerify when that Certificate is not empty, after the server's
+// Finished, then its Finished. They begin as server13 and client13 do, so
+// a side's position carries over when keys are found. What a side sends
+// after its Finished follows post13 (tls13_post.go).
 // A server may send its Certificate compressed when the client offered
 // compress_certificate: one of the two slots is filled (RFC 8879, 4).
 // kindCompressedCertificate is RFC 8879's CompressedCertificate, which
@@ -139,8 +141,6 @@ var server13Keys = []slot{
 	{kind: kindCompressedCertificate, need: needCompressedCertificate, rfc: "RFC 8879, 4"},
 	{kind: kindCertificateVerify, need: needServerAuth13, rfc: "RFC 8446, 4.4.3"},
 	{kind: kindFinished, need: isRequired, rfc: "RFC 8446, 4.4.4"},
-	{kind: kindNewSessionTicket, need: fixed(optional), repeat: true, afterOK: ticketAfterOK, rfc: "RFC 8446, 4.6.1"},
-	{kind: handshakeKind(decode.HandshakeKeyUpdate), need: fixed(optional), repeat: true, rfc: "RFC 8446, 4.6.3"},
 }
 
 // ticketAfterOK: a NewSessionTicket follows the client's Finished, or, from
@@ -154,8 +154,8 @@ func ticketAfterOK(t *Tracker) bool {
 var client13Keys = []slot{
 	{kind: kindClientHello, need: isRequired, rfc: "RFC 8446, 4.1.2"},
 	{kind: kindChangeCipherSpec, need: needClientCompatCCS, rfc: "RFC 8446, D.4"},
+	{kind: handshakeKind(decode.HandshakeEndOfEarlyData), need: needEndOfEarlyData, after: kindFinished, rfc: "RFC 8446, 4.5"},
 	{kind: kindCertificate, need: needClientCertificate13, after: kindFinished, rfc: "RFC 8446, 4.4.2"},
 	{kind: kindCertificateVerify, need: needCertificateVerify, rfc: "RFC 8446, 4.4.3"},
 	{kind: kindFinished, need: isRequired, after: kindFinished, rfc: "RFC 8446, 4.4.4"},
-	{kind: handshakeKind(decode.HandshakeKeyUpdate), need: fixed(optional), repeat: true, rfc: "RFC 8446, 4.6.3"},
 }

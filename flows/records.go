@@ -11,10 +11,14 @@ import (
 // ChangeCipherSpec, alerts and application data.
 
 // record appends a message to the ladder. Opaque TLS 1.3 records are listed
-// only until the handshake is decided, so bulk data does not fill it.
+// only until the handshake is decided, so bulk data does not fill it, and
+// what follows the verdict up to maxFollowed entries.
 func (t *Tracker) record(d *sideState, k kind, length int, encrypted bool, ts time.Time) {
-	if k == kindEncrypted && t.decided() {
-		return
+	if t.decided() {
+		if k == kindEncrypted || t.followedFull() {
+			return
+		}
+		t.followed++
 	}
 	if t.res.Messages == nil {
 		t.res.Messages = make([]Message, 0, 16) // a whole TLS 1.2 or 1.3 ladder
@@ -44,6 +48,9 @@ const alertNoCertificate decode.AlertDescription = 41
 
 func (t *Tracker) alert(d *sideState, ev decode.Event, ts time.Time) {
 	d.alerted = true
+	if t.followedFull() {
+		return
+	}
 	t.record(d, kindAlert, 0, ev.Kind == decode.EventEncryptedAlert, ts)
 	a := Alert{TS: ts, From: d.role, Encrypted: ev.Kind == decode.EventEncryptedAlert}
 	if !a.Encrypted {
@@ -89,10 +96,16 @@ func (t *Tracker) applicationData(d *sideState, ev decode.Event, ts time.Time) {
 		t.tls13Progress(d, ev.Length)
 	case t.res.ServerHello == nil && d.role == Client && ch != nil && ch.EarlyData:
 		// 0-RTT data may follow a ClientHello with early_data (RFC 8446, 2.3).
+		n := len(t.res.Messages)
 		t.record(d, kindEncrypted, ev.Length, true, ts)
+		t.markEarly(n)
 	case !d.finished:
 		t.record(d, kindApplicationData, ev.Length, false, ts)
+		rfc := "RFC 5246, 7.4.9"
+		if t.res.ServerHello == nil && t.offers13() {
+			rfc = "RFC 8446, 4.2.10: its ClientHello offered no early_data"
+		}
 		t.violate(d, CodeApplicationDataBeforeFinished, kindApplicationData.String(), t.expected(d),
-			fmt.Sprintf("%s sent application data before its Finished (RFC 5246, 7.4.9)", d.role), ts)
+			fmt.Sprintf("%s sent application data before its Finished (%s)", d.role, rfc), ts)
 	}
 }

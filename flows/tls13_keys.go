@@ -51,14 +51,19 @@ type keyState struct {
 	held      []heldEvent
 	heldBytes int
 	sides     [2]keySide
+	early     earlyState // the client's 0-RTT (tls13_early.go)
+	post      postAuth   // post-handshake client authentication (tls13_post.go)
 }
 
 // keySide is one side's decryption: by role, Client then Server.
 type keySide struct {
 	dec      *tlscrypto.Decrypter // nil when this side's records are not decrypted
 	hsSecret []byte               // its handshake traffic secret, finished_key's base
-	hs       []byte               // handshake bytes of a message not yet whole
-	finished bool                 // its Finished verified
+	// appSecret is its current application traffic secret, which a
+	// KeyUpdate moves on and a post-handshake Finished is keyed with.
+	appSecret []byte
+	hs        []byte // handshake bytes of a message not yet whole
+	finished  bool   // its Finished verified
 }
 
 func (k *keyState) side(r Role) *keySide {
@@ -197,6 +202,7 @@ func (t *Tracker) protected(d *sideState, ev decode.Event, ts time.Time) {
 		return
 	}
 	k.decrypted++
+	decided := t.established
 	if d.role == Server && k.sides[0].finished && typ != byte(decode.ContentAlert) {
 		// The server went on after the client's Finished: it took the
 		// client's flight, certificate included.
@@ -214,9 +220,13 @@ func (t *Tracker) protected(d *sideState, ev decode.Event, ts time.Time) {
 	case decode.ContentAlert:
 		t.decryptedAlert(d, pt, ts)
 	case decode.ContentApplicationData:
-		n := len(t.res.Messages)
-		t.record(d, kindApplicationData, len(pt), false, ts)
-		t.markDecrypted(n)
+		if !decided {
+			// Past the verdict, data is bulk, not news; the record
+			// that gave it is listed.
+			n := len(t.res.Messages)
+			t.record(d, kindApplicationData, len(pt), false, ts)
+			t.markDecrypted(n)
+		}
 		d.appData = true
 		if !ks.finished {
 			t.violate(d, CodeApplicationDataBeforeFinished, kindApplicationData.String(), t.expected(d),
@@ -270,8 +280,13 @@ func (t *Tracker) decryptedHandshake(d *sideState, ks *keySide, pt []byte, ts ti
 		if len(b) < 4+n {
 			break
 		}
+		dec := ks.dec
 		t.decryptedMessage(d, ks, b[:4+n], ts)
 		b = b[4+n:]
+		if ks.dec != dec && len(b) > 0 && !d.stopped() {
+			t.violate(d, CodeUnexpectedMessage, "handshake", nil,
+				fmt.Sprintf("%s sent handshake bytes after a key change in the same record (RFC 8446, 5.1)", d.role), ts)
+		}
 	}
 	if d.stopped() || t.Done() {
 		ks.hs = nil
@@ -280,25 +295,12 @@ func (t *Tracker) decryptedHandshake(d *sideState, ks *keySide, pt []byte, ts ti
 	ks.hs = append(ks.hs[:0:0], b...)
 }
 
-// parse13 types a decrypted message in its TLS 1.3 form. decode's parsers
-// read the TLS 1.2 forms of CertificateRequest and NewSessionTicket, which
-// differ: those are typed and not parsed.
-func parse13(typ decode.HandshakeType, body []byte) (decode.Message, error) {
-	switch typ {
-	case decode.HandshakeCertificate:
-		return decode.ParseCertificate13(body)
-	case decode.HandshakeCertificateRequest, decode.HandshakeNewSessionTicket:
-		return &decode.UnknownHandshake{HandshakeType: typ, Length: len(body)}, nil
-	}
-	return decode.ParseHandshake(typ, body)
-}
-
 // decryptedMessage takes one whole decrypted handshake message, header
 // included in raw.
 func (t *Tracker) decryptedMessage(d *sideState, ks *keySide, raw []byte, ts time.Time) {
 	k := t.keys
 	typ := decode.HandshakeType(raw[0])
-	m, err := parse13(typ, raw[4:])
+	m, err := decode.ParseHandshake13(typ, raw[4:])
 	if err != nil {
 		t.violate(d, CodeMalformedHandshake, handshakeKind(typ).String(), nil, err.Error(), ts)
 		return
@@ -309,7 +311,8 @@ func (t *Tracker) decryptedMessage(d *sideState, ks *keySide, raw []byte, ts tim
 	// (RFC 8446, 4.4.1 and 4.6).
 	var want []byte
 	inHandshake := !k.sides[0].finished && typ != decode.HandshakeNewSessionTicket && typ != decode.HandshakeKeyUpdate
-	if typ == decode.HandshakeFinished && !ks.finished {
+	verify := typ == decode.HandshakeFinished && !ks.finished
+	if verify && !(d.role == Client && k.early.hidden) {
 		want = tlscrypto.FinishedVerifyData13(k.suite.Hash, ks.hsSecret, k.transcript.Sum())
 	}
 	if inHandshake {
@@ -320,31 +323,36 @@ func (t *Tracker) decryptedMessage(d *sideState, ks *keySide, raw []byte, ts tim
 		// for may be passed over.
 		k.compressed = true
 	}
+	post := ks.finished
 	n := len(t.res.Messages)
 	t.handshake(d, decode.Event{Kind: decode.EventHandshake, Length: len(raw) - 4, Message: m}, ts)
 	t.markDecrypted(n)
 	if d.stopped() {
 		return
 	}
+	if post {
+		t.postHandshake(d, ks, m, raw, ts)
+		return
+	}
 	switch typ {
-	case decode.HandshakeCertificateRequest:
-		// decode does not parse its TLS 1.3 form; handshake could not
-		// see it is one.
-		t.certRequested = true
-		if t.res.ClientCertificate == "" || t.res.ClientCertificate == ClientCertNone {
-			t.res.ClientCertificate = ClientCertMissing
-		}
 	case decode.HandshakeFinished:
-		if want == nil {
+		if !verify {
 			return
 		}
-		if !hmac.Equal(want, raw[4:]) {
+		// A Finished whose transcript holds an unread EndOfEarlyData is
+		// taken unverified (tls13_early.go).
+		if want != nil && !hmac.Equal(want, raw[4:]) {
 			t.violate(d, CodeBadFinished, kindFinished.String(), nil,
 				fmt.Sprintf("%s Finished verify_data does not match the transcript (RFC 8446, 4.4.4)", d.role), ts)
 			return
 		}
 		ks.finished = true
 		d.finished = true
+		if d.role == Server && !t.certRequested && t.res.ClientCertificate == "" {
+			// Its flight is read whole and asked for no certificate: the
+			// client sends none in the handshake (RFC 8446, 4.4.2).
+			t.res.ClientCertificate = ClientCertNone
+		}
 		label := keylog.LabelServerTrafficSecret0
 		if d.role == Client {
 			label = keylog.LabelClientTrafficSecret0
@@ -352,8 +360,8 @@ func (t *Tracker) decryptedMessage(d *sideState, ks *keySide, raw []byte, ts tim
 		ks.dec = nil
 		if sec := k.secrets.Secret(label); sec != nil {
 			ks.dec, _ = tlscrypto.NewTLS13Decrypter(k.suite, sec)
+			ks.appSecret = sec
 		}
-
 	}
 }
 

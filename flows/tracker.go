@@ -41,8 +41,9 @@ type Tracker struct {
 	fatal       bool // a fatal (or encrypted) alert before established
 	gap         bool // bytes lost before the verdict: recorded, not judged
 
-	keyless keyless13
-	keys    *keyState // nil without key material (Options.Keys)
+	keyless  keyless13
+	keys     *keyState // nil without key material (Options.Keys)
+	followed int       // ladder entries after the verdict (maxFollowed)
 
 	mismatch [2]int // OverlapMismatch by side, until roles are settled
 }
@@ -147,9 +148,9 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 		}
 	}
 	t.tlsSeen = true
-	if t.established {
-		// Followed past the verdict (Options.Follow): only alerts are news;
-		// renegotiation and data travel encrypted.
+	if t.established && !t.following13() {
+		// Followed past the verdict (Options.Follow) without keys: only
+		// alerts are news; renegotiation and data travel encrypted.
 		if ev.Kind == decode.EventAlert || ev.Kind == decode.EventEncryptedAlert {
 			t.alert(d, ev, ts)
 		}
@@ -178,6 +179,9 @@ func (t *Tracker) event(s stream.Side, ev decode.Event, ts time.Time) {
 	case decode.EventAlert, decode.EventEncryptedAlert:
 		t.alert(d, ev, ts)
 	case decode.EventApplicationData:
+		if t.earlyRecord(d, ev, ts) {
+			return
+		}
 		if t.keys.decrypting13() && t.judging() {
 			t.protected(d, ev, ts)
 			return

@@ -26,10 +26,10 @@ const certTimeLayout = "2006-01-02T15:04:05Z"
 // followed by the fingerprints.
 var (
 	jsonDetails = []func(fieldWriter, *flows.Result){clientHelloMember, helloRetryRequestMember, serverHelloMember,
-		certificatesMember, serverKeyExchangeMember, certificateRequestMember, certificateStatusMember,
+		encryptedExtensionsMember, certificatesMember, serverKeyExchangeMember, certificateRequestMember, certificateStatusMember,
 		newSessionTicketMember, clientKeyExchangeMember}
 	textDetails = []func(fieldWriter, *flows.Result){clientHelloMember, helloRetryRequestMember, serverHelloMember,
-		certificatesMember, certificateStatusMember, serverKeyExchangeMember, certificateRequestMember,
+		encryptedExtensionsMember, certificatesMember, certificateStatusMember, serverKeyExchangeMember, certificateRequestMember,
 		clientKeyExchangeMember, newSessionTicketMember, fingerprintsMember}
 )
 
@@ -48,6 +48,12 @@ func helloRetryRequestMember(w fieldWriter, r *flows.Result) {
 func serverHelloMember(w fieldWriter, r *flows.Result) {
 	if r.ServerHello != nil {
 		w.object("server_hello", (*serverHello)(r.ServerHello))
+	}
+}
+
+func encryptedExtensionsMember(w fieldWriter, r *flows.Result) {
+	if r.EncryptedExtensions != nil {
+		w.object("encrypted_extensions", (*encryptedExtensions)(r.EncryptedExtensions))
 	}
 }
 
@@ -333,11 +339,32 @@ func (p *serverKeyExchange) fields(w fieldWriter) {
 	}
 }
 
+// encryptedExtensions is a TLS 1.3 server's, which says what a TLS 1.2
+// ServerHello does, under the same names.
+type encryptedExtensions decode.EncryptedExtensions
+
+func (ee *encryptedExtensions) fields(w fieldWriter) {
+	w.objects("extensions", extensions(ee.Extensions))
+	w.str("alpn", ee.ALPN, omitEmpty)
+	w.flag("server_name", ee.ServerName, omitEmpty)
+	w.flag("early_data", ee.EarlyData, omitEmpty)
+	w.num("record_size_limit", int64(ee.RecordSizeLimit), omitEmpty)
+	w.num("max_fragment_length", int64(maxFragmentBytes(ee.MaxFragmentLength)), omitEmpty)
+}
+
+// certificateRequest is either form; the TLS 1.3 one has no
+// certificate_types.
 type certificateRequest decode.CertificateRequest
 
 func (cr *certificateRequest) fields(w fieldWriter) {
-	w.strs("certificate_types", names(cr.CertificateTypes), always)
+	if !cr.TLS13 {
+		w.strs("certificate_types", names(cr.CertificateTypes), always)
+	} else {
+		w.num("context_length", int64(len(cr.Context)), always)
+		w.objects("extensions", extensions(cr.Extensions))
+	}
 	w.strs("signature_algorithms", names(cr.SignatureAlgorithms), omitEmpty)
+	w.strs("signature_algorithms_cert", names(cr.SignatureAlgorithmsCert), omitEmpty)
 	w.dns("certificate_authorities", cr.CertificateAuthorities, omitEmpty)
 	w.num("certificate_authorities_omitted", int64(cr.CertificateAuthoritiesCount-len(cr.CertificateAuthorities)), omitEmpty)
 }
@@ -374,6 +401,13 @@ type newSessionTicket decode.NewSessionTicket
 func (n *newSessionTicket) fields(w fieldWriter) {
 	w.num("lifetime_hint", int64(n.LifetimeHint), always)
 	w.num("ticket_length", int64(n.TicketLength), always)
+	if n.TLS13 {
+		w.num("nonce_length", int64(n.NonceLength), always)
+		w.objects("extensions", extensions(n.Extensions))
+	}
+	if n.EarlyData {
+		w.num("max_early_data_size", int64(n.MaxEarlyDataSize), always)
+	}
 }
 
 type clientKeyExchange decode.ClientKeyExchangeParams

@@ -35,6 +35,7 @@ func (c connection) fields(w fieldWriter) {
 	if r.ServerHello != nil {
 		w.flag("resumed", r.Resumed, always)
 	}
+	w.str("early_data", r.EarlyData, omitEmpty)
 	w.str("client_certificate", r.ClientCertificate, omitEmpty)
 	w.str("keys", r.Keys, omitEmpty)
 	w.objects("messages", messages(r.Messages))
@@ -73,6 +74,7 @@ func (m *message) fields(w fieldWriter) {
 	w.str("type", m.Type, always)
 	w.flag("encrypted", m.Encrypted, omitEmpty)
 	w.flag("decrypted", m.Decrypted, omitEmpty)
+	w.flag("early_data", m.EarlyData, omitEmpty)
 	w.num("length", int64(m.Length), omitEmpty)
 }
 

@@ -46,6 +46,9 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 	if r.Resumed {
 		fmt.Fprint(w, "  resumed")
 	}
+	if r.EarlyData != "" {
+		fmt.Fprintf(w, "  0-rtt=%s", r.EarlyData)
+	}
 	if r.ClientCertificate != "" && r.ClientCertificate != flows.ClientCertNone {
 		fmt.Fprintf(w, "  client-cert=%s", Escape(r.ClientCertificate))
 	}
@@ -72,6 +75,9 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 		}
 		if m.Decrypted {
 			what += " (decrypted)"
+		}
+		if m.EarlyData {
+			what += " (0-rtt)"
 		}
 		fmt.Fprintf(w, "    %+11.6f  %s  %s", m.TS.Sub(r.Start).Seconds(), arrow, t.paintMessage(m, what))
 		if m.Length > 0 {

@@ -43,11 +43,22 @@ func summary(r *flows.Result, m flows.Message) string {
 		}
 	case "certificate_request":
 		if cr := r.CertificateRequest; cr != nil {
-			s := strings.Join(names(cr.CertificateTypes), ",")
-			if n := cr.CertificateAuthoritiesCount; n > 0 {
-				s += fmt.Sprintf(", %d CA name%s", n, plural(n))
+			var parts []string
+			if len(cr.CertificateTypes) > 0 {
+				parts = append(parts, strings.Join(names(cr.CertificateTypes), ","))
 			}
-			return s
+			if len(cr.Context) > 0 {
+				// Only a post-handshake request has one (RFC 8446, 4.3.2).
+				parts = append(parts, "post-handshake")
+			}
+			if n := cr.CertificateAuthoritiesCount; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d CA name%s", n, plural(n)))
+			}
+			return strings.Join(parts, ", ")
+		}
+	case "encrypted_extensions":
+		if ee := r.EncryptedExtensions; ee != nil && ee.ALPN != "" {
+			return "alpn " + Escape(ee.ALPN)
 		}
 	case "certificate_status":
 		if cs := r.CertificateStatus; cs != nil {
@@ -67,7 +78,11 @@ func summary(r *flows.Result, m flows.Message) string {
 		}
 	case "new_session_ticket":
 		if n := r.NewSessionTicket; n != nil {
-			return fmt.Sprintf("lifetime %d s, ticket %d bytes", n.LifetimeHint, n.TicketLength)
+			s := fmt.Sprintf("lifetime %d s, ticket %d bytes", n.LifetimeHint, n.TicketLength)
+			if n.EarlyData {
+				s += fmt.Sprintf(", early data up to %d bytes", n.MaxEarlyDataSize)
+			}
+			return s
 		}
 	case "client_key_exchange":
 		if p := r.ClientKeyExchange; p != nil && p.KeyExchange != "" {

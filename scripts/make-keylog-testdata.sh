@@ -9,10 +9,9 @@
 # after it.
 #
 # Rerunnable on Debian as root (tcpdump needs it): OpenSSL's s_server and
-# s_client on loopback, ports 44340-44346, and for the captures of several
-# conversations (53-57: every cipher suite, GnuTLS, curl, Go's crypto/tls)
-# ports 44380-44399; throwaway keys in a temp dir. The captures are
-# reproducible in kind, not byte for byte.
+# s_client on loopback, each capture on ports of its own in 44340-44399
+# (53-57 also GnuTLS, curl and Go's crypto/tls); throwaway keys in a temp
+# dir. The captures are reproducible in kind, not byte for byte.
 #
 # Usage: scripts/make-keylog-testdata.sh [NUMBER...]
 # With numbers (e.g. 39 40), only the captures whose names begin with them
@@ -118,12 +117,134 @@ capture() {
 	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 1 -WWW -accept 127.0.0.1:$port $v -cert rsa.crt -key rsa.key ${srv[*]}\`; client: \`openssl s_client -servername localhost -ign_eof -connect 127.0.0.1:$port $v -keylogfile $name.keys ${cli[*]}\` | $expect | $seq |")
 }
 
+# capture_resumed NAME PORT EXPECT SERVER-ARGS -- CLIENT1-ARGS -- CLIENT2-ARGS:
+# two s_client conversations with one s_server on PORT, both in NAME.pcap
+# and NAME.keys: the first saves its session (-sess_out), the second
+# resumes it (-sess_in) and may send early.txt as 0-RTT data. s_server
+# refuses -early_data with -WWW, so it runs in its plain mode, its stdin a
+# FIFO held open so that it serves both; each client sends the request and
+# stays a second to read the server's tickets.
+capture_resumed() {
+	local name=$1 port=$2 expect=$3 i seq
+	shift 3
+	selected "$name" || return 0
+	local srv=() c1=() c2=()
+	while [[ $1 != -- ]]; do srv+=("$1"); shift; done
+	shift
+	while [[ $1 != -- ]]; do c1+=("$1"); shift; done
+	shift
+	c2=("$@")
+	rm -f "$OUT/$name.pcap" "$WORK/$name.keys" "$WORK/$name.sess" "$WORK/srv.in"
+	printf "$REQ" >early.txt
+	mkfifo "$WORK/srv.in"
+	exec 3<>"$WORK/srv.in"
+	tcpdump -i lo -n --immediate-mode -U -w "$OUT/$name.pcap" "tcp port $port" 2>"$WORK/tcpdump.log" &
+	CAP_PID=$!
+	for i in $(seq 100); do grep -q 'listening on' "$WORK/tcpdump.log" && break; sleep 0.1; done
+	timeout 30 openssl s_server -naccept 2 -accept 127.0.0.1:$port -tls1_3 -cert rsa.crt -key rsa.key "${srv[@]}" >server.log 2>&1 <"$WORK/srv.in" &
+	SRV_PID=$!
+	for i in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
+	(printf "$REQ"; sleep 1) | timeout 10 openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 \
+		-keylogfile "$WORK/$name.keys" -sess_out "$WORK/$name.sess" "${c1[@]}" >>client.log 2>&1 || true
+	[[ -s $WORK/$name.sess ]] || die "$name: the first client saved no session"
+	(printf "$REQ"; sleep 1) | timeout 10 openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 \
+		-keylogfile "$WORK/$name.keys" -sess_in "$WORK/$name.sess" "${c2[@]}" >>client.log 2>&1 || true
+	for i in $(seq 20); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
+	kill "$SRV_PID" 2>/dev/null || true
+	wait "$SRV_PID" 2>/dev/null || true
+	SRV_PID=
+	exec 3>&-
+	sleep 0.5
+	kill -INT "$CAP_PID"
+	wait "$CAP_PID" || true
+	CAP_PID=
+	chown --reference="$OUT" "$OUT/$name.pcap"
+	grep -v '^#' "$WORK/$name.keys" >"$OUT/$name.keys"
+	seq=$(tshark -r "$OUT/$name.pcap" -o "tls.keylog_file:$OUT/$name.keys" -d "tcp.port==$port,tls" -Y tls -T fields -e tcp.stream -e tcp.srcport -e _ws.col.Info 2>/dev/null |
+		awk -v port=$port '{conn = "#" ($1 + 1); side = ($2 == port) ? "S" : "C"; $1 = $2 = ""; sub(/^ +/, ""); printf "%s %s: %s;", conn, side, $0}' | sed 's/;$//')
+	log "$name: $seq"
+	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 2 -accept 127.0.0.1:$port -tls1_3 -cert rsa.crt -key rsa.key ${srv[*]}\`; client 1: \`openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 -keylogfile $name.keys -sess_out $name.sess ${c1[*]}\`; client 2: \`openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 -keylogfile $name.keys -sess_in $name.sess ${c2[*]}\` (early.txt holds the request) | $expect | $seq |")
+}
+
+
+# feed STEP...: each STEP is DELAY:LINE, a line written after DELAY
+# seconds; the stdin of an s_server or s_client whose lines are commands
+# (k, K: KeyUpdate without and with update_requested; c: the server's
+# post-handshake CertificateRequest; Q: the client's close_notify).
+feed() {
+	local s
+	for s in "$@"; do
+		sleep "${s%%:*}"
+		printf '%s\n' "${s#*:}"
+	done
+}
+
+# interact NAME PORT EXPECT SERVER-STEPS CLIENT-STEPS SERVER-ARGS -- CLIENT-ARGS:
+# as capture, with an interactive s_server (no -WWW, so it reads commands)
+# and s_client, each fed its steps (feed); the server's stdin stays open
+# until the client is done, since its end closes the connection.
+interact() {
+	local name=$1 port=$2 expect=$3 sfeed=$4 cfeed=$5 i seq
+	local -a ssteps csteps cli srv=()
+	read -ra ssteps <<<"$4"
+	read -ra csteps <<<"$5"
+	shift 5
+	selected "$name" || return 0
+	while [[ $1 != -- ]]; do srv+=("$1"); shift; done
+	shift
+	cli=("$@")
+	rm -f "$OUT/$name.pcap" "$WORK/$name.keys"
+	tcpdump -i lo -n --immediate-mode -U -w "$OUT/$name.pcap" "tcp port $port" 2>"$WORK/tcpdump.log" &
+	CAP_PID=$!
+	for i in $(seq 100); do grep -q 'listening on' "$WORK/tcpdump.log" && break; sleep 0.1; done
+	rm -f srv.in
+	mkfifo srv.in
+	timeout 30 openssl s_server -naccept 1 -accept 127.0.0.1:$port -tls1_3 -cert rsa.crt -key rsa.key "${srv[@]}" <srv.in >server.log 2>&1 &
+	SRV_PID=$!
+	(feed "${ssteps[@]}"; exec sleep 30) >srv.in &
+	FEED_PID=$!
+	for i in $(seq 100); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
+	feed "${csteps[@]}" | timeout 20 openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 \
+		-keylogfile "$WORK/$name.keys" "${cli[@]}" >>client.log 2>&1 || true
+	for i in $(seq 20); do kill -0 "$SRV_PID" 2>/dev/null || break; sleep 0.1; done
+	kill "$FEED_PID" "$SRV_PID" 2>/dev/null || true
+	wait "$FEED_PID" 2>/dev/null || true
+	FEED_PID=
+	wait "$SRV_PID" 2>/dev/null || true
+	SRV_PID=
+	sleep 0.5
+	kill -INT "$CAP_PID"
+	wait "$CAP_PID" || true
+	CAP_PID=
+	chown --reference="$OUT" "$OUT/$name.pcap"
+	grep -v '^#' "$WORK/$name.keys" >"$OUT/$name.keys"
+	seq=$(tshark -r "$OUT/$name.pcap" -o "tls.keylog_file:$OUT/$name.keys" -d "tcp.port==$port,tls" -Y tls -T fields -e tcp.srcport -e _ws.col.Info 2>/dev/null |
+		awk -v port=$port '{side = ($1 == port) ? "S" : "C"; $1 = ""; printf "%s:%s;", side, $0}' | sed 's/;$//')
+	log "$name: $seq"
+	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 1 -accept 127.0.0.1:$port -tls1_3 -cert rsa.crt -key rsa.key ${srv[*]}\` fed \`$sfeed\`; client: \`openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 -keylogfile $name.keys ${cli[*]}\` fed \`$cfeed\` (DELAY:LINE, scripts/make-keylog-testdata.sh feed) | $expect | $seq |")
+}
+
 capture 32-tls13-keylog-full 44340 "with --keylog: outcome=established; keys=found; decrypted: encrypted_extensions, certificate, certificate_verify, finished (server), finished (client)" --
 capture 33-tls13-keylog-mtls-no-cert 44341 "with --keylog: outcome=alert; keys=found; client_certificate=empty (decrypted empty certificate); alert fatal certificate_required from server, decrypted" -Verify 1 -CAfile ca.crt --
 capture 34-tls13-keylog-mtls-untrusted 44342 "with --keylog: outcome=alert; keys=found; client_certificate=sent (CN=hsdecode untrusted client, issued by otherca); alert fatal unknown_ca from server, decrypted" -Verify 1 -CAfile ca.crt -verify_return_error -- -cert untrusted.crt -key untrusted.key
 capture 37-tls13-keylog-hrr 44344 "with --keylog: outcome=established; keys=found; a HelloRetryRequest (the server takes only P-256), so each Finished covers message_hash in place of the first ClientHello" -groups P-256 -- -groups X25519:P-256
 V=-tls1_2 capture 38-tls12-keylog-full 44345 "with --keylog: outcome=established; keys=found (CLIENT_RANDOM); both finished decrypted and verified" --
+capture_resumed 43-tls13-keylog-psk-dhe 44360 "2 connections, both with --keylog: keys=found, outcome=established. #1 resumed=false, the full ladder of 32. #2 resumed=true: ServerHello with pre_shared_key and key_share (psk_dhe_ke); the server's flight decrypted is encrypted_extensions, finished: no certificate, certificate_verify" -- -- --
+capture_resumed 44-tls13-keylog-psk-ke 44361 "2 connections, both with --keylog: keys=found, outcome=established. #2 resumed=true: the client offers psk_ke (-allow_no_dhe_kex) and only P-256, which the server does not take, so the ServerHello has pre_shared_key and no key_share (psk_ke, RFC 8446 4.2.9); encrypted_extensions, finished decrypted" -allow_no_dhe_kex -groups X25519 -- -- -allow_no_dhe_kex -groups P-256
+capture_resumed 45-tls13-keylog-early-accepted 44362 "2 connections, both with --keylog: keys=found, outcome=established. #2 resumed=true, early_data=accepted: the client's 0-RTT request after its ClientHello is application_data decrypted with CLIENT_EARLY_TRAFFIC_SECRET (early_data flag), the server's encrypted_extensions carries early_data, and the client's end_of_early_data (early data key) comes before its finished" -early_data -- -- -early_data early.txt
+capture_resumed 46-tls13-keylog-early-rejected 44363 "2 connections, both with --keylog: keys=found, outcome=established. #2 resumed=true, early_data=rejected: the tickets allow 0-RTT (-max_early_data) but the server without -early_data refuses it; the client's 0-RTT request is still decrypted with CLIENT_EARLY_TRAFFIC_SECRET (early_data flag), encrypted_extensions has no early_data, and the client sends no end_of_early_data" -max_early_data 16384 -- -- -early_data early.txt
 capture 35-tls13-wrong-keylog 44343 "with --keylog: keys=wrong (the key log files this connection's client random with 32's secrets, so nothing decrypts); outcome=established by the keyless rule, the ladder as without keys" --
+
+# Past the handshake (--follow): KeyUpdate and post-handshake client
+# authentication, interactive on ports 44350-44353.
+interact 39-tls13-keylog-keyupdate 44350 "with --keylog --follow: outcome=established; keys=found; alpn=h2 (from the decrypted encrypted_extensions); key_update from the client (update_not_requested, then update_requested, which the server answers with its own) and from the server (the same), each side's later data decrypted with its next application traffic secret; close_notify from both, decrypted" \
+	"2.2:pong 0.3:k 0.3:after-k 0.3:K 0.3:after-K" "1:ping 0.3:k 0.3:after-k 0.3:K 0.3:after-K 1.6:late 1:Q" -alpn h2 -- -alpn h2,http/1.1
+interact 40-tls13-keylog-pha 44351 "with --keylog --follow: outcome=established; keys=found; client_certificate=sent (CN=hsdecode client); after the handshake the server's certificate_request, the client's certificate, certificate_verify and finished (verified), decrypted; tshark with the key log decrypts nothing the client sends after its post-handshake finished (its data and close_notify show as Application Data), hsdecode does" \
+	"1.5:c 1:pong" "1:ping 2.5:after-pha 1:Q" -CAfile ca.crt -- -enable_pha -cert client.crt -key client.key
+interact 41-tls13-keylog-pha-empty 44352 "with --keylog --follow: outcome=established; keys=found; client_certificate=empty; after the handshake the server's certificate_request, the client's empty certificate and finished (verified), decrypted; the server takes it; tshark with the key log decrypts nothing the client sends after its post-handshake finished (its data and close_notify show as Application Data), hsdecode does" \
+	"1.5:c 1:pong" "1:ping 2.5:after-pha 1:Q" -CAfile ca.crt -- -enable_pha
+interact 42-tls13-keylog-pha-untrusted 44353 "with --keylog --follow: outcome=established (the handshake was); keys=found; client_certificate=sent (CN=hsdecode untrusted client); after the client's post-handshake certificate, certificate_verify and finished, alert fatal unknown_ca from server, decrypted" \
+	"1.5:c 1:pong" "1:ping 2.5:after-pha 1:Q" -CAfile ca.crt -verify_return_error -- -enable_pha -cert untrusted.crt -key untrusted.key
 
 # 35's key log keeps its client random but takes 32's secrets: keys that
 # belong to another session, which decrypt nothing of this one.
@@ -308,13 +429,15 @@ sed -i '/^## Captures with key logs$/,$d' "$M"
 {
 	printf '## Captures with key logs\n\n'
 	printf 'Written by `scripts/make-keylog-testdata.sh`: TLS 1.3 (and 1.2) with OpenSSL, each\n'
-	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44345; and\n'
-	printf 'captures of several conversations (53-57, ports 44380-44399) whose key log\n'
-	printf 'gathers what every peer wrote (s_client -keylogfile, SSLKEYLOGFILE for GnuTLS\n'
-	printf 'and curl, `tlspeer -keylog` for Go). `ca.crt` signs `rsa.crt`, `ec.crt` (ECDSA)\n'
-	printf 'and the client certificate `client.crt`; `untrusted.crt` is a client certificate\n'
-	printf 'from `otherca.crt`. Without their key logs 32-38 report as 12 and 31 do; the\n'
-	printf "last column is what tshark shows given the key log (#stream (server port) for\n"
+	printf 'with the NSS key log s_client wrote (NAME.keys), ports 44340-44399. 39-42 are\n'
+	printf 'interactive (s_server/s_client fed commands: KeyUpdate, post-handshake auth);\n'
+	printf '43-46 hold two connections, the second resuming the first'"'"'s session; 53-57\n'
+	printf 'several conversations whose key log gathers what every peer wrote (s_client\n'
+	printf '-keylogfile, SSLKEYLOGFILE for GnuTLS and curl, `tlspeer -keylog` for Go).\n'
+	printf '`ca.crt` signs `rsa.crt`, `ec.crt` (ECDSA) and the client certificate\n'
+	printf '`client.crt`; `untrusted.crt` is a client certificate from `otherca.crt`.\n'
+	printf 'Without their key logs 32-42 report as 12 and 31 do, 43-46 as 12 and 15; the\n'
+	printf 'last column is what tshark shows given the key log (#stream (server port) for\n'
 	printf "several conversations).\n\n"
 	printf '| file | made with | report | tshark with the key log |\n| --- | --- | --- | --- |\n'
 	printf '%s\n' "${ROWS[@]}"

@@ -68,3 +68,21 @@ func (t *Transcript) HelloRetryRequest() error {
 	t.h.Write(sum)
 	return nil
 }
+
+// Clone returns a transcript that goes on from this one's messages apart
+// from it: a post-handshake authentication's Finished covers the
+// handshake's transcript and its own messages, and the handshake's is
+// needed again for the next (RFC 8446, Section 4.4.1). It is an error
+// before SetHash, and for TLS 1.0 and 1.1's MD5SHA1, which TLS 1.3 never
+// uses.
+func (t *Transcript) Clone() (*Transcript, error) {
+	c, ok := t.h.(hash.Cloner)
+	if t.h == nil || !ok {
+		return nil, errors.New("tlscrypto: transcript cannot be cloned")
+	}
+	h, err := c.Clone()
+	if err != nil {
+		return nil, err
+	}
+	return &Transcript{h: h.(hash.Hash)}, nil
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	stdsha256 "crypto/sha256"
+	stdsha512 "crypto/sha512"
 	"errors"
 	"testing"
 )
@@ -42,5 +43,29 @@ func TestLookupSuiteUnsupported(t *testing.T) {
 		if _, err := LookupSuite(id); !errors.Is(err, ErrUnsupportedSuite) {
 			t.Errorf("LookupSuite(0x%04x) = %v, want ErrUnsupportedSuite", id, err)
 		}
+	}
+}
+
+// TestTranscriptClone: a clone goes on apart from its original, which
+// still sums what it was given.
+func TestTranscriptClone(t *testing.T) {
+	var tr Transcript
+	if _, err := tr.Clone(); err == nil {
+		t.Error("Clone before SetHash succeeded")
+	}
+	tr.Write([]byte("hand"))
+	if err := tr.SetHash(crypto.SHA384); err != nil {
+		t.Fatal(err)
+	}
+	c, err := tr.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("shake"))
+	if got, want := tr.Sum(), stdsha512.Sum384([]byte("hand")); !bytes.Equal(got, want[:]) {
+		t.Errorf("original Sum = %x, want %x", got, want)
+	}
+	if got, want := c.Sum(), stdsha512.Sum384([]byte("handshake")); !bytes.Equal(got, want[:]) {
+		t.Errorf("clone Sum = %x, want %x", got, want)
 	}
 }

@@ -74,6 +74,13 @@ var manifest = map[string][]want{
 	"36-tls13-injected-secrets":      {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 	"37-tls13-keylog-hrr":            {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CjiICs"}},
 	"38-tls12-keylog-full":           {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: full12T}},
+	// A first connection, then one that resumes its session (with 0-RTT
+	// in 45 and 46: the client's compatibility CCS comes before its
+	// early data, ahead of the ServerHello).
+	"43-tls13-keylog-psk-dhe":        {tls13First, {outcome: "established", version: "TLS 1.3", suite: aes256, resumed: true, history: "CsiI"}},
+	"44-tls13-keylog-psk-ke":         {tls13First, {outcome: "established", version: "TLS 1.3", suite: aes256, resumed: true, history: "CsiI"}},
+	"45-tls13-keylog-early-accepted": {tls13First, {outcome: "established", version: "TLS 1.3", suite: aes256, resumed: true, history: "CIsi"}},
+	"46-tls13-keylog-early-rejected": {tls13First, {outcome: "established", version: "TLS 1.3", suite: aes256, resumed: true, history: "CIsi"}},
 	// Without their key logs (TestKeyLogStacks reads them with).
 	"53-keylog-suites": {
 		{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256", history: "CsiI"},
@@ -110,7 +117,16 @@ var manifest = map[string][]want{
 		{outcome: "alert", version: "TLS 1.3", suite: aes256, alert: "server encrypted", history: "CsiI"},
 		{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"},
 	},
+	// Past the handshake, read with keys and --follow by TestKeyLogFollow;
+	// without keys their handshakes are plain ones.
+	"39-tls13-keylog-keyupdate":     {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"40-tls13-keylog-pha":           {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"41-tls13-keylog-pha-empty":     {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"42-tls13-keylog-pha-untrusted": {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 }
+
+// tls13First is the first connection of 43-46, which saves its session.
+var tls13First = want{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}
 
 // TestCaptureFacts checks, connection by connection, the facts the
 // manifest promises for every bundled capture.

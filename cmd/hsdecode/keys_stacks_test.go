@@ -58,11 +58,11 @@ func TestKeyLogStacks(t *testing.T) {
 		conns []stackConn
 	}{
 		{"53-keylog-suites", []stackConn{
-			{44380, "TLS 1.3", "TLS_AES_128_GCM_SHA256", est, "", "", ladder13},
-			{44381, "TLS 1.3", "TLS_AES_256_GCM_SHA384", est, "", "", ladder13},
-			{44382, "TLS 1.3", "TLS_CHACHA20_POLY1305_SHA256", est, "", "", ladder13},
-			{44383, "TLS 1.3", "TLS_AES_128_CCM_SHA256", est, "", "", ladder13},
-			{44384, "TLS 1.3", "TLS_AES_128_CCM_8_SHA256", est, "", "", ladder13},
+			{44380, "TLS 1.3", "TLS_AES_128_GCM_SHA256", est, flows.ClientCertNone, "", ladder13},
+			{44381, "TLS 1.3", "TLS_AES_256_GCM_SHA384", est, flows.ClientCertNone, "", ladder13},
+			{44382, "TLS 1.3", "TLS_CHACHA20_POLY1305_SHA256", est, flows.ClientCertNone, "", ladder13},
+			{44383, "TLS 1.3", "TLS_AES_128_CCM_SHA256", est, flows.ClientCertNone, "", ladder13},
+			{44384, "TLS 1.3", "TLS_AES_128_CCM_8_SHA256", est, flows.ClientCertNone, "", ladder13},
 			{44385, "TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", est, flows.ClientCertNone, "", ladder12T},
 			{44386, "TLS 1.2", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", est, flows.ClientCertNone, "", ladder12T},
 			{44387, "TLS 1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_CCM", est, flows.ClientCertNone, "", ladder12T},
@@ -81,12 +81,12 @@ func TestKeyLogStacks(t *testing.T) {
 		{"54-keylog-gnutls", []stackConn{
 			// The client's close_notify follows its request before the
 			// server's tickets, decrypted with its application key.
-			{44396, "TLS 1.3", "TLS_AES_256_GCM_SHA384", est, "", "client warning close_notify",
+			{44396, "TLS 1.3", "TLS_AES_256_GCM_SHA384", est, flows.ClientCertNone, "client warning close_notify",
 				strings.Replace(ladder13, "s:new_session_ticket*", "c:alert* s:new_session_ticket*", 1)},
 			{44396, "TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", est, flows.ClientCertNone, "", ladder12T},
 		}},
 		{"55-keylog-curl", []stackConn{
-			{44397, "TLS 1.3", "TLS_AES_256_GCM_SHA384", est, "", "", ladder13},
+			{44397, "TLS 1.3", "TLS_AES_256_GCM_SHA384", est, flows.ClientCertNone, "", ladder13},
 			{44397, "TLS 1.2", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", est, flows.ClientCertNone, "", ladder12},
 		}},
 		{"56-keylog-go", []stackConn{

@@ -56,13 +56,16 @@ func TestKeyLogMalformedLine(t *testing.T) {
 }
 
 // ladder spells a connection's messages as "from:type", a * marking a
-// decrypted one.
+// decrypted one and a ^ one sent in 0-RTT.
 func ladder(r *flows.Result) string {
 	var b []string
 	for _, m := range r.Messages {
 		s := string(m.From)[:1] + ":" + m.Type
 		if m.Decrypted {
 			s += "*"
+		}
+		if m.EarlyData {
+			s += "^"
 		}
 		b = append(b, s)
 	}
@@ -82,7 +85,7 @@ func TestKeyLogCaptures(t *testing.T) {
 		clientCert string
 		ladder     string
 	}{
-		{"32-tls13-keylog-full", flows.OutcomeEstablished, flows.KeysFound, "", "",
+		{"32-tls13-keylog-full", flows.OutcomeEstablished, flows.KeysFound, "", flows.ClientCertNone,
 			hello + "s:certificate* s:certificate_verify* s:finished* c:change_cipher_spec c:finished* s:new_session_ticket*"},
 		{"33-tls13-keylog-mtls-no-cert", flows.OutcomeAlert, flows.KeysFound, "server fatal certificate_required", flows.ClientCertEmpty,
 			hello + "s:certificate_request* s:certificate* s:certificate_verify* s:finished* c:change_cipher_spec c:certificate* c:finished* s:alert*"},
@@ -91,7 +94,7 @@ func TestKeyLogCaptures(t *testing.T) {
 		// Another session's secrets under this client random: judged as
 		// without keys, and the report says so.
 		// Both Finished verified over message_hash (RFC 8446, 4.4.1).
-		{"37-tls13-keylog-hrr", flows.OutcomeEstablished, flows.KeysFound, "", "",
+		{"37-tls13-keylog-hrr", flows.OutcomeEstablished, flows.KeysFound, "", flows.ClientCertNone,
 			"c:client_hello s:hello_retry_request s:change_cipher_spec c:change_cipher_spec c:client_hello s:server_hello s:encrypted_extensions* " +
 				"s:certificate* s:certificate_verify* s:finished* c:finished* s:new_session_ticket*"},
 		// TLS 1.2 with CLIENT_RANDOM: each Finished decrypted and verified.
@@ -143,6 +146,96 @@ func TestKeyLogCaptures(t *testing.T) {
 				t.Errorf("client certificates %+v", r.ClientCertificates)
 			}
 		})
+	}
+}
+
+// TestKeyLogResumed reads the captures of two connections of
+// scripts/make-keylog-testdata.sh with their key log: the second resumes
+// the first's session with a PSK, with or without (EC)DHE, and sends 0-RTT
+// data that the server accepts or rejects. The ladder marks decrypted
+// messages with * and 0-RTT ones with ^.
+func TestKeyLogResumed(t *testing.T) {
+	const first = "c:client_hello s:server_hello s:change_cipher_spec s:encrypted_extensions* s:certificate* s:certificate_verify* s:finished* " +
+		"c:change_cipher_spec c:finished* s:new_session_ticket*"
+	const resumed = "s:server_hello s:change_cipher_spec s:encrypted_extensions* s:finished* "
+	for _, tt := range []struct {
+		name      string
+		keyShare  bool // the second ServerHello has a key_share: psk_dhe_ke
+		earlyData string
+		ladder    string // the second connection's
+	}{
+		{"43-tls13-keylog-psk-dhe", true, "", "c:client_hello " + resumed + "c:change_cipher_spec c:finished* s:new_session_ticket*"},
+		{"44-tls13-keylog-psk-ke", false, "", "c:client_hello " + resumed + "c:change_cipher_spec c:finished* s:new_session_ticket*"},
+		{"45-tls13-keylog-early-accepted", true, flows.EarlyDataAccepted,
+			"c:client_hello c:change_cipher_spec c:application_data*^ " + resumed + "c:end_of_early_data*^ c:finished* s:new_session_ticket*"},
+		// The server skips the 0-RTT request; the client sends it again
+		// after its Finished.
+		{"46-tls13-keylog-early-rejected", true, flows.EarlyDataRejected,
+			"c:client_hello c:change_cipher_spec c:application_data*^ " + resumed + "c:finished* s:new_session_ticket*"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := new(keylog.Log)
+			if _, err := g.Load(filepath.Join(pcapDir, tt.name+".keys")); err != nil {
+				t.Fatal(err)
+			}
+			an, err := analyze(filepath.Join(pcapDir, tt.name+".pcap"), flows.Options{Keys: g}, reassembly.Options{})
+			if err != nil || an.readErr != nil || len(an.results) != 2 {
+				t.Fatalf("analyze: %v %v, %d results", err, an, len(an.results))
+			}
+			for i, want := range []struct {
+				resumed   bool
+				earlyData string
+				ladder    string
+			}{{false, "", first}, {true, tt.earlyData, tt.ladder}} {
+				r := &an.results[i]
+				if r.Outcome != flows.OutcomeEstablished || r.Keys != flows.KeysFound || r.Resumed != want.resumed || r.EarlyData != want.earlyData || len(r.Violations) > 0 {
+					t.Errorf("#%d: outcome %s keys %q resumed %v early_data %q violations %+v, want established found %v %q none",
+						i+1, r.Outcome, r.Keys, r.Resumed, r.EarlyData, r.Violations, want.resumed, want.earlyData)
+				}
+				// Whether the client's request goes out before the
+				// server's tickets varies from one recording to the next;
+				// its 0-RTT copy (^) does not move.
+				var kept []string
+				for _, m := range strings.Fields(ladder(r)) {
+					if m != "c:application_data*" {
+						kept = append(kept, m)
+					}
+				}
+				if got := strings.Join(kept, " "); got != want.ladder {
+					t.Errorf("#%d ladder\n got %s\nwant %s", i+1, got, want.ladder)
+				}
+			}
+			if sh := an.results[1].ServerHello; sh == nil || !sh.PreSharedKey || (sh.KeyShareLength > 0) != tt.keyShare {
+				t.Errorf("second server_hello %+v, want pre_shared_key, key_share %v", sh, tt.keyShare)
+			}
+		})
+	}
+}
+
+// TestKeyLogEarlyDataReport: the JSON and text reports say what 0-RTT came
+// to, and which messages were sent in it (docs/report.md, early_data).
+func TestKeyLogEarlyDataReport(t *testing.T) {
+	const name = "45-tls13-keylog-early-accepted"
+	args := []string{"--keylog", filepath.Join(pcapDir, name+".keys"), filepath.Join(pcapDir, name+".pcap")}
+	var js, text, errb bytes.Buffer
+	if status := run(append([]string{"--format", "json"}, args...), &js, &errb); status != exitOK {
+		t.Fatalf("status %d: %s", status, errb.String())
+	}
+	if status := run(args, &text, &errb); status != exitOK {
+		t.Fatalf("status %d: %s", status, errb.String())
+	}
+	second := strings.Split(strings.TrimSpace(js.String()), "\n")[1]
+	for _, want := range []string{`"resumed":true,"early_data":"accepted"`,
+		`"from":"client","type":"application_data","decrypted":true,"early_data":true,"length":27}`,
+		`"from":"client","type":"end_of_early_data","decrypted":true,"early_data":true}`} {
+		if !strings.Contains(second, want) {
+			t.Errorf("second connection's JSON lacks %s:\n%s", want, second)
+		}
+	}
+	for _, want := range []string{"resumed  0-rtt=accepted", "client -> server  end_of_early_data (decrypted) (0-rtt)"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text report lacks %q:\n%s", want, text.String())
+		}
 	}
 }
 
@@ -242,5 +335,79 @@ func TestLiveKeyLog(t *testing.T) {
 	ts, err := exec.Command("tshark", "-r", saved, "-d", fmt.Sprintf("tcp.port==%d,tls", port), "-Y", "tls.handshake.type == 8", "-T", "fields", "-e", "frame.number").Output()
 	if err != nil || len(bytes.TrimSpace(ts)) == 0 {
 		t.Errorf("tshark decrypts no EncryptedExtensions in -w's file (%v): %q", err, ts)
+	}
+}
+
+// TestKeyLogFollow reads the captures past the handshake of
+// scripts/make-keylog-testdata.sh with their key logs and --follow: the
+// post-handshake messages decrypted on the ladder (KeyUpdate followed to
+// the next secrets, the client's post-handshake authentication with its
+// Finished verified), the closing alerts with their names and sides, no
+// violation; without --follow, the ladder stops at the verdict as before.
+func TestKeyLogFollow(t *testing.T) {
+	const hs = "c:client_hello s:server_hello s:change_cipher_spec s:encrypted_extensions* s:certificate* s:certificate_verify* s:finished* " +
+		"c:change_cipher_spec c:finished* s:new_session_ticket* s:new_session_ticket*"
+	const closed = " c:alert* s:alert*"
+	for _, tt := range []struct {
+		name       string
+		alerts     string // "from level description; ..."
+		clientCert string
+		alpn       string
+		ladder     string // after hs
+	}{
+		// k and K from the client, then from the server; each K answered
+		// by the peer's own KeyUpdate before its next data. Every record
+		// after a KeyUpdate decrypts only with the next secret.
+		{"39-tls13-keylog-keyupdate", "client warning close_notify; server warning close_notify", flows.ClientCertNone, "h2",
+			" c:key_update* c:key_update* s:key_update* s:key_update* s:key_update* c:key_update*" + closed},
+		{"40-tls13-keylog-pha", "client warning close_notify; server warning close_notify", flows.ClientCertSent, "",
+			" s:certificate_request* c:certificate* c:certificate_verify* c:finished* s:new_session_ticket* s:new_session_ticket*" + closed},
+		{"41-tls13-keylog-pha-empty", "client warning close_notify; server warning close_notify", flows.ClientCertEmpty, "",
+			" s:certificate_request* c:certificate* c:finished* s:new_session_ticket* s:new_session_ticket*" + closed},
+		// The server refuses the certificate after the handshake: the
+		// outcome stays established, the alert is named.
+		{"42-tls13-keylog-pha-untrusted", "server fatal unknown_ca", flows.ClientCertSent, "",
+			" s:certificate_request* c:certificate* c:certificate_verify* c:finished* s:alert*"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			g := new(keylog.Log)
+			if _, err := g.Load(filepath.Join(pcapDir, tt.name+".keys")); err != nil {
+				t.Fatal(err)
+			}
+			pcap := filepath.Join(pcapDir, tt.name+".pcap")
+			an, err := analyze(pcap, flows.Options{Keys: g, Follow: true}, reassembly.Options{})
+			if err != nil || an.readErr != nil || len(an.results) != 1 {
+				t.Fatalf("analyze: %v %v, %d results", err, an, len(an.results))
+			}
+			r := &an.results[0]
+			if r.Outcome != flows.OutcomeEstablished || r.Keys != flows.KeysFound || r.ClientCertificate != tt.clientCert || r.ALPN != tt.alpn {
+				t.Errorf("outcome %s keys %q client_certificate %q alpn %q, want established found %q %q",
+					r.Outcome, r.Keys, r.ClientCertificate, r.ALPN, tt.clientCert, tt.alpn)
+			}
+			if len(r.Violations) > 0 {
+				t.Errorf("violations %+v", r.Violations)
+			}
+			var alerts []string
+			for _, a := range r.Alerts {
+				alerts = append(alerts, fmt.Sprintf("%s %s %s", a.From, a.Level, a.Description))
+			}
+			if got := strings.Join(alerts, "; "); got != tt.alerts {
+				t.Errorf("alerts %q, want %q", got, tt.alerts)
+			}
+			// The client's first data may go out before the server's
+			// tickets, which establish the connection, or after.
+			if got, want := strings.ReplaceAll(ladder(r), " c:application_data*", ""), hs+tt.ladder; got != want {
+				t.Errorf("ladder\n got %s\nwant %s", got, want)
+			}
+
+			plain, err := analyze(pcap, flows.Options{Keys: g}, reassembly.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The first ticket answering the client's Finished is the verdict.
+			if got, want := strings.ReplaceAll(ladder(&plain.results[0]), " c:application_data*", ""), strings.TrimSuffix(hs, " s:new_session_ticket*"); got != want {
+				t.Errorf("without --follow, ladder\n got %s\nwant %s", got, want)
+			}
+		})
 	}
 }
