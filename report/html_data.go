@@ -44,6 +44,7 @@ func (c *htmlConn) fields(w fieldWriter) {
 	}
 	w.str("client_certificate", r.ClientCertificate, omitEmpty)
 	w.str("keys", r.Keys, omitEmpty)
+	w.str("early_data", r.EarlyData, omitEmpty)
 	w.str("closed", r.Closed, omitEmpty)
 	if c.file >= 0 {
 		w.num("file", int64(c.file), always)
@@ -83,8 +84,8 @@ func appendHTMLConn(b []byte, c *htmlConn) []byte {
 
 // appendMessages appends the messages member, each an array: offset from
 // the connection's start in microseconds, side, type, length, flags ("e"
-// encrypted, "d" decrypted) and, for the first of its type from a side
-// in clear, the summary the text ladder shows beside it.
+// encrypted, "d" decrypted, "0" sent in 0-RTT) and, for the first of its
+// type from a side in clear, the summary the text ladder shows beside it.
 func (e *htmlEncoder) appendMessages(r *flows.Result) {
 	if len(r.Messages) == 0 {
 		return
@@ -108,6 +109,9 @@ func (e *htmlEncoder) appendMessages(r *flows.Result) {
 		}
 		if m.Decrypted {
 			flags += "d"
+		}
+		if m.EarlyData {
+			flags += "0"
 		}
 		e.b = appendString(e.b, flags)
 		if k := string(m.From) + " " + m.Type; !m.Encrypted && !summarised[k] {

@@ -185,6 +185,9 @@ func TestHTMLCaptures(t *testing.T) {
 			if m.Decrypted {
 				flags += "d"
 			}
+			if m.EarlyData {
+				flags += "0"
+			}
 			want := []any{float64(m.TS.Sub(r.Start).Microseconds()), side, m.Type, float64(m.Length), flags}
 			if got := c.Messages[j]; len(got) < 5 || fmt.Sprint(got[:5]) != fmt.Sprint(want) {
 				t.Errorf("%s: message %d is %v, want %v", where, j, got, want)

@@ -408,6 +408,7 @@
       var cls = 'msg', label = m[2], flags = m[4] || '';
       if (flags.indexOf('e') >= 0) { cls += ' enc'; label += ' (encrypted)'; }
       if (flags.indexOf('d') >= 0) { cls += ' dec'; label += ' (decrypted)'; }
+      if (flags.indexOf('0') >= 0) { cls += ' early'; label += ' (0-rtt)'; }
       if (m[2] === 'alert' && alerts.length) {
         var a = alerts.shift();
         cls += ' alert';
@@ -486,6 +487,7 @@
     if (c.resumed !== undefined) fact('resumed', c.resumed ? 'yes' : 'no');
     fact('client certificate', c.client_certificate);
     fact('keys', c.keys);
+    fact('0-RTT', c.early_data);
     fact('closed', c.closed);
     if (c.file !== undefined) fact('file', data.files[c.file]);
     p.appendChild(dl);
