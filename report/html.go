@@ -145,8 +145,18 @@ func (h *HTMLWriter) Close() error {
 func (h *HTMLWriter) dataHead() ([]byte, error) {
 	var b []byte
 	if h.sum != nil {
+		var base *BaselineChanges
+		if h.base != nil {
+			// A baseline's server names and details come from the wire
+			// and the baseline file: escaped as every string on the page.
+			base = &BaselineChanges{Changes: make([]BaselineChange, len(h.base.Changes))}
+			for i, ch := range h.base.Changes {
+				ch.Server, ch.SNI, ch.Detail = Escape(ch.Server), Escape(ch.SNI), Escape(ch.Detail)
+				base.Changes[i] = ch
+			}
+		}
 		var s bytes.Buffer
-		if err := h.sum.WriteJSON(&s, h.base); err != nil {
+		if err := h.sum.WriteJSON(&s, base); err != nil {
 			return nil, err
 		}
 		b = append(b, bytes.TrimSuffix(bytes.TrimSpace(s.Bytes()), []byte("}"))...)

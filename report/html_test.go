@@ -27,6 +27,14 @@ type htmlPage struct {
 	Summary *struct {
 		Connections int64
 		Outcomes    map[string]int64
+		Baseline    *struct {
+			Worse   int
+			Changes []struct {
+				Server     string
+				ServerName string `json:"server_name"`
+				Detail     string
+			}
+		}
 	}
 	Files       []string
 	InputErrors []struct{ File, Error string } `json:"input_errors"`
@@ -236,8 +244,8 @@ var htmlHostile = append([]string{
 }, hostileStrings...)
 
 // TestHTMLHostile puts each hostile string into every string of a
-// connection that the page shows, into the diagnosis, a file name and an
-// input error: the page still has its two script elements only, the
+// connection that the page shows, into the diagnosis, a file name, an
+// input error and a baseline's change: the page still has its two script elements only, the
 // JSON holds no '<', '>' or '&', reads back with each string escaped as
 // the text report escapes it (Escape), and xmllint parses the page.
 func TestHTMLHostile(t *testing.T) {
@@ -255,6 +263,7 @@ func TestHTMLHostile(t *testing.T) {
 		if err := h.Write(r, Findings(r, rules)); err != nil {
 			t.Fatal(err)
 		}
+		h.WriteSummary(NewSummary(), &BaselineChanges{Changes: []BaselineChange{{Server: s, SNI: s, Kind: "outcome", Worse: true, Detail: s}}})
 		if err := h.Close(); err != nil {
 			t.Fatal(err)
 		}
@@ -277,7 +286,8 @@ func TestHTMLHostile(t *testing.T) {
 		c := p.Connections[0]
 		d := c.Diagnosis
 		if c.ServerName != e || c.ALPN != e || c.Violations[0].Detail != e || d == nil || d.Cause != e || d.Evidence[1] != e ||
-			p.Files[0] != e || p.InputErrors[0].Error != e || c.Messages[len(c.Messages)-1][2] != e {
+			p.Files[0] != e || p.InputErrors[0].Error != e || c.Messages[len(c.Messages)-1][2] != e ||
+			p.Summary == nil || p.Summary.Baseline == nil || p.Summary.Baseline.Changes[0].ServerName != e || p.Summary.Baseline.Changes[0].Detail != e {
 			t.Errorf("%q: not read back as %q: %+v %+v %v", s, e, c, p.InputErrors, p.Files)
 		}
 		xmllintHTML(t, page)

@@ -129,7 +129,8 @@ func TestHTMLBrowser(t *testing.T) {
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
 	var errb bytes.Buffer
-	if status := run([]string{"--fail-on", "none", "--html", page, "--format", "json", pcapDir}, new(bytes.Buffer), &errb); status != exitOK {
+	baseline := filepath.Join(goldenDir, "01-tls12-ecdhe-rsa.jsonl")
+	if status := run([]string{"--fail-on", "none", "--baseline", baseline, "--html", page, "--format", "json", pcapDir}, new(bytes.Buffer), &errb); status == exitError {
 		t.Fatalf("exit %d: %s", status, errb.String())
 	}
 	raw, err := os.ReadFile(page)
@@ -167,13 +168,17 @@ func TestHTMLBrowser(t *testing.T) {
 			t.Errorf("the counts lack %s", want)
 		}
 	}
+	if !regexp.MustCompile(`<p>baseline: \d+ worse</p>`).MatchString(string(d)) {
+		t.Error("the run's comparison with its baseline is not shown")
+	}
 
 	// The filters, each given in the fragment.
 	filters := []struct {
 		fragment string
 		match    func(c pageConn) bool
 	}{
-		{"#outcome=alert", func(c pageConn) bool {
+		// A part not percent-encoded right is left out.
+		{"#outcome=alert&sni=%E0%A4%A", func(c pageConn) bool {
 			return c.Outcome == "alert"
 		}},
 		{"#version=TLS%201.3&outcome=established", func(c pageConn) bool {

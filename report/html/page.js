@@ -68,9 +68,13 @@
     var s = { outcome: '', server: '', sni: '', version: '', alert: '', from: '', to: '', page: 1, size: 100, open: {}, openAll: false };
     location.hash.replace(/^#/, '').split('&').forEach(function (part) {
       if (!part) return;
-      var i = part.indexOf('=');
-      var k = decodeURIComponent(i < 0 ? part : part.slice(0, i));
-      var v = i < 0 ? '' : decodeURIComponent(part.slice(i + 1).replace(/\+/g, ' '));
+      var i = part.indexOf('='), k, v;
+      try {
+        k = decodeURIComponent(i < 0 ? part : part.slice(0, i));
+        v = i < 0 ? '' : decodeURIComponent(part.slice(i + 1).replace(/\+/g, ' '));
+      } catch (e) {
+        return; // a part that is not percent-encoded right is left out
+      }
       if (FILTERS.indexOf(k) >= 0) s[k] = v;
       else if (k === 'page') s.page = Math.max(1, parseInt(v, 10) || 1);
       else if (k === 'size') s.size = Math.min(10000, Math.max(10, parseInt(v, 10) || 100));
