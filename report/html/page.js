@@ -126,11 +126,18 @@
       run.appendChild(el('p', { 'class': 'errors' }, 'input error: ' + e.file + ': ' + e.error));
     });
     if (s && s.baseline) {
+      // The changes for the worse are listed; the others, which can be a
+      // line per server, are folded.
       run.appendChild(el('p', null, 'baseline: ' + s.baseline.worse + ' worse'));
+      var others = el('details');
       (s.baseline.changes || []).forEach(function (ch) {
-        run.appendChild(el('p', ch.worse ? { 'class': 'errors' } : null,
-          ch.server + (ch.server_name ? ' ' + ch.server_name : '') + ' ' + ch.kind + ': ' + ch.detail));
+        var line = ch.server + (ch.server_name ? ' ' + ch.server_name : '') + ' ' + ch.kind + ': ' + ch.detail;
+        (ch.worse ? run : others).appendChild(el('p', ch.worse ? { 'class': 'errors' } : null, line));
       });
+      if (others.firstChild) {
+        others.insertBefore(el('summary', null, others.childNodes.length + ' other changes (not worse)'), others.firstChild);
+        run.appendChild(others);
+      }
     }
   }
 
