@@ -1,6 +1,7 @@
 // Package report writes flows results for people and programs: a text
 // ladder per connection, the JSON lines of docs/report.md, Elastic
-// Common Schema documents, Zeek's ssl.log and JUnit XML. It also judges
+// Common Schema documents, Zeek's ssl.log, JUnit XML and a self-contained
+// HTML page (its style and script in html/). It also judges
 // them for a CI gate: Findings evaluates the rules --fail-on selects,
 // Summary counts a run, and Baseline compares a run with an earlier JSON
 // report.

@@ -39,6 +39,12 @@ type FileWriter interface {
 	BeginFile(path string) error
 }
 
+// InputErrorWriter is a Writer that records the inputs that could not be
+// read, or broke off (JUnit, HTML).
+type InputErrorWriter interface {
+	FileError(path string, err error)
+}
+
 // SummaryWriter is a Writer that shows the run's Summary (and the
 // comparison with a baseline, when one was given). It is called once,
 // after the last Write and before Close.
@@ -46,7 +52,7 @@ type SummaryWriter interface {
 	WriteSummary(s *Summary, b *BaselineChanges) error
 }
 
-// NewWriter returns the writer of a format: text, json, ecs or zeek.
+// NewWriter returns the writer of a format: text, json, ecs, zeek or html.
 func NewWriter(format string, w io.Writer, o Options) (Writer, error) {
 	switch format {
 	case "text":
@@ -59,8 +65,10 @@ func NewWriter(format string, w io.Writer, o Options) (Writer, error) {
 		return NewECSWriter(w, o), nil
 	case "zeek":
 		return NewZeekWriter(w, o), nil
+	case "html":
+		return NewHTMLWriter(w, o), nil
 	}
-	return nil, fmt.Errorf("report: unknown format %q (text, json, ecs, zeek)", format)
+	return nil, fmt.Errorf("report: unknown format %q (text, json, ecs, zeek, html)", format)
 }
 
 // Tee writes every connection to several writers, as one: the chosen
@@ -93,6 +101,14 @@ func (t tee) BeginFile(path string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func (t tee) FileError(path string, err error) {
+	for _, w := range t {
+		if f, ok := w.(InputErrorWriter); ok {
+			f.FileError(path, err)
+		}
+	}
 }
 
 func (t tee) WriteSummary(s *Summary, b *BaselineChanges) error {

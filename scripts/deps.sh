@@ -14,6 +14,7 @@ need=(
 	"/usr/include/pcap/pcap.h libpcap-dev"
 	"gcc gcc"
 	"xmllint libxml2-utils"
+	"chromium chromium"
 	"ip iproute2"
 	"ethtool ethtool"
 )

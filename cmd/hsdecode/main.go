@@ -45,6 +45,8 @@ Usage:
   hsdecode --fail-on violation,alert,weak-cipher --junit report.xml captures/
                                               a CI gate: JUnit XML for the dashboard, exit 1 on a finding
   hsdecode --format ecs capture.pcap          Elastic Common Schema documents; --format zeek: Zeek's ssl.log
+  hsdecode --html report.html captures/       also a page to attach to a ticket: counts, a plot, a table
+                                              to filter, each handshake drawn as a sequence diagram
 
 Every TCP connection that carries TLS (found by its first bytes, on any
 port) gets one outcome, the first of these that applies:
@@ -129,7 +131,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	fs := pflag.NewFlagSet("hsdecode", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	read := fs.StringP("read", "r", "", "read packets from `FILE` (pcap or pcapng; - for standard input); more files and directories may follow as arguments")
-	format := fs.String("format", "text", "output `FORMAT`: text, json, ecs (Elastic Common Schema) or zeek (Zeek's ssl.log)")
+	format := fs.String("format", "text", "output `FORMAT`: text, json, ecs (Elastic Common Schema), zeek (Zeek's ssl.log) or html (one self-contained page)")
 	verbose := fs.BoolP("verbose", "v", false, "also print every handshake detail under each ladder (text), and counts of packets and connections skipped, and why")
 	idle := fs.Duration("idle-timeout", reassembly.DefaultIdleTimeout, "close and report connections idle longer than this, in capture time (0: never)")
 	follow := fs.Bool("follow", false, "keep decoding established connections to their end, to report the alerts that close them, TLS 1.0-1.2 renegotiations and, with keys, TLS 1.3's post-handshake messages (slower on bulk data)")
@@ -138,6 +140,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	minVersion := fs.String("min-version", "TLS1.2", "legacy-version: the lowest acceptable `VERSION` (SSL3, TLS1.0 ... TLS1.3)")
 	summary := fs.Bool("summary", false, "json: end with a summary object (counts per outcome, version, suite, alert, violation; packets); ecs, zeek: print it on standard error")
 	junit := fs.String("junit", "", "also write JUnit XML to `FILE`: a test suite per input, a test case per connection, a failure per finding")
+	htmlPath := fs.String("html", "", "also write an HTML report to `FILE`: one self-contained page with the outcome counts, a plot over capture time, a table of connections to filter and each one's ladder drawn as a sequence diagram")
 	baseline := fs.String("baseline", "", "compare with an earlier JSON report `FILE` and fail only on what got worse (outcome no longer established, a new violation code, a lower version)")
 	colorMode := fs.String("color", "auto", "colour the text report: auto (on a terminal, unless NO_COLOR is set), always or never")
 	checksum := fs.String("checksum", "auto", "verify IPv4 and TCP checksums, dropping the segments that fail as their receiver does: auto (all but those checksum offload leaves, and those of a side that never sent a right one), on or off")
@@ -270,7 +273,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 		bw = bufio.NewWriterSize(stdout, 64<<10)
 		out = bw
 	}
-	outs, err := openOutputs(*format, out, opt, *junit, *summary)
+	outs, err := openOutputs(*format, out, opt, *junit, *htmlPath, *summary)
 	if err != nil {
 		return usage(err)
 	}

@@ -9,33 +9,57 @@ import (
 	"github.com/hsdecode/hsdecode/report"
 )
 
-// outputs are the writers of a run: the chosen format on standard output
-// and the JUnit file.
+// outputs are the writers of a run: the chosen format on standard output,
+// the JUnit file and the HTML page.
 type outputs struct {
 	format  string
 	summary bool // --summary
 	out     report.Writer
 	junit   *report.JUnitWriter
-	junitF  *os.File
-	all     report.Writer // out and junit
+	html    *report.HTMLWriter
+	files   []*os.File    // --junit's and --html's
+	all     report.Writer // out, junit and html
 }
 
-func openOutputs(format string, stdout io.Writer, o report.Options, junitPath string, summary bool) (*outputs, error) {
+func openOutputs(format string, stdout io.Writer, o report.Options, junitPath, htmlPath string, summary bool) (*outputs, error) {
 	out, err := report.NewWriter(format, stdout, o)
 	if err != nil {
 		return nil, err
 	}
 	op := &outputs{format: format, summary: summary, out: out, all: out}
+	ws := []report.Writer{out}
 	if junitPath != "" {
 		f, err := os.Create(junitPath)
 		if err != nil {
 			return nil, fmt.Errorf("--junit: %w", err)
 		}
-		op.junitF = f
+		op.files = append(op.files, f)
 		op.junit = report.NewJUnitWriter(f, o)
-		op.all = report.Tee(out, op.junit)
+		ws = append(ws, op.junit)
+	}
+	if htmlPath != "" {
+		f, err := os.Create(htmlPath)
+		if err != nil {
+			op.closeFiles()
+			return nil, fmt.Errorf("--html: %w", err)
+		}
+		op.files = append(op.files, f)
+		op.html = report.NewHTMLWriter(f, o)
+		ws = append(ws, op.html)
+	}
+	if len(ws) > 1 {
+		op.all = report.Tee(ws...)
 	}
 	return op, nil
+}
+
+// closeFiles closes the files of --junit and --html.
+func (op *outputs) closeFiles() error {
+	var errs []error
+	for _, f := range op.files {
+		errs = append(errs, f.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // beginFile starts an input's part of every output.
@@ -46,10 +70,11 @@ func (op *outputs) beginFile(path string) error {
 	return nil
 }
 
-// fileError records an input that could not be read in the JUnit file.
+// fileError records an input that could not be read in the outputs that
+// list them: the JUnit file and the HTML page.
 func (op *outputs) fileError(path string, err error) {
-	if op.junit != nil {
-		op.junit.FileError(path, err)
+	if f, ok := op.all.(report.InputErrorWriter); ok {
+		f.FileError(path, err)
 	}
 }
 
@@ -57,7 +82,7 @@ func (op *outputs) fileError(path string, err error) {
 // and closes every output.
 func (op *outputs) finish(g *gate, ch *report.BaselineChanges, stderr io.Writer) error {
 	var errs []error
-	if sw, ok := op.out.(report.SummaryWriter); ok && (op.format == "text" || op.summary) {
+	if sw, ok := op.out.(report.SummaryWriter); ok && (op.format == "text" || op.format == "html" || op.summary) {
 		errs = append(errs, sw.WriteSummary(g.sum, ch))
 	} else if op.summary {
 		fmt.Fprintln(stderr, "hsdecode: summary:")
@@ -71,9 +96,9 @@ func (op *outputs) finish(g *gate, ch *report.BaselineChanges, stderr io.Writer)
 	if op.junit != nil {
 		errs = append(errs, op.junit.WriteSummary(g.sum, ch))
 	}
-	errs = append(errs, op.all.Close())
-	if op.junitF != nil {
-		errs = append(errs, op.junitF.Close())
+	if op.html != nil {
+		errs = append(errs, op.html.WriteSummary(g.sum, ch))
 	}
+	errs = append(errs, op.all.Close(), op.closeFiles())
 	return errors.Join(errs...)
 }
