@@ -84,6 +84,7 @@ type decoder struct {
 	ip6    layers.IPv6
 	ip6ext ipv6Extension
 	tcp    layers.TCP
+	udp    layers.UDP
 
 	// unsupported caches the skip reason of each unsupported link type,
 	// so that counting one costs no allocation.
@@ -93,7 +94,7 @@ type decoder struct {
 func newDecoder() *decoder {
 	d := &decoder{decoded: make([]gopacket.LayerType, 0, 8), unsupported: map[layers.LinkType]string{}}
 	var c gopacket.DecodingLayerContainer = gopacket.DecodingLayerSparse(nil)
-	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.sll, &d.sll2, &d.loop, &d.vlan, &d.ip4, &d.ip6, &d.ip6ext, &d.tcp} {
+	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.sll, &d.sll2, &d.loop, &d.vlan, &d.ip4, &d.ip6, &d.ip6ext, &d.tcp, &d.udp} {
 		c = c.Put(l)
 	}
 	d.container = c
@@ -118,6 +119,10 @@ type segment struct {
 	// ipHeader is the IPv4 header of a segment that came in one packet,
 	// for its checksum.
 	ipHeader []byte
+	// udp says it is a UDP datagram, not a TCP segment: tcp is nil and
+	// payload holds the datagram's (udp.go).
+	udp     bool
+	payload []byte
 }
 
 // reasonIPv4Fragment is what decode returns for an IPv4 fragment, which
@@ -169,6 +174,9 @@ func (d *decoder) decode(link layers.LinkType, data []byte, lost int) (segment, 
 		return segment{}, "decode error: " + d.next(first).String()
 	}
 	if !isTCP {
+		if seg, ok := d.udpDatagram(); ok {
+			return seg, ""
+		}
 		return segment{}, d.notTCP()
 	}
 	v4 := d.sawLayer(layers.LayerTypeIPv4)

@@ -1,0 +1,93 @@
+package reassembly
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+	"github.com/hsdecode/hsdecode/stream"
+	"github.com/hsdecode/hsdecode/udpflow"
+)
+
+// UDP flows: QUIC and DTLS handshakes (issue 17). A flow is a conn of its
+// own table (Assembler.flows: a UDP flow and a TCP connection may share
+// addresses and ports), keyed by its addresses and ports, opened by a
+// datagram that begins a handshake (udpflow.Classify) and given every
+// datagram whole (stream.DatagramStream). Like a TCP connection it counts
+// against the memory bound in its bucket (connCost and what its consumer
+// holds), goes to the worker of its hash, closes when idle for
+// IdleTimeout, when memory runs out and at the end of input, and once its
+// consumer is done costs a table lookup per datagram.
+
+// reasonUDPNotHandshake is the skip reason of a datagram of no open flow
+// that begins no handshake: DNS, RTP, a QUIC packet of a connection whose
+// Initial the capture did not have.
+const reasonUDPNotHandshake = "UDP, no QUIC or DTLS handshake"
+
+// udpDatagram returns the datagram the last decode reached, if its last
+// layer was UDP.
+func (d *decoder) udpDatagram() (segment, bool) {
+	if len(d.decoded) == 0 || d.decoded[len(d.decoded)-1] != layers.LayerTypeUDP {
+		return segment{}, false
+	}
+	src, dst := d.ip6.SrcIP, d.ip6.DstIP
+	if d.sawLayer(layers.LayerTypeIPv4) {
+		src, dst = d.ip4.SrcIP, d.ip4.DstIP
+	}
+	s, _ := netip.AddrFromSlice(src)
+	t, _ := netip.AddrFromSlice(dst)
+	return segment{
+		src:     netip.AddrPortFrom(s, uint16(d.udp.SrcPort)),
+		dst:     netip.AddrPortFrom(t, uint16(d.udp.DstPort)),
+		udp:     true,
+		payload: d.udp.Payload,
+	}, true
+}
+
+// datagram gives a UDP datagram to its flow, opening one when it begins
+// a handshake.
+func (a *Assembler) datagram(seg segment, ts time.Time) {
+	key := keyOf(seg.src, seg.dst)
+	c := a.flows[key]
+	if c == nil {
+		tr, ok := udpflow.Classify(seg.payload)
+		if !ok {
+			a.skip(reasonUDPNotHandshake)
+			return
+		}
+		c = a.openFlow(seg, tr, ts)
+	}
+	a.mem.touch(c)
+	if ts.After(c.last) {
+		c.last = ts
+	}
+	if c.state != connDone {
+		c.dgram.Datagram(c.sideOf(seg.src), seg.payload, ts)
+		if c.stream.Done() {
+			c.state = connDone
+		}
+		a.mem.consumer(c)
+	}
+	a.bound(c)
+}
+
+// openFlow makes the flow of a datagram that begins a handshake: its
+// sender is A, the client.
+func (a *Assembler) openFlow(seg segment, tr stream.Transport, ts time.Time) *conn {
+	a.stats.Connections++
+	c := &conn{a: a, key: keyOf(seg.src, seg.dst), last: ts, udp: true}
+	c.bucket = bucketOf(c.key)
+	c.info = stream.ConnInfo{A: seg.src, B: seg.dst, SawSYN: true, Start: ts, Seq: a.index, Transport: tr}
+	c.stream = a.factory.New(c.info)
+	c.sized, _ = c.stream.(stream.Buffered)
+	var ok bool
+	if c.dgram, ok = c.stream.(stream.DatagramStream); !ok {
+		// A consumer that reads only byte streams: the flow is kept, so
+		// that it is closed and counted as any other, and costs a lookup.
+		c.state = connDone
+	}
+	a.flows[c.key] = c
+	a.mem.link(c)
+	a.stats.MaxOpen = max(a.stats.MaxOpen, int64(len(a.conns)+len(a.flows)))
+	return c
+}
