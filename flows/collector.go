@@ -83,6 +83,9 @@ func (c *Collector) New(info stream.ConnInfo) stream.Stream {
 	if !c.asDecided {
 		c.open = append(c.open, info.Seq)
 	}
+	if info.Transport == stream.TransportQUIC {
+		return newQUICConn(info, c)
+	}
 	return newTracker(info, c)
 }
 

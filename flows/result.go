@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hsdecode/hsdecode/decode"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // Outcome is the one verdict a connection gets (docs/handshake-order.md section 6).
@@ -114,7 +115,12 @@ type Result struct {
 	Seq            uint64 // order in which the connection began
 	Start, End     time.Time
 	Client, Server netip.AddrPort
-	Outcome        Outcome
+	// Transport carries the handshake: TCP, QUIC or DTLS.
+	Transport stream.Transport
+	// QUIC is what a QUIC connection's packets say besides its handshake;
+	// nil for TCP and DTLS.
+	QUIC    *QUIC
+	Outcome Outcome
 	// Version and CipherSuite are zero when never negotiated.
 	Version           decode.Version
 	CipherSuite       decode.CipherSuite

@@ -88,7 +88,9 @@ func (t *Tracker) decodeOptions(resync bool) decode.Options {
 // keysHello feeds a clear hello to the transcript (RFC 8446, 4.4.1),
 // starting one at the first ClientHello when the store has any secrets.
 func (t *Tracker) keysHello(ev decode.Event) {
-	if t.col.keys == nil {
+	if t.col.keys == nil || t.info.Transport == stream.TransportQUIC {
+		// QUIC protects packets, not records (RFC 9001, 5): its
+		// Handshake packets are not read with keys yet.
 		return
 	}
 	if t.keys == nil {

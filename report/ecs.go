@@ -12,6 +12,7 @@ import (
 
 	"github.com/hsdecode/hsdecode/decode"
 	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // ECSVersion is the Elastic Common Schema version the ECS documents
@@ -123,6 +124,7 @@ type ecsTLS struct {
 // under the JSON report's names.
 type ecsHsdecode struct {
 	Outcome           string `json:"outcome"`
+	Transport         string `json:"transport,omitempty"` // quic or dtls; absent for TCP
 	History           string `json:"history,omitempty"`
 	ClientCertificate string `json:"client_certificate,omitempty"`
 	Renegotiations    uint32 `json:"renegotiations,omitempty"`
@@ -182,6 +184,10 @@ func (e *ECSWriter) document(r *flows.Result, fs []Finding) *ecsDocument {
 	d.Source = ecsEndpoint{IP: client.Addr().String(), Port: client.Port()}
 	d.Destination = ecsEndpoint{IP: server.Addr().String(), Port: server.Port()}
 	d.Network = ecsNetwork{Transport: "tcp", Type: "ipv4", CommunityID: CommunityID(client, server)}
+	if r.Transport != stream.TransportTCP {
+		d.Network.Transport, d.Network.CommunityID = "udp", communityID(17, client, server)
+		d.Hsdecode.Transport = r.Transport.String()
+	}
 	if client.Addr().Is6() {
 		d.Network.Type = "ipv6"
 	}
@@ -349,7 +355,11 @@ func curveName(r *flows.Result) string {
 // records of one flow: "1:" and the base64 SHA-1 of the seed, the
 // endpoints' addresses, the protocol, a pad byte and the ports, the
 // smaller endpoint first.
-func CommunityID(a, b netip.AddrPort) string {
+func CommunityID(a, b netip.AddrPort) string { return communityID(6, a, b) }
+
+// communityID is the Community ID of a flow of an IP protocol: 6 TCP, 17
+// UDP.
+func communityID(proto byte, a, b netip.AddrPort) string {
 	a, b = unmap(a), unmap(b)
 	if c := a.Addr().Compare(b.Addr()); c > 0 || (c == 0 && a.Port() > b.Port()) {
 		a, b = b, a
@@ -359,7 +369,7 @@ func CommunityID(a, b netip.AddrPort) string {
 	h.Write(seed[:])
 	h.Write(a.Addr().AsSlice())
 	h.Write(b.Addr().AsSlice())
-	h.Write([]byte{6, 0}) // TCP, pad
+	h.Write([]byte{proto, 0}) // protocol, pad
 	var ports [4]byte
 	binary.BigEndian.PutUint16(ports[:2], a.Port())
 	binary.BigEndian.PutUint16(ports[2:], b.Port())

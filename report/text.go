@@ -8,7 +8,20 @@ import (
 	"strings"
 
 	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/stream"
 )
+
+// transportLabel names a UDP transport in the header line, with a QUIC
+// connection's version; nothing for TCP.
+func transportLabel(r *flows.Result) string {
+	switch {
+	case r.Transport == stream.TransportTCP:
+		return ""
+	case r.QUIC != nil && r.QUIC.Version != 0:
+		return "  QUIC v" + r.QUIC.Version.String()
+	}
+	return "  " + strings.ToUpper(r.Transport.String())
+}
 
 // TextWriter writes, per connection, a header line and the ladder of its
 // messages, then a one-line count of outcomes when closed.
@@ -30,7 +43,8 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 	t.n++
 	t.outcomes[r.Outcome]++
 	w := t.w
-	fmt.Fprintf(w, "#%d %s%s %s -> %s  %s", t.n, t.fileLabel(), r.Start.UTC().Format("2006-01-02 15:04:05.000000"), unmap(r.Client), unmap(r.Server), t.outcome(r.Outcome))
+	fmt.Fprintf(w, "#%d %s%s %s -> %s%s  %s", t.n, t.fileLabel(), r.Start.UTC().Format("2006-01-02 15:04:05.000000"), unmap(r.Client), unmap(r.Server),
+		transportLabel(r), t.outcome(r.Outcome))
 	if r.Version != 0 {
 		fmt.Fprintf(w, "  %s", r.Version)
 	}
