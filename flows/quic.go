@@ -73,6 +73,7 @@ type quicConn struct {
 	retried bool
 	vn      bool // a Version Negotiation came: the client's next attempt is a new handshake
 	gapped  [2]bool
+	qk      *quicKeys // with the connection's secrets (quic_keys.go)
 	scratch []byte
 }
 
@@ -85,7 +86,7 @@ func newQUICConn(info stream.ConnInfo, col *Collector) *quicConn {
 // Buffered implements stream.Buffered: the Tracker's, and the CRYPTO
 // bytes waiting for a hole to fill.
 func (q *quicConn) Buffered() int {
-	return q.Tracker.Buffered() + q.crypto[0].Buffered() + q.crypto[1].Buffered()
+	return q.Tracker.Buffered() + q.crypto[0].Buffered() + q.crypto[1].Buffered() + q.qk.buffered()
 }
 
 // Datagram implements stream.DatagramStream.
@@ -111,7 +112,7 @@ func (q *quicConn) Datagram(s stream.Side, b []byte, ts time.Time) {
 				q.vn = true
 			}
 		case quic.PacketHandshake, quic.PacketOneRTT:
-			q.protected(s, len(p.Raw)-p.PNOffset, ts)
+			q.handshakePacket(s, p, ts)
 		}
 	}
 }
@@ -126,7 +127,7 @@ func (q *quicConn) initial(s stream.Side, p *quic.Packet, ts time.Time) {
 	} else if q.q.ServerSCID == nil {
 		q.q.ServerSCID = bytes.Clone(p.SCID)
 	}
-	k := q.keys(p.Version, client)
+	k := q.initialKeys(p.Version, client)
 	if k == nil {
 		q.q.Undecryptable++
 		return
@@ -188,11 +189,12 @@ func (q *quicConn) restart(p *quic.Packet) {
 	q.Tracker = newTracker(old.info, old.col)
 	q.res.QUIC = q.q
 	q.crypto = [2]quic.CryptoStream{}
+	q.qk = nil
 }
 
-// keys returns the Initial keys of a side's packets of version v, derived
+// initialKeys returns the Initial keys of a side's packets of version v, derived
 // once (nil for a version without them).
-func (q *quicConn) keys(v quic.Version, client bool) *quic.Keys {
+func (q *quicConn) initialKeys(v quic.Version, client bool) *quic.Keys {
 	if q.keysFor == nil {
 		return nil
 	}
@@ -237,13 +239,11 @@ func (q *quicConn) handshake(s stream.Side, b []byte, ts time.Time) {
 
 // protected gives the Tracker a packet it cannot read as one protected
 // record of the packet's length (past its packet number's offset; for a
-// short header, the whole packet), once the ServerHello was seen: before
-// it, the Tracker would take a client's for 0-RTT or data out of order,
-// while a QUIC client's first protected packet always follows it.
+// short header, the whole packet). Only once the ServerHello was seen
+// (handshakePacket): before it, the Tracker would take a client's for
+// 0-RTT or data out of order, while a QUIC client's first protected
+// packet always follows it.
 func (q *quicConn) protected(s stream.Side, n int, ts time.Time) {
-	if q.res.ServerHello == nil {
-		return
-	}
 	q.lost(ts)
 	q.record(s, decode.ContentApplicationData, zeros[:min(n, len(zeros))], ts)
 }
@@ -276,7 +276,7 @@ func (q *quicConn) close(s stream.Side, c *quic.ConnectionClose, ts time.Time) {
 			FrameType: c.FrameType, Reason: c.Reason}
 	}
 	if a, ok := c.Alert(); ok {
-		q.record(s, decode.ContentAlert, []byte{byte(decode.AlertLevelFatal), a}, ts)
+		q.closeAlert(s, a, ts)
 	}
 }
 

@@ -88,9 +88,7 @@ func (t *Tracker) decodeOptions(resync bool) decode.Options {
 // keysHello feeds a clear hello to the transcript (RFC 8446, 4.4.1),
 // starting one at the first ClientHello when the store has any secrets.
 func (t *Tracker) keysHello(ev decode.Event) {
-	if t.col.keys == nil || t.info.Transport == stream.TransportQUIC {
-		// QUIC protects packets, not records (RFC 9001, 5): its
-		// Handshake packets are not read with keys yet.
+	if t.col.keys == nil {
 		return
 	}
 	if t.keys == nil {
@@ -404,7 +402,9 @@ const maxHeld = 256 << 10
 // client's next record, sent after its secrets were logged.
 func (t *Tracker) keysNotYet(sh *decode.ServerHello) {
 	k := t.keys
-	if !t.col.keysGrow || k.retried {
+	if !t.col.keysGrow || k.retried || t.info.Transport == stream.TransportQUIC {
+		// A QUIC connection's packets are not held for keys to come
+		// (flows/quic_keys.go).
 		k.status = KeysMissing
 		return
 	}

@@ -67,7 +67,14 @@ var ErrFrame = errors.New("quic: malformed or unexpected frame")
 
 // ParseFrames reads the frames of an Initial or Handshake packet's
 // plaintext payload (RFC 9000, 12.4 and 19). The result aliases payload.
-func ParseFrames(payload []byte) (Frames, error) {
+func ParseFrames(payload []byte) (Frames, error) { return parseFrames(payload, false) }
+
+// ParseFrames1RTT reads the frames of a 1-RTT packet's plaintext payload,
+// any frame of RFC 9000, 19, and DATAGRAM (RFC 9221) passed over but for
+// CRYPTO, CONNECTION_CLOSE and HANDSHAKE_DONE.
+func ParseFrames1RTT(payload []byte) (Frames, error) { return parseFrames(payload, true) }
+
+func parseFrames(payload []byte, oneRTT bool) (Frames, error) {
 	var f Frames
 	s := cryptobyte.String(payload)
 	for len(s) > 0 {
@@ -106,10 +113,58 @@ func ParseFrames(payload []byte) (Frames, error) {
 		case frameHandshakeDone:
 			f.HandshakeDone, f.AckEliciting = true, true
 		default:
-			return f, ErrFrame
+			if !oneRTT || !skipFrame(&s, typ) {
+				return f, ErrFrame
+			}
+			f.AckEliciting = true
 		}
 	}
 	return f, nil
+}
+
+// skipFrame passes over the fields of a frame of a 1-RTT packet that says
+// nothing of the handshake (RFC 9000, 19; DATAGRAM, RFC 9221, 4).
+func skipFrame(s *cryptobyte.String, typ uint64) bool {
+	var v uint64
+	varints := func(n int) bool {
+		for range n {
+			if !readVarint(s, &v) {
+				return false
+			}
+		}
+		return true
+	}
+	var b cryptobyte.String
+	switch {
+	case typ == 0x04: // RESET_STREAM
+		return varints(3)
+	case typ == 0x05, typ == 0x11, typ == 0x15: // STOP_SENDING, MAX_STREAM_DATA, STREAM_DATA_BLOCKED
+		return varints(2)
+	case typ == 0x07: // NEW_TOKEN
+		return readVarintPrefixed(s, &b)
+	case typ >= 0x08 && typ <= 0x0f: // STREAM, with OFF, LEN and FIN bits
+		if !varints(1) || typ&0x04 != 0 && !varints(1) {
+			return false
+		}
+		if typ&0x02 != 0 {
+			return readVarintPrefixed(s, &b)
+		}
+		*s = (*s)[len(*s):] // the data runs to the end of the packet
+		return true
+	case typ == 0x10, typ == 0x12, typ == 0x13, typ == 0x14, typ == 0x16, typ == 0x17, typ == 0x19:
+		return varints(1) // MAX_DATA, MAX_STREAMS, DATA_BLOCKED, STREAMS_BLOCKED, RETIRE_CONNECTION_ID
+	case typ == 0x18: // NEW_CONNECTION_ID
+		var cid cryptobyte.String
+		return varints(2) && s.ReadUint8LengthPrefixed(&cid) && s.Skip(16)
+	case typ == 0x1a, typ == 0x1b: // PATH_CHALLENGE, PATH_RESPONSE
+		return s.Skip(8)
+	case typ == 0x30:
+		*s = (*s)[len(*s):]
+		return true
+	case typ == 0x31:
+		return readVarintPrefixed(s, &b)
+	}
+	return false
 }
 
 // skipAck passes over the fields of an ACK frame after its type (RFC 9000,

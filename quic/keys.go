@@ -89,13 +89,22 @@ func NewKeys(v Version, suite *tlscrypto.Suite, secret []byte) (*Keys, error) {
 	return k, nil
 }
 
+// ShortHeader returns a 1-RTT packet whose Destination Connection ID is
+// dcidLen bytes long, ready for Open: only the endpoints know that length
+// (RFC 9000, 17.3), an observer from the connection IDs of the long
+// headers.
+func ShortHeader(raw []byte, dcidLen int) Packet {
+	return Packet{Type: PacketOneRTT, Raw: raw, PNOffset: 1 + dcidLen}
+}
+
 // sampleLen is the length of the header protection sample (RFC 9001, 5.4.2).
 const sampleLen = 16
 
-// Open removes header protection from a long header packet (p.PNOffset
-// set) and decrypts its payload (RFC 9001, 5.3 and 5.4). It returns the
-// packet number and the plaintext frames, a copy of its own; p.Raw is not
-// changed.
+// Open removes header protection from a packet whose packet number
+// begins at p.PNOffset (a long header's, or a short header's, whose
+// connection ID length the caller knows: ShortHeader) and decrypts its
+// payload (RFC 9001, 5.3 and 5.4). It returns the packet number and the
+// plaintext frames, a copy of its own; p.Raw is not changed.
 func (k *Keys) Open(p *Packet) (pn uint64, payload []byte, err error) {
 	raw := p.Raw
 	off := p.PNOffset
@@ -108,7 +117,11 @@ func (k *Keys) Open(p *Packet) (pn uint64, payload []byte, err error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	first := raw[0] ^ mask[0]&0x0f // long header: the low 4 bits are protected
+	low := byte(0x0f) // a long header's low 4 bits are protected, a short one's 5
+	if raw[0]&0x80 == 0 {
+		low = 0x1f
+	}
+	first := raw[0] ^ mask[0]&low
 	pnLen := int(first&3) + 1
 	hdr := make([]byte, off+pnLen, len(raw))
 	copy(hdr, raw[:off+pnLen])

@@ -5,7 +5,6 @@ import (
 
 	"github.com/hsdecode/hsdecode/decode"
 	"github.com/hsdecode/hsdecode/flows"
-	"github.com/hsdecode/hsdecode/stream"
 )
 
 // TestKeyLogCorpus reads every corpus capture that has a key log (snet's
@@ -35,9 +34,6 @@ func TestKeyLogCorpus(t *testing.T) {
 				r := &an.results[i]
 				if r.ClientHello == nil || r.Version == 0 {
 					continue // no handshake to decrypt
-				}
-				if r.Transport == stream.TransportQUIC {
-					continue // QUIC's Handshake packets are not read with keys yet
 				}
 				conns++
 				_, have := g.Lookup(r.ClientHello.Random)

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -109,5 +112,151 @@ func TestQUICReportFormats(t *testing.T) {
 	run([]string{"-r", pcap, "--format", "json"}, &out, &errb)
 	if !strings.Contains(out.String(), `"ja4":"q13d`) || !strings.Contains(out.String(), `"quic":{"version":"2"`) {
 		t.Errorf("json: %s", out.String())
+	}
+}
+
+// quicReport runs hsdecode on a QUIC capture with its key log and returns
+// its one connection's JSON.
+func quicReport(t *testing.T, name string, args ...string) map[string]any {
+	t.Helper()
+	pcap := filepath.Join(pcapDir, name+".pcap")
+	var out, errb strings.Builder
+	args = append([]string{"-r", pcap, "--keylog", strings.TrimSuffix(pcap, ".pcap") + ".keys", "--format", "json"}, args...)
+	if status := run(args, &out, &errb); status == exitError {
+		t.Fatalf("exit %d: %s", status, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("%d connections reported", len(lines))
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// quicMessages lists a report's messages as "from:type", decrypted ones
+// marked with a star.
+func quicMessages(m map[string]any) []string {
+	var out []string
+	msgs, _ := m["messages"].([]any)
+	for _, x := range msgs {
+		msg := x.(map[string]any)
+		s := fmt.Sprintf("%s:%s", msg["from"], msg["type"])
+		if msg["decrypted"] == true {
+			s += "*"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestQUICKeyLog reads the QUIC captures with the key log their client
+// wrote: each side's Handshake packets decrypted with the QUIC labels,
+// every message of the TLS 1.3 handshake checked in order and both
+// Finished verified, and the server's refusal of a client certificate,
+// sent in a 1-RTT CONNECTION_CLOSE, read as its alert.
+func TestQUICKeyLog(t *testing.T) {
+	server := []string{"server:encrypted_extensions*", "server:certificate*", "server:certificate_verify*", "server:finished*"}
+	plain := slices.Concat([]string{"client:client_hello", "server:server_hello"}, server,
+		[]string{"client:finished*", "server:new_session_ticket*"})
+	for name, want := range map[string][]string{
+		"130-quic-v1":        plain,
+		"131-quic-v2":        plain,
+		"132-quic-retry":     plain,
+		"136-quic-vn":        plain,
+		"137-quic-big-hello": plain,
+		"133-quic-hrr": slices.Concat([]string{"client:client_hello", "server:hello_retry_request", "client:client_hello", "server:server_hello"},
+			server, []string{"client:finished*", "server:new_session_ticket*"}),
+		"134-quic-mtls-fail": {"client:client_hello", "server:server_hello", "server:encrypted_extensions*", "server:certificate_request*",
+			"server:certificate*", "server:certificate_verify*", "server:finished*",
+			"client:certificate*", "client:certificate_verify*", "client:finished*", "server:alert*"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := quicReport(t, name)
+			wantOutcome := "established"
+			if name == "134-quic-mtls-fail" {
+				wantOutcome = "alert"
+				alerts, _ := m["alerts"].([]any)
+				if len(alerts) != 1 || alerts[0].(map[string]any)["description"] != "unknown_ca" || alerts[0].(map[string]any)["from"] != "server" {
+					t.Errorf("alerts %v", m["alerts"])
+				}
+			}
+			if m["outcome"] != wantOutcome || m["keys"] != "found" || m["violations"] != nil || m["alpn"] != "hq-test" {
+				t.Errorf("outcome %v, keys %v, violations %v, alpn %v", m["outcome"], m["keys"], m["violations"], m["alpn"])
+			}
+			if got := quicMessages(m); !slices.Equal(got, want) {
+				t.Errorf("messages\n got %v\nwant %v", got, want)
+			}
+		})
+	}
+	// A key log without this connection's secrets: keys missing, and
+	// the connection judged as without keys.
+	pcap := filepath.Join(pcapDir, "131-quic-v2.pcap")
+	var out, errb strings.Builder
+	run([]string{"-r", pcap, "--keylog", filepath.Join(pcapDir, "130-quic-v1.keys"), "--format", "json"}, &out, &errb)
+	if !strings.Contains(out.String(), `"keys":"missing"`) || !strings.Contains(out.String(), `"outcome":"established"`) {
+		t.Errorf("another connection's key log: %s", out.String())
+	}
+}
+
+// TestQUICTsharkAgreement compares, with each capture's key log, the
+// handshake messages of each side with those tshark decodes from the
+// QUIC packets.
+func TestQUICTsharkAgreement(t *testing.T) {
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skip("no tshark")
+	}
+	types := map[string]string{"client_hello": "1", "server_hello": "2", "hello_retry_request": "2", "new_session_ticket": "4",
+		"encrypted_extensions": "8", "certificate": "11", "certificate_request": "13", "certificate_verify": "15", "finished": "20"}
+	pcaps, _ := filepath.Glob(filepath.Join(pcapDir, "13[0-9]-quic-*.pcap"))
+	if len(pcaps) == 0 {
+		t.Fatal("no QUIC capture")
+	}
+	for _, pcap := range pcaps {
+		name := strings.TrimSuffix(filepath.Base(pcap), ".pcap")
+		t.Run(name, func(t *testing.T) {
+			m := quicReport(t, name)
+			port := fmt.Sprint(m["server"].(map[string]any)["port"])
+			out, err := exec.Command("tshark", "-r", pcap, "-o", "tls.keylog_file:"+strings.TrimSuffix(pcap, ".pcap")+".keys",
+				"-d", "udp.port=="+port+",quic", "-Y", "tls.handshake", "-T", "fields", "-e", "udp.srcport", "-e", "tls.handshake.type").Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var theirs [2][]string // client, server
+			for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				f := strings.Split(l, "\t")
+				if len(f) != 2 || f[1] == "" {
+					continue // a packet whose CRYPTO bytes tshark joins to a later one
+				}
+				side := 0
+				if f[0] == port {
+					side = 1
+				}
+				theirs[side] = append(theirs[side], strings.Split(f[1], ",")...)
+			}
+			if name == "136-quic-vn" {
+				// The ClientHello of the attempt Version Negotiation
+				// ended is not the reported handshake's (docs/handshake-order.md section 7).
+				theirs[0] = theirs[0][1:]
+			}
+			var ours [2][]string
+			for _, msg := range m["messages"].([]any) {
+				msg := msg.(map[string]any)
+				typ, ok := types[msg["type"].(string)]
+				if !ok {
+					continue // an alert
+				}
+				side := 0
+				if msg["from"] == "server" {
+					side = 1
+				}
+				ours[side] = append(ours[side], typ)
+			}
+			if !slices.Equal(ours[0], theirs[0]) || !slices.Equal(ours[1], theirs[1]) {
+				t.Errorf("handshake types\n ours:   client %v server %v\n tshark: client %v server %v", ours[0], ours[1], theirs[0], theirs[1])
+			}
+		})
 	}
 }
