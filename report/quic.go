@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"strconv"
 
+	"github.com/hsdecode/hsdecode/decode"
 	"github.com/hsdecode/hsdecode/flows"
 	"github.com/hsdecode/hsdecode/quic"
 )
@@ -56,3 +57,25 @@ func (c *quicClose) fields(w fieldWriter) {
 	}
 	w.str("reason", c.Reason, omitEmpty)
 }
+
+// quicParam is a QUIC transport parameter (RFC 9000, 18): its registry
+// name, its value when it is a number, a connection ID in hex, else its
+// length (an empty connection ID's is 0).
+type quicParam decode.QUICTransportParameter
+
+func (p *quicParam) fields(w fieldWriter) {
+	w.str("id", decode.QUICTransportParameter(*p).Name(), always)
+	switch {
+	case p.HasValue:
+		w.num("value", int64(min(p.Value, 1<<62)), always)
+	case len(p.Bytes) > 0:
+		w.str("hex", hex.EncodeToString(p.Bytes), always)
+	default:
+		w.num("length", int64(p.Length), always)
+	}
+}
+
+type quicParams []decode.QUICTransportParameter
+
+func (l quicParams) len() int        { return len(l) }
+func (l quicParams) at(i int) object { return (*quicParam)(&l[i]) }
