@@ -98,7 +98,7 @@ func (q *quicConn) Datagram(s stream.Side, b []byte, ts time.Time) {
 	}
 	for i := range pkts {
 		if q.Done() {
-			return
+			break
 		}
 		p := &pkts[i]
 		switch p.Type {
@@ -115,6 +115,9 @@ func (q *quicConn) Datagram(s stream.Side, b []byte, ts time.Time) {
 			q.handshakePacket(s, p, ts)
 		}
 	}
+	// A verdict reached outside Data (a decrypted packet) is handed over
+	// as one reached in it (Options.AsDecided).
+	q.emitIfFinal()
 }
 
 // initial reads an Initial packet: decrypted with the Initial keys of its

@@ -135,7 +135,6 @@ func (q *quicConn) answered(s stream.Side) {
 func (q *quicConn) closeAlert(s stream.Side, alert uint8, ts time.Time) {
 	if q.keyed() && q.res.ServerHello != nil {
 		q.decryptedAlert(&q.sides[s], []byte{byte(decode.AlertLevelFatal), alert}, ts)
-		q.emitIfFinal()
 		return
 	}
 	q.record(s, decode.ContentAlert, []byte{byte(decode.AlertLevelFatal), alert}, ts)

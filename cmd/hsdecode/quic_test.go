@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/keylog"
 	"github.com/hsdecode/hsdecode/quic"
 	"github.com/hsdecode/hsdecode/reassembly"
 	"github.com/hsdecode/hsdecode/stream"
@@ -260,3 +262,43 @@ func TestQUICTsharkAgreement(t *testing.T) {
 		})
 	}
 }
+
+// TestQUICAsDecided: as a live capture reports them, a QUIC connection's
+// result comes at its verdict, not when the flow idles out, with keys and
+// without.
+func TestQUICAsDecided(t *testing.T) {
+	for _, keyed := range []bool{false, true} {
+		for _, name := range []string{"130-quic-v1", "134-quic-mtls-fail", "135-quic-alpn-fail"} {
+			pcap := filepath.Join(pcapDir, name+".pcap")
+			o := flows.Options{AsDecided: true}
+			if keyed {
+				g := new(keylog.Log)
+				if _, err := g.Load(strings.TrimSuffix(pcap, ".pcap") + ".keys"); err != nil {
+					t.Fatal(err)
+				}
+				o.Keys = g
+			}
+			src, err := capture.OpenFile(pcap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var results []flows.Result
+			analyzeSource(pipeSource{src}, o, reassembly.Options{}, 1, nil, func(r *flows.Result) error {
+				results = append(results, *r)
+				return nil
+			})
+			src.Close()
+			if len(results) != 1 {
+				t.Fatalf("%s: %d results", name, len(results))
+			}
+			if r := results[0]; r.Closed != "" || r.Outcome == flows.OutcomeIncomplete {
+				t.Errorf("%s, keys %v: outcome %s, closed %q: not reported at its verdict", name, keyed, r.Outcome, r.Closed)
+			}
+		}
+	}
+}
+
+// pipeSource is a capture read as a pipe is: results as decided.
+type pipeSource struct{ capture.Source }
+
+func (pipeSource) Stream() bool { return true }
