@@ -67,3 +67,35 @@ func (b *byteSize) String() string {
 }
 
 func (b *byteSize) Type() string { return "bytes" }
+
+// kibSize is a size kept in KiB, for -B: a plain number is KiB, as
+// tcpdump's -B takes it; a size with a unit (byteSize's) is rounded up to
+// whole KiB.
+type kibSize int
+
+// kibFlag defines a kibSize flag on fs and returns where it is stored.
+func kibFlag(fs *pflag.FlagSet, name, short string, kib int, usage string) *int {
+	v := kib
+	fs.VarP((*kibSize)(&v), name, short, usage)
+	return &v
+}
+
+func (k *kibSize) Set(s string) error {
+	if n, err := strconv.Atoi(strings.TrimSpace(s)); err == nil {
+		*k = kibSize(n) // a negative one is refused by liveArgs, with -B's words
+		return nil
+	}
+	var b byteSize
+	if err := b.Set(s); err != nil {
+		return err
+	}
+	*k = kibSize((int64(b) + 1<<10 - 1) >> 10)
+	return nil
+}
+
+func (k *kibSize) String() string {
+	b := byteSize(int64(*k) << 10)
+	return b.String()
+}
+
+func (k *kibSize) Type() string { return "kib" }

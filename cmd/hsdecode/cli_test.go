@@ -59,7 +59,7 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	for name, want := range map[string]string{"read": "FILE", "max-buffer": "BYTES", "idle-timeout": "DURATION",
-		"duration": "DURATION", "count": "N", "snaplen": "N", "filter": "EXPR", "interface": "IFACE", "output": "FILE",
+		"duration": "DURATION", "count": "N", "buffer-size": "SIZE", "snaplen": "N", "filter": "EXPR", "interface": "IFACE", "output": "FILE",
 		"format": "FORMAT", "fail-on": "RULES", "min-version": "VERSION", "follow": "", "local": ""} {
 		if flags[name] != want {
 			t.Errorf("--%s shows %q, want %q", name, flags[name], want)
@@ -99,6 +99,21 @@ func TestByteSize(t *testing.T) {
 	var out, errb bytes.Buffer
 	if status := run([]string{"--max-buffer", "64MB", filepath.Join(pcapDir, "01-tls12-ecdhe-rsa.pcap")}, &out, &errb); status != exitOK {
 		t.Errorf("--max-buffer 64MB: exit %d: %s", status, errb.String())
+	}
+	// -B: a plain number is KiB, as tcpdump's; a size is rounded up to KiB.
+	for _, tt := range []struct {
+		in   string
+		want int
+	}{{"2048", 2048}, {"64MiB", 64 << 10}, {"100MB", 97657}, {"1", 1}, {"1B", 1}, {"-1", -1}} {
+		var k kibSize
+		if err := k.Set(tt.in); err != nil || int(k) != tt.want {
+			t.Errorf("-B %q: %d KiB, %v; want %d", tt.in, k, err, tt.want)
+		}
+	}
+	errb.Reset()
+	if status := run([]string{"-i", "lo", "-B", "lots"}, &out, &errb); status != exitError ||
+		errb.String() != "hsdecode: --buffer-size \"lots\": give a number of KiB, or a size such as 64MiB or 100MB\n"+usageLine+"\n" {
+		t.Errorf("-B lots: exit %d, stderr %q", status, errb.String())
 	}
 }
 

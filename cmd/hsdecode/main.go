@@ -55,6 +55,8 @@ func flagError(err error) error {
 		form = "give true or false"
 	case "bytes":
 		form = byteSizeForm
+	case "kib":
+		form = "give a number of KiB, or a size such as 64MiB or 100MB"
 	default:
 		return err
 	}
@@ -99,7 +101,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	filter := fs.StringP("filter", "f", "", "live capture filter `EXPR` in pcap-filter syntax (or give it as the remaining arguments, as to tcpdump)")
 	snaplen := fs.IntP("snaplen", "s", 0, "live: keep the first `N` bytes of each packet (0: 262144)")
 	noPromisc := fs.BoolP("no-promisc", "p", false, "live: do not put the interface in promiscuous mode")
-	bufKiB := fs.IntP("buffer-size", "B", defaultBufferKiB, "live: kernel capture buffer of `N` KiB")
+	bufKiB := kibFlag(fs, "buffer-size", "B", defaultBufferKiB, "live: kernel capture buffer `SIZE`: a number of KiB, as tcpdump's -B takes it, or a size such as 64MiB or 100MB")
 	count := fs.IntP("count", "c", 0, "live: stop after reporting `N` connections")
 	duration := fs.Duration("duration", 0, "live: stop after `DURATION`")
 	write := fs.StringP("write", "w", "", "live: also write the captured packets to `FILE` (pcap; with --keylog, pcapng with the secrets of the connections reported in it, as editcap --inject-secrets writes, so that it opens decrypted in Wireshark)")
