@@ -130,6 +130,12 @@ _hsdecode_words() {
 	done
 }
 
+# _hsdecode_files completes file names, one a line: a name may hold spaces.
+_hsdecode_files() {
+	compopt -o filenames 2>/dev/null
+	mapfile -t COMPREPLY < <(compgen -f -- "${COMP_WORDS[COMP_CWORD]}")
+}
+
 _hsdecode() {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	if [[ $COMP_CWORD -eq 2 && $prev == completion ]]; then
@@ -138,8 +144,7 @@ _hsdecode() {
 	fi
 	case $prev in
 %s	%s)
-		compopt -o filenames 2>/dev/null
-		COMPREPLY=($(compgen -f -- "$cur"))
+		_hsdecode_files
 		return ;;
 	%s)
 		COMPREPLY=($(compgen -W "any $(ls /sys/class/net 2>/dev/null)" -- "$cur"))
@@ -151,8 +156,7 @@ _hsdecode() {
 		COMPREPLY=($(compgen -W %q -- "$cur"))
 		return
 	fi
-	compopt -o filenames 2>/dev/null
-	COMPREPLY=($(compgen -f -- "$cur"))
+	_hsdecode_files
 	if [[ $COMP_CWORD -eq 1 ]]; then
 		COMPREPLY+=($(compgen -W completion -- "$cur"))
 	fi

@@ -49,26 +49,29 @@ func shell(t *testing.T, name string, args ...string) string {
 func TestCompletionBash(t *testing.T) {
 	script := completionScript(t, "bash")
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "dump.pcap"), nil, 0o644); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"dump.pcap", "my capture.pcap"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	out := shell(t, "bash", "-c", `source "$1" || exit 1
 complete -p hsdecode
-words() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _hsdecode; echo "$*: ${COMPREPLY[*]}"; }
+words() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _hsdecode; local IFS=/; echo "$*: ${COMPREPLY[*]}"; }
 words hsdecode --for
 words hsdecode --format ''
 words hsdecode --fail-on alert,vio
-words hsdecode -i l
+words hsdecode -i lo
 words hsdecode completion ''
-cd "$2" && words hsdecode -r du`, "bash", script, dir)
+cd "$2" && words hsdecode -r du && words hsdecode --keylog my`, "bash", script, dir)
 	for _, want := range []string{
 		"complete -F _hsdecode hsdecode",
-		"hsdecode --for: --format",
-		"hsdecode --format : text json ecs zeek html",
-		"hsdecode --fail-on alert,vio: alert,violation",
-		"hsdecode -i l: lo",
-		"hsdecode completion : bash zsh fish",
-		"hsdecode -r du: dump.pcap",
+		"hsdecode/--for: --format",
+		"hsdecode/--format/: text/json/ecs/zeek/html",
+		"hsdecode/--fail-on/alert,vio: alert,violation",
+		"hsdecode/-i/lo: lo",
+		"hsdecode/completion/: bash/zsh/fish",
+		"hsdecode/-r/du: dump.pcap",
+		"hsdecode/--keylog/my: my capture.pcap",
 	} {
 		if !strings.Contains(out, want+"\n") {
 			t.Errorf("bash: no line %q in:\n%s", want, out)
