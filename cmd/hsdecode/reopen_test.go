@@ -70,7 +70,7 @@ func TestLiveReopen(t *testing.T) {
 	path, rotated := filepath.Join(dir, "hsdecode.json"), filepath.Join(dir, "hsdecode.json.1")
 	p := startCapture(t, bin, "-i", "lo", "--format", "json", "-o", path, fmt.Sprintf("tcp port %d", reopenPort))
 	handshakes(3)
-	first := waitLines(t, path, 3)
+	waitLines(t, path, 3)
 	if err := os.Rename(path, rotated); err != nil {
 		t.Fatal(err)
 	}
@@ -82,14 +82,14 @@ func TestLiveReopen(t *testing.T) {
 		t.Fatalf("SIGHUP with -o ended the capture; stderr:\n%s", p.stderr)
 	}
 	handshakes(3)
-	second := waitLines(t, path, 3)
+	waitLines(t, path, 3)
 	if status := p.signalAndWait(os.Interrupt); status != exitOK {
 		t.Errorf("exit %d; stderr:\n%s", status, p.stderr)
 	}
 	if out := p.stdout.String(); out != "" {
 		t.Errorf("standard output %q, want nothing: the report goes to -o", out)
 	}
-	first, second = readLines(t, rotated), readLines(t, path)
+	first, second := readLines(t, rotated), readLines(t, path)
 	clients := map[string]bool{}
 	for name, lines := range map[string][]string{rotated: first, path: second} {
 		if len(lines) != 3 {
@@ -113,15 +113,14 @@ func TestLiveReopen(t *testing.T) {
 	}
 }
 
-// waitLines waits until the file exists and holds at least n whole lines,
-// and returns them.
-func waitLines(t *testing.T, path string, n int) []string {
+// waitLines waits until the file exists and holds at least n whole lines.
+func waitLines(t *testing.T, path string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		if _, err := os.Stat(path); err == nil {
-			if lines := readLines(t, path); len(lines) >= n {
-				return lines
+			if len(readLines(t, path)) >= n {
+				return
 			}
 		}
 		if time.Now().After(deadline) {
