@@ -79,14 +79,42 @@ cd "$2" && words hsdecode -r du && words hsdecode --keylog my`, "bash", script, 
 	}
 }
 
-// TestCompletionZsh: zsh loads the script after compinit and registers it
-// for hsdecode.
+// zshComplete types line and a Tab into an interactive zsh (in a pseudo
+// terminal, zsh/zpty) that loaded script, and returns what zsh draws
+// until want appears or 10 seconds pass.
+const zshComplete = `zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z 'PS1="> "; autoload -U compinit; compinit -u -D; source "'$1'"'
+zpty -w -n z "$2"$'\t'
+local out all
+for i in {1..100}; do
+	zpty -r -t z out && all+=$out
+	[[ $all == *$3* ]] && break
+	sleep 0.1
+done
+print -r -- "$all"
+zpty -d z
+`
+
+// TestCompletionZsh: zsh loads the script after compinit, registers it
+// for hsdecode, and completes flags and --format's values when Tab is
+// pressed.
 func TestCompletionZsh(t *testing.T) {
 	script := completionScript(t, "zsh")
 	out := shell(t, "zsh", "-f", "-c", `autoload -U compinit && compinit -u -D && source "$1" && print -r -- "hsdecode: $_comps[hsdecode]" && whence -w _hsdecode`, "zsh", script)
 	for _, want := range []string{"hsdecode: _hsdecode", "_hsdecode: function"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("zsh: %q lacks %q", out, want)
+		}
+	}
+	for _, tt := range []struct{ line, want string }{
+		{"hsdecode --fo", "--format  -- output FORMAT"},
+		{"hsdecode --format ", "zeek"},
+		{"hsdecode --min-version TLS1.", "TLS1.3"},
+	} {
+		out := shell(t, "zsh", "-f", "-c", zshComplete, "zsh", script, tt.line, tt.want)
+		if !strings.Contains(out, tt.want) {
+			t.Errorf("zsh, %q and Tab: %q lacks %q", tt.line, out, tt.want)
 		}
 	}
 }
