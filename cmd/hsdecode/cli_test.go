@@ -171,6 +171,21 @@ func TestOutputFile(t *testing.T) {
 		!strings.Contains(errb.String(), "-o: ") || strings.Count(errb.String(), "\n") != 1 {
 		t.Errorf("-o in a missing directory: exit %d, stderr %q", status, errb.String())
 	}
+	// -o naming an input would empty it before it is read.
+	copied := filepath.Join(t.TempDir(), "copy.pcap")
+	whole, err := os.ReadFile(capture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(copied, whole, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	errb.Reset()
+	status := run([]string{"-o", copied, filepath.Dir(copied)}, &out, &errb)
+	after, _ := os.ReadFile(copied)
+	if status != exitError || !strings.Contains(errb.String(), "that is an input") || !bytes.Equal(after, whole) {
+		t.Errorf("-o an input: exit %d, stderr %q, input kept %v", status, errb.String(), bytes.Equal(after, whole))
+	}
 }
 
 // zeekOpenClose are a Zeek log's #open and #close lines.

@@ -20,7 +20,7 @@ const purpose = "decode the TLS handshakes of a packet capture, or of live traff
 
 // synopsis is the forms of a command line.
 var synopsis = []string{
-	"hsdecode [flags] [-r] FILE|DIR ... [FILTER]",
+	"hsdecode [flags] [-r] FILE|DIR ...",
 	"hsdecode [flags] -i IFACE [FILTER]",
 	"hsdecode -D | --version | --man | completion bash|zsh|fish",
 }
@@ -41,7 +41,7 @@ var helpSections = []helpSection{
 hsdecode -r capture.pcapng --format json
                                       one JSON object per connection
 tcpdump -w - ... | hsdecode -r -      a capture on standard input
-hsdecode -r 'x.pcap' -o report.txt    the report in a file
+hsdecode -r capture.pcap -o report.txt  the report in a file
 hsdecode -i eth0                      live: each handshake reported as
                                       soon as it is decided
 hsdecode -i any --format json -o /var/log/hsdecode.json

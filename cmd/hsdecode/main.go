@@ -239,7 +239,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	// as soon as it is decided.
 	out := stdout
 	if *output != "" {
-		of, err := createOutput(*output)
+		of, err := createOutput(*output, inputs)
 		if err != nil {
 			return usage(err)
 		}

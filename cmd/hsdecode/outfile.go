@@ -17,7 +17,16 @@ type outputFile struct {
 	f    *os.File
 }
 
-func createOutput(path string) (*outputFile, error) {
+// createOutput opens -o's file, refusing one of the inputs: emptying it
+// would leave nothing to read.
+func createOutput(path string, inputs []string) (*outputFile, error) {
+	if fo, err := os.Stat(path); err == nil {
+		for _, in := range inputs {
+			if fi, err := os.Stat(in); err == nil && os.SameFile(fo, fi) {
+				return nil, fmt.Errorf("-o %s: that is an input; give another file", path)
+			}
+		}
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("-o: %w", err)
