@@ -158,6 +158,10 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to `FILE`, for go tool pprof")
 	keyLogs := fs.StringArray("keylog", nil, "decrypt TLS handshakes (SSL 3.0 to TLS 1.3) with the secrets of the NSS key log `FILE` (SSLKEYLOGFILE); may repeat. Live, the file is followed as it grows")
 	workers := fs.Int("workers", runtime.NumCPU(), "reading files: spread connections over `N` goroutines by their addresses and ports; the report is the same for any N (1: all on one goroutine)")
+	// CI and sensors: the gate's floor, annotations, metrics.
+	minConns := fs.Int("min-connections", 0, "fail (exit 1) a run with fewer than `N` TLS connections; when N is at least 1, also one with an input that has none. Default 1 with --fail-on, --junit, --baseline or --annotations (a CI gate fails closed), else 0 (an input without TLS is a note)")
+	annotations := fs.String("annotations", "", "also write `KIND` annotations on standard error: github (::error and ::warning workflow commands, one per finding or failed handshake)")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (host:port, such as 127.0.0.1:9477) at /metrics while the run lasts; none by default")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
 		fs.PrintDefaults()
@@ -273,7 +277,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 		bw = bufio.NewWriterSize(stdout, 64<<10)
 		out = bw
 	}
-	outs, err := openOutputs(*format, out, opt, *junit, *htmlPath, *summary)
+	outs, err := openOutputs(*format, out, opt, *junit, *htmlPath, *summary, *annotations, stderr)
 	if err != nil {
 		return usage(err)
 	}
@@ -281,7 +285,21 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	if err != nil {
 		return usage(err)
 	}
-	g := newGate(rules, base)
+	if !fs.Changed("min-connections") && (fs.Changed("fail-on") || *junit != "" || *baseline != "" || *annotations != "") {
+		*minConns = 1
+	}
+	if *minConns < 0 {
+		return usage(fmt.Errorf("--min-connections %d: give 0 or more", *minConns))
+	}
+	g := newGate(rules, base, *minConns)
+	if *metricsAddr != "" {
+		m, err := serveMetrics(*metricsAddr, *verbose, stderr)
+		if err != nil {
+			return usage(err)
+		}
+		defer m.close()
+		g.metrics = m
+	}
 	if isLive {
 		lc.flows = flows.Options{Follow: *follow}
 		if len(*keyLogs) > 0 {
@@ -308,6 +326,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	if err != nil {
 		return usage(err)
 	}
+	g.endRun(outs, stderr)
 	ch := g.changes()
 	if err := outs.finish(g, ch, stderr); err != nil {
 		return usage(fmt.Errorf("write: %w", err))
@@ -387,11 +406,15 @@ func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
 		if f.verbose {
 			printStats(f.stderr, an.stats, an.notReported)
 		}
+		f.g.metrics.input(an.stats)
 		if an.readErr != nil {
 			complain(f.stderr, an.readErr.Error())
 			f.outs.fileError(in, an.readErr)
 			f.g.sum.Errors++
+			f.g.inputTLS = 0
 			inputErr = true
+		} else {
+			f.g.endInput(in, an.stats.Packets, f.outs, f.stderr)
 		}
 	}
 	return inputErr, nil
