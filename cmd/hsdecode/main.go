@@ -326,7 +326,10 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	if err != nil {
 		return usage(err)
 	}
-	g.endRun(outs, stderr)
+	if !inputErr {
+		// An input that could not be read is exit 2 already.
+		g.endRun(outs, stderr)
+	}
 	ch := g.changes()
 	if err := outs.finish(g, ch, stderr); err != nil {
 		return usage(fmt.Errorf("write: %w", err))
