@@ -17,6 +17,7 @@ need=(
 	"chromium chromium"
 	"ip iproute2"
 	"ethtool ethtool"
+	"/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml"
 )
 
 missing=()

@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hsdecode/hsdecode/internal/rewrite"
 )
@@ -231,5 +234,25 @@ func TestGitHubAnnotations(t *testing.T) {
 		if !strings.Contains(c, "::10.9.0.2:443 sni=x") {
 			t.Errorf("the annotation does not name the server and SNI: %q", c)
 		}
+	}
+}
+
+// TestCIExamples runs scripts/ci-examples.sh: the README's GitHub Actions
+// workflow, with action.yml, and its GitLab CI job, with the template,
+// run as their runners would in fake user repositories.
+func TestCIExamples(t *testing.T) {
+	if err := exec.Command("python3", "-c", "import yaml").Run(); err != nil {
+		t.Skip("python3 with yaml not installed (Debian python3-yaml; scripts/deps.sh installs it)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "scripts/ci-examples.sh")
+	cmd.Dir = "../.."
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Errorf("scripts/ci-examples.sh: %v\n%s", err, out)
+	}
+	if n := strings.Count(string(out), "as expected"); n != 6 {
+		t.Errorf("%d runs as expected, want 6:\n%s", n, out)
 	}
 }
