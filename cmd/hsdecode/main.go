@@ -71,7 +71,8 @@ given in one run: each connection names its file.
 
 Exit status: 0 when no connection had a finding of --fail-on (by default a
 violation or an alert), 1 when one did (with --baseline: when something got
-worse than in the baseline), 2 for a usage or input error (or a capture that
+worse than in the baseline) or when the gate found too few TLS connections
+(--min-connections), 2 for a usage or input error (or a capture that
 failed; the other inputs are still reported).
 
 Options:
