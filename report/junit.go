@@ -32,8 +32,8 @@ type JUnitWriter struct {
 	base   *BaselineChanges
 	spool  *os.File // the test cases of every suite, one after the other
 	spoolW *bufio.Writer
-	at     int64 // bytes written to spool
-	err    error // the first error of the spool
+	at     int64           // bytes written to spool
+	err    error           // the first error of the spool
 	gate   []junitTestCase // the run's gate failures (--min-connections)
 }
 

@@ -18,8 +18,8 @@ type outputs struct {
 	junit   *report.JUnitWriter
 	html    *report.HTMLWriter
 	github  *report.GitHubWriter // --annotations github
-	files   []*os.File    // --junit's and --html's
-	all     report.Writer // out, junit and html
+	files   []*os.File           // --junit's and --html's
+	all     report.Writer        // out, junit, html and github
 }
 
 func openOutputs(format string, stdout io.Writer, o report.Options, junitPath, htmlPath string, summary bool, annotations string, stderr io.Writer) (*outputs, error) {
