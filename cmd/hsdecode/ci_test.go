@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -254,5 +255,41 @@ func TestCIExamples(t *testing.T) {
 	}
 	if n := strings.Count(string(out), "as expected"); n != 6 {
 		t.Errorf("%d runs as expected, want 6:\n%s", n, out)
+	}
+}
+
+// TestGitHubAnnotationsBaseline: a change for the worse of a baseline is
+// an ::error annotation of its own.
+func TestGitHubAnnotationsBaseline(t *testing.T) {
+	capFile := filepath.Join(pcapDir, "07-tls12-no-shared-cipher.pcap")
+	var b bytes.Buffer
+	run([]string{"--format", "json", capFile}, &b, io.Discard)
+	base := filepath.Join(t.TempDir(), "base.jsonl")
+	if err := os.WriteFile(base, bytes.Replace(b.Bytes(), []byte(`"outcome":"alert"`), []byte(`"outcome":"established"`), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if status := run([]string{"--annotations", "github", "--baseline", base, capFile}, &out, &errb); status != exitFindings {
+		t.Errorf("exit %d, want %d", status, exitFindings)
+	}
+	if !strings.Contains(errb.String(), "\n::error title=hsdecode baseline-outcome::WORSE 127.0.0.1:44307 sni=localhost (outcome): 1 connection(s) alert") {
+		t.Errorf("no baseline annotation:\n%s", errb.String())
+	}
+}
+
+// TestLiveGateFailsClosed: a live capture under --fail-on that saw no TLS
+// connection fails when it ends, as a capture file would.
+func TestLiveGateFailsClosed(t *testing.T) {
+	needLive(t)
+	bin := buildHsdecode(t)
+	needCgoBinary(t, bin)
+	p := startCapture(t, bin, "-i", "lo", "-f", "tcp port 44492", "--duration", "1s", "--fail-on", "alert")
+	if status := p.waitExit(15 * time.Second); status != exitFindings {
+		t.Errorf("exit %d, want %d; stderr:\n%s", status, exitFindings, p.stderr)
+	}
+	if _, _, ok := p.stderr.wait(0, time.Second, func(l string) bool {
+		return strings.HasPrefix(l, "hsdecode: gate: interface lo: no TLS connection in 0 packets;")
+	}); !ok {
+		t.Errorf("no gate line on stderr:\n%s", p.stderr)
 	}
 }

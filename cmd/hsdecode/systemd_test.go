@@ -58,4 +58,24 @@ func TestSystemdUnit(t *testing.T) {
 	if err != nil || len(out) > 0 {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
 	}
+
+	// The unit's command itself, for a second on lo, its log file in a
+	// temporary directory, once the binary has -o (helper G's flag).
+	help, _ := exec.Command(bin, "--help").CombinedOutput()
+	if !strings.Contains(string(help), "--output") {
+		t.Log("this hsdecode has no -o/--output yet: the unit's command line is not run")
+		return
+	}
+	needLive(t)
+	needCgoBinary(t, bin)
+	log := filepath.Join(dir, "lo.jsonl")
+	cmdline := strings.ReplaceAll(strings.TrimPrefix(settings["ExecStart"], "/usr/local/bin/hsdecode "), "%i", "lo")
+	cmdline = strings.Replace(strings.ReplaceAll(cmdline, "/var/log/hsdecode/lo.jsonl", log), "$HSDECODE_ARGS", "--duration 1s -f 'tcp port 44493'", 1)
+	run := exec.CommandContext(ctx, "sh", "-c", `exec "$0" `+cmdline, bin)
+	if out, err := run.CombinedOutput(); err != nil {
+		t.Errorf("the unit's command: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(log); err != nil {
+		t.Errorf("the unit's command wrote no log: %v", err)
+	}
 }
