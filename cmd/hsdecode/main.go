@@ -227,6 +227,14 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	if *maxBuf < 1 {
 		return usage(fmt.Errorf("--max-buffer %d: give a number of bytes, at least 1", *maxBuf))
 	}
+	// A CI gate fails closed: a run that saw no TLS at all passes no
+	// check, so the flags of CI use ask for one connection at least.
+	if !fs.Changed("min-connections") && (fs.Changed("fail-on") || *junit != "" || *baseline != "" || *annotations != "") {
+		*minConns = 1
+	}
+	if *minConns < 0 {
+		return usage(fmt.Errorf("--min-connections %d: give 0 or more", *minConns))
+	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// What the run holds is counted against --max-buffer; the
 		// collector is told so, or it lets garbage grow the heap to twice
@@ -285,12 +293,6 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	keys, err := loadKeyLogs(*keyLogs, stderr)
 	if err != nil {
 		return usage(err)
-	}
-	if !fs.Changed("min-connections") && (fs.Changed("fail-on") || *junit != "" || *baseline != "" || *annotations != "") {
-		*minConns = 1
-	}
-	if *minConns < 0 {
-		return usage(fmt.Errorf("--min-connections %d: give 0 or more", *minConns))
 	}
 	g := newGate(rules, base, *minConns)
 	if *metricsAddr != "" {
