@@ -83,8 +83,11 @@ func (c *Collector) New(info stream.ConnInfo) stream.Stream {
 	if !c.asDecided {
 		c.open = append(c.open, info.Seq)
 	}
-	if info.Transport == stream.TransportQUIC {
+	switch info.Transport {
+	case stream.TransportQUIC:
 		return newQUICConn(info, c)
+	case stream.TransportDTLS:
+		return newDTLSConn(info, c)
 	}
 	return newTracker(info, c)
 }

@@ -119,7 +119,10 @@ type Result struct {
 	Transport stream.Transport
 	// QUIC is what a QUIC connection's packets say besides its handshake;
 	// nil for TCP and DTLS.
-	QUIC    *QUIC
+	QUIC *QUIC
+	// DTLS is what a DTLS connection's records say besides its
+	// handshake; nil for TCP and QUIC.
+	DTLS    *DTLS
 	Outcome Outcome
 	// Version and CipherSuite are zero when never negotiated.
 	Version           decode.Version

@@ -47,6 +47,12 @@ type Tracker struct {
 	followed int         // ladder entries after the verdict (maxFollowed)
 
 	mismatch [2]int // OverlapMismatch by side, until roles are settled
+
+	// hvr: the server sent a DTLS HelloVerifyRequest (RFC 6347, 4.2.1).
+	hvr bool
+	// settle, when set, has the last word on the result before it
+	// leaves: a transport's own reading of it (flows/dtls.go).
+	settle func(*Result)
 }
 
 func newTracker(info stream.ConnInfo, col *Collector) *Tracker {
@@ -271,5 +277,8 @@ func (t *Tracker) Close(reason stream.EndReason, last time.Time) {
 	t.settleMismatch()
 	t.settleFirstBytes()
 	t.releaseStreams()
+	if t.settle != nil {
+		t.settle(&t.res)
+	}
 	t.col.add(t)
 }

@@ -65,6 +65,9 @@ func (c connection) fields(w fieldWriter) {
 	if r.QUIC != nil {
 		w.object("quic", (*quicInfo)(r.QUIC))
 	}
+	if r.DTLS != nil && *r.DTLS != (flows.DTLS{}) {
+		w.object("dtls", (*dtlsInfo)(r.DTLS))
+	}
 	if r.Diagnosis != nil {
 		w.object("diagnosis", (*diagnosis)(r.Diagnosis))
 	}
