@@ -101,6 +101,9 @@ func streams(t *testing.T, pkts []capture.Packet) map[[2]string]string {
 func TestRewriteKeepsTheBytes(t *testing.T) {
 	for name, pkts := range bundled(t) {
 		want := streams(t, pkts)
+		if len(want) == 0 {
+			continue // QUIC and DTLS: no TCP to rewrite
+		}
 		for seed := int64(1); seed <= 3; seed++ {
 			res, st := Rewrite(pkts, Options{Seed: seed, SplitRecord: -1, Fragment: -1})
 			if d := cmp.Diff(want, streams(t, res)); d != "" {
