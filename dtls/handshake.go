@@ -7,10 +7,6 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 )
 
-// fragmentHeaderLen is the length of a DTLS handshake header: type,
-// length, message_seq, fragment_offset, fragment_length (RFC 6347, 4.2.2).
-const fragmentHeaderLen = 12
-
 // Fragment is one handshake fragment of a record. Body aliases the record.
 type Fragment struct {
 	Type       uint8
@@ -25,7 +21,9 @@ type Fragment struct {
 var ErrFragment = errors.New("dtls: malformed handshake fragment")
 
 // Fragments returns the handshake fragments of a handshake record's
-// plaintext: several may share a record (RFC 6347, 4.2.3).
+// plaintext, each after its 12-byte header (type, length, message_seq,
+// fragment_offset, fragment_length; RFC 6347, 4.2.2): several may share a
+// record (RFC 6347, 4.2.3).
 func Fragments(record []byte) ([]Fragment, error) {
 	var out []Fragment
 	s := cryptobyte.String(record)

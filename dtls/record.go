@@ -23,10 +23,6 @@ const (
 	ContentACK              uint8 = 26
 )
 
-// headerLen is the length of a DTLSPlaintext header: type, version,
-// epoch, 48-bit sequence number, length (RFC 6347, 4.1).
-const headerLen = 13
-
 // maxRecord bounds a record's fragment: 2^14 plus the expansion TLS 1.2
 // allows (RFC 6347, 4.1 refers to RFC 5246, 6.2.3).
 const maxRecord = 1<<14 + 2048
@@ -74,7 +70,9 @@ func Records(datagram []byte) ([]Record, error) {
 }
 
 // plaintext reads a DTLSPlaintext or DTLSCiphertext record of DTLS 1.0 or
-// 1.2 (RFC 6347, 4.1), or a DTLS 1.3 plaintext record.
+// 1.2 (RFC 6347, 4.1), or a DTLS 1.3 plaintext record: a 13-byte header
+// (type, version, epoch, 48-bit sequence number, length), then the
+// fragment.
 func plaintext(s *cryptobyte.String) (Record, error) {
 	var r Record
 	var seq []byte
