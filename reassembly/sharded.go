@@ -44,6 +44,11 @@ type Sharded struct {
 	checks  checksums
 	every   uint64 // markEvery
 	wg      sync.WaitGroup
+	// udp holds the UDP flows a handshake began, with their latest
+	// datagram's capture time, so that a datagram of no such flow is
+	// skipped here rather than sent to a worker (udp.go).
+	udp  map[connKey]time.Time
+	idle time.Duration
 }
 
 // shardItem is what a worker is given of a packet.
@@ -125,6 +130,8 @@ func NewSharded(n int, factory func(worker int) stream.Factory, o Options, markE
 		stats:  Stats{Skipped: make(map[string]int64)},
 		checks: checksums{mode: o.ChecksumMode},
 		every:  markEvery,
+		udp:    make(map[connKey]time.Time),
+		idle:   o.IdleTimeout,
 	}
 	for i := range n {
 		w := &shardWorker{
@@ -207,6 +214,7 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 		for _, w := range s.workers {
 			w.pending = append(w.pending, shardItem{kind: itemSweep, prev: prev, now: s.now, index: index})
 		}
+		s.expireUDP()
 	}
 	it := shardItem{kind: itemFrame, link: link, data: data, lost: ci.Length - len(data), ts: ts, prev: prev, now: s.now, index: index,
 		verify: s.checks.verify(link, data)}
@@ -217,6 +225,10 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 	}
 	seg, ip, ok := s.dec.frameSegment(s.frag, link, data, ci.Length-len(data), s.now, s.skipN, &s.stats.Defragmented)
 	if !ok {
+		return
+	}
+	if seg.udp && !s.udpFlow(seg, ts) {
+		s.skipN(reasonUDPNotHandshake, 1)
 		return
 	}
 	if ip != nil {

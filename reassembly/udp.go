@@ -91,3 +91,43 @@ func (a *Assembler) openFlow(seg segment, tr stream.Transport, ts time.Time) *co
 	a.stats.MaxOpen = max(a.stats.MaxOpen, int64(len(a.conns)+len(a.flows)))
 	return c
 }
+
+// maxDispatchFlows bounds Sharded.udp, a few MB at most outside the
+// memory bound: past it, every datagram goes to its worker, which decides
+// as a single Assembler does.
+const maxDispatchFlows = 1 << 16
+
+// udpFlow reports whether a datagram may belong to a UDP flow, for Sharded
+// to hand it to the flow's worker: one that begins a handshake, or one of
+// a flow a handshake began. A datagram it turns away is one the worker
+// would skip, so the counts are those of a single Assembler.
+func (s *Sharded) udpFlow(seg segment, ts time.Time) bool {
+	key := keyOf(seg.src, seg.dst)
+	if last, ok := s.udp[key]; ok {
+		if ts.After(last) {
+			s.udp[key] = ts
+		}
+		return true
+	}
+	if _, ok := udpflow.Classify(seg.payload); ok || len(s.udp) >= maxDispatchFlows {
+		if len(s.udp) < maxDispatchFlows {
+			s.udp[key] = ts
+		}
+		return true
+	}
+	return false
+}
+
+// expireUDP forgets the flows idle longer than IdleTimeout, at the
+// moments the workers close theirs (Assembler.expire).
+func (s *Sharded) expireUDP() {
+	if s.idle <= 0 {
+		return
+	}
+	cutoff := s.now.Add(-s.idle)
+	for k, last := range s.udp {
+		if last.Before(cutoff) {
+			delete(s.udp, k)
+		}
+	}
+}
