@@ -45,6 +45,7 @@ type dtlsConn struct {
 	reasm   [2]dtls.Reassembler
 	ccs     [2]bool // a side's ChangeCipherSpec was handed over
 	sealed  [2]bool // a side's first protected handshake record (its Finished) was handed over
+	gapped  [2]bool
 	scratch []byte
 }
 
@@ -78,6 +79,7 @@ func (c *dtlsConn) Datagram(s stream.Side, b []byte, ts time.Time) {
 
 // dtlsRecord hands the Tracker one record's content.
 func (c *dtlsConn) dtlsRecord(s stream.Side, r dtls.Record, ts time.Time) {
+	c.lost(s, r, ts)
 	switch {
 	case r.Unified:
 		c.d.Unified++
@@ -96,6 +98,7 @@ func (c *dtlsConn) dtlsRecord(s stream.Side, r dtls.Record, ts time.Time) {
 				return
 			}
 			for _, m := range msgs {
+				c.flightLost(s, decode.ContentHandshake, decode.HandshakeType(m[0]), ts)
 				c.tlsRecord(s, decode.ContentHandshake, c.toTLS(m), ts)
 			}
 		}
@@ -114,9 +117,64 @@ func (c *dtlsConn) dtlsRecord(s stream.Side, r dtls.Record, ts time.Time) {
 			return
 		}
 		c.ccs[s] = true
+		c.flightLost(s, decode.ContentChangeCipherSpec, 0, ts)
 		c.tlsRecord(s, decode.ContentChangeCipherSpec, r.Fragment, ts)
 	default:
 		c.tlsRecord(s, decode.ContentType(r.Type), r.Fragment, ts)
+	}
+}
+
+// lost reports a Gap of each side whose handshake messages are not all
+// there when a record other than an epoch 0 handshake fragment comes:
+// such a record ends the sender's flight, and the peer answers a flight
+// only once it has all of it (RFC 6347, 4.2.4), so a message that still
+// waits for an earlier one, or a protected record before its sender's
+// ChangeCipherSpec, means the capture lost records the peer received. A
+// message left waiting is not judged, as over TCP.
+func (c *dtlsConn) lost(s stream.Side, r dtls.Record, ts time.Time) {
+	fragment := r.Type == dtls.ContentHandshake && r.Epoch == 0
+	for y := range c.sides {
+		// A side's own fragments may fill its holes; its peer's answer
+		// proves them lost.
+		waiting := c.reasm[y].Buffered() > 0 && (stream.Side(y) != s || !fragment)
+		if stream.Side(y) == s && r.Epoch > 0 && !r.Unified && !c.ccs[y] {
+			waiting = true // its ChangeCipherSpec went missing
+		}
+		if waiting {
+			c.gap(stream.Side(y), ts)
+		}
+	}
+}
+
+// flightLost reports a Gap of the peer of a message that begins a flight
+// of a full DTLS 1.0-1.2 handshake when the peer's flight before it is not
+// all there: the client's Certificate or ClientKeyExchange comes only
+// after the server's ServerHelloDone, the server's NewSessionTicket or
+// ChangeCipherSpec only after the client's Finished (RFC 6347, 4.2.4).
+// Without an acknowledgement to show it, a flight the capture lost whole
+// is known only so.
+func (c *dtlsConn) flightLost(s stream.Side, typ decode.ContentType, msg decode.HandshakeType, ts time.Time) {
+	if c.mode != modeFull12 {
+		return
+	}
+	client := s == c.clientSide
+	switch {
+	case client && typ == decode.ContentHandshake && (msg == decode.HandshakeCertificate || msg == decode.HandshakeClientKeyExchange):
+		if c.server().seen.count(kindServerHelloDone) == 0 {
+			c.gap(1-s, ts)
+		}
+	case !client && (typ == decode.ContentChangeCipherSpec || typ == decode.ContentHandshake && msg == decode.HandshakeNewSessionTicket):
+		if !c.sealed[c.clientSide] {
+			c.gap(c.clientSide, ts)
+		}
+	}
+}
+
+// gap reports a side's lost bytes to the Tracker, once.
+func (c *dtlsConn) gap(s stream.Side, ts time.Time) {
+	if !c.gapped[s] {
+		c.gapped[s] = true
+		c.Gap(s, -1, ts)
 	}
 }
 
