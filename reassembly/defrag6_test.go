@@ -254,3 +254,50 @@ func TestDefragment6MemoryBound(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDefragment6 gives defrag arbitrary IPv6 fragments (each input frame
+// from its fragment header on, the first byte's low bit choosing one of
+// two sources), five seconds of capture time apart, within a small bound.
+// Nothing may panic; the bytes held are those of the datagrams held and
+// stay within the bound; a datagram is at most 65535 bytes; and every
+// fragment given is, by the end, either in a datagram or counted as
+// skipped. Seeds in testdata/fuzz/FuzzDefragment6 are packets of
+// testdata/pcaps/18-ipv6-tls13.pcap fragmented (TestWriteFuzzSeeds).
+func FuzzDefragment6(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		frames, _ := fuzzFrames(data)
+		if len(frames) > 256 {
+			return
+		}
+		const limit = 16 << 10
+		d := newDefrag(4 * limit)
+		var skipped, made int64
+		skip := func(_ string, n int64) { skipped += n }
+		var largest int64
+		for i, fr := range frames {
+			ip := &layers.IPv6{SrcIP: cli6.Addr().AsSlice(), DstIP: srv6.Addr().AsSlice()}
+			if len(fr) > 0 && fr[0]&1 != 0 {
+				ip.SrcIP = srv6.Addr().AsSlice()
+			}
+			largest = max(largest, int64(len(fr))+fragmentCost)
+			if dg := d.add6(ip, fr, base.Add(time.Duration(i)*5*time.Second), skip); dg != nil {
+				made += int64(dg.frags)
+				if len(dg.payload) > maxIPv6Payload {
+					t.Fatalf("a datagram of %d bytes", len(dg.payload))
+				}
+			}
+			var held int64
+			for _, e := range d.entries {
+				held += e.bytes
+			}
+			if held != d.bytes || d.bytes > d.limit+largest {
+				t.Fatalf("%d bytes counted, %d held, limit %d", d.bytes, held, d.limit)
+			}
+		}
+		d.flush(skip)
+		if d.bytes != 0 || len(d.entries) != 0 || skipped+made != int64(len(frames)) {
+			t.Fatalf("after flush: %d bytes in %d datagrams; of %d fragments %d skipped, %d in datagrams",
+				d.bytes, len(d.entries), len(frames), skipped, made)
+		}
+	})
+}
