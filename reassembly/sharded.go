@@ -23,7 +23,7 @@ import (
 // Sharded), capture time (clock.go: it closes idle connections and ends
 // the wait after a RST; a frame stamped far ahead is held here, until the
 // next packet, and its workers get it then), the moments idle connections
-// are looked for, and IPv4 fragments, which carry no ports until made
+// are looked for, and IP fragments, which carry no ports until made
 // whole. So every connection gets the same calls, with the same arguments,
 // as from one Assembler given the same packets. The memory bound is
 // kept bucket by bucket (memory.go), and each worker has whole buckets, so
