@@ -67,11 +67,15 @@ type ServerHello struct {
 	HelloRetryRequest bool
 	// Draft says the hello has the layout of TLS 1.3 drafts 0 to 21: no
 	// legacy_session_id_echo and no compression method, the draft version
-	// in LegacyVersion (draft-ietf-tls-tls13-21, Section 4.1.3).
+	// in LegacyVersion (draft-ietf-tls-tls13-21, Section 4.1.3); with
+	// HelloRetryRequest, it came as their hello_retry_request message
+	// (type 6, draft-ietf-tls-tls13-21, Section 4.1.4), its
+	// server_version in LegacyVersion.
 	Draft bool
 }
 
-// Type returns HandshakeServerHello, for a HelloRetryRequest too.
+// Type returns HandshakeServerHello, for a HelloRetryRequest too, a
+// draft's hello_retry_request (type 6) included.
 func (m *ServerHello) Type() HandshakeType { return HandshakeServerHello }
 
 // Version returns the negotiated version: supported_versions when present
@@ -82,10 +86,6 @@ func (m *ServerHello) Version() Version {
 	}
 	return m.LegacyVersion
 }
-
-// isEarlyDraft13 reports whether v is the version of TLS 1.3 drafts 0 to
-// 21 (0x7f00 | draft), whose ServerHello has its own layout.
-func isEarlyDraft13(v Version) bool { return v>>8 == 0x7f && v&0xff <= 21 }
 
 // parseServerHello parses a ServerHello body (RFC 8446, Section 4.1.3).
 func parseServerHello(body []byte) (Message, error) {
@@ -163,9 +163,10 @@ func (m *ServerHello) extension(typ ExtensionType, data cryptobyte.String) error
 		if !data.ReadUint16((*uint16)(&m.SupportedVersion)) || !data.Empty() {
 			return errTruncated
 		}
-	case ExtKeyShare:
+	case ExtKeyShare, ExtKeyShareOld:
 		// RFC 8446, Section 4.2.8: a HelloRetryRequest carries only the
-		// selected_group; a ServerHello one KeyShareEntry.
+		// selected_group; a ServerHello one KeyShareEntry. Drafts up to
+		// 22 numbered it 40 (draft.go).
 		if !data.ReadUint16((*uint16)(&m.KeyShareGroup)) {
 			return errTruncated
 		}
