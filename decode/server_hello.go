@@ -87,6 +87,17 @@ func (m *ServerHello) Version() Version {
 	return m.LegacyVersion
 }
 
+// HasKeyShare reports whether the hello carries key_share: extension 51,
+// or 40 in TLS 1.3 drafts up to 22 (draft.go).
+func (m *ServerHello) HasKeyShare() bool {
+	for _, e := range m.Extensions {
+		if e.Type == ExtKeyShare || e.Type == ExtKeyShareOld {
+			return true
+		}
+	}
+	return false
+}
+
 // parseServerHello parses a ServerHello body (RFC 8446, Section 4.1.3).
 func parseServerHello(body []byte) (Message, error) {
 	s := cryptobyte.String(body)

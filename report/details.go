@@ -239,7 +239,7 @@ func (sh *serverHello) fields(w fieldWriter) {
 	if sh.SupportedVersion != 0 {
 		w.str("supported_version", sh.SupportedVersion.String(), omitEmpty)
 	}
-	if sh.hasKeyShare() {
+	if (*decode.ServerHello)(sh).HasKeyShare() {
 		w.object("key_share", &keyShare{Group: sh.KeyShareGroup, KeyLength: sh.KeyShareLength})
 	}
 	w.str("alpn", sh.ALPN, omitEmpty)
@@ -259,16 +259,6 @@ func (sh *serverHello) fields(w fieldWriter) {
 	w.flag("encrypt_then_mac", sh.EncryptThenMAC, omitEmpty)
 	w.num("record_size_limit", int64(sh.RecordSizeLimit), omitEmpty)
 	w.num("max_fragment_length", int64(maxFragmentBytes(sh.MaxFragmentLength)), omitEmpty)
-}
-
-// hasKeyShare says the server sent a key_share extension.
-func (sh *serverHello) hasKeyShare() bool {
-	for _, e := range sh.Extensions {
-		if e.Type == decode.ExtKeyShare {
-			return true
-		}
-	}
-	return false
 }
 
 type certificate decode.CertInfo
