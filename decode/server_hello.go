@@ -15,7 +15,9 @@ var helloRetryRequestRandom = [32]byte{
 
 // ServerHello is the server's hello (RFC 5246, Section 7.4.1.3; RFC 8446,
 // Section 4.1.3), a HelloRetryRequest included: its Type is still
-// HandshakeServerHello and HelloRetryRequest is set. Byte slices are copies.
+// HandshakeServerHello and HelloRetryRequest is set (a TLS 1.3 draft's
+// own hello_retry_request message, type 6, is one too, with that Type:
+// draft.go). Byte slices are copies.
 type ServerHello struct {
 	LegacyVersion     Version
 	Random            [32]byte
@@ -74,9 +76,14 @@ type ServerHello struct {
 	Draft bool
 }
 
-// Type returns HandshakeServerHello, for a HelloRetryRequest too, a
-// draft's hello_retry_request (type 6) included.
-func (m *ServerHello) Type() HandshakeType { return HandshakeServerHello }
+// Type returns HandshakeServerHello, for a HelloRetryRequest too, but
+// HandshakeHelloRetryRequest for the drafts' own message of that type.
+func (m *ServerHello) Type() HandshakeType {
+	if m.Draft && m.HelloRetryRequest {
+		return HandshakeHelloRetryRequest
+	}
+	return HandshakeServerHello
+}
 
 // Version returns the negotiated version: supported_versions when present
 // (RFC 8446, Section 4.2.1), else legacy_version.
