@@ -222,7 +222,7 @@ type draftReport struct {
 		From string `json:"from"`
 		Type string `json:"type"`
 	} `json:"messages"`
-	Violations []json.RawMessage `json:"violations"`
+	Violations  []json.RawMessage `json:"violations"`
 	ClientHello struct {
 		Extensions []struct {
 			Type string `json:"type"`
