@@ -194,6 +194,9 @@ var manifest = map[string][]want{
 	"70-diag-hrr": {
 		{outcome: "alert", alert: "client fatal illegal_parameter", history: "CjL"},
 	},
+	// IPv6 over a 1280-byte MTU, beside UDP datagrams the kernel
+	// fragmented (TestIPv6KernelFragments).
+	"120-ipv6-mtu1280": {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 }
 
 // tls13First is the first connection of 43-46, which saves its session.

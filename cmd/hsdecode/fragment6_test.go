@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hsdecode/hsdecode/capture"
@@ -156,5 +157,76 @@ func TestIPv6Fragments(t *testing.T) {
 	lost, _ := report(slices.Concat(pkts[:5], pkts[6:]))
 	if got, _ := report(overlap); got != lost || got == want {
 		t.Errorf("report with overlapping fragments:\n%s\nwant that of the capture without their packet:\n%s", got, lost)
+	}
+}
+
+// TestIPv6KernelFragments reads 120, recorded between two network
+// namespaces over a 1280-byte MTU (scripts/make-ipv6-fragment-testdata.sh):
+// the UDP datagrams larger than the MTU that the sending kernel cut into
+// seven fragments are put back together, three datagrams, as tshark puts
+// them; and the capture's TCP segments, which Linux never fragments over
+// IPv6, sent as fragments give the report of the capture as recorded, on
+// which tshark agrees.
+func TestIPv6KernelFragments(t *testing.T) {
+	path := filepath.Join(pcapDir, "120-ipv6-mtu1280.pcap")
+	var out, errb bytes.Buffer
+	if status := run([]string{"-v", "-r", path, "--format", "json"}, &out, &errb); status == exitError {
+		t.Fatalf("exit %d: %s", status, errb.String())
+	}
+	for _, want := range []string{"skipped 7 packets: not TCP", " 3 IP datagrams made whole from fragments"} {
+		if !strings.Contains(errb.String(), want) {
+			t.Errorf("-v printed:\n%s\nwant %q", errb.String(), want)
+		}
+	}
+	pkts, err := rewrite.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frags []capture.Packet
+	tcp := 0
+	for i, p := range pkts {
+		// Ethernet, IPv6 with TCP right after its fixed header.
+		if len(p.Data) > 14+40 && p.Data[14+6] == 6 {
+			frags = append(frags, fragmentIPv6(p, uint32(0x10000+i))...)
+			tcp++
+			continue
+		}
+		frags = append(frags, p)
+	}
+	if tcp < 20 {
+		t.Fatalf("%d TCP packets fragmented", tcp)
+	}
+	fragPath := filepath.Join(t.TempDir(), "frag.pcap")
+	if err := rewrite.WriteFile(fragPath, frags); err != nil {
+		t.Fatal(err)
+	}
+	var fragOut bytes.Buffer
+	if status := run([]string{"-r", fragPath, "--format", "json"}, &fragOut, &errb); status == exitError {
+		t.Fatalf("exit %d: %s", status, errb.String())
+	}
+	if fragOut.String() != out.String() {
+		t.Errorf("report of the fragments:\n%s\nwant the capture's:\n%s", fragOut.String(), out.String())
+	}
+	if _, err := exec.LookPath("tshark"); err != nil {
+		t.Skipf("tshark: %v", err)
+	}
+	b, err := exec.Command("tshark", "-r", path, "-Y", "udp && ipv6.reassembled.length").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "\n"); n != 3 {
+		t.Errorf("tshark put %d UDP datagrams back together, want 3:\n%s", n, b)
+	}
+	job := &tsharkJob{name: "120 fragmented", path: fragPath}
+	runTshark([]*tsharkJob{job})
+	if job.err != nil {
+		t.Fatal(job.err)
+	}
+	verdict, err := compareWithTshark(fragPath, job.tsv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if verdict.streams != 1 || verdict.agree != 1 {
+		t.Errorf("tshark: %d of %d streams agree: %+v", verdict.agree, verdict.streams, verdict.diffs)
 	}
 }
