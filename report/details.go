@@ -229,9 +229,16 @@ type serverHello decode.ServerHello
 
 func (sh *serverHello) fields(w fieldWriter) {
 	w.str("version", sh.LegacyVersion.String(), always)
-	w.str("random", hex.EncodeToString(sh.Random[:]), always)
+	// A draft's own HelloRetryRequest (type 6) has no random, and a
+	// cipher suite only from draft 19 on (decode/draft.go).
+	own := sh.Draft && sh.HelloRetryRequest
+	if !own {
+		w.str("random", hex.EncodeToString(sh.Random[:]), always)
+	}
 	w.str("session_id", hex.EncodeToString(sh.SessionID), omitEmpty)
-	w.str("cipher_suite", sh.CipherSuite.String(), always)
+	if n, _ := sh.LegacyVersion.TLS13Draft(); !own || n >= 19 {
+		w.str("cipher_suite", sh.CipherSuite.String(), always)
+	}
 	if !sh.Draft {
 		w.str("compression_method", sh.CompressionMethod.String(), omitEmpty)
 	}

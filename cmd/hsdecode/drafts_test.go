@@ -240,8 +240,10 @@ type draftReport struct {
 		} `json:"key_share"`
 	} `json:"server_hello"`
 	HelloRetryRequest *struct {
-		Version  string `json:"version"`
-		KeyShare struct {
+		Version     string  `json:"version"`
+		Random      *string `json:"random"`
+		CipherSuite *string `json:"cipher_suite"`
+		KeyShare    struct {
 			Group string `json:"group"`
 		} `json:"key_share"`
 	} `json:"hello_retry_request"`
@@ -323,6 +325,59 @@ func TestTLS13DraftHandshakes(t *testing.T) {
 		t.Errorf("tshark: %d of %d streams agree: %+v", verdict.agree, verdict.streams, verdict.diffs)
 	}
 	checkDraftFields(t, path, reports)
+	checkDraftRetries(t, path, reports)
+}
+
+// checkDraftRetries compares the HelloRetryRequests tshark reads (the
+// first message of type 6, or of type 2, of the streams that have one)
+// with the report's: version, suite and the group asked for; and a
+// draft's own (type 6) has no random in the report, nor a suite before
+// draft 19, having none on the wire.
+func checkDraftRetries(t *testing.T, path string, reports []draftReport) {
+	out, err := exec.Command("tshark", "-r", path, "-Y", "tls.handshake.type == 6 or tls.handshake.type == 2", "-T", "fields",
+		"-e", "tcp.stream", "-e", "tls.handshake.type", "-e", "tls.handshake.version", "-e", "tls.handshake.ciphersuite",
+		"-e", "tls.handshake.extensions_key_share_selected_group").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := map[int][]string{}
+	for _, line := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+		f := strings.Split(line, "\t")
+		n, err := strconv.Atoi(f[0])
+		if err != nil || len(f) < 5 || n >= len(reports) {
+			t.Fatalf("tshark: %q", line)
+		}
+		if first[n] == nil {
+			first[n] = f
+		}
+	}
+	for i, d := range draftHellos {
+		if !d.hrr {
+			continue
+		}
+		f, h := first[i], reports[i].HelloRetryRequest
+		if f == nil || h == nil {
+			t.Errorf("%s: tshark %q, report %+v", d.name, f, h)
+			continue
+		}
+		v, _ := strconv.ParseUint(strings.TrimPrefix(f[2], "0x"), 16, 16)
+		group, _ := strconv.Atoi(f[4])
+		suite := ""
+		if f[3] != "" {
+			s, _ := strconv.ParseUint(strings.TrimPrefix(f[3], "0x"), 16, 16)
+			suite = decode.CipherSuite(s).String()
+		}
+		var ours string
+		if h.CipherSuite != nil {
+			ours = *h.CipherSuite
+		}
+		own := f[1] == "6"
+		if decode.Version(v).String() != h.Version || suite != ours || decode.NamedGroup(group).String() != h.KeyShare.Group ||
+			own == d.late() || own == (h.Random != nil) {
+			t.Errorf("%s: tshark reads the HelloRetryRequest as %q; the report: %s suite %q, %s, random %v",
+				d.name, f, h.Version, ours, h.KeyShare.Group, h.Random != nil)
+		}
+	}
 }
 
 // checkDraftFields compares, stream by stream, the hellos' fields tshark
