@@ -22,8 +22,8 @@ func (c connection) fields(w fieldWriter) {
 	r := c.r
 	w.stamp("ts", r.Start)
 	w.stamp("end_ts", r.End)
-	w.str("uid", c.uid, omitEmpty)
-	w.str("community_id", c.communityID, omitEmpty)
+	w.str("uid", c.uid, always)
+	w.str("community_id", c.communityID, always)
 	w.object("client", (*endpoint)(&r.Client))
 	w.object("server", (*endpoint)(&r.Server))
 	w.str("outcome", string(r.Outcome), always)
