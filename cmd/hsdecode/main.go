@@ -131,7 +131,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	fs := pflag.NewFlagSet("hsdecode", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	read := fs.StringP("read", "r", "", "read packets from `FILE` (pcap or pcapng; - for standard input); more files and directories may follow as arguments")
-	format := fs.String("format", "text", "output `FORMAT`: text, json, ecs (Elastic Common Schema), zeek (Zeek's ssl.log) or html (one self-contained page)")
+	format := fs.String("format", "text", "output `FORMAT`: text, json, ecs (Elastic Common Schema), zeek (Zeek's ssl.log), zeek-json (the same in Zeek's JSON form) or html (one self-contained page)")
 	verbose := fs.BoolP("verbose", "v", false, "also print every handshake detail under each ladder (text), and counts of packets and connections skipped, and why")
 	idle := fs.Duration("idle-timeout", reassembly.DefaultIdleTimeout, "close and report connections idle longer than this, in capture time (0: never)")
 	follow := fs.Bool("follow", false, "keep decoding established connections to their end, to report the alerts that close them, TLS 1.0-1.2 renegotiations and, with keys, TLS 1.3's post-handshake messages (slower on bulk data)")
@@ -159,6 +159,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	keyLogs := fs.StringArray("keylog", nil, "decrypt TLS handshakes (SSL 3.0 to TLS 1.3) with the secrets of the NSS key log `FILE` (SSLKEYLOGFILE); may repeat. Live, the file is followed as it grows")
 	workers := fs.Int("workers", runtime.NumCPU(), "reading files: spread connections over `N` goroutines by their addresses and ports; the report is the same for any N (1: all on one goroutine)")
 	// Joining with other tools' records (docs/report.md, uid and community_id).
+	zeekX509 := fs.String("zeek-x509", "", "also write Zeek's x509.log to `FILE`: a row per certificate, which ssl.log's cert_chain_fps name (JSON with --format zeek-json)")
 	communitySeed := fs.Uint16("community-id-seed", 0, "the seed `N` of every Community ID written (0 to 65535; Zeek, Suricata and Elastic default to 0, and must use the same)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
@@ -275,7 +276,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 		bw = bufio.NewWriterSize(stdout, 64<<10)
 		out = bw
 	}
-	outs, err := openOutputs(*format, out, opt, *junit, *htmlPath, *summary)
+	outs, err := openOutputs(*format, out, opt, outputFiles{junit: *junit, html: *htmlPath, zeekX509: *zeekX509}, *summary)
 	if err != nil {
 		return usage(err)
 	}
