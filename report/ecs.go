@@ -141,6 +141,7 @@ type ecsTLS struct {
 type ecsHsdecode struct {
 	Outcome           string `json:"outcome"`
 	History           string `json:"history,omitempty"`
+	StartTLS          string `json:"starttls,omitempty"`
 	ClientCertificate string `json:"client_certificate,omitempty"`
 	Renegotiations    uint32 `json:"renegotiations,omitempty"`
 	Closed            string `json:"closed,omitempty"`
@@ -232,6 +233,7 @@ func (e *ECSWriter) document(r *flows.Result, fs []Finding) *ecsDocument {
 	d.Hsdecode.Outcome = string(r.Outcome)
 	d.Hsdecode.History = History(r)
 	d.Hsdecode.ClientCertificate = r.ClientCertificate
+	d.Hsdecode.StartTLS = r.StartTLS.String()
 	d.Hsdecode.Closed = r.Closed
 	d.Hsdecode.Renegotiations = r.Renegotiations
 	if len(r.Violations) > 0 {

@@ -35,6 +35,7 @@ func (c connection) fields(w fieldWriter) {
 	}
 	w.str("server_name", r.ServerName, omitEmpty)
 	w.str("alpn", r.ALPN, omitEmpty)
+	w.str("starttls", r.StartTLS.String(), omitEmpty)
 	// Whether a handshake resumed a session is known once the server
 	// answered.
 	if r.ServerHello != nil {

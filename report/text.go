@@ -43,6 +43,9 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 	if r.ALPN != "" {
 		fmt.Fprintf(w, "  alpn=%s", Escape(r.ALPN))
 	}
+	if r.StartTLS != flows.StartTLSNone {
+		fmt.Fprintf(w, "  starttls=%s", r.StartTLS)
+	}
 	if r.Resumed {
 		fmt.Fprint(w, "  resumed")
 	}

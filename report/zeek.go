@@ -13,15 +13,15 @@ import (
 
 // ZeekWriter writes Zeek's ssl.log in its tab-separated form (the
 // #separator ... #fields/#types header, a row per connection, #close) or
-// in Zeek's JSON form (zeeklog.go). The
-// columns are those of Zeek's default ssl.log (ts, uid, id.*, version,
-// cipher, curve, server_name, resumed, last_alert, next_protocol,
-// established, ssl_history, cert_chain_fps, client_cert_chain_fps,
-// sni_matches_cert) in Zeek's notation, so zeek-cut and scripts written
-// for Zeek read it unchanged, followed by community_id (as Zeek's
-// community-id policy names it) and hsdecode's own: hsdecode_outcome,
-// hsdecode_violations and hsdecode_file. The columns are the same for
-// any number of inputs, so that logs of several runs concatenate.
+// in Zeek's JSON form (zeeklog.go). The columns are those of Zeek's
+// default ssl.log (ts, uid, id.*, version, cipher, curve, server_name,
+// resumed, last_alert, next_protocol, established, ssl_history,
+// cert_chain_fps, client_cert_chain_fps, sni_matches_cert) in Zeek's
+// notation, so zeek-cut and scripts written for Zeek read it unchanged,
+// followed by community_id (as Zeek's community-id policy names it) and
+// hsdecode's own: hsdecode_outcome, hsdecode_violations,
+// hsdecode_starttls and hsdecode_file. The columns are the same for any
+// number of inputs, so that logs of several runs concatenate.
 type ZeekWriter struct {
 	log  zeekLog
 	opt  Options
@@ -42,7 +42,8 @@ var zeekColumns = []zeekColumn{
 	{"resumed", "bool"}, {"last_alert", "string"}, {"next_protocol", "string"}, {"established", "bool"},
 	{"ssl_history", "string"}, {"cert_chain_fps", "vector[string]"}, {"client_cert_chain_fps", "vector[string]"},
 	{"sni_matches_cert", "bool"}, {"community_id", "string"},
-	{"hsdecode_outcome", "string"}, {"hsdecode_violations", "set[string]"}, {"hsdecode_file", "string"},
+	{"hsdecode_outcome", "string"}, {"hsdecode_violations", "set[string]"}, {"hsdecode_starttls", "string"},
+	{"hsdecode_file", "string"},
 }
 
 // BeginFile notes the input the next connections come from.
@@ -79,6 +80,7 @@ func zeekRow(r *flows.Result, input string, id ids) []string {
 		id.communityID,
 		string(r.Outcome),
 		zeekEmpty, // hsdecode_violations
+		orUnset(r.StartTLS.String()),
 		orUnset(zeekString(input)),
 	}
 	if r.HasCipherSuite {
