@@ -232,7 +232,7 @@ func (w *JSONWriter) Write(r *flows.Result, findings []Finding) error {
 	if w.err != nil {
 		return w.err
 	}
-	l := line{connection: connection{r, idsOf(w.file, r, w.opt)}, findings: findings}
+	l := line{connection: connection{r, idsOf(r, w.opt)}, findings: findings}
 	if w.opt.MultiFile {
 		l.file = w.file
 	}

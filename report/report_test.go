@@ -57,7 +57,7 @@ func TestJSON(t *testing.T) {
 		"end_ts":             "2026-11-27T12:57:01.004210Z",
 		"client":             map[string]any{"ip": "127.0.0.1", "port": 45724.0},
 		"server":             map[string]any{"ip": "127.0.0.1", "port": 20445.0},
-		"uid":                "C0M5JShG0GEl9IqU7H",
+		"uid":                "C1nl4CILyyb1rf64t4",
 		"community_id":       "1:nogRYDfRpA2Ss7ZWzQWb2Me3YX4=",
 		"outcome":            "violation",
 		"version":            "TLS 1.2",

@@ -118,7 +118,7 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 	t.writeDiagnosis(w, r.Diagnosis)
 	t.writeFindings(w, findings)
 	if t.opt.Verbose {
-		id := idsOf(t.file, r, t.opt)
+		id := idsOf(r, t.opt)
 		d := &detailWriter{w: w, indent: "  "}
 		d.str("uid", id.uid, always)
 		d.str("community_id", id.communityID, always)

@@ -51,7 +51,7 @@ func (z *ZeekWriter) BeginFile(path string) error { z.file = path; return nil }
 
 // Write writes one connection's row, and flushes it.
 func (z *ZeekWriter) Write(r *flows.Result, _ []Finding) error {
-	return z.log.row(r.Start, r.End, zeekRow(r, z.file, idsOf(z.file, r, z.opt)))
+	return z.log.row(r.Start, r.End, zeekRow(r, z.file, idsOf(r, z.opt)))
 }
 
 // Close writes #close.

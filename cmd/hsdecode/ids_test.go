@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -103,8 +104,9 @@ func endpointOf(ip, port string) string {
 }
 
 // TestUIDStable: the uid of each connection of the bundled captures is
-// the same on two runs, for --workers 1 and 4, and for the captures read
-// one at a time or all together; no two connections share one.
+// the same on two runs, for --workers 1 and 4, for the captures read one
+// at a time or all together, and for a copy under another name; no two
+// connections share one.
 func TestUIDStable(t *testing.T) {
 	key := func(l idLine) string { return l.TS + " " + l.Client.IP + fmt.Sprint(l.Client.Port) + " " + l.Server.IP }
 	var want map[string]string
@@ -129,9 +131,19 @@ func TestUIDStable(t *testing.T) {
 		}
 	}
 	for _, pcap := range captures(t)[:5] {
-		for _, l := range readIDLines(t, pcap) {
-			if want[key(l)] != l.UID {
-				t.Errorf("%s read alone: %s has uid %s, %s read with the others", filepath.Base(pcap), key(l), l.UID, want[key(l)])
+		b, err := os.ReadFile(pcap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copied := filepath.Join(t.TempDir(), "renamed.pcap")
+		if err := os.WriteFile(copied, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range []string{pcap, copied} {
+			for _, l := range readIDLines(t, in) {
+				if want[key(l)] != l.UID {
+					t.Errorf("%s read alone: %s has uid %s, %s read with the others", in, key(l), l.UID, want[key(l)])
+				}
 			}
 		}
 	}
