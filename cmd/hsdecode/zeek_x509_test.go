@@ -225,3 +225,29 @@ func TestZeekLastAlertSide(t *testing.T) {
 		t.Errorf("%d rows with last_alert checked", checked)
 	}
 }
+
+// TestZeekColumnsFixed: ssl.log has the same columns for one input as for
+// many, so that logs of several runs concatenate; hsdecode_file names the
+// input in both.
+func TestZeekColumnsFixed(t *testing.T) {
+	fields := func(args ...string) (string, []map[string]string) {
+		var out, errb bytes.Buffer
+		if status := run(append([]string{"--format", "zeek"}, args...), &out, &errb); status == exitError {
+			t.Fatalf("exit %d: %s", status, errb.String())
+		}
+		l, err := parseZeekLog(out.Bytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(l.fields, " ") + " / " + strings.Join(l.types, " "), l.rows
+	}
+	one := filepath.Join(pcapDir, "01-tls12-ecdhe-rsa.pcap")
+	single, rows := fields(one)
+	many, _ := fields(one, filepath.Join(pcapDir, "12-tls13-full.pcap"))
+	if single != many {
+		t.Errorf("columns with one input:\n%s\nwith two:\n%s", single, many)
+	}
+	if len(rows) != 1 || rows[0]["hsdecode_file"] != one {
+		t.Errorf("one input: rows %v, want hsdecode_file %s", rows, one)
+	}
+}
