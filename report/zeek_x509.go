@@ -17,11 +17,17 @@ import (
 // or JSON with --format zeek-json). Its fingerprint is the SHA-256 that
 // ssl.log's cert_chain_fps and client_cert_chain_fps list. As Zeek does
 // by default, a certificate is logged once (by fingerprint, and whether it
-// was a host's or a client's) however many connections carried it.
+// was a host's or a client's) however many connections carried it; past
+// maxZeekCertsSeen certificates the memory of those logged starts anew, as
+// Zeek's cache expires, so that a long live capture does not grow it
+// without bound.
 type ZeekX509Writer struct {
 	log  zeekLog
 	seen map[zeekCertKey]bool
 }
+
+// maxZeekCertsSeen bounds the certificates remembered as logged.
+const maxZeekCertsSeen = 1 << 16
 
 type zeekCertKey struct {
 	sha256       string
@@ -64,6 +70,9 @@ func (z *ZeekX509Writer) Write(r *flows.Result, _ []Finding) error {
 			k := zeekCertKey{c.SHA256, i == 0, side.client}
 			if c.Error != "" || z.seen[k] {
 				continue
+			}
+			if len(z.seen) >= maxZeekCertsSeen {
+				clear(z.seen)
 			}
 			z.seen[k] = true
 			if err := z.log.row(ts, ts, zeekX509Row(ts, c, k)); err != nil {
