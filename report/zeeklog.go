@@ -96,6 +96,17 @@ func (l *zeekLog) close() error {
 	return l.w.Flush()
 }
 
+// end closes the log, if it was opened, and leaves the next row to begin
+// a new one with its header.
+func (l *zeekLog) end() error {
+	if !l.opened {
+		return nil
+	}
+	err := l.close()
+	l.opened = false
+	return err
+}
+
 // zeekJSONValue is a tab-separated cell as Zeek's JSON writer writes the
 // value: false when the field is unset, and so left out.
 func zeekJSONValue(typ, cell string) ([]byte, bool) {

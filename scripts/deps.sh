@@ -17,6 +17,10 @@ need=(
 	"chromium chromium"
 	"ip iproute2"
 	"ethtool ethtool"
+	"man man-db"
+	"groff groff-base"
+	"zsh zsh"
+	"fish fish"
 )
 
 missing=()

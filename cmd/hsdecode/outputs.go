@@ -97,6 +97,9 @@ func (op *outputs) fileError(path string, err error) {
 // finish writes the summary and the baseline comparison where they go,
 // and closes every output.
 func (op *outputs) finish(g *gate, ch *report.BaselineChanges, stderr io.Writer) error {
+	if g.sum.Files == 0 && g.sum.Errors > 0 {
+		return op.finishUnread(g, ch)
+	}
 	var errs []error
 	if sw, ok := op.out.(report.SummaryWriter); ok && (op.format == "text" || op.format == "html" || op.summary) {
 		errs = append(errs, sw.WriteSummary(g.sum, ch))
@@ -117,4 +120,20 @@ func (op *outputs) finish(g *gate, ch *report.BaselineChanges, stderr io.Writer)
 	}
 	errs = append(errs, op.all.Close(), op.closeFiles())
 	return errors.Join(errs...)
+}
+
+// finishUnread ends a run none of whose inputs could be read: the errors
+// on standard error say all there is, and a report of nothing (a summary
+// of zeros, "0 connections", an empty Zeek log) would only hide them. The
+// JUnit file and the HTML page still list the inputs that failed, for the
+// CI dashboard.
+func (op *outputs) finishUnread(g *gate, ch *report.BaselineChanges) error {
+	var errs []error
+	if op.junit != nil {
+		errs = append(errs, op.junit.WriteSummary(g.sum, ch), op.junit.Close())
+	}
+	if op.html != nil {
+		errs = append(errs, op.html.WriteSummary(g.sum, ch), op.html.Close())
+	}
+	return errors.Join(append(errs, op.closeFiles())...)
 }
