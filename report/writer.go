@@ -52,6 +52,13 @@ type InputErrorWriter interface {
 	FileError(path string, err error)
 }
 
+// GateWriter is a Writer that shows a failure of the gate itself: an
+// input with no TLS connection (path given), or a run with fewer than
+// --min-connections (path ""), given with the message the run prints.
+type GateWriter interface {
+	GateFailure(path, msg string)
+}
+
 // SummaryWriter is a Writer that shows the run's Summary (and the
 // comparison with a baseline, when one was given). It is called once,
 // after the last Write and before Close.
@@ -123,6 +130,14 @@ func (t tee) FileError(path string, err error) {
 	for _, w := range t {
 		if f, ok := w.(InputErrorWriter); ok {
 			f.FileError(path, err)
+		}
+	}
+}
+
+func (t tee) GateFailure(path, msg string) {
+	for _, w := range t {
+		if g, ok := w.(GateWriter); ok {
+			g.GateFailure(path, msg)
 		}
 	}
 }

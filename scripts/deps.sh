@@ -21,6 +21,7 @@ need=(
 	"groff groff-base"
 	"zsh zsh"
 	"fish fish"
+	"/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml"
 )
 
 missing=()

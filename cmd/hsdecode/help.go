@@ -83,7 +83,8 @@ be given in one run: each connection names its file. A capture named
 completion is given as ./completion.`},
 	{"Exit status", false, `0 when no connection had a finding of --fail-on (by default a violation
 or an alert), 1 when one did (with --baseline: when something got worse
-than in the baseline), 2 for a usage or input error (or a capture that
+than in the baseline) or when the gate found too few TLS connections
+(--min-connections), 2 for a usage or input error (or a capture that
 failed; the other inputs are still reported).`},
 }
 

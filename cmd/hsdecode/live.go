@@ -252,6 +252,8 @@ loop:
 	l.take()
 	g.sum.Files = 1
 	g.sum.AddPackets(l.packets, l.pipe.Stats().Skipped)
+	g.endInput("interface "+cfg.iface, l.packets, outs, stderr)
+	g.endRun(outs, stderr)
 	changes := g.changes()
 	if err := outs.finish(g, changes, stderr); err != nil {
 		l.writeFailed(err)
@@ -282,6 +284,7 @@ loop:
 // packet runs one packet through -w and reassembly.
 func (l *liveRun) packet(lp *livePacket) {
 	l.packets++
+	l.gate.metrics.packet()
 	if l.wr != nil {
 		if err := l.wr.Write(capture.Packet{Data: lp.data, CaptureInfo: lp.ci, LinkType: l.link}); err != nil {
 			l.fail(err)
@@ -299,6 +302,11 @@ func (l *liveRun) packet(lp *livePacket) {
 func (l *liveRun) tick(now time.Time) {
 	l.pipe.Expire(now)
 	l.take()
+	if m := l.gate.metrics; m != nil {
+		if st, err := l.src.Stats(); err == nil {
+			m.live(st.Dropped, st.IfDropped, l.pipe.Stats().Buffered)
+		}
+	}
 	if l.wr != nil {
 		if err := l.wr.Flush(); err != nil {
 			l.fail(err)

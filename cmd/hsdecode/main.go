@@ -117,6 +117,10 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	local := fs.Bool("local", false, "text: times in local time with the zone's offset, not UTC")
 	showVersion := fs.Bool("version", false, "print the version, its VCS revision and the Go version, and exit")
 	showMan := fs.Bool("man", false, "print the manual page (roff; man -l - reads it), and exit")
+	// CI and sensors: the gate's floor, annotations, metrics.
+	minConns := fs.Int("min-connections", 0, "fail (exit 1) a run with fewer than `N` TLS connections; when N is at least 1, also one with an input that has none. Default 1 with --fail-on, --junit, --baseline or --annotations (a CI gate fails closed), else 0 (an input without TLS is a note)")
+	annotations := fs.String("annotations", "", "also write `KIND` annotations on standard error: github (::error and ::warning workflow commands, one per finding or failed handshake)")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (host:port, such as 127.0.0.1:9477) at /metrics while the run lasts; none by default")
 	// --help goes to standard output, for | less, as it is asked for.
 	fs.Usage = func() { printHelp(stdout, fs) }
 	if err := fs.Parse(args); err != nil {
@@ -192,6 +196,14 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	if *maxBuf < 1 {
 		return usage(fmt.Errorf("--max-buffer %d: give a number of bytes, at least 1", *maxBuf))
 	}
+	// A CI gate fails closed: a run that saw no TLS at all passes no
+	// check, so the flags of CI use ask for one connection at least.
+	if !fs.Changed("min-connections") && (fs.Changed("fail-on") || *junit != "" || *baseline != "" || *annotations != "") {
+		*minConns = 1
+	}
+	if *minConns < 0 {
+		return usage(fmt.Errorf("--min-connections %d: give 0 or more", *minConns))
+	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// What the run holds is counted against --max-buffer; the
 		// collector is told so, or it lets garbage grow the heap to twice
@@ -258,7 +270,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 		bw = bufio.NewWriterSize(out, 64<<10)
 		out = bw
 	}
-	outs, err := openOutputs(*format, out, opt, outputFiles{junit: *junit, html: *htmlPath, zeekX509: *zeekX509}, *summary)
+	outs, err := openOutputs(*format, out, opt, outputFiles{junit: *junit, html: *htmlPath, zeekX509: *zeekX509}, *summary, *annotations, stderr)
 	if err != nil {
 		return usage(err)
 	}
@@ -266,7 +278,15 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	if err != nil {
 		return usage(err)
 	}
-	g := newGate(rules, base)
+	g := newGate(rules, base, *minConns)
+	if *metricsAddr != "" {
+		m, err := serveMetrics(*metricsAddr, *verbose, stderr)
+		if err != nil {
+			return usage(err)
+		}
+		defer m.close()
+		g.metrics = m
+	}
 	if isLive {
 		lc.flows = flows.Options{Follow: *follow}
 		if len(*keyLogs) > 0 {
@@ -292,6 +312,10 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	inputErr, err := files.run(inputs)
 	if err != nil {
 		return usage(err)
+	}
+	if !inputErr {
+		// An input that could not be read is exit 2 already.
+		g.endRun(outs, stderr)
 	}
 	ch := g.changes()
 	if err := outs.finish(g, ch, stderr); err != nil {
@@ -372,11 +396,15 @@ func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
 		if f.verbose {
 			printStats(f.stderr, an.stats, an.notReported)
 		}
+		f.g.metrics.input(an.stats)
 		if an.readErr != nil {
 			complain(f.stderr, an.readErr.Error())
 			f.outs.fileError(in, an.readErr)
 			f.g.sum.Errors++
+			f.g.inputTLS = 0
 			inputErr = true
+		} else {
+			f.g.endInput(in, an.stats.Packets, f.outs, f.stderr)
 		}
 	}
 	return inputErr, nil

@@ -17,8 +17,9 @@ type outputs struct {
 	out     report.Writer
 	junit   *report.JUnitWriter
 	html    *report.HTMLWriter
-	files   []*os.File    // --junit's, --html's and --zeek-x509's
-	all     report.Writer // out, junit and html
+	github  *report.GitHubWriter // --annotations github
+	files   []*os.File           // --junit's, --html's and --zeek-x509's
+	all     report.Writer        // out, junit, html, github and x509.log
 }
 
 // outputFiles are the files written beside the chosen format.
@@ -27,7 +28,7 @@ type outputFiles struct {
 	zeekX509    string // --zeek-x509
 }
 
-func openOutputs(format string, stdout io.Writer, o report.Options, paths outputFiles, summary bool) (*outputs, error) {
+func openOutputs(format string, stdout io.Writer, o report.Options, paths outputFiles, summary bool, annotations string, stderr io.Writer) (*outputs, error) {
 	junitPath, htmlPath := paths.junit, paths.html
 	out, err := report.NewWriter(format, stdout, o)
 	if err != nil {
@@ -35,6 +36,17 @@ func openOutputs(format string, stdout io.Writer, o report.Options, paths output
 	}
 	op := &outputs{format: format, summary: summary, out: out, all: out}
 	ws := []report.Writer{out}
+	switch annotations {
+	case "":
+	case "github":
+		// On standard error, which the runner reads for commands as it
+		// does standard output, so that the chosen format keeps
+		// standard output to itself.
+		op.github = report.NewGitHubWriter(stderr, o)
+		ws = append(ws, op.github)
+	default:
+		return nil, fmt.Errorf("--annotations %q: give github", annotations)
+	}
 	if junitPath != "" {
 		f, err := os.Create(junitPath)
 		if err != nil {
@@ -94,6 +106,13 @@ func (op *outputs) fileError(path string, err error) {
 	}
 }
 
+// gateFailure records a failure of the gate in the outputs that show it.
+func (op *outputs) gateFailure(path, msg string) {
+	if g, ok := op.all.(report.GateWriter); ok {
+		g.GateFailure(path, msg)
+	}
+}
+
 // finish writes the summary and the baseline comparison where they go,
 // and closes every output.
 func (op *outputs) finish(g *gate, ch *report.BaselineChanges, stderr io.Writer) error {
@@ -117,6 +136,9 @@ func (op *outputs) finish(g *gate, ch *report.BaselineChanges, stderr io.Writer)
 	}
 	if op.html != nil {
 		errs = append(errs, op.html.WriteSummary(g.sum, ch))
+	}
+	if op.github != nil {
+		errs = append(errs, op.github.WriteSummary(g.sum, ch))
 	}
 	errs = append(errs, op.all.Close(), op.closeFiles())
 	return errors.Join(errs...)
