@@ -310,7 +310,7 @@ func ecsVersion(v decode.Version) (string, string) {
 		return "ssl", "2.0"
 	case v == decode.VersionSSL30:
 		return "ssl", "3.0"
-	case v>>8 == 0x7f:
+	case v.IsTLS13():
 		return "tls", "1.3"
 	case v>>8 == 0x03 && v <= decode.VersionTLS13:
 		return "tls", "1." + strconv.Itoa(int(v&0xff)-1)

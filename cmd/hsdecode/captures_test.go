@@ -199,6 +199,9 @@ var manifest = map[string][]want{
 	"81-starttls-chat-news":  {starttls13("xmpp"), starttls13("irc"), starttls13("nntp"), starttls13("sieve"), starttls13("ftp")},
 	"82-starttls-db-dir":     {starttls13("ldap"), starttls13("postgresql"), starttls13("mysql")},
 	"83-proxy-connect-socks": {starttls13("http_connect"), starttls13("socks4"), starttls13("socks5")},
+	// IPv6 over a 1280-byte MTU, beside UDP datagrams the kernel
+	// fragmented (TestIPv6KernelFragments).
+	"120-ipv6-mtu1280": {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 }
 
 // starttls13 is a TLS 1.3 handshake with Go's crypto/tls after the

@@ -86,7 +86,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	verbose := fs.BoolP("verbose", "v", false, "also print every handshake detail under each ladder (text), and counts of packets and connections skipped, and why")
 	idle := fs.Duration("idle-timeout", reassembly.DefaultIdleTimeout, "close and report connections idle longer than `DURATION`, in capture time (0: never)")
 	follow := fs.Bool("follow", false, "keep decoding established connections to their end, to report the alerts that close them, TLS 1.0-1.2 renegotiations and, with keys, TLS 1.3's post-handshake messages (slower on bulk data); a handshake ended by a fatal alert is read on to the other side's answer")
-	maxBuf := byteSizeFlag(fs, "max-buffer", reassembly.DefaultMaxBufferedBytes, "`BYTES` held for out-of-order data, IPv4 fragments, open connections and results waiting for start order (16MB, 512MiB, 1G: kB, MB, GB decimal; K, M, G, KiB, MiB, GiB binary); past it the quietest connections are closed (reported closed: memory), the same ones for any --workers")
+	maxBuf := byteSizeFlag(fs, "max-buffer", reassembly.DefaultMaxBufferedBytes, "`BYTES` held for out-of-order data, IP fragments, open connections and results waiting for start order (16MB, 512MiB, 1G: kB, MB, GB decimal; K, M, G, KiB, MiB, GiB binary); past it the quietest connections are closed (reported closed: memory), the same ones for any --workers")
 	failOn := fs.String("fail-on", report.DefaultFailOn, "`RULES` that make the exit status 1, comma-separated: violation, alert, incomplete, partial, gap, not_tls, legacy-version, weak-cipher, expired-cert, no-sni; all; none")
 	minVersion := fs.String("min-version", "TLS1.2", "legacy-version: the lowest acceptable `VERSION` (SSL3, TLS1.0 ... TLS1.3)")
 	summary := fs.Bool("summary", false, "json: end with a summary object (counts per outcome, version, suite, alert, violation; packets); ecs, zeek: print it on standard error")
@@ -452,7 +452,7 @@ func printStats(w io.Writer, st reassembly.Stats, notReported int64) {
 			strings.Join(closed, ", "), st.MaxOpen, st.MaxBuffered)
 	}
 	if st.Gaps > 0 || st.Cut > 0 || st.Defragmented > 0 {
-		fmt.Fprintf(w, "hsdecode: %d gaps in TCP streams (%d bytes missing, %d of them acknowledged by the peer), %d segments cut by the snap length, %d IPv4 datagrams made whole from fragments\n",
+		fmt.Fprintf(w, "hsdecode: %d gaps in TCP streams (%d bytes missing, %d of them acknowledged by the peer), %d segments cut by the snap length, %d IP datagrams made whole from fragments\n",
 			st.Gaps, st.GapBytes, st.Unseen, st.Cut, st.Defragmented)
 	}
 }
