@@ -85,18 +85,35 @@ func OpenFile(path string) (Source, error) {
 	return s, nil
 }
 
-func newSource(name string, f *os.File, br *bufio.Reader, stream bool) (Source, error) {
+// newSource reads a capture from br, the start of the file f (nil in
+// tests), decompressing it first when it is compressed (compressed.go).
+func newSource(name string, f *os.File, raw *bufio.Reader, stream bool) (Source, error) {
+	br, comp, closer, err := decompress(raw)
+	if err != nil {
+		return nil, fmt.Errorf("capture: %s: %w", name, err)
+	}
+	s, err := newDecompressedSource(fileSource{name: name, f: f, raw: raw, br: br, stream: stream, compression: comp, closeDecoder: closer})
+	if err != nil && closer != nil {
+		closer()
+	}
+	return s, err
+}
+
+func newDecompressedSource(base fileSource) (Source, error) {
+	name, br := base.name, base.br
+	if base.compression != "" {
+		name += " (" + base.compression + ")"
+	}
 	head, err := br.Peek(4)
 	if len(head) < 4 {
 		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("capture: %s: %w", name, err)
+			return nil, fmt.Errorf("capture: %s: %w", base.name, err)
 		}
 		if len(head) == 0 {
 			return nil, fmt.Errorf("capture: %s: empty file: %w", name, ErrNotCapture)
 		}
 		return nil, fmt.Errorf("capture: %s: %w (only %d bytes)", name, ErrNotCapture, len(head))
 	}
-	base := fileSource{name: name, f: f, br: br, stream: stream}
 	switch magic := binary.LittleEndian.Uint32(head); magic {
 	case magicMicro, magicNano, magicMicroSwap, magicNanoSwap:
 		r, err := pcapgo.NewReader(br)
@@ -132,10 +149,16 @@ func newSource(name string, f *os.File, br *bufio.Reader, stream bool) (Source, 
 type fileSource struct {
 	name   string
 	f      *os.File
-	br     *bufio.Reader
-	n      int // packets returned so far
+	raw    *bufio.Reader // the file's bytes
+	br     *bufio.Reader // the capture's: raw's, or what they decompress to
+	n      int           // packets returned so far
 	err    error
 	stream bool // a pipe or other non-regular file: it may not end soon
+	// compression names what the file was compressed with ("gzip",
+	// "zstd", "xz", "lz4"), "" for none; closeDecoder frees its decoder,
+	// nil when nothing needs to.
+	compression  string
+	closeDecoder func() error
 }
 
 // Stream reports whether the file is a stream (a pipe, a FIFO, a
@@ -145,7 +168,10 @@ type fileSource struct {
 func (s *fileSource) Stream() bool { return s.stream }
 
 func (s *fileSource) Close() error {
-	if s.f == os.Stdin {
+	if s.closeDecoder != nil {
+		s.closeDecoder()
+	}
+	if s.f == os.Stdin || s.f == nil {
 		return nil
 	}
 	return s.f.Close()

@@ -40,3 +40,27 @@ func FuzzSource(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCompressed: any bytes behind a compression's magic number are read
+// to a clean end or to an error, within bounded memory (MaxZstdWindow),
+// with no panic; a capture is decompressed once only. Seeds in
+// testdata/fuzz/FuzzCompressed are testdata/pcaps/08-version-mismatch.pcap
+// as the gzip -9n, zstd -19, xz, lz4 and lz4 -l tools write it.
+func FuzzCompressed(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		src, err := newSource("fuzz", nil, bufio.NewReader(bytes.NewReader(data)), false)
+		if err != nil {
+			return
+		}
+		defer src.Close()
+		for i := 0; i < 1<<16; i++ {
+			p, err := src.Next()
+			if err != nil {
+				return
+			}
+			if len(p.Data) > MaxCaptureLength {
+				t.Fatalf("packet of %d bytes", len(p.Data))
+			}
+		}
+	})
+}

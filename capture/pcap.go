@@ -108,17 +108,22 @@ func (s *pcapSource) NextBatch() (*Batch, error) {
 	for {
 		// Read a chunk (a read fills what room the buffer has), then
 		// parse the records it holds whole.
+		var readErr error
 		for !s.eof && n < want {
 			m, err := s.br.Read(b.buf[n:])
 			n += m
 			if err == io.EOF {
 				s.eof = true
 			} else if err != nil {
-				s.err = fmt.Errorf("capture: %s: packet %d: %w", s.name, s.n+len(b.Packets)+1, err)
+				readErr = err
 				break
 			}
 		}
 		rest := s.parse(b, b.buf[:n])
+		if readErr != nil && s.err == nil {
+			// Numbered after the records read whole before it.
+			s.err = fmt.Errorf("capture: %s: packet %d: %w", s.name, s.n+len(b.Packets)+1, readErr)
+		}
 		if s.err == nil && len(b.Packets) == 0 && !s.eof {
 			// The first record goes on past what was read: read on to
 			// its end, in a buffer large enough (parse checked its

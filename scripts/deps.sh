@@ -17,6 +17,9 @@ need=(
 	"chromium chromium"
 	"ip iproute2"
 	"ethtool ethtool"
+	"zstd zstd"
+	"xz xz-utils"
+	"lz4 lz4"
 )
 
 missing=()

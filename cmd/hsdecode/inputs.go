@@ -12,12 +12,28 @@ import (
 )
 
 // captureExts are the file name endings read from a directory given as
-// an input.
-var captureExts = []string{".pcap", ".pcapng", ".cap"}
+// an input, alone or followed by one of compressedExts: a compressed
+// capture is told by its first bytes (capture/compressed.go), but a
+// directory's other files are not opened to look.
+var (
+	captureExts    = []string{".pcap", ".pcapng", ".cap"}
+	compressedExts = []string{".gz", ".zst", ".zstd", ".xz", ".lz4"}
+)
+
+// isCaptureName says a directory's file is read as a capture.
+func isCaptureName(name string) bool {
+	name = strings.ToLower(name)
+	ext := filepath.Ext(name)
+	if slices.Contains(compressedExts, ext) {
+		ext = filepath.Ext(strings.TrimSuffix(name, ext))
+	}
+	return slices.Contains(captureExts, ext)
+}
 
 // expandInputs turns the inputs as given into capture files: a directory
-// stands for the captures directly in it (*.pcap, *.pcapng, *.cap, not in
-// subdirectories), sorted by name. dir says a directory was among them.
+// stands for the captures directly in it (*.pcap, *.pcapng, *.cap, and
+// those compressed: *.pcap.gz, *.pcapng.zst, *.cap.xz, *.pcap.lz4 ...; not
+// in subdirectories), sorted by name. dir says a directory was among them.
 // A capture in a directory that is not a regular file (a FIFO, a device)
 // is skipped with a warning on stderr: opening or reading it could wait
 // forever. Given by name, it is read as a stream, as standard input is.
@@ -39,8 +55,7 @@ func expandInputs(args []string, stderr io.Writer) (files []string, dir bool, er
 		}
 		var found []string
 		for _, e := range entries {
-			ext := strings.ToLower(filepath.Ext(e.Name()))
-			if !slices.Contains(captureExts, ext) || e.IsDir() {
+			if !isCaptureName(e.Name()) || e.IsDir() {
 				continue
 			}
 			path := filepath.Join(a, e.Name())
@@ -56,7 +71,7 @@ func expandInputs(args []string, stderr io.Writer) (files []string, dir bool, er
 			found = append(found, path) // a Stat error is reported on opening
 		}
 		if len(found) == 0 {
-			return nil, dir, fmt.Errorf("%s: no captures in the directory (%s)", a, strings.Join(captureExts, ", "))
+			return nil, dir, fmt.Errorf("%s: no captures in the directory (%s, compressed or not: %s)", a, strings.Join(captureExts, ", "), strings.Join(compressedExts, ", "))
 		}
 		sort.Strings(found)
 		files = append(files, found...)
