@@ -18,7 +18,7 @@ func FuzzSource(f *testing.F) {
 		ngBlock(le, blockTypeDecryptionSecrets, dsb(le, SecretsTypeTLSKeyLog, 4, "tls\n")),
 		ngBlock(le, blockTypeDecryptionSecrets, dsb(le, 0x5353484b, 3, "ssh"))))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		src, err := newSource("fuzz", nil, bufio.NewReader(bytes.NewReader(data)), len(data)%2 == 1)
+		src, err := newSource("fuzz", nil, bufio.NewReader(bytes.NewReader(data)), len(data)%2 == 1, FileOptions{})
 		if err != nil {
 			return
 		}
@@ -48,7 +48,7 @@ func FuzzSource(f *testing.F) {
 // as the gzip -9n, zstd -19, xz, lz4 and lz4 -l tools write it.
 func FuzzCompressed(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
-		src, err := newSource("fuzz", nil, bufio.NewReader(bytes.NewReader(data)), false)
+		src, err := newSource("fuzz", nil, bufio.NewReader(bytes.NewReader(data)), false, FileOptions{})
 		if err != nil {
 			return
 		}

@@ -180,11 +180,24 @@ func (s *pcapSource) parse(b *Batch, data []byte) []byte {
 		// As pcapgo computes it, fractions multiplied in 32 bits.
 		ts := time.Unix(int64(o.Uint32(data[0:4])), int64(o.Uint32(data[4:8])*s.nanoFactor)).UTC()
 		end := recordHeaderLen + int(caplen)
-		b.Packets = append(b.Packets, Packet{
+		p := Packet{
 			Data:        data[recordHeaderLen:end:end],
 			CaptureInfo: gopacket.CaptureInfo{Timestamp: ts, CaptureLength: int(caplen), Length: int(origlen)},
 			LinkType:    s.link,
-		})
+		}
+		if s.filter != nil {
+			keep, err := s.filter.keep(s.link, p.CaptureInfo, p.Data)
+			if err != nil {
+				s.err = fmt.Errorf("capture: %s: packet %d: %w", s.name, num, err)
+				return data
+			}
+			if !keep {
+				s.n++ // numbered, not returned
+				data = data[end:]
+				continue
+			}
+		}
+		b.Packets = append(b.Packets, p)
 		data = data[end:]
 	}
 	return data

@@ -147,7 +147,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	progressMode := fs.String("progress", "auto", "show progress on standard error: auto (on a terminal, unless CI is set), always or never")
 	iface := fs.StringP("interface", "i", "", "capture live on `IFACE` (any: every interface; a number from -D)")
 	listIfaces := fs.BoolP("list-interfaces", "D", false, "list the interfaces live capture can use, and exit")
-	filter := fs.StringP("filter", "f", "", "live capture filter `EXPR` in pcap-filter syntax (or give it as the remaining arguments, as to tcpdump)")
+	filter := fs.StringP("filter", "f", "", "capture filter `EXPR` in pcap-filter syntax, live or on files (or give it after the inputs, as to tcpdump)")
 	snaplen := fs.IntP("snaplen", "s", 0, "live: bytes kept of each packet (0: 262144)")
 	noPromisc := fs.BoolP("no-promisc", "p", false, "live: do not put the interface in promiscuous mode")
 	bufKiB := fs.IntP("buffer-size", "B", defaultBufferKiB, "live: kernel capture buffer in `KiB`")
@@ -231,6 +231,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	opt := report.Options{Verbose: *verbose, Color: color}
 	var lc liveConfig
 	var inputs []string
+	var fileFilter string // the capture filter on files (-f, or after the inputs)
 	isLive := fs.Changed("interface")
 	if isLive {
 		if err := liveArgs(fs, *read, *filter, *snaplen, *bufKiB, *count, *duration, *write); err != nil {
@@ -243,7 +244,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 				SnapLen: *snaplen, Promisc: !*noPromisc, BufferSize: *bufKiB << 10},
 		}
 	} else {
-		for _, name := range []string{"filter", "snaplen", "no-promisc", "buffer-size", "count", "duration", "write"} {
+		for _, name := range []string{"snaplen", "no-promisc", "buffer-size", "count", "duration", "write"} {
 			if fs.Changed(name) {
 				return usage(fmt.Errorf("--%s is for live capture (-i IFACE)", name))
 			}
@@ -254,9 +255,23 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 		if *read != "" {
 			inputs = append(inputs, *read)
 		}
-		inputs = append(inputs, fs.Args()...)
+		args, expr, err := splitArgs(fs.Args(), fs.Changed("filter"))
+		if err != nil {
+			return usage(err)
+		}
+		inputs = append(inputs, args...)
 		if len(inputs) == 0 {
-			return usage(errors.New("give capture files or directories (or -r FILE, - for standard input), or an interface with -i IFACE; --help explains"))
+			missing := ""
+			if expr != "" {
+				missing = fmt.Sprintf(" (no file or directory is named %q)", strings.Fields(expr)[0])
+			}
+			return usage(fmt.Errorf("give capture files or directories (or -r FILE, - for standard input), or an interface with -i IFACE%s; --help explains", missing))
+		}
+		if fs.Changed("filter") {
+			expr = *filter
+		}
+		if fileFilter, err = checkFilter(expr); err != nil {
+			return usage(err)
 		}
 		var dir bool
 		if inputs, dir, err = expandInputs(inputs, stderr); err != nil {
@@ -303,7 +318,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	fo := flows.Options{Follow: *follow}
 	ro := reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle, ChecksumMode: sums}
 	files := fileRun{fo: fo, ro: ro, workers: *workers, verbose: *verbose, showProgress: showProgress, pace: pace,
-		outs: outs, g: g, bw: bw, stderr: stderr, keys: keys, keyLogs: len(*keyLogs) > 0}
+		outs: outs, g: g, bw: bw, stderr: stderr, keys: keys, keyLogs: len(*keyLogs) > 0, filter: fileFilter}
 	inputErr, err := files.run(inputs)
 	if err != nil {
 		return usage(err)
@@ -336,6 +351,7 @@ type fileRun struct {
 	stderr       io.Writer
 	keys         *keylog.Log // what --keylog gave, with what captures embed
 	keyLogs      bool        // --keylog was given
+	filter       string      // the capture filter, "" for none
 }
 
 // run reads the inputs; inputErr says one could not be read, or broke
@@ -343,7 +359,7 @@ type fileRun struct {
 // report, which ends the run.
 func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
 	for n, in := range inputs {
-		src, err := capture.OpenFile(in)
+		src, err := capture.Open(in, capture.FileOptions{Filter: f.filter})
 		if err != nil {
 			complain(f.stderr, err.Error())
 			f.outs.fileError(in, err)
@@ -352,6 +368,7 @@ func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
 			continue
 		}
 		f.g.sum.Files++
+		opened := src // what withSecrets wraps keeps its count of filtered packets
 		if err := f.outs.beginFile(in); err != nil {
 			src.Close()
 			return inputErr, fmt.Errorf("write: %w", err)
@@ -386,6 +403,9 @@ func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
 		}
 		if f.verbose {
 			printStats(f.stderr, an.stats, an.notReported)
+			if fl, ok := opened.(interface{ Filtered() int64 }); ok && f.filter != "" {
+				fmt.Fprintf(f.stderr, "hsdecode: %d packets did not match the capture filter\n", fl.Filtered())
+			}
 		}
 		if an.readErr != nil {
 			complain(f.stderr, an.readErr.Error())
