@@ -1,12 +1,8 @@
 package report
 
 import (
-	"crypto/sha1"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"io"
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -181,7 +177,7 @@ func (e *ECSWriter) document(r *flows.Result, fs []Finding) *ecsDocument {
 	client, server := unmap(r.Client), unmap(r.Server)
 	d.Source = ecsEndpoint{IP: client.Addr().String(), Port: client.Port()}
 	d.Destination = ecsEndpoint{IP: server.Addr().String(), Port: server.Port()}
-	d.Network = ecsNetwork{Transport: "tcp", Type: "ipv4", CommunityID: CommunityID(client, server)}
+	d.Network = ecsNetwork{Transport: "tcp", Type: "ipv4", CommunityID: CommunityID(client, server, e.opt.CommunityIDSeed)}
 	if client.Addr().Is6() {
 		d.Network.Type = "ipv6"
 	}
@@ -342,27 +338,4 @@ func curveName(r *flows.Result) string {
 		return sh.KeyShareGroup.String()
 	}
 	return ""
-}
-
-// CommunityID is the Community ID flow hash (version 1, seed 0) of a TCP
-// connection, as Zeek, Suricata and Elastic compute it to join their
-// records of one flow: "1:" and the base64 SHA-1 of the seed, the
-// endpoints' addresses, the protocol, a pad byte and the ports, the
-// smaller endpoint first.
-func CommunityID(a, b netip.AddrPort) string {
-	a, b = unmap(a), unmap(b)
-	if c := a.Addr().Compare(b.Addr()); c > 0 || (c == 0 && a.Port() > b.Port()) {
-		a, b = b, a
-	}
-	h := sha1.New()
-	var seed [2]byte // seed 0
-	h.Write(seed[:])
-	h.Write(a.Addr().AsSlice())
-	h.Write(b.Addr().AsSlice())
-	h.Write([]byte{6, 0}) // TCP, pad
-	var ports [4]byte
-	binary.BigEndian.PutUint16(ports[:2], a.Port())
-	binary.BigEndian.PutUint16(ports[2:], b.Port())
-	h.Write(ports[:])
-	return "1:" + base64.StdEncoding.EncodeToString(h.Sum(nil))
 }

@@ -13,12 +13,17 @@ import (
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
 // connection is one line of docs/report.md, its members in its order.
-type connection struct{ r *flows.Result }
+type connection struct {
+	r *flows.Result
+	ids
+}
 
 func (c connection) fields(w fieldWriter) {
 	r := c.r
 	w.stamp("ts", r.Start)
 	w.stamp("end_ts", r.End)
+	w.str("uid", c.uid, omitEmpty)
+	w.str("community_id", c.communityID, omitEmpty)
 	w.object("client", (*endpoint)(&r.Client))
 	w.object("server", (*endpoint)(&r.Server))
 	w.str("outcome", string(r.Outcome), always)
@@ -226,7 +231,7 @@ func (w *JSONWriter) Write(r *flows.Result, findings []Finding) error {
 	if w.err != nil {
 		return w.err
 	}
-	l := line{connection: connection{r}, findings: findings}
+	l := line{connection: connection{r, idsOf(w.file, r, w.opt)}, findings: findings}
 	if w.opt.MultiFile {
 		l.file = w.file
 	}

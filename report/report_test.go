@@ -57,6 +57,8 @@ func TestJSON(t *testing.T) {
 		"end_ts":             "2026-11-27T12:57:01.004210Z",
 		"client":             map[string]any{"ip": "127.0.0.1", "port": 45724.0},
 		"server":             map[string]any{"ip": "127.0.0.1", "port": 20445.0},
+		"uid":                "C0M5JShG0GEl9IqU7H",
+		"community_id":       "1:nogRYDfRpA2Ss7ZWzQWb2Me3YX4=",
 		"outcome":            "violation",
 		"version":            "TLS 1.2",
 		"cipher_suite":       "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",

@@ -115,6 +115,10 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 	t.writeDiagnosis(w, r.Diagnosis)
 	t.writeFindings(w, findings)
 	if t.opt.Verbose {
+		id := idsOf(t.file, r, t.opt)
+		d := &detailWriter{w: w, indent: "  "}
+		d.str("uid", id.uid, always)
+		d.str("community_id", id.communityID, always)
 		writeDetails(w, r)
 	}
 	fmt.Fprintln(w)

@@ -30,6 +30,9 @@ type Options struct {
 	// MultiFile says connections come from several inputs: each names its
 	// file (JSON and ECS file fields, the text header, a Zeek column).
 	MultiFile bool
+	// CommunityIDSeed is the seed of every Community ID written
+	// (--community-id-seed; 0 as Zeek, Suricata and Elastic default to).
+	CommunityIDSeed uint16
 }
 
 // FileWriter is a Writer that groups connections by the input file they

@@ -2,12 +2,8 @@ package report
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"io"
-	"math/big"
-	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -22,8 +18,10 @@ import (
 // cipher, curve, server_name, resumed, last_alert, next_protocol,
 // established, ssl_history, cert_chain_fps, client_cert_chain_fps,
 // sni_matches_cert) in Zeek's notation, so zeek-cut and scripts written
-// for Zeek read it unchanged, followed by hsdecode's own: hsdecode_outcome,
-// hsdecode_violations and, with several inputs, hsdecode_file.
+// for Zeek read it unchanged, followed by community_id (as Zeek's
+// community-id policy names it) and hsdecode's own: hsdecode_outcome,
+// hsdecode_violations and hsdecode_file. The columns are the same for
+// any number of inputs, so that logs of several runs concatenate.
 type ZeekWriter struct {
 	w      *bufio.Writer
 	opt    Options
@@ -44,8 +42,8 @@ var zeekColumns = []struct{ name, typ string }{
 	{"version", "string"}, {"cipher", "string"}, {"curve", "string"}, {"server_name", "string"},
 	{"resumed", "bool"}, {"last_alert", "string"}, {"next_protocol", "string"}, {"established", "bool"},
 	{"ssl_history", "string"}, {"cert_chain_fps", "vector[string]"}, {"client_cert_chain_fps", "vector[string]"},
-	{"sni_matches_cert", "bool"},
-	{"hsdecode_outcome", "string"}, {"hsdecode_violations", "set[string]"},
+	{"sni_matches_cert", "bool"}, {"community_id", "string"},
+	{"hsdecode_outcome", "string"}, {"hsdecode_violations", "set[string]"}, {"hsdecode_file", "string"},
 }
 
 const (
@@ -68,9 +66,6 @@ func (z *ZeekWriter) header(t time.Time) {
 	for _, c := range zeekColumns {
 		names, types = append(names, c.name), append(types, c.typ)
 	}
-	if z.opt.MultiFile {
-		names, types = append(names, "hsdecode_file"), append(types, "string")
-	}
 	fmt.Fprintln(w, strings.Join(names, "\t"))
 	fmt.Fprintln(w, strings.Join(types, "\t"))
 }
@@ -83,10 +78,7 @@ func (z *ZeekWriter) Write(r *flows.Result, _ []Finding) error {
 	if r.End.After(z.last) {
 		z.last = r.End
 	}
-	z.w.WriteString(strings.Join(ZeekRow(r), "\t"))
-	if z.opt.MultiFile {
-		z.w.WriteString("\t" + zeekString(z.file))
-	}
+	z.w.WriteString(strings.Join(zeekRow(r, z.file, idsOf(z.file, r, z.opt)), "\t"))
 	z.w.WriteByte('\n')
 	return z.w.Flush()
 }
@@ -101,13 +93,13 @@ func (z *ZeekWriter) Close() error {
 	return z.w.Flush()
 }
 
-// ZeekRow renders a connection as the ssl.log columns of zeekColumns,
-// each in Zeek's notation.
-func ZeekRow(r *flows.Result) []string {
+// zeekRow renders a connection of an input as the ssl.log columns of
+// zeekColumns, each in Zeek's notation.
+func zeekRow(r *flows.Result, input string, id ids) []string {
 	client, server := unmap(r.Client), unmap(r.Server)
 	row := []string{
 		fmt.Sprintf("%d.%06d", r.Start.Unix(), r.Start.Nanosecond()/1000),
-		ZeekUID(r),
+		id.uid,
 		client.Addr().String(), strconv.Itoa(int(client.Port())),
 		server.Addr().String(), strconv.Itoa(int(server.Port())),
 		orUnset(ZeekVersion(r.Version)),
@@ -121,8 +113,10 @@ func ZeekRow(r *flows.Result) []string {
 		zeekEmpty,            // ssl_history
 		zeekUnset, zeekUnset, // cert_chain_fps, client_cert_chain_fps
 		zeekUnset, // sni_matches_cert
+		id.communityID,
 		string(r.Outcome),
 		zeekEmpty, // hsdecode_violations
+		orUnset(zeekString(input)),
 	}
 	if r.HasCipherSuite {
 		row[7] = ZeekCipher(r.CipherSuite)
@@ -155,7 +149,7 @@ func ZeekRow(r *flows.Result) []string {
 		}
 	}
 	if len(codes) > 0 {
-		row[19] = strings.Join(codes, ",")
+		row[20] = strings.Join(codes, ",")
 	}
 	return row
 }
@@ -204,28 +198,6 @@ func ZeekCipher(c decode.CipherSuite) string {
 		return "unknown-" + strconv.Itoa(int(c))
 	}
 	return s
-}
-
-// ZeekUID is a connection's uid: "C" and 17 base62 digits of a hash of
-// its 4-tuple and start time. Zeek draws its uids at random; this one is
-// the same for the same connection on every run, so reports of one
-// capture can be joined.
-func ZeekUID(r *flows.Result) string {
-	h := sha256.New()
-	for _, a := range []netip.AddrPort{unmap(r.Client), unmap(r.Server)} {
-		b, _ := a.MarshalBinary()
-		h.Write(b)
-	}
-	var ts [8]byte
-	binary.BigEndian.PutUint64(ts[:], uint64(r.Start.UnixNano()))
-	h.Write(ts[:])
-	sum := h.Sum(nil)
-	n := new(big.Int).SetBytes(sum[:12]) // 96 bits, as Zeek's uids
-	s := n.Text(62)
-	for len(s) < 17 {
-		s = "0" + s
-	}
-	return "C" + s[:17]
 }
 
 func zeekBool(b bool) string {

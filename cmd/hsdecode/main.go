@@ -158,6 +158,8 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to `FILE`, for go tool pprof")
 	keyLogs := fs.StringArray("keylog", nil, "decrypt TLS handshakes (SSL 3.0 to TLS 1.3) with the secrets of the NSS key log `FILE` (SSLKEYLOGFILE); may repeat. Live, the file is followed as it grows")
 	workers := fs.Int("workers", runtime.NumCPU(), "reading files: spread connections over `N` goroutines by their addresses and ports; the report is the same for any N (1: all on one goroutine)")
+	// Joining with other tools' records (docs/report.md, uid and community_id).
+	communitySeed := fs.Uint16("community-id-seed", 0, "the seed `N` of every Community ID written (0 to 65535; Zeek, Suricata and Elastic default to 0, and must use the same)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usageHead)
 		fs.PrintDefaults()
@@ -228,7 +230,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 		// what is live before it runs.
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(*maxBuf + memoryBase + int64(*workers)*memoryPerWorker))
 	}
-	opt := report.Options{Verbose: *verbose, Color: color}
+	opt := report.Options{Verbose: *verbose, Color: color, CommunityIDSeed: *communitySeed}
 	var lc liveConfig
 	var inputs []string
 	var fileFilter string // the capture filter on files (-f, or after the inputs)
