@@ -90,8 +90,12 @@ func TestCompressedCaptures(t *testing.T) {
 			}
 			want := compressedReport(t, status(t, append(args, in)), append(args, in)...)
 			for _, c := range compressors {
-				// Named as it is, .pcap: detection is by the first bytes.
-				z := filepath.Join(dir, strings.TrimSuffix(c.ext, ".")+"-"+filepath.Base(in))
+				// Named as it is, .pcap: detection is by the first
+				// bytes, and the uids are of the file's name.
+				z := filepath.Join(dir, c.ext, filepath.Base(in))
+				if err := os.MkdirAll(filepath.Dir(z), 0o755); err != nil {
+					t.Fatal(err)
+				}
 				compressFile(t, in, z, c.write)
 				if got := compressedReport(t, status(t, append(args, in)), append(args, z)...); got != want {
 					t.Errorf("%s: the report differs from the uncompressed capture's:\n%s\nwant\n%s", c.ext, got, want)
@@ -118,6 +122,11 @@ func status(t *testing.T, args []string) int {
 func TestCompressedByTools(t *testing.T) {
 	in := filepath.Join(pcapDir, "53-keylog-suites.pcap")
 	want := compressedReport(t, exitOK, "--format", "json", in)
+	plain, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantStdin := stdinReport(t, plain, "--format", "json", "-")
 	dir := t.TempDir()
 	for _, tool := range [][]string{
 		{"gzip", "-c"}, {"zstd", "-c", "-q"}, {"xz", "-c"}, {"lz4", "-c", "-q"}, {"lz4", "-l", "-c", "-q"},
@@ -130,14 +139,14 @@ func TestCompressedByTools(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			z := filepath.Join(dir, "capture")
+			z := filepath.Join(dir, filepath.Base(in)) // the uids are of the file's name
 			if err := os.WriteFile(z, out, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			if got := compressedReport(t, exitOK, "--format", "json", z); got != want {
 				t.Errorf("from a file: the report differs:\n%s", got)
 			}
-			if got := stdinReport(t, out, "--format", "json", "-"); got != want {
+			if got := stdinReport(t, out, "--format", "json", "-"); got != wantStdin {
 				t.Errorf("on standard input: the report differs:\n%s", got)
 			}
 		})

@@ -14,6 +14,7 @@ type gate struct {
 	sum      *report.Summary
 	base     *report.Baseline // nil without --baseline
 	findings bool             // a connection had a finding
+	sel      *selection       // nil: every connection is reported (selection.go)
 }
 
 func newGate(rules report.Rules, base *report.Baseline) *gate {
@@ -59,4 +60,18 @@ func (g *gate) status(ch *report.BaselineChanges) int {
 		return exitFindings
 	}
 	return exitOK
+}
+
+// skip says the selection leaves out a connection of input (its name as
+// the writers have it); it is then not written nor counted, only
+// diagnosed: every connection, kept or not, is evidence for the diagnoses
+// of those after it, so that a kept one's diagnosis does not depend on
+// the selection. A kept one goes on to add.
+func (g *gate) skip(input string, r *flows.Result) bool {
+	if g.sel.keep(input, r) {
+		return false
+	}
+	g.diag.Diagnose(r, report.Findings(r, g.rules))
+	g.sum.NotSelected++
+	return true
 }

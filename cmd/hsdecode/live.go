@@ -295,6 +295,9 @@ func (l *liveRun) write(r *flows.Result) {
 		l.unreported++
 		return
 	}
+	if l.gate.skip("interface "+l.cfg.iface, r) {
+		return
+	}
 	l.reported++
 	l.outcomes[r.Outcome]++
 	findings := l.gate.add(r)

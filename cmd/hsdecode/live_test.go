@@ -684,7 +684,7 @@ func TestLiveUsage(t *testing.T) {
 	}{
 		{[]string{"-r", established, "-c", "3"}, "--count is for live capture"},
 		{[]string{"-r", established, "-w", "x.pcap"}, "--write is for live capture"},
-		{[]string{"-r", established, "-f", "port 443"}, "--filter is for live capture"},
+		{[]string{"-r", established, "-f", "port 443", "nope.pcap"}, "nope.pcap: no such file"}, // with -f, arguments are inputs
 		{[]string{"-i", "lo", "-r", established}, "not both"},
 		{[]string{"-i", "lo", "-f", "port 443", "port", "8443"}, "not both"},
 		{[]string{"-i", "lo", "-w", "-"}, "standard output"},

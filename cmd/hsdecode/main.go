@@ -67,7 +67,13 @@ every 10 seconds, SIGUSR1 at once. Capturing needs root or the
 capabilities cap_net_raw and cap_net_admin.
 
 Several captures, and directories of them (*.pcap, *.pcapng, *.cap), may be
-given in one run: each connection names its file.
+given in one run: each connection names its file. Captures compressed with
+gzip, zstd, xz or lz4 are read as they are (*.pcap.gz ... in directories).
+A capture filter follows the inputs, as tcpdump -r FILE EXPR takes it: the
+arguments that exist as files or directories are inputs, the first that
+does not begins the filter (hsdecode a.pcap b.pcap tcp port 443); or give
+it with -f. --outcome, --server, --sni and --id choose the connections
+reported, counted and judged by --fail-on.
 
 Exit status: 0 when no connection had a finding of --fail-on (by default a
 violation or an alert), 1 when one did (with --baseline: when something got
@@ -158,6 +164,11 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to `FILE`, for go tool pprof")
 	keyLogs := fs.StringArray("keylog", nil, "decrypt TLS handshakes (SSL 3.0 to TLS 1.3) with the secrets of the NSS key log `FILE` (SSLKEYLOGFILE); may repeat. Live, the file is followed as it grows")
 	workers := fs.Int("workers", runtime.NumCPU(), "reading files: spread connections over `N` goroutines by their addresses and ports; the report is the same for any N (1: all on one goroutine)")
+	// Choosing what is reported (selection.go).
+	fs.String("outcome", "", "report only connections of these `OUTCOMES`, comma-separated: violation, alert, established, partial, gap, incomplete, not_tls")
+	fs.String("server", "", "report only connections to these servers, comma-separated: `ADDRS` (192.0.2.1), with a port (192.0.2.1:443, [2001:db8::1]:443), networks (10.0.0.0/8) or globs (10.1.*, *:8443)")
+	fs.String("sni", "", "report only connections whose SNI matches one of these `GLOBS`, comma-separated (*.example.com; case-insensitive; an empty one matches no SNI)")
+	fs.String("id", "", "report only the connections of these `IDS`, comma-separated: uids (C...) or Community IDs (1:...), as the reports write them")
 	// Joining with other tools' records (docs/report.md, uid and community_id).
 	communitySeed := fs.Uint16("community-id-seed", 0, "the seed `N` of every Community ID written (0 to 65535; Zeek, Suricata and Elastic default to 0, and must use the same)")
 	fs.Usage = func() {
@@ -299,6 +310,12 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 		return usage(err)
 	}
 	g := newGate(rules, base)
+	if g.sel, err = parseSelection(selectionValue(fs), *communitySeed); err != nil {
+		return usage(err)
+	}
+	if g.sel != nil {
+		g.sum.Selection = g.sel.given
+	}
 	if isLive {
 		lc.flows = flows.Options{Follow: *follow}
 		if len(*keyLogs) > 0 {
@@ -324,6 +341,9 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	inputErr, err := files.run(inputs)
 	if err != nil {
 		return usage(err)
+	}
+	if g.sel != nil && g.sum.Connections == 0 && g.sum.NotSelected > 0 {
+		complain(stderr, fmt.Sprintf("none of the %d connections read matched the selection (%s)", g.sum.NotSelected, g.sel.given))
 	}
 	ch := g.changes()
 	if err := outs.finish(g, ch, stderr); err != nil {
@@ -385,6 +405,9 @@ func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
 		}
 		piped := asDecided(src)
 		an := analyzeSource(src, fo, f.ro, f.workers, prog, func(r *flows.Result) error {
+			if f.g.skip(in, r) {
+				return nil
+			}
 			if err := f.outs.all.Write(r, f.g.add(r)); err != nil || !piped {
 				return err
 			}
