@@ -86,6 +86,10 @@ func (t *Tracker) Done() bool {
 		return t.sides[0].stopped() && t.sides[1].stopped() || t.sides[0].alerted || t.sides[1].alerted || t.followedFull()
 	case t.established && t.col.follow:
 		return false
+	case t.fatal && t.col.follow && !t.gap:
+		// The peer's answer to a fatal alert (its close_notify, its own
+		// alert) is what tshark lists after it, too.
+		return t.sides[0].stopped() && t.sides[1].stopped() || t.sides[0].alerted && t.sides[1].alerted || t.followedFull()
 	case t.gap && !t.fatal:
 		return (t.sides[0].appData || t.sides[0].stopped()) && (t.sides[1].appData || t.sides[1].stopped())
 	case t.decided():

@@ -230,6 +230,7 @@ const pageBody = `<noscript><p>The plot, the table and the diagrams are drawn by
 <label>SNI <input id="f-sni" type="search" placeholder="name"></label>
 <label>version <select id="f-version"><option value="">any</option></select></label>
 <label>alert <select id="f-alert"><option value="">any</option></select></label>
+<label>diagnosis <select id="f-diagnosis"><option value="">any</option></select></label>
 <span id="f-time"></span>
 <button type="button" id="f-clear">clear</button>
 </form>

@@ -56,19 +56,8 @@ func (c *htmlConn) fields(w fieldWriter) {
 	}
 	w.objects("findings", findings(c.findings))
 	if d := r.Diagnosis; d != nil {
-		w.object("diagnosis", (*htmlDiagnosis)(d))
+		w.object("diagnosis", (*diagnosis)(d))
 	}
-}
-
-// htmlDiagnosis is flows.Diagnosis under the names of the JSON report's
-// diagnosis object.
-type htmlDiagnosis flows.Diagnosis
-
-func (d *htmlDiagnosis) fields(w fieldWriter) {
-	w.str("code", d.Code, always)
-	w.str("cause", d.Cause, always)
-	w.strs("evidence", d.Evidence, omitEmpty)
-	w.str("hint", d.Hint, omitEmpty)
 }
 
 // appendHTMLConn appends c's JSON, escaped for the page, to b.

@@ -8,7 +8,7 @@
 #   bash scripts/ci-gate-example.sh -- make test      # your own tests, captured the same way
 #   bash scripts/ci-gate-example.sh --demo-failure    # also a handshake that fails: the gate must say 1
 #
-# Environment: OUT (where the capture, report and JUnit file go;
+# Environment: OUT (where the capture, reports and JUnit file go;
 # ci-artifacts), PORT (the stand-in server's port, 28443), PORTS (the
 # tcpdump filter's ports, space-separated; PORT), FAIL_ON (hsdecode's
 # --fail-on), HSDECODE (a built binary;
@@ -34,7 +34,7 @@ done
 sudo=""
 [[ $(id -u) -eq 0 ]] || sudo="sudo"
 mkdir -p "$OUT"
-rm -f "$OUT/tls.pcap" "$OUT/hsdecode.txt" "$OUT/hsdecode-junit.xml"
+rm -f "$OUT/tls.pcap" "$OUT/hsdecode.txt" "$OUT/hsdecode-junit.xml" "$OUT/hsdecode.html"
 
 hsdecode=${HSDECODE:-}
 if [[ -z $hsdecode ]]; then
@@ -98,9 +98,10 @@ $sudo kill -INT "$tcpdump_pid"
 wait "$tcpdump_pid" || true
 
 # 4. The gate: a readable report in the log, JUnit for the CI dashboard,
-#    and hsdecode's exit status as the job's.
+#    an HTML page to open from the job's artifacts, and hsdecode's exit
+#    status as the job's.
 set +e
-"$hsdecode" --fail-on "$FAIL_ON" --junit "$OUT/hsdecode-junit.xml" "$OUT/tls.pcap" | tee "$OUT/hsdecode.txt"
+"$hsdecode" --fail-on "$FAIL_ON" --junit "$OUT/hsdecode-junit.xml" --html "$OUT/hsdecode.html" "$OUT/tls.pcap" | tee "$OUT/hsdecode.txt"
 status=${PIPESTATUS[0]}
 set -e
 echo "ci-gate-example: hsdecode exit status $status (0: no finding, 1: findings, 2: error)"

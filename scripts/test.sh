@@ -17,6 +17,8 @@ go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 echo "== build without cgo"
 CGO_ENABLED=0 go build -o /dev/null ./cmd/hsdecode
 echo "== go test"
+# Tests keep what a person looks at (the HTML report's screenshot) here.
+export HSDECODE_ARTIFACTS=${HSDECODE_ARTIFACTS:-$PWD/ci-artifacts/tests}
 go test -count=1 ./...
 echo "== go test -race (reassembly, flows, decode; the offline pipeline with several workers)"
 go test -count=1 -race ./reassembly/ ./flows/ ./decode/
@@ -33,8 +35,9 @@ if [[ $(id -u) -eq 0 ]] || sudo -n true 2>/dev/null; then
 		echo "the gate exited $status on a failed handshake, want 1"; exit 1
 	fi
 	xmllint --noout --schema testdata/junit/junit-4.xsd "$gate/pass/hsdecode-junit.xml" "$gate/fail/hsdecode-junit.xml"
+	xmllint --html --noout "$gate/pass/hsdecode.html" "$gate/fail/hsdecode.html"
 	rm -rf "$gate"
-	echo "ok: passes clean handshakes, fails on an alert, JUnit validates"
+	echo "ok: passes clean handshakes, fails on an alert, JUnit validates, the HTML page parses"
 else
 	echo "skipped: capturing on lo needs root or sudo"
 fi

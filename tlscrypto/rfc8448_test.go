@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/hkdf"
 )
 
 // loadVectors reads a testdata file of "name = hex" entries, indented lines
@@ -245,6 +247,25 @@ func TestRFC8448FlippedBit(t *testing.T) {
 		}
 		if d.Seq() != 0 {
 			t.Errorf("byte %d flipped: sequence moved to %d", i, d.Seq())
+		}
+	}
+}
+
+// TestHKDFExpandLabelAnyLength: the one-block shortcut and the general
+// expansion give RFC 5869's output for every length, each hash.
+func TestHKDFExpandLabelAnyLength(t *testing.T) {
+	secret := bytes.Repeat([]byte{0x5a}, 48)
+	for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA384} {
+		for n := 1; n <= 3*h.Size(); n++ {
+			info := append([]byte{byte(n >> 8), byte(n), 6 + 3}, "tls13 key"...)
+			info = append(info, 2, 0xc0, 0xde)
+			want := make([]byte, n)
+			if _, err := hkdf.Expand(h.New, secret, info).Read(want); err != nil {
+				t.Fatal(err)
+			}
+			if got := HKDFExpandLabel(h, secret, "key", []byte{0xc0, 0xde}, n); !bytes.Equal(got, want) {
+				t.Fatalf("%v, %d bytes: %x, want %x", h, n, got, want)
+			}
 		}
 	}
 }

@@ -93,6 +93,7 @@ type pageConn struct {
 	ServerName       string `json:"server_name"`
 	Messages         []json.RawMessage
 	Alerts           []struct{ Description string }
+	Diagnosis        *struct{ Code string }
 }
 
 // pageConns reads the connections of a page's JSON, as its script does.
@@ -147,7 +148,7 @@ func TestHTMLBrowser(t *testing.T) {
 		t.Fatalf("%d connections in the page of %s", len(conns), pcapDir)
 	}
 
-	d := htmlDOM(openPage(t, chromium, page, "#open=all", "--dump-dom"))
+	d := htmlDOM(openPage(t, chromium, page, "#open=all&size=10000", "--dump-dom"))
 	if !strings.Contains(string(d), `data-ready="true"`) {
 		t.Fatalf("the page's script did not finish:\n%.2000s", d)
 	}
@@ -168,6 +169,15 @@ func TestHTMLBrowser(t *testing.T) {
 			t.Errorf("the counts lack %s", want)
 		}
 	}
+	mismatch := 0
+	for _, c := range conns {
+		if c.Diagnosis != nil && c.Diagnosis.Code == "server_cert_name_mismatch" {
+			mismatch++
+		}
+	}
+	if want := fmt.Sprintf("server_cert_name_mismatch %d", mismatch); mismatch == 0 || !regexp.MustCompile(`<div id="run"><p>[^<]*diagnoses: [^<]*`+want).MatchString(string(d)) {
+		t.Errorf("the run's line lacks the diagnoses' count %q", want)
+	}
 	if !regexp.MustCompile(`<p>baseline: \d+ worse</p>`).MatchString(string(d)) {
 		t.Error("the run's comparison with its baseline is not shown")
 	}
@@ -186,6 +196,12 @@ func TestHTMLBrowser(t *testing.T) {
 		}},
 		{"#to=2026-11-28T00:00:00.000000Z&server=127.0.0.1", func(c pageConn) bool {
 			return c.TS < "2026-11-28" && strings.Contains(c.Server, "127.0.0.1")
+		}},
+		{"#diagnosis=server_cert_name_mismatch", func(c pageConn) bool {
+			return c.Diagnosis != nil && c.Diagnosis.Code == "server_cert_name_mismatch"
+		}},
+		{"#diagnosis=(none)&outcome=established", func(c pageConn) bool {
+			return c.Diagnosis == nil && c.Outcome == "established"
 		}},
 		{"#alert=unknown_ca", func(c pageConn) bool {
 			for _, a := range c.Alerts {
@@ -208,7 +224,7 @@ func TestHTMLBrowser(t *testing.T) {
 		if n == 0 || n == len(conns) {
 			t.Fatalf("%s matches %d of %d: it cannot show a filter narrowing the table", f.fragment, n, len(conns))
 		}
-		d := htmlDOM(openPage(t, chromium, page, f.fragment, "--dump-dom"))
+		d := htmlDOM(openPage(t, chromium, page, f.fragment+"&size=10000", "--dump-dom"))
 		if got := d.rows(); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("%s: rows by outcome %v, want %v", f.fragment, got, want)
 		}
@@ -313,7 +329,7 @@ func TestHTMLBrowserHostile(t *testing.T) {
 	f.Close()
 
 	for page, conns := range map[string]int{fromCLI: 2, direct: 1} { // the CLI's: the hostile one and 01's
-		d := openPage(t, chromium, page, "#open=all", "--dump-dom")
+		d := openPage(t, chromium, page, "#open=all&size=10000", "--dump-dom")
 		name := filepath.Base(page)
 		if !strings.Contains(d, `data-ready="true"`) {
 			t.Errorf("%s: the page's script did not finish:\n%.3000s", name, d)

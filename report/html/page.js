@@ -61,11 +61,11 @@
   });
 
   // The state: filters, the table page, what is open.
-  var FILTERS = ['outcome', 'server', 'sni', 'version', 'alert', 'from', 'to'];
+  var FILTERS = ['outcome', 'server', 'sni', 'version', 'alert', 'diagnosis', 'from', 'to'];
   var state;
 
   function readHash() {
-    var s = { outcome: '', server: '', sni: '', version: '', alert: '', from: '', to: '', page: 1, size: 100, open: {}, openAll: false };
+    var s = { outcome: '', server: '', sni: '', version: '', alert: '', diagnosis: '', from: '', to: '', page: 1, size: 100, open: {}, openAll: false };
     location.hash.replace(/^#/, '').split('&').forEach(function (part) {
       if (!part) return;
       var i = part.indexOf('='), k, v;
@@ -107,6 +107,7 @@
     if (state.outcome && c.outcome !== state.outcome) return false;
     if (state.version && (c.version || '(none)') !== state.version) return false;
     if (state.alert && c.alertNames.indexOf(state.alert) < 0) return false;
+    if (state.diagnosis && (c.diagnosis ? c.diagnosis.code : '(none)') !== state.diagnosis) return false;
     if (state.server && c.server.toLowerCase().indexOf(state.server.toLowerCase()) < 0) return false;
     if (state.sni && (c.server_name || '').toLowerCase().indexOf(state.sni.toLowerCase()) < 0) return false;
     if (c.start < from || c.start >= to) return false;
@@ -121,6 +122,10 @@
     if (data.files.length) line.push(data.files.length + (data.files.length === 1 ? ' input: ' + data.files[0] : ' inputs'));
     if (s && s.packets) line.push(s.packets.read + ' packets read');
     if (s && s.out_of_order) line.push(s.out_of_order + ' reported out of start order');
+    if (s && s.diagnoses) {
+      var ds = Object.keys(s.diagnoses).sort().map(function (k) { return k + ' ' + s.diagnoses[k]; });
+      if (ds.length) line.push('diagnoses: ' + ds.join(', '));
+    }
     if (line.length) run.appendChild(el('p', null, line.join(', ')));
     data.input_errors.forEach(function (e) {
       run.appendChild(el('p', { 'class': 'errors' }, 'input error: ' + e.file + ': ' + e.error));
@@ -231,17 +236,20 @@
         if (counts[k]) sel.appendChild(el('option', { value: k }, k + ' (' + counts[k] + ')'));
       });
     }
-    var oc = {}, vc = {}, ac = {};
+    var oc = {}, vc = {}, ac = {}, dc = {};
     conns.forEach(function (c) {
       oc[c.outcome] = (oc[c.outcome] || 0) + 1;
       var v = c.version || '(none)';
       vc[v] = (vc[v] || 0) + 1;
       var seen = {};
       c.alertNames.forEach(function (a) { if (!seen[a]) { seen[a] = true; ac[a] = (ac[a] || 0) + 1; } });
+      var d = c.diagnosis ? c.diagnosis.code : '(none)';
+      dc[d] = (dc[d] || 0) + 1;
     });
     options('f-outcome', oc, OUTCOMES.concat(Object.keys(oc).filter(function (o) { return OUTCOMES.indexOf(o) < 0; })));
     options('f-version', vc, Object.keys(vc).sort());
     options('f-alert', ac, Object.keys(ac).sort());
+    options('f-diagnosis', dc, Object.keys(dc).sort());
   }
   function showFilters() {
     var span = document.getElementById('f-time');
@@ -259,7 +267,7 @@
       });
       span.appendChild(x);
     }
-    ['outcome', 'server', 'sni', 'version', 'alert'].forEach(function (k) {
+    ['outcome', 'server', 'sni', 'version', 'alert', 'diagnosis'].forEach(function (k) {
       var e = document.getElementById('f-' + k);
       if (e.tagName === 'SELECT' && state[k] && !Array.prototype.some.call(e.options, function (o) { return o.value === state[k]; })) {
         e.appendChild(el('option', { value: state[k] }, state[k] + ' (0)'));
@@ -269,7 +277,7 @@
   }
   function bindFilters() {
     var timer = null;
-    ['outcome', 'server', 'sni', 'version', 'alert'].forEach(function (k) {
+    ['outcome', 'server', 'sni', 'version', 'alert', 'diagnosis'].forEach(function (k) {
       var e = document.getElementById('f-' + k);
       e.addEventListener(e.tagName === 'SELECT' ? 'change' : 'input', function () {
         state[k] = e.value;
