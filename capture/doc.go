@@ -25,8 +25,12 @@
 // CreateNgFile writes pcapng, with key logs in Decryption Secrets Blocks
 // among the packets.
 //
+// Open applies a BPF filter to a file as tcpdump -r FILE EXPR does,
+// compiled by libpcap for each link type the file holds (filter.go);
+// without cgo, a filter is ErrFilterNeedsLibpcap.
+//
 // It does not decode packets (that is package reassembly, which the caller
-// feeds with each Packet), apply BPF filters to files, or parse key logs.
+// feeds with each Packet) or parse key logs.
 //
 // Errors name the file or interface and what is wrong with it. A capture
 // cut short is not silently accepted: every whole packet is returned, then
