@@ -68,6 +68,17 @@ func TestFileFilterAgainstTcpdump(t *testing.T) {
 					t.Fatalf("tcpdump: %v\n%s", err, out)
 				}
 				want := compressedReport(t, exitOK, append(args, kept)...)
+				keptBytes, err := os.ReadFile(kept)
+				if err != nil {
+					t.Fatal(err)
+				}
+				inBytes, err := os.ReadFile(in)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := stdinReport(t, inBytes, append(append(args, "-"), strings.Fields(expr)...)...), stdinReport(t, keptBytes, append(args, "-")...); got != want {
+					t.Errorf("on standard input: not the report of tcpdump's packets: %s", lineDiff(got, want))
+				}
 				for _, form := range [][]string{
 					append(append(args, in), strings.Fields(expr)...),
 					append(args, "-r", in, expr),

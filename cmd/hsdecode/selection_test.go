@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // selectionInputs are captures with connections of every kind the
@@ -194,5 +196,31 @@ func TestDocsNameSelection(t *testing.T) {
 		if !bytes.Contains(doc, []byte("`"+want+"`")) {
 			t.Errorf("docs/report.md does not name %q", want)
 		}
+	}
+}
+
+// TestLiveSelection: live, a connection the selection leaves out is not
+// written and does not count toward -c. Ports 44460 and 44461.
+func TestLiveSelection(t *testing.T) {
+	needLive(t)
+	bin := buildHsdecode(t)
+	needCgoBinary(t, bin)
+	const left, kept = 44460, 44461
+	p := startCapture(t, bin, "-i", "lo", "--format", "json", "--idle-timeout", "1s", "-c", "1",
+		"--server", "127.0.0.1:"+strconv.Itoa(kept), fmt.Sprintf("tcp port %d or tcp port %d", left, kept))
+	hangingHandshake(t, left)
+	time.Sleep(2500 * time.Millisecond) // past its idle timeout: decided, left out
+	if p.hasExited() {
+		t.Fatalf("hsdecode exited after the connection left out; stdout:\n%s\nstderr:\n%s", p.stdout, p.stderr)
+	}
+	hangingHandshake(t, kept)
+	if r := p.find(kept, 10*time.Second); r.Outcome != "incomplete" {
+		t.Errorf("outcome %q, want incomplete", r.Outcome)
+	}
+	if status := p.waitExit(10 * time.Second); status != exitOK {
+		t.Errorf("exit status %d after -c 1, want 0; stderr:\n%s", status, p.stderr)
+	}
+	if lines := p.stdout.snapshot(); len(lines) != 1 {
+		t.Errorf("%d lines written, want the kept connection's:\n%s", len(lines), p.stdout)
 	}
 }
