@@ -20,6 +20,11 @@ need=(
 	"zstd zstd"
 	"xz xz-utils"
 	"lz4 lz4"
+	"man man-db"
+	"groff groff-base"
+	"zsh zsh"
+	"fish fish"
+	"/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml"
 )
 
 missing=()

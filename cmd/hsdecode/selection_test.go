@@ -43,7 +43,7 @@ func TestSelection(t *testing.T) {
 	for _, name := range selectionInputs {
 		inputs = append(inputs, filepath.Join(pcapDir, name))
 	}
-	all := strings.SplitAfter(compressedReport(t, exitOK, append([]string{"--format", "json", "--fail-on", "none"}, inputs...)...), "\n")
+	all := strings.SplitAfter(compressedReport(t, exitOK, append([]string{"--format", "json", "--fail-on", "none", "--min-connections", "0"}, inputs...)...), "\n")
 	all = all[:len(all)-1]
 	lines := make([]selLine, len(all))
 	for i, l := range all {
@@ -90,7 +90,7 @@ func TestSelection(t *testing.T) {
 			if len(want) == len(all) && tt.flags[0] != "--server" {
 				t.Fatalf("the selection keeps every connection: no test")
 			}
-			args := append(append([]string{"--format", "json", "--fail-on", "none", "--summary"}, tt.flags...), inputs...)
+			args := append(append([]string{"--format", "json", "--fail-on", "none", "--min-connections", "0", "--summary"}, tt.flags...), inputs...)
 			var out, errb bytes.Buffer
 			if got := run(args, &out, &errb); got != exitOK {
 				t.Fatalf("exit %d; stderr %q", got, errb.String())
@@ -125,13 +125,14 @@ func TestSelection(t *testing.T) {
 }
 
 // TestSelectionGate: --fail-on judges the selected connections only, in
-// every output: the exit status, the text summary, JUnit's test cases.
+// every output: the exit status, the text summary, JUnit's test cases;
+// --min-connections counts every TLS connection read.
 func TestSelectionGate(t *testing.T) {
 	established := filepath.Join(pcapDir, "01-tls12-ecdhe-rsa.pcap")
 	alert := filepath.Join(pcapDir, "07-tls12-no-shared-cipher.pcap")
 	junit := filepath.Join(t.TempDir(), "junit.xml")
 	out := compressedReport(t, exitOK, "--outcome", "established", "--junit", junit, established, alert)
-	for _, want := range []string{"selected:      1 of 2 connections read (--outcome established)", "1 connections: 1 established"} {
+	for _, want := range []string{"selected:      1 of 2 connections read (--outcome established)", "1 connection: 1 established"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text report lacks %q:\n%s", want, out)
 		}
@@ -144,6 +145,9 @@ func TestSelectionGate(t *testing.T) {
 		t.Errorf("JUnit: %d test cases, want 1 and no failure:\n%s", n, x)
 	}
 	compressedReport(t, exitFindings, "--outcome", "alert,established", established, alert)
+	// The gate's floor (--min-connections, 1 under --fail-on) asks what
+	// the capture holds: TLS connections left out count.
+	compressedReport(t, exitOK, "--outcome", "alert", "--fail-on", "alert", established)
 	compressedReport(t, exitFindings, "--sni", "localhost", "--format", "ecs", established, alert)
 }
 
