@@ -109,6 +109,8 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to `FILE`, for go tool pprof")
 	keyLogs := fs.StringArray("keylog", nil, "decrypt TLS handshakes (SSL 3.0 to TLS 1.3) with the secrets of the NSS key log `FILE` (SSLKEYLOGFILE); may repeat. Live, the file is followed as it grows")
 	workers := fs.Int("workers", runtime.NumCPU(), "reading files: spread connections over `N` goroutines by their addresses and ports; the report is the same for any N (1: all on one goroutine)")
+	// Joining with other tools' records (docs/report.md, uid and community_id).
+	communitySeed := fs.Uint16("community-id-seed", 0, "the seed `N` of every Community ID written (0 to 65535; Zeek, Suricata and Elastic default to 0, and must use the same)")
 	// Where the report goes, and asking hsdecode itself (issue 15).
 	output := fs.StringP("output", "o", "", "write the report to `FILE` instead of standard output (- for standard output); live, SIGHUP closes and reopens it, for logrotate")
 	local := fs.Bool("local", false, "text: times in local time with the zone's offset, not UTC")
@@ -123,8 +125,6 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	fs.String("server", "", "report only connections to these servers, comma-separated: `ADDRS` (192.0.2.1), with a port (192.0.2.1:443, [2001:db8::1]:443), networks (10.0.0.0/8) or globs (10.1.*, *:8443)")
 	fs.String("sni", "", "report only connections whose SNI matches one of these `GLOBS`, comma-separated (*.example.com; case-insensitive; an empty one matches no SNI)")
 	fs.String("id", "", "report only the connections of these `IDS`, comma-separated: uids (C...) or Community IDs (1:...), as the reports write them")
-	// Joining with other tools' records (docs/report.md, uid and community_id).
-	communitySeed := fs.Uint16("community-id-seed", 0, "the seed `N` of every Community ID written (0 to 65535; Zeek, Suricata and Elastic default to 0, and must use the same)")
 	// --help goes to standard output, for | less, as it is asked for.
 	fs.Usage = func() { printHelp(stdout, fs) }
 	if err := fs.Parse(args); err != nil {
