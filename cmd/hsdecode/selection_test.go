@@ -125,13 +125,14 @@ func TestSelection(t *testing.T) {
 }
 
 // TestSelectionGate: --fail-on judges the selected connections only, in
-// every output: the exit status, the text summary, JUnit's test cases;
+// every output: the exit status, the text summary, JUnit's test cases,
+// the HTML page's connections;
 // --min-connections counts every TLS connection read.
 func TestSelectionGate(t *testing.T) {
 	established := filepath.Join(pcapDir, "01-tls12-ecdhe-rsa.pcap")
 	alert := filepath.Join(pcapDir, "07-tls12-no-shared-cipher.pcap")
-	junit := filepath.Join(t.TempDir(), "junit.xml")
-	out := compressedReport(t, exitOK, "--outcome", "established", "--junit", junit, established, alert)
+	junit, page := filepath.Join(t.TempDir(), "junit.xml"), filepath.Join(t.TempDir(), "report.html")
+	out := compressedReport(t, exitOK, "--outcome", "established", "--junit", junit, "--html", page, established, alert)
 	for _, want := range []string{"selected:      1 of 2 connections read (--outcome established)", "1 connection: 1 established"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text report lacks %q:\n%s", want, out)
@@ -143,6 +144,13 @@ func TestSelectionGate(t *testing.T) {
 	}
 	if n := strings.Count(string(x), "<testcase "); n != 1 || strings.Contains(string(x), "<failure") {
 		t.Errorf("JUnit: %d test cases, want 1 and no failure:\n%s", n, x)
+	}
+	raw, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conns := pageConns(t, raw); len(conns) != 1 || conns[0].Outcome != "established" {
+		t.Errorf("the HTML page has %d connections, want the established one", len(conns))
 	}
 	compressedReport(t, exitFindings, "--outcome", "alert,established", established, alert)
 	// The gate's floor (--min-connections, 1 under --fail-on) asks what
