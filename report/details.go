@@ -164,11 +164,7 @@ func (ch *clientHello) fields(w fieldWriter) {
 	w.str("version", ch.LegacyVersion.String(), always)
 	w.str("random", hex.EncodeToString(ch.Random[:]), always)
 	w.str("session_id", hex.EncodeToString(ch.SessionID), omitEmpty)
-	suites := names(ch.CipherSuites)
-	if ch.CipherSuites == nil {
-		suites = []string{} // a ClientHello without the list: [], not null
-	}
-	w.strs("cipher_suites", suites, always)
+	w.strs("cipher_suites", names(ch.CipherSuites), always)
 	w.strs("compression_methods", names(ch.CompressionMethods), always)
 	w.objects("extensions", extensions(ch.Extensions))
 	w.str("server_name", ch.ServerName, omitEmpty)

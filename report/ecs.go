@@ -39,9 +39,13 @@ func (e *ECSWriter) BeginFile(path string) error { e.file = path; return nil }
 // Close writes nothing: the documents have no trailer.
 func (e *ECSWriter) Close() error { return nil }
 
+// ecsEndpoint is source, destination, client or server: address is the
+// IP as text, as Packetbeat writes it; domain is the server's SNI.
 type ecsEndpoint struct {
-	IP   string `json:"ip"`
-	Port uint16 `json:"port"`
+	Address string `json:"address"`
+	IP      string `json:"ip"`
+	Port    uint16 `json:"port"`
+	Domain  string `json:"domain,omitempty"`
 }
 
 type ecsEvent struct {
@@ -70,9 +74,26 @@ type ecsHash struct {
 	SHA256 string `json:"sha256,omitempty"`
 }
 
+// ecsName is x509.issuer or x509.subject: the distinguished name and
+// each attribute ECS names, as lists (a name may repeat an attribute).
 type ecsName struct {
-	DistinguishedName string   `json:"distinguished_name,omitempty"`
-	CommonName        []string `json:"common_name,omitempty"`
+	DistinguishedName  string   `json:"distinguished_name,omitempty"`
+	CommonName         []string `json:"common_name,omitempty"`
+	Organization       []string `json:"organization,omitempty"`
+	OrganizationalUnit []string `json:"organizational_unit,omitempty"`
+	Country            []string `json:"country,omitempty"`
+	StateOrProvince    []string `json:"state_or_province,omitempty"`
+	Locality           []string `json:"locality,omitempty"`
+}
+
+// ecsNameOf splits an RFC 4514 name into ECS's attributes; nil for none.
+func ecsNameOf(dn string) *ecsName {
+	if dn == "" {
+		return nil
+	}
+	a := dnAttributes(dn)
+	return &ecsName{DistinguishedName: dn, CommonName: a["CN"], Organization: a["O"], OrganizationalUnit: a["OU"],
+		Country: a["C"], StateOrProvince: a["ST"], Locality: a["L"]}
 }
 
 type ecsX509 struct {
@@ -120,6 +141,7 @@ type ecsTLS struct {
 type ecsHsdecode struct {
 	Outcome           string `json:"outcome"`
 	History           string `json:"history,omitempty"`
+	StartTLS          string `json:"starttls,omitempty"`
 	ClientCertificate string `json:"client_certificate,omitempty"`
 	Renegotiations    uint32 `json:"renegotiations,omitempty"`
 	Closed            string `json:"closed,omitempty"`
@@ -141,6 +163,8 @@ type ecsDocument struct {
 	Event       ecsEvent    `json:"event"`
 	Source      ecsEndpoint `json:"source"`
 	Destination ecsEndpoint `json:"destination"`
+	Client      ecsEndpoint `json:"client"`
+	Server      ecsEndpoint `json:"server"`
 	Network     ecsNetwork  `json:"network"`
 	Related     struct {
 		IP    []string `json:"ip"`
@@ -175,8 +199,11 @@ func (e *ECSWriter) document(r *flows.Result, fs []Finding) *ecsDocument {
 		d.Event.Reason = fs[0].String()
 	}
 	client, server := unmap(r.Client), unmap(r.Server)
-	d.Source = ecsEndpoint{IP: client.Addr().String(), Port: client.Port()}
-	d.Destination = ecsEndpoint{IP: server.Addr().String(), Port: server.Port()}
+	// The client began the connection (docs/report.md, client), so it
+	// is the source too, as Packetbeat fills both pairs.
+	d.Source = ecsEndpoint{Address: client.Addr().String(), IP: client.Addr().String(), Port: client.Port()}
+	d.Destination = ecsEndpoint{Address: server.Addr().String(), IP: server.Addr().String(), Port: server.Port(), Domain: r.ServerName}
+	d.Client, d.Server = d.Source, d.Destination
 	d.Network = ecsNetwork{Transport: "tcp", Type: "ipv4", CommunityID: CommunityID(client, server, e.opt.CommunityIDSeed)}
 	if client.Addr().Is6() {
 		d.Network.Type = "ipv6"
@@ -206,6 +233,7 @@ func (e *ECSWriter) document(r *flows.Result, fs []Finding) *ecsDocument {
 	d.Hsdecode.Outcome = string(r.Outcome)
 	d.Hsdecode.History = History(r)
 	d.Hsdecode.ClientCertificate = r.ClientCertificate
+	d.Hsdecode.StartTLS = r.StartTLS.String()
 	d.Hsdecode.Closed = r.Closed
 	d.Hsdecode.Renegotiations = r.Renegotiations
 	if len(r.Violations) > 0 {
@@ -312,15 +340,7 @@ func ecsCert(s *ecsTLSSide, c *decode.CertInfo) {
 	if c.Version != 0 {
 		x.VersionNumber = strconv.Itoa(c.Version)
 	}
-	if c.Subject != "" {
-		x.Subject = &ecsName{DistinguishedName: c.Subject}
-		if c.CommonName != "" {
-			x.Subject.CommonName = []string{c.CommonName}
-		}
-	}
-	if c.Issuer != "" {
-		x.Issuer = &ecsName{DistinguishedName: c.Issuer}
-	}
+	x.Subject, x.Issuer = ecsNameOf(c.Subject), ecsNameOf(c.Issuer)
 	for _, l := range [][]string{c.DNSNames, c.IPAddresses, c.EmailAddresses, c.URIs} {
 		x.AlternativeNames = append(x.AlternativeNames, l...)
 	}

@@ -127,7 +127,7 @@ func TestFindings(t *testing.T) {
 }
 
 func TestZeekNotation(t *testing.T) {
-	for in, want := range map[string]string{"a.example": "a.example", "-": "\\x2d", "(empty)": "\\x28empty)", "tab\there": "tab\\x09here", "a,b": "a,b"} {
+	for in, want := range map[string]string{"a.example": "a.example", "-": "\\x2d", "(empty)": "\\x28empty)", "tab\there": "tab\\x09here", "a,b": "a,b", `O=A\, Inc.`: `O=A\\, Inc.`} {
 		if got := zeekString(in); got != want {
 			t.Errorf("zeekString(%q) = %q, want %q", in, got, want)
 		}

@@ -7,30 +7,26 @@ import (
 	"encoding/binary"
 	"math/big"
 	"net/netip"
-	"path/filepath"
 
 	"github.com/hsdecode/hsdecode/flows"
 )
 
 // The two names of a connection that other records join on
-// (docs/report.md, uid and community_id): the uid names one connection of
-// one input, the same on every run and for any --workers; the Community
-// ID names the flow, the same in Zeek's, Suricata's and Elastic's records
-// of it.
+// (docs/report.md, uid and community_id): the uid names one connection,
+// the same on every run, for any --workers and under any file name; the
+// Community ID names the flow, the same in Zeek's, Suricata's and
+// Elastic's records of it.
 
 // UID is a connection's uid: "C" and 17 base62 digits (96 bits, as Zeek's
-// uids) of a SHA-256 of the input's base name, the connection's 4-tuple
-// and the time of its first packet. Zeek draws its uids at random; this
-// one is the same whenever the same capture is read, under any directory,
-// and two inputs holding the same connection give it two uids. A port
-// reused later is a later first packet, so another uid.
-func UID(input string, r *flows.Result) string {
+// uids) of a SHA-256 of the connection's 4-tuple and the time of its first
+// packet. Zeek draws its uids at random; this one is the same whenever the
+// same packets are read, whatever the file is called (a rewritten copy, a
+// pcapng with its secrets injected), so reports of one capture join. A
+// port reused later is a later first packet, so another uid; two inputs
+// holding the same connection give it one uid, and their reports' file
+// tells them apart.
+func UID(r *flows.Result) string {
 	h := sha256.New()
-	name := filepath.Base(input)
-	var n [2]byte
-	binary.BigEndian.PutUint16(n[:], uint16(min(len(name), 0xffff)))
-	h.Write(n[:])
-	h.Write([]byte(name[:min(len(name), 0xffff)]))
 	for _, a := range []netip.AddrPort{unmap(r.Client), unmap(r.Server)} {
 		b, _ := a.MarshalBinary()
 		h.Write(b)
@@ -73,6 +69,6 @@ func CommunityID(a, b netip.AddrPort, seed uint16) string {
 // ids are a connection's uid and Community ID, as the writers show them.
 type ids struct{ uid, communityID string }
 
-func idsOf(input string, r *flows.Result, o Options) ids {
-	return ids{UID(input, r), CommunityID(r.Client, r.Server, o.CommunityIDSeed)}
+func idsOf(r *flows.Result, o Options) ids {
+	return ids{UID(r), CommunityID(r.Client, r.Server, o.CommunityIDSeed)}
 }

@@ -37,23 +37,25 @@ func TestCommunityID(t *testing.T) {
 	}
 }
 
-// TestUID: the uid is Zeek's shape, the same for the same input base name,
-// 4-tuple and first packet, and another when any of them differs.
+// TestUID: the uid is Zeek's shape, the same for the same 4-tuple and
+// first packet, and another when either differs.
 func TestUID(t *testing.T) {
 	r := &flows.Result{Client: netip.MustParseAddrPort("10.0.0.1:40000"), Server: netip.MustParseAddrPort("10.0.0.2:443"),
 		Start: time.Date(2026, 12, 3, 5, 0, 0, 1000, time.UTC)}
-	uid := UID("dir/a.pcap", r)
+	uid := UID(r)
 	if !regexp.MustCompile(`^C[0-9A-Za-z]{17}$`).MatchString(uid) {
 		t.Fatalf("uid %q: not C and 17 base62 digits", uid)
 	}
-	if got := UID("/elsewhere/a.pcap", r); got != uid {
-		t.Errorf("the same input under another directory: %s, want %s", got, uid)
+	same := *r
+	same.End = same.End.Add(time.Hour)
+	if got := UID(&same); got != uid {
+		t.Errorf("the same connection, later end: %s, want %s", got, uid)
 	}
-	later, port, other := *r, *r, *r
+	later, port, server := *r, *r, *r
 	later.Start = later.Start.Add(time.Microsecond)
 	port.Client = netip.MustParseAddrPort("10.0.0.1:40001")
-	for name, got := range map[string]string{"another input": UID("b.pcap", r), "a later first packet": UID("a.pcap", &later),
-		"another port": UID("a.pcap", &port), "another input, same name length": UID("a.pcaq", &other)} {
+	server.Server = netip.MustParseAddrPort("10.0.0.3:443")
+	for name, got := range map[string]string{"a later first packet": UID(&later), "another port": UID(&port), "another server": UID(&server)} {
 		if got == uid {
 			t.Errorf("%s: the same uid %s", name, uid)
 		}

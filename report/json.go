@@ -22,8 +22,8 @@ func (c connection) fields(w fieldWriter) {
 	r := c.r
 	w.stamp("ts", r.Start)
 	w.stamp("end_ts", r.End)
-	w.str("uid", c.uid, omitEmpty)
-	w.str("community_id", c.communityID, omitEmpty)
+	w.str("uid", c.uid, always)
+	w.str("community_id", c.communityID, always)
 	w.object("client", (*endpoint)(&r.Client))
 	w.object("server", (*endpoint)(&r.Server))
 	w.str("outcome", string(r.Outcome), always)
@@ -35,6 +35,7 @@ func (c connection) fields(w fieldWriter) {
 	}
 	w.str("server_name", r.ServerName, omitEmpty)
 	w.str("alpn", r.ALPN, omitEmpty)
+	w.str("starttls", r.StartTLS.String(), omitEmpty)
 	// Whether a handshake resumed a session is known once the server
 	// answered.
 	if r.ServerHello != nil {
@@ -231,7 +232,7 @@ func (w *JSONWriter) Write(r *flows.Result, findings []Finding) error {
 	if w.err != nil {
 		return w.err
 	}
-	l := line{connection: connection{r, idsOf(w.file, r, w.opt)}, findings: findings}
+	l := line{connection: connection{r, idsOf(r, w.opt)}, findings: findings}
 	if w.opt.MultiFile {
 		l.file = w.file
 	}

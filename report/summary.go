@@ -130,9 +130,13 @@ func (s *Summary) WriteJSON(w io.Writer, b *BaselineChanges) error {
 	var j jsonSummary
 	js := &j.Summary
 	js.Files, js.InputErrors, js.Connections = s.Files, s.Errors, s.Connections
-	js.Outcomes, js.Versions, js.CipherSuites = s.Outcomes, s.Versions, s.CipherSuites
-	js.Alerts, js.Violations, js.Findings, js.Diagnoses = s.Alerts, s.Violations, s.Findings, s.Diagnoses
-	js.Packets.Read, js.Packets.Skipped = s.Packets, s.Skipped
+	js.Outcomes, js.Versions, js.CipherSuites = dataKeys(s.Outcomes), dataKeys(s.Versions), dataKeys(s.CipherSuites)
+	js.Alerts = make(map[string]map[string]int64, len(s.Alerts))
+	for side, m := range s.Alerts {
+		js.Alerts[side] = dataKeys(m)
+	}
+	js.Violations, js.Findings, js.Diagnoses = dataKeys(s.Violations), dataKeys(s.Findings), dataKeys(s.Diagnoses)
+	js.Packets.Read, js.Packets.Skipped = s.Packets, dataKeys(s.Skipped)
 	js.OutOfOrder = s.OutOfOrder
 	if s.Selection != "" {
 		js.Selection = &jsonSelection{Given: s.Selection, NotSelected: s.NotSelected}
@@ -143,6 +147,46 @@ func (s *Summary) WriteJSON(w io.Writer, b *BaselineChanges) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(&j)
+}
+
+// dataKeys rekeys counts by dataKey, adding the counts of keys that
+// become one.
+func dataKeys(m map[string]int64) map[string]int64 {
+	out := make(map[string]int64, len(m))
+	for k, n := range m {
+		out[dataKey(k)] += n
+	}
+	return out
+}
+
+// dataKey is a value as a key of the JSON summary's counts
+// (docs/report.md, the summary): a token (letters, digits, underscores
+// and hyphens: an outcome, a code, a rule, a suite's IANA name) as it is, so that
+// it matches the connections' values; prose (a version, a reason packets
+// were skipped) in lower case with each run of other characters an
+// underscore, "TLS 1.2" as tls_1_2: no spaces, and no dots, which
+// Elasticsearch and jq paths read as nesting.
+func dataKey(s string) string {
+	if s != "" && strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == "" {
+		return s
+	}
+	var b strings.Builder
+	sep := false
+	for _, c := range strings.ToLower(s) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			if sep && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			b.WriteRune(c)
+			sep = false
+			continue
+		}
+		sep = true
+	}
+	if b.Len() == 0 {
+		return "_"
+	}
+	return b.String()
 }
 
 // WriteText writes the summary's breakdown, a line per count, before the

@@ -74,7 +74,8 @@ type Rotator interface {
 	EndLog() error
 }
 
-// NewWriter returns the writer of a format: text, json, ecs, zeek or html.
+// NewWriter returns the writer of a format: text, json, ecs, zeek,
+// zeek-json or html.
 func NewWriter(format string, w io.Writer, o Options) (Writer, error) {
 	switch format {
 	case "text":
@@ -85,12 +86,12 @@ func NewWriter(format string, w io.Writer, o Options) (Writer, error) {
 		return j, nil
 	case "ecs":
 		return NewECSWriter(w, o), nil
-	case "zeek":
-		return NewZeekWriter(w, o), nil
+	case "zeek", "zeek-json":
+		return NewZeekWriter(w, o, format == "zeek-json"), nil
 	case "html":
 		return NewHTMLWriter(w, o), nil
 	}
-	return nil, fmt.Errorf("report: unknown format %q (text, json, ecs, zeek, html)", format)
+	return nil, fmt.Errorf("report: unknown format %q (text, json, ecs, zeek, zeek-json, html)", format)
 }
 
 // Tee writes every connection to several writers, as one: the chosen

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -57,36 +58,41 @@ func TestCommunityIDAgreesWithTshark(t *testing.T) {
 	if b, _ := exec.Command("tshark", "-G", "protocols").Output(); !bytes.Contains(b, []byte("\tcommunityid\t")) && !bytes.Contains(b, []byte("\tcommunityid\n")) {
 		t.Skip("this tshark has no communityid dissector")
 	}
+	// One tshark run per seed, over all the captures merged: it takes a
+	// second to start. The Community ID is the 4-tuple's, so connections
+	// of different captures on one 4-tuple have the same.
+	merged := filepath.Join(t.TempDir(), "all.pcapng")
+	if out, err := exec.Command("mergecap", append([]string{"-F", "pcapng", "-w", merged}, captures(t)...)...).CombinedOutput(); err != nil {
+		t.Skipf("mergecap: %v %s", err, out)
+	}
 	compared := 0
 	for _, seed := range []int{0, 4242} {
-		for _, pcap := range captures(t) {
-			ts, err := exec.Command("tshark", "-r", pcap, "--enable-protocol", "communityid", "-o", fmt.Sprintf("communityid.seed:%d", seed),
-				"-Y", "tcp", "-T", "fields", "-E", "separator=/t", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
-				"-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport", "-e", "communityid").Output()
-			if err != nil {
-				t.Fatalf("tshark %s: %v", pcap, err)
+		ts, err := exec.Command("tshark", "-r", merged, "--enable-protocol", "communityid", "-o", fmt.Sprintf("communityid.seed:%d", seed),
+			"-Y", "tcp", "-T", "fields", "-E", "separator=/t", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
+			"-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport", "-e", "communityid").Output()
+		if err != nil {
+			t.Fatalf("tshark: %v", err)
+		}
+		theirs := map[string]string{} // "ip:port ip:port" either way -> Community ID
+		for _, row := range strings.Split(strings.TrimSpace(string(ts)), "\n") {
+			c := strings.Split(row, "\t")
+			if len(c) != 7 || c[6] == "" {
+				continue
 			}
-			theirs := map[string]string{} // "ip:port ip:port" either way -> Community ID
-			for _, row := range strings.Split(strings.TrimSpace(string(ts)), "\n") {
-				c := strings.Split(row, "\t")
-				if len(c) != 7 || c[6] == "" {
-					continue
-				}
-				src, dst := endpointOf(c[0]+c[1], c[2]), endpointOf(c[3]+c[4], c[5])
-				theirs[src+" "+dst], theirs[dst+" "+src] = c[6], c[6]
+			src, dst := endpointOf(c[0]+c[1], c[2]), endpointOf(c[3]+c[4], c[5])
+			theirs[src+" "+dst], theirs[dst+" "+src] = c[6], c[6]
+		}
+		for _, l := range readIDLines(t, "--community-id-seed", fmt.Sprint(seed), pcapDir) {
+			key := endpointOf(l.Client.IP, fmt.Sprint(l.Client.Port)) + " " + endpointOf(l.Server.IP, fmt.Sprint(l.Server.Port))
+			want, ok := theirs[key]
+			if !ok {
+				t.Errorf("tshark has no Community ID for %s", key)
+				continue
 			}
-			for _, l := range readIDLines(t, "--community-id-seed", fmt.Sprint(seed), pcap) {
-				key := endpointOf(l.Client.IP, fmt.Sprint(l.Client.Port)) + " " + endpointOf(l.Server.IP, fmt.Sprint(l.Server.Port))
-				want, ok := theirs[key]
-				if !ok {
-					t.Errorf("%s: tshark has no Community ID for %s", filepath.Base(pcap), key)
-					continue
-				}
-				if l.CommunityID != want {
-					t.Errorf("%s seed %d %s: community_id %s, tshark %s", filepath.Base(pcap), seed, key, l.CommunityID, want)
-				}
-				compared++
+			if l.CommunityID != want {
+				t.Errorf("seed %d %s: community_id %s, tshark %s", seed, key, l.CommunityID, want)
 			}
+			compared++
 		}
 	}
 	t.Logf("%d connections' Community IDs compared with tshark's", compared)
@@ -103,8 +109,9 @@ func endpointOf(ip, port string) string {
 }
 
 // TestUIDStable: the uid of each connection of the bundled captures is
-// the same on two runs, for --workers 1 and 4, and for the captures read
-// one at a time or all together; no two connections share one.
+// the same on two runs, for --workers 1 and 4, for the captures read one
+// at a time or all together, and for a copy under another name; no two
+// connections share one.
 func TestUIDStable(t *testing.T) {
 	key := func(l idLine) string { return l.TS + " " + l.Client.IP + fmt.Sprint(l.Client.Port) + " " + l.Server.IP }
 	var want map[string]string
@@ -129,9 +136,19 @@ func TestUIDStable(t *testing.T) {
 		}
 	}
 	for _, pcap := range captures(t)[:5] {
-		for _, l := range readIDLines(t, pcap) {
-			if want[key(l)] != l.UID {
-				t.Errorf("%s read alone: %s has uid %s, %s read with the others", filepath.Base(pcap), key(l), l.UID, want[key(l)])
+		b, err := os.ReadFile(pcap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copied := filepath.Join(t.TempDir(), "renamed.pcap")
+		if err := os.WriteFile(copied, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range []string{pcap, copied} {
+			for _, l := range readIDLines(t, in) {
+				if want[key(l)] != l.UID {
+					t.Errorf("%s read alone: %s has uid %s, %s read with the others", in, key(l), l.UID, want[key(l)])
+				}
 			}
 		}
 	}

@@ -82,7 +82,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	fs := pflag.NewFlagSet("hsdecode", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	read := fs.StringP("read", "r", "", "read packets from `FILE` (pcap or pcapng; - for standard input); more files and directories may follow as arguments")
-	format := fs.String("format", "text", "output `FORMAT`: text, json, ecs (Elastic Common Schema), zeek (Zeek's ssl.log) or html (one self-contained page)")
+	format := fs.String("format", "text", "output `FORMAT`: text, json, ecs (Elastic Common Schema), zeek (Zeek's ssl.log), zeek-json (the same in Zeek's JSON form) or html (one self-contained page)")
 	verbose := fs.BoolP("verbose", "v", false, "also print every handshake detail under each ladder (text), and counts of packets and connections skipped, and why")
 	idle := fs.Duration("idle-timeout", reassembly.DefaultIdleTimeout, "close and report connections idle longer than `DURATION`, in capture time (0: never)")
 	follow := fs.Bool("follow", false, "keep decoding established connections to their end, to report the alerts that close them, TLS 1.0-1.2 renegotiations and, with keys, TLS 1.3's post-handshake messages (slower on bulk data); a handshake ended by a fatal alert is read on to the other side's answer")
@@ -110,6 +110,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	keyLogs := fs.StringArray("keylog", nil, "decrypt TLS handshakes (SSL 3.0 to TLS 1.3) with the secrets of the NSS key log `FILE` (SSLKEYLOGFILE); may repeat. Live, the file is followed as it grows")
 	workers := fs.Int("workers", runtime.NumCPU(), "reading files: spread connections over `N` goroutines by their addresses and ports; the report is the same for any N (1: all on one goroutine)")
 	// Joining with other tools' records (docs/report.md, uid and community_id).
+	zeekX509 := fs.String("zeek-x509", "", "also write Zeek's x509.log to `FILE`: a row per certificate, which ssl.log's cert_chain_fps name (JSON with --format zeek-json)")
 	communitySeed := fs.Uint16("community-id-seed", 0, "the seed `N` of every Community ID written (0 to 65535; Zeek, Suricata and Elastic default to 0, and must use the same)")
 	// Where the report goes, and asking hsdecode itself (issue 15).
 	output := fs.StringP("output", "o", "", "write the report to `FILE` instead of standard output (- for standard output); live, SIGHUP closes and reopens it, for logrotate")
@@ -293,7 +294,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 		bw = bufio.NewWriterSize(out, 64<<10)
 		out = bw
 	}
-	outs, err := openOutputs(*format, out, opt, *junit, *htmlPath, *summary, *annotations, stderr)
+	outs, err := openOutputs(*format, out, opt, outputFiles{junit: *junit, html: *htmlPath, zeekX509: *zeekX509}, *summary, *annotations, stderr)
 	if err != nil {
 		return usage(err)
 	}
