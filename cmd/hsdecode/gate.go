@@ -131,14 +131,14 @@ func (g *gate) status(ch *report.BaselineChanges) int {
 	return exitOK
 }
 
-// skip says the selection leaves out a connection of input (its name as
-// the writers have it); it is then not written nor counted in the summary
-// or the metrics, only diagnosed, and counted for --min-connections,
-// which asks what the capture holds: every connection, kept or not, is
-// evidence for the diagnoses of those after it, so that a kept one's
-// diagnosis does not depend on the selection. A kept one goes on to add.
-func (g *gate) skip(input string, r *flows.Result) bool {
-	if g.sel.keep(input, r) {
+// skip says the selection leaves out a connection; it is then not
+// written nor counted in the summary or the metrics, only diagnosed, and
+// counted for --min-connections, which asks what the capture holds:
+// every connection, kept or not, is evidence for the diagnoses of those
+// after it, so that a kept one's diagnosis does not depend on the
+// selection. A kept one goes on to add.
+func (g *gate) skip(r *flows.Result) bool {
+	if g.sel.keep(r) {
 		return false
 	}
 	g.diag.Diagnose(r, report.Findings(r, g.rules))

@@ -335,7 +335,7 @@ func (l *liveRun) write(r *flows.Result) {
 		l.unreported++
 		return
 	}
-	if l.gate.skip("interface "+l.cfg.iface, r) {
+	if l.gate.skip(r) {
 		return
 	}
 	l.reported++

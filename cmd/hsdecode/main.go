@@ -407,7 +407,7 @@ func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
 		}
 		piped := asDecided(src)
 		an := analyzeSource(src, fo, f.ro, f.workers, prog, func(r *flows.Result) error {
-			if f.g.skip(in, r) {
+			if f.g.skip(r) {
 				return nil
 			}
 			if err := f.outs.all.Write(r, f.g.add(r)); err != nil || !piped {

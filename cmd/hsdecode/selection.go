@@ -211,9 +211,9 @@ func isUID(s string) bool {
 	return true
 }
 
-// keep says whether the selection keeps a connection of input (its name
-// as report.UID takes it). A nil selection keeps every one.
-func (s *selection) keep(input string, r *flows.Result) bool {
+// keep says whether the selection keeps a connection. A nil selection
+// keeps every one.
+func (s *selection) keep(r *flows.Result) bool {
 	if s == nil {
 		return true
 	}
@@ -235,25 +235,10 @@ func (s *selection) keep(input string, r *flows.Result) bool {
 			return false
 		}
 	}
-	if s.ids != nil && !s.ids[uidOf(input, r)] && !s.ids[report.CommunityID(r.Client, r.Server, s.seed)] {
+	if s.ids != nil && !s.ids[report.UID(r)] && !s.ids[report.CommunityID(r.Client, r.Server, s.seed)] {
 		return false
 	}
 	return true
-}
-
-// uidOf is the connection's uid as the writers give it. It bridges the
-// two forms of report.UID while branch outputs changes it: with the
-// input's name (79a1f00, merged here) and without (outputs' 1299fe3, the
-// uid of the 4-tuple and first packet only). Once both branches are in
-// main, it is report.UID(r) and input goes.
-func uidOf(input string, r *flows.Result) string {
-	switch uid := any(report.UID).(type) {
-	case func(string, *flows.Result) string:
-		return uid(input, r)
-	case func(*flows.Result) string:
-		return uid(r)
-	}
-	return "" // not reached: report.UID has one of the forms
 }
 
 func anyOf[T any](items []T, match func(T) bool) bool {

@@ -32,7 +32,7 @@ func FuzzSelection(f *testing.F) {
 			return
 		}
 		for i := range results {
-			sel.keep("fuzz", &results[i])
+			sel.keep(&results[i])
 		}
 		for i := range results {
 			r := &results[i]
@@ -45,7 +45,7 @@ func FuzzSelection(f *testing.F) {
 				}
 				return "", false
 			}, 0)
-			if err != nil || !own.keep("fuzz", r) {
+			if err != nil || !own.keep(r) {
 				t.Fatalf("--server %s --sni %q: %v, or not kept", r.Server, r.ServerName, err)
 			}
 		}
