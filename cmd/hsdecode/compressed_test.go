@@ -91,7 +91,7 @@ func TestCompressedCaptures(t *testing.T) {
 			want := compressedReport(t, status(t, append(args, in)), append(args, in)...)
 			for _, c := range compressors {
 				// Named as it is, .pcap: detection is by the first
-				// bytes, and the uids are of the file's name.
+				// bytes.
 				z := filepath.Join(dir, c.ext, filepath.Base(in))
 				if err := os.MkdirAll(filepath.Dir(z), 0o755); err != nil {
 					t.Fatal(err)
@@ -139,7 +139,7 @@ func TestCompressedByTools(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			z := filepath.Join(dir, filepath.Base(in)) // the uids are of the file's name
+			z := filepath.Join(dir, "capture")
 			if err := os.WriteFile(z, out, 0o644); err != nil {
 				t.Fatal(err)
 			}
