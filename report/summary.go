@@ -39,6 +39,12 @@ type Summary struct {
 	// later: results held back for start order would have passed their
 	// share of --max-buffer.
 	OutOfOrder int64
+	// Selection is the selection of the connections reported (--outcome,
+	// --server, --sni, --id) as given, "" when every one is; the counts
+	// above are of those reported, and NotSelected counts those read and
+	// left out.
+	Selection   string
+	NotSelected int64
 }
 
 // NewSummary returns an empty Summary.
@@ -107,8 +113,16 @@ type jsonSummary struct {
 			Skipped map[string]int64 `json:"skipped"`
 		} `json:"packets"`
 		OutOfOrder int64                `json:"out_of_order,omitempty"`
+		Selection  *jsonSelection       `json:"selection,omitempty"`
 		Baseline   *jsonBaselineChanges `json:"baseline,omitempty"`
 	} `json:"summary"`
+}
+
+// jsonSelection is the summary's selection member: the flags as given and
+// the connections they left out.
+type jsonSelection struct {
+	Given       string `json:"given"`
+	NotSelected int64  `json:"not_selected"`
 }
 
 // WriteJSON writes the summary as one JSON object on a line.
@@ -124,6 +138,9 @@ func (s *Summary) WriteJSON(w io.Writer, b *BaselineChanges) error {
 	js.Violations, js.Findings, js.Diagnoses = dataKeys(s.Violations), dataKeys(s.Findings), dataKeys(s.Diagnoses)
 	js.Packets.Read, js.Packets.Skipped = s.Packets, dataKeys(s.Skipped)
 	js.OutOfOrder = s.OutOfOrder
+	if s.Selection != "" {
+		js.Selection = &jsonSelection{Given: s.Selection, NotSelected: s.NotSelected}
+	}
 	if b != nil {
 		js.Baseline = b.toJSON()
 	}
@@ -178,6 +195,9 @@ func dataKey(s string) string {
 func (s *Summary) WriteText(w io.Writer) {
 	if s.Connections == 0 && s.Packets == 0 && s.Errors == 0 {
 		return
+	}
+	if s.Selection != "" {
+		fmt.Fprintf(w, "%-15s%d of %d connections read (%s)\n", "selected:", s.Connections, s.Connections+s.NotSelected, Escape(s.Selection))
 	}
 	line := func(label string, m map[string]int64) {
 		if len(m) > 0 {
