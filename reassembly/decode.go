@@ -125,9 +125,13 @@ type segment struct {
 	payload []byte
 }
 
-// reasonIPv4Fragment is what decode returns for an IPv4 fragment, which
-// the Assembler gives to defrag (d.ip4 holds it).
-const reasonIPv4Fragment = "IPv4 fragment"
+// reasonIPv4Fragment and reasonIPv6Fragment are what decode returns for
+// an IP fragment, which the Assembler gives to defrag (d.ip4 or d.ip6 and
+// d.fragmentHeader hold it).
+const (
+	reasonIPv4Fragment = "IPv4 fragment"
+	reasonIPv6Fragment = "IPv6 fragment"
+)
 
 // decode decodes one frame, of which the capture kept data and left out
 // lost bytes at the end. It returns the segment, or the reason the frame
@@ -234,21 +238,17 @@ func (d *decoder) cut(v4 bool) int {
 	return max(declared-seg, 0)
 }
 
-// datagram decodes the TCP segment of an IPv4 datagram defrag rebuilt.
-func (d *decoder) datagram(ip *layers.IPv4) (segment, string) {
-	if ip.Protocol != layers.IPProtocolTCP {
-		return segment{}, "not TCP"
-	}
-	return d.datagramTCP(ip.SrcIP, ip.DstIP, ip.Payload)
-}
-
 // datagramTCP decodes the TCP segment of a datagram made whole, from its
 // addresses and payload.
-func (d *decoder) datagramTCP(src, dst, payload []byte) (segment, string) {
+func (d *decoder) datagramTCP(src, dst netip.Addr, payload []byte) (segment, string) {
 	if err := d.tcp.DecodeFromBytes(payload, gopacket.NilDecodeFeedback); err != nil {
 		return segment{}, "decode error: TCP"
 	}
-	return d.segment(src, dst), ""
+	return segment{
+		src: netip.AddrPortFrom(src, uint16(d.tcp.SrcPort)),
+		dst: netip.AddrPortFrom(dst, uint16(d.tcp.DstPort)),
+		tcp: &d.tcp,
+	}, ""
 }
 
 func (d *decoder) sawLayer(t gopacket.LayerType) bool {
@@ -279,7 +279,7 @@ func (d *decoder) notTCP() string {
 	case gopacket.LayerTypeFragment:
 		return reasonIPv4Fragment
 	case layers.LayerTypeIPv6Fragment:
-		return "IPv6 fragment"
+		return reasonIPv6Fragment
 	}
 	return "not TCP"
 }
