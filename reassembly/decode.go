@@ -120,9 +120,11 @@ type segment struct {
 	// for its checksum.
 	ipHeader []byte
 	// udp says it is a UDP datagram, not a TCP segment: tcp is nil and
-	// payload holds the datagram's (udp.go).
+	// payload holds the datagram's (udp.go), and frames is how many
+	// frames it came in, that many packets skipped when it is.
 	udp     bool
 	payload []byte
+	frames  int
 }
 
 // reasonIPv4Fragment and reasonIPv6Fragment are what decode returns for

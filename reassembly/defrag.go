@@ -247,13 +247,18 @@ func (d *decoder) frameSegment(f *defrag, link layers.LinkType, data []byte, los
 		skip(reason, frames)
 		return segment{}, nil, false
 	}
+	seg.frames = int(frames)
 	return seg, dg, true
 }
 
-// datagramSegment decodes the TCP segment of a datagram defrag rebuilt.
+// datagramSegment decodes the TCP segment, or the UDP datagram (udp.go),
+// of a datagram defrag rebuilt.
 func (d *decoder) datagramSegment(dg *datagram) (segment, string) {
-	if dg.proto != layers.IPProtocolTCP {
-		return segment{}, "not TCP"
+	switch dg.proto {
+	case layers.IPProtocolTCP:
+		return d.datagramTCP(dg.src, dg.dst, dg.payload)
+	case layers.IPProtocolUDP:
+		return d.datagramUDP(dg.src, dg.dst, dg.payload)
 	}
-	return d.datagramTCP(dg.src, dg.dst, dg.payload)
+	return segment{}, "not TCP"
 }

@@ -54,16 +54,18 @@ type Sharded struct {
 
 // shardItem is what a worker is given of a packet.
 type shardItem struct {
-	kind  itemKind
-	link  layers.LinkType
-	data  []byte // the frame, or the TCP bytes of a datagram made whole
-	lost  int    // bytes the capture left out
-	ts    time.Time
-	prev  time.Time // capture time before this packet
-	now   time.Time // capture time with it: the latest timestamp seen so far
-	index uint64
-	src   netip.Addr // a datagram's addresses
-	dst   netip.Addr
+	kind   itemKind
+	link   layers.LinkType
+	data   []byte // the frame, or the TCP or UDP bytes of a datagram made whole
+	lost   int    // bytes the capture left out
+	ts     time.Time
+	prev   time.Time // capture time before this packet
+	now    time.Time // capture time with it: the latest timestamp seen so far
+	index  uint64
+	src    netip.Addr // a datagram's addresses
+	dst    netip.Addr
+	proto  layers.IPProtocol // and its protocol
+	frames int               // and the frames it was made of
 	// verify: its checksums are to be verified (checksums.verify).
 	verify bool
 }
@@ -229,11 +231,11 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 		return
 	}
 	if seg.udp && !s.udpFlow(seg, ts) {
-		s.skipN(reasonUDPNotHandshake, 1)
+		s.skipN(reasonUDPNotHandshake, int64(seg.frames))
 		return
 	}
 	if dg != nil {
-		it.kind, it.data, it.src, it.dst = itemDatagram, dg.payload, dg.src, dg.dst
+		it.kind, it.data, it.src, it.dst, it.proto, it.frames = itemDatagram, dg.payload, dg.src, dg.dst, dg.proto, dg.frags
 	}
 	w := s.workers[shardOf(keyOf(seg.src, seg.dst), len(s.workers))]
 	w.pending = append(w.pending, it)
@@ -327,7 +329,8 @@ func (a *Assembler) item(it *shardItem) {
 	var seg segment
 	var reason string
 	if it.kind == itemDatagram {
-		seg, reason = a.dec.datagramTCP(it.src, it.dst, it.data)
+		seg, reason = a.dec.datagramSegment(&datagram{src: it.src, dst: it.dst, proto: it.proto, payload: it.data})
+		seg.frames = it.frames
 	} else {
 		seg, reason = a.dec.decode(it.link, it.data, it.lost)
 	}

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/hsdecode/hsdecode/stream"
 	"github.com/hsdecode/hsdecode/udpflow"
@@ -44,6 +45,20 @@ func (d *decoder) udpDatagram() (segment, bool) {
 	}, true
 }
 
+// datagramUDP decodes the UDP datagram of an IP datagram made whole from
+// fragments, from its addresses and payload.
+func (d *decoder) datagramUDP(src, dst netip.Addr, payload []byte) (segment, string) {
+	if err := d.udp.DecodeFromBytes(payload, gopacket.NilDecodeFeedback); err != nil {
+		return segment{}, "decode error: UDP"
+	}
+	return segment{
+		src:     netip.AddrPortFrom(src, uint16(d.udp.SrcPort)),
+		dst:     netip.AddrPortFrom(dst, uint16(d.udp.DstPort)),
+		udp:     true,
+		payload: d.udp.Payload,
+	}, ""
+}
+
 // datagram gives a UDP datagram to its flow, opening one when it begins
 // a handshake.
 func (a *Assembler) datagram(seg segment, ts time.Time) {
@@ -52,7 +67,7 @@ func (a *Assembler) datagram(seg segment, ts time.Time) {
 	if c == nil {
 		tr, ok := udpflow.Classify(seg.payload)
 		if !ok {
-			a.skip(reasonUDPNotHandshake)
+			a.skipN(reasonUDPNotHandshake, int64(max(seg.frames, 1)))
 			return
 		}
 		c = a.openFlow(seg, tr, ts)

@@ -123,3 +123,26 @@ func TestUDPFlowMemory(t *testing.T) {
 		t.Errorf("closed %v, %d logged for memory", st.Closed, closed)
 	}
 }
+
+// TestUDPFlowFragmented: a client's Initial that IPv4 fragmented opens its
+// flow once made whole, counted as its fragments.
+func TestUDPFlowFragmented(t *testing.T) {
+	ip := &layers.IPv4{Version: 4, TTL: 64, Protocol: layers.IPProtocolUDP, SrcIP: cli.Addr().AsSlice(), DstIP: srv.Addr().AsSlice()}
+	u := &layers.UDP{SrcPort: layers.UDPPort(cli.Port()), DstPort: layers.UDPPort(srv.Port())}
+	if err := u.SetNetworkLayerForChecksum(ip); err != nil {
+		t.Fatal(err)
+	}
+	pkt := serialize(t, ip, u, gopacket.Payload(quicInitial()))
+	var fs []frame
+	for _, f := range fragments(t, pkt, 7, 0, 600) {
+		fs = append(fs, frame{layers.LinkTypeRaw, 0, f, 0})
+	}
+	got, st := run(t, Options{}, 0, fs...)
+	want := []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn quic @0", "1 datagram A 1200 @0", "1 close capture @0"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("log (-want +got):\n%s", diff)
+	}
+	if st.Defragmented != 1 {
+		t.Errorf("defragmented %d", st.Defragmented)
+	}
+}
