@@ -200,7 +200,7 @@ func (d *decoder) frameSegment(f *defrag, link layers.LinkType, data []byte, los
 	frames := int64(1)
 	if reason == reasonIPv4Fragment {
 		var n int
-		if ip, n = f.add(&d.ip4, now, skip); ip == nil {
+		if ip, n = f.add(&d.ip4.IPv4, now, skip); ip == nil {
 			return segment{}, nil, false
 		}
 		*defragmented++

@@ -210,8 +210,8 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 	}
 	it := shardItem{kind: itemFrame, link: link, data: data, lost: ci.Length - len(data), ts: ts, prev: prev, now: s.now, index: index,
 		verify: s.checks.verify(link, data)}
-	if src, dst, _, ok := quickTCP(link, data); ok {
-		w := s.workers[shardOf(keyOf(src, dst), len(s.workers))]
+	if src, dst, tun, _, ok := quickTCP(link, data); ok {
+		w := s.workers[shardOf(keyOf(src, dst, tun), len(s.workers))]
 		w.pending = append(w.pending, it)
 		return
 	}
@@ -225,7 +225,7 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 		copy(it.src[:], ip.SrcIP.To4())
 		copy(it.dst[:], ip.DstIP.To4())
 	}
-	w := s.workers[shardOf(keyOf(seg.src, seg.dst), len(s.workers))]
+	w := s.workers[shardOf(keyOf(seg.src, seg.dst, seg.tun), len(s.workers))]
 	w.pending = append(w.pending, it)
 }
 
