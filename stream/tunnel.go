@@ -23,20 +23,20 @@ type TunnelType uint8
 
 // Tunnel types, their String the token of docs/report.md (tunnels).
 const (
-	TunnelVXLAN     TunnelType = iota + 1 // vxlan
-	TunnelGeneve                          // geneve
-	TunnelGRE                             // gre
-	TunnelERSPAN1                         // erspan_i
-	TunnelERSPAN2                         // erspan_ii
-	TunnelERSPAN3                         // erspan_iii
-	TunnelGTPU                            // gtp_u
-	TunnelPPPoE                           // pppoe
-	TunnelMPLS                            // mpls
-	TunnelIPIP                            // ipip
-	Tunnel6in4                            // 6in4
-	Tunnel4in6                            // 4in6
-	Tunnel6in6                            // 6in6
-	TunnelTeredo                          // teredo
+	TunnelVXLAN   TunnelType = iota + 1 // vxlan
+	TunnelGeneve                        // geneve
+	TunnelGRE                           // gre
+	TunnelERSPAN1                       // erspan_i
+	TunnelERSPAN2                       // erspan_ii
+	TunnelERSPAN3                       // erspan_iii
+	TunnelGTPU                          // gtp_u
+	TunnelPPPoE                         // pppoe
+	TunnelMPLS                          // mpls
+	TunnelIPIP                          // ipip
+	Tunnel6in4                          // 6in4
+	Tunnel4in6                          // 4in6
+	Tunnel6in6                          // 6in6
+	TunnelTeredo                        // teredo
 )
 
 var tunnelNames = [...]string{
