@@ -21,6 +21,7 @@ func (c connection) fields(w fieldWriter) {
 	w.stamp("end_ts", r.End)
 	w.object("client", (*endpoint)(&r.Client))
 	w.object("server", (*endpoint)(&r.Server))
+	w.objects("tunnels", tunnels(r.Tunnels))
 	w.str("outcome", string(r.Outcome), always)
 	if r.Version != 0 {
 		w.str("version", r.Version.String(), omitEmpty)

@@ -23,7 +23,11 @@ import (
 // established, ssl_history, cert_chain_fps, client_cert_chain_fps,
 // sni_matches_cert) in Zeek's notation, so zeek-cut and scripts written
 // for Zeek read it unchanged, followed by hsdecode's own: hsdecode_outcome,
-// hsdecode_violations and, with several inputs, hsdecode_file.
+// hsdecode_violations, hsdecode_tunnels and, with several inputs,
+// hsdecode_file. Zeek's ssl.log has no column for tunnels (its conn.log's
+// tunnel_parents holds the uids of tunnel.log rows, a log hsdecode does
+// not write): hsdecode_tunnels names each, outermost first, as the text's
+// tunnel: line does.
 type ZeekWriter struct {
 	w      *bufio.Writer
 	opt    Options
@@ -45,7 +49,7 @@ var zeekColumns = []struct{ name, typ string }{
 	{"resumed", "bool"}, {"last_alert", "string"}, {"next_protocol", "string"}, {"established", "bool"},
 	{"ssl_history", "string"}, {"cert_chain_fps", "vector[string]"}, {"client_cert_chain_fps", "vector[string]"},
 	{"sni_matches_cert", "bool"},
-	{"hsdecode_outcome", "string"}, {"hsdecode_violations", "set[string]"},
+	{"hsdecode_outcome", "string"}, {"hsdecode_violations", "set[string]"}, {"hsdecode_tunnels", "vector[string]"},
 }
 
 const (
@@ -123,6 +127,7 @@ func ZeekRow(r *flows.Result) []string {
 		zeekUnset, // sni_matches_cert
 		string(r.Outcome),
 		zeekEmpty, // hsdecode_violations
+		zeekEmpty, // hsdecode_tunnels
 	}
 	if r.HasCipherSuite {
 		row[7] = ZeekCipher(r.CipherSuite)
@@ -156,6 +161,13 @@ func ZeekRow(r *flows.Result) []string {
 	}
 	if len(codes) > 0 {
 		row[19] = strings.Join(codes, ",")
+	}
+	if len(r.Tunnels) > 0 {
+		ts := make([]string, len(r.Tunnels))
+		for i := range r.Tunnels {
+			ts[i] = zeekString((*tunnel)(&r.Tunnels[i]).brief())
+		}
+		row[20] = strings.Join(ts, ",")
 	}
 	return row
 }
@@ -219,6 +231,11 @@ func ZeekUID(r *flows.Result) string {
 	var ts [8]byte
 	binary.BigEndian.PutUint64(ts[:], uint64(r.Start.UnixNano()))
 	h.Write(ts[:])
+	// Tunnels tell apart connections of the same 4-tuple; a connection
+	// without one keeps the uid it always had.
+	for _, t := range r.Tunnels {
+		h.Write([]byte((*tunnel)(&t).brief()))
+	}
 	sum := h.Sum(nil)
 	n := new(big.Int).SetBytes(sum[:12]) // 96 bits, as Zeek's uids
 	s := n.Text(62)
