@@ -211,15 +211,15 @@ func (w *wrapper) wrap(kind string, frame []byte, back bool, extra int) ([]byte,
 			0x01, 0x02, 0x80, 0x01, 0xde, 0xad, 0xbe, 0xef}
 		return w.udp(back, 54321+uint16(dir), 6081, append(h, frame...), extra, w.o.Outer6), nil
 	case "gre":
-		if ip == nil {
-			return nil, fmt.Errorf("tunnelwrap: gre needs IP")
+		if len(frame) < 15 {
+			return nil, fmt.Errorf("tunnelwrap: gre needs a frame")
 		}
-		// Checksum, key and sequence number (RFC 2784, RFC 2890).
-		h := []byte{0xb0, 0, 0, 0, 0, 0, 0, 0}
-		binary.BigEndian.PutUint16(h[2:], etherTypeOf(ip))
+		// Checksum, key and sequence number (RFC 2784, RFC 2890), the
+		// protocol the frame's EtherType.
+		h := []byte{0xb0, 0, frame[12], frame[13], 0, 0, 0, 0}
 		h = binary.BigEndian.AppendUint32(h, id)
 		h = binary.BigEndian.AppendUint32(h, w.seq)
-		g := append(h, ip...)
+		g := append(h, frame[14:]...)
 		binary.BigEndian.PutUint16(g[4:], ^inet.Fold(inet.Sum(g, 0)))
 		return w.ip(back, 47, g, extra, w.o.Outer6), nil
 	case "gretap":
