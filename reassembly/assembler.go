@@ -66,7 +66,9 @@ type Stats struct {
 	Packets, Bytes int64 // every packet given to Packet, and its captured bytes
 	// Skipped counts packets by the reason they were not used: "not IP",
 	// "not TCP", "truncated" (the capture cut the IP or TCP header),
-	// "IPv6 fragment", "unsupported link type N", "decode error: <layer>",
+	// "IPv6 fragment", "unsupported link type N", "decode error: <layer>"
+	// (a tunnel's header too: "decode error: vxlan"), reasonTooDeep and
+	// reasonTunnelFragment (tunnel.go),
 	// IPv4 fragments of a datagram that was never made whole
 	// (reasonFragment*), "no open connection" for a segment with neither
 	// SYN nor payload on a 4-tuple with no open connection, typically the
@@ -267,7 +269,7 @@ func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	a.advanceTo(now)
 	defer a.mem.peak(a)
 	a.verifying = a.checks.verify(link, data)
-	if a.decided(link, data, ts) {
+	if a.decided(quickTCP(link, data), ts) {
 		return
 	}
 	seg, _, ok := a.dec.frameSegment(a.frag, link, data, ci.Length-len(data), a.now, a.skipN, &a.stats.Defragmented)
@@ -281,14 +283,14 @@ func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.Captur
 // that cannot close it, from a look at its headers (quickTCP): most
 // packets of a big capture are such, and decoding them fully cost more
 // than all else done with them. It does what handle and segment would,
-// and reports false for any other packet, which is then decoded.
-func (a *Assembler) decided(link layers.LinkType, data []byte, ts time.Time) bool {
-	src, dst, tun, flags, ok := quickTCP(link, data)
+// and reports false for any other packet, which is then decoded. q is
+// quickTCP's look at the frame.
+func (a *Assembler) decided(q quickLook, ts time.Time) bool {
 	// A SYN may begin a new connection on the 4-tuple (conn.reusedBy).
-	if !ok || flags&(tcpFlagFIN|tcpFlagSYN|tcpFlagRST) != 0 {
+	if !q.ok || q.flags&(tcpFlagFIN|tcpFlagSYN|tcpFlagRST) != 0 {
 		return false
 	}
-	c := a.conns[keyOf(src, dst, tun)]
+	c := a.conns[keyOf(q.src, q.dst, q.tun)]
 	if c == nil || c.state != connDone {
 		return false
 	}

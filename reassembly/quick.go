@@ -27,14 +27,25 @@ import (
 // below mirroring those of gopacket v1.7.7's layers (ethernet.go,
 // dot1q.go, linux_sll.go, linux_sll2.go, ip4.go, ip6.go, tcp.go), as the
 // differential tests and FuzzQuickTCP in quick_test.go check.
-func quickTCP(link layers.LinkType, data []byte) (src, dst netip.AddrPort, tun uint64, flags uint8, ok bool) {
+func quickTCP(link layers.LinkType, data []byte) quickLook {
 	s, d, tcp, tun, ok := quickSegment(link, data)
 	if !ok {
-		return
+		return quickLook{}
 	}
-	src = netip.AddrPortFrom(s, binary.BigEndian.Uint16(tcp[0:2]))
-	dst = netip.AddrPortFrom(d, binary.BigEndian.Uint16(tcp[2:4]))
-	return src, dst, tun, tcp[13], true
+	return quickLook{
+		src: netip.AddrPortFrom(s, binary.BigEndian.Uint16(tcp[0:2])),
+		dst: netip.AddrPortFrom(d, binary.BigEndian.Uint16(tcp[2:4])),
+		tun: tun, flags: tcp[13], ok: true,
+	}
+}
+
+// quickLook is what quickTCP reads of a frame; ok is false when it
+// declined it.
+type quickLook struct {
+	src, dst netip.AddrPort
+	tun      uint64
+	flags    uint8
+	ok       bool
 }
 
 // quickSegment returns the addresses, TCP bytes (header and payload) and

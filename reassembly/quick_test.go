@@ -48,7 +48,8 @@ func tcpFlags(tcp *layers.TCP) uint8 {
 // quickTCP took the frame, and decode's result (valid until d's next
 // decode).
 func quickMismatch(d *decoder, link layers.LinkType, data []byte, lost int) (fast bool, seg segment, reason, mismatch string) {
-	src, dst, tun, flags, ok := quickTCP(link, data)
+	q := quickTCP(link, data)
+	src, dst, tun, flags, ok := q.src, q.dst, q.tun, q.flags, q.ok
 	seg, reason = d.decode(link, data, lost)
 	if !ok {
 		return false, seg, reason, ""
@@ -320,7 +321,7 @@ var quickLinks = []struct {
 // quickIP returns the IP packet of a frame outside tunnels that quickTCP
 // takes, and whether it is IPv6.
 func quickIP(link layers.LinkType, data []byte) (ip []byte, v6, ok bool) {
-	if _, _, tun, _, ok := quickTCP(link, data); !ok || tun != 0 {
+	if q := quickTCP(link, data); !q.ok || q.tun != 0 {
 		return nil, false, false
 	}
 	switch link {
@@ -729,23 +730,22 @@ func TestWriteQuickTCPSeeds(t *testing.T) {
 // timestamps.
 func quickBench(b *testing.B) []byte {
 	p := quickSeed(b, "01-tls12-ecdhe-rsa.pcap", hasPayload)
-	if _, _, _, _, ok := quickTCP(p.LinkType, p.Data); !ok || p.LinkType != layers.LinkTypeEthernet {
+	if !quickTCP(p.LinkType, p.Data).ok || p.LinkType != layers.LinkTypeEthernet {
 		b.Fatal("quickTCP does not take the benchmark's frame")
 	}
 	return p.Data
 }
 
 var quickSink struct {
-	a, b  netip.AddrPort
-	flags uint8
-	seg   segment
+	q   quickLook
+	seg segment
 }
 
 func BenchmarkQuickTCP(b *testing.B) {
 	f := quickBench(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		quickSink.a, quickSink.b, _, quickSink.flags, _ = quickTCP(layers.LinkTypeEthernet, f)
+		quickSink.q = quickTCP(layers.LinkTypeEthernet, f)
 	}
 }
 

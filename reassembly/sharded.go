@@ -60,6 +60,8 @@ type shardItem struct {
 	dst   [4]byte
 	// verify: its checksums are to be verified (checksums.verify).
 	verify bool
+	// quick is quickTCP's look at a frame, taken once to pick the worker.
+	quick quickLook
 }
 
 type itemKind uint8
@@ -210,8 +212,8 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 	}
 	it := shardItem{kind: itemFrame, link: link, data: data, lost: ci.Length - len(data), ts: ts, prev: prev, now: s.now, index: index,
 		verify: s.checks.verify(link, data)}
-	if src, dst, tun, _, ok := quickTCP(link, data); ok {
-		w := s.workers[shardOf(keyOf(src, dst, tun), len(s.workers))]
+	if it.quick = quickTCP(link, data); it.quick.ok {
+		w := s.workers[shardOf(keyOf(it.quick.src, it.quick.dst, it.quick.tun), len(s.workers))]
 		w.pending = append(w.pending, it)
 		return
 	}
@@ -311,7 +313,7 @@ func (a *Assembler) item(it *shardItem) {
 	a.advance(it.now)
 	defer a.mem.peak(a)
 	a.verifying = it.verify
-	if it.kind == itemFrame && a.decided(it.link, it.data, it.ts) {
+	if it.kind == itemFrame && a.decided(it.quick, it.ts) {
 		return
 	}
 	var seg segment

@@ -423,21 +423,12 @@ func tunnelHash(h uint64, t *tunnelLayer, src, dst netip.Addr) uint64 {
 		id = uint64(t.id) | 1<<32
 	}
 	a, b := src.As16(), dst.As16()
-	h = mix64(h, uint64(t.typ)<<40|id)
-	h = mix64(h, binary.LittleEndian.Uint64(a[:8]))
-	h = mix64(h, binary.LittleEndian.Uint64(a[8:]))
-	h = mix64(h, binary.LittleEndian.Uint64(b[:8]))
-	h = mix64(h, binary.LittleEndian.Uint64(b[8:]))
+	for _, w := range [...]uint64{uint64(t.typ)<<40 | id, binary.LittleEndian.Uint64(a[:8]), binary.LittleEndian.Uint64(a[8:]),
+		binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])} {
+		// Multiply and rotate: fixed, so that every worker and every run
+		// computes the same identity, and cheap, as the fast path pays it
+		// on every packet in a tunnel.
+		h = bits.RotateLeft64((h^w)*0x9e3779b97f4a7c15, 31)
+	}
 	return h | 1 // never 0, the identity of no tunnel
-}
-
-// mix64 folds v into h (the finalizer of splitmix64): fixed, so that
-// every worker and every run computes the same identity.
-func mix64(h, v uint64) uint64 {
-	h ^= v + 0x9e3779b97f4a7c15 + bits.RotateLeft64(h, 23)
-	h ^= h >> 30
-	h *= 0xbf58476d1ce4e5b9
-	h ^= h >> 27
-	h *= 0x94d049bb133111eb
-	return h ^ h>>31
 }

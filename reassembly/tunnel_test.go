@@ -298,3 +298,14 @@ func TestWriteTunnelSeeds(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkQuickTCPVXLAN is BenchmarkQuickTCP's frame in VXLAN: what the
+// fast path pays for a tunnel.
+func BenchmarkQuickTCPVXLAN(b *testing.B) {
+	p := quickSeed(b, "01-tls12-ecdhe-rsa.pcap", hasPayload)
+	w := wrapped(b, []capture.Packet{p}, tunnelwrap.Options{Kinds: []string{"vxlan"}, ID: 100})[0]
+	b.ReportAllocs()
+	for b.Loop() {
+		quickSink.q = quickTCP(w.LinkType, w.Data)
+	}
+}
