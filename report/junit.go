@@ -15,8 +15,10 @@ import (
 
 // JUnitWriter writes JUnit XML, as Jenkins and GitLab read it (the schema
 // Jenkins calls junit-4.xsd; testdata/junit holds it): one test suite per
-// input file, one test case per connection, named by its client, server
-// and SNI, and a failure per finding, whose type is the finding's code
+// input file, one test case per connection, named by its server, SNI and
+// an index among the suite's connections to the same server and SNI (no
+// client port: the name stays the same from run to run, so that CI
+// systems keep each test's history), and a failure per finding, whose type is the finding's code
 // (the violation code, else the rule) and whose text is the connection's
 // ladder. A comparison with a baseline adds a suite "baseline" with a
 // failing test case per change for the worse. The XML is written by
@@ -30,8 +32,9 @@ type JUnitWriter struct {
 	base   *BaselineChanges
 	spool  *os.File // the test cases of every suite, one after the other
 	spoolW *bufio.Writer
-	at     int64 // bytes written to spool
-	err    error // the first error of the spool
+	at     int64           // bytes written to spool
+	err    error           // the first error of the spool
+	gate   []junitTestCase // the run's gate failures (--min-connections)
 }
 
 type junitSuite struct {
@@ -46,6 +49,8 @@ type junitSuite struct {
 	Cases     []junitTestCase `xml:"testcase"` // only the baseline's: the others are spooled
 	seconds   float64
 	from, to  int64 // its test cases in the spool
+	// seen counts the suite's connections by test name without index.
+	seen map[string]int
 }
 
 type junitTestCase struct {
@@ -105,6 +110,29 @@ func (j *JUnitWriter) FileError(path string, err error) {
 	j.cur = nil
 }
 
+// GateFailure records a run the gate failed for want of connections
+// (--min-connections): for an input with no TLS connection, a failing
+// test case in its suite; for the whole run (path ""), one in a suite
+// "gate". A CI dashboard then shows why the job failed, not green tests.
+func (j *JUnitWriter) GateFailure(path, msg string) {
+	tc := junitTestCase{Name: "TLS connections", Classname: "hsdecode.gate", Time: seconds(0),
+		Failures: []junitFailure{{Type: "min_connections", Message: msg, Text: xmlSafe(msg)}}}
+	if path == "" {
+		j.gate = append(j.gate, tc)
+		return
+	}
+	s := j.cur
+	if s == nil || s.Name != path {
+		s = &junitSuite{Name: path, from: j.at, to: j.at}
+		j.suites = append(j.suites, s)
+		j.cur = s
+	}
+	tc.Classname = classname(path)
+	s.Tests++
+	s.Failures++
+	j.add(s, tc)
+}
+
 // Write adds a connection's test case.
 func (j *JUnitWriter) Write(r *flows.Result, findings []Finding) error {
 	if j.cur == nil {
@@ -115,7 +143,7 @@ func (j *JUnitWriter) Write(r *flows.Result, findings []Finding) error {
 	if dur < 0 {
 		dur = 0
 	}
-	tc := junitTestCase{Name: testCaseName(r), Classname: classname(s.Name), Time: seconds(dur)}
+	tc := junitTestCase{Name: s.testCaseName(r), Classname: classname(s.Name), Time: seconds(dur)}
 	ladder := ladderText(r, findings)
 	for _, f := range findings {
 		msg := f.String()
@@ -184,6 +212,9 @@ func (j *JUnitWriter) Close() error {
 	}
 	if j.err != nil {
 		return j.err
+	}
+	if len(j.gate) > 0 {
+		j.suites = append(j.suites, &junitSuite{Name: "gate", Tests: len(j.gate), Failures: len(j.gate), Cases: j.gate})
 	}
 	if b := j.base; b != nil {
 		s := &junitSuite{Name: "baseline"}
@@ -280,13 +311,16 @@ func classname(path string) string {
 	return "hsdecode." + strings.ReplaceAll(path, ".", "_")
 }
 
-// testCaseName names a connection by client, server and SNI.
-func testCaseName(r *flows.Result) string {
-	name := fmt.Sprintf("%s -> %s", unmap(r.Client), unmap(r.Server))
-	if r.ServerName != "" {
-		name += " sni=" + r.ServerName
+// testCaseName names a connection by server, SNI and its index among the
+// suite's connections with both the same, in the order they are written
+// (start order, reading files): "127.0.0.1:443 sni=example.com #2".
+func (s *junitSuite) testCaseName(r *flows.Result) string {
+	key := baselineKey{Server: unmap(r.Server).String(), SNI: r.ServerName}.String()
+	if s.seen == nil {
+		s.seen = map[string]int{}
 	}
-	return name
+	s.seen[key]++
+	return fmt.Sprintf("%s #%d", key, s.seen[key])
 }
 
 // ladderText is the connection's text report, without colour: its header,

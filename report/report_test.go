@@ -114,7 +114,7 @@ func TestText(t *testing.T) {
 		"client <- server  server_hello_done",
 		"client -> server  alert fatal unexpected_message",
 		"VIOLATION unexpected_message by server: got server_hello_done, expected certificate: server sent server_hello_done before certificate",
-		"1 connections: 1 violation",
+		"1 connection: 1 violation",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text report lacks %q:\n%s", want, out)

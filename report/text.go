@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hsdecode/hsdecode/flows"
 )
@@ -30,7 +31,7 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 	t.n++
 	t.outcomes[r.Outcome]++
 	w := t.w
-	fmt.Fprintf(w, "#%d %s%s %s -> %s  %s", t.n, t.fileLabel(), r.Start.UTC().Format("2006-01-02 15:04:05.000000"), unmap(r.Client), unmap(r.Server), t.outcome(r.Outcome))
+	fmt.Fprintf(w, "#%d %s%s %s -> %s  %s", t.n, t.fileLabel(), t.opt.stamp(r.Start), unmap(r.Client), unmap(r.Server), t.outcome(r.Outcome))
 	if r.Version != 0 {
 		fmt.Fprintf(w, "  %s", r.Version)
 	}
@@ -124,6 +125,18 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 	return w.Flush()
 }
 
+// textTimeLayout marks the zone of a time: Z for UTC, else its offset.
+const textTimeLayout = "2006-01-02 15:04:05.000000Z07:00"
+
+// stamp writes a time of the text report in its zone.
+func (o Options) stamp(t time.Time) string {
+	loc := o.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format(textTimeLayout)
+}
+
 // Close writes the run's summary, when main gave it (text_gate.go), and
 // the count of connections per outcome as the last line.
 func (t *TextWriter) Close() error {
@@ -133,7 +146,7 @@ func (t *TextWriter) Close() error {
 		outcomes = append(outcomes, fmt.Sprintf("%d %s", n, o))
 	}
 	sort.Strings(outcomes)
-	fmt.Fprintf(t.w, "%d connections", t.n)
+	fmt.Fprint(t.w, Count(int64(t.n), "connection"))
 	if len(outcomes) > 0 {
 		fmt.Fprintf(t.w, ": %s", strings.Join(outcomes, ", "))
 	}

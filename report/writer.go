@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
 	"github.com/hsdecode/hsdecode/flows"
 )
@@ -30,6 +31,9 @@ type Options struct {
 	// MultiFile says connections come from several inputs: each names its
 	// file (JSON and ECS file fields, the text header, a Zeek column).
 	MultiFile bool
+	// Location is the zone of the text report's times (--local); nil
+	// means UTC. The other formats write UTC, as their schemas say.
+	Location *time.Location
 }
 
 // FileWriter is a Writer that groups connections by the input file they
@@ -45,11 +49,26 @@ type InputErrorWriter interface {
 	FileError(path string, err error)
 }
 
+// GateWriter is a Writer that shows a failure of the gate itself: an
+// input with no TLS connection (path given), or a run with fewer than
+// --min-connections (path ""), given with the message the run prints.
+type GateWriter interface {
+	GateFailure(path, msg string)
+}
+
 // SummaryWriter is a Writer that shows the run's Summary (and the
 // comparison with a baseline, when one was given). It is called once,
 // after the last Write and before Close.
 type SummaryWriter interface {
 	WriteSummary(s *Summary, b *BaselineChanges) error
+}
+
+// Rotator is a Writer whose output has a head and a tail (a Zeek log's
+// header and #close). EndLog writes the tail and flushes, so that the file
+// under it can be switched for another (SIGHUP with -o); the next Write
+// begins the new file with a head.
+type Rotator interface {
+	EndLog() error
 }
 
 // NewWriter returns the writer of a format: text, json, ecs, zeek or html.
@@ -107,6 +126,14 @@ func (t tee) FileError(path string, err error) {
 	for _, w := range t {
 		if f, ok := w.(InputErrorWriter); ok {
 			f.FileError(path, err)
+		}
+	}
+}
+
+func (t tee) GateFailure(path, msg string) {
+	for _, w := range t {
+		if g, ok := w.(GateWriter); ok {
+			g.GateFailure(path, msg)
 		}
 	}
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# A CI job's TLS handshake gate, as the README shows it for GitHub Actions
-# and GitLab CI: tcpdump records the loopback traffic of a test run, then
-# hsdecode reads the capture, writes its report and a JUnit file, and its
-# exit status decides the job.
+# A CI job's TLS handshake gate, recording included: tcpdump records the
+# loopback traffic of a test run, then hsdecode reads the capture, writes
+# its report and a JUnit file, and its exit status decides the job. The
+# GitHub Action (action.yml) and the GitLab CI template
+# (ci/gitlab/hsdecode.gitlab-ci.yml) run its last step on your captures.
 #
 #   bash scripts/ci-gate-example.sh                   # the stand-in test run below
 #   bash scripts/ci-gate-example.sh -- make test      # your own tests, captured the same way

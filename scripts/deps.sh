@@ -17,6 +17,11 @@ need=(
 	"chromium chromium"
 	"ip iproute2"
 	"ethtool ethtool"
+	"man man-db"
+	"groff groff-base"
+	"zsh zsh"
+	"fish fish"
+	"/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml"
 )
 
 missing=()

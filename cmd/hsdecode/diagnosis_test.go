@@ -99,7 +99,7 @@ func TestDiagnosisCaptures(t *testing.T) {
 			if len(an.results) != len(wants) {
 				t.Fatalf("%d connections, want %d", len(an.results), len(wants))
 			}
-			g := newGate(rules, nil)
+			g := newGate(rules, nil, 0)
 			for i := range an.results {
 				r := &an.results[i]
 				g.add(r)
@@ -154,7 +154,7 @@ func TestDiagnosisKeys(t *testing.T) {
 				t.Fatalf("analyze: %v, %d results", err, len(an.results))
 			}
 			r := &an.results[0]
-			newGate(rules, nil).add(r)
+			newGate(rules, nil, 0).add(r)
 			checkDiagnosis(t, 1, r.Diagnosis, c.want)
 		})
 	}
@@ -196,6 +196,6 @@ func TestDiagnosisTamperedHandshake(t *testing.T) {
 	}
 	r := &an.results[0]
 	rules, _ := report.ParseRules("all")
-	newGate(rules, nil).add(r)
+	newGate(rules, nil, 0).add(r)
 	checkDiagnosis(t, 1, r.Diagnosis, diagnosed{"finished_mismatch", []string{"The server's Finished does not match", "altered in transit", "this connection's traffic keys"}})
 }

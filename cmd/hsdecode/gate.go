@@ -1,6 +1,9 @@
 package main
 
 import (
+	"fmt"
+	"io"
+
 	"github.com/hsdecode/hsdecode/diagnose"
 	"github.com/hsdecode/hsdecode/flows"
 	"github.com/hsdecode/hsdecode/report"
@@ -14,10 +17,19 @@ type gate struct {
 	sum      *report.Summary
 	base     *report.Baseline // nil without --baseline
 	findings bool             // a connection had a finding
+	metrics  *metrics         // nil without --metrics
+	// minConns is --min-connections: the TLS connections the run must
+	// have, and, when at least 1, each input must have one; 0: the gate
+	// does not count them.
+	minConns int
+	// tls counts the connections that carry TLS (every outcome but
+	// not_tls), in the run and in the input being read.
+	tls, inputTLS int64
+	empty         bool // the gate failed for want of connections
 }
 
-func newGate(rules report.Rules, base *report.Baseline) *gate {
-	return &gate{rules: rules, diag: diagnose.New(diagnose.Options{}), sum: report.NewSummary(), base: base}
+func newGate(rules report.Rules, base *report.Baseline, minConns int) *gate {
+	return &gate{rules: rules, diag: diagnose.New(diagnose.Options{}), sum: report.NewSummary(), base: base, minConns: minConns}
 }
 
 // add counts a connection that is about to be written, sets its
@@ -28,6 +40,11 @@ func newGate(rules report.Rules, base *report.Baseline) *gate {
 func (g *gate) add(r *flows.Result) []report.Finding {
 	fs := report.Findings(r, g.rules)
 	g.diag.Diagnose(r, fs)
+	if r.Outcome != flows.OutcomeNotTLS {
+		g.tls++
+		g.inputTLS++
+	}
+	g.metrics.observe(r, fs)
 	if len(fs) > 0 {
 		g.findings = true
 	}
@@ -38,6 +55,48 @@ func (g *gate) add(r *flows.Result) []report.Finding {
 	return fs
 }
 
+// gateAdvice ends a gate failure's message: what to do about it.
+const gateAdvice = "check that the capture holds the tests' traffic (interface, ports, filter)"
+
+// endInput checks that an input read whole had a TLS connection: under
+// the gate (--min-connections, at least 1) one without fails the run,
+// else it is a note on standard error.
+func (g *gate) endInput(name string, packets int64, outs *outputs, stderr io.Writer) {
+	n := g.inputTLS
+	g.inputTLS = 0
+	if n > 0 {
+		return
+	}
+	if g.minConns < 1 {
+		complain(stderr, fmt.Sprintf("note: %s: no TLS connection in %d packets", name, packets))
+		return
+	}
+	msg := fmt.Sprintf("gate: %s: no TLS connection in %d packets; %s, or give --min-connections 0", name, packets, gateAdvice)
+	complain(stderr, msg)
+	outs.gateFailure(name, msg)
+	g.empty = true
+}
+
+// endRun checks the run's count of TLS connections against
+// --min-connections, unless an input without any already failed it.
+func (g *gate) endRun(outs *outputs, stderr io.Writer) {
+	if g.empty || g.tls >= int64(g.minConns) {
+		return
+	}
+	msg := fmt.Sprintf("gate: %d TLS %s, fewer than --min-connections %d; %s, or lower --min-connections", g.tls, plural(g.tls, "connection"), g.minConns, gateAdvice)
+	complain(stderr, msg)
+	outs.gateFailure("", msg)
+	g.empty = true
+}
+
+// plural is word, with an s unless n is 1.
+func plural(n int64, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
 // changes compares with the baseline; nil without one.
 func (g *gate) changes() *report.BaselineChanges {
 	if g.base == nil {
@@ -46,9 +105,13 @@ func (g *gate) changes() *report.BaselineChanges {
 	return g.base.Compare()
 }
 
-// status is the exit status for the connections seen: with a baseline, 1
-// when something got worse; without, 1 when a connection had a finding.
+// status is the exit status for the connections seen: 1 when the gate
+// failed for want of connections; else, with a baseline, 1 when something
+// got worse; without, 1 when a connection had a finding.
 func (g *gate) status(ch *report.BaselineChanges) int {
+	if g.empty {
+		return exitFindings
+	}
 	if ch != nil {
 		if ch.Worse() > 0 {
 			return exitFindings

@@ -133,12 +133,12 @@ func TestTextSummaryAndColour(t *testing.T) {
 	var out, errb bytes.Buffer
 	run([]string{p}, &out, &errb)
 	text := out.String()
-	for _, want := range []string{"alerts:        server handshake_failure 1\n", "findings:      alert 1\n", "packets:       10 read", "\n1 connections: 1 alert\n"} {
+	for _, want := range []string{"alerts:        server handshake_failure 1\n", "findings:      alert 1\n", "packets:       10 read", "\n1 connection: 1 alert\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q:\n%s", want, text)
 		}
 	}
-	if !strings.HasSuffix(text, "1 connections: 1 alert\n") {
+	if !strings.HasSuffix(text, "1 connection: 1 alert\n") {
 		t.Errorf("the count is not the last line:\n%s", text)
 	}
 	if strings.Contains(text, "\x1b[") {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -60,6 +61,9 @@ type liveConfig struct {
 	countsOnStderr bool
 	flows          flows.Options
 	reassembly     reassembly.Options
+	// output is -o's file, reopened on SIGHUP; nil without -o.
+	output *outputFile
+	zone   *time.Location // of the -v progress lines' times; nil: UTC
 }
 
 // livePacket is a packet on its way from the reader to the main loop, in
@@ -96,8 +100,17 @@ type liveRun struct {
 // runLive captures on an interface until a stop signal, -c or --duration,
 // and returns the exit status.
 func runLive(cfg liveConfig, g *gate, outs *outputs, stderr io.Writer) int {
+	stops := stopSignals
+	reopen := make(chan os.Signal, 1)
+	if cfg.output != nil && len(reopenSignals) > 0 {
+		// With -o, SIGHUP is logrotate's (Suricata's habit), not the
+		// closed terminal's (tcpdump's): a sensor has no terminal.
+		stops = signalsWithout(stopSignals, reopenSignals)
+		signal.Notify(reopen, reopenSignals...)
+		defer signal.Stop(reopen)
+	}
 	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, stopSignals...)
+	signal.Notify(stop, stops...)
 	defer signal.Stop(stop)
 	if len(pipeSignals) > 0 {
 		// Only handling them matters; the write's EPIPE is what ends
@@ -113,11 +126,28 @@ func runLive(cfg liveConfig, g *gate, outs *outputs, stderr io.Writer) int {
 	}
 	// After the first stop signal a second one gets the default action,
 	// should the clean end hang (a stalled reader of standard output).
-	return live(cfg, g, outs, stderr, stop, info, func() { signal.Stop(stop) })
+	return live(cfg, g, outs, stderr, signals{stop: stop, info: info, reopen: reopen}, func() { signal.Stop(stop) })
+}
+
+// signalsWithout is signals less those of drop.
+func signalsWithout(signals, drop []os.Signal) []os.Signal {
+	var keep []os.Signal
+	for _, s := range signals {
+		if !slices.Contains(drop, s) {
+			keep = append(keep, s)
+		}
+	}
+	return keep
+}
+
+// signals are the channels of the signals a live capture acts on: stop
+// ends it, info prints a progress line, reopen reopens -o's file.
+type signals struct {
+	stop, info, reopen <-chan os.Signal
 }
 
 // live is runLive once the signals it ends or reports on are channels.
-func live(cfg liveConfig, g *gate, outs *outputs, stderr io.Writer, stop, info <-chan os.Signal, stopped func()) int {
+func live(cfg liveConfig, g *gate, outs *outputs, stderr io.Writer, sig signals, stopped func()) int {
 	iface, err := resolveInterface(cfg.iface)
 	if err != nil {
 		complain(stderr, err.Error())
@@ -194,11 +224,13 @@ loop:
 			free <- lp
 		case now := <-ticker.C:
 			l.tick(now)
-		case <-info:
+		case <-sig.info:
 			l.progress(time.Now())
+		case <-sig.reopen:
+			l.reopen()
 		case <-deadline:
 			break loop
-		case <-stop:
+		case <-sig.stop:
 			stopped()
 			break loop
 		}
@@ -220,6 +252,8 @@ loop:
 	l.take()
 	g.sum.Files = 1
 	g.sum.AddPackets(l.packets, l.pipe.Stats().Skipped)
+	g.endInput("interface "+cfg.iface, l.packets, outs, stderr)
+	g.endRun(outs, stderr)
 	changes := g.changes()
 	if err := outs.finish(g, changes, stderr); err != nil {
 		l.writeFailed(err)
@@ -250,6 +284,7 @@ loop:
 // packet runs one packet through -w and reassembly.
 func (l *liveRun) packet(lp *livePacket) {
 	l.packets++
+	l.gate.metrics.packet()
 	if l.wr != nil {
 		if err := l.wr.Write(capture.Packet{Data: lp.data, CaptureInfo: lp.ci, LinkType: l.link}); err != nil {
 			l.fail(err)
@@ -267,6 +302,11 @@ func (l *liveRun) packet(lp *livePacket) {
 func (l *liveRun) tick(now time.Time) {
 	l.pipe.Expire(now)
 	l.take()
+	if m := l.gate.metrics; m != nil {
+		if st, err := l.src.Stats(); err == nil {
+			m.live(st.Dropped, st.IfDropped, l.pipe.Stats().Buffered)
+		}
+	}
 	if l.wr != nil {
 		if err := l.wr.Flush(); err != nil {
 			l.fail(err)
@@ -305,6 +345,22 @@ func (l *liveRun) write(r *flows.Result) {
 	}
 	if l.cfg.count > 0 && l.reported == int64(l.cfg.count) {
 		l.stop = true
+	}
+}
+
+// reopen closes -o's file and opens its path again, for logrotate. Every
+// connection written so far is whole in the old file: the writers flush
+// each one, on this goroutine. A Zeek log is closed with #close and the
+// new file begins with its own header, as Zeek's rotated logs do.
+func (l *liveRun) reopen() {
+	if r, ok := l.outs.out.(report.Rotator); ok {
+		if err := r.EndLog(); err != nil {
+			l.writeFailed(err)
+			return
+		}
+	}
+	if err := l.cfg.output.reopen(); err != nil {
+		l.fail(err)
 	}
 }
 
@@ -354,8 +410,12 @@ func (l *liveRun) progress(now time.Time) {
 		drops = fmt.Sprintf("%d dropped by kernel, %d dropped by interface", st.Dropped, st.IfDropped)
 	}
 	awaiting := l.pipe.Connections() - l.reported - l.unreported - l.pipe.NotReported()
-	fmt.Fprintf(l.stderr, "hsdecode: %s: %d packets, %s; %d connections reported, %d awaiting a verdict\n",
-		now.Format("15:04:05"), l.packets, drops, l.reported, awaiting)
+	zone := l.cfg.zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	fmt.Fprintf(l.stderr, "hsdecode: %s: %d packets, %s; %s reported, %d awaiting a verdict\n",
+		now.In(zone).Format("15:04:05Z07:00"), l.packets, drops, report.Count(l.reported, "connection"), awaiting)
 }
 
 // summary prints, on standard error, the outcome counts (JSON format),
@@ -370,7 +430,7 @@ func (l *liveRun) summary(st capture.LiveStats, statsErr error) {
 		fmt.Fprintln(w, "hsdecode:", outcomeCounts(l.reported, l.outcomes))
 	}
 	if l.unreported > 0 {
-		fmt.Fprintf(w, "hsdecode: stopped after %d connections (-c); %d more not reported\n", l.reported, l.unreported)
+		fmt.Fprintf(w, "hsdecode: stopped after %s (-c); %d more not reported\n", report.Count(l.reported, "connection"), l.unreported)
 	}
 	if statsErr != nil {
 		fmt.Fprintf(w, "hsdecode: %d packets captured (%v)\n", l.packets, statsErr)
@@ -394,7 +454,7 @@ func outcomeCounts(n int64, outcomes map[flows.Outcome]int) string {
 		parts = append(parts, fmt.Sprintf("%d %s", k, o))
 	}
 	sort.Strings(parts)
-	s := fmt.Sprintf("%d connections", n)
+	s := report.Count(n, "connection")
 	if len(parts) > 0 {
 		s += ": " + strings.Join(parts, ", ")
 	}

@@ -67,7 +67,7 @@ func TestLiveSIGHUP(t *testing.T) {
 		t.Errorf("exit status %d after SIGHUP, want 0; stderr:\n%s", status, p.stderr)
 	}
 	errs := p.stderr.String()
-	if !strings.Contains(errs, "hsdecode: 1 connections: 1 established") {
+	if !strings.Contains(errs, "hsdecode: 1 connection: 1 established") {
 		t.Errorf("stderr lacks the outcome counts:\n%s", errs)
 	}
 	checkSaved(t, saved, errs)

@@ -552,7 +552,7 @@ func TestLiveIdleTimeoutAndCount(t *testing.T) {
 	if status := p.waitExit(10 * time.Second); status != exitOK {
 		t.Errorf("exit status %d after -c 1, want 0; stderr:\n%s", status, p.stderr)
 	}
-	if errs := p.stderr.String(); !strings.Contains(errs, "hsdecode: 1 connections: 1 incomplete") {
+	if errs := p.stderr.String(); !strings.Contains(errs, "hsdecode: 1 connection: 1 incomplete") {
 		t.Errorf("stderr lacks the summary:\n%s", errs)
 	}
 }
@@ -577,7 +577,7 @@ func TestLiveWriteAndDuration(t *testing.T) {
 	if status := p.waitExit(15 * time.Second); status != exitOK {
 		t.Errorf("exit status %d after --duration, want 0; stderr:\n%s", status, p.stderr)
 	}
-	if out := p.stdout.String(); !strings.HasSuffix(out, "1 connections: 1 established") {
+	if out := p.stdout.String(); !strings.HasSuffix(out, "1 connection: 1 established") {
 		t.Errorf("text report does not end in its summary:\n%s", out)
 	}
 	var out, errb bytes.Buffer
@@ -717,10 +717,10 @@ func TestLiveDropsReported(t *testing.T) {
 	st := capture.LiveStats{Received: 120, Dropped: 7, IfDropped: 2}
 	l := &liveRun{cfg: liveConfig{countsOnStderr: true}, stderr: &stderr, src: &fakeLive{st},
 		pipe: pipeline.New(pipeline.Options{Order: pipeline.DecisionOrder}), packets: 100, outcomes: map[flows.Outcome]int{}}
-	l.progress(time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local))
+	l.progress(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	l.reported, l.outcomes[flows.OutcomeEstablished], l.outcomes[flows.OutcomeAlert] = 3, 2, 1
 	l.summary(st, nil)
-	want := "hsdecode: 03:04:05: 100 packets, 7 dropped by kernel, 2 dropped by interface; 0 connections reported, 0 awaiting a verdict\n" +
+	want := "hsdecode: 03:04:05Z: 100 packets, 7 dropped by kernel, 2 dropped by interface; 0 connections reported, 0 awaiting a verdict\n" +
 		"hsdecode: 3 connections: 1 alert, 2 established\n" +
 		"hsdecode: 100 packets captured, 120 received by filter, 7 dropped by kernel, 2 dropped by interface\n" +
 		"hsdecode: 9 packets were dropped before hsdecode saw them: a connection that lost one may be reported gap or incomplete (a larger -B or a narrower filter helps)\n"

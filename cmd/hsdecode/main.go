@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -31,61 +32,9 @@ const (
 	exitError    = 2 // usage or input error
 )
 
-const usageHead = `hsdecode: decode the TLS handshakes of a packet capture, or of live traffic,
-and check their order.
-
-Usage:
-  hsdecode -r capture.pcap                    readable report: a header and a ladder per connection
-  hsdecode -r capture.pcapng --format json    one JSON object per connection (JSON Lines)
-  tcpdump -w - ... | hsdecode -r -            a capture on standard input
-  hsdecode -i eth0                            live: each handshake reported as soon as it is decided
-  hsdecode -i any -f 'tcp port 443 or tcp port 8443' --format json
-  hsdecode -i lo -w saved.pcap tcp port 8443  live, keeping the packets; the filter as tcpdump takes it
-  hsdecode -D                                 list the interfaces to capture on
-  hsdecode --fail-on violation,alert,weak-cipher --junit report.xml captures/
-                                              a CI gate: JUnit XML for the dashboard, exit 1 on a finding
-  hsdecode --format ecs capture.pcap          Elastic Common Schema documents; --format zeek: Zeek's ssl.log
-  hsdecode --html report.html captures/       also a page to attach to a ticket: counts, a plot, a table
-                                              to filter, each handshake drawn as a sequence diagram
-
-Every TCP connection that carries TLS (found by its first bytes, on any
-port) gets one outcome, the first of these that applies:
-  violation    a side sent something the SSL/TLS order does not allow, or a
-               record or handshake message that does not parse
-  alert        a fatal alert ended the handshake before it was established
-  established  the handshake finished in a valid order
-  partial      the capture began after the ClientHello: no verdict on order
-  gap          bytes missing from the capture left the order undecidable
-  incomplete   the connection or the capture ended first, with no alert
-  not_tls      a connection to a TLS port that does not carry TLS
-
-A live capture ends on SIGINT (Ctrl-C), SIGTERM or SIGHUP, when standard
-output is closed, after -c connections or after --duration: connections
-still open are then reported (incomplete), the -w file closed whole,
-and the packet and drop counts printed on standard error; -v prints them
-every 10 seconds, SIGUSR1 at once. Capturing needs root or the
-capabilities cap_net_raw and cap_net_admin.
-
-Several captures, and directories of them (*.pcap, *.pcapng, *.cap), may be
-given in one run: each connection names its file.
-
-Exit status: 0 when no connection had a finding of --fail-on (by default a
-violation or an alert), 1 when one did (with --baseline: when something got
-worse than in the baseline), 2 for a usage or input error (or a capture that
-failed; the other inputs are still reported).
-
-Options:
-`
-
 // usageLine follows a flag the parser rejects, as tcpdump and tshark
 // follow theirs with their usage.
 const usageLine = "usage: hsdecode [flags] (-r FILE ... | -i IFACE) [FILTER]; see hsdecode --help"
-
-// valueForms says what form a flag's value takes, by flag name, where the
-// form of its type (valueForm) would not say enough.
-var valueForms = map[string]string{
-	"max-buffer": "give a whole number of bytes, such as 16777216 for 16 MiB",
-}
 
 // flagError rewords the parser's complaint about a flag's value, which
 // quotes strconv ("strconv.ParseInt: parsing ...: invalid syntax"), to say
@@ -96,18 +45,20 @@ func flagError(err error) error {
 		return err
 	}
 	f := ive.GetFlag()
-	form, ok := valueForms[f.Name]
-	if !ok {
-		switch f.Value.Type() {
-		case "int", "int64":
-			form = "give a whole number"
-		case "duration":
-			form = "give a duration such as 30s, 5m or 1h30m"
-		case "bool":
-			form = "give true or false"
-		default:
-			return err
-		}
+	var form string
+	switch f.Value.Type() {
+	case "int", "int64":
+		form = "give a whole number"
+	case "duration":
+		form = "give a duration such as 30s, 5m or 1h30m"
+	case "bool":
+		form = "give true or false"
+	case "bytes":
+		form = byteSizeForm
+	case "kib":
+		form = "give a number of KiB, or a size such as 64MiB or 100MB"
+	default:
+		return err
 	}
 	return fmt.Errorf("--%s %q: %s", f.Name, ive.GetValue(), form)
 }
@@ -127,41 +78,48 @@ func run(args []string, stdout, stderr io.Writer) int {
 }
 
 // runPaced is run with progress (--progress) drawn at the given pace.
-func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
+func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	fs := pflag.NewFlagSet("hsdecode", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	read := fs.StringP("read", "r", "", "read packets from `FILE` (pcap or pcapng; - for standard input); more files and directories may follow as arguments")
 	format := fs.String("format", "text", "output `FORMAT`: text, json, ecs (Elastic Common Schema), zeek (Zeek's ssl.log) or html (one self-contained page)")
 	verbose := fs.BoolP("verbose", "v", false, "also print every handshake detail under each ladder (text), and counts of packets and connections skipped, and why")
-	idle := fs.Duration("idle-timeout", reassembly.DefaultIdleTimeout, "close and report connections idle longer than this, in capture time (0: never)")
+	idle := fs.Duration("idle-timeout", reassembly.DefaultIdleTimeout, "close and report connections idle longer than `DURATION`, in capture time (0: never)")
 	follow := fs.Bool("follow", false, "keep decoding established connections to their end, to report the alerts that close them, TLS 1.0-1.2 renegotiations and, with keys, TLS 1.3's post-handshake messages (slower on bulk data); a handshake ended by a fatal alert is read on to the other side's answer")
-	maxBuf := fs.Int64("max-buffer", reassembly.DefaultMaxBufferedBytes, "bytes held for out-of-order data, IPv4 fragments, open connections and results waiting for start order; past it the quietest connections are closed (reported closed: memory), the same ones for any --workers")
+	maxBuf := byteSizeFlag(fs, "max-buffer", reassembly.DefaultMaxBufferedBytes, "`BYTES` held for out-of-order data, IPv4 fragments, open connections and results waiting for start order (16MB, 512MiB, 1G: kB, MB, GB decimal; K, M, G, KiB, MiB, GiB binary); past it the quietest connections are closed (reported closed: memory), the same ones for any --workers")
 	failOn := fs.String("fail-on", report.DefaultFailOn, "`RULES` that make the exit status 1, comma-separated: violation, alert, incomplete, partial, gap, not_tls, legacy-version, weak-cipher, expired-cert, no-sni; all; none")
 	minVersion := fs.String("min-version", "TLS1.2", "legacy-version: the lowest acceptable `VERSION` (SSL3, TLS1.0 ... TLS1.3)")
 	summary := fs.Bool("summary", false, "json: end with a summary object (counts per outcome, version, suite, alert, violation; packets); ecs, zeek: print it on standard error")
 	junit := fs.String("junit", "", "also write JUnit XML to `FILE`: a test suite per input, a test case per connection, a failure per finding")
 	htmlPath := fs.String("html", "", "also write an HTML report to `FILE`: one self-contained page with the outcome counts, a plot over capture time, a table of connections to filter and each one's ladder drawn as a sequence diagram")
 	baseline := fs.String("baseline", "", "compare with an earlier JSON report `FILE` and fail only on what got worse (outcome no longer established, a new violation code, a lower version)")
-	colorMode := fs.String("color", "auto", "colour the text report: auto (on a terminal, unless NO_COLOR is set), always or never")
-	checksum := fs.String("checksum", "auto", "verify IPv4 and TCP checksums, dropping the segments that fail as their receiver does: auto (all but those checksum offload leaves, and those of a side that never sent a right one), on or off")
-	progressMode := fs.String("progress", "auto", "show progress on standard error: auto (on a terminal, unless CI is set), always or never")
+	colorMode := fs.String("color", "auto", "colour the text report `WHEN`: auto (on a terminal, unless NO_COLOR is set), always or never")
+	checksum := fs.String("checksum", "auto", "`MODE` of verifying IPv4 and TCP checksums, dropping the segments that fail as their receiver does: auto (all but those checksum offload leaves, and those of a side that never sent a right one), on or off")
+	progressMode := fs.String("progress", "auto", "show progress on standard error `WHEN`: auto (on a terminal, unless CI is set), always or never")
 	iface := fs.StringP("interface", "i", "", "capture live on `IFACE` (any: every interface; a number from -D)")
 	listIfaces := fs.BoolP("list-interfaces", "D", false, "list the interfaces live capture can use, and exit")
 	filter := fs.StringP("filter", "f", "", "live capture filter `EXPR` in pcap-filter syntax (or give it as the remaining arguments, as to tcpdump)")
-	snaplen := fs.IntP("snaplen", "s", 0, "live: bytes kept of each packet (0: 262144)")
+	snaplen := fs.IntP("snaplen", "s", 0, "live: keep the first `N` bytes of each packet (0: 262144)")
 	noPromisc := fs.BoolP("no-promisc", "p", false, "live: do not put the interface in promiscuous mode")
-	bufKiB := fs.IntP("buffer-size", "B", defaultBufferKiB, "live: kernel capture buffer in `KiB`")
+	bufKiB := kibFlag(fs, "buffer-size", "B", defaultBufferKiB, "live: kernel capture buffer `SIZE`: a number of KiB, as tcpdump's -B takes it, or a size such as 64MiB or 100MB")
 	count := fs.IntP("count", "c", 0, "live: stop after reporting `N` connections")
-	duration := fs.Duration("duration", 0, "live: stop after this long")
+	duration := fs.Duration("duration", 0, "live: stop after `DURATION`")
 	write := fs.StringP("write", "w", "", "live: also write the captured packets to `FILE` (pcap; with --keylog, pcapng with the secrets of the connections reported in it, as editcap --inject-secrets writes, so that it opens decrypted in Wireshark)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE`, for go tool pprof")
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to `FILE`, for go tool pprof")
 	keyLogs := fs.StringArray("keylog", nil, "decrypt TLS handshakes (SSL 3.0 to TLS 1.3) with the secrets of the NSS key log `FILE` (SSLKEYLOGFILE); may repeat. Live, the file is followed as it grows")
 	workers := fs.Int("workers", runtime.NumCPU(), "reading files: spread connections over `N` goroutines by their addresses and ports; the report is the same for any N (1: all on one goroutine)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usageHead)
-		fs.PrintDefaults()
-	}
+	// Where the report goes, and asking hsdecode itself (issue 15).
+	output := fs.StringP("output", "o", "", "write the report to `FILE` instead of standard output (- for standard output); live, SIGHUP closes and reopens it, for logrotate")
+	local := fs.Bool("local", false, "text: times in local time with the zone's offset, not UTC")
+	showVersion := fs.Bool("version", false, "print the version, its VCS revision and the Go version, and exit")
+	showMan := fs.Bool("man", false, "print the manual page (roff; man -l - reads it), and exit")
+	// CI and sensors: the gate's floor, annotations, metrics.
+	minConns := fs.Int("min-connections", 0, "fail (exit 1) a run with fewer than `N` TLS connections; when N is at least 1, also one with an input that has none. Default 1 with --fail-on, --junit, --baseline or --annotations (a CI gate fails closed), else 0 (an input without TLS is a note)")
+	annotations := fs.String("annotations", "", "also write `KIND` annotations on standard error: github (::error and ::warning workflow commands, one per finding or failed handshake)")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (host:port, such as 127.0.0.1:9477) at /metrics while the run lasts; none by default")
+	// --help goes to standard output, for | less, as it is asked for.
+	fs.Usage = func() { printHelp(stdout, fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
@@ -171,7 +129,16 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 		fmt.Fprintln(stderr, usageLine)
 		return exitError
 	}
-	if *listIfaces {
+	switch {
+	case len(args) > 0 && args[0] == "completion":
+		return completion(fs, args[1:], stdout, stderr)
+	case *showVersion:
+		printVersion(stdout)
+		return exitOK
+	case *showMan:
+		printMan(stdout, fs)
+		return exitOK
+	case *listIfaces:
 		return listInterfaces(stdout, stderr)
 	}
 	stop, err := startProfiles(*cpuProfile, *memProfile)
@@ -199,6 +166,10 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	if err != nil {
 		return usage(err)
 	}
+	if *output == "-" {
+		*output = ""
+	}
+	color = color && (*output == "" || *colorMode == "always") // auto: -o's file is no terminal
 	showProgress, err := useProgress(*progressMode, stderr)
 	if err != nil {
 		return usage(err)
@@ -222,6 +193,14 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	if *maxBuf < 1 {
 		return usage(fmt.Errorf("--max-buffer %d: give a number of bytes, at least 1", *maxBuf))
 	}
+	// A CI gate fails closed: a run that saw no TLS at all passes no
+	// check, so the flags of CI use ask for one connection at least.
+	if !fs.Changed("min-connections") && (fs.Changed("fail-on") || *junit != "" || *baseline != "" || *annotations != "") {
+		*minConns = 1
+	}
+	if *minConns < 0 {
+		return usage(fmt.Errorf("--min-connections %d: give 0 or more", *minConns))
+	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// What the run holds is counted against --max-buffer; the
 		// collector is told so, or it lets garbage grow the heap to twice
@@ -229,6 +208,9 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(*maxBuf + memoryBase + int64(*workers)*memoryPerWorker))
 	}
 	opt := report.Options{Verbose: *verbose, Color: color}
+	if *local {
+		opt.Location = time.Local
+	}
 	var lc liveConfig
 	var inputs []string
 	isLive := fs.Changed("interface")
@@ -237,7 +219,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 			return usage(err)
 		}
 		lc = liveConfig{
-			iface: *iface, count: *count, duration: *duration, write: *write, verbose: *verbose,
+			iface: *iface, count: *count, duration: *duration, write: *write, verbose: *verbose, zone: opt.Location,
 			countsOnStderr: *format != "text",
 			opts: capture.LiveOptions{Filter: strings.TrimSpace(*filter + " " + strings.Join(fs.Args(), " ")),
 				SnapLen: *snaplen, Promisc: !*noPromisc, BufferSize: *bufKiB << 10},
@@ -268,12 +250,24 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	// writes, flushed after each input. Live, every connection goes out
 	// as soon as it is decided.
 	out := stdout
+	if *output != "" {
+		of, err := createOutput(*output, inputs)
+		if err != nil {
+			return usage(err)
+		}
+		defer func() {
+			if err := of.Close(); err != nil && status != exitError {
+				status = usage(fmt.Errorf("-o: %w", err))
+			}
+		}()
+		out, lc.output = of, of
+	}
 	var bw *bufio.Writer
 	if !isLive {
-		bw = bufio.NewWriterSize(stdout, 64<<10)
+		bw = bufio.NewWriterSize(out, 64<<10)
 		out = bw
 	}
-	outs, err := openOutputs(*format, out, opt, *junit, *htmlPath, *summary)
+	outs, err := openOutputs(*format, out, opt, *junit, *htmlPath, *summary, *annotations, stderr)
 	if err != nil {
 		return usage(err)
 	}
@@ -281,7 +275,15 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	if err != nil {
 		return usage(err)
 	}
-	g := newGate(rules, base)
+	g := newGate(rules, base, *minConns)
+	if *metricsAddr != "" {
+		m, err := serveMetrics(*metricsAddr, *verbose, stderr)
+		if err != nil {
+			return usage(err)
+		}
+		defer m.close()
+		g.metrics = m
+	}
 	if isLive {
 		lc.flows = flows.Options{Follow: *follow}
 		if len(*keyLogs) > 0 {
@@ -307,6 +309,10 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) int {
 	inputErr, err := files.run(inputs)
 	if err != nil {
 		return usage(err)
+	}
+	if !inputErr {
+		// An input that could not be read is exit 2 already.
+		g.endRun(outs, stderr)
 	}
 	ch := g.changes()
 	if err := outs.finish(g, ch, stderr); err != nil {
@@ -387,11 +393,15 @@ func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
 		if f.verbose {
 			printStats(f.stderr, an.stats, an.notReported)
 		}
+		f.g.metrics.input(an.stats)
 		if an.readErr != nil {
 			complain(f.stderr, an.readErr.Error())
 			f.outs.fileError(in, an.readErr)
 			f.g.sum.Errors++
+			f.g.inputTLS = 0
 			inputErr = true
+		} else {
+			f.g.endInput(in, an.stats.Packets, f.outs, f.stderr)
 		}
 	}
 	return inputErr, nil
@@ -413,8 +423,8 @@ func complain(w io.Writer, msg string) {
 }
 
 func printStats(w io.Writer, st reassembly.Stats, notReported int64) {
-	fmt.Fprintf(w, "hsdecode: %d packets, %d bytes, %d TCP connections (%d without TLS not reported)\n",
-		st.Packets, st.Bytes, st.Connections, notReported)
+	fmt.Fprintf(w, "hsdecode: %d packets, %d bytes, %s (%d without TLS not reported)\n",
+		st.Packets, st.Bytes, report.Count(st.Connections, "TCP connection"), notReported)
 	reasons := make([]string, 0, len(st.Skipped))
 	for r := range st.Skipped {
 		reasons = append(reasons, r)

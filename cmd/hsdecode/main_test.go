@@ -43,7 +43,8 @@ func TestExitStatus(t *testing.T) {
 		{"truncated capture", []string{"-r", truncated, "--format", "json"}, exitError, "truncated.pcap", `"client_hello"`, true},
 		{"unknown format", []string{"-r", established, "--format", "xml"}, exitError, "xml", "", true},
 		{"no input", nil, exitError, "-r FILE", "", true},
-		{"help", []string{"--help"}, exitOK, "partial", "", false},
+		{"help", []string{"--help"}, exitOK, "", "partial", false},
+		{"-h", []string{"-h"}, exitOK, "", "partial", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,7 +76,8 @@ func TestFlagErrors(t *testing.T) {
 	}{
 		{[]string{"--foo", established}, "hsdecode: unknown flag: --foo"},
 		{[]string{established, "--format"}, "hsdecode: flag needs an argument: --format"},
-		{[]string{"--max-buffer", "16MB", established}, `hsdecode: --max-buffer "16MB": give a whole number of bytes, such as 16777216 for 16 MiB`},
+		{[]string{"--max-buffer", "16 furlongs", established}, `hsdecode: --max-buffer "16 furlongs": give a size such as 16777216, 16MB (decimal), 16M or 16MiB (binary)`},
+		{[]string{"--max-buffer", "MB", established}, `hsdecode: --max-buffer "MB": give a size such as 16777216, 16MB (decimal), 16M or 16MiB (binary)`},
 		{[]string{"--workers", "x", established}, `hsdecode: --workers "x": give a whole number`},
 		{[]string{"--idle-timeout", "5", established}, `hsdecode: --idle-timeout "5": give a duration such as 30s, 5m or 1h30m`},
 	} {

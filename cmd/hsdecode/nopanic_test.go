@@ -57,7 +57,7 @@ func TestMutatedCapturesNoPanic(t *testing.T) {
 				}
 				jw := report.NewJSONWriter(io.Discard)
 				tw := report.NewTextWriter(io.Discard, report.Options{Verbose: true})
-				g := newGate(allRules, nil) // every rule, so every diagnosis may be made
+				g := newGate(allRules, nil, 0) // every rule, so every diagnosis may be made
 				for i := range an.results {
 					fs := g.add(&an.results[i])
 					if err := jw.Write(&an.results[i], fs); err != nil {

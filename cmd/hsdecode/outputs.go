@@ -17,17 +17,29 @@ type outputs struct {
 	out     report.Writer
 	junit   *report.JUnitWriter
 	html    *report.HTMLWriter
-	files   []*os.File    // --junit's and --html's
-	all     report.Writer // out, junit and html
+	github  *report.GitHubWriter // --annotations github
+	files   []*os.File           // --junit's and --html's
+	all     report.Writer        // out, junit, html and github
 }
 
-func openOutputs(format string, stdout io.Writer, o report.Options, junitPath, htmlPath string, summary bool) (*outputs, error) {
+func openOutputs(format string, stdout io.Writer, o report.Options, junitPath, htmlPath string, summary bool, annotations string, stderr io.Writer) (*outputs, error) {
 	out, err := report.NewWriter(format, stdout, o)
 	if err != nil {
 		return nil, err
 	}
 	op := &outputs{format: format, summary: summary, out: out, all: out}
 	ws := []report.Writer{out}
+	switch annotations {
+	case "":
+	case "github":
+		// On standard error, which the runner reads for commands as it
+		// does standard output, so that the chosen format keeps
+		// standard output to itself.
+		op.github = report.NewGitHubWriter(stderr, o)
+		ws = append(ws, op.github)
+	default:
+		return nil, fmt.Errorf("--annotations %q: give github", annotations)
+	}
 	if junitPath != "" {
 		f, err := os.Create(junitPath)
 		if err != nil {
@@ -78,9 +90,19 @@ func (op *outputs) fileError(path string, err error) {
 	}
 }
 
+// gateFailure records a failure of the gate in the outputs that show it.
+func (op *outputs) gateFailure(path, msg string) {
+	if g, ok := op.all.(report.GateWriter); ok {
+		g.GateFailure(path, msg)
+	}
+}
+
 // finish writes the summary and the baseline comparison where they go,
 // and closes every output.
 func (op *outputs) finish(g *gate, ch *report.BaselineChanges, stderr io.Writer) error {
+	if g.sum.Files == 0 && g.sum.Errors > 0 {
+		return op.finishUnread(g, ch)
+	}
 	var errs []error
 	if sw, ok := op.out.(report.SummaryWriter); ok && (op.format == "text" || op.format == "html" || op.summary) {
 		errs = append(errs, sw.WriteSummary(g.sum, ch))
@@ -99,6 +121,25 @@ func (op *outputs) finish(g *gate, ch *report.BaselineChanges, stderr io.Writer)
 	if op.html != nil {
 		errs = append(errs, op.html.WriteSummary(g.sum, ch))
 	}
+	if op.github != nil {
+		errs = append(errs, op.github.WriteSummary(g.sum, ch))
+	}
 	errs = append(errs, op.all.Close(), op.closeFiles())
 	return errors.Join(errs...)
+}
+
+// finishUnread ends a run none of whose inputs could be read: the errors
+// on standard error say all there is, and a report of nothing (a summary
+// of zeros, "0 connections", an empty Zeek log) would only hide them. The
+// JUnit file and the HTML page still list the inputs that failed, for the
+// CI dashboard.
+func (op *outputs) finishUnread(g *gate, ch *report.BaselineChanges) error {
+	var errs []error
+	if op.junit != nil {
+		errs = append(errs, op.junit.WriteSummary(g.sum, ch), op.junit.Close())
+	}
+	if op.html != nil {
+		errs = append(errs, op.html.WriteSummary(g.sum, ch), op.html.Close())
+	}
+	return errors.Join(append(errs, op.closeFiles())...)
 }

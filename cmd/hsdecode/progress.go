@@ -62,7 +62,7 @@ func (p *progress) draw(now time.Time, packets int64, position func() (int64, in
 		share = fmt.Sprintf(" %3.0f%%", 100*float64(min(read, size))/float64(size))
 	}
 	rate := float64(packets) / max(now.Sub(p.start).Seconds(), 1e-3)
-	fmt.Fprintf(p.w, "\r\x1b[Khsdecode: %s%s, %d packets, %d connections, %.0f packets/s", name, share, packets, connections(), rate)
+	fmt.Fprintf(p.w, "\r\x1b[Khsdecode: %s%s, %d packets, %s, %.0f packets/s", name, share, packets, report.Count(connections(), "connection"), rate)
 	p.drawn = true
 }
 

@@ -13,5 +13,8 @@ var infoSignals []os.Signal
 // stopSignals end a live capture cleanly.
 var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
+// reopenSignals: none outside Unix.
+var reopenSignals []os.Signal
+
 // pipeSignals: none outside Unix.
 var pipeSignals []os.Signal

@@ -9,7 +9,9 @@
 //	go run ./scripts/rewrite-capture -seed 7 -o messy.pcap testdata/pcaps/01-tls12-ecdhe-rsa.pcap
 //
 // With -drop RATE it only leaves packets out at random, that share of them
-// (issue 11: scripts/loss-check.sh, TestLossNoFalseViolation).
+// (issue 11: scripts/loss-check.sh, TestLossNoFalseViolation). With
+// -client-ports N it only moves each client's port by N, as the same test
+// recorded again would have it (TestStableAcrossRuns).
 package main
 
 import (
@@ -24,8 +26,9 @@ func main() {
 	seed := flag.Int64("seed", 1, "seed of the random choices: the same seed gives the same file")
 	out := flag.String("o", "", "write the rewritten capture to this pcap `file`")
 	drop := flag.Float64("drop", 0, "only leave out this share of the packets (0 to 1), at random")
+	shift := flag.Uint("client-ports", 0, "only move each connection's client port by this `N` (modulo 65536)")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: rewrite-capture [-seed N] [-drop RATE] -o OUT.pcap IN.pcap|IN.pcapng")
+		fmt.Fprintln(os.Stderr, "usage: rewrite-capture [-seed N] [-drop RATE | -client-ports N] -o OUT.pcap IN.pcap|IN.pcapng")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -40,6 +43,13 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "rewrite-capture: %v (the %d packets before it are rewritten)\n", err, len(pkts))
+	}
+	if *shift > 0 {
+		if err := rewrite.WriteFile(*out, rewrite.ShiftClientPorts(pkts, uint16(*shift))); err != nil {
+			fmt.Fprintln(os.Stderr, "rewrite-capture:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if *drop > 0 {
 		res, n := rewrite.Drop(pkts, *drop, *seed)
