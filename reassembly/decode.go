@@ -228,9 +228,13 @@ func (d *decoder) decodeFrom(first int, data []byte, lost int) (segment, string)
 	err := p.DecodeLayers(data, &d.decoded)
 	isTCP := len(d.decoded) > 0 && d.decoded[len(d.decoded)-1] == layers.LayerTypeTCP
 	if err == nil && !isTCP {
-		if t, reason := d.tunnelOf(); reason != "" {
+		t, reason := d.tunnelOf()
+		switch {
+		case reason != "" && p.Truncated:
+			return segment{}, "truncated" // the capture cut the tunnel's header
+		case reason != "":
 			return segment{}, reason
-		} else if t.typ != 0 {
+		case t.typ != 0:
 			return d.tunnel(t, lost)
 		}
 	}
