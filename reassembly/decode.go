@@ -302,12 +302,10 @@ func (d *decoder) cut(v4 bool) int {
 	return max(declared-seg, 0)
 }
 
-// datagram decodes the TCP segment of an IPv4 datagram defrag rebuilt.
+// datagram decodes the TCP segment of an IPv4 datagram defrag rebuilt,
+// or the one it carries in a tunnel.
 func (d *decoder) datagram(ip *layers.IPv4) (segment, string) {
-	if ip.Protocol != layers.IPProtocolTCP {
-		return segment{}, "not TCP"
-	}
-	return d.datagramTCP(ip.SrcIP, ip.DstIP, ip.Payload)
+	return d.datagramIP(ip.SrcIP, ip.DstIP, uint8(ip.Protocol), ip.Payload)
 }
 
 // datagramTCP decodes the TCP segment of a datagram made whole, from its

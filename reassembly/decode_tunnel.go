@@ -56,10 +56,41 @@ func (d *decoder) outer() (src, dst netip.Addr) {
 	return netip.Addr{}, netip.Addr{}
 }
 
-// tunnel decodes what an encapsulation carries, following an MPLS label
-// stack label by label, within maxTunnels.
+// datagramIP decodes what an IPv4 datagram made whole carries, from its
+// addresses, protocol and payload: a TCP segment, or one in a tunnel (a
+// tunnel packet too long for a link on its way is sent in fragments).
+func (d *decoder) datagramIP(src, dst []byte, proto uint8, payload []byte) (segment, string) {
+	if proto == ipProtoTCP {
+		return d.datagramTCP(src, dst, payload)
+	}
+	d.tunnels, d.tun = d.tunnels[:0], 0
+	t, reason := ipPayloadTunnel(false, proto, payload)
+	if reason != "" {
+		return segment{}, reason
+	}
+	s, ok1 := netip.AddrFromSlice(src)
+	e, ok2 := netip.AddrFromSlice(dst)
+	if t.typ == 0 || !ok1 || !ok2 {
+		return segment{}, "not TCP"
+	}
+	seg, reason := d.tunnelFrom(t, s.Unmap(), e.Unmap(), 0)
+	if reason == reasonIPv4Fragment {
+		reason = reasonTunnelFragment
+	}
+	seg.tun, seg.tunnels = d.tun, d.tunnels
+	return seg, reason
+}
+
+// tunnel decodes what an encapsulation carries, the outer endpoints those
+// of the IP header decoded last.
 func (d *decoder) tunnel(t tunnelLayer, lost int) (segment, string) {
 	src, dst := d.outer()
+	return d.tunnelFrom(t, src, dst, lost)
+}
+
+// tunnelFrom decodes what an encapsulation between src and dst carries,
+// following an MPLS label stack label by label, within maxTunnels.
+func (d *decoder) tunnelFrom(t tunnelLayer, src, dst netip.Addr, lost int) (segment, string) {
 	for {
 		if len(d.tunnels) == maxTunnels {
 			return segment{}, reasonTooDeep

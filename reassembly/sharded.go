@@ -56,8 +56,9 @@ type shardItem struct {
 	prev  time.Time // capture time before this packet
 	now   time.Time // capture time with it: the latest timestamp seen so far
 	index uint64
-	src   [4]byte // a datagram's addresses
+	src   [4]byte // a datagram's addresses and protocol
 	dst   [4]byte
+	proto uint8
 	// verify: its checksums are to be verified (checksums.verify).
 	verify bool
 	// quick is quickTCP's look at a frame, taken once to pick the worker.
@@ -223,7 +224,7 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 	}
 	if ip != nil {
 		// The datagram's bytes are defrag's own, kept by no one after.
-		it.kind, it.data = itemDatagram, ip.Payload
+		it.kind, it.data, it.proto = itemDatagram, ip.Payload, uint8(ip.Protocol)
 		copy(it.src[:], ip.SrcIP.To4())
 		copy(it.dst[:], ip.DstIP.To4())
 	}
@@ -319,7 +320,7 @@ func (a *Assembler) item(it *shardItem) {
 	var seg segment
 	var reason string
 	if it.kind == itemDatagram {
-		seg, reason = a.dec.datagramTCP(it.src[:], it.dst[:], it.data)
+		seg, reason = a.dec.datagramIP(it.src[:], it.dst[:], it.proto, it.data)
 	} else {
 		seg, reason = a.dec.decode(it.link, it.data, it.lost)
 	}

@@ -2,6 +2,7 @@ package reassembly
 
 import (
 	"bytes"
+	"encoding/binary"
 	"flag"
 	"fmt"
 	"os"
@@ -10,7 +11,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopacket/gopacket"
+
 	"github.com/hsdecode/hsdecode/capture"
+	"github.com/hsdecode/hsdecode/internal/inet"
 	"github.com/hsdecode/hsdecode/internal/rewrite"
 	"github.com/hsdecode/hsdecode/internal/tunnelwrap"
 	"github.com/hsdecode/hsdecode/stream"
@@ -308,5 +312,65 @@ func BenchmarkQuickTCPVXLAN(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		quickSink.q = quickTCP(w.LinkType, w.Data)
+	}
+}
+
+// fragmentOuter sends an Ethernet frame's IPv4 packet (without options)
+// in two fragments when its payload is over 64 bytes.
+func fragmentOuter(frame []byte) [][]byte {
+	ip := frame[14:]
+	total := int(binary.BigEndian.Uint16(ip[2:4]))
+	payload := ip[20:total]
+	if len(payload) <= 64 {
+		return [][]byte{frame}
+	}
+	k := len(payload) / 2 &^ 7
+	var out [][]byte
+	for i, part := range [][]byte{payload[:k], payload[k:]} {
+		h := slices.Clone(ip[:20])
+		binary.BigEndian.PutUint16(h[2:], uint16(20+len(part)))
+		off := uint16(0)
+		if i == 0 {
+			off = 0x2000 // MF
+		} else {
+			off = uint16(k / 8)
+		}
+		binary.BigEndian.PutUint16(h[6:], off)
+		h[10], h[11] = 0, 0
+		binary.BigEndian.PutUint16(h[10:], ^inet.Fold(inet.Sum(h, 0)))
+		out = append(out, concat(frame[:14], h, part))
+	}
+	return out
+}
+
+// TestTunnelOuterFragments: a tunnel packet sent in IPv4 fragments (too
+// long for a link of the underlay) is put back together and its segment
+// delivered as the whole packet's would be, in its tunnel; by Sharded too
+// (run), which sends the datagram to its worker to be opened again.
+func TestTunnelOuterFragments(t *testing.T) {
+	orig := readBundled(t, "01-tls12-ecdhe-rsa.pcap")
+	for _, kind := range []string{"vxlan", "gre", "ipip"} {
+		var whole, frags []frame
+		for i, p := range wrapped(t, orig, tunnelwrap.Options{Kinds: []string{kind}, ID: 100}) {
+			whole = append(whole, frame{link: p.LinkType, ms: i, data: p.Data})
+			for _, f := range fragmentOuter(p.Data) {
+				frags = append(frags, frame{link: p.LinkType, ms: i, data: f})
+			}
+		}
+		want, _ := run(t, Options{}, 0, whole...)
+		got, st := run(t, Options{}, 0, frags...)
+		if st.Defragmented == 0 {
+			t.Fatalf("%s: nothing defragmented", kind)
+		}
+		checkLog(t, want, got)
+		r := &recorder{t: t}
+		a := NewAssembler(r, Options{})
+		for _, f := range frags {
+			a.Packet(f.link, f.data, gopacket.CaptureInfo{Timestamp: base, CaptureLength: len(f.data), Length: len(f.data)})
+		}
+		a.Flush()
+		if len(r.streams) != 1 || len(r.streams[0].info.Tunnels) != 1 {
+			t.Fatalf("%s: %d connections, not one in one tunnel", kind, len(r.streams))
+		}
 	}
 }
