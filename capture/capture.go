@@ -62,6 +62,11 @@ const (
 
 // OpenFile opens a pcap or pcapng file; "-" reads standard input.
 func OpenFile(path string) (Source, error) {
+	return Open(path, FileOptions{})
+}
+
+// Open opens a pcap or pcapng file as OpenFile does, with options.
+func Open(path string, o FileOptions) (Source, error) {
 	name := path
 	var f *os.File
 	if path == "-" {
@@ -75,7 +80,7 @@ func OpenFile(path string) (Source, error) {
 	}
 	fi, err := f.Stat()
 	stream := err == nil && !fi.Mode().IsRegular()
-	s, err := newSource(name, f, bufio.NewReaderSize(f, readBufferSize), stream)
+	s, err := newSource(name, f, bufio.NewReaderSize(f, readBufferSize), stream, o)
 	if err != nil {
 		if f != os.Stdin {
 			f.Close()
@@ -85,18 +90,39 @@ func OpenFile(path string) (Source, error) {
 	return s, nil
 }
 
-func newSource(name string, f *os.File, br *bufio.Reader, stream bool) (Source, error) {
+// newSource reads a capture from br, the start of the file f (nil in
+// tests), decompressing it first when it is compressed (compressed.go).
+func newSource(name string, f *os.File, raw *bufio.Reader, stream bool, o FileOptions) (Source, error) {
+	br, comp, closer, err := decompress(raw)
+	if err != nil {
+		return nil, fmt.Errorf("capture: %s: %w", name, err)
+	}
+	base := fileSource{name: name, f: f, raw: raw, br: br, stream: stream, compression: comp, closeDecoder: closer}
+	if o.Filter != "" {
+		base.filter = &fileFilter{expr: o.Filter, snaplen: MaxCaptureLength, compiled: map[layers.LinkType]matcher{}}
+	}
+	s, err := newDecompressedSource(base)
+	if err != nil && closer != nil {
+		closer()
+	}
+	return s, err
+}
+
+func newDecompressedSource(base fileSource) (Source, error) {
+	name, br := base.name, base.br
+	if base.compression != "" {
+		name += " (" + base.compression + ")"
+	}
 	head, err := br.Peek(4)
 	if len(head) < 4 {
 		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("capture: %s: %w", name, err)
+			return nil, fmt.Errorf("capture: %s: %w", base.name, err)
 		}
 		if len(head) == 0 {
 			return nil, fmt.Errorf("capture: %s: empty file: %w", name, ErrNotCapture)
 		}
 		return nil, fmt.Errorf("capture: %s: %w (only %d bytes)", name, ErrNotCapture, len(head))
 	}
-	base := fileSource{name: name, f: f, br: br, stream: stream}
 	switch magic := binary.LittleEndian.Uint32(head); magic {
 	case magicMicro, magicNano, magicMicroSwap, magicNanoSwap:
 		r, err := pcapgo.NewReader(br)
@@ -105,6 +131,9 @@ func newSource(name string, f *os.File, br *bufio.Reader, stream bool) (Source, 
 		}
 		// pcapgo has read and checked the file header; the records are
 		// read here, in large chunks that batches point into (pcap.go).
+		if base.filter != nil && r.Snaplen() > 0 && r.Snaplen() <= MaxCaptureLength {
+			base.filter.snaplen = int(r.Snaplen())
+		}
 		s := &pcapSource{fileSource: base, link: r.LinkType(), order: binary.LittleEndian, nanoFactor: 1000}
 		if magic == magicMicroSwap || magic == magicNanoSwap {
 			s.order = binary.BigEndian
@@ -132,10 +161,17 @@ func newSource(name string, f *os.File, br *bufio.Reader, stream bool) (Source, 
 type fileSource struct {
 	name   string
 	f      *os.File
-	br     *bufio.Reader
-	n      int // packets returned so far
+	raw    *bufio.Reader // the file's bytes
+	br     *bufio.Reader // the capture's: raw's, or what they decompress to
+	n      int           // packets read so far: returned, or skipped by filter
 	err    error
 	stream bool // a pipe or other non-regular file: it may not end soon
+	// compression names what the file was compressed with ("gzip",
+	// "zstd", "xz", "lz4"), "" for none; closeDecoder frees its decoder,
+	// nil when nothing needs to.
+	compression  string
+	closeDecoder func() error
+	filter       *fileFilter // nil without one
 }
 
 // Stream reports whether the file is a stream (a pipe, a FIFO, a
@@ -145,7 +181,10 @@ type fileSource struct {
 func (s *fileSource) Stream() bool { return s.stream }
 
 func (s *fileSource) Close() error {
-	if s.f == os.Stdin {
+	if s.closeDecoder != nil {
+		s.closeDecoder()
+	}
+	if s.f == os.Stdin || s.f == nil {
 		return nil
 	}
 	return s.f.Close()
@@ -195,20 +234,32 @@ func (s *ngSource) Next() (Packet, error) {
 	// length lies ends in io.ErrUnexpectedEOF, and it allocates no more than
 	// MaxCaptureLength ahead of the bytes actually read (pcapgo/readfull.go),
 	// so lengths can only be checked once the packet is read.
-	data, ci, err := s.r.ZeroCopyReadPacketData()
-	if err != nil {
-		return Packet{}, s.fail(err, true)
+	for {
+		data, ci, err := s.r.ZeroCopyReadPacketData()
+		if err != nil {
+			return Packet{}, s.fail(err, true)
+		}
+		if ci.CaptureLength > MaxCaptureLength {
+			return Packet{}, s.badLength(s.n+1, uint64(ci.CaptureLength), "the limit", MaxCaptureLength)
+		}
+		// A packet longer than its interface's snap length is read as it is,
+		// as in classic pcap (pcap.go).
+		// With WantMixedLinkType, pcapgo puts the packet's link type in
+		// AncillaryData[0] (pcapgo/ngread.go readPacketHeader); the slice is
+		// pcapgo's and reused, so it is not passed on.
+		link, _ := ci.AncillaryData[0].(layers.LinkType)
+		ci.AncillaryData = nil
+		if s.filter != nil {
+			keep, err := s.filter.keep(link, ci, data)
+			if err != nil {
+				return Packet{}, s.fail(err, false)
+			}
+			if !keep {
+				s.n++
+				continue
+			}
+		}
+		s.n++
+		return Packet{Data: data, CaptureInfo: ci, LinkType: link}, nil
 	}
-	if ci.CaptureLength > MaxCaptureLength {
-		return Packet{}, s.badLength(s.n+1, uint64(ci.CaptureLength), "the limit", MaxCaptureLength)
-	}
-	// A packet longer than its interface's snap length is read as it is,
-	// as in classic pcap (pcap.go).
-	// With WantMixedLinkType, pcapgo puts the packet's link type in
-	// AncillaryData[0] (pcapgo/ngread.go readPacketHeader); the slice is
-	// pcapgo's and reused, so it is not passed on.
-	link, _ := ci.AncillaryData[0].(layers.LinkType)
-	ci.AncillaryData = nil
-	s.n++
-	return Packet{Data: data, CaptureInfo: ci, LinkType: link}, nil
 }

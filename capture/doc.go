@@ -9,7 +9,10 @@
 // pcapgo, so this path builds with CGO_ENABLED=0. A pcapng file's
 // Decryption Secrets Blocks of TLS key logs (what editcap --inject-secrets
 // writes), wherever they are in the file, are handed to the caller as
-// NSS key log text (SecretsSource), for package keylog to read.
+// NSS key log text (SecretsSource), for package keylog to read. A file
+// compressed with gzip, zstd, xz or lz4 is told by its first bytes and
+// read through its decompressor, as Wireshark reads them (compressed.go),
+// the decoder's memory bounded.
 //
 // OpenLive captures on an interface through libpcap (gopacket/pcap): BPF
 // filters, snap length, promiscuous mode, the kernel buffer size, and
@@ -22,9 +25,12 @@
 // CreateNgFile writes pcapng, with key logs in Decryption Secrets Blocks
 // among the packets.
 //
+// Open applies a BPF filter to a file as tcpdump -r FILE EXPR does,
+// compiled by libpcap for each link type the file holds (filter.go);
+// without cgo, a filter is ErrFilterNeedsLibpcap.
+//
 // It does not decode packets (that is package reassembly, which the caller
-// feeds with each Packet), apply BPF filters to files, read
-// gzip-compressed captures, or parse key logs.
+// feeds with each Packet) or parse key logs.
 //
 // Errors name the file or interface and what is wrong with it. A capture
 // cut short is not silently accepted: every whole packet is returned, then

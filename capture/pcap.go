@@ -108,17 +108,22 @@ func (s *pcapSource) NextBatch() (*Batch, error) {
 	for {
 		// Read a chunk (a read fills what room the buffer has), then
 		// parse the records it holds whole.
+		var readErr error
 		for !s.eof && n < want {
 			m, err := s.br.Read(b.buf[n:])
 			n += m
 			if err == io.EOF {
 				s.eof = true
 			} else if err != nil {
-				s.err = fmt.Errorf("capture: %s: packet %d: %w", s.name, s.n+len(b.Packets)+1, err)
+				readErr = err
 				break
 			}
 		}
 		rest := s.parse(b, b.buf[:n])
+		if readErr != nil && s.err == nil {
+			// Numbered after the records read whole before it.
+			s.err = fmt.Errorf("capture: %s: packet %d: %w", s.name, s.n+len(b.Packets)+1, readErr)
+		}
 		if s.err == nil && len(b.Packets) == 0 && !s.eof {
 			// The first record goes on past what was read: read on to
 			// its end, in a buffer large enough (parse checked its
@@ -175,11 +180,24 @@ func (s *pcapSource) parse(b *Batch, data []byte) []byte {
 		// As pcapgo computes it, fractions multiplied in 32 bits.
 		ts := time.Unix(int64(o.Uint32(data[0:4])), int64(o.Uint32(data[4:8])*s.nanoFactor)).UTC()
 		end := recordHeaderLen + int(caplen)
-		b.Packets = append(b.Packets, Packet{
+		p := Packet{
 			Data:        data[recordHeaderLen:end:end],
 			CaptureInfo: gopacket.CaptureInfo{Timestamp: ts, CaptureLength: int(caplen), Length: int(origlen)},
 			LinkType:    s.link,
-		})
+		}
+		if s.filter != nil {
+			keep, err := s.filter.keep(s.link, p.CaptureInfo, p.Data)
+			if err != nil {
+				s.err = fmt.Errorf("capture: %s: packet %d: %w", s.name, num, err)
+				return data
+			}
+			if !keep {
+				s.n++ // numbered, not returned
+				data = data[end:]
+				continue
+			}
+		}
+		b.Packets = append(b.Packets, p)
 		data = data[end:]
 	}
 	return data

@@ -273,7 +273,7 @@ func TestSecretsBlocks(t *testing.T) {
 			if tc.limit > 0 {
 				return // OpenFile's limit is MaxSecretsLength
 			}
-			src, err := newSource("hand", nil, bufio.NewReader(bytes.NewReader(file)), false)
+			src, err := newSource("hand", nil, bufio.NewReader(bytes.NewReader(file)), false, FileOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

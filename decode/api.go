@@ -34,12 +34,14 @@ type HandshakeType uint8
 
 // Handshake types.
 const (
-	HandshakeHelloRequest        HandshakeType = 0   // hello_request
-	HandshakeClientHello         HandshakeType = 1   // client_hello
-	HandshakeServerHello         HandshakeType = 2   // server_hello
-	HandshakeHelloVerifyRequest  HandshakeType = 3   // hello_verify_request
-	HandshakeNewSessionTicket    HandshakeType = 4   // new_session_ticket
-	HandshakeEndOfEarlyData      HandshakeType = 5   // end_of_early_data
+	HandshakeHelloRequest       HandshakeType = 0 // hello_request
+	HandshakeClientHello        HandshakeType = 1 // client_hello
+	HandshakeServerHello        HandshakeType = 2 // server_hello
+	HandshakeHelloVerifyRequest HandshakeType = 3 // hello_verify_request
+	HandshakeNewSessionTicket   HandshakeType = 4 // new_session_ticket
+	HandshakeEndOfEarlyData     HandshakeType = 5 // end_of_early_data
+	// HandshakeHelloRetryRequest is TLS 1.3 drafts' up to 21 (draft.go).
+	HandshakeHelloRetryRequest   HandshakeType = 6   // hello_retry_request_RESERVED
 	HandshakeEncryptedExtensions HandshakeType = 8   // encrypted_extensions
 	HandshakeCertificate         HandshakeType = 11  // certificate
 	HandshakeServerKeyExchange   HandshakeType = 12  // server_key_exchange

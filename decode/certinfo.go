@@ -63,6 +63,13 @@ type CertInfo struct {
 	SignatureAlgorithm string
 
 	IsCA bool
+	// BasicConstraints says the certificate carries the basic constraints
+	// extension (RFC 5280, Section 4.2.1.9), whose cA flag IsCA is;
+	// MaxPathLen is its pathLenConstraint, -1 when absent.
+	BasicConstraints bool
+	MaxPathLen       int
+	// RSAExponent is an RSA key's public exponent; 0 for other keys.
+	RSAExponent int
 }
 
 // ParseCertificate parses one DER certificate with crypto/x509. It never
@@ -99,6 +106,13 @@ func ParseCertificate(der []byte) CertInfo {
 		ci.SignatureAlgorithm = signatureOID(c.Raw)
 	}
 	ci.IsCA = c.BasicConstraintsValid && c.IsCA
+	ci.BasicConstraints, ci.MaxPathLen = c.BasicConstraintsValid, -1
+	if c.BasicConstraintsValid && (c.MaxPathLen > 0 || c.MaxPathLenZero) {
+		ci.MaxPathLen = c.MaxPathLen
+	}
+	if k, ok := c.PublicKey.(*rsa.PublicKey); ok {
+		ci.RSAExponent = k.E
+	}
 	return ci
 }
 

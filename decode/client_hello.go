@@ -260,7 +260,8 @@ func (m *ClientHello) extension(typ ExtensionType, data cryptobyte.String) error
 			list.ReadUint16(&v)
 			m.SupportedVersions = append(m.SupportedVersions, Version(v))
 		}
-	case ExtKeyShare:
+	case ExtKeyShare, ExtKeyShareOld:
+		// Drafts up to 22 numbered key_share 40 (draft.go).
 		err = m.keyShares(data)
 	case ExtPreSharedKey:
 		err = m.preSharedKey(data)

@@ -38,6 +38,7 @@ const (
 	ExtPostHandshakeAuth       ExtensionType = 49    // RFC 8446, Section 4.2.6
 	ExtSignatureAlgorithmsCert ExtensionType = 50    // RFC 8446, Section 4.2.3
 	ExtKeyShare                ExtensionType = 51    // RFC 8446, Section 4.2.8
+	ExtKeyShareOld             ExtensionType = 40    // key_share up to draft-ietf-tls-tls13-22 (draft.go)
 	ExtApplicationSettingsOld  ExtensionType = 17513 // draft-vvv-tls-alps-01 (unregistered)
 	ExtApplicationSettings     ExtensionType = 17613 // draft-vvv-tls-alps-01, Chrome's second code point (unregistered)
 	ExtEncryptedClientHello    ExtensionType = 65037 // RFC 9849, Section 5

@@ -22,6 +22,7 @@ var handshakeParsers = [...]func([]byte) (Message, error){
 	HandshakeHelloRequest:        parseHelloRequest,
 	HandshakeClientHello:         parseClientHello,
 	HandshakeServerHello:         parseServerHello,
+	HandshakeHelloRetryRequest:   parseHelloRetryRequest,
 	HandshakeNewSessionTicket:    parseNewSessionTicket,
 	HandshakeEncryptedExtensions: parseEncryptedExtensions,
 	HandshakeCertificate:         parseCertificate,

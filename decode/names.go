@@ -22,7 +22,8 @@ func IsGREASE(v uint16) bool {
 }
 
 // String returns "SSL 3.0", "TLS 1.0" ... "TLS 1.3", "SSL 2.0" for the
-// SSLv2 record framing, "TLS 1.3 (draft N)" for the drafts' 0x7fNN,
+// SSLv2 record framing, "TLS 1.3 (draft N)" for the drafts' 0x7fNN and
+// "TLS 1.3 (Facebook draft N)" for fizz's (draft.go), as Wireshark names them,
 // "DTLS 1.0" ... "DTLS 1.3", GREASE values as GREASE_0x0a0a, else the
 // code point as "0x%04x".
 func (v Version) String() string {
@@ -32,6 +33,9 @@ func (v Version) String() string {
 	if v>>8 == 0x7f {
 		// draft-ietf-tls-tls13-NN, Section 4.2.1: "0x7f00 | draft version".
 		return "TLS 1.3 (draft " + strconv.Itoa(int(v&0xff)) + ")"
+	}
+	if n, ok := fizzDrafts[v]; ok {
+		return "TLS 1.3 (Facebook draft " + strconv.Itoa(n) + ")"
 	}
 	switch v {
 	case 0xfeff:

@@ -15,7 +15,9 @@ var helloRetryRequestRandom = [32]byte{
 
 // ServerHello is the server's hello (RFC 5246, Section 7.4.1.3; RFC 8446,
 // Section 4.1.3), a HelloRetryRequest included: its Type is still
-// HandshakeServerHello and HelloRetryRequest is set. Byte slices are copies.
+// HandshakeServerHello and HelloRetryRequest is set (a TLS 1.3 draft's
+// own hello_retry_request message, type 6, is one too, with that Type:
+// draft.go). Byte slices are copies.
 type ServerHello struct {
 	LegacyVersion     Version
 	Random            [32]byte
@@ -67,12 +69,21 @@ type ServerHello struct {
 	HelloRetryRequest bool
 	// Draft says the hello has the layout of TLS 1.3 drafts 0 to 21: no
 	// legacy_session_id_echo and no compression method, the draft version
-	// in LegacyVersion (draft-ietf-tls-tls13-21, Section 4.1.3).
+	// in LegacyVersion (draft-ietf-tls-tls13-21, Section 4.1.3); with
+	// HelloRetryRequest, it came as their hello_retry_request message
+	// (type 6, draft-ietf-tls-tls13-21, Section 4.1.4), its
+	// server_version in LegacyVersion.
 	Draft bool
 }
 
-// Type returns HandshakeServerHello, for a HelloRetryRequest too.
-func (m *ServerHello) Type() HandshakeType { return HandshakeServerHello }
+// Type returns HandshakeServerHello, for a HelloRetryRequest too, but
+// HandshakeHelloRetryRequest for the drafts' own message of that type.
+func (m *ServerHello) Type() HandshakeType {
+	if m.Draft && m.HelloRetryRequest {
+		return HandshakeHelloRetryRequest
+	}
+	return HandshakeServerHello
+}
 
 // Version returns the negotiated version: supported_versions when present
 // (RFC 8446, Section 4.2.1), else legacy_version.
@@ -83,9 +94,16 @@ func (m *ServerHello) Version() Version {
 	return m.LegacyVersion
 }
 
-// isEarlyDraft13 reports whether v is the version of TLS 1.3 drafts 0 to
-// 21 (0x7f00 | draft), whose ServerHello has its own layout.
-func isEarlyDraft13(v Version) bool { return v>>8 == 0x7f && v&0xff <= 21 }
+// HasKeyShare reports whether the hello carries key_share: extension 51,
+// or 40 in TLS 1.3 drafts up to 22 (draft.go).
+func (m *ServerHello) HasKeyShare() bool {
+	for _, e := range m.Extensions {
+		if e.Type == ExtKeyShare || e.Type == ExtKeyShareOld {
+			return true
+		}
+	}
+	return false
+}
 
 // parseServerHello parses a ServerHello body (RFC 8446, Section 4.1.3).
 func parseServerHello(body []byte) (Message, error) {
@@ -163,9 +181,10 @@ func (m *ServerHello) extension(typ ExtensionType, data cryptobyte.String) error
 		if !data.ReadUint16((*uint16)(&m.SupportedVersion)) || !data.Empty() {
 			return errTruncated
 		}
-	case ExtKeyShare:
+	case ExtKeyShare, ExtKeyShareOld:
 		// RFC 8446, Section 4.2.8: a HelloRetryRequest carries only the
-		// selected_group; a ServerHello one KeyShareEntry.
+		// selected_group; a ServerHello one KeyShareEntry. Drafts up to
+		// 22 numbered it 40 (draft.go).
 		if !data.ReadUint16((*uint16)(&m.KeyShareGroup)) {
 			return errTruncated
 		}

@@ -167,7 +167,7 @@ func listStrings(l []string) string {
 
 func quoteName(s string) string { return `"` + s + `"` }
 
-func isTLS13(v decode.Version) bool { return v == decode.VersionTLS13 || v>>8 == 0x7f }
+func isTLS13(v decode.Version) bool { return v.IsTLS13() }
 
 // helloRetry diagnoses a handshake that failed after a HelloRetryRequest.
 func (c *conn) helloRetry() *flows.Diagnosis {

@@ -20,7 +20,7 @@
 // Where things are: tracker.go is the Tracker, the stream.Stream
 // methods and the dispatch of each event by its kind; side.go one side's
 // state and phase; roles.go who the client is; prelude.go where a side's
-// TLS begins; handshake.go, records.go and details.go what each message
+// TLS begins, starttls.go what spoke in clear before it; handshake.go, records.go and details.go what each message
 // does; judge.go the walk through the order tables, which are kinds.go
 // (what fills a slot), order.go (the flights), needs.go and suites.go (what
 // the hellos make required or forbidden); tls13.go the keyless TLS 1.3

@@ -119,8 +119,9 @@ func (t *Tracker) serverHello(d *sideState, sh *decode.ServerHello, ts time.Time
 }
 
 // isTLS13 says whether v is TLS 1.3 or one of its drafts, 0x7f00 | draft
-// (draft-ietf-tls-tls13-28, 4.2.1), which follow the same order on the wire.
-func isTLS13(v decode.Version) bool { return v == decode.VersionTLS13 || v>>8 == 0x7f }
+// (draft-ietf-tls-tls13-28, 4.2.1) or fizz's (decode/draft.go), which
+// follow the same order on the wire.
+func isTLS13(v decode.Version) bool { return v.IsTLS13() }
 
 // versionProblem checks the server's version against the client's offer
 // (RFC 8446, 4.1.3 and 4.2.1; RFC 5246, 7.4.1.3 and Appendix E).
@@ -147,7 +148,8 @@ func (t *Tracker) versionProblem(sh *decode.ServerHello) string {
 	switch {
 	case isTLS13(v) && v != decode.VersionTLS13:
 		// Drafts up to 21 put their version in ServerHello.version
-		// (draft-ietf-tls-tls13-21, 4.1.3).
+		// (draft-ietf-tls-tls13-21, 4.1.3), and in their
+		// HelloRetryRequest's server_version (4.1.4).
 		return offered(v)
 	case v < decode.VersionSSL30 || v > decode.VersionTLS12:
 		return fmt.Sprintf("ServerHello version %s without supported_versions (RFC 8446, 4.1.3)", v)

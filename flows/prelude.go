@@ -29,9 +29,14 @@ func (t *Tracker) start(s stream.Side, b []byte) ([]byte, bool) {
 	if s != t.clientSide {
 		if t.client().phase == phaseWaiting {
 			// Server bytes before the client's TLS are a plaintext
-			// prelude (an SMTP banner, a STARTTLS answer).
+			// prelude (an SMTP banner, a STARTTLS answer), the start of
+			// which names its protocol (detectStartTLS).
+			if n := maxServerPrelude - len(d.prelude); n > 0 {
+				d.prelude = append(d.prelude, b[:min(n, len(b))]...)
+			}
 			return nil, false
 		}
+		d.prelude = nil
 		d.phase, d.resync = phaseReading, t.client().resync
 		d.dec = decode.NewStream(t.decodeOptions(d.resync))
 		return b, true
@@ -43,7 +48,8 @@ func (t *Tracker) start(s stream.Side, b []byte) ([]byte, bool) {
 	}
 	d.prelude = append(d.prelude, b...)
 	if i := decode.FindClientHello(d.prelude); i >= 0 {
-		b, d.prelude = d.prelude[i:], nil
+		t.res.StartTLS = detectStartTLS(d.prelude[:i], t.sides[1-s].prelude)
+		b, d.prelude, t.sides[1-s].prelude = d.prelude[i:], nil, nil
 		d.phase, d.resync = phaseReading, true
 		d.dec = decode.NewStream(t.decodeOptions(false))
 		return b, true

@@ -121,9 +121,13 @@ type Result struct {
 	Tunnels []stream.Tunnel
 	Outcome Outcome
 	// Version and CipherSuite are zero when never negotiated.
-	Version           decode.Version
-	CipherSuite       decode.CipherSuite
-	HasCipherSuite    bool
+	Version        decode.Version
+	CipherSuite    decode.CipherSuite
+	HasCipherSuite bool
+	// StartTLS names the plaintext protocol the connection spoke before
+	// its TLS (STARTTLS, a proxy's CONNECT); StartTLSNone when TLS began
+	// at the first byte.
+	StartTLS          StartTLS
 	ServerName        string
 	ALPN              string
 	Resumed           bool

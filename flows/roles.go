@@ -52,7 +52,7 @@ func (t *Tracker) assignRoles(s stream.Side, ev decode.Event) {
 		case decode.HandshakeClientHello:
 			t.setClient(s)
 			return
-		case decode.HandshakeServerHello:
+		case decode.HandshakeServerHello, decode.HandshakeHelloRetryRequest:
 			t.setClient(1 - s)
 			return
 		}

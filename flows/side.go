@@ -19,7 +19,7 @@ type sideState struct {
 	// phase, as the peer starting later and the not-TLS rule still read it.
 	resync  bool
 	dec     *decode.Stream // nil before its first TLS byte and once released
-	prelude []byte         // a client's plaintext before its ClientHello
+	prelude []byte         // a client's plaintext before its ClientHello; the start of a server's before the client's TLS
 	bytes   int64          // delivered so far: where a gap happens
 	first   firstBytes     // the start of its stream (settleFirstBytes)
 

@@ -649,14 +649,28 @@ func TestTLS13ServerAlertOnLadder(t *testing.T) {
 // 23's middlebox mode is no resumption.
 func TestTLS13Drafts(t *testing.T) {
 	sid := []byte{9, 9, 9, 9}
-	chD := record(22, hs(decode.HandshakeClientHello, hello{version: 0x0303, sessionID: sid, suites: []int{suiteTLS13}, exts: [][]byte{ext(43, []byte{4, 0x7f, 0x17, 0x7f, 0x12})}}.body(false)))
+	chD := record(22, hs(decode.HandshakeClientHello, hello{version: 0x0303, sessionID: sid, suites: []int{suiteTLS13}, exts: [][]byte{ext(43, []byte{6, 0x7f, 0x17, 0x7f, 0x12, 0xfb, 0x1a})}}.body(false)))
 	sh23 := record(22, hs(decode.HandshakeServerHello, hello{version: 0x0303, sessionID: sid, suites: []int{suiteTLS13}, exts: [][]byte{ext(43, u16(0x7f17)), keyShareSH}}.body(true)))
+	// fizz's own code point for draft 26 (decode/draft.go).
+	shFizz := record(22, hs(decode.HandshakeServerHello, hello{version: 0x0303, sessionID: sid, suites: []int{suiteTLS13}, exts: [][]byte{ext(43, u16(0xfb1a)), keyShareSH}}.body(true)))
 	// Drafts up to 21 have neither session id nor compression method.
 	sh18 := record(22, hs(decode.HandshakeServerHello, cat(u16(0x7f12), make([]byte, 32), u16(suiteTLS13), u16(len(keyShareSH)), keyShareSH)))
-	for name, sh := range map[string][]byte{"draft 23": sh23, "draft 18": sh18} {
+	for name, sh := range map[string][]byte{"draft 23": sh23, "draft 18": sh18, "fizz draft 26": shFizz} {
 		r := run(t, true, c(chD), s(sh, ccs, record(23, make([]byte, 500))), c(ccs, record(23, make([]byte, 53))), s(record(23, make([]byte, 200))))
 		if r.Outcome != OutcomeEstablished || r.Resumed {
 			t.Errorf("%s: outcome %s resumed %v violations %+v", name, r.Outcome, r.Resumed, r.Violations)
 		}
+	}
+	// Up to draft 21 a HelloRetryRequest is a message of type 6, its
+	// key_share extension 40 (draft-ietf-tls-tls13-21, 4.1.4).
+	hrr18 := record(22, hs(6, cat(u16(0x7f12), u16(2+2+2), u16(40), u16(2), u16(29))))
+	r := run(t, true, c(chD), s(hrr18), c(chD), s(sh18, record(23, make([]byte, 500))), c(record(23, make([]byte, 53))), s(record(23, make([]byte, 200))))
+	var ladder []string
+	for _, m := range r.Messages {
+		ladder = append(ladder, m.Type)
+	}
+	if r.Outcome != OutcomeEstablished || r.HelloRetryRequest == nil || r.HelloRetryRequest.KeyShareGroup != 29 ||
+		!slices.Equal(ladder[:4], []string{"client_hello", "hello_retry_request", "client_hello", "server_hello"}) {
+		t.Errorf("draft 18 HelloRetryRequest: outcome %s, ladder %v, violations %+v", r.Outcome, ladder, r.Violations)
 	}
 }

@@ -17,7 +17,7 @@ type Options struct {
 	// MaxBufferedBytes bounds the memory the Assembler holds for what it
 	// has not delivered yet, DefaultMaxBufferedBytes when zero: bytes
 	// waiting behind a hole (counted by the page gopacket copies them
-	// into), IPv4 fragments waiting for the rest of their datagram, the
+	// into), IPv4 and IPv6 fragments waiting for the rest of their datagram, the
 	// first segments of directions settling (settle.go), the copies kept
 	// to follow overlaps (overlap.go), and the state of each open
 	// connection (connCost) with what its consumer holds (Buffered).
@@ -66,11 +66,11 @@ type Stats struct {
 	Packets, Bytes int64 // every packet given to Packet, and its captured bytes
 	// Skipped counts packets by the reason they were not used: "not IP",
 	// "not TCP", "truncated" (the capture cut the IP or TCP header),
-	// "IPv6 fragment", "unsupported link type N", "decode error: <layer>"
-	// (a tunnel's header too: "decode error: vxlan"), reasonTooDeep and
+	// "unsupported link type N", "decode error: <layer>" (a tunnel's
+	// header too: "decode error: vxlan"), reasonTooDeep and
 	// reasonTunnelFragment (tunnel.go),
-	// IPv4 fragments of a datagram that was never made whole
-	// (reasonFragment*), "no open connection" for a segment with neither
+	// IPv4 and IPv6 fragments of a datagram that was never made whole
+	// (reasonFragment*, reasonFragment6*), "no open connection" for a segment with neither
 	// SYN nor payload on a 4-tuple with no open connection, typically the
 	// last ACK of a close, "after close" for one with payload or SYN-ACK
 	// on the 4-tuple of a connection that closed by FIN or RST less than
@@ -97,7 +97,8 @@ type Stats struct {
 	// had, reported with Gap when the side sent more, or when the
 	// connection closed.
 	Unseen int64
-	// Defragmented counts the IPv4 datagrams made whole from fragments.
+	// Defragmented counts the IPv4 and IPv6 datagrams made whole from
+	// fragments (an IPv6 atomic fragment, whole already, is not one).
 	Defragmented int64
 }
 

@@ -169,9 +169,13 @@ type segment struct {
 	tunnels []stream.Tunnel
 }
 
-// reasonIPv4Fragment is what decode returns for an IPv4 fragment, which
-// the Assembler gives to defrag (d.ip4 holds it).
-const reasonIPv4Fragment = "IPv4 fragment"
+// reasonIPv4Fragment and reasonIPv6Fragment are what decode returns for
+// an IP fragment, which the Assembler gives to defrag (d.ip4 or d.ip6 and
+// d.fragmentHeader hold it).
+const (
+	reasonIPv4Fragment = "IPv4 fragment"
+	reasonIPv6Fragment = "IPv6 fragment"
+)
 
 // decode decodes one frame, of which the capture kept data and left out
 // lost bytes at the end. It returns the segment, or the reason the frame
@@ -211,7 +215,7 @@ func (d *decoder) decode(link layers.LinkType, data []byte, lost int) (segment, 
 	d.tunnels, d.tun = d.tunnels[:0], 0
 	seg, reason := d.decodeFrom(first, data, lost)
 	if len(d.tunnels) > 0 {
-		if reason == reasonIPv4Fragment {
+		if reason == reasonIPv4Fragment || reason == reasonIPv6Fragment {
 			// defrag keys datagrams by their addresses alone: the
 			// tunnel would be lost.
 			reason = reasonTunnelFragment
@@ -302,19 +306,17 @@ func (d *decoder) cut(v4 bool) int {
 	return max(declared-seg, 0)
 }
 
-// datagram decodes the TCP segment of an IPv4 datagram defrag rebuilt,
-// or the one it carries in a tunnel.
-func (d *decoder) datagram(ip *layers.IPv4) (segment, string) {
-	return d.datagramIP(ip.SrcIP, ip.DstIP, uint8(ip.Protocol), ip.Payload)
-}
-
 // datagramTCP decodes the TCP segment of a datagram made whole, from its
 // addresses and payload.
-func (d *decoder) datagramTCP(src, dst, payload []byte) (segment, string) {
+func (d *decoder) datagramTCP(src, dst netip.Addr, payload []byte) (segment, string) {
 	if err := d.tcp.DecodeFromBytes(payload, gopacket.NilDecodeFeedback); err != nil {
 		return segment{}, "decode error: TCP"
 	}
-	return d.segment(src, dst), ""
+	return segment{
+		src: netip.AddrPortFrom(src, uint16(d.tcp.SrcPort)),
+		dst: netip.AddrPortFrom(dst, uint16(d.tcp.DstPort)),
+		tcp: &d.tcp,
+	}, ""
 }
 
 func (d *decoder) sawLayer(t gopacket.LayerType) bool {
@@ -345,7 +347,7 @@ func (d *decoder) notTCP() string {
 	case gopacket.LayerTypeFragment:
 		return reasonIPv4Fragment
 	case layers.LayerTypeIPv6Fragment:
-		return "IPv6 fragment"
+		return reasonIPv6Fragment
 	}
 	return "not TCP"
 }

@@ -56,25 +56,23 @@ func (d *decoder) outer() (src, dst netip.Addr) {
 	return netip.Addr{}, netip.Addr{}
 }
 
-// datagramIP decodes what an IPv4 datagram made whole carries, from its
+// datagramIP decodes what an IP datagram made whole carries, from its
 // addresses, protocol and payload: a TCP segment, or one in a tunnel (a
 // tunnel packet too long for a link on its way is sent in fragments).
-func (d *decoder) datagramIP(src, dst []byte, proto uint8, payload []byte) (segment, string) {
+func (d *decoder) datagramIP(src, dst netip.Addr, proto uint8, payload []byte) (segment, string) {
 	if proto == ipProtoTCP {
 		return d.datagramTCP(src, dst, payload)
 	}
 	d.tunnels, d.tun = d.tunnels[:0], 0
-	t, reason := ipPayloadTunnel(false, proto, payload)
+	t, reason := ipPayloadTunnel(src.Is6(), proto, payload)
 	if reason != "" {
 		return segment{}, reason
 	}
-	s, ok1 := netip.AddrFromSlice(src)
-	e, ok2 := netip.AddrFromSlice(dst)
-	if t.typ == 0 || !ok1 || !ok2 {
+	if t.typ == 0 {
 		return segment{}, "not TCP"
 	}
-	seg, reason := d.tunnelFrom(t, s.Unmap(), e.Unmap(), 0)
-	if reason == reasonIPv4Fragment {
+	seg, reason := d.tunnelFrom(t, src, dst, 0)
+	if reason == reasonIPv4Fragment || reason == reasonIPv6Fragment {
 		reason = reasonTunnelFragment
 	}
 	seg.tun, seg.tunnels = d.tun, d.tunnels

@@ -40,21 +40,51 @@ const (
 )
 
 // fragKey names a datagram (RFC 791, 2.3: source, destination, protocol
-// and identification).
+// and identification; RFC 8200, 4.5: source, destination and
+// identification, proto then being IPProtocolIPv6Fragment).
 type fragKey struct {
 	src, dst netip.Addr
-	id       uint16
+	id       uint32
 	proto    layers.IPProtocol
 }
 
-// fragEntry is what defrag knows of a datagram ip4defrag holds.
+// fragEntry is what defrag knows of a datagram, held by ip4defrag or, for
+// IPv6, in v6.
 type fragEntry struct {
 	frags int       // fragments given, counted as skipped if it never completes
 	bytes int64     // what they cost
 	last  time.Time // the latest one's capture time
+	v6    *held6
 }
 
-// defrag reassembles IPv4 datagrams, within a bound on the bytes held.
+// reason is the skip reason of the entry's family among those of IPv4
+// and IPv6.
+func (e *fragEntry) reason(r reasons) string {
+	if e.v6 != nil {
+		return r.v6
+	}
+	return r.v4
+}
+
+// reasons is a skip reason of fragments as said of each family.
+type reasons struct{ v4, v6 string }
+
+var (
+	fragIncomplete = reasons{reasonFragmentIncomplete, reasonFragment6Incomplete}
+	fragMemory     = reasons{reasonFragmentMemory, reasonFragment6Memory}
+)
+
+// datagram is an IP datagram made whole from fragments, from its
+// upper-layer header on; its bytes are defrag's own, kept by no one after.
+type datagram struct {
+	src, dst netip.Addr
+	proto    layers.IPProtocol
+	payload  []byte
+	frags    int // the fragments it was made of
+}
+
+// defrag reassembles IPv4 and IPv6 datagrams, within one bound on the
+// bytes held by both.
 type defrag struct {
 	d       *ip4defrag.IPv4Defragmenter
 	entries map[fragKey]*fragEntry
@@ -71,11 +101,10 @@ func newDefrag(maxBuffered int64) *defrag {
 	}
 }
 
-// add gives defrag a fragment; ip is only valid during the call. It returns
-// the datagram when this fragment completes one, with the number of
-// fragments it was made of. skip is called for fragments dropped, with
-// the reason and how many.
-func (f *defrag) add(ip *layers.IPv4, now time.Time, skip func(reason string, n int64)) (*layers.IPv4, int) {
+// add gives defrag an IPv4 fragment; ip is only valid during the call. It
+// returns the datagram when this fragment completes one. skip is called
+// for fragments dropped, with the reason and how many.
+func (f *defrag) add(ip *layers.IPv4, now time.Time, skip func(reason string, n int64)) *datagram {
 	f.expire(now, skip)
 	// A copy that owns its bytes: ip4defrag keeps the layer it is given.
 	b := make([]byte, 0, len(ip.Contents)+len(ip.Payload))
@@ -84,11 +113,11 @@ func (f *defrag) add(ip *layers.IPv4, now time.Time, skip func(reason string, n 
 	if err := own.DecodeFromBytes(b, gopacket.NilDecodeFeedback); err != nil {
 		// It decoded once already; it cannot fail on the same bytes.
 		skip(reasonFragmentInvalid, 1)
-		return nil, 0
+		return nil
 	}
 	src, _ := netip.AddrFromSlice(own.SrcIP)
 	dst, _ := netip.AddrFromSlice(own.DstIP)
-	k := fragKey{src, dst, own.Id, own.Protocol}
+	k := fragKey{src, dst, uint32(own.Id), own.Protocol}
 	e := f.entries[k]
 	if e == nil {
 		e = new(fragEntry)
@@ -105,15 +134,15 @@ func (f *defrag) add(ip *layers.IPv4, now time.Time, skip func(reason string, n 
 		// ip4defrag dropped the datagram's fragments, as a receiver does.
 		f.remove(k, e)
 		skip(reasonFragmentInvalid, int64(e.frags))
-		return nil, 0
+		return nil
 	case out != nil:
 		f.remove(k, e)
-		return out, e.frags
+		return &datagram{src: src, dst: dst, proto: out.Protocol, payload: out.Payload, frags: e.frags}
 	}
 	if f.bytes > f.limit {
 		f.shed(k, skip)
 	}
-	return nil, 0
+	return nil
 }
 
 func (f *defrag) remove(k fragKey, e *fragEntry) {
@@ -129,12 +158,12 @@ func (f *defrag) remove(k fragKey, e *fragEntry) {
 // everything dropped here is dropped there too; a datagram it drops that
 // is kept here (its latest fragment was a repeat) is counted until it
 // expires, which only errs towards holding less.
-func (f *defrag) drop(cutoff time.Time, reason string, skip func(string, int64)) {
+func (f *defrag) drop(cutoff time.Time, reason reasons, skip func(string, int64)) {
 	f.d.DiscardOlderThan(cutoff)
 	for k, e := range f.entries {
 		if e.last.Before(cutoff) {
 			f.remove(k, e)
-			skip(reason, int64(e.frags))
+			skip(e.reason(reason), int64(e.frags))
 		}
 	}
 }
@@ -146,7 +175,7 @@ func (f *defrag) expire(now time.Time, skip func(string, int64)) {
 		return
 	}
 	f.sweep = now.Add(fragTimeout / 4)
-	f.drop(now.Add(-fragTimeout), reasonFragmentIncomplete, skip)
+	f.drop(now.Add(-fragTimeout), fragIncomplete, skip)
 }
 
 // shed drops the datagrams seen least lately until a quarter of the
@@ -177,39 +206,51 @@ func (f *defrag) shed(keep fragKey, skip func(string, int64)) {
 	if cutoff.IsZero() {
 		return
 	}
-	f.drop(cutoff, reasonFragmentMemory, skip)
+	f.drop(cutoff, fragMemory, skip)
 }
 
 // flush drops what is left at the end of the input.
 func (f *defrag) flush(skip func(string, int64)) {
 	for k, e := range f.entries {
 		f.remove(k, e)
-		skip(reasonFragmentIncomplete, int64(e.frags))
+		skip(e.reason(fragIncomplete), int64(e.frags))
 	}
 	f.d = ip4defrag.NewIPv4Defragmenter()
 }
 
-// frameSegment decodes a frame into its TCP segment, giving an IPv4
+// frameSegment decodes a frame into its TCP segment, giving an IP
 // fragment to f to be put back together; Assembler and Sharded read frames
 // alike. ok is false when the frame gives no segment now: skipped, and
-// counted with skip, or a fragment of a datagram not yet whole. ip is the
+// counted with skip, or a fragment of a datagram not yet whole. dg is the
 // datagram this frame made whole, if it did (counted in defragmented).
 func (d *decoder) frameSegment(f *defrag, link layers.LinkType, data []byte, lost int, now time.Time,
-	skip func(reason string, n int64), defragmented *int64) (seg segment, ip *layers.IPv4, ok bool) {
+	skip func(reason string, n int64), defragmented *int64) (seg segment, dg *datagram, ok bool) {
 	seg, reason := d.decode(link, data, lost)
 	frames := int64(1)
-	if reason == reasonIPv4Fragment {
-		var n int
-		if ip, n = f.add(&d.ip4.IPv4, now, skip); ip == nil {
+	switch reason {
+	case reasonIPv4Fragment:
+		dg = f.add(&d.ip4.IPv4, now, skip)
+	case reasonIPv6Fragment:
+		dg = f.add6(&d.ip6.IPv6, d.fragmentHeader(), now, skip)
+	}
+	if reason == reasonIPv4Fragment || reason == reasonIPv6Fragment {
+		if dg == nil {
 			return segment{}, nil, false
 		}
-		*defragmented++
-		frames = int64(n)
-		seg, reason = d.datagram(ip)
+		if dg.frags > 1 {
+			*defragmented++
+		}
+		frames = int64(dg.frags)
+		seg, reason = d.datagramSegment(dg)
 	}
 	if reason != "" {
 		skip(reason, frames)
 		return segment{}, nil, false
 	}
-	return seg, ip, true
+	return seg, dg, true
+}
+
+// datagramSegment decodes the TCP segment of a datagram defrag rebuilt.
+func (d *decoder) datagramSegment(dg *datagram) (segment, string) {
+	return d.datagramIP(dg.src, dg.dst, uint8(dg.proto), dg.payload)
 }

@@ -6,7 +6,7 @@
 // input. The Assembler decodes the link layer (Ethernet with 802.1Q and QinQ
 // tags, Linux cooked SLL and SLL2, BSD loopback, raw IPv4/IPv6), IPv4 (with
 // options; fragments put back together, see defrag.go) and IPv6 (with
-// extension headers), and TCP, keeps a table of connections, and drives one
+// extension headers; fragments put back together, see defrag6.go), and TCP, keeps a table of connections, and drives one
 // Stream per connection, made by a Factory: package flows implements both.
 // Every TCP connection gets a Stream; recognising TLS is the Stream's
 // business. A frame that is not used is counted in Stats.Skipped with the
@@ -61,7 +61,7 @@
 //
 // Capture time, which closes idle connections, ends the wait after a RST (a
 // second from capture time at the RST), forgets closed connections and
-// drops IPv4 fragments never made whole, is the latest timestamp seen (or
+// drops IP fragments never made whole, is the latest timestamp seen (or
 // given to Assembler.Expire), but one packet never moves it forward by more
 // than Options.IdleTimeout, nor by more than 30 seconds (clock.go): a
 // capture merged from machines whose clocks disagree may hold a packet
@@ -93,11 +93,10 @@
 // connDone, then the close; per side (direction), dirNew, dirSettling,
 // dirStarted. assembler.go takes frames to their connection and a
 // direction's segments to gopacket; settle.go, overlap.go, checksum.go,
-// clock.go, closed.go, memory.go and defrag.go each own one of the
+// clock.go, closed.go, memory.go and defrag.go (with defrag6.go) each own one of the
 // behaviours above.
 //
-// It does not reassemble IPv6 fragments (they are counted as skipped),
-// follow a connection across a change of 4-tuple, or run
+// It does not follow a connection across a change of 4-tuple, or run
 // on more than one goroutine: an Assembler is used by one goroutine, and
 // concurrency, where it pays, is one Assembler per shard of connections.
 //

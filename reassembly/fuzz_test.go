@@ -103,12 +103,18 @@ func TestWriteFuzzSeeds(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	write := func(name string, b []byte) {
+	writeIn := func(dir, name string, b []byte) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		s := fmt.Sprintf("go test fuzz v1\n[]byte(%q)\n", b)
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(s), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+	write := func(name string, b []byte) { writeIn(dir, name, b) }
+	dir6 := filepath.Join("testdata", "fuzz", "FuzzDefragment6")
+	write6 := func(name string, b []byte) { writeIn(dir6, name, b) }
 	caps, err := filepath.Glob(filepath.Join("..", "testdata", "pcaps", "*.pcap"))
 	if err != nil || len(caps) == 0 {
 		t.Fatalf("no captures: %v", err)
@@ -123,7 +129,7 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var asIs, bare, mangled []byte
+		var asIs, bare, mangled, frags6 []byte
 		for i := 0; i < maxFrames; i++ {
 			pk, err := src.Next()
 			if errors.Is(err, io.EOF) {
@@ -143,6 +149,15 @@ func TestWriteFuzzSeeds(t *testing.T) {
 				for _, fr := range fragments(t, ip, uint16(i), 0, 24, (len(ip)-20)/16*8) {
 					mangled = appendFrame(mangled, fr, false)
 				}
+			case i%3 == 2 && len(ip) > 100 && ip[0]>>4 == 6:
+				fs := fragments6(ip, uint32(i), nil, 0, 24, (len(ip)-40)/16*8)
+				// Out of order, and the first one repeated: in the
+				// Assembler's seeds and, from the fragment header on, in
+				// FuzzDefragment6's.
+				for _, fr := range [][]byte{fs[2], fs[0], fs[1], fs[0]} {
+					mangled = appendFrame(mangled, fr, false)
+					frags6 = appendFrame(frags6, fr[40:], false)
+				}
 			case i%5 == 4 && len(ip) > 80:
 				mangled = appendFrame(mangled, ip[:len(ip)-20], true)
 			default:
@@ -155,6 +170,9 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		}
 		write(name+".ip", bare)
 		write(name+".mangled", mangled)
+		if frags6 != nil {
+			write6(name, frags6)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package reassembly
 
 import (
 	"maps"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,7 +23,7 @@ import (
 // Sharded), capture time (clock.go: it closes idle connections and ends
 // the wait after a RST; a frame stamped far ahead is held here, until the
 // next packet, and its workers get it then), the moments idle connections
-// are looked for, and IPv4 fragments, which carry no ports until made
+// are looked for, and IP fragments, which carry no ports until made
 // whole. So every connection gets the same calls, with the same arguments,
 // as from one Assembler given the same packets. The memory bound is
 // kept bucket by bucket (memory.go), and each worker has whole buckets, so
@@ -56,8 +57,8 @@ type shardItem struct {
 	prev  time.Time // capture time before this packet
 	now   time.Time // capture time with it: the latest timestamp seen so far
 	index uint64
-	src   [4]byte // a datagram's addresses and protocol
-	dst   [4]byte
+	src   netip.Addr // a datagram's addresses and protocol
+	dst   netip.Addr
 	proto uint8
 	// verify: its checksums are to be verified (checksums.verify).
 	verify bool
@@ -69,7 +70,7 @@ type itemKind uint8
 
 const (
 	itemFrame    itemKind = iota // a frame to decode
-	itemDatagram                 // an IPv4 datagram made whole from fragments
+	itemDatagram                 // an IP datagram made whole from fragments
 	itemSweep                    // look for idle connections, at now
 	itemMark                     // the packets before it are done: call done
 )
@@ -218,15 +219,12 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 		w.pending = append(w.pending, it)
 		return
 	}
-	seg, ip, ok := s.dec.frameSegment(s.frag, link, data, ci.Length-len(data), s.now, s.skipN, &s.stats.Defragmented)
+	seg, dg, ok := s.dec.frameSegment(s.frag, link, data, ci.Length-len(data), s.now, s.skipN, &s.stats.Defragmented)
 	if !ok {
 		return
 	}
-	if ip != nil {
-		// The datagram's bytes are defrag's own, kept by no one after.
-		it.kind, it.data, it.proto = itemDatagram, ip.Payload, uint8(ip.Protocol)
-		copy(it.src[:], ip.SrcIP.To4())
-		copy(it.dst[:], ip.DstIP.To4())
+	if dg != nil {
+		it.kind, it.data, it.src, it.dst, it.proto = itemDatagram, dg.payload, dg.src, dg.dst, uint8(dg.proto)
 	}
 	w := s.workers[shardOf(keyOf(seg.src, seg.dst, seg.tun), len(s.workers))]
 	w.pending = append(w.pending, it)
@@ -320,7 +318,7 @@ func (a *Assembler) item(it *shardItem) {
 	var seg segment
 	var reason string
 	if it.kind == itemDatagram {
-		seg, reason = a.dec.datagramIP(it.src[:], it.dst[:], it.proto, it.data)
+		seg, reason = a.dec.datagramIP(it.src, it.dst, it.proto, it.data)
 	} else {
 		seg, reason = a.dec.decode(it.link, it.data, it.lost)
 	}

@@ -21,7 +21,7 @@ const maxTunnels = 8
 // Skip reasons of encapsulated packets.
 const (
 	reasonTooDeep        = "tunnel: more than 8 encapsulations"
-	reasonTunnelFragment = "IPv4 fragment in a tunnel"
+	reasonTunnelFragment = "IP fragment in a tunnel"
 )
 
 // innerKind is what follows an encapsulation header.

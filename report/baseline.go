@@ -139,12 +139,17 @@ func parseVersionName(s string) decode.Version {
 	if _, err := fmt.Sscanf(s, "TLS 1.3 (draft %d)", &n); err == nil {
 		return decode.Version(0x7f00 | n&0xff)
 	}
+	for _, v := range []decode.Version{0xfb17, 0xfb1a} {
+		if v.String() == s {
+			return v
+		}
+	}
 	return 0
 }
 
 // versionRank orders versions: TLS 1.3 drafts rank as TLS 1.3.
 func versionRank(v decode.Version) int {
-	if v>>8 == 0x7f {
+	if v.IsTLS13() {
 		return int(decode.VersionTLS13)
 	}
 	return int(v)

@@ -164,11 +164,7 @@ func (ch *clientHello) fields(w fieldWriter) {
 	w.str("version", ch.LegacyVersion.String(), always)
 	w.str("random", hex.EncodeToString(ch.Random[:]), always)
 	w.str("session_id", hex.EncodeToString(ch.SessionID), omitEmpty)
-	suites := names(ch.CipherSuites)
-	if ch.CipherSuites == nil {
-		suites = []string{} // a ClientHello without the list: [], not null
-	}
-	w.strs("cipher_suites", suites, always)
+	w.strs("cipher_suites", names(ch.CipherSuites), always)
 	w.strs("compression_methods", names(ch.CompressionMethods), always)
 	w.objects("extensions", extensions(ch.Extensions))
 	w.str("server_name", ch.ServerName, omitEmpty)
@@ -229,9 +225,16 @@ type serverHello decode.ServerHello
 
 func (sh *serverHello) fields(w fieldWriter) {
 	w.str("version", sh.LegacyVersion.String(), always)
-	w.str("random", hex.EncodeToString(sh.Random[:]), always)
+	// A draft's own HelloRetryRequest (type 6) has no random, and a
+	// cipher suite only from draft 19 on (decode/draft.go).
+	own := sh.Draft && sh.HelloRetryRequest
+	if !own {
+		w.str("random", hex.EncodeToString(sh.Random[:]), always)
+	}
 	w.str("session_id", hex.EncodeToString(sh.SessionID), omitEmpty)
-	w.str("cipher_suite", sh.CipherSuite.String(), always)
+	if n, _ := sh.LegacyVersion.TLS13Draft(); !own || n >= 19 {
+		w.str("cipher_suite", sh.CipherSuite.String(), always)
+	}
 	if !sh.Draft {
 		w.str("compression_method", sh.CompressionMethod.String(), omitEmpty)
 	}
@@ -239,7 +242,7 @@ func (sh *serverHello) fields(w fieldWriter) {
 	if sh.SupportedVersion != 0 {
 		w.str("supported_version", sh.SupportedVersion.String(), omitEmpty)
 	}
-	if sh.hasKeyShare() {
+	if (*decode.ServerHello)(sh).HasKeyShare() {
 		w.object("key_share", &keyShare{Group: sh.KeyShareGroup, KeyLength: sh.KeyShareLength})
 	}
 	w.str("alpn", sh.ALPN, omitEmpty)
@@ -259,16 +262,6 @@ func (sh *serverHello) fields(w fieldWriter) {
 	w.flag("encrypt_then_mac", sh.EncryptThenMAC, omitEmpty)
 	w.num("record_size_limit", int64(sh.RecordSizeLimit), omitEmpty)
 	w.num("max_fragment_length", int64(maxFragmentBytes(sh.MaxFragmentLength)), omitEmpty)
-}
-
-// hasKeyShare says the server sent a key_share extension.
-func (sh *serverHello) hasKeyShare() bool {
-	for _, e := range sh.Extensions {
-		if e.Type == decode.ExtKeyShare {
-			return true
-		}
-	}
-	return false
 }
 
 type certificate decode.CertInfo

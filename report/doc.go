@@ -1,7 +1,9 @@
 // Package report writes flows results for people and programs: a text
 // ladder per connection, the JSON lines of docs/report.md, Elastic
-// Common Schema documents, Zeek's ssl.log, JUnit XML and a self-contained
-// HTML page (its style and script in html/). It also judges
+// Common Schema documents, Zeek's ssl.log and x509.log (tab-separated or
+// JSON), JUnit XML and a self-contained HTML page (its style and script in
+// html/). Every connection carries its uid and Community ID (ids.go), the
+// names other tools' records join on. It also judges
 // them for a CI gate: Findings evaluates the rules --fail-on selects,
 // Summary counts a run, and Baseline compares a run with an earlier JSON
 // report.

@@ -1,12 +1,8 @@
 package report
 
 import (
-	"crypto/sha1"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"io"
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -43,9 +39,13 @@ func (e *ECSWriter) BeginFile(path string) error { e.file = path; return nil }
 // Close writes nothing: the documents have no trailer.
 func (e *ECSWriter) Close() error { return nil }
 
+// ecsEndpoint is source, destination, client or server: address is the
+// IP as text, as Packetbeat writes it; domain is the server's SNI.
 type ecsEndpoint struct {
-	IP   string `json:"ip"`
-	Port uint16 `json:"port"`
+	Address string `json:"address"`
+	IP      string `json:"ip"`
+	Port    uint16 `json:"port"`
+	Domain  string `json:"domain,omitempty"`
 }
 
 type ecsEvent struct {
@@ -74,9 +74,26 @@ type ecsHash struct {
 	SHA256 string `json:"sha256,omitempty"`
 }
 
+// ecsName is x509.issuer or x509.subject: the distinguished name and
+// each attribute ECS names, as lists (a name may repeat an attribute).
 type ecsName struct {
-	DistinguishedName string   `json:"distinguished_name,omitempty"`
-	CommonName        []string `json:"common_name,omitempty"`
+	DistinguishedName  string   `json:"distinguished_name,omitempty"`
+	CommonName         []string `json:"common_name,omitempty"`
+	Organization       []string `json:"organization,omitempty"`
+	OrganizationalUnit []string `json:"organizational_unit,omitempty"`
+	Country            []string `json:"country,omitempty"`
+	StateOrProvince    []string `json:"state_or_province,omitempty"`
+	Locality           []string `json:"locality,omitempty"`
+}
+
+// ecsNameOf splits an RFC 4514 name into ECS's attributes; nil for none.
+func ecsNameOf(dn string) *ecsName {
+	if dn == "" {
+		return nil
+	}
+	a := dnAttributes(dn)
+	return &ecsName{DistinguishedName: dn, CommonName: a["CN"], Organization: a["O"], OrganizationalUnit: a["OU"],
+		Country: a["C"], StateOrProvince: a["ST"], Locality: a["L"]}
 }
 
 type ecsX509 struct {
@@ -124,6 +141,7 @@ type ecsTLS struct {
 type ecsHsdecode struct {
 	Outcome           string `json:"outcome"`
 	History           string `json:"history,omitempty"`
+	StartTLS          string `json:"starttls,omitempty"`
 	ClientCertificate string `json:"client_certificate,omitempty"`
 	Renegotiations    uint32 `json:"renegotiations,omitempty"`
 	Closed            string `json:"closed,omitempty"`
@@ -147,6 +165,8 @@ type ecsDocument struct {
 	Event       ecsEvent    `json:"event"`
 	Source      ecsEndpoint `json:"source"`
 	Destination ecsEndpoint `json:"destination"`
+	Client      ecsEndpoint `json:"client"`
+	Server      ecsEndpoint `json:"server"`
 	Network     ecsNetwork  `json:"network"`
 	Related     struct {
 		IP    []string `json:"ip"`
@@ -181,9 +201,12 @@ func (e *ECSWriter) document(r *flows.Result, fs []Finding) *ecsDocument {
 		d.Event.Reason = fs[0].String()
 	}
 	client, server := unmap(r.Client), unmap(r.Server)
-	d.Source = ecsEndpoint{IP: client.Addr().String(), Port: client.Port()}
-	d.Destination = ecsEndpoint{IP: server.Addr().String(), Port: server.Port()}
-	d.Network = ecsNetwork{Transport: "tcp", Type: "ipv4", CommunityID: CommunityID(client, server)}
+	// The client began the connection (docs/report.md, client), so it
+	// is the source too, as Packetbeat fills both pairs.
+	d.Source = ecsEndpoint{Address: client.Addr().String(), IP: client.Addr().String(), Port: client.Port()}
+	d.Destination = ecsEndpoint{Address: server.Addr().String(), IP: server.Addr().String(), Port: server.Port(), Domain: r.ServerName}
+	d.Client, d.Server = d.Source, d.Destination
+	d.Network = ecsNetwork{Transport: "tcp", Type: "ipv4", CommunityID: CommunityID(client, server, e.opt.CommunityIDSeed)}
 	if client.Addr().Is6() {
 		d.Network.Type = "ipv6"
 	}
@@ -212,6 +235,7 @@ func (e *ECSWriter) document(r *flows.Result, fs []Finding) *ecsDocument {
 	d.Hsdecode.Outcome = string(r.Outcome)
 	d.Hsdecode.History = History(r)
 	d.Hsdecode.ClientCertificate = r.ClientCertificate
+	d.Hsdecode.StartTLS = r.StartTLS.String()
 	d.Hsdecode.Closed = r.Closed
 	d.Hsdecode.Renegotiations = r.Renegotiations
 	if len(r.Tunnels) > 0 {
@@ -291,7 +315,7 @@ func ecsVersion(v decode.Version) (string, string) {
 		return "ssl", "2.0"
 	case v == decode.VersionSSL30:
 		return "ssl", "3.0"
-	case v>>8 == 0x7f:
+	case v.IsTLS13():
 		return "tls", "1.3"
 	case v>>8 == 0x03 && v <= decode.VersionTLS13:
 		return "tls", "1." + strconv.Itoa(int(v&0xff)-1)
@@ -321,15 +345,7 @@ func ecsCert(s *ecsTLSSide, c *decode.CertInfo) {
 	if c.Version != 0 {
 		x.VersionNumber = strconv.Itoa(c.Version)
 	}
-	if c.Subject != "" {
-		x.Subject = &ecsName{DistinguishedName: c.Subject}
-		if c.CommonName != "" {
-			x.Subject.CommonName = []string{c.CommonName}
-		}
-	}
-	if c.Issuer != "" {
-		x.Issuer = &ecsName{DistinguishedName: c.Issuer}
-	}
+	x.Subject, x.Issuer = ecsNameOf(c.Subject), ecsNameOf(c.Issuer)
 	for _, l := range [][]string{c.DNSNames, c.IPAddresses, c.EmailAddresses, c.URIs} {
 		x.AlternativeNames = append(x.AlternativeNames, l...)
 	}
@@ -347,27 +363,4 @@ func curveName(r *flows.Result) string {
 		return sh.KeyShareGroup.String()
 	}
 	return ""
-}
-
-// CommunityID is the Community ID flow hash (version 1, seed 0) of a TCP
-// connection, as Zeek, Suricata and Elastic compute it to join their
-// records of one flow: "1:" and the base64 SHA-1 of the seed, the
-// endpoints' addresses, the protocol, a pad byte and the ports, the
-// smaller endpoint first.
-func CommunityID(a, b netip.AddrPort) string {
-	a, b = unmap(a), unmap(b)
-	if c := a.Addr().Compare(b.Addr()); c > 0 || (c == 0 && a.Port() > b.Port()) {
-		a, b = b, a
-	}
-	h := sha1.New()
-	var seed [2]byte // seed 0
-	h.Write(seed[:])
-	h.Write(a.Addr().AsSlice())
-	h.Write(b.Addr().AsSlice())
-	h.Write([]byte{6, 0}) // TCP, pad
-	var ports [4]byte
-	binary.BigEndian.PutUint16(ports[:2], a.Port())
-	binary.BigEndian.PutUint16(ports[2:], b.Port())
-	h.Write(ports[:])
-	return "1:" + base64.StdEncoding.EncodeToString(h.Sum(nil))
 }

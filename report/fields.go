@@ -44,7 +44,8 @@ type fieldWriter interface {
 	dn(name, v string, o omit)
 	num(name string, v int64, o omit)
 	flag(name string, v bool, o omit)
-	// strs is a list of strings; with always, a nil list is JSON's null.
+	// strs is a list of strings; with always, a nil list is an empty one:
+	// the report writes no null (docs/report.md).
 	strs(name string, vs []string, o omit)
 	dns(name string, vs []string, o omit)
 	// stamp is a time as docs/report.md writes it (timeLayout).

@@ -189,10 +189,11 @@ func (rs Rules) minVersion() decode.Version {
 }
 
 // legacy says v is below min. SSL 2.0's 0x0002 is below everything; a
-// TLS 1.3 draft (0x7fNN) counts as TLS 1.3; DTLS versions are not judged.
+// TLS 1.3 draft (0x7fNN, fizz's 0xfb17 and 0xfb1a) counts as TLS 1.3;
+// DTLS versions are not judged.
 func legacy(v, min decode.Version) bool {
 	switch {
-	case v>>8 == 0x7f:
+	case v.IsTLS13():
 		v = decode.VersionTLS13
 	case v>>8 == 0xfe:
 		return false

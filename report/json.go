@@ -13,12 +13,17 @@ import (
 const timeLayout = "2006-01-02T15:04:05.000000Z"
 
 // connection is one line of docs/report.md, its members in its order.
-type connection struct{ r *flows.Result }
+type connection struct {
+	r *flows.Result
+	ids
+}
 
 func (c connection) fields(w fieldWriter) {
 	r := c.r
 	w.stamp("ts", r.Start)
 	w.stamp("end_ts", r.End)
+	w.str("uid", c.uid, always)
+	w.str("community_id", c.communityID, always)
 	w.object("client", (*endpoint)(&r.Client))
 	w.object("server", (*endpoint)(&r.Server))
 	w.objects("tunnels", tunnels(r.Tunnels))
@@ -31,6 +36,7 @@ func (c connection) fields(w fieldWriter) {
 	}
 	w.str("server_name", r.ServerName, omitEmpty)
 	w.str("alpn", r.ALPN, omitEmpty)
+	w.str("starttls", r.StartTLS.String(), omitEmpty)
 	// Whether a handshake resumed a session is known once the server
 	// answered.
 	if r.ServerHello != nil {
@@ -227,7 +233,7 @@ func (w *JSONWriter) Write(r *flows.Result, findings []Finding) error {
 	if w.err != nil {
 		return w.err
 	}
-	l := line{connection: connection{r}, findings: findings}
+	l := line{connection: connection{r, idsOf(r, w.opt)}, findings: findings}
 	if w.opt.MultiFile {
 		l.file = w.file
 	}

@@ -139,10 +139,6 @@ func (e *jsonEncoder) strs(name string, vs []string, o omit) {
 		return
 	}
 	e.b = appendKey(e.b, name)
-	if vs == nil {
-		e.b = append(e.b, "null"...)
-		return
-	}
 	e.b = append(e.b, '[')
 	for i, s := range vs {
 		if i > 0 {

@@ -290,7 +290,7 @@ func BenchmarkJSONWriter(b *testing.B) {
 	b.Run("encode", func(b *testing.B) {
 		ls := make([]line, len(rs))
 		for i := range rs {
-			ls[i] = line{connection: connection{&rs[i]}, findings: Findings(&rs[i], rules)}
+			ls[i] = line{connection: connection{r: &rs[i]}, findings: Findings(&rs[i], rules)}
 		}
 		var e jsonEncoder
 		b.ReportAllocs()

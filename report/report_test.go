@@ -57,6 +57,8 @@ func TestJSON(t *testing.T) {
 		"end_ts":             "2026-11-27T12:57:01.004210Z",
 		"client":             map[string]any{"ip": "127.0.0.1", "port": 45724.0},
 		"server":             map[string]any{"ip": "127.0.0.1", "port": 20445.0},
+		"uid":                "C1nl4CILyyb1rf64t4",
+		"community_id":       "1:nogRYDfRpA2Ss7ZWzQWb2Me3YX4=",
 		"outcome":            "violation",
 		"version":            "TLS 1.2",
 		"cipher_suite":       "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
@@ -169,5 +171,42 @@ func TestWritersShowGivenFindings(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), `failures="1"`) || !strings.Contains(buf.String(), `type="no-sni"`) {
 		t.Errorf("junit: the given finding is not the one failure:\n%s", buf.String())
+	}
+}
+
+// TestJSONWritesNoNull: a list that is always written is [] when it holds
+// nothing (a ClientHello without compression methods, a TLS 1.2
+// CertificateRequest without certificate types), never null.
+func TestJSONWritesNoNull(t *testing.T) {
+	var buf bytes.Buffer
+	r := &flows.Result{Start: t0, End: t0, Client: netip.MustParseAddrPort("10.0.0.1:1"), Server: netip.MustParseAddrPort("10.0.0.2:443"),
+		Outcome: flows.OutcomeIncomplete, ClientHello: &decode.ClientHello{}, CertificateRequest: &decode.CertificateRequest{}}
+	if err := NewJSONWriter(&buf).Write(r, nil); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, "null") {
+		t.Errorf("null in %s", out)
+	}
+	for _, want := range []string{`"cipher_suites":[]`, `"compression_methods":[]`, `"certificate_types":[]`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %s in %s", want, out)
+		}
+	}
+}
+
+// TestSummaryKeys: the JSON summary's counts are keyed by tokens: a value
+// that is one as it is, prose without spaces or dots; keys that become
+// one add up.
+func TestSummaryKeys(t *testing.T) {
+	for in, want := range map[string]string{"TLS 1.2": "tls_1_2", "TLS 1.3 (draft 23)": "tls_1_3_draft_23", "SSL 3.0": "ssl_3_0",
+		"no open connection": "no_open_connection", "IPv4 fragment: invalid (overlap, size or offset)": "ipv4_fragment_invalid_overlap_size_or_offset",
+		"TLS_AES_128_GCM_SHA256": "TLS_AES_128_GCM_SHA256", "legacy-version": "legacy-version", "0x1234": "0x1234", "": "_", "..": "_"} {
+		if got := dataKey(in); got != want {
+			t.Errorf("dataKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := dataKeys(map[string]int64{"a b": 1, "a.b": 2, "a_b": 4}); len(got) != 1 || got["a_b"] != 7 {
+		t.Errorf("dataKeys = %v, want a_b 7", got)
 	}
 }

@@ -39,6 +39,12 @@ type Summary struct {
 	// later: results held back for start order would have passed their
 	// share of --max-buffer.
 	OutOfOrder int64
+	// Selection is the selection of the connections reported (--outcome,
+	// --server, --sni, --id) as given, "" when every one is; the counts
+	// above are of those reported, and NotSelected counts those read and
+	// left out.
+	Selection   string
+	NotSelected int64
 }
 
 // NewSummary returns an empty Summary.
@@ -107,8 +113,16 @@ type jsonSummary struct {
 			Skipped map[string]int64 `json:"skipped"`
 		} `json:"packets"`
 		OutOfOrder int64                `json:"out_of_order,omitempty"`
+		Selection  *jsonSelection       `json:"selection,omitempty"`
 		Baseline   *jsonBaselineChanges `json:"baseline,omitempty"`
 	} `json:"summary"`
+}
+
+// jsonSelection is the summary's selection member: the flags as given and
+// the connections they left out.
+type jsonSelection struct {
+	Given       string `json:"given"`
+	NotSelected int64  `json:"not_selected"`
 }
 
 // WriteJSON writes the summary as one JSON object on a line.
@@ -116,10 +130,17 @@ func (s *Summary) WriteJSON(w io.Writer, b *BaselineChanges) error {
 	var j jsonSummary
 	js := &j.Summary
 	js.Files, js.InputErrors, js.Connections = s.Files, s.Errors, s.Connections
-	js.Outcomes, js.Versions, js.CipherSuites = s.Outcomes, s.Versions, s.CipherSuites
-	js.Alerts, js.Violations, js.Findings, js.Diagnoses = s.Alerts, s.Violations, s.Findings, s.Diagnoses
-	js.Packets.Read, js.Packets.Skipped = s.Packets, s.Skipped
+	js.Outcomes, js.Versions, js.CipherSuites = dataKeys(s.Outcomes), dataKeys(s.Versions), dataKeys(s.CipherSuites)
+	js.Alerts = make(map[string]map[string]int64, len(s.Alerts))
+	for side, m := range s.Alerts {
+		js.Alerts[side] = dataKeys(m)
+	}
+	js.Violations, js.Findings, js.Diagnoses = dataKeys(s.Violations), dataKeys(s.Findings), dataKeys(s.Diagnoses)
+	js.Packets.Read, js.Packets.Skipped = s.Packets, dataKeys(s.Skipped)
 	js.OutOfOrder = s.OutOfOrder
+	if s.Selection != "" {
+		js.Selection = &jsonSelection{Given: s.Selection, NotSelected: s.NotSelected}
+	}
 	if b != nil {
 		js.Baseline = b.toJSON()
 	}
@@ -128,12 +149,55 @@ func (s *Summary) WriteJSON(w io.Writer, b *BaselineChanges) error {
 	return enc.Encode(&j)
 }
 
+// dataKeys rekeys counts by dataKey, adding the counts of keys that
+// become one.
+func dataKeys(m map[string]int64) map[string]int64 {
+	out := make(map[string]int64, len(m))
+	for k, n := range m {
+		out[dataKey(k)] += n
+	}
+	return out
+}
+
+// dataKey is a value as a key of the JSON summary's counts
+// (docs/report.md, the summary): a token (letters, digits, underscores
+// and hyphens: an outcome, a code, a rule, a suite's IANA name) as it is, so that
+// it matches the connections' values; prose (a version, a reason packets
+// were skipped) in lower case with each run of other characters an
+// underscore, "TLS 1.2" as tls_1_2: no spaces, and no dots, which
+// Elasticsearch and jq paths read as nesting.
+func dataKey(s string) string {
+	if s != "" && strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == "" {
+		return s
+	}
+	var b strings.Builder
+	sep := false
+	for _, c := range strings.ToLower(s) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+			if sep && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			b.WriteRune(c)
+			sep = false
+			continue
+		}
+		sep = true
+	}
+	if b.Len() == 0 {
+		return "_"
+	}
+	return b.String()
+}
+
 // WriteText writes the summary's breakdown, a line per count, before the
 // text report's last line (the count per outcome); a line is left out
 // when it would be empty, and everything when nothing was read.
 func (s *Summary) WriteText(w io.Writer) {
 	if s.Connections == 0 && s.Packets == 0 && s.Errors == 0 {
 		return
+	}
+	if s.Selection != "" {
+		fmt.Fprintf(w, "%-15s%d of %d connections read (%s)\n", "selected:", s.Connections, s.Connections+s.NotSelected, Escape(s.Selection))
 	}
 	line := func(label string, m map[string]int64) {
 		if len(m) > 0 {

@@ -44,6 +44,9 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 	if r.ALPN != "" {
 		fmt.Fprintf(w, "  alpn=%s", Escape(r.ALPN))
 	}
+	if r.StartTLS != flows.StartTLSNone {
+		fmt.Fprintf(w, "  starttls=%s", r.StartTLS)
+	}
 	if r.Resumed {
 		fmt.Fprint(w, "  resumed")
 	}
@@ -119,6 +122,10 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 	t.writeDiagnosis(w, r.Diagnosis)
 	t.writeFindings(w, findings)
 	if t.opt.Verbose {
+		id := idsOf(r, t.opt)
+		d := &detailWriter{w: w, indent: "  "}
+		d.str("uid", id.uid, always)
+		d.str("community_id", id.communityID, always)
 		writeDetails(w, r)
 	}
 	fmt.Fprintln(w)

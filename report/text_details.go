@@ -134,10 +134,8 @@ func clientHelloSummary(ch *decode.ClientHello) string {
 
 func serverHelloSummary(sh *decode.ServerHello) string {
 	var parts []string
-	for _, e := range sh.Extensions {
-		if e.Type == decode.ExtKeyShare {
-			parts = append(parts, "key share "+sh.KeyShareGroup.String())
-		}
+	if sh.HasKeyShare() {
+		parts = append(parts, "key share "+sh.KeyShareGroup.String())
 	}
 	if sh.ALPN != "" {
 		parts = append(parts, "alpn "+Escape(sh.ALPN))

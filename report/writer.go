@@ -31,6 +31,9 @@ type Options struct {
 	// MultiFile says connections come from several inputs: each names its
 	// file (JSON and ECS file fields, the text header, a Zeek column).
 	MultiFile bool
+	// CommunityIDSeed is the seed of every Community ID written
+	// (--community-id-seed; 0 as Zeek, Suricata and Elastic default to).
+	CommunityIDSeed uint16
 	// Location is the zone of the text report's times (--local); nil
 	// means UTC. The other formats write UTC, as their schemas say.
 	Location *time.Location
@@ -71,7 +74,8 @@ type Rotator interface {
 	EndLog() error
 }
 
-// NewWriter returns the writer of a format: text, json, ecs, zeek or html.
+// NewWriter returns the writer of a format: text, json, ecs, zeek,
+// zeek-json or html.
 func NewWriter(format string, w io.Writer, o Options) (Writer, error) {
 	switch format {
 	case "text":
@@ -82,12 +86,12 @@ func NewWriter(format string, w io.Writer, o Options) (Writer, error) {
 		return j, nil
 	case "ecs":
 		return NewECSWriter(w, o), nil
-	case "zeek":
-		return NewZeekWriter(w, o), nil
+	case "zeek", "zeek-json":
+		return NewZeekWriter(w, o, format == "zeek-json"), nil
 	case "html":
 		return NewHTMLWriter(w, o), nil
 	}
-	return nil, fmt.Errorf("report: unknown format %q (text, json, ecs, zeek, html)", format)
+	return nil, fmt.Errorf("report: unknown format %q (text, json, ecs, zeek, zeek-json, html)", format)
 }
 
 // Tee writes every connection to several writers, as one: the chosen

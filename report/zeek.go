@@ -2,116 +2,72 @@ package report
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"io"
-	"math/big"
-	"net/netip"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/hsdecode/hsdecode/decode"
 	"github.com/hsdecode/hsdecode/flows"
 )
 
-// ZeekWriter writes Zeek's ssl.log in its tab-separated form: the
-// #separator ... #fields/#types header, a row per connection, #close. The
-// columns are those of Zeek's default ssl.log (ts, uid, id.*, version,
-// cipher, curve, server_name, resumed, last_alert, next_protocol,
-// established, ssl_history, cert_chain_fps, client_cert_chain_fps,
-// sni_matches_cert) in Zeek's notation, so zeek-cut and scripts written
-// for Zeek read it unchanged, followed by hsdecode's own: hsdecode_outcome,
-// hsdecode_violations, hsdecode_tunnels and, with several inputs,
-// hsdecode_file. Zeek's ssl.log has no column for tunnels (its conn.log's
+// ZeekWriter writes Zeek's ssl.log in its tab-separated form (the
+// #separator ... #fields/#types header, a row per connection, #close) or
+// in Zeek's JSON form (zeeklog.go). The columns are those of Zeek's
+// default ssl.log (ts, uid, id.*, version, cipher, curve, server_name,
+// resumed, last_alert, next_protocol, established, ssl_history,
+// cert_chain_fps, client_cert_chain_fps, sni_matches_cert) in Zeek's
+// notation, so zeek-cut and scripts written for Zeek read it unchanged,
+// followed by community_id (as Zeek's community-id policy names it) and
+// hsdecode's own: hsdecode_outcome, hsdecode_violations,
+// hsdecode_starttls, hsdecode_tunnels and hsdecode_file. The columns are
+// the same for any number of inputs, so that logs of several runs
+// concatenate. Zeek's ssl.log has no column for tunnels (its conn.log's
 // tunnel_parents holds the uids of tunnel.log rows, a log hsdecode does
 // not write): hsdecode_tunnels names each, outermost first, as the text's
 // tunnel: line does.
 type ZeekWriter struct {
-	w      *bufio.Writer
-	opt    Options
-	file   string
-	opened bool
-	last   time.Time
+	log  zeekLog
+	opt  Options
+	file string
 }
 
-// NewZeekWriter returns a ZeekWriter on w.
-func NewZeekWriter(w io.Writer, o Options) *ZeekWriter {
-	return &ZeekWriter{w: bufio.NewWriter(w), opt: o}
+// NewZeekWriter returns a ZeekWriter on w: Zeek's tab-separated form, or
+// with asJSON Zeek's JSON form (--format zeek-json).
+func NewZeekWriter(w io.Writer, o Options, asJSON bool) *ZeekWriter {
+	return &ZeekWriter{log: zeekLog{w: bufio.NewWriter(w), path: "ssl", columns: zeekColumns, json: asJSON}, opt: o}
 }
 
 // zeekColumns are the ssl.log columns and their Zeek types.
-var zeekColumns = []struct{ name, typ string }{
+var zeekColumns = []zeekColumn{
 	{"ts", "time"}, {"uid", "string"},
 	{"id.orig_h", "addr"}, {"id.orig_p", "port"}, {"id.resp_h", "addr"}, {"id.resp_p", "port"},
 	{"version", "string"}, {"cipher", "string"}, {"curve", "string"}, {"server_name", "string"},
 	{"resumed", "bool"}, {"last_alert", "string"}, {"next_protocol", "string"}, {"established", "bool"},
 	{"ssl_history", "string"}, {"cert_chain_fps", "vector[string]"}, {"client_cert_chain_fps", "vector[string]"},
-	{"sni_matches_cert", "bool"},
-	{"hsdecode_outcome", "string"}, {"hsdecode_violations", "set[string]"}, {"hsdecode_tunnels", "vector[string]"},
+	{"sni_matches_cert", "bool"}, {"community_id", "string"},
+	{"hsdecode_outcome", "string"}, {"hsdecode_violations", "set[string]"}, {"hsdecode_starttls", "string"},
+	{"hsdecode_tunnels", "vector[string]"}, {"hsdecode_file", "string"},
 }
-
-const (
-	zeekUnset = "-"
-	zeekEmpty = "(empty)"
-)
-
-// zeekTimeLayout is how Zeek writes #open and #close.
-const zeekTimeLayout = "2006-01-02-15-04-05"
 
 // BeginFile notes the input the next connections come from.
 func (z *ZeekWriter) BeginFile(path string) error { z.file = path; return nil }
 
-func (z *ZeekWriter) header(t time.Time) {
-	z.opened = true
-	w := z.w
-	fmt.Fprintf(w, "#separator \\x09\n#set_separator\t,\n#empty_field\t%s\n#unset_field\t%s\n#path\tssl\n", zeekEmpty, zeekUnset)
-	fmt.Fprintf(w, "#open\t%s\n", t.UTC().Format(zeekTimeLayout))
-	names, types := []string{"#fields"}, []string{"#types"}
-	for _, c := range zeekColumns {
-		names, types = append(names, c.name), append(types, c.typ)
-	}
-	if z.opt.MultiFile {
-		names, types = append(names, "hsdecode_file"), append(types, "string")
-	}
-	fmt.Fprintln(w, strings.Join(names, "\t"))
-	fmt.Fprintln(w, strings.Join(types, "\t"))
-}
-
 // Write writes one connection's row, and flushes it.
 func (z *ZeekWriter) Write(r *flows.Result, _ []Finding) error {
-	if !z.opened {
-		z.header(r.Start)
-	}
-	if r.End.After(z.last) {
-		z.last = r.End
-	}
-	z.w.WriteString(strings.Join(ZeekRow(r), "\t"))
-	if z.opt.MultiFile {
-		z.w.WriteString("\t" + zeekString(z.file))
-	}
-	z.w.WriteByte('\n')
-	return z.w.Flush()
+	return z.log.row(r.Start, r.End, zeekRow(r, z.file, idsOf(r, z.opt)))
 }
 
 // Close writes #close.
-func (z *ZeekWriter) Close() error {
-	if !z.opened {
-		z.header(time.Now())
-		z.last = time.Now()
-	}
-	fmt.Fprintf(z.w, "#close\t%s\n", z.last.UTC().Format(zeekTimeLayout))
-	return z.w.Flush()
-}
+func (z *ZeekWriter) Close() error { return z.log.close() }
 
-// ZeekRow renders a connection as the ssl.log columns of zeekColumns,
-// each in Zeek's notation.
-func ZeekRow(r *flows.Result) []string {
+// zeekRow renders a connection of an input as the ssl.log columns of
+// zeekColumns, each in Zeek's notation.
+func zeekRow(r *flows.Result, input string, id ids) []string {
 	client, server := unmap(r.Client), unmap(r.Server)
 	row := []string{
-		fmt.Sprintf("%d.%06d", r.Start.Unix(), r.Start.Nanosecond()/1000),
-		ZeekUID(r),
+		zeekTime(r.Start),
+		id.uid,
 		client.Addr().String(), strconv.Itoa(int(client.Port())),
 		server.Addr().String(), strconv.Itoa(int(server.Port())),
 		orUnset(ZeekVersion(r.Version)),
@@ -125,9 +81,12 @@ func ZeekRow(r *flows.Result) []string {
 		zeekEmpty,            // ssl_history
 		zeekUnset, zeekUnset, // cert_chain_fps, client_cert_chain_fps
 		zeekUnset, // sni_matches_cert
+		id.communityID,
 		string(r.Outcome),
 		zeekEmpty, // hsdecode_violations
+		orUnset(r.StartTLS.String()),
 		zeekEmpty, // hsdecode_tunnels
+		orUnset(zeekString(input)),
 	}
 	if r.HasCipherSuite {
 		row[7] = ZeekCipher(r.CipherSuite)
@@ -160,14 +119,14 @@ func ZeekRow(r *flows.Result) []string {
 		}
 	}
 	if len(codes) > 0 {
-		row[19] = strings.Join(codes, ",")
+		row[20] = strings.Join(codes, ",")
 	}
 	if len(r.Tunnels) > 0 {
 		ts := make([]string, len(r.Tunnels))
 		for i := range r.Tunnels {
 			ts[i] = zeekString((*tunnel)(&r.Tunnels[i]).brief())
 		}
-		row[20] = strings.Join(ts, ",")
+		row[22] = strings.Join(ts, ",")
 	}
 	return row
 }
@@ -218,33 +177,6 @@ func ZeekCipher(c decode.CipherSuite) string {
 	return s
 }
 
-// ZeekUID is a connection's uid: "C" and 17 base62 digits of a hash of
-// its 4-tuple and start time. Zeek draws its uids at random; this one is
-// the same for the same connection on every run, so reports of one
-// capture can be joined.
-func ZeekUID(r *flows.Result) string {
-	h := sha256.New()
-	for _, a := range []netip.AddrPort{unmap(r.Client), unmap(r.Server)} {
-		b, _ := a.MarshalBinary()
-		h.Write(b)
-	}
-	var ts [8]byte
-	binary.BigEndian.PutUint64(ts[:], uint64(r.Start.UnixNano()))
-	h.Write(ts[:])
-	// Tunnels tell apart connections of the same 4-tuple; a connection
-	// without one keeps the uid it always had.
-	for _, t := range r.Tunnels {
-		h.Write([]byte((*tunnel)(&t).brief()))
-	}
-	sum := h.Sum(nil)
-	n := new(big.Int).SetBytes(sum[:12]) // 96 bits, as Zeek's uids
-	s := n.Text(62)
-	for len(s) < 17 {
-		s = "0" + s
-	}
-	return "C" + s[:17]
-}
-
 func zeekBool(b bool) string {
 	if b {
 		return "T"
@@ -260,8 +192,9 @@ func orUnset(s string) string {
 }
 
 // zeekString escapes a string as Zeek's ASCII writer does: non-printable
-// bytes, the tab and the backslash as \xNN, and a value that would
-// read as unset or empty.
+// bytes and the tab as \xNN, the backslash as \\ (an RFC 4514 name's
+// "O=A\, Inc." as "O=A\\, Inc.", as in Zeek's x509.log), and a value that
+// would read as unset or empty.
 func zeekString(s string) string {
 	if s == zeekUnset || s == zeekEmpty {
 		return fmt.Sprintf("\\x%02x", s[0]) + s[1:]
@@ -269,7 +202,11 @@ func zeekString(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == '\\' {
+		if c == '\\' {
+			b.WriteString(`\\`)
+			continue
+		}
+		if c < 0x20 || c >= 0x7f {
 			fmt.Fprintf(&b, "\\x%02x", c)
 			continue
 		}

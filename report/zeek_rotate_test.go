@@ -18,7 +18,7 @@ func (s *switched) Write(b []byte) (int, error) { return s.to.Write(b) }
 func TestZeekEndLog(t *testing.T) {
 	var first, second bytes.Buffer
 	out := &switched{&first}
-	z := NewZeekWriter(out, Options{})
+	z := NewZeekWriter(out, Options{}, false)
 	if err := z.Write(sample(), nil); err != nil {
 		t.Fatal(err)
 	}

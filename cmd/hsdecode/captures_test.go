@@ -23,6 +23,7 @@ type want struct {
 	violation  string // "from code got"
 	history    string
 	alpn       string
+	starttls   string // the protocol before TLS (flows.StartTLS)
 	tunnels    string // the types of the tunnels, outermost first, joined by "/"
 }
 
@@ -195,6 +196,13 @@ var manifest = map[string][]want{
 	"70-diag-hrr": {
 		{outcome: "alert", alert: "client fatal illegal_parameter", history: "CjL"},
 	},
+	"80-starttls-mail":       {starttls13("smtp"), starttls13("lmtp"), starttls13("imap"), starttls13("pop3")},
+	"81-starttls-chat-news":  {starttls13("xmpp"), starttls13("irc"), starttls13("nntp"), starttls13("sieve"), starttls13("ftp")},
+	"82-starttls-db-dir":     {starttls13("ldap"), starttls13("postgresql"), starttls13("mysql")},
+	"83-proxy-connect-socks": {starttls13("http_connect"), starttls13("socks4"), starttls13("socks5")},
+	// IPv6 over a 1280-byte MTU, beside UDP datagrams the kernel
+	// fragmented (TestIPv6KernelFragments).
+	"120-ipv6-mtu1280": {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
 	// Tunnels (scripts/make-tunnel-testdata.sh): 100 and 101 and their
 	// overlay captures from Linux VXLAN, the rest wrapped bundled captures.
 	"100-vxlan-tls13":          {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI", tunnels: "vxlan"}},
@@ -216,6 +224,12 @@ var manifest = map[string][]want{
 	"114-4in6-tls12":           {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA128, history: full12T, tunnels: "4in6"}},
 	"115-teredo-tls13":         {{outcome: "established", version: "TLS 1.3", suite: aes256, tunnels: "teredo"}},
 	"116-nested-alert":         {{outcome: "alert", alert: "server fatal handshake_failure", history: "Cl", tunnels: "vxlan/gre/mpls"}},
+}
+
+// starttls13 is a TLS 1.3 handshake with Go's crypto/tls after the
+// plaintext part of a protocol (captures 80-83).
+func starttls13(proto string) want {
+	return want{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256", history: "CsiI", starttls: proto}
 }
 
 // tls13First is the first connection of 43-46, which saves its session.
@@ -272,6 +286,9 @@ func checkFacts(t *testing.T, n int, r *flows.Result, w want) {
 	}
 	check("client_certificate", r.ClientCertificate, w.clientCert)
 	check("alpn", r.ALPN, w.alpn)
+	if got := r.StartTLS.String(); got != w.starttls { // none is checked too
+		t.Errorf("connection %d: starttls = %q, want %q", n, got, w.starttls)
+	}
 	check("history", report.History(r), w.history)
 	var tunnels []string
 	for _, tn := range r.Tunnels {

@@ -21,6 +21,10 @@ func flagValues() map[string][]string {
 	for _, r := range report.AllRules {
 		rules = append(rules, string(r))
 	}
+	outs := make([]string, len(outcomes))
+	for i, o := range outcomes {
+		outs[i] = string(o)
+	}
 	return map[string][]string{
 		"format":      {"text", "json", "ecs", "zeek", "html"},
 		"color":       {"auto", "always", "never"},
@@ -28,6 +32,7 @@ func flagValues() map[string][]string {
 		"checksum":    {"auto", "on", "off"},
 		"min-version": {"SSL3", "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"},
 		"fail-on":     rules,
+		"outcome":     outs,
 	}
 }
 

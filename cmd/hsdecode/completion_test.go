@@ -144,6 +144,11 @@ func TestCompletionValues(t *testing.T) {
 			t.Errorf("--fail-on %s is offered but refused: %v", r, err)
 		}
 	}
+	for _, o := range flagValues()["outcome"] {
+		if _, err := parseOutcomes(o); err != nil {
+			t.Errorf("--outcome %s is offered but refused: %v", o, err)
+		}
+	}
 	for _, v := range flagValues()["min-version"] {
 		if _, err := report.ParseVersion(v); err != nil {
 			t.Errorf("--min-version %s is offered but refused: %v", v, err)

@@ -172,7 +172,8 @@ func TestECSFields(t *testing.T) {
 	}
 	for _, f := range []string{"tls.version", "tls.version_protocol", "tls.cipher", "tls.curve", "tls.resumed", "tls.established",
 		"tls.next_protocol", "tls.client.server_name", "tls.client.ja3", "tls.server.ja3s", "tls.server.x509.subject.distinguished_name",
-		"tls.server.x509.not_after", "tls.server.hash.sha256", "tls.client.x509.serial_number", "network.community_id"} {
+		"tls.server.x509.not_after", "tls.server.hash.sha256", "tls.client.x509.serial_number", "network.community_id",
+		"client.ip", "client.port", "server.ip", "server.domain", "destination.domain", "tls.server.x509.issuer.common_name"} {
 		if !used[f] {
 			t.Errorf("no document of the bundled captures has %s", f)
 		}

@@ -17,6 +17,7 @@ type gate struct {
 	sum      *report.Summary
 	base     *report.Baseline // nil without --baseline
 	findings bool             // a connection had a finding
+	sel      *selection       // nil: every connection is reported (selection.go)
 	metrics  *metrics         // nil without --metrics
 	// minConns is --min-connections: the TLS connections the run must
 	// have, and, when at least 1, each input must have one; 0: the gate
@@ -40,10 +41,7 @@ func newGate(rules report.Rules, base *report.Baseline, minConns int) *gate {
 func (g *gate) add(r *flows.Result) []report.Finding {
 	fs := report.Findings(r, g.rules)
 	g.diag.Diagnose(r, fs)
-	if r.Outcome != flows.OutcomeNotTLS {
-		g.tls++
-		g.inputTLS++
-	}
+	g.countTLS(r)
 	g.metrics.observe(r, fs)
 	if len(fs) > 0 {
 		g.findings = true
@@ -53,6 +51,15 @@ func (g *gate) add(r *flows.Result) []report.Finding {
 		g.base.Observe(r)
 	}
 	return fs
+}
+
+// countTLS counts a connection read that carries TLS, for
+// --min-connections: what the capture holds, selected or not.
+func (g *gate) countTLS(r *flows.Result) {
+	if r.Outcome != flows.OutcomeNotTLS {
+		g.tls++
+		g.inputTLS++
+	}
 }
 
 // gateAdvice ends a gate failure's message: what to do about it.
@@ -122,4 +129,20 @@ func (g *gate) status(ch *report.BaselineChanges) int {
 		return exitFindings
 	}
 	return exitOK
+}
+
+// skip says the selection leaves out a connection; it is then not
+// written nor counted in the summary or the metrics, only diagnosed, and
+// counted for --min-connections, which asks what the capture holds:
+// every connection, kept or not, is evidence for the diagnoses of those
+// after it, so that a kept one's diagnosis does not depend on the
+// selection. A kept one goes on to add.
+func (g *gate) skip(r *flows.Result) bool {
+	if g.sel.keep(r) {
+		return false
+	}
+	g.diag.Diagnose(r, report.Findings(r, g.rules))
+	g.countTLS(r)
+	g.sum.NotSelected++
+	return true
 }

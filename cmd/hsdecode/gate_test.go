@@ -91,7 +91,7 @@ func TestSeveralInputs(t *testing.T) {
 	}
 	s := sum.Summary
 	if s.Files != len(files) || s.Connections != len(lines)-1 || s.Packets.Read == 0 || s.Outcomes["established"] == 0 ||
-		s.Versions["TLS 1.3"] == 0 || s.Violations["unexpected_message"] == 0 || s.Alerts["server"]["handshake_failure"] == 0 {
+		s.Versions["tls_1_3"] == 0 || s.Violations["unexpected_message"] == 0 || s.Alerts["server"]["handshake_failure"] == 0 {
 		t.Errorf("summary %+v", s)
 	}
 

@@ -80,7 +80,18 @@ every 10 seconds, SIGUSR1 at once. Capturing needs root or the
 capabilities cap_net_raw and cap_net_admin.`},
 	{"Inputs", false, `Several captures, and directories of them (*.pcap, *.pcapng, *.cap), may
 be given in one run: each connection names its file. A capture named
-completion is given as ./completion.`},
+completion is given as ./completion. Captures compressed with gzip, zstd,
+xz or lz4 are read as they are (*.pcap.gz ... in directories).
+
+A capture filter follows the inputs, as tcpdump -r FILE EXPR takes it:
+the arguments that exist as files or directories are inputs, and the
+first that does not begins the filter (hsdecode a.pcap b.pcap tcp port
+443); a name like a capture's (x.pcap) or with a directory in it is an
+input even when missing. Or give the filter with -f: every argument is
+then an input.
+
+--outcome, --server, --sni and --id choose the connections reported,
+counted in the summary and judged by --fail-on and --baseline.`},
 	{"Exit status", false, `0 when no connection had a finding of --fail-on (by default a violation
 or an alert), 1 when one did (with --baseline: when something got worse
 than in the baseline) or when the gate found too few TLS connections

@@ -335,6 +335,9 @@ func (l *liveRun) write(r *flows.Result) {
 		l.unreported++
 		return
 	}
+	if l.gate.skip(r) {
+		return
+	}
 	l.reported++
 	l.outcomes[r.Outcome]++
 	findings := l.gate.add(r)

@@ -672,6 +672,14 @@ func TestNoCgoBuild(t *testing.T) {
 			t.Errorf("%v: %v %q", args, err, stderr.String())
 		}
 	}
+	// A capture filter on files is compiled by libpcap too.
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, filepath.Join(pcapDir, "01-tls12-ecdhe-rsa.pcap"), "port", "443")
+	cmd.Stderr = &stderr
+	var ee *exec.ExitError
+	if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != exitError || stderr.String() != "hsdecode: capture: filters need libpcap (this binary was built with CGO_ENABLED=0)\n" {
+		t.Errorf("a filter on a file: %v %q", err, stderr.String())
+	}
 }
 
 // TestLiveUsage: live-only options without -i, and conflicting ones, are
@@ -684,7 +692,7 @@ func TestLiveUsage(t *testing.T) {
 	}{
 		{[]string{"-r", established, "-c", "3"}, "--count is for live capture"},
 		{[]string{"-r", established, "-w", "x.pcap"}, "--write is for live capture"},
-		{[]string{"-r", established, "-f", "port 443"}, "--filter is for live capture"},
+		{[]string{"-r", established, "-f", "port 44301", "nope.pcap"}, "nope.pcap: no such file"}, // with -f, arguments are inputs
 		{[]string{"-i", "lo", "-r", established}, "not both"},
 		{[]string{"-i", "lo", "-f", "port 443", "port", "8443"}, "not both"},
 		{[]string{"-i", "lo", "-w", "-"}, "standard output"},

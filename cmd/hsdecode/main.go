@@ -82,11 +82,11 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	fs := pflag.NewFlagSet("hsdecode", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	read := fs.StringP("read", "r", "", "read packets from `FILE` (pcap or pcapng; - for standard input); more files and directories may follow as arguments")
-	format := fs.String("format", "text", "output `FORMAT`: text, json, ecs (Elastic Common Schema), zeek (Zeek's ssl.log) or html (one self-contained page)")
+	format := fs.String("format", "text", "output `FORMAT`: text, json, ecs (Elastic Common Schema), zeek (Zeek's ssl.log), zeek-json (the same in Zeek's JSON form) or html (one self-contained page)")
 	verbose := fs.BoolP("verbose", "v", false, "also print every handshake detail under each ladder (text), and counts of packets and connections skipped, and why")
 	idle := fs.Duration("idle-timeout", reassembly.DefaultIdleTimeout, "close and report connections idle longer than `DURATION`, in capture time (0: never)")
 	follow := fs.Bool("follow", false, "keep decoding established connections to their end, to report the alerts that close them, TLS 1.0-1.2 renegotiations and, with keys, TLS 1.3's post-handshake messages (slower on bulk data); a handshake ended by a fatal alert is read on to the other side's answer")
-	maxBuf := byteSizeFlag(fs, "max-buffer", reassembly.DefaultMaxBufferedBytes, "`BYTES` held for out-of-order data, IPv4 fragments, open connections and results waiting for start order (16MB, 512MiB, 1G: kB, MB, GB decimal; K, M, G, KiB, MiB, GiB binary); past it the quietest connections are closed (reported closed: memory), the same ones for any --workers")
+	maxBuf := byteSizeFlag(fs, "max-buffer", reassembly.DefaultMaxBufferedBytes, "`BYTES` held for out-of-order data, IP fragments, open connections and results waiting for start order (16MB, 512MiB, 1G: kB, MB, GB decimal; K, M, G, KiB, MiB, GiB binary); past it the quietest connections are closed (reported closed: memory), the same ones for any --workers")
 	failOn := fs.String("fail-on", report.DefaultFailOn, "`RULES` that make the exit status 1, comma-separated: violation, alert, incomplete, partial, gap, not_tls, legacy-version, weak-cipher, expired-cert, no-sni; all; none")
 	minVersion := fs.String("min-version", "TLS1.2", "legacy-version: the lowest acceptable `VERSION` (SSL3, TLS1.0 ... TLS1.3)")
 	summary := fs.Bool("summary", false, "json: end with a summary object (counts per outcome, version, suite, alert, violation; packets); ecs, zeek: print it on standard error")
@@ -98,7 +98,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	progressMode := fs.String("progress", "auto", "show progress on standard error `WHEN`: auto (on a terminal, unless CI is set), always or never")
 	iface := fs.StringP("interface", "i", "", "capture live on `IFACE` (any: every interface; a number from -D)")
 	listIfaces := fs.BoolP("list-interfaces", "D", false, "list the interfaces live capture can use, and exit")
-	filter := fs.StringP("filter", "f", "", "live capture filter `EXPR` in pcap-filter syntax (or give it as the remaining arguments, as to tcpdump)")
+	filter := fs.StringP("filter", "f", "", "capture filter `EXPR` in pcap-filter syntax, live or on files (or give it after the inputs, as to tcpdump)")
 	snaplen := fs.IntP("snaplen", "s", 0, "live: keep the first `N` bytes of each packet (0: 262144)")
 	noPromisc := fs.BoolP("no-promisc", "p", false, "live: do not put the interface in promiscuous mode")
 	bufKiB := kibFlag(fs, "buffer-size", "B", defaultBufferKiB, "live: kernel capture buffer `SIZE`: a number of KiB, as tcpdump's -B takes it, or a size such as 64MiB or 100MB")
@@ -109,6 +109,9 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to `FILE`, for go tool pprof")
 	keyLogs := fs.StringArray("keylog", nil, "decrypt TLS handshakes (SSL 3.0 to TLS 1.3) with the secrets of the NSS key log `FILE` (SSLKEYLOGFILE); may repeat. Live, the file is followed as it grows")
 	workers := fs.Int("workers", runtime.NumCPU(), "reading files: spread connections over `N` goroutines by their addresses and ports; the report is the same for any N (1: all on one goroutine)")
+	// Joining with other tools' records (docs/report.md, uid and community_id).
+	zeekX509 := fs.String("zeek-x509", "", "also write Zeek's x509.log to `FILE`: a row per certificate, which ssl.log's cert_chain_fps name (JSON with --format zeek-json)")
+	communitySeed := fs.Uint16("community-id-seed", 0, "the seed `N` of every Community ID written (0 to 65535; Zeek, Suricata and Elastic default to 0, and must use the same)")
 	// Where the report goes, and asking hsdecode itself (issue 15).
 	output := fs.StringP("output", "o", "", "write the report to `FILE` instead of standard output (- for standard output); live, SIGHUP closes and reopens it, for logrotate")
 	local := fs.Bool("local", false, "text: times in local time with the zone's offset, not UTC")
@@ -118,6 +121,11 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	minConns := fs.Int("min-connections", 0, "fail (exit 1) a run with fewer than `N` TLS connections; when N is at least 1, also one with an input that has none. Default 1 with --fail-on, --junit, --baseline or --annotations (a CI gate fails closed), else 0 (an input without TLS is a note)")
 	annotations := fs.String("annotations", "", "also write `KIND` annotations on standard error: github (::error and ::warning workflow commands, one per finding or failed handshake)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics on `ADDR` (host:port, such as 127.0.0.1:9477) at /metrics while the run lasts; none by default")
+	// Choosing what is reported (selection.go).
+	fs.String("outcome", "", "report only connections of these `OUTCOMES`, comma-separated: violation, alert, established, partial, gap, incomplete, not_tls")
+	fs.String("server", "", "report only connections to these servers, comma-separated: `ADDRS` (192.0.2.1), with a port (192.0.2.1:443, [2001:db8::1]:443), networks (10.0.0.0/8) or globs (10.1.*, *:8443)")
+	fs.String("sni", "", "report only connections whose SNI matches one of these `GLOBS`, comma-separated (*.example.com; case-insensitive; an empty one matches no SNI)")
+	fs.String("id", "", "report only the connections of these `IDS`, comma-separated: uids (C...) or Community IDs (1:...), as the reports write them")
 	// --help goes to standard output, for | less, as it is asked for.
 	fs.Usage = func() { printHelp(stdout, fs) }
 	if err := fs.Parse(args); err != nil {
@@ -201,18 +209,23 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	if *minConns < 0 {
 		return usage(fmt.Errorf("--min-connections %d: give 0 or more", *minConns))
 	}
+	sel, err := parseSelection(selectionValue(fs), *communitySeed)
+	if err != nil {
+		return usage(err)
+	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// What the run holds is counted against --max-buffer; the
 		// collector is told so, or it lets garbage grow the heap to twice
 		// what is live before it runs.
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(*maxBuf + memoryBase + int64(*workers)*memoryPerWorker))
 	}
-	opt := report.Options{Verbose: *verbose, Color: color}
+	opt := report.Options{Verbose: *verbose, Color: color, CommunityIDSeed: *communitySeed}
 	if *local {
 		opt.Location = time.Local
 	}
 	var lc liveConfig
 	var inputs []string
+	var fileFilter string // the capture filter on files (-f, or after the inputs)
 	isLive := fs.Changed("interface")
 	if isLive {
 		if err := liveArgs(fs, *read, *filter, *snaplen, *bufKiB, *count, *duration, *write); err != nil {
@@ -225,7 +238,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 				SnapLen: *snaplen, Promisc: !*noPromisc, BufferSize: *bufKiB << 10},
 		}
 	} else {
-		for _, name := range []string{"filter", "snaplen", "no-promisc", "buffer-size", "count", "duration", "write"} {
+		for _, name := range []string{"snaplen", "no-promisc", "buffer-size", "count", "duration", "write"} {
 			if fs.Changed(name) {
 				return usage(fmt.Errorf("--%s is for live capture (-i IFACE)", name))
 			}
@@ -236,9 +249,23 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 		if *read != "" {
 			inputs = append(inputs, *read)
 		}
-		inputs = append(inputs, fs.Args()...)
+		args, expr, err := splitArgs(fs.Args(), fs.Changed("filter"))
+		if err != nil {
+			return usage(err)
+		}
+		inputs = append(inputs, args...)
 		if len(inputs) == 0 {
-			return usage(errors.New("give capture files or directories (or -r FILE, - for standard input), or an interface with -i IFACE; --help explains"))
+			missing := ""
+			if expr != "" {
+				missing = fmt.Sprintf(" (no file or directory is named %q)", strings.Fields(expr)[0])
+			}
+			return usage(fmt.Errorf("give capture files or directories (or -r FILE, - for standard input), or an interface with -i IFACE%s; --help explains", missing))
+		}
+		if fs.Changed("filter") {
+			expr = *filter
+		}
+		if fileFilter, err = checkFilter(expr); err != nil {
+			return usage(err)
 		}
 		var dir bool
 		if inputs, dir, err = expandInputs(inputs, stderr); err != nil {
@@ -267,7 +294,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 		bw = bufio.NewWriterSize(out, 64<<10)
 		out = bw
 	}
-	outs, err := openOutputs(*format, out, opt, *junit, *htmlPath, *summary, *annotations, stderr)
+	outs, err := openOutputs(*format, out, opt, outputFiles{junit: *junit, html: *htmlPath, zeekX509: *zeekX509}, *summary, *annotations, stderr)
 	if err != nil {
 		return usage(err)
 	}
@@ -276,6 +303,9 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 		return usage(err)
 	}
 	g := newGate(rules, base, *minConns)
+	if g.sel = sel; sel != nil {
+		g.sum.Selection = sel.given
+	}
 	if *metricsAddr != "" {
 		m, err := serveMetrics(*metricsAddr, *verbose, stderr)
 		if err != nil {
@@ -305,10 +335,13 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	fo := flows.Options{Follow: *follow}
 	ro := reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle, ChecksumMode: sums}
 	files := fileRun{fo: fo, ro: ro, workers: *workers, verbose: *verbose, showProgress: showProgress, pace: pace,
-		outs: outs, g: g, bw: bw, stderr: stderr, keys: keys, keyLogs: len(*keyLogs) > 0}
+		outs: outs, g: g, bw: bw, stderr: stderr, keys: keys, keyLogs: len(*keyLogs) > 0, filter: fileFilter}
 	inputErr, err := files.run(inputs)
 	if err != nil {
 		return usage(err)
+	}
+	if g.sel != nil && g.sum.Connections == 0 && g.sum.NotSelected > 0 {
+		complain(stderr, fmt.Sprintf("none of the %d connections read matched the selection (%s)", g.sum.NotSelected, g.sel.given))
 	}
 	if !inputErr {
 		// An input that could not be read is exit 2 already.
@@ -342,6 +375,7 @@ type fileRun struct {
 	stderr       io.Writer
 	keys         *keylog.Log // what --keylog gave, with what captures embed
 	keyLogs      bool        // --keylog was given
+	filter       string      // the capture filter, "" for none
 }
 
 // run reads the inputs; inputErr says one could not be read, or broke
@@ -349,7 +383,7 @@ type fileRun struct {
 // report, which ends the run.
 func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
 	for n, in := range inputs {
-		src, err := capture.OpenFile(in)
+		src, err := capture.Open(in, capture.FileOptions{Filter: f.filter})
 		if err != nil {
 			complain(f.stderr, err.Error())
 			f.outs.fileError(in, err)
@@ -358,6 +392,7 @@ func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
 			continue
 		}
 		f.g.sum.Files++
+		opened := src // what withSecrets wraps keeps its count of filtered packets
 		if err := f.outs.beginFile(in); err != nil {
 			src.Close()
 			return inputErr, fmt.Errorf("write: %w", err)
@@ -372,6 +407,9 @@ func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
 		}
 		piped := asDecided(src)
 		an := analyzeSource(src, fo, f.ro, f.workers, prog, func(r *flows.Result) error {
+			if f.g.skip(r) {
+				return nil
+			}
 			if err := f.outs.all.Write(r, f.g.add(r)); err != nil || !piped {
 				return err
 			}
@@ -392,6 +430,9 @@ func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
 		}
 		if f.verbose {
 			printStats(f.stderr, an.stats, an.notReported)
+			if fl, ok := opened.(interface{ Filtered() int64 }); ok && f.filter != "" {
+				fmt.Fprintf(f.stderr, "hsdecode: %d packets did not match the capture filter\n", fl.Filtered())
+			}
 		}
 		f.g.metrics.input(an.stats)
 		if an.readErr != nil {
@@ -449,7 +490,7 @@ func printStats(w io.Writer, st reassembly.Stats, notReported int64) {
 			strings.Join(closed, ", "), st.MaxOpen, st.MaxBuffered)
 	}
 	if st.Gaps > 0 || st.Cut > 0 || st.Defragmented > 0 {
-		fmt.Fprintf(w, "hsdecode: %d gaps in TCP streams (%d bytes missing, %d of them acknowledged by the peer), %d segments cut by the snap length, %d IPv4 datagrams made whole from fragments\n",
+		fmt.Fprintf(w, "hsdecode: %d gaps in TCP streams (%d bytes missing, %d of them acknowledged by the peer), %d segments cut by the snap length, %d IP datagrams made whole from fragments\n",
 			st.Gaps, st.GapBytes, st.Unseen, st.Cut, st.Defragmented)
 	}
 }

@@ -236,7 +236,7 @@ func TestFragmentedCapture(t *testing.T) {
 	if len(got) != 1 || got[0].Outcome != want[0].Outcome || !slices.Equal(got[0].from("server"), want[0].from("server")) {
 		t.Errorf("fragmented: %+v, want %+v", got, want)
 	}
-	if !strings.Contains(verbose, "IPv4 datagrams made whole from fragments") {
+	if !strings.Contains(verbose, "IP datagrams made whole from fragments") {
 		t.Errorf("-v printed:\n%s", verbose)
 	}
 }

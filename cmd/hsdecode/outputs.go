@@ -18,11 +18,18 @@ type outputs struct {
 	junit   *report.JUnitWriter
 	html    *report.HTMLWriter
 	github  *report.GitHubWriter // --annotations github
-	files   []*os.File           // --junit's and --html's
-	all     report.Writer        // out, junit, html and github
+	files   []*os.File           // --junit's, --html's and --zeek-x509's
+	all     report.Writer        // out, junit, html, github and x509.log
 }
 
-func openOutputs(format string, stdout io.Writer, o report.Options, junitPath, htmlPath string, summary bool, annotations string, stderr io.Writer) (*outputs, error) {
+// outputFiles are the files written beside the chosen format.
+type outputFiles struct {
+	junit, html string
+	zeekX509    string // --zeek-x509
+}
+
+func openOutputs(format string, stdout io.Writer, o report.Options, paths outputFiles, summary bool, annotations string, stderr io.Writer) (*outputs, error) {
+	junitPath, htmlPath := paths.junit, paths.html
 	out, err := report.NewWriter(format, stdout, o)
 	if err != nil {
 		return nil, err
@@ -59,13 +66,22 @@ func openOutputs(format string, stdout io.Writer, o report.Options, junitPath, h
 		op.html = report.NewHTMLWriter(f, o)
 		ws = append(ws, op.html)
 	}
+	if paths.zeekX509 != "" {
+		f, err := os.Create(paths.zeekX509)
+		if err != nil {
+			op.closeFiles()
+			return nil, fmt.Errorf("--zeek-x509: %w", err)
+		}
+		op.files = append(op.files, f)
+		ws = append(ws, report.NewZeekX509Writer(f, format == "zeek-json"))
+	}
 	if len(ws) > 1 {
 		op.all = report.Tee(ws...)
 	}
 	return op, nil
 }
 
-// closeFiles closes the files of --junit and --html.
+// closeFiles closes the files of --junit, --html and --zeek-x509.
 func (op *outputs) closeFiles() error {
 	var errs []error
 	for _, f := range op.files {

@@ -93,14 +93,16 @@ func reportWithoutTimestamps(t *testing.T, path string, args ...string) []any {
 	return objs
 }
 
-// withoutTimestamps removes the ts and end_ts members at every depth, and
-// the durations a diagnosis's evidence computes from them ("2ms after the
+// withoutTimestamps removes the ts and end_ts members at every depth, the
+// uid made from the first packet's time (docs/report.md, uid), and the
+// durations a diagnosis's evidence computes from them ("2ms after the
 // ClientHello"): rewriting moves packets in time.
 func withoutTimestamps(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		delete(x, "ts")
 		delete(x, "end_ts")
+		delete(x, "uid")
 		for k, e := range x {
 			x[k] = withoutTimestamps(e)
 		}

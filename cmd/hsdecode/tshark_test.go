@@ -316,7 +316,7 @@ func handshakeName(s string) (string, error) {
 // ourTokens reduces a result to per-endpoint token sequences in the same
 // vocabulary: plaintext handshake messages, ChangeCipherSpecs and plaintext
 // alerts. tshark shows a HelloRetryRequest as the ServerHello it is on the
-// wire.
+// wire, or, from a TLS 1.3 draft up to 21, as its own message type 6.
 func ourTokens(r *flows.Result) map[netip.AddrPort][]string {
 	ep := map[flows.Role]netip.AddrPort{flows.Client: unmapped(r.Client), flows.Server: unmapped(r.Server)}
 	// Plaintext alerts in order per side: Messages says where each alert
@@ -347,6 +347,9 @@ func ourTokens(r *flows.Result) map[netip.AddrPort][]string {
 			plainAlerts[m.From] = q[1:]
 		case flows.TypeHelloRetry:
 			tok = decode.HandshakeServerHello.String()
+			if hrr := r.HelloRetryRequest; hrr != nil && hrr.Draft {
+				tok = decode.HandshakeHelloRetryRequest.String()
+			}
 		default:
 			tok = m.Type
 		}

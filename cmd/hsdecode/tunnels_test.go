@@ -58,8 +58,8 @@ func tunnelCaptures(t *testing.T) []string {
 // TestTunnelCaptures: every capture in tunnels reports as its plain
 // original (the same connection recorded on the VXLAN device, or the
 // bundled capture tunnel-wrap wrapped), but for its tunnels, which each
-// connection names outermost first (timestamps left out: 100 and 101 were
-// recorded on two interfaces).
+// connection names outermost first (timestamps and the uids made of them
+// left out: 100 and 101 were recorded on two interfaces).
 func TestTunnelCaptures(t *testing.T) {
 	for _, p := range tunnelCaptures(t) {
 		name := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
@@ -128,10 +128,24 @@ func TestTunnelVNIs(t *testing.T) {
 		if len(lines) != len(tt.want) {
 			t.Fatalf("VNIs %v: %d connections, want %d:\n%s", tt.vnis, len(lines), len(tt.want), out.String())
 		}
+		uids, cids := map[string]bool{}, map[string]bool{}
 		for i, l := range lines {
 			if !strings.Contains(l, tt.want[i]) || !strings.Contains(l, `"outcome":"established"`) {
 				t.Errorf("VNIs %v: connection %d lacks %s or is not established: %.300s", tt.vnis, i+1, tt.want[i], l)
 			}
+			var c struct {
+				UID         string `json:"uid"`
+				CommunityID string `json:"community_id"`
+			}
+			if err := json.Unmarshal([]byte(l), &c); err != nil {
+				t.Fatal(err)
+			}
+			uids[c.UID], cids[c.CommunityID] = true, true
+		}
+		// Each connection its uid; the Community ID is the inner flow's,
+		// as Zeek computes it, the same in both VNIs.
+		if len(uids) != len(lines) || len(cids) != 1 {
+			t.Errorf("VNIs %v: %d uids and %d Community IDs for %d connections", tt.vnis, len(uids), len(cids), len(lines))
 		}
 	}
 }

@@ -1,0 +1,79 @@
+package report
+
+import (
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"math/big"
+	"net/netip"
+
+	"github.com/hsdecode/hsdecode/flows"
+)
+
+// The two names of a connection that other records join on
+// (docs/report.md, uid and community_id): the uid names one connection,
+// the same on every run, for any --workers and under any file name; the
+// Community ID names the flow, the same in Zeek's, Suricata's and
+// Elastic's records of it.
+
+// UID is a connection's uid: "C" and 17 base62 digits (96 bits, as Zeek's
+// uids) of a SHA-256 of the connection's 4-tuple and the time of its first
+// packet, and its tunnels when it came in any. Zeek draws its uids at random; this one is the same whenever the
+// same packets are read, whatever the file is called (a rewritten copy, a
+// pcapng with its secrets injected), so reports of one capture join. A
+// port reused later is a later first packet, so another uid; two inputs
+// holding the same connection give it one uid, and their reports' file
+// tells them apart.
+func UID(r *flows.Result) string {
+	h := sha256.New()
+	for _, a := range []netip.AddrPort{unmap(r.Client), unmap(r.Server)} {
+		b, _ := a.MarshalBinary()
+		h.Write(b)
+	}
+	var ts [8]byte
+	binary.BigEndian.PutUint64(ts[:], uint64(r.Start.UnixNano()))
+	h.Write(ts[:])
+	// Tunnels tell apart connections of the same 4-tuple; a connection
+	// without one keeps the uid it always had.
+	for _, t := range r.Tunnels {
+		h.Write([]byte((*tunnel)(&t).brief()))
+	}
+	sum := h.Sum(nil)
+	s := new(big.Int).SetBytes(sum[:12]).Text(62)
+	for len(s) < 17 {
+		s = "0" + s
+	}
+	return "C" + s[:17]
+}
+
+// CommunityID is the Community ID flow hash, version 1, of a TCP
+// connection (github.com/corelight/community-id-spec): "1:" and the
+// base64 SHA-1 of the seed, the endpoints' addresses, the protocol, a pad
+// byte and the ports, the smaller endpoint first. Zeek, Suricata and
+// Elastic compute it with seed 0 unless told otherwise; --community-id-seed
+// must match theirs for the records to join.
+func CommunityID(a, b netip.AddrPort, seed uint16) string {
+	a, b = unmap(a), unmap(b)
+	if c := a.Addr().Compare(b.Addr()); c > 0 || (c == 0 && a.Port() > b.Port()) {
+		a, b = b, a
+	}
+	h := sha1.New()
+	var buf [6]byte
+	binary.BigEndian.PutUint16(buf[:2], seed)
+	h.Write(buf[:2])
+	h.Write(a.Addr().AsSlice())
+	h.Write(b.Addr().AsSlice())
+	h.Write([]byte{6, 0}) // TCP, pad
+	binary.BigEndian.PutUint16(buf[:2], a.Port())
+	binary.BigEndian.PutUint16(buf[2:4], b.Port())
+	h.Write(buf[:4])
+	return "1:" + base64.StdEncoding.EncodeToString(h.Sum(nil))
+}
+
+// ids are a connection's uid and Community ID, as the writers show them.
+type ids struct{ uid, communityID string }
+
+func idsOf(r *flows.Result, o Options) ids {
+	return ids{UID(r), CommunityID(r.Client, r.Server, o.CommunityIDSeed)}
+}
