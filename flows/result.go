@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hsdecode/hsdecode/decode"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // Outcome is the one verdict a connection gets (docs/handshake-order.md section 6).
@@ -114,7 +115,11 @@ type Result struct {
 	Seq            uint64 // order in which the connection began
 	Start, End     time.Time
 	Client, Server netip.AddrPort
-	Outcome        Outcome
+	// Tunnels are the encapsulations the connection came in, outermost
+	// first, as its first packet carried them, Src the client's side and
+	// Dst the server's; nil when none.
+	Tunnels []stream.Tunnel
+	Outcome Outcome
 	// Version and CipherSuite are zero when never negotiated.
 	Version        decode.Version
 	CipherSuite    decode.CipherSuite

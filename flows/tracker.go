@@ -54,6 +54,7 @@ func newTracker(info stream.ConnInfo, col *Collector) *Tracker {
 	t.res.Seq = info.Seq
 	t.res.Start = info.Start
 	t.res.End = info.Start
+	t.res.Tunnels = info.Tunnels
 	for i := range t.sides {
 		t.sides[i].pos = -1
 	}

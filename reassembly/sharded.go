@@ -57,10 +57,13 @@ type shardItem struct {
 	prev  time.Time // capture time before this packet
 	now   time.Time // capture time with it: the latest timestamp seen so far
 	index uint64
-	src   netip.Addr // a datagram's addresses
+	src   netip.Addr // a datagram's addresses and protocol
 	dst   netip.Addr
+	proto uint8
 	// verify: its checksums are to be verified (checksums.verify).
 	verify bool
+	// quick is quickTCP's look at a frame, taken once to pick the worker.
+	quick quickLook
 }
 
 type itemKind uint8
@@ -211,8 +214,8 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 	}
 	it := shardItem{kind: itemFrame, link: link, data: data, lost: ci.Length - len(data), ts: ts, prev: prev, now: s.now, index: index,
 		verify: s.checks.verify(link, data)}
-	if src, dst, _, ok := quickTCP(link, data); ok {
-		w := s.workers[shardOf(keyOf(src, dst), len(s.workers))]
+	if it.quick = quickTCP(link, data); it.quick.ok {
+		w := s.workers[shardOf(keyOf(it.quick.src, it.quick.dst, it.quick.tun), len(s.workers))]
 		w.pending = append(w.pending, it)
 		return
 	}
@@ -221,9 +224,9 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 		return
 	}
 	if dg != nil {
-		it.kind, it.data, it.src, it.dst = itemDatagram, dg.payload, dg.src, dg.dst
+		it.kind, it.data, it.src, it.dst, it.proto = itemDatagram, dg.payload, dg.src, dg.dst, uint8(dg.proto)
 	}
-	w := s.workers[shardOf(keyOf(seg.src, seg.dst), len(s.workers))]
+	w := s.workers[shardOf(keyOf(seg.src, seg.dst, seg.tun), len(s.workers))]
 	w.pending = append(w.pending, it)
 }
 
@@ -309,13 +312,13 @@ func (a *Assembler) item(it *shardItem) {
 	a.advance(it.now)
 	defer a.mem.peak(a)
 	a.verifying = it.verify
-	if it.kind == itemFrame && a.decided(it.link, it.data, it.ts) {
+	if it.kind == itemFrame && a.decided(it.quick, it.ts) {
 		return
 	}
 	var seg segment
 	var reason string
 	if it.kind == itemDatagram {
-		seg, reason = a.dec.datagramTCP(it.src, it.dst, it.data)
+		seg, reason = a.dec.datagramIP(it.src, it.dst, it.proto, it.data)
 	} else {
 		seg, reason = a.dec.decode(it.link, it.data, it.lost)
 	}

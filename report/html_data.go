@@ -30,6 +30,7 @@ func (c *htmlConn) fields(w fieldWriter) {
 	w.stamp("end_ts", r.End)
 	w.str("client", unmap(r.Client).String(), always)
 	w.str("server", unmap(r.Server).String(), always)
+	w.objects("tunnels", tunnels(r.Tunnels))
 	w.str("outcome", string(r.Outcome), always)
 	if r.Version != 0 {
 		w.str("version", r.Version.String(), omitEmpty)

@@ -26,6 +26,7 @@ func (c connection) fields(w fieldWriter) {
 	w.str("community_id", c.communityID, always)
 	w.object("client", (*endpoint)(&r.Client))
 	w.object("server", (*endpoint)(&r.Server))
+	w.objects("tunnels", tunnels(r.Tunnels))
 	w.str("outcome", string(r.Outcome), always)
 	if r.Version != 0 {
 		w.str("version", r.Version.String(), omitEmpty)

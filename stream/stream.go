@@ -25,6 +25,11 @@ type ConnInfo struct {
 	// from 1 every packet given to the Assembler (or to Sharded, across
 	// its workers): the order connections began, for deterministic output.
 	Seq uint64
+	// Tunnels are the encapsulations of the packet that began the
+	// connection, outermost first; none for a packet that came bare.
+	// Connections in different tunnels are different connections, even
+	// with the same 4-tuple.
+	Tunnels []Tunnel
 }
 
 // EndReason says why a direction or a connection ended.
