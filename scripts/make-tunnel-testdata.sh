@@ -27,28 +27,16 @@ WORK=$(mktemp -d /tmp/hsdecode-tunnel.XXXXXX)
 REQ='GET /hello.txt HTTP/1.0\r\n\r\n'
 NSA=hsd-k-client NSB=hsd-k-server
 
-log() { printf '%s\n' "== $*" >&2; }
-die() { printf '%s\n' "make-tunnel-testdata: $*" >&2; exit 1; }
-
-PIDS=()
-ROWS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
+NAME=make-tunnel-testdata
+extra_cleanup() {
 	ip netns del $NSA 2>/dev/null || true
 	ip netns del $NSB 2>/dev/null || true
-	rm -rf "$WORK"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[[ $(id -u) == 0 ]] || die "network namespaces and tcpdump need root"
-for cmd in ip tcpdump openssl tshark ss timeout go; do
-	command -v $cmd >/dev/null || die "missing $cmd"
-done
+# shellcheck source=lib/recorder.sh
+source "$ROOT/scripts/lib/recorder.sh"
+ROWS=()
+need_root "network namespaces and tcpdump need root"
+need_commands ip tcpdump openssl tshark ss timeout go
 
 cd "$WORK"
 printf 'hello\n' >hello.txt

@@ -9,11 +9,12 @@ log() { printf '%s\n' "== $*" >&2; }
 die() { printf '%s\n' "$NAME: $*" >&2; exit 1; }
 
 # Background processes of the capture under way, killed by their own pids
-# if a step fails.
+# if a step fails: the capture's, the server's and any more in PIDS.
 CAP_PID= SRV_PID=
+PIDS=()
 cleanup() {
 	local p
-	for p in $SRV_PID $CAP_PID; do
+	for p in $SRV_PID $CAP_PID "${PIDS[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
