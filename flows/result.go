@@ -115,6 +115,10 @@ type Result struct {
 	Seq            uint64 // order in which the connection began
 	Start, End     time.Time
 	Client, Server netip.AddrPort
+	// Tunnels are the encapsulations the connection came in, outermost
+	// first, as its first packet carried them, Src the client's side and
+	// Dst the server's; nil when none.
+	Tunnels []stream.Tunnel
 	// Transport carries the handshake: TCP, QUIC or DTLS.
 	Transport stream.Transport
 	// QUIC is what a QUIC connection's packets say besides its handshake;

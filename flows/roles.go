@@ -20,6 +20,16 @@ func (t *Tracker) setClient(s stream.Side) {
 	} else {
 		t.res.Client, t.res.Server = t.info.B, t.info.A
 	}
+	t.res.Tunnels = t.info.Tunnels
+	if s == stream.SideB && len(t.info.Tunnels) > 0 {
+		// The first packet came from the server: its outer endpoints
+		// the other way round.
+		t.res.Tunnels = make([]stream.Tunnel, len(t.info.Tunnels))
+		for i, tn := range t.info.Tunnels {
+			tn.Src, tn.Dst = tn.Dst, tn.Src
+			t.res.Tunnels[i] = tn
+		}
+	}
 }
 
 func (t *Tracker) client() *sideState { return &t.sides[t.clientSide] }

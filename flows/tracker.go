@@ -61,6 +61,7 @@ func newTracker(info stream.ConnInfo, col *Collector) *Tracker {
 	t.res.Start = info.Start
 	t.res.End = info.Start
 	t.res.Transport = info.Transport
+	t.res.Tunnels = info.Tunnels
 	for i := range t.sides {
 		t.sides[i].pos = -1
 	}

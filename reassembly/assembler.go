@@ -3,6 +3,7 @@ package reassembly
 import (
 	"maps"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -65,7 +66,9 @@ type Stats struct {
 	Packets, Bytes int64 // every packet given to Packet, and its captured bytes
 	// Skipped counts packets by the reason they were not used: "not IP",
 	// "not TCP", "truncated" (the capture cut the IP or TCP header),
-	// "unsupported link type N", "decode error: <layer>",
+	// "unsupported link type N", "decode error: <layer>" (a tunnel's
+	// header too: "decode error: vxlan"), reasonTooDeep and
+	// reasonTunnelFragment (tunnel.go),
 	// IPv4 and IPv6 fragments of a datagram that was never made whole
 	// (reasonFragment*, reasonFragment6*), "no open connection" for a segment with neither
 	// SYN nor payload on a 4-tuple with no open connection, typically the
@@ -99,14 +102,19 @@ type Stats struct {
 	Defragmented int64
 }
 
-// connKey is a 4-tuple in a canonical order, the same for both directions.
-type connKey struct{ lo, hi netip.AddrPort }
+// connKey is a 4-tuple in a canonical order, the same for both
+// directions, and the identity of the tunnels it came in (tunnelHash; 0
+// for none): the same 4-tuple in two tunnels is two connections.
+type connKey struct {
+	lo, hi netip.AddrPort
+	tun    uint64
+}
 
-func keyOf(src, dst netip.AddrPort) connKey {
+func keyOf(src, dst netip.AddrPort, tun uint64) connKey {
 	if dst.Compare(src) < 0 {
-		return connKey{dst, src}
+		return connKey{dst, src, tun}
 	}
-	return connKey{src, dst}
+	return connKey{src, dst, tun}
 }
 
 // Assembler turns captured frames into the in-order byte streams of each
@@ -264,7 +272,7 @@ func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	a.advanceTo(now)
 	defer a.mem.peak(a)
 	a.verifying = a.checks.verify(link, data)
-	if a.decided(link, data, ts) {
+	if a.decided(quickTCP(link, data), ts) {
 		return
 	}
 	seg, _, ok := a.dec.frameSegment(a.frag, link, data, ci.Length-len(data), a.now, a.skipN, &a.stats.Defragmented)
@@ -278,14 +286,14 @@ func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.Captur
 // that cannot close it, from a look at its headers (quickTCP): most
 // packets of a big capture are such, and decoding them fully cost more
 // than all else done with them. It does what handle and segment would,
-// and reports false for any other packet, which is then decoded.
-func (a *Assembler) decided(link layers.LinkType, data []byte, ts time.Time) bool {
-	src, dst, flags, ok := quickTCP(link, data)
+// and reports false for any other packet, which is then decoded. q is
+// quickTCP's look at the frame.
+func (a *Assembler) decided(q quickLook, ts time.Time) bool {
 	// A SYN may begin a new connection on the 4-tuple (conn.reusedBy).
-	if !ok || flags&(tcpFlagFIN|tcpFlagSYN|tcpFlagRST) != 0 {
+	if !q.ok || q.flags&(tcpFlagFIN|tcpFlagSYN|tcpFlagRST) != 0 {
 		return false
 	}
-	c := a.conns[keyOf(src, dst)]
+	c := a.conns[keyOf(q.src, q.dst, q.tun)]
 	if c == nil || c.state != connDone {
 		return false
 	}
@@ -305,7 +313,7 @@ func (a *Assembler) handle(seg segment, ts time.Time) {
 		return
 	}
 	tcp := seg.tcp
-	key := keyOf(seg.src, seg.dst)
+	key := keyOf(seg.src, seg.dst, seg.tun)
 	c := a.conns[key]
 	var sums sumState
 	if a.verifying {
@@ -615,9 +623,10 @@ func (a *Assembler) unseenAtEnd(c *conn, y stream.Side) {
 // A, known to be the client when the segment is a SYN without ACK.
 func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	a.stats.Connections++
-	c := &conn{a: a, key: keyOf(seg.src, seg.dst), last: ts}
+	c := &conn{a: a, key: keyOf(seg.src, seg.dst, seg.tun), last: ts}
 	c.bucket = bucketOf(c.key)
-	c.info = stream.ConnInfo{A: seg.src, B: seg.dst, SawSYN: seg.tcp.SYN && !seg.tcp.ACK, Start: ts, Seq: a.index}
+	c.info = stream.ConnInfo{A: seg.src, B: seg.dst, SawSYN: seg.tcp.SYN && !seg.tcp.ACK, Start: ts, Seq: a.index,
+		Tunnels: slices.Clone(seg.tunnels)}
 	// gopacket keys its connections by network flow and ports. The table
 	// already tells connections apart, so the flow only has to name this
 	// one: typed by Seq it does, without copying addresses, and a new

@@ -6,6 +6,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // ethernetTypeQinQOld is the 802.1ad tag type used before 0x88a8 was
@@ -48,6 +50,44 @@ type ipv6Extension struct{ layers.IPv6ExtensionSkipper }
 
 func (e *ipv6Extension) CanDecode() gopacket.LayerClass { return ipv6ExtensionClass }
 
+// NextLayerType stops at IP in IP, as ipv4's does.
+func (e *ipv6Extension) NextLayerType() gopacket.LayerType {
+	return ipInIP(e.NextHeader, e.IPv6ExtensionSkipper.NextLayerType())
+}
+
+// ipv4 and ipv6 stop decoding at IP in IP (protocols 4 and 41), which
+// gopacket's layers would decode on into the same layer, the outer
+// header's addresses lost: the tunnel is read from what they carry
+// (tunnelOf).
+type ipv4 struct{ layers.IPv4 }
+
+func (i *ipv4) NextLayerType() gopacket.LayerType {
+	next := i.IPv4.NextLayerType()
+	if next == gopacket.LayerTypeFragment {
+		return next
+	}
+	return ipInIP(i.Protocol, next)
+}
+
+type ipv6 struct{ layers.IPv6 }
+
+func (i *ipv6) NextLayerType() gopacket.LayerType {
+	p := i.NextHeader
+	if i.HopByHop != nil {
+		p = i.HopByHop.NextHeader
+	}
+	return ipInIP(p, i.IPv6.NextLayerType())
+}
+
+// ipInIP is the layer after an IP header of protocol p, next as gopacket
+// names it: none for IP in IP.
+func ipInIP(p layers.IPProtocol, next gopacket.LayerType) gopacket.LayerType {
+	if p == layers.IPProtocolIPv4 || p == layers.IPProtocolIPv6 {
+		return gopacket.LayerTypePayload
+	}
+	return next
+}
+
 // first layers, one parser each.
 const (
 	firstEthernet = iota
@@ -80,11 +120,16 @@ type decoder struct {
 	sll2   layers.LinuxSLL2
 	loop   layers.Loopback
 	vlan   dot1q
-	ip4    layers.IPv4
-	ip6    layers.IPv6
+	ip4    ipv4
+	ip6    ipv6
 	ip6ext ipv6Extension
 	tcp    layers.TCP
 	udp    layers.UDP
+
+	// tunnels are the encapsulations around the frame being decoded,
+	// outermost first, and tun their identity (tunnelHash).
+	tunnels []stream.Tunnel
+	tun     uint64
 
 	// unsupported caches the skip reason of each unsupported link type,
 	// so that counting one costs no allocation.
@@ -92,9 +137,9 @@ type decoder struct {
 }
 
 func newDecoder() *decoder {
-	d := &decoder{decoded: make([]gopacket.LayerType, 0, 8), unsupported: map[layers.LinkType]string{}}
+	d := &decoder{decoded: make([]gopacket.LayerType, 0, 8), tunnels: make([]stream.Tunnel, 0, maxTunnels), unsupported: map[layers.LinkType]string{}}
 	var c gopacket.DecodingLayerContainer = gopacket.DecodingLayerSparse(nil)
-	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.sll, &d.sll2, &d.loop, &d.vlan, &d.ip4, &d.ip6, &d.ip6ext, &d.tcp, &d.udp} {
+	for _, l := range []gopacket.DecodingLayer{&d.eth, &d.sll, &d.sll2, &d.loop, &d.vlan, &d.ip4, &d.ip6, &d.ip6ext, &d.tcp} {
 		c = c.Put(l)
 	}
 	d.container = c
@@ -119,6 +164,10 @@ type segment struct {
 	// ipHeader is the IPv4 header of a segment that came in one packet,
 	// for its checksum.
 	ipHeader []byte
+	// tun is the identity of the tunnels the segment came in (0 for
+	// none), tunnels what the report says of them, owned by the decoder.
+	tun     uint64
+	tunnels []stream.Tunnel
 	// udp says it is a UDP datagram, not a TCP segment: tcp is nil and
 	// payload holds the datagram's (udp.go), and frames is how many
 	// frames it came in, that many packets skipped when it is.
@@ -170,9 +219,36 @@ func (d *decoder) decode(link layers.LinkType, data []byte, lost int) (segment, 
 		}
 		return segment{}, r
 	}
+	d.tunnels, d.tun = d.tunnels[:0], 0
+	seg, reason := d.decodeFrom(first, data, lost)
+	if len(d.tunnels) > 0 {
+		if reason == reasonIPv4Fragment || reason == reasonIPv6Fragment {
+			// defrag keys datagrams by their addresses alone: the
+			// tunnel would be lost.
+			reason = reasonTunnelFragment
+		}
+		seg.tun, seg.tunnels = d.tun, d.tunnels
+	}
+	return seg, reason
+}
+
+// decodeFrom decodes a frame, or what a tunnel carries, from its first
+// layer on.
+func (d *decoder) decodeFrom(first int, data []byte, lost int) (segment, string) {
 	p := d.parsers[first]
 	err := p.DecodeLayers(data, &d.decoded)
 	isTCP := len(d.decoded) > 0 && d.decoded[len(d.decoded)-1] == layers.LayerTypeTCP
+	if err == nil && !isTCP {
+		t, reason := d.tunnelOf()
+		switch {
+		case reason != "" && p.Truncated:
+			return segment{}, "truncated" // the capture cut the tunnel's header
+		case reason != "":
+			return segment{}, reason
+		case t.typ != 0:
+			return d.tunnel(t, lost)
+		}
+	}
 	if p.Truncated && (err != nil || !isTCP) {
 		return segment{}, "truncated"
 	}

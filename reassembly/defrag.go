@@ -229,9 +229,9 @@ func (d *decoder) frameSegment(f *defrag, link layers.LinkType, data []byte, los
 	frames := int64(1)
 	switch reason {
 	case reasonIPv4Fragment:
-		dg = f.add(&d.ip4, now, skip)
+		dg = f.add(&d.ip4.IPv4, now, skip)
 	case reasonIPv6Fragment:
-		dg = f.add6(&d.ip6, d.fragmentHeader(), now, skip)
+		dg = f.add6(&d.ip6.IPv6, d.fragmentHeader(), now, skip)
 	}
 	if reason == reasonIPv4Fragment || reason == reasonIPv6Fragment {
 		if dg == nil {
@@ -254,11 +254,5 @@ func (d *decoder) frameSegment(f *defrag, link layers.LinkType, data []byte, los
 // datagramSegment decodes the TCP segment, or the UDP datagram (udp.go),
 // of a datagram defrag rebuilt.
 func (d *decoder) datagramSegment(dg *datagram) (segment, string) {
-	switch dg.proto {
-	case layers.IPProtocolTCP:
-		return d.datagramTCP(dg.src, dg.dst, dg.payload)
-	case layers.IPProtocolUDP:
-		return d.datagramUDP(dg.src, dg.dst, dg.payload)
-	}
-	return segment{}, "not TCP"
+	return d.datagramIP(dg.src, dg.dst, uint8(dg.proto), dg.payload)
 }

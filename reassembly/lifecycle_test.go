@@ -364,7 +364,7 @@ func TestUnseenBytes(t *testing.T) {
 func TestClosedTableIsBounded(t *testing.T) {
 	var tab closedTable
 	keyN := func(i int) connKey {
-		return keyOf(netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), 40000), srv)
+		return keyOf(netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), 40000), srv, 0)
 	}
 	for i := range maxClosed + 10 {
 		c := &conn{key: keyN(i), last: base}

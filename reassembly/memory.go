@@ -154,7 +154,7 @@ func hashOf(k connKey) uint64 {
 	lo, hi := k.lo.Addr().As16(), k.hi.Addr().As16()
 	h := binary.LittleEndian.Uint64(lo[:8]) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(lo[8:]), 13) ^
 		bits.RotateLeft64(binary.LittleEndian.Uint64(hi[:8]), 29) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(hi[8:]), 43) ^
-		uint64(k.lo.Port())<<16 ^ uint64(k.hi.Port())
+		uint64(k.lo.Port())<<16 ^ uint64(k.hi.Port()) ^ k.tun
 	return (h * 0x9e3779b97f4a7c15) >> 32
 }
 

@@ -9,54 +9,61 @@ import (
 
 // quickTCP reads the endpoints and the flags byte (byte 13 of the TCP
 // header: FIN 0x01 ... CWR 0x80; NS, in byte 12, is not in it) of a TCP
-// segment straight from the frame, for the packets of connections already
-// decided, where nothing else of the segment is used, and to pick the
-// worker of a packet (Sharded). It is an order of
-// magnitude cheaper than decoder.decode (BenchmarkQuickTCP,
-// BenchmarkDecoderDecode) because it takes only the common shapes:
-// Ethernet without tags, SLL and SLL2 before IPv4 or IPv6, or raw IP; an
-// IPv4 header without options; an IPv6 header followed directly by TCP;
-// the whole IP packet captured.
+// segment straight from the frame, with the identity of the tunnels it
+// came in (tunnelHash), for the packets of connections already decided,
+// where nothing else of the segment is used, and to pick the worker of a
+// packet (Sharded). It is an order of magnitude cheaper than
+// decoder.decode (BenchmarkQuickTCP, BenchmarkDecoderDecode) because it
+// takes only the common shapes: Ethernet, with VLAN tags, SLL and SLL2
+// before IPv4 or IPv6, or raw IP; an IPv4 header without options; an
+// IPv6 header followed directly by TCP or a tunnel; the whole IP packet
+// captured; and, within maxTunnels, the encapsulations of tunnel.go that
+// carry them (VXLAN, Geneve, GRE, ERSPAN, GTP-U, Teredo, MPLS, PPPoE, IP
+// in IP), read by the same functions as decode reads them.
 //
 // It returns ok=false whenever it is not certain that decoder.decode would
 // return exactly this segment with reason "" and cut 0, whatever the lost
 // bytes; the caller then decodes the frame. Certainty rests on the checks
 // below mirroring those of gopacket v1.7.7's layers (ethernet.go,
-// linux_sll.go, linux_sll2.go, ip4.go, ip6.go, tcp.go), as the differential
-// tests and FuzzQuickTCP in quick_test.go check.
-func quickTCP(link layers.LinkType, data []byte) (src, dst netip.AddrPort, flags uint8, ok bool) {
-	s, d, tcp, ok := quickSegment(link, data)
+// dot1q.go, linux_sll.go, linux_sll2.go, ip4.go, ip6.go, tcp.go), as the
+// differential tests and FuzzQuickTCP in quick_test.go check.
+func quickTCP(link layers.LinkType, data []byte) quickLook {
+	s, d, tcp, tun, ok := quickSegment(link, data)
 	if !ok {
-		return
+		return quickLook{}
 	}
-	src = netip.AddrPortFrom(s, binary.BigEndian.Uint16(tcp[0:2]))
-	dst = netip.AddrPortFrom(d, binary.BigEndian.Uint16(tcp[2:4]))
-	return src, dst, tcp[13], true
+	return quickLook{
+		src: netip.AddrPortFrom(s, binary.BigEndian.Uint16(tcp[0:2])),
+		dst: netip.AddrPortFrom(d, binary.BigEndian.Uint16(tcp[2:4])),
+		tun: tun, flags: tcp[13], ok: true,
+	}
 }
 
-// quickSegment returns the addresses and TCP bytes (header and payload)
-// of the frames quickTCP takes.
-func quickSegment(link layers.LinkType, data []byte) (s, d netip.Addr, tcp []byte, ok bool) {
-	var ip []byte
-	var v6 bool
+// quickLook is what quickTCP reads of a frame; ok is false when it
+// declined it.
+type quickLook struct {
+	src, dst netip.AddrPort
+	tun      uint64
+	flags    uint8
+	ok       bool
+}
+
+// quickSegment returns the addresses, TCP bytes (header and payload) and
+// tunnel identity of the frames quickTCP takes.
+func quickSegment(link layers.LinkType, data []byte) (s, d netip.Addr, tcp []byte, tun uint64, ok bool) {
+	var b []byte
+	var kind innerKind
 	switch link {
 	case layers.LinkTypeEthernet:
-		// An EtherType below 0x0600 is an 802.3 length, and a tag type
-		// (0x8100, 0x88a8, 0x9100) needs the tag decoded: both are left
-		// to decode.
-		if len(data) < 14 {
-			return
-		}
-		v6, ok = ipEtherType(data[12:14])
-		ip = data[14:]
+		kind, b, ok = innerEthernet, data, true
 	case layers.LinkTypeLinuxSLL:
 		// layers.LinuxSLL fails on an address length over 8, whatever
 		// the rest of the header says.
 		if len(data) < 16 || binary.BigEndian.Uint16(data[4:6]) > 8 {
 			return
 		}
-		v6, ok = ipEtherType(data[14:16])
-		ip = data[16:]
+		kind, ok = ipEtherType(data[14:16])
+		b = data[16:]
 	case layers.LinkTypeLinuxSLL2:
 		// layers.LinuxSLL2 fails on an address length over 8, and for
 		// these ARPHRD types ignores the protocol type: it names no
@@ -68,54 +75,119 @@ func quickSegment(link layers.LinkType, data []byte) (s, d netip.Addr, tcp []byt
 		case layers.ARPHardwareTypeFRAD, layers.ARPHardwareTypeIPGRE, layers.ARPHardwareTypeDot11Radiotap:
 			return
 		}
-		v6, ok = ipEtherType(data[0:2])
-		ip = data[20:]
+		kind, ok = ipEtherType(data[0:2])
+		b = data[20:]
 	case layers.LinkTypeRaw:
 		// As decode chooses: version 6 is IPv6, anything else is read as
 		// IPv4 (and quickIPv4 wants version 4).
-		v6, ok = len(data) > 0 && data[0]>>4 == 6, true
-		ip = data
+		kind, ok = innerIPv4, true
+		if len(data) > 0 && data[0]>>4 == 6 {
+			kind = innerIPv6
+		}
+		b = data
 	case layers.LinkTypeIPv4:
-		ip, ok = data, true
+		kind, b, ok = innerIPv4, data, true
 	case layers.LinkTypeIPv6:
-		ip, v6, ok = data, true, true
+		kind, b, ok = innerIPv6, data, true
 	}
 	if !ok {
 		return
 	}
-	if v6 {
-		s, d, tcp, ok = quickIPv6(ip)
-	} else {
-		s, d, tcp, ok = quickIPv4(ip)
+	var src, dst netip.Addr // the outer endpoints of a tunnel
+	var t tunnelLayer
+	for layers := 0; ; layers++ {
+		switch kind {
+		case innerEthernet:
+			var next innerKind
+			if next, b, t, ok = quickEthernet(b); ok && t.typ == 0 {
+				kind = next // IP, read at the next turn
+				layers--
+				continue
+			}
+			src, dst = netip.Addr{}, netip.Addr{}
+		case innerIPv4, innerIPv6:
+			var proto uint8
+			if kind == innerIPv6 {
+				src, dst, proto, b, ok = quickIPv6(b)
+			} else {
+				src, dst, proto, b, ok = quickIPv4(b)
+			}
+			if ok && proto == ipProtoTCP {
+				return src, dst, quickTCPHeader(b), tun, len(quickTCPHeader(b)) > 0
+			}
+			var reason string
+			if t, reason = ipPayloadTunnel(kind == innerIPv6, proto, b); reason != "" {
+				ok = false
+			}
+		case innerMPLS:
+			var reason string
+			t, reason = mpls(b)
+			ok = reason == ""
+			src, dst = netip.Addr{}, netip.Addr{}
+		}
+		// decode reads a tunnel at most maxTunnels deep.
+		if !ok || t.typ == 0 || layers == maxTunnels {
+			return netip.Addr{}, netip.Addr{}, nil, 0, false
+		}
+		tun = tunnelHash(tun, &t, src, dst)
+		kind, b = t.next, t.inner
 	}
+}
+
+// quickEthernet reads an Ethernet header and its VLAN tags, up to IPv4,
+// IPv6 or an encapsulation of the link layer (t).
+func quickEthernet(b []byte) (kind innerKind, payload []byte, t tunnelLayer, ok bool) {
+	// An EtherType below 0x0600 is an 802.3 length: left to decode.
+	if len(b) < 14 {
+		return
+	}
+	typ, b := binary.BigEndian.Uint16(b[12:14]), b[14:]
+	for typ == uint16(layers.EthernetTypeDot1Q) || typ == uint16(layers.EthernetTypeQinQ) || typ == uint16(ethernetTypeQinQOld) {
+		if len(b) < 4 {
+			return
+		}
+		typ, b = binary.BigEndian.Uint16(b[2:4]), b[4:]
+	}
+	switch typ {
+	case etherTypeIPv4:
+		return innerIPv4, b, t, true
+	case etherTypeIPv6:
+		return innerIPv6, b, t, true
+	}
+	t, reason := etherTunnel(typ, b)
+	return 0, nil, t, reason == "" && t.typ != 0
+}
+
+// quickTCPHeader returns tcp when its header is one layers.TCP decodes,
+// else nil.
+func quickTCPHeader(tcp []byte) []byte {
 	// layers.TCP fails on a header shorter than 20 bytes or than its data
 	// offset says. Its options need no check: in v1.7.7 a malformed one
 	// ends option parsing (TCP.stopOptions) and is never an error, which
 	// TestQuickTCPCases checks.
-	if !ok || len(tcp) < 20 {
-		return s, d, nil, false
+	if len(tcp) < 20 {
+		return nil
 	}
 	if off := int(tcp[12]>>4) * 4; off < 20 || off > len(tcp) {
-		return s, d, nil, false
+		return nil
 	}
-	return s, d, tcp, true
+	return tcp
 }
 
-// ipEtherType reports whether t is the EtherType of IPv4 or IPv6, and
-// which.
-func ipEtherType(t []byte) (v6, ok bool) {
-	switch layers.EthernetType(binary.BigEndian.Uint16(t)) {
-	case layers.EthernetTypeIPv4:
-		return false, true
-	case layers.EthernetTypeIPv6:
-		return true, true
+// ipEtherType is the kind of IPv4 and IPv6 EtherTypes.
+func ipEtherType(t []byte) (innerKind, bool) {
+	switch binary.BigEndian.Uint16(t) {
+	case etherTypeIPv4:
+		return innerIPv4, true
+	case etherTypeIPv6:
+		return innerIPv6, true
 	}
-	return false, false
+	return 0, false
 }
 
-// quickIPv4 returns the addresses and the TCP bytes of an unfragmented
-// IPv4 packet without options, all of it captured.
-func quickIPv4(ip []byte) (src, dst netip.Addr, tcp []byte, ok bool) {
+// quickIPv4 returns the addresses, protocol and payload of an
+// unfragmented IPv4 packet without options, all of it captured.
+func quickIPv4(ip []byte) (src, dst netip.Addr, proto uint8, payload []byte, ok bool) {
 	// Version 4 and IHL 5. layers.IPv4 does not check the version, but a
 	// frame that lies about it is rare enough to leave to decode; options
 	// are rare too, and layers.IPv4 fails on malformed ones: rather than
@@ -138,20 +210,25 @@ func quickIPv4(ip []byte) (src, dst netip.Addr, tcp []byte, ok bool) {
 	}
 	// The fragment offset and MF: any fragment goes to defrag. DF and
 	// the reserved bit change nothing.
-	if binary.BigEndian.Uint16(ip[6:8])&0x3fff != 0 || layers.IPProtocol(ip[9]) != layers.IPProtocolTCP {
+	if binary.BigEndian.Uint16(ip[6:8])&0x3fff != 0 {
 		return
 	}
 	// AddrFrom4, as netip.AddrFromSlice makes of the 4-byte addresses
 	// layers.IPv4 gives decode.segment.
-	return netip.AddrFrom4([4]byte(ip[12:16])), netip.AddrFrom4([4]byte(ip[16:20])), ip[20:n], true
+	return netip.AddrFrom4([4]byte(ip[12:16])), netip.AddrFrom4([4]byte(ip[16:20])), ip[9], ip[20:n], true
 }
 
-// quickIPv6 returns the addresses and the TCP bytes of an IPv6 packet
-// whose next header is TCP, all of it captured.
-func quickIPv6(ip []byte) (src, dst netip.Addr, tcp []byte, ok bool) {
+// quickIPv6 returns the addresses, next header and payload of an IPv6
+// packet whose next header is TCP or a tunnel, all of it captured.
+func quickIPv6(ip []byte) (src, dst netip.Addr, proto uint8, payload []byte, ok bool) {
 	// Any extension header goes to decode, the hop-by-hop header that
 	// layers.IPv6 decodes itself included.
-	if len(ip) < 40 || ip[0]>>4 != 6 || layers.IPProtocol(ip[6]) != layers.IPProtocolTCP {
+	if len(ip) < 40 || ip[0]>>4 != 6 {
+		return
+	}
+	switch ip[6] {
+	case ipProtoTCP, ipProtoUDP, ipProtoGRE, ipProtoIPv4, ipProtoIPv6:
+	default:
 		return
 	}
 	// A zero payload length (a jumbogram) without a hop-by-hop header
@@ -163,5 +240,5 @@ func quickIPv6(ip []byte) (src, dst netip.Addr, tcp []byte, ok bool) {
 	}
 	// AddrFrom16 keeps an IPv4-mapped address 16 bytes, as AddrFromSlice
 	// does in decode.segment.
-	return netip.AddrFrom16([16]byte(ip[8:24])), netip.AddrFrom16([16]byte(ip[24:40])), ip[40 : 40+n], true
+	return netip.AddrFrom16([16]byte(ip[8:24])), netip.AddrFrom16([16]byte(ip[24:40])), ip[6], ip[40 : 40+n], true
 }

@@ -48,7 +48,8 @@ func tcpFlags(tcp *layers.TCP) uint8 {
 // quickTCP took the frame, and decode's result (valid until d's next
 // decode).
 func quickMismatch(d *decoder, link layers.LinkType, data []byte, lost int) (fast bool, seg segment, reason, mismatch string) {
-	src, dst, flags, ok := quickTCP(link, data)
+	q := quickTCP(link, data)
+	src, dst, tun, flags, ok := q.src, q.dst, q.tun, q.flags, q.ok
 	seg, reason = d.decode(link, data, lost)
 	if !ok {
 		return false, seg, reason, ""
@@ -60,6 +61,8 @@ func quickMismatch(d *decoder, link layers.LinkType, data []byte, lost int) (fas
 		mismatch = fmt.Sprintf("decode cut %d bytes (lost %d)", seg.cut, lost)
 	case seg.src != src || seg.dst != dst:
 		mismatch = fmt.Sprintf("quickTCP %v > %v, decode %v > %v", src, dst, seg.src, seg.dst)
+	case seg.tun != tun:
+		mismatch = fmt.Sprintf("quickTCP tunnel %#x, decode %#x", tun, seg.tun)
 	case tcpFlags(seg.tcp) != flags:
 		mismatch = fmt.Sprintf("quickTCP flags %#02x, decode %#02x", flags, tcpFlags(seg.tcp))
 	}
@@ -315,10 +318,10 @@ var quickLinks = []struct {
 	{layers.LinkTypeIPv4, func(bool) []byte { return nil }},
 }
 
-// quickIP returns the IP packet of a frame that quickTCP takes, and
-// whether it is IPv6.
+// quickIP returns the IP packet of a frame outside tunnels that quickTCP
+// takes, and whether it is IPv6.
 func quickIP(link layers.LinkType, data []byte) (ip []byte, v6, ok bool) {
-	if _, _, _, ok := quickTCP(link, data); !ok {
+	if q := quickTCP(link, data); !q.ok || q.tun != 0 {
 		return nil, false, false
 	}
 	switch link {
@@ -575,6 +578,15 @@ func TestQuickTCPCases(t *testing.T) {
 		{"short Ethernet", layers.LinkTypeEthernet, syn4, func(b []byte) []byte { return b[:13] }, false},
 		{"802.1Q tag", layers.LinkTypeEthernet, syn4, func(b []byte) []byte {
 			return concat(b[:12], []byte{0x81, 0x00, 0, 10}, b[12:])
+		}, true},
+		{"QinQ tags, 0x9100", layers.LinkTypeEthernet, syn4, func(b []byte) []byte {
+			return concat(b[:12], []byte{0x91, 0x00, 0, 10, 0x81, 0x00, 0, 11}, b[12:])
+		}, true},
+		{"802.1Q tag with an 802.3 length", layers.LinkTypeEthernet, syn4, func(b []byte) []byte {
+			return concat(b[:12], []byte{0x81, 0x00, 0, 10, 0, 60}, b[14:])
+		}, false},
+		{"802.1Q tag cut", layers.LinkTypeEthernet, syn4, func(b []byte) []byte {
+			return concat(b[:12], []byte{0x81, 0x00, 0})
 		}, false},
 		{"802.3 length", layers.LinkTypeEthernet, syn4, func(b []byte) []byte { put16(b, 12, uint16(len(b)-eth)); return b }, false},
 		{"ARP", layers.LinkTypeEthernet, syn4, func(b []byte) []byte { put16(b, 12, 0x0806); return b }, false},
@@ -718,23 +730,22 @@ func TestWriteQuickTCPSeeds(t *testing.T) {
 // timestamps.
 func quickBench(b *testing.B) []byte {
 	p := quickSeed(b, "01-tls12-ecdhe-rsa.pcap", hasPayload)
-	if _, _, _, ok := quickTCP(p.LinkType, p.Data); !ok || p.LinkType != layers.LinkTypeEthernet {
+	if !quickTCP(p.LinkType, p.Data).ok || p.LinkType != layers.LinkTypeEthernet {
 		b.Fatal("quickTCP does not take the benchmark's frame")
 	}
 	return p.Data
 }
 
 var quickSink struct {
-	a, b  netip.AddrPort
-	flags uint8
-	seg   segment
+	q   quickLook
+	seg segment
 }
 
 func BenchmarkQuickTCP(b *testing.B) {
 	f := quickBench(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		quickSink.a, quickSink.b, quickSink.flags, _ = quickTCP(layers.LinkTypeEthernet, f)
+		quickSink.q = quickTCP(layers.LinkTypeEthernet, f)
 	}
 }
 

@@ -54,20 +54,23 @@ type Sharded struct {
 
 // shardItem is what a worker is given of a packet.
 type shardItem struct {
-	kind   itemKind
-	link   layers.LinkType
-	data   []byte // the frame, or the TCP or UDP bytes of a datagram made whole
-	lost   int    // bytes the capture left out
-	ts     time.Time
-	prev   time.Time // capture time before this packet
-	now    time.Time // capture time with it: the latest timestamp seen so far
-	index  uint64
-	src    netip.Addr // a datagram's addresses
-	dst    netip.Addr
-	proto  layers.IPProtocol // and its protocol
-	frames int               // and the frames it was made of
+	kind  itemKind
+	link  layers.LinkType
+	data  []byte // the frame, or the TCP bytes of a datagram made whole
+	lost  int    // bytes the capture left out
+	ts    time.Time
+	prev  time.Time // capture time before this packet
+	now   time.Time // capture time with it: the latest timestamp seen so far
+	index uint64
+	src   netip.Addr // a datagram's addresses and protocol
+	dst   netip.Addr
+	proto uint8
+	// frames is how many frames a datagram was made of.
+	frames int
 	// verify: its checksums are to be verified (checksums.verify).
 	verify bool
+	// quick is quickTCP's look at a frame, taken once to pick the worker.
+	quick quickLook
 }
 
 type itemKind uint8
@@ -221,8 +224,8 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 	}
 	it := shardItem{kind: itemFrame, link: link, data: data, lost: ci.Length - len(data), ts: ts, prev: prev, now: s.now, index: index,
 		verify: s.checks.verify(link, data)}
-	if src, dst, _, ok := quickTCP(link, data); ok {
-		w := s.workers[shardOf(keyOf(src, dst), len(s.workers))]
+	if it.quick = quickTCP(link, data); it.quick.ok {
+		w := s.workers[shardOf(keyOf(it.quick.src, it.quick.dst, it.quick.tun), len(s.workers))]
 		w.pending = append(w.pending, it)
 		return
 	}
@@ -235,9 +238,10 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 		return
 	}
 	if dg != nil {
-		it.kind, it.data, it.src, it.dst, it.proto, it.frames = itemDatagram, dg.payload, dg.src, dg.dst, dg.proto, dg.frags
+		it.kind, it.data, it.src, it.dst, it.proto = itemDatagram, dg.payload, dg.src, dg.dst, uint8(dg.proto)
+		it.frames = dg.frags
 	}
-	w := s.workers[shardOf(keyOf(seg.src, seg.dst), len(s.workers))]
+	w := s.workers[shardOf(keyOf(seg.src, seg.dst, seg.tun), len(s.workers))]
 	w.pending = append(w.pending, it)
 }
 
@@ -323,13 +327,13 @@ func (a *Assembler) item(it *shardItem) {
 	a.advance(it.now)
 	defer a.mem.peak(a)
 	a.verifying = it.verify
-	if it.kind == itemFrame && a.decided(it.link, it.data, it.ts) {
+	if it.kind == itemFrame && a.decided(it.quick, it.ts) {
 		return
 	}
 	var seg segment
 	var reason string
 	if it.kind == itemDatagram {
-		seg, reason = a.dec.datagramSegment(&datagram{src: it.src, dst: it.dst, proto: it.proto, payload: it.data})
+		seg, reason = a.dec.datagramIP(it.src, it.dst, it.proto, it.data)
 		seg.frames = it.frames
 	} else {
 		seg, reason = a.dec.decode(it.link, it.data, it.lost)

@@ -2,6 +2,7 @@ package reassembly
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -25,24 +26,41 @@ import (
 // Initial the capture did not have.
 const reasonUDPNotHandshake = "UDP, no QUIC or DTLS handshake"
 
-// udpDatagram returns the datagram the last decode reached, if its last
-// layer was UDP.
+// udpDatagram returns the UDP datagram a frame that decoded cleanly to
+// its IP layer carries, if it does: decoding stops at the IP layer (UDP
+// is in no parser), whose payload is read here, after tunnelOf found no
+// encapsulation in it.
 func (d *decoder) udpDatagram() (segment, bool) {
-	if len(d.decoded) == 0 || d.decoded[len(d.decoded)-1] != layers.LayerTypeUDP {
+	if len(d.decoded) == 0 {
 		return segment{}, false
 	}
-	src, dst := d.ip6.SrcIP, d.ip6.DstIP
-	if d.sawLayer(layers.LayerTypeIPv4) {
-		src, dst = d.ip4.SrcIP, d.ip4.DstIP
+	var payload []byte
+	switch d.decoded[len(d.decoded)-1] {
+	case layers.LayerTypeIPv4:
+		if d.ip4.Protocol != layers.IPProtocolUDP || d.ip4.Flags&layers.IPv4MoreFragments != 0 || d.ip4.FragOffset != 0 {
+			return segment{}, false
+		}
+		payload = d.ip4.Payload
+	case layers.LayerTypeIPv6:
+		p := d.ip6.NextHeader
+		if d.ip6.HopByHop != nil {
+			p = d.ip6.HopByHop.NextHeader
+		}
+		if p != layers.IPProtocolUDP {
+			return segment{}, false
+		}
+		payload = d.ip6.Payload
+	case layers.LayerTypeIPv6Routing, layers.LayerTypeIPv6Destination, layers.LayerTypeIPv6HopByHop:
+		if d.ip6ext.NextHeader != layers.IPProtocolUDP {
+			return segment{}, false
+		}
+		payload = d.ip6ext.Payload
+	default:
+		return segment{}, false
 	}
-	s, _ := netip.AddrFromSlice(src)
-	t, _ := netip.AddrFromSlice(dst)
-	return segment{
-		src:     netip.AddrPortFrom(s, uint16(d.udp.SrcPort)),
-		dst:     netip.AddrPortFrom(t, uint16(d.udp.DstPort)),
-		udp:     true,
-		payload: d.udp.Payload,
-	}, true
+	src, dst := d.outer()
+	seg, reason := d.datagramUDP(src, dst, payload)
+	return seg, reason == ""
 }
 
 // datagramUDP decodes the UDP datagram of an IP datagram made whole from
@@ -62,7 +80,7 @@ func (d *decoder) datagramUDP(src, dst netip.Addr, payload []byte) (segment, str
 // datagram gives a UDP datagram to its flow, opening one when it begins
 // a handshake.
 func (a *Assembler) datagram(seg segment, ts time.Time) {
-	key := keyOf(seg.src, seg.dst)
+	key := keyOf(seg.src, seg.dst, seg.tun)
 	c := a.flows[key]
 	if c == nil {
 		tr, ok := udpflow.Classify(seg.payload)
@@ -90,9 +108,10 @@ func (a *Assembler) datagram(seg segment, ts time.Time) {
 // sender is A, the client.
 func (a *Assembler) openFlow(seg segment, tr stream.Transport, ts time.Time) *conn {
 	a.stats.Connections++
-	c := &conn{a: a, key: keyOf(seg.src, seg.dst), last: ts, udp: true}
+	c := &conn{a: a, key: keyOf(seg.src, seg.dst, seg.tun), last: ts, udp: true}
 	c.bucket = bucketOf(c.key)
-	c.info = stream.ConnInfo{A: seg.src, B: seg.dst, SawSYN: true, Start: ts, Seq: a.index, Transport: tr}
+	c.info = stream.ConnInfo{A: seg.src, B: seg.dst, SawSYN: true, Start: ts, Seq: a.index, Transport: tr,
+		Tunnels: slices.Clone(seg.tunnels)}
 	c.stream = a.factory.New(c.info)
 	c.sized, _ = c.stream.(stream.Buffered)
 	var ok bool
@@ -117,7 +136,7 @@ const maxDispatchFlows = 1 << 16
 // a flow a handshake began. A datagram it turns away is one the worker
 // would skip, so the counts are those of a single Assembler.
 func (s *Sharded) udpFlow(seg segment, ts time.Time) bool {
-	key := keyOf(seg.src, seg.dst)
+	key := keyOf(seg.src, seg.dst, seg.tun)
 	if last, ok := s.udp[key]; ok {
 		if ts.After(last) {
 			s.udp[key] = ts

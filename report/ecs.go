@@ -150,7 +150,9 @@ type ecsHsdecode struct {
 	JA4               string `json:"ja4,omitempty"`
 	File              string `json:"file,omitempty"`
 	// The JSON report's objects, written as it writes them; nil when
-	// there are none.
+	// there are none. ECS has no field for tunnels: network.inner holds
+	// only the inner VLAN of 802.1Q in 802.1Q.
+	Tunnels    json.Marshaler `json:"tunnels,omitempty"`
 	Violations json.Marshaler `json:"violations,omitempty"`
 	Alerts     json.Marshaler `json:"alerts,omitempty"`
 	Gap        json.Marshaler `json:"gap,omitempty"`
@@ -242,6 +244,9 @@ func (e *ECSWriter) document(r *flows.Result, fs []Finding) *ecsDocument {
 	d.Hsdecode.StartTLS = r.StartTLS.String()
 	d.Hsdecode.Closed = r.Closed
 	d.Hsdecode.Renegotiations = r.Renegotiations
+	if len(r.Tunnels) > 0 {
+		d.Hsdecode.Tunnels = marshaledList{tunnels(r.Tunnels)}
+	}
 	if len(r.Violations) > 0 {
 		d.Hsdecode.Violations = marshaledList{violations(r.Violations)}
 	}

@@ -34,6 +34,7 @@ func (c *htmlConn) fields(w fieldWriter) {
 	if r.Transport != stream.TransportTCP {
 		w.str("transport", r.Transport.String(), always)
 	}
+	w.objects("tunnels", tunnels(r.Tunnels))
 	w.str("outcome", string(r.Outcome), always)
 	if r.Version != 0 {
 		w.str("version", r.Version.String(), omitEmpty)

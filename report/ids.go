@@ -20,7 +20,7 @@ import (
 
 // UID is a connection's uid: "C" and 17 base62 digits (96 bits, as Zeek's
 // uids) of a SHA-256 of the connection's 4-tuple and the time of its first
-// packet. Zeek draws its uids at random; this one is the same whenever the
+// packet, and its tunnels when it came in any. Zeek draws its uids at random; this one is the same whenever the
 // same packets are read, whatever the file is called (a rewritten copy, a
 // pcapng with its secrets injected), so reports of one capture join. A
 // port reused later is a later first packet, so another uid; two inputs
@@ -35,6 +35,11 @@ func UID(r *flows.Result) string {
 	var ts [8]byte
 	binary.BigEndian.PutUint64(ts[:], uint64(r.Start.UnixNano()))
 	h.Write(ts[:])
+	// Tunnels tell apart connections of the same 4-tuple; a connection
+	// without one keeps the uid it always had.
+	for _, t := range r.Tunnels {
+		h.Write([]byte((*tunnel)(&t).brief()))
+	}
 	sum := h.Sum(nil)
 	s := new(big.Int).SetBytes(sum[:12]).Text(62)
 	for len(s) < 17 {

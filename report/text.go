@@ -74,6 +74,9 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 		fmt.Fprintf(w, "  client-cert=%s", Escape(r.ClientCertificate))
 	}
 	fmt.Fprintln(w)
+	if len(r.Tunnels) > 0 {
+		fmt.Fprintf(w, "  tunnel: %s\n", Escape(tunnelPath(r.Tunnels)))
+	}
 
 	alerts := r.Alerts
 	detailed := map[string]bool{} // "from type" of the messages already summarised

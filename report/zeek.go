@@ -20,8 +20,12 @@ import (
 // notation, so zeek-cut and scripts written for Zeek read it unchanged,
 // followed by community_id (as Zeek's community-id policy names it) and
 // hsdecode's own: hsdecode_outcome, hsdecode_violations,
-// hsdecode_starttls and hsdecode_file. The columns are the same for any
-// number of inputs, so that logs of several runs concatenate.
+// hsdecode_starttls, hsdecode_tunnels and hsdecode_file. The columns are
+// the same for any number of inputs, so that logs of several runs
+// concatenate. Zeek's ssl.log has no column for tunnels (its conn.log's
+// tunnel_parents holds the uids of tunnel.log rows, a log hsdecode does
+// not write): hsdecode_tunnels names each, outermost first, as the text's
+// tunnel: line does.
 type ZeekWriter struct {
 	log  zeekLog
 	opt  Options
@@ -43,7 +47,7 @@ var zeekColumns = []zeekColumn{
 	{"ssl_history", "string"}, {"cert_chain_fps", "vector[string]"}, {"client_cert_chain_fps", "vector[string]"},
 	{"sni_matches_cert", "bool"}, {"community_id", "string"},
 	{"hsdecode_outcome", "string"}, {"hsdecode_violations", "set[string]"}, {"hsdecode_starttls", "string"},
-	{"hsdecode_file", "string"},
+	{"hsdecode_tunnels", "vector[string]"}, {"hsdecode_file", "string"},
 }
 
 // BeginFile notes the input the next connections come from.
@@ -81,6 +85,7 @@ func zeekRow(r *flows.Result, input string, id ids) []string {
 		string(r.Outcome),
 		zeekEmpty, // hsdecode_violations
 		orUnset(r.StartTLS.String()),
+		zeekEmpty, // hsdecode_tunnels
 		orUnset(zeekString(input)),
 	}
 	if r.HasCipherSuite {
@@ -115,6 +120,13 @@ func zeekRow(r *flows.Result, input string, id ids) []string {
 	}
 	if len(codes) > 0 {
 		row[20] = strings.Join(codes, ",")
+	}
+	if len(r.Tunnels) > 0 {
+		ts := make([]string, len(r.Tunnels))
+		for i := range r.Tunnels {
+			ts[i] = zeekString((*tunnel)(&r.Tunnels[i]).brief())
+		}
+		row[22] = strings.Join(ts, ",")
 	}
 	return row
 }

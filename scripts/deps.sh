@@ -25,6 +25,7 @@ need=(
 	"zsh zsh"
 	"fish fish"
 	"/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml"
+	"systemd-analyze systemd"
 )
 
 missing=()

@@ -25,26 +25,12 @@ WORK=$(mktemp -d /tmp/hsdecode-diagnosis.XXXXXX)
 REQ='GET /hello.txt HTTP/1.0\r\n\r\n'
 V12=(-tls1_2)
 
-log() { printf '%s\n' "== $*" >&2; }
-die() { printf '%s\n' "make-diagnosis-testdata: $*" >&2; exit 1; }
-
-CAP_PID= SRV_PID=
+NAME=make-diagnosis-testdata
+# shellcheck source=lib/recorder.sh
+source "$ROOT/scripts/lib/recorder.sh"
 ROWS=()
-cleanup() {
-	local p
-	for p in $SRV_PID $CAP_PID; do
-		kill "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[[ $(id -u) == 0 ]] || die "tcpdump needs root"
-for cmd in tcpdump openssl tshark ss timeout gnutls-cli gnutls-serv curl go python3; do
-	command -v $cmd >/dev/null || die "missing $cmd"
-done
+need_root "tcpdump needs root"
+need_commands tcpdump openssl tshark ss timeout gnutls-cli gnutls-serv curl go python3
 
 cd "$WORK"
 printf 'hello\n' >hello.txt

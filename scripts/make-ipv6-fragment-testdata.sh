@@ -22,26 +22,15 @@ SRV=hsd-l-srv CLI=hsd-l-cli
 SRV_IP=fd00:4c::1 CLI_IP=fd00:4c::2
 PORT=44550 UDP_PORT=44551
 
-die() { printf '%s\n' "make-ipv6-fragment-testdata: $*" >&2; exit 1; }
-
-CAP_PID= SRV_PID=
-cleanup() {
-	local p
-	for p in $SRV_PID $CAP_PID; do
-		kill "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
+NAME=make-ipv6-fragment-testdata
+extra_cleanup() {
 	ip netns del $SRV 2>/dev/null || true
 	ip netns del $CLI 2>/dev/null || true
-	rm -rf "$WORK"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[[ $(id -u) == 0 ]] || die "namespaces and tcpdump need root"
-for cmd in ip ethtool tcpdump openssl python3 tshark; do
-	command -v $cmd >/dev/null || die "missing $cmd"
-done
+# shellcheck source=lib/recorder.sh
+source "$ROOT/scripts/lib/recorder.sh"
+need_root "namespaces and tcpdump need root"
+need_commands ip ethtool tcpdump openssl python3 tshark
 
 cd "$WORK"
 printf 'hello\n' >hello.txt

@@ -24,26 +24,12 @@ OUT=$ROOT/testdata/pcaps
 WORK=$(mktemp -d /tmp/hsdecode-keylog.XXXXXX)
 REQ='GET /hello.txt HTTP/1.0\r\n\r\n'
 
-log() { printf '%s\n' "== $*" >&2; }
-die() { printf '%s\n' "make-keylog-testdata: $*" >&2; exit 1; }
-
-CAP_PID= SRV_PID=
+NAME=make-keylog-testdata
+# shellcheck source=lib/recorder.sh
+source "$ROOT/scripts/lib/recorder.sh"
 ROWS=()
-cleanup() {
-	local p
-	for p in $SRV_PID $CAP_PID; do
-		kill "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[[ $(id -u) == 0 ]] || die "tcpdump needs root"
-for cmd in tcpdump openssl tshark editcap ss timeout gnutls-cli gnutls-serv curl go; do
-	command -v $cmd >/dev/null || die "missing $cmd"
-done
+need_root "tcpdump needs root"
+need_commands tcpdump openssl tshark editcap ss timeout gnutls-cli gnutls-serv curl go
 
 cd "$WORK"
 printf 'hello\n' >hello.txt

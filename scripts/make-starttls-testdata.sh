@@ -23,26 +23,12 @@ OUT=$ROOT/testdata/pcaps
 WORK=$(mktemp -d /tmp/hsdecode-starttls.XXXXXX)
 HEADING='## Captures after a plaintext prelude'
 
-log() { printf '%s\n' "== $*" >&2; }
-die() { printf '%s\n' "make-starttls-testdata: $*" >&2; exit 1; }
-
-CAP_PID= SRV_PID=
+NAME=make-starttls-testdata
+# shellcheck source=lib/recorder.sh
+source "$ROOT/scripts/lib/recorder.sh"
 ROWS=()
-cleanup() {
-	local p
-	for p in $SRV_PID $CAP_PID; do
-		kill "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[[ $(id -u) == 0 ]] || die "tcpdump needs root"
-for cmd in tcpdump openssl tshark ss timeout curl go; do
-	command -v $cmd >/dev/null || die "missing $cmd"
-done
+need_root "tcpdump needs root"
+need_commands tcpdump openssl tshark ss timeout curl go
 
 cd "$WORK"
 openssl req -x509 -newkey rsa:2048 -days 2 -nodes -keyout ca.key -out ca.crt -subj "/CN=hsdecode test ca" 2>/dev/null

@@ -21,22 +21,9 @@ WORK=$(mktemp -d /tmp/hsdecode-testdata.XXXXXX)
 REQ='GET /hello.txt HTTP/1.0\r\n\r\n' # printf format of the one request each client sends
 FAILED=()
 
-log() { printf '%s\n' "== $*" >&2; }
-die() { printf '%s\n' "make-testdata: $*" >&2; exit 1; }
-
-# Background processes of the capture under way, killed by their own pids
-# if a step fails, so nothing is left listening or recording.
-CAP_PID= SRV_PID=
-cleanup() {
-	local p
-	for p in $SRV_PID $CAP_PID; do
-		kill "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
-	[[ -n ${KEEP_WORK:-} ]] && log "kept $WORK" || rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+NAME=make-testdata
+# shellcheck source=lib/recorder.sh
+source "$ROOT/scripts/lib/recorder.sh"
 
 # ---------------------------------------------------------------- tools
 ensure_tools() {

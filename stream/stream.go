@@ -28,6 +28,11 @@ type ConnInfo struct {
 	// from 1 every packet given to the Assembler (or to Sharded, across
 	// its workers): the order connections began, for deterministic output.
 	Seq uint64
+	// Tunnels are the encapsulations of the packet that began the
+	// connection, outermost first; none for a packet that came bare.
+	// Connections in different tunnels are different connections, even
+	// with the same 4-tuple.
+	Tunnels []Tunnel
 	// Transport is what carries the connection: TCP, or a UDP flow of
 	// QUIC or DTLS, whose consumer is a DatagramStream.
 	Transport Transport

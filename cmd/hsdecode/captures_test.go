@@ -24,6 +24,7 @@ type want struct {
 	history    string
 	alpn       string
 	starttls   string // the protocol before TLS (flows.StartTLS)
+	tunnels    string // the types of the tunnels, outermost first, joined by "/"
 }
 
 const (
@@ -202,6 +203,27 @@ var manifest = map[string][]want{
 	// IPv6 over a 1280-byte MTU, beside UDP datagrams the kernel
 	// fragmented (TestIPv6KernelFragments).
 	"120-ipv6-mtu1280": {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	// Tunnels (scripts/make-tunnel-testdata.sh): 100 and 101 and their
+	// overlay captures from Linux VXLAN, the rest wrapped bundled captures.
+	"100-vxlan-tls13":          {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI", tunnels: "vxlan"}},
+	"100-vxlan-tls13-overlay":  {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI"}},
+	"101-vxlan6-tls12":         {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: full12T, tunnels: "vxlan"}},
+	"101-vxlan6-tls12-overlay": {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, history: full12T}},
+	"102-geneve-tls12":         {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA128, history: full12T, tunnels: "geneve"}},
+	"103-gre-tls12":            {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA128, history: full12T, tunnels: "gre"}},
+	"104-gretap-tls13":         {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI", tunnels: "gre"}},
+	"105-erspan1-tls12":        {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA128, history: full12T, tunnels: "erspan_i"}},
+	"106-erspan2-tls13":        {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI", tunnels: "erspan_ii"}},
+	"107-erspan3-tls12-mtls":   {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA256, clientCert: "sent", history: "CsxkrnXGYIti", tunnels: "erspan_iii"}},
+	"108-gtpu-tls13":           {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CsiI", tunnels: "gtp_u"}},
+	"109-pppoe-tls12":          {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA128, history: full12T, tunnels: "pppoe"}},
+	"110-mpls-tls13-hrr":       {{outcome: "established", version: "TLS 1.3", suite: aes256, history: "CjiICs", tunnels: "mpls/mpls"}},
+	"111-mpls-pw-tls12":        {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA128, history: full12T, tunnels: "mpls"}},
+	"112-ipip-tls12":           {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA128, history: full12T, tunnels: "ipip"}},
+	"113-6in4-tls13":           {{outcome: "established", version: "TLS 1.3", suite: aes256, tunnels: "6in4"}},
+	"114-4in6-tls12":           {{outcome: "established", version: "TLS 1.2", suite: ecdheRSA128, history: full12T, tunnels: "4in6"}},
+	"115-teredo-tls13":         {{outcome: "established", version: "TLS 1.3", suite: aes256, tunnels: "teredo"}},
+	"116-nested-alert":         {{outcome: "alert", alert: "server fatal handshake_failure", history: "Cl", tunnels: "vxlan/gre/mpls"}},
 }
 
 // starttls13 is a TLS 1.3 handshake with Go's crypto/tls after the
@@ -268,6 +290,13 @@ func checkFacts(t *testing.T, n int, r *flows.Result, w want) {
 		t.Errorf("connection %d: starttls = %q, want %q", n, got, w.starttls)
 	}
 	check("history", report.History(r), w.history)
+	var tunnels []string
+	for _, tn := range r.Tunnels {
+		tunnels = append(tunnels, tn.Type.String())
+	}
+	if got := strings.Join(tunnels, "/"); got != w.tunnels {
+		t.Errorf("connection %d: tunnels %q, want %q", n, got, w.tunnels)
+	}
 	if r.Resumed != w.resumed {
 		t.Errorf("connection %d: resumed = %v, want %v", n, r.Resumed, w.resumed)
 	}

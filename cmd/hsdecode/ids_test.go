@@ -29,6 +29,9 @@ type idLine struct {
 		Port int    `json:"port"`
 	} `json:"server"`
 	TS string `json:"ts"`
+	// Tunnels tell apart the tunnel captures (100-116) from the bundled
+	// captures they wrap, which have the same timestamps and endpoints.
+	Tunnels json.RawMessage `json:"tunnels"`
 }
 
 func readIDLines(t *testing.T, args ...string) []idLine {
@@ -115,7 +118,9 @@ func endpointOf(ip, port string) string {
 // at a time or all together, and for a copy under another name; no two
 // connections share one.
 func TestUIDStable(t *testing.T) {
-	key := func(l idLine) string { return l.TS + " " + l.Client.IP + fmt.Sprint(l.Client.Port) + " " + l.Server.IP }
+	key := func(l idLine) string {
+		return l.TS + " " + l.Client.IP + fmt.Sprint(l.Client.Port) + " " + l.Server.IP + " " + string(l.Tunnels)
+	}
 	var want map[string]string
 	for _, workers := range []string{"1", "4", "1"} {
 		got := map[string]string{}

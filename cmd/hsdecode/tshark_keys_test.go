@@ -429,7 +429,7 @@ func parseTsharkJSON(b []byte) ([]*tsharkStream, error) {
 		if ip == "" {
 			ip = l.last("ipv6").str("ipv6.src")
 		}
-		src, err := rowSender(ip, "", tcp.str("tcp.srcport"))
+		src, err := rowSender(ip, "", tcp.str("tcp.srcport"), "")
 		if err != nil {
 			return nil, err
 		}

@@ -41,13 +41,22 @@ var tsharkArgs = []string{
 	"-e", "frame.number", "-e", "tcp.stream", "-e", "ip.src", "-e", "tcp.srcport", "-e", "tls.record.version",
 	"-e", "tls.handshake.type", "-e", "tls.alert_message.desc", "-e", "tls.change_cipher_spec",
 	"-e", "ipv6.src", "-e", "tls.record.content_type", "-e", "tls.record.opaque_type",
+	"-e", "frame.protocols",
 }
 
 // tsharkDecodeAs are the corpus captures whose TLS tshark's heuristics
 // miss, with the decode-as the MANIFEST gives them.
 var tsharkDecodeAs = map[string][]string{
 	"corpus/ndpi/tests/cfgs/default/pcap/tls_port_80.pcapng": {"-d", "tcp.port==80,tls"},
+	// The MPLS pseudowires of the tunnel captures: tshark does not guess
+	// that Ethernet follows the control word.
+	"pcaps/111-mpls-pw-tls12.pcap": pwDecodeAs,
+	"pcaps/116-nested-alert.pcap":  pwDecodeAs,
 }
+
+// pwDecodeAs decodes scripts/tunnel-wrap's pseudowire labels (-id 100,
+// and 100+256 the other way) as Ethernet after a control word.
+var pwDecodeAs = []string{"-d", "mpls.label==100,pwethcw", "-d", "mpls.label==356,pwethcw"}
 
 // tsharkJob is one capture to give tshark: name is how the
 // known-differences file names it, with "@seed N" for a rewritten one.

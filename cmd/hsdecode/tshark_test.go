@@ -62,6 +62,10 @@ const (
 	colCCS       = "tls.change_cipher_spec"
 	colContent   = "tls.record.content_type"
 	colOpaque    = "tls.record.opaque_type"
+	// colProtocols is optional (the corpus references lack it): it says
+	// whether IPv4 or IPv6 carries the TCP of a frame with both, in 6in4
+	// or Teredo.
+	colProtocols = "frame.protocols"
 )
 
 // sslv2RecordVersion is what tshark shows as tls.record.version for an
@@ -138,7 +142,7 @@ func parseTsharkTSV(r io.Reader) ([]*tsharkStream, error) {
 		if err != nil {
 			return nil, fmt.Errorf("line %d: tcp.stream %q: %v", line, get(colStream), err)
 		}
-		src, err := rowSender(get(colIPSrc), get(colIPv6Src), get(colSrcPort))
+		src, err := rowSender(get(colIPSrc), get(colIPv6Src), get(colSrcPort), get(colProtocols))
 		if err != nil {
 			return nil, fmt.Errorf("line %d: %v", line, err)
 		}
@@ -172,6 +176,22 @@ func parseTsharkTSV(r io.Reader) ([]*tsharkStream, error) {
 	return out, nil
 }
 
+// innerIPv6 reports whether IPv6 is the last IP layer before TCP in a
+// frame.protocols list ("eth:ethertype:ip:ipv6:tcp:tls").
+func innerIPv6(protocols string) bool {
+	before, _, _ := strings.Cut(protocols, ":tcp")
+	ps := strings.Split(before, ":")
+	for i := len(ps) - 1; i >= 0; i-- {
+		switch ps[i] {
+		case "ipv6":
+			return true
+		case "ip":
+			return false
+		}
+	}
+	return false
+}
+
 // splitList splits one -E occurrence=a field into its values.
 func splitList(s string) []string {
 	if s == "" {
@@ -183,9 +203,9 @@ func splitList(s string) []string {
 // rowSender is the endpoint that sent a frame. With tunnels tshark lists
 // every IP layer's address; the last one is the header around the TCP
 // segment.
-func rowSender(ip4, ip6, port string) (netip.AddrPort, error) {
+func rowSender(ip4, ip6, port, protocols string) (netip.AddrPort, error) {
 	ips := splitList(ip4)
-	if len(ips) == 0 {
+	if len(ips) == 0 || innerIPv6(protocols) {
 		ips = splitList(ip6)
 	}
 	ports := splitList(port)

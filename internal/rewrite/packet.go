@@ -118,15 +118,24 @@ func (d *decoder) decode(link layers.LinkType, data []byte) (kind, segment) {
 	}
 	err := p.DecodeLayers(data, &d.decoded)
 	var ipSeen, v6, tcpSeen bool
+	ips := 0
 	for _, l := range d.decoded {
 		switch l {
 		case layers.LayerTypeIPv4:
-			ipSeen = true
+			ipSeen, v6 = true, false
+			ips++
 		case layers.LayerTypeIPv6:
 			ipSeen, v6 = true, true
+			ips++
 		case layers.LayerTypeTCP:
 			tcpSeen = true
 		}
+	}
+	if ips > 1 {
+		// IP in IP: the layers decode the inner header over the outer
+		// one, so the frame cannot be rebuilt. Like the segments other
+		// tunnels carry (UDP, GRE), it goes as it came.
+		return other, segment{}
 	}
 	if !ipSeen {
 		if err != nil || len(d.decoded) == 0 {

@@ -503,6 +503,16 @@
     fact('version', c.version);
     fact('cipher suite', c.cipher_suite);
     fact('SNI', c.server_name);
+    if (c.tunnels) {
+      // As the text's tunnel: line names them, outermost first.
+      fact('tunnels', c.tunnels.map(function (t) {
+        var s = t.type + (t.src ? ' ' + t.src + ' -> ' + t.dst : '');
+        ['vni', 'key', 'session_id', 'teid', 'label'].forEach(function (k) {
+          if (t[k] !== undefined) s += ' ' + k + '=' + t[k];
+        });
+        return s;
+      }).join(' / '));
+    }
     fact('ALPN', c.alpn);
     if (c.resumed !== undefined) fact('resumed', c.resumed ? 'yes' : 'no');
     fact('client certificate', c.client_certificate);

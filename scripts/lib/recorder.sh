@@ -1,0 +1,41 @@
+# shellcheck shell=bash
+# Sourced by the scripts that record test captures (scripts/make-*.sh):
+# messages, the end of a failed step, and the cleanup that leaves nothing
+# listening or recording. The script sets NAME (its name in messages) and
+# WORK (its temporary directory) first, and may define extra_cleanup
+# (network namespaces to remove, say). KEEP_WORK=1 keeps WORK to look at.
+
+log() { printf '%s\n' "== $*" >&2; }
+die() { printf '%s\n' "$NAME: $*" >&2; exit 1; }
+
+# Background processes of the capture under way, killed by their own pids
+# if a step fails: the capture's, the server's and any more in PIDS.
+CAP_PID= SRV_PID=
+PIDS=()
+cleanup() {
+	local p
+	for p in $SRV_PID $CAP_PID "${PIDS[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	if declare -F extra_cleanup >/dev/null; then
+		extra_cleanup
+	fi
+	if [[ -n ${KEEP_WORK:-} ]]; then
+		log "kept $WORK"
+	else
+		rm -rf "$WORK"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# need_root WHY and need_commands CMD... end the script early, saying what
+# is missing.
+need_root() { [[ $(id -u) == 0 ]] || die "$1"; }
+need_commands() {
+	local cmd
+	for cmd in "$@"; do
+		command -v "$cmd" >/dev/null || die "missing $cmd"
+	done
+}
