@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/hsdecode/hsdecode/capture"
+	"github.com/hsdecode/hsdecode/internal/tunnelwrap"
 	"github.com/hsdecode/hsdecode/stream"
 )
 
@@ -144,5 +146,33 @@ func TestUDPFlowFragmented(t *testing.T) {
 	}
 	if st.Defragmented != 1 {
 		t.Errorf("defragmented %d", st.Defragmented)
+	}
+}
+
+// TestUDPFlowInTunnel: a QUIC connection carried in VXLAN, or in GRE, is a
+// flow keyed by its tunnel too, given the same datagrams as bare.
+func TestUDPFlowInTunnel(t *testing.T) {
+	orig := readBundled(t, "130-quic-v1.pcap")
+	count := func(pkts []capture.Packet) (*recorder, Stats) {
+		r := &recorder{t: t}
+		a := NewAssembler(r, Options{})
+		for _, p := range pkts {
+			a.Packet(p.LinkType, p.Data, p.CaptureInfo)
+		}
+		a.Flush()
+		return r, a.Stats()
+	}
+	bare, _ := count(orig)
+	if len(bare.streams) != 1 || bare.streams[0].info.Transport != stream.TransportQUIC {
+		t.Fatalf("bare: %d flows", len(bare.streams))
+	}
+	for _, kind := range []string{"vxlan", "gre"} {
+		r, st := count(wrapped(t, orig, tunnelwrap.Options{Kinds: []string{kind}, ID: 7}))
+		if len(r.streams) != 1 || len(r.streams[0].info.Tunnels) != 1 || r.streams[0].info.Transport != stream.TransportQUIC {
+			t.Fatalf("%s: %d flows", kind, len(r.streams))
+		}
+		if got, want := r.streams[0].lines, bare.streams[0].lines; len(got) != len(want) || st.Skipped[reasonUDPNotHandshake] != 0 {
+			t.Errorf("%s: %d calls, bare %d; skipped %v", kind, len(got), len(want), st.Skipped)
+		}
 	}
 }
