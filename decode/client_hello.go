@@ -85,6 +85,9 @@ type ClientHello struct {
 	// ApplicationSettings lists the protocols of ALPS, under either of
 	// its code points (application_settings, application_settings_old).
 	ApplicationSettings []string
+	// QUICTransportParameters are quic_transport_parameters' (RFC 9001,
+	// Section 8.2), in wire order, at most 64; nil when absent.
+	QUICTransportParameters []QUICTransportParameter
 
 	// SSLv2 marks a hello that arrived in SSLv2 framing. Its cipher specs
 	// whose first byte is 0 are in CipherSuites; the SSLv2-only ones are in
@@ -289,6 +292,8 @@ func (m *ClientHello) extension(typ ExtensionType, data cryptobyte.String) error
 		m.Cookie = true
 	case ExtRecordSizeLimit:
 		m.RecordSizeLimit, err = readRecordSizeLimit(data)
+	case ExtQUICTransportParameters:
+		m.QUICTransportParameters, err = readQUICTransportParameters(data)
 	case ExtMaxFragmentLength:
 		m.MaxFragmentLength, err = readMaxFragmentLength(data)
 	case ExtPadding:

@@ -21,6 +21,9 @@ type EncryptedExtensions struct {
 	// EarlyData says the server accepted the client's 0-RTT data (RFC
 	// 8446, Section 4.2.10).
 	EarlyData bool
+	// QUICTransportParameters are the server's quic_transport_parameters
+	// (RFC 9001, Section 8.2), nil when absent.
+	QUICTransportParameters []QUICTransportParameter
 }
 
 // Type returns HandshakeEncryptedExtensions.
@@ -52,6 +55,8 @@ func parseEncryptedExtensions(body []byte) (Message, error) {
 		case ExtEarlyData:
 			m.EarlyData = true
 			err = needEmpty(data)
+		case ExtQUICTransportParameters:
+			m.QUICTransportParameters, err = readQUICTransportParameters(data)
 		}
 		return err
 	})

@@ -39,6 +39,7 @@ const (
 	ExtSignatureAlgorithmsCert ExtensionType = 50    // RFC 8446, Section 4.2.3
 	ExtKeyShare                ExtensionType = 51    // RFC 8446, Section 4.2.8
 	ExtKeyShareOld             ExtensionType = 40    // key_share up to draft-ietf-tls-tls13-22 (draft.go)
+	ExtQUICTransportParameters ExtensionType = 57    // RFC 9001, Section 8.2
 	ExtApplicationSettingsOld  ExtensionType = 17513 // draft-vvv-tls-alps-01 (unregistered)
 	ExtApplicationSettings     ExtensionType = 17613 // draft-vvv-tls-alps-01, Chrome's second code point (unregistered)
 	ExtEncryptedClientHello    ExtensionType = 65037 // RFC 9849, Section 5

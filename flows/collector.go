@@ -83,6 +83,12 @@ func (c *Collector) New(info stream.ConnInfo) stream.Stream {
 	if !c.asDecided {
 		c.open = append(c.open, info.Seq)
 	}
+	switch info.Transport {
+	case stream.TransportQUIC:
+		return newQUICConn(info, c)
+	case stream.TransportDTLS:
+		return newDTLSConn(info, c)
+	}
 	return newTracker(info, c)
 }
 

@@ -27,6 +27,9 @@ func (t *Tracker) emitIfFinal() {
 	t.res.Outcome = t.outcome()
 	t.settleMismatch()
 	t.settleFirstBytes()
+	if t.settle != nil {
+		t.settle(&t.res)
+	}
 	t.col.add(t)
 	// A reported connection may stay open for hours in a live capture:
 	// keep none of its state, only the stage that makes Done true.

@@ -64,6 +64,10 @@ func (t *Tracker) handshake(d *sideState, ev decode.Event, ts time.Time) {
 		t.serverHello(d, m, ts)
 	case *decode.EncryptedExtensions:
 		t.encryptedExtensions(m)
+	case *decode.UnknownHandshake:
+		if m.HandshakeType == decode.HandshakeHelloVerifyRequest {
+			t.hvr = true
+		}
 	case *decode.CertificateRequest:
 		t.certRequested = true
 		if t.res.ClientCertificate == "" || t.res.ClientCertificate == ClientCertNone {

@@ -36,6 +36,8 @@ const (
 	kindCertificateVerify  = 1 + kind(decode.HandshakeCertificateVerify)
 	kindClientKeyExchange  = 1 + kind(decode.HandshakeClientKeyExchange)
 	kindCertificateStatus  = 1 + kind(decode.HandshakeCertificateStatus)
+	// kindHelloVerifyRequest is DTLS's (RFC 6347, 4.2.1).
+	kindHelloVerifyRequest = 1 + kind(decode.HandshakeHelloVerifyRequest)
 	// kindFinished is also the encrypted handshake record a TLS <= 1.2
 	// side sends after its ChangeCipherSpec, which is its Finished (RFC
 	// 5246, 7.1): one slot takes either.

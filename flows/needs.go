@@ -1,6 +1,9 @@
 package flows
 
-import "github.com/hsdecode/hsdecode/decode"
+import (
+	"github.com/hsdecode/hsdecode/decode"
+	"github.com/hsdecode/hsdecode/stream"
+)
 
 // The need functions of the order tables: each reads what the hellos
 // negotiated and returns whether its slot must, may or must not be filled.
@@ -38,18 +41,36 @@ func needClientCompatCCS(t *Tracker) need {
 }
 
 // needSecondClientHello: a second ClientHello answers a HelloRetryRequest
-// and nothing else (RFC 8446, 4.1.2).
+// (RFC 8446, 4.1.2) or a DTLS HelloVerifyRequest (RFC 6347, 4.2.1), and
+// nothing else.
 func needSecondClientHello(t *Tracker) need {
-	if t.hrr {
+	if t.hrr || t.hvr {
 		return requiredByRule
 	}
 	return forbidden
 }
 
-// serverHelloAfterOK: after a HelloRetryRequest, the ServerHello answers the
-// second ClientHello (RFC 8446, 4.1.4).
+// secondHelloAfterOK: the second ClientHello follows the server's retry
+// or verify request.
+func secondHelloAfterOK(t *Tracker) bool {
+	s := &t.server().seen
+	return s.count(kindHelloRetryRequest) > 0 || s.count(kindHelloVerifyRequest) > 0
+}
+
+// needHVR: only a DTLS server may ask the client to prove its address,
+// once, before its ServerHello (RFC 6347, 4.2.1).
+func needHVR(t *Tracker) need {
+	if t.info.Transport == stream.TransportDTLS && !t.hvr {
+		return optional
+	}
+	return forbidden
+}
+
+// serverHelloAfterOK: after a HelloRetryRequest or a HelloVerifyRequest,
+// the ServerHello answers the second ClientHello (RFC 8446, 4.1.4; RFC
+// 6347, 4.2.1).
 func serverHelloAfterOK(t *Tracker) bool {
-	return !t.hrr || t.client().seen.count(kindClientHello) >= 2
+	return !t.hrr && !t.hvr || t.client().seen.count(kindClientHello) >= 2
 }
 
 func (t *Tracker) keyExchange() keyExchange {

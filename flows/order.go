@@ -46,8 +46,10 @@ func fixed(n need) func(*Tracker) need { return func(*Tracker) need { return n }
 var isRequired = fixed(required)
 
 // serverHello is the server's flight before its ServerHello tells the
-// version; it also admits a TLS 1.3 HelloRetryRequest (RFC 8446, 4.1.4).
+// version; it also admits a TLS 1.3 HelloRetryRequest (RFC 8446, 4.1.4),
+// and over DTLS a HelloVerifyRequest (RFC 6347, 4.2.1).
 var serverHello = []slot{
+	{kind: kindHelloVerifyRequest, need: needHVR, rfc: "RFC 6347, 4.2.1"},
 	{kind: kindHelloRetryRequest, need: needHRR, rfc: "RFC 8446, 4.1.4"},
 	{kind: kindChangeCipherSpec, need: needServerCompatCCS, rfc: "RFC 8446, D.4"},
 	{kind: kindServerHello, need: isRequired, afterOK: serverHelloAfterOK, rfc: "RFC 5246, 7.4.1.3; RFC 8446, 4.1.3"},
@@ -55,11 +57,11 @@ var serverHello = []slot{
 
 // clientHello is the client's flight before it learns the version: the
 // ClientHello, and in TLS 1.3 a compatibility CCS and the second ClientHello
-// answering a HelloRetryRequest.
+// answering a HelloRetryRequest, or over DTLS a HelloVerifyRequest.
 var clientHello = []slot{
 	{kind: kindClientHello, need: isRequired, rfc: "RFC 5246, 7.4.1.2; RFC 8446, 4.1.2"},
 	{kind: kindChangeCipherSpec, need: needClientCompatCCS, rfc: "RFC 8446, D.4"},
-	{kind: kindClientHello, need: needSecondClientHello, after: kindHelloRetryRequest, rfc: "RFC 8446, 4.1.4"},
+	{kind: kindClientHello, need: needSecondClientHello, afterOK: secondHelloAfterOK, rfc: "RFC 8446, 4.1.4; RFC 6347, 4.2.1"},
 }
 
 // serverFull12 is the server's side of a full TLS 1.0-1.2 or SSL 3.0

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hsdecode/hsdecode/decode"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // The ladder, and the records that are not handshake messages:
@@ -87,7 +88,8 @@ func (t *Tracker) applicationData(d *sideState, ev decode.Event, ts time.Time) {
 	}
 	ch := t.res.ClientHello
 	switch {
-	case t.mode == modeTLS13 && d.role == Client && d.encrypted == 0 && ev.Length == tls13AlertLength:
+	case t.mode == modeTLS13 && d.role == Client && d.encrypted == 0 && ev.Length == tls13AlertLength &&
+		t.info.Transport != stream.TransportQUIC: // a QUIC packet's length is no record's (flows/quic.go)
 		// The client's first protected record cannot be its Finished,
 		// which needs at least 4+32+1+16 bytes (RFC 8446, 4.4.4): it is
 		// an alert, how a client rejects the server's certificate.

@@ -365,7 +365,7 @@ func (t *Tracker) startReneg() {
 	res.ClientHello, res.ServerHello = nil, nil
 	t.t12.reneg = r
 	res.Renegotiations++
-	t.mode, t.hrr, t.certRequested, t.noCertificateAlert = modeHello, false, false, false
+	t.mode, t.hrr, t.hvr, t.certRequested, t.noCertificateAlert = modeHello, false, false, false, false
 	for _, d := range []*sideState{t.client(), t.server()} {
 		d.pos, d.seen, d.finished, d.ccs = -1, tally{}, false, 0
 	}

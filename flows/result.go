@@ -119,6 +119,14 @@ type Result struct {
 	// first, as its first packet carried them, Src the client's side and
 	// Dst the server's; nil when none.
 	Tunnels []stream.Tunnel
+	// Transport carries the handshake: TCP, QUIC or DTLS.
+	Transport stream.Transport
+	// QUIC is what a QUIC connection's packets say besides its handshake;
+	// nil for TCP and DTLS.
+	QUIC *QUIC
+	// DTLS is what a DTLS connection's records say besides its
+	// handshake; nil for TCP and QUIC.
+	DTLS    *DTLS
 	Outcome Outcome
 	// Version and CipherSuite are zero when never negotiated.
 	Version        decode.Version

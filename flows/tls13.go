@@ -11,6 +11,11 @@ import "github.com/hsdecode/hsdecode/stream"
 // client's first flight and is the server's last is taken as its alert.
 const tls13AlertLength = 2 + 1 + 16
 
+// Over QUIC the length of a protected packet, which stands for a record
+// (flows/quic.go), tells nothing of an alert: a CONNECTION_CLOSE's length
+// depends on its reason phrase, and the rule's alert-sized record is not
+// looked for.
+
 // keyless13 is what the keyless TLS 1.3 rule counts of the server's
 // records after the client's first encrypted one.
 type keyless13 struct {
@@ -26,7 +31,7 @@ func (t *Tracker) tls13Progress(d *sideState, length int) {
 	if d.role == Server && t.client().encrypted > 0 {
 		t.keyless.serverAfterClient++
 		t.keyless.lastServerRecordLen = length
-		if length != tls13AlertLength || t.keyless.serverAfterClient > 1 {
+		if length != tls13AlertLength || t.keyless.serverAfterClient > 1 || t.info.Transport == stream.TransportQUIC {
 			t.established = true
 		}
 	}
@@ -45,7 +50,7 @@ func (t *Tracker) settleTLS13() {
 		return
 	}
 	switch {
-	case t.keyless.serverAfterClient == 1 && t.keyless.lastServerRecordLen == tls13AlertLength:
+	case t.keyless.serverAfterClient == 1 && t.keyless.lastServerRecordLen == tls13AlertLength && t.info.Transport != stream.TransportQUIC:
 		// Relabel the record on the ladder now that its meaning is known.
 		ts := t.res.End
 		for i := len(t.res.Messages) - 1; i >= 0; i-- {

@@ -402,7 +402,9 @@ const maxHeld = 256 << 10
 // client's next record, sent after its secrets were logged.
 func (t *Tracker) keysNotYet(sh *decode.ServerHello) {
 	k := t.keys
-	if !t.col.keysGrow || k.retried {
+	if !t.col.keysGrow || k.retried || t.info.Transport == stream.TransportQUIC {
+		// A QUIC connection's packets are not held for keys to come
+		// (flows/quic_keys.go).
 		k.status = KeysMissing
 		return
 	}

@@ -47,6 +47,12 @@ type Tracker struct {
 	followed int         // ladder entries after the verdict (maxFollowed)
 
 	mismatch [2]int // OverlapMismatch by side, until roles are settled
+
+	// hvr: the server sent a DTLS HelloVerifyRequest (RFC 6347, 4.2.1).
+	hvr bool
+	// settle, when set, has the last word on the result before it
+	// leaves: a transport's own reading of it (flows/dtls.go).
+	settle func(*Result)
 }
 
 func newTracker(info stream.ConnInfo, col *Collector) *Tracker {
@@ -54,6 +60,7 @@ func newTracker(info stream.ConnInfo, col *Collector) *Tracker {
 	t.res.Seq = info.Seq
 	t.res.Start = info.Start
 	t.res.End = info.Start
+	t.res.Transport = info.Transport
 	t.res.Tunnels = info.Tunnels
 	for i := range t.sides {
 		t.sides[i].pos = -1
@@ -271,5 +278,8 @@ func (t *Tracker) Close(reason stream.EndReason, last time.Time) {
 	t.settleMismatch()
 	t.settleFirstBytes()
 	t.releaseStreams()
+	if t.settle != nil {
+		t.settle(&t.res)
+	}
 	t.col.add(t)
 }

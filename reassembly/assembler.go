@@ -126,6 +126,7 @@ type Assembler struct {
 	dec     *decoder
 	gp      adapter
 	conns   map[connKey]*conn
+	flows   map[connKey]*conn // UDP flows (udp.go)
 	stats   Stats
 	index   uint64        // the number of the packet being handled, ConnInfo.Seq of a connection it begins
 	now     time.Time     // capture time (clock.go)
@@ -174,6 +175,7 @@ func NewAssembler(f stream.Factory, o Options) *Assembler {
 		opts:    o,
 		dec:     newDecoder(),
 		conns:   make(map[connKey]*conn),
+		flows:   make(map[connKey]*conn),
 		stats:   Stats{Skipped: make(map[string]int64)},
 		frag:    newDefrag(o.MaxBufferedBytes),
 		step:    maxStep(o.IdleTimeout),
@@ -206,7 +208,7 @@ func (a *Assembler) Stats() Stats {
 			s.Closed[stream.EndReason(r)] = n
 		}
 	}
-	s.Open = int64(len(a.conns))
+	s.Open = int64(len(a.conns) + len(a.flows))
 	s.Buffered = a.held()
 	return s
 }
@@ -306,6 +308,10 @@ func (a *Assembler) decided(q quickLook, ts time.Time) bool {
 // handle gives a decoded segment to its connection, opening one when it
 // may begin one.
 func (a *Assembler) handle(seg segment, ts time.Time) {
+	if seg.udp {
+		a.datagram(seg, ts)
+		return
+	}
 	tcp := seg.tcp
 	key := keyOf(seg.src, seg.dst, seg.tun)
 	c := a.conns[key]
@@ -633,7 +639,7 @@ func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	c.sized, _ = c.stream.(stream.Buffered)
 	a.conns[c.key] = c
 	a.mem.link(c)
-	a.stats.MaxOpen = max(a.stats.MaxOpen, int64(len(a.conns)))
+	a.stats.MaxOpen = max(a.stats.MaxOpen, int64(len(a.conns)+len(a.flows)))
 	return c
 }
 
@@ -660,6 +666,12 @@ func (a *Assembler) expire() {
 			ending = append(ending, c)
 		}
 	}
+	for _, c := range a.flows {
+		if c.last.Before(cutoff) {
+			c.close(stream.EndIdle)
+			ending = append(ending, c)
+		}
+	}
 	a.finishAll(ending)
 }
 
@@ -674,11 +686,15 @@ func (a *Assembler) Flush() {
 	a.frag.flush(a.skipN)
 	a.settleAll()
 	a.gp.FlushAll()
-	ending := make([]*conn, 0, len(a.conns))
+	ending := make([]*conn, 0, len(a.conns)+len(a.flows))
 	for _, c := range a.conns {
 		if !c.closing {
 			c.close(stream.EndCapture)
 		}
+		ending = append(ending, c)
+	}
+	for _, c := range a.flows {
+		c.close(stream.EndCapture)
 		ending = append(ending, c)
 	}
 	a.finishAll(ending)

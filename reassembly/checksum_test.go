@@ -17,6 +17,9 @@ import (
 func TestChecksumBundledOffloaded(t *testing.T) {
 	for _, path := range bundledCaptures(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
+			if !hasTCP(t, path) {
+				t.Skip("no TCP segment: UDP checksums are not verified")
+			}
 			counts := map[ChecksumMode]int64{}
 			for _, mode := range []ChecksumMode{ChecksumAuto, ChecksumOn} {
 				a := NewAssembler(&recorder{t: t}, Options{ChecksumMode: mode})
@@ -33,6 +36,20 @@ func TestChecksumBundledOffloaded(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hasTCP reports whether a capture holds a TCP segment.
+func hasTCP(t testing.TB, path string) bool {
+	d := newDecoder()
+	found := false
+	if err := forPackets(path, func(p capture.Packet) {
+		if seg, r := d.decode(p.LinkType, p.Data, 0); r == "" && !seg.udp {
+			found = true
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return found
 }
 
 // withTCPChecksum is an Ethernet frame of p (IPv4, no options) with its

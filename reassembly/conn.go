@@ -44,6 +44,11 @@ type conn struct {
 	// (close), one done reports no unseen bytes at the end (finish).
 	closing bool
 	reason  stream.EndReason
+
+	// udp: a UDP flow (udp.go), in Assembler.flows, whose consumer takes
+	// datagrams (dgram); none of the TCP state above is used.
+	udp   bool
+	dgram stream.DatagramStream
 }
 
 // direction is what a connection keeps of one side: the segments it
@@ -282,19 +287,23 @@ func (a *Assembler) finish(c *conn) {
 	if !c.closing {
 		c.close(stream.EndCapture) // a reset connection whose wait ended: RST
 	}
-	if c.state != connDone {
-		for y := stream.SideA; y <= stream.SideB; y++ {
-			a.unseenAtEnd(c, y)
+	if c.udp {
+		delete(a.flows, c.key)
+	} else {
+		if c.state != connDone {
+			for y := stream.SideA; y <= stream.SideB; y++ {
+				a.unseenAtEnd(c, y)
+			}
 		}
+		// Nothing is held by then (every close settles first), but a
+		// connection gone must not count against the memory bound.
+		a.dropHeld(c)
+		delete(a.conns, c.key)
+		a.purge(c)
 	}
-	// Nothing is held by then (every close settles first), but a
-	// connection gone must not count against the memory bound.
-	a.dropHeld(c)
-	delete(a.conns, c.key)
-	a.purge(c)
 	a.mem.unlink(c)
 	c.consumerHeld = 0
-	if c.reason != stream.EndCapture {
+	if c.reason != stream.EndCapture && !c.udp {
 		a.closed.add(c)
 	}
 	a.closes[c.reason]++

@@ -124,6 +124,7 @@ type decoder struct {
 	ip6    ipv6
 	ip6ext ipv6Extension
 	tcp    layers.TCP
+	udp    layers.UDP
 
 	// tunnels are the encapsulations around the frame being decoded,
 	// outermost first, and tun their identity (tunnelHash).
@@ -167,6 +168,12 @@ type segment struct {
 	// none), tunnels what the report says of them, owned by the decoder.
 	tun     uint64
 	tunnels []stream.Tunnel
+	// udp says it is a UDP datagram, not a TCP segment: tcp is nil and
+	// payload holds the datagram's (udp.go), and frames is how many
+	// frames it came in, that many packets skipped when it is.
+	udp     bool
+	payload []byte
+	frames  int
 }
 
 // reasonIPv4Fragment and reasonIPv6Fragment are what decode returns for
@@ -249,6 +256,9 @@ func (d *decoder) decodeFrom(first int, data []byte, lost int) (segment, string)
 		return segment{}, "decode error: " + d.next(first).String()
 	}
 	if !isTCP {
+		if seg, ok := d.udpDatagram(); ok {
+			return seg, ""
+		}
 		return segment{}, d.notTCP()
 	}
 	v4 := d.sawLayer(layers.LayerTypeIPv4)

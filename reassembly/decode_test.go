@@ -161,7 +161,7 @@ func TestSkipped(t *testing.T) {
 	got, st := run(t, Options{}, 0, fs...)
 	checkLog(t, []string{"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn @0", `1 data A "some data" @0`, "1 close capture @0"}, got)
 	want := map[string]int64{
-		"not TCP":                   1,
+		reasonUDPNotHandshake:       1,
 		reasonFragment6Invalid:      1, // 21 bytes, not a multiple of 8
 		"truncated":                 1,
 		"decode error: IPv4":        1,

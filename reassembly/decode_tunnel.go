@@ -69,6 +69,9 @@ func (d *decoder) datagramIP(src, dst netip.Addr, proto uint8, payload []byte) (
 		return segment{}, reason
 	}
 	if t.typ == 0 {
+		if proto == ipProtoUDP {
+			return d.datagramUDP(src, dst, payload)
+		}
 		return segment{}, "not TCP"
 	}
 	seg, reason := d.tunnelFrom(t, src, dst, 0)

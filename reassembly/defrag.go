@@ -247,10 +247,12 @@ func (d *decoder) frameSegment(f *defrag, link layers.LinkType, data []byte, los
 		skip(reason, frames)
 		return segment{}, nil, false
 	}
+	seg.frames = int(frames)
 	return seg, dg, true
 }
 
-// datagramSegment decodes the TCP segment of a datagram defrag rebuilt.
+// datagramSegment decodes the TCP segment, or the UDP datagram (udp.go),
+// of a datagram defrag rebuilt.
 func (d *decoder) datagramSegment(dg *datagram) (segment, string) {
 	return d.datagramIP(dg.src, dg.dst, uint8(dg.proto), dg.payload)
 }

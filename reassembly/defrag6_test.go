@@ -176,7 +176,7 @@ func TestDefragment6(t *testing.T) {
 			name:    "not TCP",
 			frames:  []frame{syn, raw(1, fragments6(udp, 9, nil, 0, 32)[1]), raw(1, fragments6(udp, 9, nil, 0, 32)[0])},
 			want:    nothing,
-			skipped: map[string]int64{"not TCP": 2},
+			skipped: map[string]int64{reasonUDPNotHandshake: 2},
 			defrag:  1,
 		},
 		{

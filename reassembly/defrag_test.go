@@ -90,7 +90,7 @@ func TestDefragment(t *testing.T) {
 			name:    "not TCP",
 			frames:  append([]frame{syn}, raw(1, fragments(t, udp, 9, 0, 32)[1]), raw(1, fragments(t, udp, 9, 0, 32)[0])),
 			want:    []string{newConn, "1 close capture @0"},
-			skipped: map[string]int64{"not TCP": 2},
+			skipped: map[string]int64{reasonUDPNotHandshake: 2},
 			defrag:  1,
 		},
 		{

@@ -135,6 +135,9 @@ func (r *recorder) New(info stream.ConnInfo) stream.Stream {
 	if info.SawSYN {
 		syn = " syn"
 	}
+	if info.Transport != stream.TransportTCP {
+		syn += " " + info.Transport.String()
+	}
 	r.logf(s, "new A=%v B=%v%s @%d", info.A, info.B, syn, ms(info.Start))
 	return s
 }
@@ -156,6 +159,11 @@ var reasonName = map[stream.EndReason]string{stream.EndFIN: "FIN", stream.EndRST
 func (s *recStream) Data(side stream.Side, data []byte, ts time.Time) {
 	s.bytes += len(data)
 	s.r.logf(s, "data %s %q @%d", sideName[side], data, ms(ts))
+}
+
+func (s *recStream) Datagram(side stream.Side, data []byte, ts time.Time) {
+	s.bytes += len(data)
+	s.r.logf(s, "datagram %s %d @%d", sideName[side], len(data), ms(ts))
 }
 
 func (s *recStream) Gap(side stream.Side, missing int, ts time.Time) {

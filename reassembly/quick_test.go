@@ -143,7 +143,7 @@ func quickDeclined(d *decoder, link layers.LinkType, seg segment) string {
 
 func (q *quickTally) add(d *decoder, link layers.LinkType, fast bool, seg segment, reason string) {
 	q.packets++
-	if reason != "" {
+	if reason != "" || seg.udp {
 		return
 	}
 	q.segments++
@@ -500,7 +500,7 @@ func quickSeed(t testing.TB, name string, pred func(*layers.TCP) bool) capture.P
 		if found.Data != nil {
 			return
 		}
-		if seg, r := d.decode(p.LinkType, p.Data, 0); r == "" && pred(seg.tcp) {
+		if seg, r := d.decode(p.LinkType, p.Data, 0); r == "" && !seg.udp && pred(seg.tcp) {
 			found = p
 			found.Data = slices.Clone(p.Data)
 		}

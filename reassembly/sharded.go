@@ -45,6 +45,11 @@ type Sharded struct {
 	checks  checksums
 	every   uint64 // markEvery
 	wg      sync.WaitGroup
+	// udp holds the UDP flows a handshake began, with their latest
+	// datagram's capture time, so that a datagram of no such flow is
+	// skipped here rather than sent to a worker (udp.go).
+	udp  map[connKey]time.Time
+	idle time.Duration
 }
 
 // shardItem is what a worker is given of a packet.
@@ -60,6 +65,8 @@ type shardItem struct {
 	src   netip.Addr // a datagram's addresses and protocol
 	dst   netip.Addr
 	proto uint8
+	// frames is how many frames a datagram was made of.
+	frames int
 	// verify: its checksums are to be verified (checksums.verify).
 	verify bool
 	// quick is quickTCP's look at a frame, taken once to pick the worker.
@@ -129,6 +136,8 @@ func NewSharded(n int, factory func(worker int) stream.Factory, o Options, markE
 		stats:  Stats{Skipped: make(map[string]int64)},
 		checks: checksums{mode: o.ChecksumMode},
 		every:  markEvery,
+		udp:    make(map[connKey]time.Time),
+		idle:   o.IdleTimeout,
 	}
 	for i := range n {
 		w := &shardWorker{
@@ -211,6 +220,7 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 		for _, w := range s.workers {
 			w.pending = append(w.pending, shardItem{kind: itemSweep, prev: prev, now: s.now, index: index})
 		}
+		s.expireUDP()
 	}
 	it := shardItem{kind: itemFrame, link: link, data: data, lost: ci.Length - len(data), ts: ts, prev: prev, now: s.now, index: index,
 		verify: s.checks.verify(link, data)}
@@ -223,8 +233,13 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 	if !ok {
 		return
 	}
+	if seg.udp && !s.udpFlow(seg, ts) {
+		s.skipN(reasonUDPNotHandshake, int64(seg.frames))
+		return
+	}
 	if dg != nil {
 		it.kind, it.data, it.src, it.dst, it.proto = itemDatagram, dg.payload, dg.src, dg.dst, uint8(dg.proto)
+		it.frames = dg.frags
 	}
 	w := s.workers[shardOf(keyOf(seg.src, seg.dst, seg.tun), len(s.workers))]
 	w.pending = append(w.pending, it)
@@ -319,6 +334,7 @@ func (a *Assembler) item(it *shardItem) {
 	var reason string
 	if it.kind == itemDatagram {
 		seg, reason = a.dec.datagramIP(it.src, it.dst, it.proto, it.data)
+		seg.frames = it.frames
 	} else {
 		seg, reason = a.dec.decode(it.link, it.data, it.lost)
 	}

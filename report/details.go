@@ -205,6 +205,7 @@ func (ch *clientHello) fields(w fieldWriter) {
 		w.object("encrypted_client_hello", (*ech)(ch.ECH))
 	}
 	w.strs("application_settings", ch.ApplicationSettings, omitEmpty)
+	w.objects("quic_transport_parameters", quicParams(ch.QUICTransportParameters))
 	w.flag("grease", (*decode.ClientHello)(ch).GREASE(), omitEmpty)
 	w.flag("sslv2", ch.SSLv2, omitEmpty)
 	w.strs("sslv2_cipher_specs", cipherSpecs(ch.SSLv2CipherSpecs), omitEmpty)
@@ -343,6 +344,7 @@ func (ee *encryptedExtensions) fields(w fieldWriter) {
 	w.flag("early_data", ee.EarlyData, omitEmpty)
 	w.num("record_size_limit", int64(ee.RecordSizeLimit), omitEmpty)
 	w.num("max_fragment_length", int64(maxFragmentBytes(ee.MaxFragmentLength)), omitEmpty)
+	w.objects("quic_transport_parameters", quicParams(ee.QUICTransportParameters))
 }
 
 // certificateRequest is either form; the TLS 1.3 one has no

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hsdecode/hsdecode/decode"
 	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // ECSVersion is the Elastic Common Schema version the ECS documents
@@ -140,6 +141,7 @@ type ecsTLS struct {
 // under the JSON report's names.
 type ecsHsdecode struct {
 	Outcome           string `json:"outcome"`
+	Transport         string `json:"transport,omitempty"` // quic or dtls; absent for TCP
 	History           string `json:"history,omitempty"`
 	StartTLS          string `json:"starttls,omitempty"`
 	ClientCertificate string `json:"client_certificate,omitempty"`
@@ -207,6 +209,10 @@ func (e *ECSWriter) document(r *flows.Result, fs []Finding) *ecsDocument {
 	d.Destination = ecsEndpoint{Address: server.Addr().String(), IP: server.Addr().String(), Port: server.Port(), Domain: r.ServerName}
 	d.Client, d.Server = d.Source, d.Destination
 	d.Network = ecsNetwork{Transport: "tcp", Type: "ipv4", CommunityID: CommunityID(client, server, e.opt.CommunityIDSeed)}
+	if r.Transport != stream.TransportTCP {
+		d.Network.Transport, d.Network.CommunityID = "udp", ResultCommunityID(r, e.opt.CommunityIDSeed)
+		d.Hsdecode.Transport = r.Transport.String()
+	}
 	if client.Addr().Is6() {
 		d.Network.Type = "ipv6"
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // The HTML report embeds each connection once, as JSON, in a compact form
@@ -30,6 +31,9 @@ func (c *htmlConn) fields(w fieldWriter) {
 	w.stamp("end_ts", r.End)
 	w.str("client", unmap(r.Client).String(), always)
 	w.str("server", unmap(r.Server).String(), always)
+	if r.Transport != stream.TransportTCP {
+		w.str("transport", r.Transport.String(), always)
+	}
 	w.objects("tunnels", tunnels(r.Tunnels))
 	w.str("outcome", string(r.Outcome), always)
 	if r.Version != 0 {

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 
 	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // The two names of a connection that other records join on
@@ -53,7 +54,20 @@ func UID(r *flows.Result) string {
 // byte and the ports, the smaller endpoint first. Zeek, Suricata and
 // Elastic compute it with seed 0 unless told otherwise; --community-id-seed
 // must match theirs for the records to join.
-func CommunityID(a, b netip.AddrPort, seed uint16) string {
+func CommunityID(a, b netip.AddrPort, seed uint16) string { return communityID(6, a, b, seed) }
+
+// ResultCommunityID is a connection's Community ID, of the IP protocol
+// that carried it: TCP, or UDP for QUIC and DTLS.
+func ResultCommunityID(r *flows.Result, seed uint16) string {
+	if r.Transport != stream.TransportTCP {
+		return communityID(17, r.Client, r.Server, seed)
+	}
+	return CommunityID(r.Client, r.Server, seed)
+}
+
+// communityID is the Community ID of a flow of an IP protocol (6 TCP, 17
+// UDP).
+func communityID(proto byte, a, b netip.AddrPort, seed uint16) string {
 	a, b = unmap(a), unmap(b)
 	if c := a.Addr().Compare(b.Addr()); c > 0 || (c == 0 && a.Port() > b.Port()) {
 		a, b = b, a
@@ -64,7 +78,7 @@ func CommunityID(a, b netip.AddrPort, seed uint16) string {
 	h.Write(buf[:2])
 	h.Write(a.Addr().AsSlice())
 	h.Write(b.Addr().AsSlice())
-	h.Write([]byte{6, 0}) // TCP, pad
+	h.Write([]byte{proto, 0}) // protocol, pad
 	binary.BigEndian.PutUint16(buf[:2], a.Port())
 	binary.BigEndian.PutUint16(buf[2:4], b.Port())
 	h.Write(buf[:4])
@@ -75,5 +89,5 @@ func CommunityID(a, b netip.AddrPort, seed uint16) string {
 type ids struct{ uid, communityID string }
 
 func idsOf(r *flows.Result, o Options) ids {
-	return ids{UID(r), CommunityID(r.Client, r.Server, o.CommunityIDSeed)}
+	return ids{UID(r), ResultCommunityID(r, o.CommunityIDSeed)}
 }

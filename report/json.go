@@ -7,6 +7,7 @@ import (
 
 	"github.com/hsdecode/hsdecode/decode"
 	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // timeLayout is RFC 3339 with microseconds in UTC (docs/report.md, ts).
@@ -26,6 +27,9 @@ func (c connection) fields(w fieldWriter) {
 	w.str("community_id", c.communityID, always)
 	w.object("client", (*endpoint)(&r.Client))
 	w.object("server", (*endpoint)(&r.Server))
+	if r.Transport != stream.TransportTCP {
+		w.str("transport", r.Transport.String(), always)
+	}
 	w.objects("tunnels", tunnels(r.Tunnels))
 	w.str("outcome", string(r.Outcome), always)
 	if r.Version != 0 {
@@ -65,6 +69,12 @@ func (c connection) fields(w fieldWriter) {
 		w.object("fingerprints", fp)
 	}
 	w.str("closed", r.Closed, omitEmpty)
+	if r.QUIC != nil {
+		w.object("quic", (*quicInfo)(r.QUIC))
+	}
+	if r.DTLS != nil && *r.DTLS != (flows.DTLS{}) {
+		w.object("dtls", (*dtlsInfo)(r.DTLS))
+	}
 	if r.Diagnosis != nil {
 		w.object("diagnosis", (*diagnosis)(r.Diagnosis))
 	}
@@ -256,12 +266,23 @@ func fingerprintsOf(r *flows.Result) *fingerprints {
 	fp := new(fingerprints)
 	if ch := r.ClientHello; ch != nil {
 		fp.JA3String, fp.JA3 = decode.JA3(ch)
-		fp.JA4, fp.JA4R = decode.JA4(ch, 't')
+		fp.JA4, fp.JA4R = decode.JA4(ch, ja4Transport(r.Transport))
 	}
 	if sh := firstServerHello(r); sh != nil {
 		fp.JA3SString, fp.JA3S = decode.JA3S(sh)
 	}
 	return fp
+}
+
+// ja4Transport is JA4's first character: 't' TCP, 'q' QUIC, 'd' DTLS.
+func ja4Transport(t stream.Transport) byte {
+	switch t {
+	case stream.TransportQUIC:
+		return 'q'
+	case stream.TransportDTLS:
+		return 'd'
+	}
+	return 't'
 }
 
 // firstServerHello is the server's answer to the ClientHello that JA3 and

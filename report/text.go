@@ -9,7 +9,20 @@ import (
 	"time"
 
 	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/stream"
 )
+
+// transportLabel names a UDP transport in the header line, with a QUIC
+// connection's version; nothing for TCP.
+func transportLabel(r *flows.Result) string {
+	switch {
+	case r.Transport == stream.TransportTCP:
+		return ""
+	case r.QUIC != nil && r.QUIC.Version != 0:
+		return "  QUIC v" + r.QUIC.Version.String()
+	}
+	return "  " + strings.ToUpper(r.Transport.String())
+}
 
 // TextWriter writes, per connection, a header line and the ladder of its
 // messages, then a one-line count of outcomes when closed.
@@ -31,7 +44,8 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 	t.n++
 	t.outcomes[r.Outcome]++
 	w := t.w
-	fmt.Fprintf(w, "#%d %s%s %s -> %s  %s", t.n, t.fileLabel(), t.opt.stamp(r.Start), unmap(r.Client), unmap(r.Server), t.outcome(r.Outcome))
+	fmt.Fprintf(w, "#%d %s%s %s -> %s%s  %s", t.n, t.fileLabel(), t.opt.stamp(r.Start), unmap(r.Client), unmap(r.Server),
+		transportLabel(r), t.outcome(r.Outcome))
 	if r.Version != 0 {
 		fmt.Fprintf(w, "  %s", r.Version)
 	}

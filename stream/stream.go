@@ -18,8 +18,11 @@ const (
 
 // ConnInfo describes a new connection to the consumer.
 type ConnInfo struct {
-	A, B   netip.AddrPort
-	SawSYN bool      // the 3-way handshake was captured: A is the client
+	A, B netip.AddrPort
+	// SawSYN says the start was captured and A is the client: the 3-way
+	// handshake of a TCP connection, a UDP flow's first datagram being
+	// its client's first flight (a QUIC Initial, a DTLS ClientHello).
+	SawSYN bool
 	Start  time.Time // timestamp of its first packet
 	// Seq is the number of the packet that began the connection, counting
 	// from 1 every packet given to the Assembler (or to Sharded, across
@@ -30,6 +33,28 @@ type ConnInfo struct {
 	// Connections in different tunnels are different connections, even
 	// with the same 4-tuple.
 	Tunnels []Tunnel
+	// Transport is what carries the connection: TCP, or a UDP flow of
+	// QUIC or DTLS, whose consumer is a DatagramStream.
+	Transport Transport
+}
+
+// Transport names what carries a connection's handshake.
+type Transport uint8
+
+// Transports.
+const (
+	TransportTCP  Transport = iota // TLS records over a TCP byte stream
+	TransportQUIC                  // QUIC packets over UDP (RFC 9000)
+	TransportDTLS                  // DTLS records over UDP (RFC 6347, RFC 9147)
+)
+
+var transportNames = [...]string{"tcp", "quic", "dtls"}
+
+func (t Transport) String() string {
+	if int(t) < len(transportNames) {
+		return transportNames[t]
+	}
+	return "unknown"
 }
 
 // EndReason says why a direction or a connection ended.
@@ -64,6 +89,17 @@ type Stream interface {
 	// Done reports whether the consumer needs no more bytes; once it
 	// returns true, the connection's packets cost a lookup and no copy.
 	Done() bool
+}
+
+// DatagramStream is implemented by the consumer of a UDP flow
+// (ConnInfo.Transport QUIC or DTLS): it is given each datagram whole,
+// rather than bytes in order, and never Gap nor End; Close and Done are
+// as for TCP.
+type DatagramStream interface {
+	Stream
+	// Datagram delivers the payload of one datagram of a side; payload
+	// is only valid during the call.
+	Datagram(side Side, payload []byte, ts time.Time)
 }
 
 // Buffered is implemented by a Stream that holds bytes of its own, such as

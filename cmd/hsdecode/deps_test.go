@@ -14,7 +14,7 @@ func TestNoGopacket(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command to list dependencies with")
 	}
-	for _, pkg := range []string{"decode", "flows", "report", "stream", "keylog", "tlscrypto", "diagnose"} {
+	for _, pkg := range []string{"decode", "flows", "report", "stream", "keylog", "tlscrypto", "diagnose", "quic", "udpflow", "dtls"} {
 		out, err := exec.Command("go", "list", "-deps", "github.com/hsdecode/hsdecode/"+pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v\n%s", pkg, err, out)

@@ -149,10 +149,6 @@ func readJA4Python(corpus, rel string) ([]fpExpect, []string, error) {
 		if len(vals) == 0 {
 			continue
 		}
-		if strings.HasPrefix(vals[fpJA4], "q") {
-			skipped = append(skipped, fmt.Sprintf("%s stream %v ja4=%s: QUIC", rel, s["stream"], vals[fpJA4]))
-			continue
-		}
 		out = append(out, fpExpect{source: rel, capture: capture, conn: &fpConn{c, sv}, values: vals})
 	}
 	return out, skipped, nil
@@ -173,10 +169,6 @@ func readJA4Rust(corpus, rel string) ([]fpExpect, []string, error) {
 	var cur map[string]string
 	flush := func() error {
 		if cur == nil || cur["ja4"] == "" {
-			return nil
-		}
-		if cur["transport"] != "tcp" {
-			skipped = append(skipped, fmt.Sprintf("%s stream %s ja4=%s: %s, not TCP", rel, cur["stream"], cur["ja4"], cur["transport"]))
 			return nil
 		}
 		sp, _ := strconv.Atoi(cur["src_port"])

@@ -53,7 +53,8 @@ func readIDLines(t *testing.T, args ...string) []idLine {
 
 // TestCommunityIDAgreesWithTshark: tshark's communityid dissector
 // (Wireshark 3.6 and later) and hsdecode give every connection of every
-// bundled capture the same Community ID, with seed 0 and seed 4242.
+// bundled capture the same Community ID, with seed 0 and seed 4242, over
+// TCP and, for QUIC and DTLS, UDP.
 func TestCommunityIDAgreesWithTshark(t *testing.T) {
 	if _, err := exec.LookPath("tshark"); err != nil {
 		t.Skip("tshark not installed")
@@ -71,19 +72,20 @@ func TestCommunityIDAgreesWithTshark(t *testing.T) {
 	compared := 0
 	for _, seed := range []int{0, 4242} {
 		ts, err := exec.Command("tshark", "-r", merged, "--enable-protocol", "communityid", "-o", fmt.Sprintf("communityid.seed:%d", seed),
-			"-Y", "tcp", "-T", "fields", "-E", "separator=/t", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
-			"-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport", "-e", "communityid").Output()
+			"-Y", "tcp or udp", "-T", "fields", "-E", "separator=/t", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport", "-e", "udp.srcport",
+			"-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport", "-e", "udp.dstport", "-e", "communityid").Output()
 		if err != nil {
 			t.Fatalf("tshark: %v", err)
 		}
 		theirs := map[string]string{} // "ip:port ip:port" either way -> Community ID
 		for _, row := range strings.Split(strings.TrimSpace(string(ts)), "\n") {
 			c := strings.Split(row, "\t")
-			if len(c) != 7 || c[6] == "" {
+			// A QUIC or DTLS connection's is of UDP (protocol 17).
+			if len(c) != 9 || c[8] == "" {
 				continue
 			}
-			src, dst := endpointOf(c[0]+c[1], c[2]), endpointOf(c[3]+c[4], c[5])
-			theirs[src+" "+dst], theirs[dst+" "+src] = c[6], c[6]
+			src, dst := endpointOf(c[0]+c[1], c[2]+c[3]), endpointOf(c[4]+c[5], c[6]+c[7])
+			theirs[src+" "+dst], theirs[dst+" "+src] = c[8], c[8]
 		}
 		for _, l := range readIDLines(t, "--community-id-seed", fmt.Sprint(seed), pcapDir) {
 			key := endpointOf(l.Client.IP, fmt.Sprint(l.Client.Port)) + " " + endpointOf(l.Server.IP, fmt.Sprint(l.Server.Port))

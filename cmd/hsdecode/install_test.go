@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,9 +87,20 @@ func serveModule(t *testing.T, root string, files []string, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A directory with a go.mod of its own is another module, left out
+	// of the zip as the go command leaves it (scripts/quicpeer).
+	var nested []string
+	for _, f := range files {
+		if filepath.Base(f) == "go.mod" && filepath.Dir(f) != "." {
+			nested = append(nested, filepath.Dir(f)+string(filepath.Separator))
+		}
+	}
 	var zb bytes.Buffer
 	zw := zip.NewWriter(&zb)
 	for _, f := range files {
+		if slices.ContainsFunc(nested, func(d string) bool { return strings.HasPrefix(f, d) }) {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(root, f))
 		if os.IsNotExist(err) {
 			continue // deleted, not yet committed

@@ -465,7 +465,7 @@ func complain(w io.Writer, msg string) {
 
 func printStats(w io.Writer, st reassembly.Stats, notReported int64) {
 	fmt.Fprintf(w, "hsdecode: %d packets, %d bytes, %s (%d without TLS not reported)\n",
-		st.Packets, st.Bytes, report.Count(st.Connections, "TCP connection"), notReported)
+		st.Packets, st.Bytes, report.Count(st.Connections, "connection"), notReported)
 	reasons := make([]string, 0, len(st.Skipped))
 	for r := range st.Skipped {
 		reasons = append(reasons, r)

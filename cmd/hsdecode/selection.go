@@ -235,7 +235,7 @@ func (s *selection) keep(r *flows.Result) bool {
 			return false
 		}
 	}
-	if s.ids != nil && !s.ids[report.UID(r)] && !s.ids[report.CommunityID(r.Client, r.Server, s.seed)] {
+	if s.ids != nil && !s.ids[report.UID(r)] && !s.ids[report.ResultCommunityID(r, s.seed)] {
 		return false
 	}
 	return true

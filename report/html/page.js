@@ -499,6 +499,7 @@
     }
     fact('start', shortTime(c.ts));
     fact('end', shortTime(c.end_ts));
+    fact('transport', c.transport);
     fact('version', c.version);
     fact('cipher suite', c.cipher_suite);
     fact('SNI', c.server_name);
