@@ -81,16 +81,6 @@ cat >peers.py <<-'X'
 	    time.sleep(8)
 X
 
-# selected NAME: whether this run records NAME.
-selected() {
-	local n
-	((${#ONLY[@]} == 0)) && return 0
-	for n in "${ONLY[@]}"; do
-		[[ $1 == "$n"-* ]] && return 0
-	done
-	return 1
-}
-
 # A capture of several conversations: session_begin NAME FILTER starts
 # recording; serve PORT SERVER starts a server (a shell command run in the
 # work directory) that may take several clients, client CLIENT runs one

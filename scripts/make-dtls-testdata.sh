@@ -19,34 +19,14 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/testdata/pcaps
 WORK=$(mktemp -d /tmp/hsdecode-dtls.XXXXXX)
 
-log() { printf '%s\n' "== $*" >&2; }
-die() { printf '%s\n' "make-dtls-testdata: $*" >&2; exit 1; }
-
-CAP_PID=
+NAME=make-dtls-testdata
+# shellcheck source=lib/recorder.sh
+source "$ROOT/scripts/lib/recorder.sh"
 ROWS=()
-cleanup() {
-	[[ -n $CAP_PID ]] && kill "$CAP_PID" 2>/dev/null || true
-	wait 2>/dev/null || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[[ $(id -u) == 0 ]] || die "tcpdump needs root"
-for cmd in tcpdump tshark openssl gnutls-serv gnutls-cli timeout; do
-	command -v $cmd >/dev/null || die "missing $cmd"
-done
+need_root "tcpdump needs root"
+need_commands tcpdump tshark openssl gnutls-serv gnutls-cli timeout
 cd "$WORK"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -keyout ec.key -out ec.crt -subj /CN=localhost 2>/dev/null
-
-selected() {
-	local n
-	((${#ONLY[@]} == 0)) && return 0
-	for n in "${ONLY[@]}"; do
-		[[ $1 == "$n"-* ]] && return 0
-	done
-	return 1
-}
 
 # record NAME PORT SERVER CLIENT EXPECT: the server started (its standard
 # input held open), the client run against it, the capture on the port.

@@ -56,16 +56,6 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ec.key -o
 openssl x509 -req -in ec.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out ec.crt 2>/dev/null
 (cd "$ROOT" && go build -o "$WORK/tlspeer" ./scripts/tlspeer)
 
-# selected NAME: whether this run records NAME.
-selected() {
-	local n
-	((${#ONLY[@]} == 0)) && return 0
-	for n in "${ONLY[@]}"; do
-		[[ $1 == "$n"-* ]] && return 0
-	done
-	return 1
-}
-
 # capture NAME PORT EXPECT SERVER-ARGS -- CLIENT-ARGS: one s_server/s_client
 # conversation on PORT, recorded to NAME.pcap, the client's key log to
 # NAME.keys; EXPECT is what hsdecode must report with it. V is the
@@ -151,7 +141,6 @@ capture_resumed() {
 	log "$name: $seq"
 	ROWS+=("| \`$name.pcap\` + \`$name.keys\` | server: \`openssl s_server -naccept 2 -accept 127.0.0.1:$port -tls1_3 -cert rsa.crt -key rsa.key ${srv[*]}\`; client 1: \`openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 -keylogfile $name.keys -sess_out $name.sess ${c1[*]}\`; client 2: \`openssl s_client -servername localhost -connect 127.0.0.1:$port -tls1_3 -keylogfile $name.keys -sess_in $name.sess ${c2[*]}\` (early.txt holds the request) | $expect | $seq |")
 }
-
 
 # feed STEP...: each STEP is DELAY:LINE, a line written after DELAY
 # seconds; the stdin of an s_server or s_client whose lines are commands

@@ -20,33 +20,13 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/testdata/pcaps
 WORK=$(mktemp -d /tmp/hsdecode-quic.XXXXXX)
 
-log() { printf '%s\n' "== $*" >&2; }
-die() { printf '%s\n' "make-quic-testdata: $*" >&2; exit 1; }
-
-CAP_PID=
+NAME=make-quic-testdata
+# shellcheck source=lib/recorder.sh
+source "$ROOT/scripts/lib/recorder.sh"
 ROWS=()
-cleanup() {
-	[[ -n $CAP_PID ]] && kill "$CAP_PID" 2>/dev/null || true
-	wait 2>/dev/null || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-[[ $(id -u) == 0 ]] || die "tcpdump needs root"
-for cmd in tcpdump tshark go; do
-	command -v $cmd >/dev/null || die "missing $cmd"
-done
+need_root "tcpdump needs root"
+need_commands tcpdump tshark go
 (cd "$ROOT/scripts/quicpeer" && go build -o "$WORK/quicpeer" .)
-
-selected() {
-	local n
-	((${#ONLY[@]} == 0)) && return 0
-	for n in "${ONLY[@]}"; do
-		[[ $1 == "$n"-* ]] && return 0
-	done
-	return 1
-}
 
 # record NAME PORT SCENARIO EXPECT: one run of quicpeer captured on its port.
 record() {

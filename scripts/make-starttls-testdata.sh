@@ -37,16 +37,6 @@ printf 'subjectAltName = DNS:localhost, IP:127.0.0.1\n' >server.ext
 openssl x509 -req -in rsa.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out rsa.crt 2>/dev/null
 (cd "$ROOT" && go build -o "$WORK/starttlspeer" ./scripts/starttlspeer)
 
-# selected NAME: whether this run records NAME.
-selected() {
-	local n
-	((${#ONLY[@]} == 0)) && return 0
-	for n in "${ONLY[@]}"; do
-		[[ $1 == "$n"-* ]] && return 0
-	done
-	return 1
-}
-
 # session_begin NAME FILTER: start recording NAME.pcap.
 session_begin() {
 	rm -f "$OUT/$1.pcap"

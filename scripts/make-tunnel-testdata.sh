@@ -46,16 +46,6 @@ printf 'subjectAltName = DNS:localhost\n' >server.ext
 openssl x509 -req -in rsa.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out rsa.crt 2>/dev/null
 (cd "$ROOT" && go build -o "$WORK/tunnel-wrap" ./scripts/tunnel-wrap && go build -o "$WORK/hsdecode" ./cmd/hsdecode)
 
-# selected NAME: whether this run makes NAME.
-selected() {
-	local n
-	((${#ONLY[@]} == 0)) && return 0
-	for n in "${ONLY[@]}"; do
-		[[ $1 == "$n"-* ]] && return 0
-	done
-	return 1
-}
-
 # tshark_seq FILE PORT [DECODE-AS...]: what tshark shows of the TLS in FILE,
 # C and S the sides.
 tshark_seq() {

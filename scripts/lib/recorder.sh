@@ -39,3 +39,15 @@ need_commands() {
 		command -v "$cmd" >/dev/null || die "missing $cmd"
 	done
 }
+
+# selected NAME says whether the capture NAME is to be recorded: every one
+# when the script was given no numbers (ONLY), else those whose names
+# begin with one of them.
+selected() {
+	local n
+	((${#ONLY[@]} == 0)) && return 0
+	for n in "${ONLY[@]}"; do
+		[[ $1 == "$n"-* ]] && return 0
+	done
+	return 1
+}
