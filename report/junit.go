@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hsdecode/hsdecode/flows"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // JUnitWriter writes JUnit XML, as Jenkins and GitLab read it (the schema
@@ -313,9 +314,14 @@ func classname(path string) string {
 
 // testCaseName names a connection by server, SNI and its index among the
 // suite's connections with both the same, in the order they are written
-// (start order, reading files): "127.0.0.1:443 sni=example.com #2".
+// (start order, reading files): "127.0.0.1:443 sni=example.com #2". A
+// handshake over UDP is named by its transport first ("quic 127.0.0.1:443
+// ..."), so that HTTP/3 beside HTTP/2 to one server keeps names apart.
 func (s *junitSuite) testCaseName(r *flows.Result) string {
 	key := baselineKey{Server: unmap(r.Server).String(), SNI: r.ServerName}.String()
+	if r.Transport != stream.TransportTCP {
+		key = r.Transport.String() + " " + key
+	}
 	if s.seen == nil {
 		s.seen = map[string]int{}
 	}

@@ -20,7 +20,9 @@ import (
 // notation, so zeek-cut and scripts written for Zeek read it unchanged,
 // followed by community_id (as Zeek's community-id policy names it) and
 // hsdecode's own: hsdecode_outcome, hsdecode_violations,
-// hsdecode_starttls, hsdecode_tunnels and hsdecode_file. The columns are
+// hsdecode_starttls, hsdecode_tunnels, hsdecode_transport (tcp, quic or
+// dtls: Zeek's conn.log has proto and service, ssl.log neither) and
+// hsdecode_file. The columns are
 // the same for any number of inputs, so that logs of several runs
 // concatenate. Zeek's ssl.log has no column for tunnels (its conn.log's
 // tunnel_parents holds the uids of tunnel.log rows, a log hsdecode does
@@ -47,7 +49,7 @@ var zeekColumns = []zeekColumn{
 	{"ssl_history", "string"}, {"cert_chain_fps", "vector[string]"}, {"client_cert_chain_fps", "vector[string]"},
 	{"sni_matches_cert", "bool"}, {"community_id", "string"},
 	{"hsdecode_outcome", "string"}, {"hsdecode_violations", "set[string]"}, {"hsdecode_starttls", "string"},
-	{"hsdecode_tunnels", "vector[string]"}, {"hsdecode_file", "string"},
+	{"hsdecode_tunnels", "vector[string]"}, {"hsdecode_transport", "string"}, {"hsdecode_file", "string"},
 }
 
 // BeginFile notes the input the next connections come from.
@@ -86,6 +88,7 @@ func zeekRow(r *flows.Result, input string, id ids) []string {
 		zeekEmpty, // hsdecode_violations
 		orUnset(r.StartTLS.String()),
 		zeekEmpty, // hsdecode_tunnels
+		r.Transport.String(),
 		orUnset(zeekString(input)),
 	}
 	if r.HasCipherSuite {

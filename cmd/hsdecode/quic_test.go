@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -387,4 +389,79 @@ func TestQUICCorpusTshark(t *testing.T) {
 		t.Fatal("no QUIC connection in the corpus captures")
 	}
 	t.Logf("%d QUIC connections agree with tshark", conns)
+}
+
+// TestTransportInEveryFormat: a QUIC and a DTLS handshake say their
+// transport in the text header, JSON, ECS, Zeek's ssl.log (its
+// hsdecode_transport column), Zeek's JSON and the JUnit test case's name;
+// a TCP one says tcp where a column is always written.
+func TestTransportInEveryFormat(t *testing.T) {
+	for name, want := range map[string]string{
+		"130-quic-v1":        "quic",
+		"140-dtls12-openssl": "dtls",
+		"01-tls12-ecdhe-rsa": "tcp",
+	} {
+		t.Run(name, func(t *testing.T) {
+			in := filepath.Join(pcapDir, name+".pcap")
+			out := func(args ...string) string {
+				t.Helper()
+				var stdout, stderr bytes.Buffer
+				if status := run(append(args, "--fail-on", "none", in), &stdout, &stderr); status != exitOK {
+					t.Fatalf("%v: exit %d: %s", args, status, stderr.String())
+				}
+				return stdout.String()
+			}
+			var j struct{ Transport string }
+			if err := json.Unmarshal([]byte(out("--format", "json")), &j); err != nil {
+				t.Fatal(err)
+			}
+			var e struct {
+				Network  struct{ Transport string }
+				Hsdecode struct{ Transport string }
+			}
+			if err := json.Unmarshal([]byte(out("--format", "ecs")), &e); err != nil {
+				t.Fatal(err)
+			}
+			var zj struct {
+				Transport string `json:"hsdecode_transport"`
+			}
+			if err := json.Unmarshal([]byte(out("--format", "zeek-json")), &zj); err != nil {
+				t.Fatal(err)
+			}
+			zeek := out("--format", "zeek")
+			var fields, row []string
+			for _, l := range strings.Split(zeek, "\n") {
+				if f, ok := strings.CutPrefix(l, "#fields\t"); ok {
+					fields = strings.Split(f, "\t")
+				} else if l != "" && !strings.HasPrefix(l, "#") {
+					row = strings.Split(l, "\t")
+				}
+			}
+			col := slices.Index(fields, "hsdecode_transport")
+			if col < 0 || len(row) != len(fields) || row[col] != want || zj.Transport != want {
+				t.Errorf("zeek: hsdecode_transport column %d of %v in %q; zeek-json %q; want %s", col, fields, row, zj.Transport, want)
+			}
+			junit := filepath.Join(t.TempDir(), "j.xml")
+			out("--format", "json", "--junit", junit)
+			x, err := os.ReadFile(junit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want == "tcp" {
+				if j.Transport != "" || e.Hsdecode.Transport != "" || e.Network.Transport != "tcp" || strings.Contains(string(x), `name="tcp `) {
+					t.Errorf("tcp: json %q, ecs %+v, junit names a transport", j.Transport, e)
+				}
+				return
+			}
+			if j.Transport != want || e.Hsdecode.Transport != want || e.Network.Transport != "udp" {
+				t.Errorf("json transport %q, ecs %+v, want %s", j.Transport, e, want)
+			}
+			if !strings.Contains(string(x), `name="`+want+` 127.0.0.1:`) {
+				t.Errorf("junit: no test case named %q ...:\n%s", want+" 127.0.0.1:", x)
+			}
+			if text := out(); !strings.Contains(strings.SplitN(text, "\n", 2)[0], strings.ToUpper(want)) {
+				t.Errorf("text header %q does not name %s", strings.SplitN(text, "\n", 2)[0], want)
+			}
+		})
+	}
 }
