@@ -275,17 +275,7 @@ fi
 M=$OUT/MANIFEST.md
 HEAD='## Captures for the diagnoses'
 NEXT='## Captures with key logs'
-if ((${#ONLY[@]} > 0)); then
-	# Keep the rows of the captures not recorded again.
-	mapfile -t kept < <(grep '^| `6' "$M" || true)
-	for row in "${ROWS[@]}"; do
-		name=${row#'| `'}
-		name=${name%%.pcap*}
-		mapfile -t kept < <(printf '%s\n' "${kept[@]}" | grep -vF "| \`$name." || true)
-	done
-	ROWS=("${kept[@]}" "${ROWS[@]}")
-fi
-mapfile -t ROWS < <(printf '%s\n' "${ROWS[@]}" | grep . | sort -t'`' -k2,2)
+keep_rows '^| `[67][0-9]-'
 {
 	printf '%s\n\n' "$HEAD"
 	printf 'Written by `scripts/make-diagnosis-testdata.sh`: the failures docs/diagnosis.md\n'
@@ -301,13 +291,5 @@ mapfile -t ROWS < <(printf '%s\n' "${ROWS[@]}" | grep . | sort -t'`' -k2,2)
 } >"$WORK/section"
 # The section goes before the key logs' one (or at the end), in place of
 # its last version.
-awk -v head="$HEAD" -v next_="$NEXT" -v sec="$WORK/section" '
-	function put() { while ((getline l < sec) > 0) print l; done = 1 }
-	$0 == head { skip = 1; next }
-	skip && /^## / { skip = 0 }
-	skip { next }
-	$0 == next_ && !done { put() }
-	{ print }
-	END { if (!done) { print ""; put() } }' "$M" >"$WORK/manifest"
-cp "$WORK/manifest" "$M"
+put_section "$HEAD" "$NEXT" "$WORK/section"
 log "done"

@@ -72,17 +72,7 @@ record 143-dtls12-fragmented 44583 \
 M=$OUT/MANIFEST.md
 HEAD='## DTLS captures'
 NEXT='## Captures with key logs'
-if ((${#ONLY[@]} > 0)); then
-	# Keep the rows of the captures not recorded again.
-	mapfile -t kept < <(grep '^| `14' "$M" || true)
-	for row in "${ROWS[@]}"; do
-		name=${row#'| `'}
-		name=${name%%.pcap*}
-		mapfile -t kept < <(printf '%s\n' "${kept[@]}" | grep -vF "| \`$name." || true)
-	done
-	ROWS=("${kept[@]}" "${ROWS[@]}")
-fi
-mapfile -t ROWS < <(printf '%s\n' "${ROWS[@]}" | grep . | sort -t'`' -k2,2)
+keep_rows '^| `14'
 {
 	printf '%s\n\n' "$HEAD"
 	printf 'Written by `scripts/make-dtls-testdata.sh`: OpenSSL and GnuTLS DTLS 1.2 on\n'
@@ -93,13 +83,5 @@ mapfile -t ROWS < <(printf '%s\n' "${ROWS[@]}" | grep . | sort -t'`' -k2,2)
 	printf '%s\n' "${ROWS[@]}"
 	printf '\nRecorded with %s, %s.\n\n' "$(openssl version | cut -d' ' -f1-2)" "$(gnutls-cli --version | head -1)"
 } >"$WORK/section"
-awk -v head="$HEAD" -v next_="$NEXT" -v sec="$WORK/section" '
-	function put() { while ((getline l < sec) > 0) print l; done = 1 }
-	$0 == head { skip = 1; next }
-	skip && /^## / { skip = 0 }
-	skip { next }
-	$0 == next_ && !done { put() }
-	{ print }
-	END { if (!done) { print ""; put() } }' "$M" >"$WORK/manifest"
-cp "$WORK/manifest" "$M"
+put_section "$HEAD" "$NEXT" "$WORK/section"
 log "done"

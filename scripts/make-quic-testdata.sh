@@ -63,17 +63,7 @@ record 137-quic-big-hello 44567 big-hello "200 ALPN names: a ClientHello of seve
 M=$OUT/MANIFEST.md
 HEAD='## QUIC captures'
 NEXT='## Captures with key logs'
-if ((${#ONLY[@]} > 0)); then
-	# Keep the rows of the captures not recorded again.
-	mapfile -t kept < <(grep '^| `1[34]' "$M" || true)
-	for row in "${ROWS[@]}"; do
-		name=${row#'| `'}
-		name=${name%%.pcap*}
-		mapfile -t kept < <(printf '%s\n' "${kept[@]}" | grep -vF "| \`$name." || true)
-	done
-	ROWS=("${kept[@]}" "${ROWS[@]}")
-fi
-mapfile -t ROWS < <(printf '%s\n' "${ROWS[@]}" | grep . | sort -t'`' -k2,2)
+keep_rows '^| `13'
 {
 	printf '%s\n\n' "$HEAD"
 	printf 'Written by `scripts/make-quic-testdata.sh`: quic-go client and server\n'
@@ -85,13 +75,5 @@ mapfile -t ROWS < <(printf '%s\n' "${ROWS[@]}" | grep . | sort -t'`' -k2,2)
 	printf '%s\n' "${ROWS[@]}"
 	printf '\nRecorded with quic-go %s, %s.\n\n' "$(grep quic-go "$ROOT/scripts/quicpeer/go.mod" | awk '{print $NF}')" "$(go version | cut -d' ' -f3)"
 } >"$WORK/section"
-awk -v head="$HEAD" -v next_="$NEXT" -v sec="$WORK/section" '
-	function put() { while ((getline l < sec) > 0) print l; done = 1 }
-	$0 == head { skip = 1; next }
-	skip && /^## / { skip = 0 }
-	skip { next }
-	$0 == next_ && !done { put() }
-	{ print }
-	END { if (!done) { print ""; put() } }' "$M" >"$WORK/manifest"
-cp "$WORK/manifest" "$M"
+put_section "$HEAD" "$NEXT" "$WORK/section"
 log "done"

@@ -51,3 +51,35 @@ selected() {
 	done
 	return 1
 }
+
+# keep_rows PATTERN: with numbers given (ONLY), the rows of MANIFEST.md
+# ($M) that match PATTERN (grep) and whose captures were not recorded
+# again are kept before ROWS; ROWS is then sorted by file name.
+keep_rows() {
+	local row name kept=()
+	if ((${#ONLY[@]} > 0)); then
+		mapfile -t kept < <(grep "$1" "$M" || true)
+		for row in "${ROWS[@]}"; do
+			name=${row#'| `'}
+			name=${name%%.pcap*}
+			mapfile -t kept < <(printf '%s\n' "${kept[@]}" | grep -vF "| \`$name." || true)
+		done
+		ROWS=("${kept[@]}" "${ROWS[@]}")
+	fi
+	mapfile -t ROWS < <(printf '%s\n' "${ROWS[@]}" | grep . | sort -t'`' -k2,2)
+}
+
+# put_section HEAD NEXT FILE: MANIFEST.md's section under the heading HEAD
+# becomes FILE's text, or FILE goes before the heading NEXT when there is
+# no such section yet (at the end when there is no NEXT either).
+put_section() {
+	awk -v head="$1" -v next_="$2" -v sec="$3" '
+	function put() { while ((getline l < sec) > 0) print l; done = 1 }
+	$0 == head { skip = 1; next }
+	skip && /^## / { skip = 0 }
+	skip { next }
+	$0 == next_ && !done { put() }
+	{ print }
+	END { if (!done) { print ""; put() } }' "$M" >"$WORK/manifest"
+	cp "$WORK/manifest" "$M"
+}
