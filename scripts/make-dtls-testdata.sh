@@ -72,7 +72,7 @@ record 143-dtls12-fragmented 44583 \
 M=$OUT/MANIFEST.md
 HEAD='## DTLS captures'
 NEXT='## Captures with key logs'
-keep_rows '^| `14'
+keep_rows '^| `14[0-9]-'
 {
 	printf '%s\n\n' "$HEAD"
 	printf 'Written by `scripts/make-dtls-testdata.sh`: OpenSSL and GnuTLS DTLS 1.2 on\n'

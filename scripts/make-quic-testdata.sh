@@ -63,7 +63,7 @@ record 137-quic-big-hello 44567 big-hello "200 ALPN names: a ClientHello of seve
 M=$OUT/MANIFEST.md
 HEAD='## QUIC captures'
 NEXT='## Captures with key logs'
-keep_rows '^| `13'
+keep_rows '^| `13[0-9]-'
 {
 	printf '%s\n\n' "$HEAD"
 	printf 'Written by `scripts/make-quic-testdata.sh`: quic-go client and server\n'

@@ -70,15 +70,18 @@ keep_rows() {
 }
 
 # put_section HEAD NEXT FILE: MANIFEST.md's section under the heading HEAD
-# becomes FILE's text, or FILE goes before the heading NEXT when there is
-# no such section yet (at the end when there is no NEXT either).
+# becomes FILE's text, in its place; when there is no such section yet,
+# FILE goes before the heading NEXT (at the end when there is no NEXT
+# either).
 put_section() {
-	awk -v head="$1" -v next_="$2" -v sec="$3" '
+	local has=0
+	grep -qxF "$1" "$M" && has=1
+	awk -v head="$1" -v next_="$2" -v sec="$3" -v has=$has '
 	function put() { while ((getline l < sec) > 0) print l; done = 1 }
-	$0 == head { skip = 1; next }
+	$0 == head { put(); skip = 1; next }
 	skip && /^## / { skip = 0 }
 	skip { next }
-	$0 == next_ && !done { put() }
+	!has && $0 == next_ && !done { put() }
 	{ print }
 	END { if (!done) { print ""; put() } }' "$M" >"$WORK/manifest"
 	cp "$WORK/manifest" "$M"
