@@ -157,11 +157,12 @@ func (m *ClientHello) Type() HandshakeType { return HandshakeClientHello }
 
 // MaxVersion returns the highest version the client offers: the highest
 // non-GREASE supported_versions entry (RFC 8446, Section 4.2.1), else
-// legacy_version.
+// legacy_version. DTLS numbers its versions downwards (1.2 is 0xfefd,
+// 1.3 0xfefc: RFC 9147, 5.3).
 func (m *ClientHello) MaxVersion() Version {
 	var max Version
 	for _, v := range m.SupportedVersions {
-		if !IsGREASE(uint16(v)) && v > max {
+		if !IsGREASE(uint16(v)) && newerVersion(v, max) {
 			max = v
 		}
 	}
@@ -169,6 +170,15 @@ func (m *ClientHello) MaxVersion() Version {
 		return m.LegacyVersion
 	}
 	return max
+}
+
+// newerVersion says whether a is a later version than b, both TLS or both
+// DTLS (or b none yet).
+func newerVersion(a, b Version) bool {
+	if a>>8 == 0xfe && b>>8 == 0xfe {
+		return a < b
+	}
+	return a > b
 }
 
 // parseClientHello parses a ClientHello body (RFC 8446, Section 4.1.2;

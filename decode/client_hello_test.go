@@ -100,6 +100,9 @@ func TestClientHelloMaxVersion(t *testing.T) {
 		{VersionTLS12, []Version{0x7a7a, VersionTLS13, VersionTLS12}, VersionTLS13},
 		{VersionTLS12, []Version{VersionTLS12, VersionTLS13}, VersionTLS13},
 		{VersionTLS12, []Version{0xfafa}, VersionTLS12},
+		// DTLS counts down: 1.3 (0xfefc) is later than 1.2 (0xfefd).
+		{0xfefd, []Version{0xfefd, 0xfefc}, 0xfefc},
+		{0xfefd, []Version{0xfefc, 0xfefd, 0x1a1a}, 0xfefc},
 	}
 	for _, tt := range tests {
 		ch := &ClientHello{LegacyVersion: tt.legacy, SupportedVersions: tt.sv}
