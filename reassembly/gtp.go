@@ -37,8 +37,9 @@ type gtpPair struct {
 	last  time.Time
 }
 
-// gtpPairsMax bounds the connections paired at once: 64 bytes each, a
-// few MB at most, next to the default --max-buffer.
+// gtpPairsMax bounds the connections paired at once: with its map key,
+// about 150 bytes each, 10 MB at most, beside --max-buffer rather than
+// in it, as the table is the dispatcher's and not a worker bucket's.
 const gtpPairsMax = 1 << 16
 
 // tun returns the identity of the tunnels of a packet from src to dst
