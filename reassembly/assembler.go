@@ -162,6 +162,9 @@ type Assembler struct {
 	// ovBuf is a segment's payload as the receiver keeps it (overlap.go).
 	ovBuf  []byte
 	closes [stream.EndReused + 1]int64 // Stats.Closed
+	// gtp pairs the TEIDs of GTP-U connections, for the identity of
+	// their tunnels; a Sharded worker's is unused (gtp.go).
+	gtp gtpPairs
 }
 
 // NewAssembler returns an Assembler that makes a Stream with f for every
@@ -272,12 +275,19 @@ func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	a.advanceTo(now)
 	defer a.mem.peak(a)
 	a.verifying = a.checks.verify(link, data)
-	if a.decided(quickTCP(link, data), ts) {
+	q := quickTCP(link, data)
+	if q.gtp {
+		q.tun = a.gtp.tun(q.tun, q.src, q.dst, q.teid, ts)
+	}
+	if a.decided(q, ts) {
 		return
 	}
 	seg, _, ok := a.dec.frameSegment(a.frag, link, data, ci.Length-len(data), a.now, a.skipN, &a.stats.Defragmented)
 	if !ok {
 		return
+	}
+	if seg.gtp {
+		seg.tun = a.gtp.tun(seg.tun, seg.src, seg.dst, seg.teid, ts)
 	}
 	a.handle(seg, ts)
 }
@@ -647,6 +657,7 @@ func (a *Assembler) open(seg segment, ts time.Time) *conn {
 // holes as old.
 func (a *Assembler) expire() {
 	cutoff := a.now.Add(-a.opts.IdleTimeout)
+	a.gtp.expire(cutoff)
 	for _, e := range a.settling {
 		if c := a.conns[e.key]; c != nil && c.last.Before(cutoff) {
 			a.settleQueued(e)

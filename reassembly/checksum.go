@@ -58,7 +58,7 @@ func (c *checksums) verify(link layers.LinkType, data []byte) bool {
 	case c.mode == ChecksumOn || c.sampled >= checksumSample:
 		return true
 	}
-	s, d, tcp, _, ok := quickSegment(link, data)
+	s, d, tcp, _, _, ok := quickSegment(link, data)
 	if !ok {
 		return true
 	}

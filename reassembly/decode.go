@@ -130,6 +130,10 @@ type decoder struct {
 	// outermost first, and tun their identity (tunnelHash).
 	tunnels []stream.Tunnel
 	tun     uint64
+	// gtp says a GTP-U layer is among them, teid the innermost one's
+	// TEID, for gtpPairs.
+	gtp  bool
+	teid uint32
 
 	// unsupported caches the skip reason of each unsupported link type,
 	// so that counting one costs no allocation.
@@ -168,6 +172,10 @@ type segment struct {
 	// none), tunnels what the report says of them, owned by the decoder.
 	tun     uint64
 	tunnels []stream.Tunnel
+	// gtp and teid: the segment came in GTP-U, its innermost TEID that;
+	// tun leaves it out until gtpPairs pairs it with the other side's.
+	gtp  bool
+	teid uint32
 	// udp says it is a UDP datagram, not a TCP segment: tcp is nil and
 	// payload holds the datagram's (udp.go), and frames is how many
 	// frames it came in, that many packets skipped when it is.
@@ -219,7 +227,7 @@ func (d *decoder) decode(link layers.LinkType, data []byte, lost int) (segment, 
 		}
 		return segment{}, r
 	}
-	d.tunnels, d.tun = d.tunnels[:0], 0
+	d.tunnels, d.tun, d.gtp = d.tunnels[:0], 0, false
 	seg, reason := d.decodeFrom(first, data, lost)
 	if len(d.tunnels) > 0 {
 		if reason == reasonIPv4Fragment || reason == reasonIPv6Fragment {
@@ -227,7 +235,7 @@ func (d *decoder) decode(link layers.LinkType, data []byte, lost int) (segment, 
 			// tunnel would be lost.
 			reason = reasonTunnelFragment
 		}
-		seg.tun, seg.tunnels = d.tun, d.tunnels
+		seg.tun, seg.tunnels, seg.gtp, seg.teid = d.tun, d.tunnels, d.gtp, d.teid
 	}
 	return seg, reason
 }

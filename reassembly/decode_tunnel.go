@@ -63,7 +63,7 @@ func (d *decoder) datagramIP(src, dst netip.Addr, proto uint8, payload []byte) (
 	if proto == ipProtoTCP {
 		return d.datagramTCP(src, dst, payload)
 	}
-	d.tunnels, d.tun = d.tunnels[:0], 0
+	d.tunnels, d.tun, d.gtp = d.tunnels[:0], 0, false
 	t, reason := ipPayloadTunnel(src.Is6(), proto, payload)
 	if reason != "" {
 		return segment{}, reason
@@ -78,7 +78,7 @@ func (d *decoder) datagramIP(src, dst netip.Addr, proto uint8, payload []byte) (
 	if reason == reasonIPv4Fragment || reason == reasonIPv6Fragment {
 		reason = reasonTunnelFragment
 	}
-	seg.tun, seg.tunnels = d.tun, d.tunnels
+	seg.tun, seg.tunnels, seg.gtp, seg.teid = d.tun, d.tunnels, d.gtp, d.teid
 	return seg, reason
 }
 
@@ -97,6 +97,9 @@ func (d *decoder) tunnelFrom(t tunnelLayer, src, dst netip.Addr, lost int) (segm
 			return segment{}, reasonTooDeep
 		}
 		d.tun = tunnelHash(d.tun, &t, src, dst)
+		if t.typ == stream.TunnelGTPU {
+			d.gtp, d.teid = true, t.id
+		}
 		d.tunnels = append(d.tunnels, stream.Tunnel{Type: t.typ, Src: src, Dst: dst, ID: t.id, HasID: t.hasID})
 		switch t.next {
 		case innerEthernet:

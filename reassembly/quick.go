@@ -5,6 +5,8 @@ import (
 	"net/netip"
 
 	"github.com/gopacket/gopacket/layers"
+
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // quickTCP reads the endpoints and the flags byte (byte 13 of the TCP
@@ -28,14 +30,14 @@ import (
 // dot1q.go, linux_sll.go, linux_sll2.go, ip4.go, ip6.go, tcp.go), as the
 // differential tests and FuzzQuickTCP in quick_test.go check.
 func quickTCP(link layers.LinkType, data []byte) quickLook {
-	s, d, tcp, tun, ok := quickSegment(link, data)
+	s, d, tcp, tun, gtp, ok := quickSegment(link, data)
 	if !ok {
 		return quickLook{}
 	}
 	return quickLook{
 		src: netip.AddrPortFrom(s, binary.BigEndian.Uint16(tcp[0:2])),
 		dst: netip.AddrPortFrom(d, binary.BigEndian.Uint16(tcp[2:4])),
-		tun: tun, flags: tcp[13], ok: true,
+		tun: tun, gtp: gtp.typ != 0, teid: gtp.id, flags: tcp[13], ok: true,
 	}
 }
 
@@ -44,13 +46,15 @@ func quickTCP(link layers.LinkType, data []byte) quickLook {
 type quickLook struct {
 	src, dst netip.AddrPort
 	tun      uint64
+	gtp      bool // as segment.gtp and segment.teid
+	teid     uint32
 	flags    uint8
 	ok       bool
 }
 
-// quickSegment returns the addresses, TCP bytes (header and payload) and
-// tunnel identity of the frames quickTCP takes.
-func quickSegment(link layers.LinkType, data []byte) (s, d netip.Addr, tcp []byte, tun uint64, ok bool) {
+// quickSegment returns the addresses, TCP bytes (header and payload),
+// tunnel identity and innermost GTP-U layer of the frames quickTCP takes.
+func quickSegment(link layers.LinkType, data []byte) (s, d netip.Addr, tcp []byte, tun uint64, gtp tunnelLayer, ok bool) {
 	var b []byte
 	var kind innerKind
 	switch link {
@@ -113,7 +117,7 @@ func quickSegment(link layers.LinkType, data []byte) (s, d netip.Addr, tcp []byt
 				src, dst, proto, b, ok = quickIPv4(b)
 			}
 			if ok && proto == ipProtoTCP {
-				return src, dst, quickTCPHeader(b), tun, len(quickTCPHeader(b)) > 0
+				return src, dst, quickTCPHeader(b), tun, gtp, len(quickTCPHeader(b)) > 0
 			}
 			var reason string
 			if t, reason = ipPayloadTunnel(kind == innerIPv6, proto, b); reason != "" {
@@ -127,9 +131,12 @@ func quickSegment(link layers.LinkType, data []byte) (s, d netip.Addr, tcp []byt
 		}
 		// decode reads a tunnel at most maxTunnels deep.
 		if !ok || t.typ == 0 || layers == maxTunnels {
-			return netip.Addr{}, netip.Addr{}, nil, 0, false
+			return netip.Addr{}, netip.Addr{}, nil, 0, tunnelLayer{}, false
 		}
 		tun = tunnelHash(tun, &t, src, dst)
+		if t.typ == stream.TunnelGTPU {
+			gtp = t
+		}
 		kind, b = t.next, t.inner
 	}
 }

@@ -50,6 +50,9 @@ type Sharded struct {
 	// skipped here rather than sent to a worker (udp.go).
 	udp  map[connKey]time.Time
 	idle time.Duration
+	// gtp pairs the TEIDs of GTP-U connections here, once, so that both
+	// directions reach the same worker and the same connection (gtp.go).
+	gtp gtpPairs
 }
 
 // shardItem is what a worker is given of a packet.
@@ -71,6 +74,9 @@ type shardItem struct {
 	verify bool
 	// quick is quickTCP's look at a frame, taken once to pick the worker.
 	quick quickLook
+	// tun is the identity of the tunnels of a GTP-U packet, its TEIDs
+	// paired here (gtpPairs), which the worker's decode leaves out.
+	tun uint64
 }
 
 type itemKind uint8
@@ -221,10 +227,15 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 			w.pending = append(w.pending, shardItem{kind: itemSweep, prev: prev, now: s.now, index: index})
 		}
 		s.expireUDP()
+		s.gtp.expire(s.now.Add(-s.idle))
 	}
 	it := shardItem{kind: itemFrame, link: link, data: data, lost: ci.Length - len(data), ts: ts, prev: prev, now: s.now, index: index,
 		verify: s.checks.verify(link, data)}
 	if it.quick = quickTCP(link, data); it.quick.ok {
+		if it.quick.gtp {
+			it.quick.tun = s.gtp.tun(it.quick.tun, it.quick.src, it.quick.dst, it.quick.teid, ts)
+			it.tun = it.quick.tun
+		}
 		w := s.workers[shardOf(keyOf(it.quick.src, it.quick.dst, it.quick.tun), len(s.workers))]
 		w.pending = append(w.pending, it)
 		return
@@ -232,6 +243,10 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 	seg, dg, ok := s.dec.frameSegment(s.frag, link, data, ci.Length-len(data), s.now, s.skipN, &s.stats.Defragmented)
 	if !ok {
 		return
+	}
+	if seg.gtp {
+		seg.tun = s.gtp.tun(seg.tun, seg.src, seg.dst, seg.teid, ts)
+		it.tun = seg.tun
 	}
 	if seg.udp && !s.udpFlow(seg, ts) {
 		s.skipN(reasonUDPNotHandshake, int64(seg.frames))
@@ -342,6 +357,9 @@ func (a *Assembler) item(it *shardItem) {
 		// Sharded decoded it alike and sent it on: not reached.
 		a.skip(reason)
 		return
+	}
+	if seg.gtp {
+		seg.tun = it.tun
 	}
 	a.handle(seg, it.ts)
 }

@@ -413,7 +413,8 @@ func uint24(b []byte) uint32 { return uint32(b[0])<<16 | uint32(b[1])<<8 | uint3
 // its outer endpoints in either order, and its ID where both directions
 // share one (VNI, GRE key, ERSPAN and PPPoE session). A GTP-U TEID and an
 // MPLS label are chosen by the receiving end, one for each direction, so
-// they are left out: the outer endpoints tell GTP-U tunnels apart.
+// they are left out: gtpPairs adds the TEIDs paired (gtp.go), and labels,
+// swapped hop by hop, stay out.
 func tunnelHash(h uint64, t *tunnelLayer, src, dst netip.Addr) uint64 {
 	if dst.Less(src) {
 		src, dst = dst, src

@@ -167,6 +167,10 @@ func TestTunnelIdentity(t *testing.T) {
 			wrapped(t, orig, tunnelwrap.Options{Kinds: []string{"gre"}, ID: 1}),
 			wrapped(t, orig, tunnelwrap.Options{Kinds: []string{"gre"}, ID: 2})}, 2},
 		{"gtp-u, a TEID each way", [][]capture.Packet{wrapped(t, orig, tunnelwrap.Options{Kinds: []string{"gtpu"}, ID: 7})}, 1},
+		// The same gateways, two pairs of TEIDs: overlapping UE pools.
+		{"two gtp-u tunnels", [][]capture.Packet{
+			wrapped(t, orig, tunnelwrap.Options{Kinds: []string{"gtpu"}, ID: 7}),
+			wrapped(t, orig, tunnelwrap.Options{Kinds: []string{"gtpu"}, ID: 8})}, 2},
 		{"gtp-u over IPv4 and IPv6 peers", [][]capture.Packet{
 			wrapped(t, orig, tunnelwrap.Options{Kinds: []string{"gtpu"}, ID: 7}),
 			wrapped(t, orig, tunnelwrap.Options{Kinds: []string{"gtpu"}, ID: 7, Outer6: true})}, 2},

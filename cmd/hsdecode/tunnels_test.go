@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -181,4 +183,101 @@ func TestTsharkTunnels(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTunnelTEIDs: two GTP-U tunnels between the same two gateways, each
+// with its own pair of TEIDs, carry the same inner 4-tuple (overlapping
+// UE address pools), interleaved packet by packet: two connections, each
+// reported as its original (one established, one ending in an alert),
+// whatever the number of workers.
+func TestTunnelTEIDs(t *testing.T) {
+	read := func(name string) []capture.Packet {
+		pkts, err := rewrite.ReadFile(filepath.Join(pcapDir, name+".pcap"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pkts
+	}
+	est, alert := read("01-tls12-ecdhe-rsa"), read("07-tls12-no-shared-cipher")
+	// 01 is 127.0.0.1:52776 to 127.0.0.1:44301, 07 127.0.0.1:39660 to
+	// 127.0.0.1:44307: 07 moved onto 01's ports.
+	client, server := uint16(52776), uint16(44301)
+	alert = rewrite.ShiftServerPorts(rewrite.ShiftClientPorts(alert, client-39660), server-44307)
+	wrap := func(pkts []capture.Packet, teid uint32) []capture.Packet {
+		w, err := tunnelwrap.Wrap(pkts, tunnelwrap.Options{Kinds: []string{"gtpu"}, ID: teid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	a, b := wrap(est, 7), wrap(alert, 8)
+	var mixed []capture.Packet
+	for i := range max(len(a), len(b)) {
+		for _, part := range [][]capture.Packet{a, b} {
+			if i < len(part) {
+				mixed = append(mixed, part[i])
+			}
+		}
+	}
+	// One clock for both, a millisecond a packet: the originals were
+	// recorded seconds apart.
+	start := mixed[0].CaptureInfo.Timestamp
+	for i := range mixed {
+		mixed[i].CaptureInfo.Timestamp = start.Add(time.Duration(i) * time.Millisecond)
+	}
+	path := filepath.Join(t.TempDir(), "teids.pcap")
+	if err := rewrite.WriteFile(path, mixed); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{ // TEID: outcome
+		`"teid":7`: `"outcome":"established"`,
+		`"teid":8`: `"outcome":"` + outcomeOf(t, filepath.Join(pcapDir, "07-tls12-no-shared-cipher.pcap")) + `"`,
+	}
+	var first string
+	for n := 1; n <= 3; n++ {
+		var out, errb bytes.Buffer
+		run([]string{"-r", path, "--format", "json", "--workers", strconv.Itoa(n)}, &out, &errb)
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if len(lines) != 2 {
+			t.Fatalf("%d workers: %d connections, want 2:\n%s%s", n, len(lines), out.String(), errb.String())
+		}
+		cids := map[string]bool{}
+		for _, l := range lines {
+			var c struct {
+				CommunityID string `json:"community_id"`
+			}
+			if err := json.Unmarshal([]byte(l), &c); err != nil {
+				t.Fatal(err)
+			}
+			cids[c.CommunityID] = true
+			for teid, outcome := range want {
+				if strings.Contains(l, teid) && !strings.Contains(l, outcome) {
+					t.Errorf("%d workers: the connection of %s lacks %s: %.400s", n, teid, outcome, l)
+				}
+			}
+		}
+		if !strings.Contains(out.String(), `"teid":7`) || !strings.Contains(out.String(), `"teid":8`) {
+			t.Errorf("%d workers: not one connection in each tunnel:\n%s", n, out.String())
+		}
+		// The same inner flow: without the TEIDs, one connection.
+		if len(cids) != 1 {
+			t.Errorf("%d workers: %d Community IDs, want 1", n, len(cids))
+		}
+		if n == 1 {
+			first = out.String()
+		} else if d := cmp.Diff(first, out.String()); d != "" {
+			t.Errorf("report differs from one worker's (-1 +%d):\n%s", n, d)
+		}
+	}
+}
+
+// outcomeOf is the outcome of a capture's only connection.
+func outcomeOf(t *testing.T, path string) string {
+	t.Helper()
+	objs := reportWithoutTimestamps(t, path)
+	if len(objs) != 1 {
+		t.Fatalf("%s: %d connections", path, len(objs))
+	}
+	o, _ := objs[0].(map[string]any)["outcome"].(string)
+	return o
 }

@@ -15,6 +15,16 @@ import (
 // are set to match, or kept wrong where they were (wrongSums). Frames
 // other than whole TCP segments are kept as they are.
 func ShiftClientPorts(pkts []capture.Packet, delta uint16) []capture.Packet {
+	return shiftPorts(pkts, delta, false)
+}
+
+// ShiftServerPorts is ShiftClientPorts for the servers' ports: with both,
+// two captures are made to carry the same 4-tuple.
+func ShiftServerPorts(pkts []capture.Packet, delta uint16) []capture.Packet {
+	return shiftPorts(pkts, delta, true)
+}
+
+func shiftPorts(pkts []capture.Packet, delta uint16, server bool) []capture.Packet {
 	d := newDecoder()
 	servers := map[netip.AddrPort]bool{}
 	for _, p := range pkts {
@@ -33,6 +43,9 @@ func ShiftClientPorts(pkts []capture.Packet, delta uint16) []capture.Packet {
 		at := 0
 		if servers[s.src] || (!servers[s.dst] && s.dst.Port() > s.src.Port()) {
 			at = 2
+		}
+		if server {
+			at = 2 - at
 		}
 		f := build(p.Data, s, s.payload, s.seq, s.ack, s.flags)
 		t := f[s.tcpOff:]
