@@ -2,7 +2,6 @@ package flows
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/hex"
 	"testing"
 
@@ -45,20 +44,5 @@ func TestTLSHello(t *testing.T) {
 // FuzzDTLS drives a DTLS consumer with datagrams, in the input format of
 // FuzzQUIC.
 func FuzzDTLS(f *testing.F) {
-	f.Fuzz(func(t *testing.T, data []byte) {
-		col := NewCollector(Options{})
-		s := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0, Transport: stream.TransportDTLS})
-		ds := s.(stream.DatagramStream)
-		for len(data) >= 3 {
-			n := min(int(binary.BigEndian.Uint16(data[1:3])), len(data)-3)
-			ds.Datagram(stream.Side(data[0]&1), data[3:3+n], t0)
-			data = data[3+n:]
-			_ = s.Done()
-			_ = s.(stream.Buffered).Buffered()
-		}
-		s.Close(stream.EndCapture, t0)
-		if len(col.Results()) != 1 {
-			t.Fatal("no result")
-		}
-	})
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzDatagrams(t, stream.TransportDTLS, data) })
 }
