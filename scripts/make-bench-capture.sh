@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# make-bench-capture.sh: record the benchmark capture of issue 5, a
-# realistic mix of TLS connections with bulk data, of about SIZE_MB MiB.
+# make-bench-capture.sh: record a benchmark capture of about SIZE_MB MiB,
+# a realistic mix of TLS connections: with bulk data (issue 5), or mostly
+# short ones (issue 18's handshake-heavy mix).
 #
 # Usage: scripts/make-bench-capture.sh SIZE_MB
-#   SEED=1                 seed of the connection plan (same size and seed:
-#                          same plan; keys, randoms, ports and timing differ)
+#   MIX=bulk               bulk: about 15k connections per GB, bulk data
+#                          dominates; handshake: about 33k per GB, 60% of
+#                          the successful ones one short exchange
+#   SEED=1                 seed of the connection plan (same mix, size and
+#                          seed: same plan; keys, randoms, ports and timing
+#                          differ)
 #   OUT=/tmp/hsdecode-bench  where the capture goes (never in the repository)
 #   CONCURRENCY=32         simulated clients at once
 #
-# It writes, in OUT:
+# It writes, in OUT (bench-hs-... for MIX=handshake):
 #   bench-<SIZE>MB-seed<SEED>.pcap            the capture
 #   bench-<SIZE>MB-seed<SEED>.pcap.plan.txt   the plan's summary (counts per kind) and how the run went
 #   bench-<SIZE>MB-seed<SEED>.pcap.conns.tsv  one line per connection: kind, expected outcome, addresses, what the client saw
@@ -26,13 +31,19 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SIZE=${1:-}
 SEED=${SEED:-1}
+MIX=${MIX:-bulk}
 OUT=${OUT:-/tmp/hsdecode-bench}
 CONCURRENCY=${CONCURRENCY:-32}
 
 log() { printf '%s\n' "== $*" >&2; }
 die() { printf '%s\n' "make-bench-capture: $*" >&2; exit 1; }
 
-[[ $SIZE =~ ^[0-9]+$ && $SIZE -gt 0 ]] || die "usage: $0 SIZE_MB   (SEED, OUT, CONCURRENCY in the environment)"
+[[ $SIZE =~ ^[0-9]+$ && $SIZE -gt 0 ]] || die "usage: $0 SIZE_MB   (MIX, SEED, OUT, CONCURRENCY in the environment)"
+case $MIX in
+bulk) PREFIX=bench ;;
+handshake) PREFIX=bench-hs ;;
+*) die "MIX=$MIX: want bulk or handshake" ;;
+esac
 [[ $(id -u) == 0 ]] || die "needs root (network namespace, tcpdump)"
 command -v go >/dev/null 2>&1 || die "the Go toolchain is needed to build scripts/benchgen"
 
@@ -49,7 +60,7 @@ if ((${#missing[@]})); then
 fi
 
 mkdir -p "$OUT"
-CAP=$OUT/bench-${SIZE}MB-seed${SEED}.pcap
+CAP=$OUT/$PREFIX-${SIZE}MB-seed${SEED}.pcap
 WORK=$(mktemp -d /tmp/hsdecode-benchgen.XXXXXX)
 NS=hsbench-$$
 TCPDUMP_PID=
@@ -97,8 +108,8 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 
-log "running the plan: size $SIZE MB, seed $SEED, concurrency $CONCURRENCY"
-ip netns exec "$NS" "$WORK/benchgen" -size-mb "$SIZE" -seed "$SEED" -concurrency "$CONCURRENCY" \
+log "running the plan: mix $MIX, size $SIZE MB, seed $SEED, concurrency $CONCURRENCY"
+ip netns exec "$NS" "$WORK/benchgen" -mix "$MIX" -size-mb "$SIZE" -seed "$SEED" -concurrency "$CONCURRENCY" \
 	-manifest "$CAP.conns.tsv" -keylog "$CAP.keys" | tee "$CAP.plan.txt"
 
 sleep 1 # the last FINs and ACKs

@@ -65,6 +65,7 @@ import (
 func main() {
 	sizeMB := flag.Int("size-mb", 50, "plan connections until the capture is about this many MiB")
 	seed := flag.Int64("seed", 1, "seed of the plan")
+	mixName := flag.String("mix", "bulk", "the plan's `MIX`: bulk (bulk data dominates) or handshake (twice the connections per MB, most short)")
 	nconns := flag.Int("conns", 0, "plan exactly this many connections instead (0: as many as -size-mb needs)")
 	concurrency := flag.Int("concurrency", 32, "simulated clients running at once")
 	manifest := flag.String("manifest", "", "write one line per connection to `FILE` (TSV)")
@@ -84,8 +85,12 @@ func main() {
 	if *check != "" {
 		os.Exit(runCheck(os.Stdout, *check, *reportFile))
 	}
-	plan := makePlan(*seed, *sizeMB, *nconns)
-	summary(os.Stdout, plan, *seed, *sizeMB)
+	m, ok := mixByName(*mixName)
+	if !ok {
+		log.Fatalf("-mix %q: want bulk or handshake", *mixName)
+	}
+	plan := makePlan(*seed, *sizeMB, *nconns, m)
+	summary(os.Stdout, plan, *seed, *sizeMB, m)
 	if *planOnly {
 		return
 	}

@@ -152,10 +152,43 @@ const (
 	handshakeBytes = 6000
 )
 
+// mix is what share of the connections that succeed are short: one
+// request and a response of shortMin to shortMax bytes, as an API call or
+// a health check makes, so that the capture is mostly handshakes.
+type mix struct {
+	name       string
+	shortShare float64
+}
+
+// Short connections' responses are uniform in [shortMin, shortMax).
+const (
+	shortMin = 200
+	shortMax = 4000
+)
+
+// mixes are the plans -mix chooses from. bulk is the plan of issue 5
+// (about 15k connections per GB, bulk data dominates); handshake has about
+// twice the connections per GB (issue 18), most of them short. With
+// shortShare 0 no random number is drawn for it, so bulk plans are those
+// made before mixes existed.
+var mixes = []mix{
+	{"bulk", 0},
+	{"handshake", 0.6},
+}
+
+func mixByName(s string) (mix, bool) {
+	for _, m := range mixes {
+		if m.name == s {
+			return m, true
+		}
+	}
+	return mix{}, false
+}
+
 // makePlan draws the plan from the seed: scripts until the capture would
 // reach sizeMB, or until nconns connections when nconns > 0. The same
 // arguments always give the same plan.
-func makePlan(seed int64, sizeMB, nconns int) []script {
+func makePlan(seed int64, sizeMB, nconns int, m mix) []script {
 	rng := rand.New(rand.NewSource(seed))
 	budget := int64(sizeMB) << 20
 	var total int64
@@ -179,14 +212,14 @@ func makePlan(seed int64, sizeMB, nconns int) []script {
 		}
 		f := families[fi]
 		var s script
-		s.conns = append(s.conns, drawConn(rng, f.first))
+		s.conns = append(s.conns, drawConn(rng, f.first, m))
 		if f.resumed != numKinds && rng.Float64() < resumeProb {
 			k := 1
 			if rng.Float64() < 0.3 {
 				k = 2
 			}
 			for range k {
-				s.conns = append(s.conns, drawConn(rng, f.resumed))
+				s.conns = append(s.conns, drawConn(rng, f.resumed, m))
 			}
 		}
 		if nconns > 0 && n+len(s.conns) > nconns {
@@ -201,9 +234,16 @@ func makePlan(seed int64, sizeMB, nconns int) []script {
 	return plan
 }
 
-func drawConn(rng *rand.Rand, k kind) conn {
+func drawConn(rng *rand.Rand, k kind, m mix) conn {
 	c := conn{kind: k, ipv6: rng.Float64() < ipv6Share}
 	if kinds[k].fails {
+		return c
+	}
+	if m.shortShare > 0 && rng.Float64() < m.shortShare {
+		req := max(int(math.Min(reqMax, reqMedian*math.Exp(reqSigma*rng.NormFloat64()))), 16)
+		resp := shortMin + rng.Intn(shortMax-shortMin)
+		c.xchg = []exchange{{req, resp}}
+		c.bytes = int64(req + resp)
 		return c
 	}
 	// Geometric with mean meanExchange, at least one exchange: a TLS 1.3
@@ -225,7 +265,7 @@ func drawConn(rng *rand.Rand, k kind) conn {
 
 // summary writes the plan's counts per kind, its shares and a hash of the
 // whole plan, so two runs can be shown to have planned the same thing.
-func summary(w io.Writer, plan []script, seed int64, sizeMB int) {
+func summary(w io.Writer, plan []script, seed int64, sizeMB int, m mix) {
 	var count [numKinds]int
 	var bytes [numKinds]int64
 	var nconn, nTLS, n12, nres, nfail int
@@ -266,8 +306,8 @@ func summary(w io.Writer, plan []script, seed int64, sizeMB int) {
 		return sizes[min(len(sizes)-1, int(p*float64(len(sizes))))]
 	}
 	share := func(a int) string { return fmt.Sprintf("%.1f%%", 100*float64(a)/float64(max(nTLS, 1))) }
-	fmt.Fprintf(w, "plan: seed %d, size %d MB: %d scripts, %d connections, %d application bytes, hash %016x\n",
-		seed, sizeMB, len(plan), nconn, total, h.Sum64())
+	fmt.Fprintf(w, "plan: mix %s, seed %d, size %d MB: %d scripts, %d connections, %d application bytes, hash %016x\n",
+		m.name, seed, sizeMB, len(plan), nconn, total, h.Sum64())
 	fmt.Fprintf(w, "plan: of %d TLS-port connections: TLS 1.2 established %s, resumed %s, failing %s\n",
 		nTLS, share(n12), share(nres), share(nfail))
 	fmt.Fprintf(w, "plan: response sizes: median %d, p90 %d, p99 %d, max %d bytes\n", pct(0.5), pct(0.9), pct(0.99), pct(1))
