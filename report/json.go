@@ -233,6 +233,7 @@ type JSONWriter struct {
 	err  error
 	opt  Options // findings and file names (writer.go)
 	file string
+	par  *linePool // see Parallel; nil encodes on the caller's goroutine
 }
 
 // NewJSONWriter returns a JSONWriter on w.
@@ -240,22 +241,23 @@ func NewJSONWriter(w io.Writer) *JSONWriter { return &JSONWriter{out: w} }
 
 // Write writes one connection.
 func (w *JSONWriter) Write(r *flows.Result, findings []Finding) error {
-	if w.err != nil {
-		return w.err
-	}
 	l := line{connection: connection{r, idsOf(r, w.opt)}, findings: findings}
 	if w.opt.MultiFile {
 		l.file = w.file
 	}
-	w.enc.b = w.enc.b[:0]
-	w.enc.appendObject(&l)
-	w.enc.b = append(w.enc.b, '\n')
-	_, w.err = w.out.Write(w.enc.b)
-	return w.err
+	return w.write(l)
 }
 
-// Close writes nothing: JSON lines have no trailer.
-func (w *JSONWriter) Close() error { return nil }
+// Close writes nothing of its own, JSON lines having no trailer: it waits
+// for the lines of Parallel.
+func (w *JSONWriter) Close() error {
+	if w.par == nil {
+		return nil
+	}
+	p := w.par
+	w.par = nil
+	return p.stop()
+}
 
 // fingerprintsOf computes the fingerprints of a connection's hellos; nil
 // without one.

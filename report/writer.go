@@ -66,6 +66,13 @@ type SummaryWriter interface {
 	WriteSummary(s *Summary, b *BaselineChanges) error
 }
 
+// Syncer is a Writer that may write a connection after its Write returned
+// (JSONWriter.Parallel). Sync returns once every connection given is
+// written, with the first error writing them.
+type Syncer interface {
+	Sync() error
+}
+
 // Rotator is a Writer whose output has a head and a tail (a Zeek log's
 // header and #close). EndLog writes the tail and flushes, so that the file
 // under it can be switched for another (SIGHUP with -o); the next Write
@@ -126,6 +133,16 @@ func (t tee) BeginFile(path string) error {
 	return errors.Join(errs...)
 }
 
+func (t tee) Sync() error {
+	var errs []error
+	for _, w := range t {
+		if s, ok := w.(Syncer); ok {
+			errs = append(errs, s.Sync())
+		}
+	}
+	return errors.Join(errs...)
+}
+
 func (t tee) FileError(path string, err error) {
 	for _, w := range t {
 		if f, ok := w.(InputErrorWriter); ok {
@@ -158,6 +175,9 @@ func (w *JSONWriter) BeginFile(path string) error { w.file = path; return nil }
 // WriteSummary writes the summary as the last JSON object, when asked
 // for (main passes it only with --summary).
 func (w *JSONWriter) WriteSummary(s *Summary, b *BaselineChanges) error {
+	if err := w.Sync(); err != nil {
+		return err
+	}
 	return s.WriteJSON(w.out, b)
 }
 

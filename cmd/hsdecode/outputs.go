@@ -98,6 +98,15 @@ func (op *outputs) beginFile(path string) error {
 	return nil
 }
 
+// sync returns once the outputs wrote every connection given
+// (report.Syncer).
+func (op *outputs) sync() error {
+	if s, ok := op.all.(report.Syncer); ok {
+		return s.Sync()
+	}
+	return nil
+}
+
 // fileError records an input that could not be read in the outputs that
 // list them: the JUnit file and the HTML page.
 func (op *outputs) fileError(path string, err error) {
