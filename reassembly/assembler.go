@@ -282,6 +282,11 @@ func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	if a.decided(q, ts) {
 		return
 	}
+	if seg, ok := a.dec.quickSegment(q, data); ok {
+		seg.frames = 1 // as frameSegment counts it
+		a.handle(seg, ts)
+		return
+	}
 	seg, _, ok := a.dec.frameSegment(a.frag, link, data, ci.Length-len(data), a.now, a.skipN, &a.stats.Defragmented)
 	if !ok {
 		return

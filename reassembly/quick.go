@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"net/netip"
 
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 
 	"github.com/hsdecode/hsdecode/stream"
@@ -34,11 +35,39 @@ func quickTCP(link layers.LinkType, data []byte) quickLook {
 	if !ok {
 		return quickLook{}
 	}
-	return quickLook{
+	q := quickLook{
 		src: netip.AddrPortFrom(s, binary.BigEndian.Uint16(tcp[0:2])),
 		dst: netip.AddrPortFrom(d, binary.BigEndian.Uint16(tcp[2:4])),
 		tun: tun, gtp: gtp.typ != 0, teid: gtp.id, flags: tcp[13], ok: true,
 	}
+	if tun == 0 {
+		// quickSegment slices data with two indexes only, which keep
+		// the end of its capacity: the difference of the capacities is
+		// where tcp begins in data.
+		q.tcpAt = int32(cap(data) - cap(tcp))
+		q.tcpEnd = q.tcpAt + int32(len(tcp))
+		q.v4 = s.Is4()
+	}
+	return q
+}
+
+// segment returns the segment decoder.decode would return for a frame
+// quickTCP took outside any tunnel, decoding only its TCP header: most of
+// a handshake's packets, which Sharded already looked at to pick their
+// worker (issue 18).
+func (d *decoder) quickSegment(q quickLook, data []byte) (segment, bool) {
+	if !q.ok || q.tcpEnd == 0 {
+		return segment{}, false
+	}
+	if err := d.tcp.DecodeFromBytes(data[q.tcpAt:q.tcpEnd], gopacket.NilDecodeFeedback); err != nil {
+		return segment{}, false // quickTCPHeader took it: not reached
+	}
+	seg := segment{src: q.src, dst: q.dst, tcp: &d.tcp}
+	if q.v4 {
+		// quickIPv4 takes only 20-byte headers, right before TCP.
+		seg.ipHeader = data[q.tcpAt-20 : q.tcpAt]
+	}
+	return seg, true
 }
 
 // quickLook is what quickTCP reads of a frame; ok is false when it
@@ -50,6 +79,10 @@ type quickLook struct {
 	teid     uint32
 	flags    uint8
 	ok       bool
+	// Outside tunnels: where the TCP bytes are in the frame (tcpEnd 0
+	// in tunnels), and whether IPv4 carries them, for quickSegment.
+	tcpAt, tcpEnd int32
+	v4            bool
 }
 
 // quickSegment returns the addresses, TCP bytes (header and payload),

@@ -1,6 +1,7 @@
 package reassembly
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"flag"
@@ -11,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -65,11 +67,45 @@ func quickMismatch(d *decoder, link layers.LinkType, data []byte, lost int) (fas
 		mismatch = fmt.Sprintf("quickTCP tunnel %#x, decode %#x", tun, seg.tun)
 	case tcpFlags(seg.tcp) != flags:
 		mismatch = fmt.Sprintf("quickTCP flags %#02x, decode %#02x", flags, tcpFlags(seg.tcp))
+	default:
+		mismatch = quickSegmentMismatch(q, data, seg)
 	}
 	if mismatch != "" {
 		mismatch = fmt.Sprintf("link %d, frame %x: quickTCP took it, %s", link, data, mismatch)
 	}
 	return true, seg, reason, mismatch
+}
+
+// quickSegmentMismatch says how decoder.quickSegment's segment of a frame
+// quickTCP took differs from decode's, "" if it does not; outside tunnels
+// it must take every such frame.
+func quickSegmentMismatch(q quickLook, data []byte, want segment) string {
+	got, ok := newDecoder().quickSegment(q, data)
+	switch {
+	case !ok && q.tun == 0:
+		return "quickSegment declined it"
+	case !ok:
+		return ""
+	case got.src != want.src || got.dst != want.dst:
+		return fmt.Sprintf("quickSegment %v > %v", got.src, got.dst)
+	case !sameTCP(got.tcp, want.tcp):
+		return fmt.Sprintf("quickSegment TCP %+v, decode %+v", *got.tcp, *want.tcp)
+	case !bytes.Equal(got.ipHeader, want.ipHeader):
+		return fmt.Sprintf("quickSegment IP header %x, decode %x", got.ipHeader, want.ipHeader)
+	case got.tun != 0 || len(want.tunnels) > 0 || got.cut != 0 || got.udp:
+		return "quickSegment took a tunnel, a cut or UDP"
+	}
+	return ""
+}
+
+// sameTCP compares what layers.TCP exports: its unexported option array
+// may hold what an earlier segment with more options left there.
+func sameTCP(a, b *layers.TCP) bool {
+	return bytes.Equal(a.Contents, b.Contents) && bytes.Equal(a.Payload, b.Payload) &&
+		a.SrcPort == b.SrcPort && a.DstPort == b.DstPort && a.Seq == b.Seq && a.Ack == b.Ack &&
+		a.DataOffset == b.DataOffset && tcpFlags(a) == tcpFlags(b) && a.NS == b.NS &&
+		a.Window == b.Window && a.Checksum == b.Checksum && a.Urgent == b.Urgent &&
+		reflect.DeepEqual(a.Options, b.Options) && bytes.Equal(a.Padding, b.Padding)
 }
 
 // checkQuick fails t if quickTCP and decode disagree on data, with the

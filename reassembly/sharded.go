@@ -350,6 +350,8 @@ func (a *Assembler) item(it *shardItem) {
 	if it.kind == itemDatagram {
 		seg, reason = a.dec.datagramIP(it.src, it.dst, it.proto, it.data)
 		seg.frames = it.frames
+	} else if q, ok := a.dec.quickSegment(it.quick, it.data); ok {
+		seg = q
 	} else {
 		seg, reason = a.dec.decode(it.link, it.data, it.lost)
 	}
