@@ -30,6 +30,9 @@ func (v Version) TLS13Draft() (int, bool) {
 	if v>>8 == 0x7f {
 		return int(v & 0xff), true
 	}
+	if v>>8 != 0xfb {
+		return 0, false // the common case, without a map lookup
+	}
 	n, ok := fizzDrafts[v]
 	return n, ok
 }

@@ -34,7 +34,7 @@ func (v Version) String() string {
 		// draft-ietf-tls-tls13-NN, Section 4.2.1: "0x7f00 | draft version".
 		return "TLS 1.3 (draft " + strconv.Itoa(int(v&0xff)) + ")"
 	}
-	if n, ok := fizzDrafts[v]; ok {
+	if n, ok := v.TLS13Draft(); ok {
 		return "TLS 1.3 (Facebook draft " + strconv.Itoa(n) + ")"
 	}
 	switch v {
@@ -91,7 +91,7 @@ func (c CipherSuite) String() string {
 	if IsGREASE(uint16(c)) {
 		return grease(uint16(c))
 	}
-	if n, ok := cipherSuiteNames[c]; ok {
+	if n, ok := cipherSuiteNamesTable.get(uint16(c)); ok {
 		return n
 	}
 	return fmt.Sprintf("0x%04x", uint16(c))
@@ -105,7 +105,7 @@ func (e ExtensionType) String() string {
 	if IsGREASE(uint16(e)) {
 		return grease(uint16(e))
 	}
-	if n, ok := extensionTypeNames[e]; ok {
+	if n, ok := extensionTypeNamesTable.get(uint16(e)); ok {
 		return n
 	}
 	return unknown(uint64(e))
@@ -117,7 +117,7 @@ func (g NamedGroup) String() string {
 	if IsGREASE(uint16(g)) {
 		return grease(uint16(g))
 	}
-	if n, ok := namedGroupNames[g]; ok {
+	if n, ok := namedGroupNamesTable.get(uint16(g)); ok {
 		return n
 	}
 	return unknown(uint64(g))
@@ -134,7 +134,7 @@ func (s SignatureScheme) String() string {
 	if IsGREASE(uint16(s)) {
 		return grease(uint16(s))
 	}
-	if n, ok := signatureSchemeNames[s]; ok {
+	if n, ok := signatureSchemeNamesTable.get(uint16(s)); ok {
 		return n
 	}
 	h, ok1 := hashAlgorithmNames[HashAlgorithm(s>>8)]
@@ -279,4 +279,37 @@ func (t CertificateStatusType) String() string {
 		return "ocsp_multi"
 	}
 	return unknown(uint64(t))
+}
+
+// The names of the 16-bit registries a report writes for every hello
+// (suites, extensions, groups, signature schemes) are looked up in pages
+// of 256, one per high byte in use: a map's hashing was a tenth of
+// encoding a handshake-heavy capture's JSON (issue 18).
+var (
+	cipherSuiteNamesTable     = newTable16(cipherSuiteNames)
+	extensionTypeNamesTable   = newTable16(extensionTypeNames)
+	namedGroupNamesTable      = newTable16(namedGroupNames)
+	signatureSchemeNamesTable = newTable16(signatureSchemeNames)
+)
+
+// table16 maps 16-bit code points to names: "" is no name.
+type table16 [256]*[256]string
+
+func newTable16[K ~uint16](m map[K]string) *table16 {
+	t := new(table16)
+	for k, name := range m {
+		hi, lo := uint16(k)>>8, uint16(k)&0xff
+		if t[hi] == nil {
+			t[hi] = new([256]string)
+		}
+		t[hi][lo] = name
+	}
+	return t
+}
+
+func (t *table16) get(v uint16) (string, bool) {
+	if p := t[v>>8]; p != nil && p[v&0xff] != "" {
+		return p[v&0xff], true
+	}
+	return "", false
 }

@@ -175,3 +175,21 @@ func TestIsGREASE(t *testing.T) {
 		}
 	}
 }
+
+// TestTable16SameAsMaps: the paged tables name every 16-bit code point as
+// the generated maps do, and no other.
+func TestTable16SameAsMaps(t *testing.T) {
+	check := func(name string, tab *table16, lookup func(uint16) (string, bool)) {
+		for v := range 1 << 16 {
+			got, gok := tab.get(uint16(v))
+			want, wok := lookup(uint16(v))
+			if got != want || gok != wok {
+				t.Fatalf("%s 0x%04x: table %q %v, map %q %v", name, v, got, gok, want, wok)
+			}
+		}
+	}
+	check("cipher suite", cipherSuiteNamesTable, func(v uint16) (string, bool) { n, ok := cipherSuiteNames[CipherSuite(v)]; return n, ok })
+	check("extension", extensionTypeNamesTable, func(v uint16) (string, bool) { n, ok := extensionTypeNames[ExtensionType(v)]; return n, ok })
+	check("group", namedGroupNamesTable, func(v uint16) (string, bool) { n, ok := namedGroupNames[NamedGroup(v)]; return n, ok })
+	check("signature scheme", signatureSchemeNamesTable, func(v uint16) (string, bool) { n, ok := signatureSchemeNames[SignatureScheme(v)]; return n, ok })
+}
