@@ -2,7 +2,6 @@ package tlscrypto
 
 import (
 	"crypto"
-	"crypto/hmac"
 
 	"golang.org/x/crypto/hkdf"
 )
@@ -25,9 +24,7 @@ func HKDFExpandLabel(h crypto.Hash, secret []byte, label string, context []byte,
 		// HKDF-Expand, T(1) = HMAC(secret, info | 0x01) (RFC 5869, 2.3):
 		// one HMAC, without the general reader's allocations, which
 		// were a tenth of a keyed run's time.
-		mac := hmac.New(h.New, secret)
-		mac.Write(append(info, 1))
-		return mac.Sum(nil)[:length]
+		return hmacSum(h, secret, append(info, 1))[:length]
 	}
 	out := make([]byte, length)
 	// Labels and contexts here are short constants and hashes: the
@@ -118,7 +115,5 @@ func FinishedKey(h crypto.Hash, baseKey []byte) []byte {
 // CertificateVerify*)) (RFC 8446, Section 4.4.4). A PSK binder is made the
 // same way from the binder key over the truncated ClientHello (4.2.11.2).
 func FinishedVerifyData13(h crypto.Hash, baseKey, transcriptHash []byte) []byte {
-	mac := hmac.New(h.New, FinishedKey(h, baseKey))
-	mac.Write(transcriptHash)
-	return mac.Sum(nil)
+	return hmacSum(h, FinishedKey(h, baseKey), transcriptHash)
 }

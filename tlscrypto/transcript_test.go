@@ -3,6 +3,8 @@ package tlscrypto
 import (
 	"bytes"
 	"crypto"
+	"crypto/hmac"
+	_ "crypto/sha1"
 	stdsha256 "crypto/sha256"
 	stdsha512 "crypto/sha512"
 	"errors"
@@ -67,5 +69,24 @@ func TestTranscriptClone(t *testing.T) {
 	}
 	if got, want := c.Sum(), stdsha512.Sum384([]byte("handshake")); !bytes.Equal(got, want[:]) {
 		t.Errorf("clone Sum = %x, want %x", got, want)
+	}
+}
+
+// TestHMACSumSameAsCryptoHMAC: hmacSum is crypto/hmac's HMAC for keys
+// shorter than, as long as and longer than a block, and messages of every
+// length up to two blocks, with each hash.
+func TestHMACSumSameAsCryptoHMAC(t *testing.T) {
+	for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA1} {
+		for _, kl := range []int{0, 1, 32, 48, 63, 64, 65, 127, 128, 129, 300} {
+			key := bytes.Repeat([]byte{byte(kl) + 1}, kl)
+			for ml := range 260 {
+				msg := bytes.Repeat([]byte{byte(ml)}, ml)
+				m := hmac.New(h.New, key)
+				m.Write(msg)
+				if got, want := hmacSum(h, key, msg), m.Sum(nil); !bytes.Equal(got, want) {
+					t.Fatalf("%v key %d msg %d: %x, want %x", h, kl, ml, got, want)
+				}
+			}
+		}
 	}
 }
