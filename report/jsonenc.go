@@ -154,9 +154,40 @@ func (e *jsonEncoder) dns(name string, vs []string, o omit) { e.strs(name, vs, o
 func (e *jsonEncoder) stamp(name string, t time.Time) {
 	e.b = append(appendKey(e.b, name), '"')
 	if e.lastStamp == nil || !t.Equal(e.lastTS) {
-		e.lastTS, e.lastStamp = t, t.UTC().AppendFormat(e.lastStamp[:0], timeLayout)
+		e.lastTS, e.lastStamp = t, appendStamp(e.lastStamp[:0], t)
 	}
 	e.b = append(append(e.b, e.lastStamp...), '"')
+}
+
+// appendStamp appends t in UTC as timeLayout writes it (microseconds
+// truncated, as AppendFormat does), digit by digit: every message of a
+// report has a time, and the general formatter was a seventh of encoding
+// JSON (issue 18). Years of other than four digits go to AppendFormat.
+func appendStamp(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(b, timeLayout)
+	}
+	h, mi, s := t.Clock()
+	b = appendDigits(b, y, 4)
+	b = appendDigits(append(b, '-'), int(mo), 2)
+	b = appendDigits(append(b, '-'), d, 2)
+	b = appendDigits(append(b, 'T'), h, 2)
+	b = appendDigits(append(b, ':'), mi, 2)
+	b = appendDigits(append(b, ':'), s, 2)
+	b = appendDigits(append(b, '.'), t.Nanosecond()/1000, 6)
+	return append(b, 'Z')
+}
+
+// appendDigits appends v, at most n digits, zero-padded to n.
+func appendDigits(b []byte, v, n int) []byte {
+	var d [8]byte
+	for i := n - 1; i >= 0; i-- {
+		d[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, d[:n]...)
 }
 
 func (e *jsonEncoder) object(name string, v object) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -325,4 +326,27 @@ type failingWriter struct{ calls int }
 func (f *failingWriter) Write(p []byte) (int, error) {
 	f.calls++
 	return len(p) / 2, errors.New("disk full")
+}
+
+// TestAppendStampSameAsFormat: appendStamp writes what AppendFormat with
+// timeLayout writes, in any zone, at the edges of its four-digit years and
+// past them.
+func TestAppendStampSameAsFormat(t *testing.T) {
+	zone := time.FixedZone("east", 5*3600+1800)
+	times := []time.Time{
+		{}, time.Unix(0, 0), time.Unix(0, 999), time.Unix(-1, 0),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 12, 31, 23, 30, 0, 123456789, zone),
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 10000 {
+		times = append(times, time.Unix(r.Int64N(1<<36)-1<<35, r.Int64N(1e9)))
+	}
+	for _, ts := range times {
+		if got, want := string(appendStamp(nil, ts)), ts.UTC().Format(timeLayout); got != want {
+			t.Fatalf("%v: %s, want %s", ts, got, want)
+		}
+	}
 }
