@@ -350,3 +350,21 @@ func TestAppendStampSameAsFormat(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAppendStamp is the time of one message (against
+// BenchmarkAppendStampFormat, what it replaced).
+func BenchmarkAppendStamp(b *testing.B) {
+	ts := time.Date(2026, 12, 3, 7, 25, 53, 828343123, time.UTC)
+	var buf []byte
+	for b.Loop() {
+		buf = appendStamp(buf[:0], ts)
+	}
+}
+
+func BenchmarkAppendStampFormat(b *testing.B) {
+	ts := time.Date(2026, 12, 3, 7, 25, 53, 828343123, time.UTC)
+	var buf []byte
+	for b.Loop() {
+		buf = ts.UTC().AppendFormat(buf[:0], timeLayout)
+	}
+}
