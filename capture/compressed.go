@@ -10,7 +10,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
-	"github.com/ulikunitz/xz"
+	"github.com/therootcompany/xz"
 )
 
 // Compressed captures are read as Wireshark reads them: the compression is
@@ -34,9 +34,15 @@ var compressions = []struct {
 // MaxZstdWindow bounds the history a zstd file may ask the decoder to
 // keep: 128 MiB, the limit of the zstd tool itself unless told --long or
 // --memory. A file that asks more is refused, not allocated for. gzip's
-// window is 32 KiB, lz4's blocks at most 4 MiB; xz's dictionary is what
-// the file names, up to 1.5 GiB, allocated as the decoder fills it.
+// window is 32 KiB, lz4's blocks at most 4 MiB.
 const MaxZstdWindow = 128 << 20
+
+// MaxXzDictionary bounds the LZMA2 dictionary an xz file may name: 64
+// MiB, what xz -9 and -9e name, the largest of the xz tool's presets. A
+// file that names more (xz --lzma2=dict=...) is refused before anything
+// is allocated for it: ulikunitz/xz, used before, took any size a block
+// header named, up to 4 GiB.
+const MaxXzDictionary = 64 << 20
 
 // ErrCompressed reports compressed data that does not decompress; data
 // cut short is ErrTruncated, as an uncompressed capture's.
@@ -62,11 +68,32 @@ func openZstd(r io.Reader) (io.Reader, func() error, error) {
 }
 
 func openXz(r io.Reader) (io.Reader, func() error, error) {
-	x, err := xz.NewReader(r)
+	x, err := xz.NewReader(r, MaxXzDictionary)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, xzError(err)
 	}
-	return x, nil, nil
+	return xzReader{x}, nil, nil
+}
+
+// xzReader gives xz's errors the meaning the other decoders' have.
+type xzReader struct{ r *xz.Reader }
+
+func (x xzReader) Read(p []byte) (int, error) {
+	n, err := x.r.Read(p)
+	return n, xzError(err)
+}
+
+// xzError: the decoder says ErrBuf when it can make no progress, which
+// once its input is all read means the data ends early; and a dictionary
+// over the bound gets the way around it.
+func xzError(err error) error {
+	switch {
+	case errors.Is(err, xz.ErrBuf):
+		return io.ErrUnexpectedEOF
+	case errors.Is(err, xz.ErrMemlimit):
+		return fmt.Errorf("its dictionary is over %d MiB: decompress it first, xz -dc FILE | hsdecode -r -", MaxXzDictionary>>20)
+	}
+	return err
 }
 
 func openLz4(r io.Reader) (io.Reader, func() error, error) {

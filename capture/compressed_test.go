@@ -3,12 +3,16 @@ package capture
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	ulikunitzxz "github.com/ulikunitz/xz"
 )
 
 func gzipped(t *testing.T, data []byte) []byte {
@@ -86,5 +90,52 @@ func TestCompressedErrors(t *testing.T) {
 	huge := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, 18 << 3, 0x21, 0x00, 0x00, 0xd4, 0xc3, 0xb2, 0xa1}
 	if _, err := countPackets(t, huge); !errors.Is(err, ErrCompressed) || !strings.Contains(err.Error(), "zstd") {
 		t.Errorf("zstd with a 256 MiB window: %v", err)
+	}
+}
+
+// TestXzDictionaryBound: an xz file whose block header names a dictionary
+// over MaxXzDictionary is refused with the way around it; cut short, an xz
+// file is a truncated capture after the packets before the cut.
+func TestXzDictionaryBound(t *testing.T) {
+	plain, err := os.ReadFile("../testdata/pcaps/12-tls13-full.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := countPackets(t, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	w, err := ulikunitzxz.NewWriter(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(plain); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	file := b.Bytes()
+	if n, err := countPackets(t, file); n != want || err != nil {
+		t.Fatalf("xz: %d packets, %v; want %d", n, err, want)
+	}
+	if n, err := countPackets(t, file[:len(file)/2]); !errors.Is(err, ErrTruncated) || n == 0 || n == want {
+		t.Errorf("half an xz file: %d packets, %v; want some, then a truncated capture", n, err)
+	}
+	// The block header follows the 12-byte stream header: its size byte,
+	// flags, then the LZMA2 filter (ID 0x21, one byte of properties: the
+	// dictionary size, 40 for 4 GiB), padding and a CRC-32 of the rest
+	// (xz file format, 3.1).
+	huge := bytes.Clone(file)
+	hdr := huge[12 : 12+(int(huge[12])+1)*4]
+	i := bytes.Index(hdr, []byte{0x21, 0x01})
+	if i < 0 {
+		t.Fatalf("no LZMA2 filter in the block header %x", hdr)
+	}
+	hdr[i+2] = 40
+	binary.LittleEndian.PutUint32(hdr[len(hdr)-4:], crc32.ChecksumIEEE(hdr[:len(hdr)-4]))
+	if _, err := countPackets(t, huge); !errors.Is(err, ErrCompressed) || !strings.Contains(err.Error(), "xz -dc FILE | hsdecode -r -") {
+		t.Errorf("xz naming a 4 GiB dictionary: %v", err)
 	}
 }
