@@ -102,6 +102,16 @@ type DatagramStream interface {
 	Datagram(side Side, payload []byte, ts time.Time)
 }
 
+// PathStream is implemented by the consumer of a QUIC flow that is told
+// when its client sends from another address or port (connection
+// migration, RFC 9000, 9): the flow's later datagrams may come from, or
+// go to, client, and are of side A.
+type PathStream interface {
+	// Path reports the client's new address and port, with the
+	// timestamp of the first datagram of that path.
+	Path(client netip.AddrPort, ts time.Time)
+}
+
 // Buffered is implemented by a Stream that holds bytes of its own, such as
 // a decoder waiting for the rest of a record: they are counted against
 // the memory bound (reassembly.Options.MaxBufferedBytes) with the connection's, after each packet of it.
