@@ -2,6 +2,7 @@ package flows
 
 import (
 	"bytes"
+	"net/netip"
 	"time"
 
 	"github.com/hsdecode/hsdecode/decode"
@@ -47,7 +48,27 @@ type QUIC struct {
 	// that the Initial keys did not open, and Malformed the datagrams
 	// that did not split into packets.
 	Undecryptable, Malformed int
+	// Paths are the client's addresses and ports, each as first seen,
+	// when it moved (RFC 9000, 9): the first path's, then each new one
+	// reassembly linked to the connection; nil when it never moved.
+	Paths []QUICPath
 }
+
+// QUICPath is one address and port a QUIC connection's client sent from.
+type QUICPath struct {
+	Client netip.AddrPort
+	TS     time.Time
+	// Linked says how the path was known to be the connection's:
+	// PathInitial for the first, PathCID for one whose datagrams carried
+	// a connection ID seen in the clear in the handshake's long headers.
+	Linked string
+}
+
+// How a path was linked to its connection (docs/report.md, quic.paths).
+const (
+	PathInitial = "initial"
+	PathCID     = "cid"
+)
 
 // QUICClose is a CONNECTION_CLOSE frame (RFC 9000, 19.19).
 type QUICClose struct {
@@ -118,6 +139,20 @@ func (q *quicConn) Datagram(s stream.Side, b []byte, ts time.Time) {
 	// A verdict reached outside Data (a decrypted packet) is handed over
 	// as one reached in it (Options.AsDecided).
 	q.emitIfFinal()
+}
+
+// Path implements stream.PathStream: the client moved to a new path,
+// which reassembly linked by a connection ID seen in the clear. A result
+// handed over already (Options.AsDecided) is the collector's, and says
+// nothing of it.
+func (q *quicConn) Path(client netip.AddrPort, ts time.Time) {
+	if q.stage != stageOpen {
+		return
+	}
+	if q.q.Paths == nil {
+		q.q.Paths = []QUICPath{{Client: q.info.A, TS: q.info.Start, Linked: PathInitial}}
+	}
+	q.q.Paths = append(q.q.Paths, QUICPath{Client: client, TS: ts, Linked: PathCID})
 }
 
 // initial reads an Initial packet: decrypted with the Initial keys of its
