@@ -14,6 +14,9 @@
 //	alpn-fail  no common ALPN: the server closes with no_application_protocol
 //	vn         the client starts with version 2, the server speaks only 1: Version Negotiation
 //	big-hello  200 ALPN names: the ClientHello takes several Initial packets
+//	rebind     NAT rebinding: after the handshake and an echo, the client's
+//	           datagrams leave from a second UDP socket (a new port) while it
+//	           keeps its connection IDs; the server validates the new path
 //
 // Its module is its own (scripts/quicpeer/go.mod), so that quic-go is not a
 // dependency of hsdecode.
@@ -78,6 +81,7 @@ func run(scenario string, port int, keyLog string) error {
 	}
 	verify := false
 	wantFail := false
+	rebind := false
 	switch scenario {
 	case "v1":
 	case "v2":
@@ -107,6 +111,8 @@ func run(scenario string, port int, keyLog string) error {
 			protos = append(protos, fmt.Sprintf("hsdecode-proto-%03d", i))
 		}
 		cliTLS.NextProtos = append(protos, "hq-test")
+	case "rebind":
+		rebind = true
 	default:
 		return fmt.Errorf("unknown scenario %q", scenario)
 	}
@@ -131,7 +137,12 @@ func run(scenario string, port int, keyLog string) error {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	cerr := client(ctx, fmt.Sprintf("127.0.0.1:%d", port), cliTLS, cliConf)
+	var cerr error
+	if rebind {
+		cerr = rebindClient(ctx, udp.LocalAddr(), cliTLS, cliConf)
+	} else {
+		cerr = client(ctx, fmt.Sprintf("127.0.0.1:%d", port), cliTLS, cliConf)
+	}
 	if cerr != nil {
 		// The server accepts no connection that failed its handshake.
 		time.Sleep(200 * time.Millisecond)
