@@ -15,7 +15,9 @@ import (
 )
 
 func init() {
-	manifest["150-quic-rebind"] = []want{{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256", history: "Cs"}}
+	for _, name := range []string{"150-quic-rebind", "151-quic-migrate"} {
+		manifest[name] = []want{{outcome: "established", version: "TLS 1.3", suite: "TLS_AES_128_GCM_SHA256", history: "Cs"}}
+	}
 }
 
 // TestQUICMigration: a client whose NAT gave it a new port after the
@@ -27,7 +29,7 @@ func init() {
 // workers.
 func TestQUICMigration(t *testing.T) {
 	pcap := filepath.Join(pcapDir, "150-quic-rebind.pcap")
-	last, ports := lastDatagram(t, pcap)
+	last, ports, _ := clientPorts(t, pcap, 44600)
 	if len(ports) != 2 {
 		t.Fatalf("the capture's client ports %v: not a capture of one move", ports)
 	}
@@ -100,10 +102,10 @@ func TestQUICMigration(t *testing.T) {
 	}
 }
 
-// lastDatagram returns the timestamp of a QUIC capture's last packet as the
-// report writes times, and the client's ports in the order they appear:
-// every port of 127.0.0.1 but the server's, 44600.
-func lastDatagram(t *testing.T, pcap string) (string, []uint16) {
+// clientPorts returns the timestamp of a QUIC capture's last packet as the
+// report writes times, the client's ports in the order they appear (every
+// port of 127.0.0.1 but the server's) and the datagrams of each.
+func clientPorts(t *testing.T, pcap string, server uint16) (string, []uint16, map[uint16]int) {
 	t.Helper()
 	src, err := capture.OpenFile(pcap)
 	if err != nil {
@@ -112,6 +114,7 @@ func lastDatagram(t *testing.T, pcap string) (string, []uint16) {
 	defer src.Close()
 	var last string
 	var ports []uint16
+	count := map[uint16]int{}
 	for {
 		p, err := src.Next()
 		if err != nil {
@@ -120,10 +123,49 @@ func lastDatagram(t *testing.T, pcap string) (string, []uint16) {
 		last = p.CaptureInfo.Timestamp.UTC().Format("2006-01-02T15:04:05.000000Z")
 		// Ethernet, IPv4 without options, UDP: the ports at 34 and 36.
 		for _, off := range []int{34, 36} {
-			if port := binary.BigEndian.Uint16(p.Data[off:]); port != 44600 && !slices.Contains(ports, port) {
-				ports = append(ports, port)
+			if port := binary.BigEndian.Uint16(p.Data[off:]); port != server {
+				count[port]++
+				if !slices.Contains(ports, port) {
+					ports = append(ports, port)
+				}
 			}
 		}
 	}
-	return last, ports
+	return last, ports, count
+}
+
+// TestQUICMigrationNotLinked pins what docs/handshake-order.md section 7
+// leaves out: an active migration (151-quic-migrate: quic-go's AddPath,
+// Probe, Switch) to a connection ID the server issued in an encrypted
+// NEW_CONNECTION_ID frame is not linked, with keys or without: the
+// connection lists no paths and the new path's datagrams are skipped, the
+// same for 1, 2 and 3 workers.
+func TestQUICMigrationNotLinked(t *testing.T) {
+	pcap := filepath.Join(pcapDir, "151-quic-migrate.pcap")
+	_, ports, count := clientPorts(t, pcap, 44601)
+	if len(ports) != 2 {
+		t.Fatalf("the capture's client ports %v: not a capture of one move", ports)
+	}
+	for _, keys := range []bool{false, true} {
+		var want string
+		for _, n := range []int{1, 2, 3} {
+			args := []string{"-r", pcap, "--format", "json", "--summary", "--workers", fmt.Sprint(n)}
+			if keys {
+				args = append(args, "--keylog", strings.TrimSuffix(pcap, ".pcap")+".keys")
+			}
+			var out, errb strings.Builder
+			if status := run(args, &out, &errb); status != exitOK {
+				t.Fatalf("%v: exit %d: %s", args, status, errb.String())
+			}
+			if n == 1 {
+				want = out.String()
+			} else if out.String() != want {
+				t.Errorf("keys %v: report with %d workers differs from one worker's:\n%s\n%s", keys, n, want, out.String())
+			}
+		}
+		skipped := fmt.Sprintf(`"skipped":{"udp_no_quic_or_dtls_handshake":%d}`, count[ports[1]])
+		if strings.Count(want, "\n") != 2 || strings.Contains(want, `"paths"`) || !strings.Contains(want, skipped) {
+			t.Errorf("keys %v: want one connection without paths and %s:\n%s", keys, skipped, want)
+		}
+	}
 }

@@ -17,6 +17,8 @@
 //	rebind     NAT rebinding: after the handshake and an echo, the client's
 //	           datagrams leave from a second UDP socket (a new port) while it
 //	           keeps its connection IDs; the server validates the new path
+//	migrate    active migration: after an echo, the client probes a path from
+//	           a second socket with a new connection ID and switches to it
 //
 // Its module is its own (scripts/quicpeer/go.mod), so that quic-go is not a
 // dependency of hsdecode.
@@ -81,7 +83,7 @@ func run(scenario string, port int, keyLog string) error {
 	}
 	verify := false
 	wantFail := false
-	rebind := false
+	var moving func(context.Context, net.Addr, *tls.Config, *quic.Config) error
 	switch scenario {
 	case "v1":
 	case "v2":
@@ -112,7 +114,9 @@ func run(scenario string, port int, keyLog string) error {
 		}
 		cliTLS.NextProtos = append(protos, "hq-test")
 	case "rebind":
-		rebind = true
+		moving = rebindClient
+	case "migrate":
+		moving = migrateClient
 	default:
 		return fmt.Errorf("unknown scenario %q", scenario)
 	}
@@ -138,8 +142,8 @@ func run(scenario string, port int, keyLog string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var cerr error
-	if rebind {
-		cerr = rebindClient(ctx, udp.LocalAddr(), cliTLS, cliConf)
+	if moving != nil {
+		cerr = moving(ctx, udp.LocalAddr(), cliTLS, cliConf)
 	} else {
 		cerr = client(ctx, fmt.Sprintf("127.0.0.1:%d", port), cliTLS, cliConf)
 	}

@@ -183,3 +183,51 @@ func (rb *rebinder) SetReadDeadline(t time.Time) error {
 }
 
 func (rb *rebinder) SetWriteDeadline(time.Time) error { return nil }
+
+// migrateClient echoes a line, then moves on purpose (RFC 9000, 9.2):
+// it probes a path from a second UDP socket (quic-go's Conn.AddPath, with
+// a connection ID the server issued in a NEW_CONNECTION_ID frame, which
+// only keys show), switches to it once validated, echoes another line
+// over it and closes.
+func migrateClient(ctx context.Context, server net.Addr, tc *tls.Config, qc *quic.Config) error {
+	var trs [2]*quic.Transport
+	for i := range trs {
+		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			return err
+		}
+		trs[i] = &quic.Transport{Conn: c, ConnectionIDLength: 8}
+		defer trs[i].Close()
+	}
+	conn, err := trs[0].Dial(ctx, server, tc, qc)
+	if err != nil {
+		return err
+	}
+	s, err := conn.OpenStreamSync(ctx)
+	if err != nil {
+		return err
+	}
+	if err := echo(s, "hello\n"); err != nil {
+		return err
+	}
+	p, err := conn.AddPath(trs[1])
+	if err != nil {
+		return err
+	}
+	if err := p.Probe(ctx); err != nil {
+		return err
+	}
+	if err := p.Switch(); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "quicpeer: migrate: moved from %v to %v\n", trs[0].Conn.LocalAddr(), trs[1].Conn.LocalAddr())
+	if err := echo(s, "again\n"); err != nil {
+		return err
+	}
+	s.Close()
+	if _, err := io.ReadAll(s); err != nil {
+		return err
+	}
+	time.Sleep(300 * time.Millisecond)
+	return conn.CloseWithError(0, "")
+}
