@@ -37,6 +37,11 @@ type Options struct {
 	// ChecksumMode says which checksums are verified, ChecksumAuto when
 	// zero.
 	ChecksumMode ChecksumMode
+	// IssuedIDs links a QUIC client's new path by the connection IDs
+	// the flows' consumers read decrypted (stream.IDStream), as they do
+	// with keys (migration.go). A datagram of no known flow near a QUIC
+	// server then makes Sharded wait for its workers.
+	IssuedIDs bool
 }
 
 // DefaultMaxBufferedBytes is Options.MaxBufferedBytes when left zero.
@@ -171,6 +176,10 @@ type Assembler struct {
 	// of another's flow.
 	routes udpRoutes
 	paths  int
+	// issued holds the connection IDs the flows' consumers read
+	// decrypted, with Options.IssuedIDs; issuedLens counts them by length.
+	issued     map[cidKey][]issuedID
+	issuedLens [maxCIDLen + 1]int32
 }
 
 // NewAssembler returns an Assembler that makes a Stream with f for every
@@ -191,6 +200,7 @@ func NewAssembler(f stream.Factory, o Options) *Assembler {
 		checks:  checksums{mode: o.ChecksumMode},
 		sweeps:  newSweeps(o.IdleTimeout),
 		routes:  newUDPRoutes(),
+		issued:  make(map[cidKey][]issuedID),
 	}
 	a.mem.share = max(o.MaxBufferedBytes/buckets, 1)
 	a.gp.Assembler = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
@@ -298,7 +308,13 @@ func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	}
 	if seg.udp {
 		var ok bool
-		if seg.path, ok = a.routes.route(seg, ts); !ok {
+		if seg.path, ok = a.routes.route(seg, ts); !ok && a.opts.IssuedIDs && a.routes.nearServer(seg) {
+			if x := a.claimant(seg); x.c != nil {
+				seg.path, ok = a.routes.link(keyOf(seg.src, seg.dst, seg.tun), a.routes.flows[x.c.key], ts)
+				seg.issued = ok
+			}
+		}
+		if !ok {
 			a.skipN(reasonUDPNotHandshake, int64(max(seg.frames, 1)))
 			return
 		}

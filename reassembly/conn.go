@@ -52,6 +52,9 @@ type conn struct {
 	udp   bool
 	dgram stream.DatagramStream
 	paths []connKey
+	// issued are the keys of the connection IDs its consumer read
+	// decrypted, in Assembler.issued (migration.go).
+	issued []cidKey
 }
 
 // direction is what a connection keeps of one side: the segments it
@@ -298,6 +301,7 @@ func (a *Assembler) finish(c *conn) {
 		}
 		a.paths -= len(c.paths)
 		c.paths = nil
+		a.forgetIssued(c)
 	} else {
 		if c.state != connDone {
 			for y := stream.SideA; y <= stream.SideB; y++ {

@@ -2,6 +2,7 @@ package reassembly
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/hsdecode/hsdecode/stream"
@@ -28,10 +29,15 @@ import (
 // new 4-tuple to the flow (Assembler.flows holds it as an alias) if the
 // flow is still open.
 //
-// A connection ID is known only from the clear: those a server issues
-// later in NEW_CONNECTION_ID frames (1-RTT) are not, so an active
-// migration to such an ID (RFC 9000, 9.5) is not linked, and its datagrams
-// are skipped as before.
+// The IDs an endpoint issues later, in NEW_CONNECTION_ID frames, are
+// read only decrypted, by the flow's consumer (stream.IDStream), on the
+// flow's worker; an active migration uses one (RFC 9000, 9.5). With
+// Options.IssuedIDs, a datagram of no known 4-tuple to or from the server
+// of an open QUIC flow that no plaintext ID links is looked up among the
+// IDs the consumers read (Assembler.claimant): Sharded first waits until
+// every worker has taken every packet before it, so that each answers as
+// of that packet, as a single Assembler does, and takes the best answer
+// (issued). The 4-tuple is then a path of that flow in udpRoutes too.
 
 // udpRoutes are the UDP flows a handshake began, each 4-tuple with the
 // flow it belongs to, and the connection IDs of the QUIC ones.
@@ -41,6 +47,14 @@ type udpRoutes struct {
 	// lens counts the IDs in cids by length: a short header does not say
 	// its Destination Connection ID's length, so only these are tried.
 	lens [maxCIDLen + 1]int32
+	// servers counts the QUIC flows of each server endpoint and tunnels,
+	// whose IDs issued encrypted a datagram near it may carry.
+	servers map[serverKey]int32
+}
+
+type serverKey struct {
+	server netip.AddrPort
+	tun    uint64
 }
 
 // udpRoute is one flow: the 4-tuple of its first datagram, its later
@@ -93,7 +107,7 @@ const (
 )
 
 func newUDPRoutes() udpRoutes {
-	return udpRoutes{flows: make(map[connKey]*udpRoute), cids: make(map[cidKey]*udpRoute)}
+	return udpRoutes{flows: make(map[connKey]*udpRoute), cids: make(map[cidKey]*udpRoute), servers: make(map[serverKey]int32)}
 }
 
 // route reports whether a datagram may belong to a UDP flow: one that
@@ -120,14 +134,19 @@ func (u *udpRoutes) route(seg segment, ts time.Time) (path *connKey, ok bool) {
 			r := &udpRoute{key: key, last: ts, paths: 1}
 			if tr == stream.TransportQUIC {
 				r.server = seg.dst
+				u.servers[serverKey{seg.dst, seg.tun}]++
 				u.learn(r, seg)
 			}
 			u.flows[key] = r
 		}
 		return nil, true
 	}
-	r := u.owner(seg)
-	if r == nil || r.paths >= maxPaths {
+	return u.link(key, u.owner(seg), ts)
+}
+
+// link makes key a path of r's flow, if r has room for one more.
+func (u *udpRoutes) link(key connKey, r *udpRoute, ts time.Time) (*connKey, bool) {
+	if r == nil || r.paths >= maxPaths || len(u.flows) >= maxDispatchFlows {
 		return nil, false
 	}
 	r.paths++
@@ -136,6 +155,12 @@ func (u *udpRoutes) route(seg segment, ts time.Time) (path *connKey, ok bool) {
 	}
 	u.flows[key] = r
 	return &r.key, true
+}
+
+// nearServer reports whether a datagram is sent to, or from, the server
+// endpoint of an open QUIC flow, in the same tunnels.
+func (u *udpRoutes) nearServer(seg segment) bool {
+	return u.servers[serverKey{seg.dst, seg.tun}] > 0 || u.servers[serverKey{seg.src, seg.tun}] > 0
 }
 
 // learn keeps the connection IDs of a QUIC flow's long header: its
@@ -176,29 +201,34 @@ func (u *udpRoutes) add(r *udpRoute, k cidKey) {
 // the lengths known, longest first. Only the form and fixed bits are
 // checked (RFC 9000, 17.3): the rest of a short header is protected.
 func (u *udpRoutes) owner(seg segment) *udpRoute {
-	p := seg.payload
-	if len(u.cids) == 0 || len(p) == 0 {
-		return nil
+	var r *udpRoute
+	if len(u.cids) > 0 {
+		destinationIDs(seg.payload, &u.lens, func(id []byte) bool {
+			r = u.lookup(seg, id)
+			return r != nil
+		})
 	}
-	if p[0]&0x80 != 0 {
-		dcid, _, ok := longHeaderIDs(p)
-		if !ok {
-			return nil
+	return r
+}
+
+// destinationIDs calls try with what may be the Destination Connection ID
+// of a datagram's first packet, until it reports true: a long header's,
+// or the first bytes of a short header, as long as each length lens
+// counts IDs of, the longest first.
+func destinationIDs(p []byte, lens *[maxCIDLen + 1]int32, try func(id []byte) bool) {
+	switch {
+	case len(p) == 0:
+	case p[0]&0x80 != 0:
+		if dcid, _, ok := longHeaderIDs(p); ok {
+			try(dcid)
 		}
-		return u.lookup(seg, dcid)
-	}
-	if p[0]&0x40 == 0 {
-		return nil
-	}
-	for n := min(maxCIDLen, len(p)-1); n >= minCIDLen; n-- {
-		if u.lens[n] == 0 {
-			continue
-		}
-		if r := u.lookup(seg, p[1:1+n]); r != nil {
-			return r
+	case p[0]&0x40 != 0:
+		for n := min(maxCIDLen, len(p)-1); n >= minCIDLen; n-- {
+			if lens[n] > 0 && try(p[1:1+n]) {
+				return
+			}
 		}
 	}
-	return nil
 }
 
 // lookup finds the flow of a connection ID carried from seg.src to
@@ -250,6 +280,12 @@ func (u *udpRoutes) expire(cutoff time.Time) {
 		if k != r.key {
 			continue
 		}
+		if r.server.IsValid() {
+			s := serverKey{r.server, r.key.tun}
+			if u.servers[s]--; u.servers[s] <= 0 {
+				delete(u.servers, s)
+			}
+		}
 		for _, c := range r.cids {
 			delete(u.cids, c)
 			u.lens[c.n]--
@@ -281,7 +317,126 @@ func (a *Assembler) newPath(key, flow connKey, seg segment, ts time.Time) *conn 
 		client = seg.dst
 	}
 	if p, ok := c.stream.(stream.PathStream); ok {
-		p.Path(client, ts)
+		p.Path(client, seg.issued, ts)
 	}
 	return c
+}
+
+// issuedID is a connection ID a flow's consumer read decrypted, with the
+// number of the packet it came in.
+type issuedID struct {
+	c     *conn
+	index uint64
+}
+
+// learnIssued keeps the connection IDs a QUIC flow's consumer read
+// decrypted (stream.IDStream), at most maxFlowCIDs of them, each counted
+// against the memory bound with its flow. An ID another open flow issued
+// too is kept for both (a server never does so, a forged capture might):
+// the one issued first links (claimant), whatever the workers.
+func (a *Assembler) learnIssued(c *conn) {
+	s, ok := c.stream.(stream.IDStream)
+	if !ok {
+		return
+	}
+	ids := s.IssuedIDs()
+	if !a.opts.IssuedIDs {
+		return
+	}
+	for _, id := range ids {
+		k := cidOf(c.info.B, c.key.tun, id.ToServer, id.ID)
+		if k.n < minCIDLen || len(c.issued) >= maxFlowCIDs || slices.Contains(c.issued, k) {
+			continue
+		}
+		a.issued[k] = append(a.issued[k], issuedID{c, a.index})
+		a.issuedLens[k.n]++
+		c.issued = append(c.issued, k)
+		a.mem.charge(c, pathCost)
+	}
+}
+
+// forgetIssued takes a closing flow's IDs out of Assembler.issued.
+func (a *Assembler) forgetIssued(c *conn) {
+	for _, k := range c.issued {
+		es := slices.DeleteFunc(a.issued[k], func(e issuedID) bool { return e.c == c })
+		if len(es) == 0 {
+			delete(a.issued, k)
+		} else {
+			a.issued[k] = es
+		}
+		a.issuedLens[k.n]--
+	}
+	c.issued = nil
+}
+
+// claim is a flow's claim to a datagram by an ID it issued encrypted:
+// the longer ID wins, then one that addresses the datagram's receiver
+// (the server), then the one issued first, as a single Assembler's
+// claimant chooses.
+type claim struct {
+	c      *conn
+	n      int
+	toRecv bool
+	index  uint64
+}
+
+func (x claim) beats(y claim) bool {
+	switch {
+	case y.c == nil:
+		return x.c != nil
+	case x.c == nil:
+		return false
+	case x.n != y.n:
+		return x.n > y.n
+	case x.toRecv != y.toRecv:
+		return x.toRecv
+	}
+	return x.index < y.index
+}
+
+// claimant returns the open flow whose consumer read, decrypted, the
+// connection ID a datagram carries as its Destination Connection ID.
+func (a *Assembler) claimant(seg segment) claim {
+	var best claim
+	if len(a.issued) == 0 {
+		return best
+	}
+	destinationIDs(seg.payload, &a.issuedLens, func(id []byte) bool {
+		for _, toRecv := range []bool{true, false} {
+			server := seg.dst
+			if !toRecv {
+				server = seg.src
+			}
+			for _, e := range a.issued[cidOf(server, seg.tun, toRecv, id)] {
+				if x := (claim{e.c, len(id), toRecv, e.index}); x.beats(best) {
+					best = x
+				}
+			}
+			if best.c != nil {
+				return true
+			}
+		}
+		return false
+	})
+	return best
+}
+
+// issued returns the path of an open QUIC flow whose consumer read,
+// decrypted, the connection ID of a datagram udpRoutes knew of no flow
+// for, as a single Assembler finds it: Sharded asks every worker once
+// each has taken every packet before this one.
+func (s *Sharded) issued(seg segment, ts time.Time) (*connKey, bool) {
+	done := make(chan struct{})
+	s.EndBatch(func() { close(done) })
+	<-done
+	var best claim
+	for _, w := range s.workers {
+		if x := w.a.claimant(seg); x.beats(best) {
+			best = x
+		}
+	}
+	if best.c == nil {
+		return nil, false
+	}
+	return s.routes.link(keyOf(seg.src, seg.dst, seg.tun), s.routes.flows[best.c.key], ts)
 }

@@ -10,10 +10,49 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hsdecode/hsdecode/stream"
 )
 
-func (s *recStream) Path(client netip.AddrPort, ts time.Time) {
-	s.r.logf(s, "path %v @%d", client, ms(ts))
+func (s *recStream) Path(client netip.AddrPort, encrypted bool, ts time.Time) {
+	how := "cid"
+	if encrypted {
+		how = "issued"
+	}
+	s.r.logf(s, "path %v %s @%d", client, how, ms(ts))
+}
+
+// IssuedIDs implements stream.IDStream with the IDs its datagrams named
+// (issuedIn).
+func (s *recStream) IssuedIDs() []stream.IssuedID {
+	ids := s.ids
+	s.ids = nil
+	return ids
+}
+
+// ncid marks a test datagram that stands for a decrypted packet with
+// NEW_CONNECTION_ID frames: the marker, then a side byte (s, the
+// server's; c, the client's) and an ID of 8 bytes, as many times as it
+// says.
+const ncid = "ncid:"
+
+func issuedIn(b []byte) []stream.IssuedID {
+	var ids []stream.IssuedID
+	if i := bytes.Index(b, []byte(ncid)); i >= 0 {
+		for b = b[i+len(ncid):]; len(b) >= 9; b = b[9:] {
+			ids = append(ids, stream.IssuedID{ToServer: b[0] == 's', ID: bytes.Clone(b[1:9])})
+		}
+	}
+	return ids
+}
+
+// withIDs is a short header packet to dcid that issues IDs (issuedIn).
+func withIDs(dcid []byte, ids ...string) []byte {
+	b := append(append([]byte{0x43}, dcid...), ncid...)
+	for _, id := range ids {
+		b = append(b, id...)
+	}
+	return b
 }
 
 // quicLong is a QUIC v1 long header packet of the given type bits
@@ -63,11 +102,11 @@ func TestQUICNewPath(t *testing.T) {
 		"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn quic @0",
 		"1 datagram A 1200 @0",
 		"1 datagram B 100 @1",
-		"1 path 10.0.0.1:40001 @2",
+		"1 path 10.0.0.1:40001 cid @2",
 		"1 datagram A 35 @2",
 		"1 datagram B 39 @3",
 		"1 datagram A 35 @7",
-		"1 path 10.0.0.5:40002 @8",
+		"1 path 10.0.0.5:40002 cid @8",
 		"1 datagram A 80 @8",
 		"1 datagram B 39 @9",
 		"1 close capture @9",
@@ -117,12 +156,50 @@ func TestQUICNewPathClosed(t *testing.T) {
 		"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn quic @0",
 		"1 datagram A 1200 @0",
 		"1 datagram B 100 @1",
-		"1 path 10.0.0.1:40001 @2",
+		"1 path 10.0.0.1:40001 cid @2",
 		"1 datagram A 35 @2",
 		"1 close idle @2",
 	}, got)
 	if st.Skipped[reasonUDPNotHandshake] != 4 || st.MaxOpen != 1 || st.Open != 0 {
 		t.Errorf("skipped %v, max open %d, open %d", st.Skipped, st.MaxOpen, st.Open)
+	}
+}
+
+// TestQUICNewPathIssued: with Options.IssuedIDs, a client that moves to a
+// connection ID the server issued encrypted (its consumer read it, as
+// flows does with keys) stays one flow, its server's answers to the new
+// path with an ID the client issued too; a short header to the server
+// with an ID no flow issued, or with one the client issued, is skipped.
+// Without the option the move is not linked. The same for 1 to 3
+// workers (run), each of which Sharded waits for before it decides.
+func TestQUICNewPathIssued(t *testing.T) {
+	srvNew, cliNew := "s\x55\x55\x55\x55\x55\x55\x55\x55", "c\x66\x66\x66\x66\x66\x66\x66\x66"
+	frames := []frame{
+		udpFrame(t, 0, cli, srv, quicLong(0, odcid, clientSCID, 1200)),
+		udpFrame(t, 1, srv, cli, quicLong(2, clientSCID, serverSCID, 100)),
+		udpFrame(t, 2, srv, cli, withIDs(clientSCID, srvNew)),
+		udpFrame(t, 3, cli, srv, withIDs(serverSCID, cliNew)),
+		udpFrame(t, 4, moved, srv, quicShort([]byte(srvNew[1:]))),
+		udpFrame(t, 5, srv, moved, quicShort([]byte(cliNew[1:]))),
+		udpFrame(t, 6, bystander, srv, quicShort([]byte{7, 7, 7, 7, 7, 7, 7, 7})),
+		udpFrame(t, 7, bystander, srv, quicShort([]byte(cliNew[1:]))),
+	}
+	head := []string{
+		"1 new A=10.0.0.1:40000 B=10.0.0.2:443 syn quic @0",
+		"1 datagram A 1200 @0",
+		"1 datagram B 100 @1",
+		"1 datagram B 23 @2",
+		"1 datagram A 19 @3",
+	}
+	got, st := run(t, Options{IssuedIDs: true}, 0, frames...)
+	checkLog(t, append(head, "1 path 10.0.0.1:40001 issued @4", "1 datagram A 39 @4", "1 datagram B 39 @5", "1 close capture @5"), got)
+	if st.Skipped[reasonUDPNotHandshake] != 2 {
+		t.Errorf("skipped %v", st.Skipped)
+	}
+	got, st = run(t, Options{}, 0, frames...)
+	checkLog(t, append(head, "1 close capture @3"), got)
+	if st.Skipped[reasonUDPNotHandshake] != 4 {
+		t.Errorf("without IssuedIDs: skipped %v", st.Skipped)
 	}
 }
 

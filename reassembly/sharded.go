@@ -48,8 +48,9 @@ type Sharded struct {
 	// routes holds the UDP flows a handshake began and their paths, so
 	// that a datagram of no such flow is skipped here rather than sent to
 	// a worker, and one of a new path goes to its flow's (migration.go).
-	routes udpRoutes
-	idle   time.Duration
+	routes    udpRoutes
+	idle      time.Duration
+	issuedIDs bool // Options.IssuedIDs
 	// gtp pairs the TEIDs of GTP-U connections here, once, so that both
 	// directions reach the same worker and the same connection (gtp.go).
 	gtp gtpPairs
@@ -78,8 +79,10 @@ type shardItem struct {
 	// paired here (gtpPairs), which the worker's decode leaves out.
 	tun uint64
 	// path is the key of the QUIC flow a datagram is a new path of
-	// (udpRoutes.route), which never changes once made.
-	path *connKey
+	// (udpRoutes.route), which never changes once made; issued as in
+	// segment.
+	path   *connKey
+	issued bool
 }
 
 type itemKind uint8
@@ -138,15 +141,16 @@ func NewSharded(n int, factory func(worker int) stream.Factory, o Options, markE
 		o.MaxBufferedBytes = DefaultMaxBufferedBytes
 	}
 	s := &Sharded{
-		dec:    newDecoder(),
-		frag:   newDefrag(o.MaxBufferedBytes),
-		sweeps: newSweeps(o.IdleTimeout),
-		step:   maxStep(o.IdleTimeout),
-		stats:  Stats{Skipped: make(map[string]int64)},
-		checks: checksums{mode: o.ChecksumMode},
-		every:  markEvery,
-		routes: newUDPRoutes(),
-		idle:   o.IdleTimeout,
+		dec:       newDecoder(),
+		frag:      newDefrag(o.MaxBufferedBytes),
+		sweeps:    newSweeps(o.IdleTimeout),
+		step:      maxStep(o.IdleTimeout),
+		stats:     Stats{Skipped: make(map[string]int64)},
+		checks:    checksums{mode: o.ChecksumMode},
+		every:     markEvery,
+		routes:    newUDPRoutes(),
+		idle:      o.IdleTimeout,
+		issuedIDs: o.IssuedIDs,
 	}
 	for i := range n {
 		w := &shardWorker{
@@ -256,7 +260,11 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 	key := keyOf(seg.src, seg.dst, seg.tun)
 	if seg.udp {
 		var ok bool
-		if it.path, ok = s.routes.route(seg, ts); !ok {
+		if it.path, ok = s.routes.route(seg, ts); !ok && s.issuedIDs && s.routes.nearServer(seg) {
+			it.path, ok = s.issued(seg, ts)
+			it.issued = ok
+		}
+		if !ok {
 			s.skipN(reasonUDPNotHandshake, int64(seg.frames))
 			return
 		}
@@ -373,7 +381,7 @@ func (a *Assembler) item(it *shardItem) {
 	if seg.gtp {
 		seg.tun = it.tun
 	}
-	seg.path = it.path
+	seg.path, seg.issued = it.path, it.issued
 	a.handle(seg, it.ts)
 }
 

@@ -101,6 +101,7 @@ func (a *Assembler) datagram(seg segment, ts time.Time) {
 	}
 	if c.state != connDone {
 		c.dgram.Datagram(c.sideOf(seg.src), seg.payload, ts)
+		a.learnIssued(c)
 		if c.stream.Done() {
 			c.state = connDone
 		}

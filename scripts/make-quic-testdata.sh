@@ -61,7 +61,7 @@ record 135-quic-alpn-fail 44565 alpn-fail "no common ALPN: the server closes wit
 record 136-quic-vn 44566 vn "the client's first Initial is version 2, the server speaks only version 1: Version Negotiation, then the handshake in version 1: outcome=established; quic.version=1; quic.versions_offered lists 1"
 record 137-quic-big-hello 44567 big-hello "200 ALPN names: a ClientHello of several kilobytes over three Initial packets, reassembled: outcome=established; alpn offered 201 names"
 record 150-quic-rebind 44600 rebind "NAT rebinding: after the handshake and an echo the client sends from a new port, keeping its connection IDs, and the server validates the new path: one connection, outcome=established; quic.paths lists both client ports, the second linked by cid; no datagram skipped"
-record 151-quic-migrate 44601 migrate "active migration: after an echo the client probes a path from a second socket with a connection ID the server issued in a NEW_CONNECTION_ID frame (encrypted), then switches to it: one connection, outcome=established, no quic.paths (a move to an ID only keys show is not linked yet), the new path's datagrams skipped as UDP, no QUIC or DTLS handshake"
+record 151-quic-migrate 44601 migrate "active migration: after an echo the client probes a path from a second socket with a connection ID the server issued in a NEW_CONNECTION_ID frame (encrypted), then switches to it: one connection, outcome=established; with --keylog quic.paths lists both client ports, the second linked by new_connection_id, no datagram skipped; without, no quic.paths and the new path's datagrams skipped as UDP, no QUIC or DTLS handshake"
 
 M=$OUT/MANIFEST.md
 HEAD='## QUIC captures'

@@ -134,15 +134,15 @@ func clientPorts(t *testing.T, pcap string, server uint16) (string, []uint16, ma
 	return last, ports, count
 }
 
-// TestQUICMigrationNotLinked pins what docs/handshake-order.md section 7
-// leaves out: an active migration (151-quic-migrate: quic-go's AddPath,
-// Probe, Switch) to a connection ID the server issued in an encrypted
-// NEW_CONNECTION_ID frame is not linked, with keys or without: the
-// connection lists no paths and the new path's datagrams are skipped, the
-// same for 1, 2 and 3 workers.
-func TestQUICMigrationNotLinked(t *testing.T) {
+// TestQUICMigrationIssuedID: an active migration (151-quic-migrate:
+// quic-go's AddPath, Probe, Switch) moves to a connection ID the server
+// issued in an encrypted NEW_CONNECTION_ID frame. With the key log the
+// client's new port is a path of the connection, linked by that ID, and
+// no datagram is skipped; without it the move is not seen, and the new
+// path's datagrams are skipped. The same for 1, 2 and 3 workers.
+func TestQUICMigrationIssuedID(t *testing.T) {
 	pcap := filepath.Join(pcapDir, "151-quic-migrate.pcap")
-	_, ports, count := clientPorts(t, pcap, 44601)
+	last, ports, count := clientPorts(t, pcap, 44601)
 	if len(ports) != 2 {
 		t.Fatalf("the capture's client ports %v: not a capture of one move", ports)
 	}
@@ -163,9 +163,21 @@ func TestQUICMigrationNotLinked(t *testing.T) {
 				t.Errorf("keys %v: report with %d workers differs from one worker's:\n%s\n%s", keys, n, want, out.String())
 			}
 		}
-		skipped := fmt.Sprintf(`"skipped":{"udp_no_quic_or_dtls_handshake":%d}`, count[ports[1]])
-		if strings.Count(want, "\n") != 2 || strings.Contains(want, `"paths"`) || !strings.Contains(want, skipped) {
-			t.Errorf("keys %v: want one connection without paths and %s:\n%s", keys, skipped, want)
+		if strings.Count(want, "\n") != 2 {
+			t.Fatalf("keys %v: want one connection and the summary:\n%s", keys, want)
+		}
+		if !keys {
+			skipped := fmt.Sprintf(`"skipped":{"udp_no_quic_or_dtls_handshake":%d}`, count[ports[1]])
+			if strings.Contains(want, `"paths"`) || !strings.Contains(want, skipped) {
+				t.Errorf("without keys: want no paths and %s:\n%s", skipped, want)
+			}
+			continue
+		}
+		moved := fmt.Sprintf(`{"client":{"ip":"127.0.0.1","port":%d},`, ports[1])
+		if i := strings.Index(want, moved); i < 0 || !strings.HasPrefix(want[i+len(moved):], `"ts":`) ||
+			!strings.Contains(want, `"linked":"new_connection_id"}]`) || !strings.Contains(want, `"skipped":{}`) ||
+			!strings.Contains(want, `"end_ts":"`+last+`"`) {
+			t.Errorf("with keys: want the path of port %d linked by new_connection_id, none skipped, end_ts %s:\n%s", ports[1], last, want)
 		}
 	}
 }
