@@ -310,7 +310,7 @@ func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.Captur
 		var ok bool
 		if seg.path, ok = a.routes.route(seg, ts); !ok && a.opts.IssuedIDs && a.routes.nearServer(seg) {
 			if x := a.claimant(seg); x.c != nil {
-				seg.path, ok = a.routes.link(keyOf(seg.src, seg.dst, seg.tun), a.routes.flows[x.c.key], ts)
+				seg.path, ok = a.routes.link(keyOf(seg.src, seg.dst, seg.tun), a.routes.flowOf(x.c.key), ts)
 				seg.issued = ok
 			}
 		}

@@ -157,6 +157,15 @@ func (u *udpRoutes) link(key connKey, r *udpRoute, ts time.Time) (*connKey, bool
 	return &r.key, true
 }
 
+// flowOf returns the flow whose first 4-tuple is k, nil when k is none's
+// or the path of another.
+func (u *udpRoutes) flowOf(k connKey) *udpRoute {
+	if r := u.flows[k]; r != nil && r.key == k {
+		return r
+	}
+	return nil
+}
+
 // nearServer reports whether a datagram is sent to, or from, the server
 // endpoint of an open QUIC flow, in the same tunnels.
 func (u *udpRoutes) nearServer(seg segment) bool {
@@ -438,5 +447,5 @@ func (s *Sharded) issued(seg segment, ts time.Time) (*connKey, bool) {
 	if best.c == nil {
 		return nil, false
 	}
-	return s.routes.link(keyOf(seg.src, seg.dst, seg.tun), s.routes.flows[best.c.key], ts)
+	return s.routes.link(keyOf(seg.src, seg.dst, seg.tun), s.routes.flowOf(best.c.key), ts)
 }
