@@ -303,8 +303,9 @@ func (u *udpRoutes) expire(cutoff time.Time) {
 	}
 }
 
-// pathCost is what a flow's path is counted for against the memory
-// bound besides the flow: its entry in Assembler.flows.
+// pathCost is what a flow's path, or an ID it issued encrypted, is
+// counted for against the memory bound besides the flow: its entry in
+// Assembler.flows or Assembler.issued.
 const pathCost = 128
 
 // newPath makes the 4-tuple key of a datagram a path of the flow whose key
