@@ -2,6 +2,7 @@ package flows
 
 import (
 	"bytes"
+	"net/netip"
 	"time"
 
 	"github.com/hsdecode/hsdecode/decode"
@@ -47,7 +48,30 @@ type QUIC struct {
 	// that the Initial keys did not open, and Malformed the datagrams
 	// that did not split into packets.
 	Undecryptable, Malformed int
+	// Paths are the client's addresses and ports, each as first seen,
+	// when it moved (RFC 9000, 9): the first path's, then each new one
+	// reassembly linked to the connection; nil when it never moved.
+	Paths []QUICPath
 }
+
+// QUICPath is one address and port a QUIC connection's client sent from.
+type QUICPath struct {
+	Client netip.AddrPort
+	TS     time.Time
+	// Linked says how the path was known to be the connection's:
+	// PathInitial for the first, PathCID for one whose datagrams carried
+	// a connection ID seen in the clear in the handshake's long headers,
+	// PathNewConnectionID for one whose ID was issued in a
+	// NEW_CONNECTION_ID frame, read with keys.
+	Linked string
+}
+
+// How a path was linked to its connection (docs/report.md, quic.paths).
+const (
+	PathInitial         = "initial"
+	PathCID             = "cid"
+	PathNewConnectionID = "new_connection_id"
+)
 
 // QUICClose is a CONNECTION_CLOSE frame (RFC 9000, 19.19).
 type QUICClose struct {
@@ -75,6 +99,9 @@ type quicConn struct {
 	gapped  [2]bool
 	qk      *quicKeys // with the connection's secrets (quic_keys.go)
 	scratch []byte
+	// issued are the connection IDs decrypted NEW_CONNECTION_ID frames
+	// issued, until reassembly takes them (IssuedIDs).
+	issued []stream.IssuedID
 }
 
 func newQUICConn(info stream.ConnInfo, col *Collector) *quicConn {
@@ -118,6 +145,32 @@ func (q *quicConn) Datagram(s stream.Side, b []byte, ts time.Time) {
 	// A verdict reached outside Data (a decrypted packet) is handed over
 	// as one reached in it (Options.AsDecided).
 	q.emitIfFinal()
+}
+
+// Path implements stream.PathStream: the client moved to a new path,
+// which reassembly linked by a connection ID seen in the clear, or one
+// read decrypted (IssuedIDs). A result handed over already
+// (Options.AsDecided) is the collector's, and says nothing of it.
+func (q *quicConn) Path(client netip.AddrPort, encrypted bool, ts time.Time) {
+	if q.stage != stageOpen {
+		return
+	}
+	if q.q.Paths == nil {
+		q.q.Paths = []QUICPath{{Client: q.info.A, TS: q.info.Start, Linked: PathInitial}}
+	}
+	how := PathCID
+	if encrypted {
+		how = PathNewConnectionID
+	}
+	q.q.Paths = append(q.q.Paths, QUICPath{Client: client, TS: ts, Linked: how})
+}
+
+// IssuedIDs implements stream.IDStream: the connection IDs of the
+// NEW_CONNECTION_ID frames decrypted since the last call.
+func (q *quicConn) IssuedIDs() []stream.IssuedID {
+	ids := q.issued
+	q.issued = q.issued[:0]
+	return ids
 }
 
 // initial reads an Initial packet: decrypted with the Initial keys of its

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"bytes"
 	"time"
 
 	"github.com/hsdecode/hsdecode/decode"
@@ -96,6 +97,9 @@ func (q *quicConn) handshakePacket(s stream.Side, p *quic.Packet, ts time.Time) 
 		if b := cs.Add(c); len(b) > 0 && !d.stopped() {
 			q.decryptedHandshake(d, ks, b, ts)
 		}
+	}
+	for _, id := range f.NewConnectionIDs {
+		q.issued = append(q.issued, stream.IssuedID{ToServer: s != q.clientSide, ID: bytes.Clone(id)})
 	}
 	if f.Close != nil {
 		q.close(s, f.Close, ts)

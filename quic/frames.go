@@ -7,13 +7,15 @@ import (
 )
 
 // Frame types an Initial or Handshake packet may carry (RFC 9000, 12.4,
-// Table 3), and HANDSHAKE_DONE, which only a 1-RTT packet carries.
+// Table 3), and NEW_CONNECTION_ID and HANDSHAKE_DONE, which only a 1-RTT
+// packet (or 0-RTT, the former) carries.
 const (
 	framePadding          = 0x00
 	framePing             = 0x01
 	frameAck              = 0x02
 	frameAckECN           = 0x03
 	frameCrypto           = 0x06
+	frameNewConnectionID  = 0x18
 	frameConnectionClose  = 0x1c // a QUIC transport error
 	frameApplicationClose = 0x1d
 	frameHandshakeDone    = 0x1e
@@ -58,6 +60,10 @@ type Frames struct {
 	// AckEliciting: a frame other than ACK, PADDING and CONNECTION_CLOSE
 	// (RFC 9002, 2).
 	AckEliciting bool
+	// NewConnectionIDs are the connection IDs the sender issued in
+	// NEW_CONNECTION_ID frames (RFC 9000, 19.15): its peer may send to it
+	// with any of them, from a new path too (9.5).
+	NewConnectionIDs [][]byte
 }
 
 // ErrFrame is returned for a frame that does not parse, or of a type an
@@ -112,6 +118,18 @@ func parseFrames(payload []byte, oneRTT bool) (Frames, error) {
 			}
 		case frameHandshakeDone:
 			f.HandshakeDone, f.AckEliciting = true, true
+		case frameNewConnectionID:
+			// Sequence Number, Retire Prior To, an ID of 1 to 20 bytes
+			// and a Stateless Reset Token (RFC 9000, 19.15); only in
+			// 0-RTT and 1-RTT packets (12.4).
+			var seq, retire uint64
+			var id cryptobyte.String
+			if !oneRTT || !readVarint(&s, &seq) || !readVarint(&s, &retire) || !s.ReadUint8LengthPrefixed(&id) ||
+				len(id) == 0 || len(id) > maxConnIDLen || !s.Skip(16) {
+				return f, ErrFrame
+			}
+			f.NewConnectionIDs = append(f.NewConnectionIDs, id)
+			f.AckEliciting = true
 		default:
 			if !oneRTT || !skipFrame(&s, typ) {
 				return f, ErrFrame
@@ -153,9 +171,6 @@ func skipFrame(s *cryptobyte.String, typ uint64) bool {
 		return true
 	case typ == 0x10, typ == 0x12, typ == 0x13, typ == 0x14, typ == 0x16, typ == 0x17, typ == 0x19:
 		return varints(1) // MAX_DATA, MAX_STREAMS, DATA_BLOCKED, STREAMS_BLOCKED, RETIRE_CONNECTION_ID
-	case typ == 0x18: // NEW_CONNECTION_ID
-		var cid cryptobyte.String
-		return varints(2) && s.ReadUint8LengthPrefixed(&cid) && s.Skip(16)
 	case typ == 0x1a, typ == 0x1b: // PATH_CHALLENGE, PATH_RESPONSE
 		return s.Skip(8)
 	case typ == 0x30:

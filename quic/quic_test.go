@@ -175,6 +175,25 @@ func TestConnectionCloseAlert(t *testing.T) {
 	}
 }
 
+// TestNewConnectionID: a 1-RTT packet's NEW_CONNECTION_ID frames give
+// their IDs; one of no bytes, or in a Handshake packet, is malformed.
+func TestNewConnectionID(t *testing.T) {
+	token := make([]byte, 16)
+	frame := func(id ...byte) []byte {
+		return append(append([]byte{0x18, 0x02, 0x01, byte(len(id))}, id...), token...)
+	}
+	f, err := ParseFrames1RTT(append(append(frame(1, 2, 3, 4), 0x01), frame(5, 6, 7, 8, 9, 10, 11, 12)...))
+	if err != nil || len(f.NewConnectionIDs) != 2 || string(f.NewConnectionIDs[1]) != "\x05\x06\x07\x08\x09\x0a\x0b\x0c" {
+		t.Fatalf("%+v, %v", f, err)
+	}
+	if _, err := ParseFrames1RTT(frame()); err == nil {
+		t.Error("an empty connection ID parsed")
+	}
+	if _, err := ParseFrames(frame(1, 2, 3, 4)); err == nil {
+		t.Error("NEW_CONNECTION_ID in a Handshake packet parsed")
+	}
+}
+
 func TestDecodePacketNumber(t *testing.T) {
 	// RFC 9000, A.3's example.
 	if got := decodePacketNumber(0xa82f30ea, 0x9b32, 2); got != 0xa82f9b32 {

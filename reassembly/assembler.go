@@ -37,6 +37,11 @@ type Options struct {
 	// ChecksumMode says which checksums are verified, ChecksumAuto when
 	// zero.
 	ChecksumMode ChecksumMode
+	// IssuedIDs links a QUIC client's new path by the connection IDs
+	// the flows' consumers read decrypted (stream.IDStream), as they do
+	// with keys (migration.go). A datagram of no known flow near a QUIC
+	// server then makes Sharded wait for its workers.
+	IssuedIDs bool
 }
 
 // DefaultMaxBufferedBytes is Options.MaxBufferedBytes when left zero.
@@ -165,6 +170,16 @@ type Assembler struct {
 	// gtp pairs the TEIDs of GTP-U connections, for the identity of
 	// their tunnels; a Sharded worker's is unused (gtp.go).
 	gtp gtpPairs
+	// routes decides which flow a UDP datagram may belong to, a new path
+	// of a QUIC flow among them; a Sharded worker's is unused
+	// (migration.go). paths counts the 4-tuples in flows that are paths
+	// of another's flow.
+	routes udpRoutes
+	paths  int
+	// issued holds the connection IDs the flows' consumers read
+	// decrypted, with Options.IssuedIDs; issuedLens counts them by length.
+	issued     map[cidKey][]issuedID
+	issuedLens [maxCIDLen + 1]int32
 }
 
 // NewAssembler returns an Assembler that makes a Stream with f for every
@@ -184,6 +199,8 @@ func NewAssembler(f stream.Factory, o Options) *Assembler {
 		step:    maxStep(o.IdleTimeout),
 		checks:  checksums{mode: o.ChecksumMode},
 		sweeps:  newSweeps(o.IdleTimeout),
+		routes:  newUDPRoutes(),
+		issued:  make(map[cidKey][]issuedID),
 	}
 	a.mem.share = max(o.MaxBufferedBytes/buckets, 1)
 	a.gp.Assembler = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
@@ -211,7 +228,7 @@ func (a *Assembler) Stats() Stats {
 			s.Closed[stream.EndReason(r)] = n
 		}
 	}
-	s.Open = int64(len(a.conns) + len(a.flows))
+	s.Open = a.openCount()
 	s.Buffered = a.held()
 	return s
 }
@@ -294,8 +311,25 @@ func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	if seg.gtp {
 		seg.tun = a.gtp.tun(seg.tun, seg.src, seg.dst, seg.teid, ts)
 	}
+	if seg.udp {
+		var ok bool
+		if seg.path, ok = a.routes.route(seg, ts); !ok && a.opts.IssuedIDs && a.routes.nearServer(seg) {
+			if x := a.claimant(seg); x.c != nil {
+				seg.path, ok = a.routes.link(keyOf(seg.src, seg.dst, seg.tun), a.routes.flowOf(x.c.key), ts)
+				seg.issued = ok
+			}
+		}
+		if !ok {
+			a.skipN(reasonUDPNotHandshake, int64(max(seg.frames, 1)))
+			return
+		}
+	}
 	a.handle(seg, ts)
 }
+
+// openCount counts the connections and flows open, a flow once whatever
+// its paths.
+func (a *Assembler) openCount() int64 { return int64(len(a.conns) + len(a.flows) - a.paths) }
 
 // decided handles a segment of a connection whose consumer is done, one
 // that cannot close it, from a look at its headers (quickTCP): most
@@ -654,7 +688,7 @@ func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	c.sized, _ = c.stream.(stream.Buffered)
 	a.conns[c.key] = c
 	a.mem.link(c)
-	a.stats.MaxOpen = max(a.stats.MaxOpen, int64(len(a.conns)+len(a.flows)))
+	a.stats.MaxOpen = max(a.stats.MaxOpen, a.openCount())
 	return c
 }
 
@@ -682,8 +716,9 @@ func (a *Assembler) expire() {
 			ending = append(ending, c)
 		}
 	}
-	for _, c := range a.flows {
-		if c.last.Before(cutoff) {
+	a.routes.expire(cutoff)
+	for k, c := range a.flows {
+		if k == c.key && c.last.Before(cutoff) {
 			c.close(stream.EndIdle)
 			ending = append(ending, c)
 		}
@@ -709,7 +744,10 @@ func (a *Assembler) Flush() {
 		}
 		ending = append(ending, c)
 	}
-	for _, c := range a.flows {
+	for k, c := range a.flows {
+		if k != c.key {
+			continue // a path of a flow (migration.go)
+		}
 		c.close(stream.EndCapture)
 		ending = append(ending, c)
 	}

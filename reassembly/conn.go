@@ -46,9 +46,15 @@ type conn struct {
 	reason  stream.EndReason
 
 	// udp: a UDP flow (udp.go), in Assembler.flows, whose consumer takes
-	// datagrams (dgram); none of the TCP state above is used.
+	// datagrams (dgram); none of the TCP state above is used. paths are
+	// the keys of its 4-tuples besides key, its client having moved
+	// (migration.go).
 	udp   bool
 	dgram stream.DatagramStream
+	paths []connKey
+	// issued are the keys of the connection IDs its consumer read
+	// decrypted, in Assembler.issued (migration.go).
+	issued []cidKey
 }
 
 // direction is what a connection keeps of one side: the segments it
@@ -157,12 +163,13 @@ func (c *conn) end(side stream.Side, reason stream.EndReason, ts time.Time) {
 	}
 }
 
-// sideOf returns the side that sends from src.
+// sideOf returns the side that sends from src. A UDP flow's client may
+// send from a new path (migration.go), its server never moves.
 func (c *conn) sideOf(src netip.AddrPort) stream.Side {
-	if src != c.info.A {
-		return stream.SideB
+	if src == c.info.A || c.udp && src != c.info.B {
+		return stream.SideA
 	}
-	return stream.SideA
+	return stream.SideB
 }
 
 // track notes where the sequence numbers of a side's latest segment end.
@@ -289,6 +296,12 @@ func (a *Assembler) finish(c *conn) {
 	}
 	if c.udp {
 		delete(a.flows, c.key)
+		for _, k := range c.paths {
+			delete(a.flows, k)
+		}
+		a.paths -= len(c.paths)
+		c.paths = nil
+		a.forgetIssued(c)
 	} else {
 		if c.state != connDone {
 			for y := stream.SideA; y <= stream.SideB; y++ {

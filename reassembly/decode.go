@@ -182,6 +182,11 @@ type segment struct {
 	udp     bool
 	payload []byte
 	frames  int
+	// path is the key of the QUIC flow a datagram of a new 4-tuple is a
+	// path of (udpRoutes.route), nil for any other; issued says it was
+	// linked by an ID read decrypted (Assembler.claimant).
+	path   *connKey
+	issued bool
 }
 
 // reasonIPv4Fragment and reasonIPv6Fragment are what decode returns for

@@ -123,6 +123,7 @@ type recStream struct {
 	bytes  int
 	closed int
 	lines  []string // its calls, without the name
+	ids    []stream.IssuedID
 }
 
 func (r *recorder) New(info stream.ConnInfo) stream.Stream {
@@ -162,6 +163,7 @@ func (s *recStream) Data(side stream.Side, data []byte, ts time.Time) {
 }
 
 func (s *recStream) Datagram(side stream.Side, data []byte, ts time.Time) {
+	s.ids = append(s.ids, issuedIn(data)...)
 	s.bytes += len(data)
 	s.r.logf(s, "datagram %s %d @%d", sideName[side], len(data), ms(ts))
 }

@@ -45,11 +45,12 @@ type Sharded struct {
 	checks  checksums
 	every   uint64 // markEvery
 	wg      sync.WaitGroup
-	// udp holds the UDP flows a handshake began, with their latest
-	// datagram's capture time, so that a datagram of no such flow is
-	// skipped here rather than sent to a worker (udp.go).
-	udp  map[connKey]time.Time
-	idle time.Duration
+	// routes holds the UDP flows a handshake began and their paths, so
+	// that a datagram of no such flow is skipped here rather than sent to
+	// a worker, and one of a new path goes to its flow's (migration.go).
+	routes    udpRoutes
+	idle      time.Duration
+	issuedIDs bool // Options.IssuedIDs
 	// gtp pairs the TEIDs of GTP-U connections here, once, so that both
 	// directions reach the same worker and the same connection (gtp.go).
 	gtp gtpPairs
@@ -77,6 +78,11 @@ type shardItem struct {
 	// tun is the identity of the tunnels of a GTP-U packet, its TEIDs
 	// paired here (gtpPairs), which the worker's decode leaves out.
 	tun uint64
+	// path is the key of the QUIC flow a datagram is a new path of
+	// (udpRoutes.route), which never changes once made; issued as in
+	// segment.
+	path   *connKey
+	issued bool
 }
 
 type itemKind uint8
@@ -135,15 +141,16 @@ func NewSharded(n int, factory func(worker int) stream.Factory, o Options, markE
 		o.MaxBufferedBytes = DefaultMaxBufferedBytes
 	}
 	s := &Sharded{
-		dec:    newDecoder(),
-		frag:   newDefrag(o.MaxBufferedBytes),
-		sweeps: newSweeps(o.IdleTimeout),
-		step:   maxStep(o.IdleTimeout),
-		stats:  Stats{Skipped: make(map[string]int64)},
-		checks: checksums{mode: o.ChecksumMode},
-		every:  markEvery,
-		udp:    make(map[connKey]time.Time),
-		idle:   o.IdleTimeout,
+		dec:       newDecoder(),
+		frag:      newDefrag(o.MaxBufferedBytes),
+		sweeps:    newSweeps(o.IdleTimeout),
+		step:      maxStep(o.IdleTimeout),
+		stats:     Stats{Skipped: make(map[string]int64)},
+		checks:    checksums{mode: o.ChecksumMode},
+		every:     markEvery,
+		routes:    newUDPRoutes(),
+		idle:      o.IdleTimeout,
+		issuedIDs: o.IssuedIDs,
 	}
 	for i := range n {
 		w := &shardWorker{
@@ -226,7 +233,9 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 		for _, w := range s.workers {
 			w.pending = append(w.pending, shardItem{kind: itemSweep, prev: prev, now: s.now, index: index})
 		}
-		s.expireUDP()
+		if s.idle > 0 {
+			s.routes.expire(s.now.Add(-s.idle))
+		}
 		s.gtp.expire(s.now.Add(-s.idle))
 	}
 	it := shardItem{kind: itemFrame, link: link, data: data, lost: ci.Length - len(data), ts: ts, prev: prev, now: s.now, index: index,
@@ -248,15 +257,26 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 		seg.tun = s.gtp.tun(seg.tun, seg.src, seg.dst, seg.teid, ts)
 		it.tun = seg.tun
 	}
-	if seg.udp && !s.udpFlow(seg, ts) {
-		s.skipN(reasonUDPNotHandshake, int64(seg.frames))
-		return
+	key := keyOf(seg.src, seg.dst, seg.tun)
+	if seg.udp {
+		var ok bool
+		if it.path, ok = s.routes.route(seg, ts); !ok && s.issuedIDs && s.routes.nearServer(seg) {
+			it.path, ok = s.issued(seg, ts)
+			it.issued = ok
+		}
+		if !ok {
+			s.skipN(reasonUDPNotHandshake, int64(seg.frames))
+			return
+		}
+		if it.path != nil {
+			key = *it.path
+		}
 	}
 	if dg != nil {
 		it.kind, it.data, it.src, it.dst, it.proto = itemDatagram, dg.payload, dg.src, dg.dst, uint8(dg.proto)
 		it.frames = dg.frags
 	}
-	w := s.workers[shardOf(keyOf(seg.src, seg.dst, seg.tun), len(s.workers))]
+	w := s.workers[shardOf(key, len(s.workers))]
 	w.pending = append(w.pending, it)
 }
 
@@ -363,6 +383,7 @@ func (a *Assembler) item(it *shardItem) {
 	if seg.gtp {
 		seg.tun = it.tun
 	}
+	seg.path, seg.issued = it.path, it.issued
 	a.handle(seg, it.ts)
 }
 

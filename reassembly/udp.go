@@ -19,7 +19,8 @@ import (
 // against the memory bound in its bucket (connCost and what its consumer
 // holds), goes to the worker of its hash, closes when idle for
 // IdleTimeout, when memory runs out and at the end of input, and once its
-// consumer is done costs a table lookup per datagram.
+// consumer is done costs a table lookup per datagram. A QUIC flow's
+// client may move to other addresses and ports (migration.go).
 
 // reasonUDPNotHandshake is the skip reason of a datagram of no open flow
 // that begins no handshake: DNS, RTP, a QUIC packet of a connection whose
@@ -78,10 +79,14 @@ func (d *decoder) datagramUDP(src, dst netip.Addr, payload []byte) (segment, str
 }
 
 // datagram gives a UDP datagram to its flow, opening one when it begins
-// a handshake.
+// a handshake, or linking its 4-tuple to the flow it is a new path of
+// (seg.path, migration.go).
 func (a *Assembler) datagram(seg segment, ts time.Time) {
 	key := keyOf(seg.src, seg.dst, seg.tun)
 	c := a.flows[key]
+	if c == nil && seg.path != nil {
+		c = a.newPath(key, *seg.path, seg, ts)
+	}
 	if c == nil {
 		tr, ok := udpflow.Classify(seg.payload)
 		if !ok {
@@ -96,6 +101,7 @@ func (a *Assembler) datagram(seg segment, ts time.Time) {
 	}
 	if c.state != connDone {
 		c.dgram.Datagram(c.sideOf(seg.src), seg.payload, ts)
+		a.learnIssued(c)
 		if c.stream.Done() {
 			c.state = connDone
 		}
@@ -122,46 +128,11 @@ func (a *Assembler) openFlow(seg segment, tr stream.Transport, ts time.Time) *co
 	}
 	a.flows[c.key] = c
 	a.mem.link(c)
-	a.stats.MaxOpen = max(a.stats.MaxOpen, int64(len(a.conns)+len(a.flows)))
+	a.stats.MaxOpen = max(a.stats.MaxOpen, a.openCount())
 	return c
 }
 
-// maxDispatchFlows bounds Sharded.udp, a few MB at most outside the
-// memory bound: past it, every datagram goes to its worker, which decides
-// as a single Assembler does.
+// maxDispatchFlows bounds the 4-tuples of udpRoutes (migration.go), a
+// few MB at most outside the memory bound: past it, every datagram goes
+// to its worker, which decides from its own flows.
 const maxDispatchFlows = 1 << 16
-
-// udpFlow reports whether a datagram may belong to a UDP flow, for Sharded
-// to hand it to the flow's worker: one that begins a handshake, or one of
-// a flow a handshake began. A datagram it turns away is one the worker
-// would skip, so the counts are those of a single Assembler.
-func (s *Sharded) udpFlow(seg segment, ts time.Time) bool {
-	key := keyOf(seg.src, seg.dst, seg.tun)
-	if last, ok := s.udp[key]; ok {
-		if ts.After(last) {
-			s.udp[key] = ts
-		}
-		return true
-	}
-	if _, ok := udpflow.Classify(seg.payload); ok || len(s.udp) >= maxDispatchFlows {
-		if len(s.udp) < maxDispatchFlows {
-			s.udp[key] = ts
-		}
-		return true
-	}
-	return false
-}
-
-// expireUDP forgets the flows idle longer than IdleTimeout, at the
-// moments the workers close theirs (Assembler.expire).
-func (s *Sharded) expireUDP() {
-	if s.idle <= 0 {
-		return
-	}
-	cutoff := s.now.Add(-s.idle)
-	for k, last := range s.udp {
-		if last.Before(cutoff) {
-			delete(s.udp, k)
-		}
-	}
-}

@@ -33,7 +33,22 @@ func (q *quicInfo) fields(w fieldWriter) {
 	}
 	w.num("undecryptable", int64(q.Undecryptable), omitEmpty)
 	w.num("malformed", int64(q.Malformed), omitEmpty)
+	w.objects("paths", quicPaths(q.Paths))
 }
+
+// quicPath is an address and port the client sent from, when it moved.
+type quicPath flows.QUICPath
+
+func (p *quicPath) fields(w fieldWriter) {
+	w.object("client", (*endpoint)(&p.Client))
+	w.stamp("ts", p.TS)
+	w.str("linked", p.Linked, always)
+}
+
+type quicPaths []flows.QUICPath
+
+func (l quicPaths) len() int        { return len(l) }
+func (l quicPaths) at(i int) object { return (*quicPath)(&l[i]) }
 
 func versionNames(vs []quic.Version) []string {
 	out := make([]string, len(vs))

@@ -80,7 +80,9 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 
 	alerts := r.Alerts
 	detailed := map[string]bool{} // "from type" of the messages already summarised
+	moves := clientMoves(r)
 	for _, m := range r.Messages {
+		moves = writeMoves(w, r, moves, m.TS)
 		arrow := "client -> server"
 		if m.From == flows.Server {
 			arrow = "client <- server"
@@ -119,6 +121,7 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 		}
 		fmt.Fprintln(w)
 	}
+	writeMoves(w, r, moves, time.Time{})
 	for _, v := range r.Violations {
 		fmt.Fprintf(w, "  %s %s by %s: got %s", t.paint(colorRed, "VIOLATION"), Escape(string(v.Code)), v.From, Escape(v.Got))
 		if len(v.Expected) > 0 {
@@ -144,6 +147,26 @@ func (t *TextWriter) Write(r *flows.Result, findings []Finding) error {
 	}
 	fmt.Fprintln(w)
 	return w.Flush()
+}
+
+// clientMoves returns the paths a QUIC connection's client moved to, in
+// the order it did: every path but its first.
+func clientMoves(r *flows.Result) []flows.QUICPath {
+	if r.QUIC == nil || len(r.QUIC.Paths) < 2 {
+		return nil
+	}
+	return r.QUIC.Paths[1:]
+}
+
+// writeMoves writes a ladder line for each move before the message at
+// before (all of them when before is zero), and returns those left.
+func writeMoves(w io.Writer, r *flows.Result, moves []flows.QUICPath, before time.Time) []flows.QUICPath {
+	for len(moves) > 0 && (before.IsZero() || moves[0].TS.Before(before)) {
+		p := moves[0]
+		fmt.Fprintf(w, "    %+11.6f  client moved to %s (%s)\n", p.TS.Sub(r.Start).Seconds(), Escape(unmap(p.Client).String()), Escape(p.Linked))
+		moves = moves[1:]
+	}
+	return moves
 }
 
 // textTimeLayout marks the zone of a time: Z for UTC, else its offset.

@@ -7,8 +7,9 @@
 #
 # Rerunnable on Debian as root (tcpdump needs it): scripts/quicpeer, a
 # quic-go server and client in one process on loopback, one scenario per
-# capture on a UDP port of its own in 44560-44599; certificates made in
-# memory each run. Reproducible in kind, not byte for byte.
+# capture on a UDP port of its own in 44560-44599 (connection migration,
+# 15x: 44600-44649); certificates made in memory each run. Reproducible in
+# kind, not byte for byte.
 #
 # Usage: scripts/make-quic-testdata.sh [NUMBER...]
 # With numbers (e.g. 130 133), only the captures whose names begin with them
@@ -59,15 +60,18 @@ record 134-quic-mtls-fail 44564 mtls-fail "the client sends a certificate of a C
 record 135-quic-alpn-fail 44565 alpn-fail "no common ALPN: the server closes with CRYPTO_ERROR 0x178 in an Initial packet: outcome=alert; alert fatal no_application_protocol from server, no ServerHello"
 record 136-quic-vn 44566 vn "the client's first Initial is version 2, the server speaks only version 1: Version Negotiation, then the handshake in version 1: outcome=established; quic.version=1; quic.versions_offered lists 1"
 record 137-quic-big-hello 44567 big-hello "200 ALPN names: a ClientHello of several kilobytes over three Initial packets, reassembled: outcome=established; alpn offered 201 names"
+record 150-quic-rebind 44600 rebind "NAT rebinding: after the handshake and an echo the client sends from a new port, keeping its connection IDs, and the server validates the new path: one connection, outcome=established; quic.paths lists both client ports, the second linked by cid; no datagram skipped"
+record 151-quic-migrate 44601 migrate "active migration: after an echo the client probes a path from a second socket with a connection ID the server issued in a NEW_CONNECTION_ID frame (encrypted), then switches to it: one connection, outcome=established; with --keylog quic.paths lists both client ports, the second linked by new_connection_id, no datagram skipped; without, no quic.paths and the new path's datagrams skipped as UDP, no QUIC or DTLS handshake"
 
 M=$OUT/MANIFEST.md
 HEAD='## QUIC captures'
 NEXT='## Captures with key logs'
-keep_rows '^| `13[0-9]-'
+keep_rows '^| `1[35][0-9]-'
 {
 	printf '%s\n\n' "$HEAD"
 	printf 'Written by `scripts/make-quic-testdata.sh`: quic-go client and server\n'
-	printf '(`scripts/quicpeer`, its own module) on loopback, UDP ports 44560-44599, each\n'
+	printf '(`scripts/quicpeer`, its own module) on loopback, UDP ports 44560-44599\n'
+	printf '(15x, connection migration: 44600-44649), each\n'
 	printf 'capture with the NSS key log the client wrote (NAME.keys). The last column is\n'
 	printf 'what tshark shows with the key log: the handshake types of each QUIC packet\n'
 	printf 'that carried any, by side.\n\n'

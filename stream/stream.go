@@ -102,6 +102,35 @@ type DatagramStream interface {
 	Datagram(side Side, payload []byte, ts time.Time)
 }
 
+// PathStream is implemented by the consumer of a QUIC flow that is told
+// when its client sends from another address or port (connection
+// migration, RFC 9000, 9): the flow's later datagrams may come from, or
+// go to, client, and are of side A.
+type PathStream interface {
+	// Path reports the client's new address and port, with the
+	// timestamp of the first datagram of that path; encrypted says the
+	// path was linked by a connection ID the consumer read decrypted
+	// (IDStream), not one of the handshake's long headers.
+	Path(client netip.AddrPort, encrypted bool, ts time.Time)
+}
+
+// IDStream is implemented by the consumer of a QUIC flow that reads, with
+// keys, the connection IDs its endpoints issue encrypted
+// (NEW_CONNECTION_ID, RFC 9000, 19.15), for reassembly to link a path
+// that uses one (an active migration, RFC 9000, 9.5).
+type IDStream interface {
+	// IssuedIDs returns the IDs read since the last call, valid until
+	// the next call of Datagram.
+	IssuedIDs() []IssuedID
+}
+
+// IssuedID is a connection ID an endpoint issued: its peer sends to it
+// with it.
+type IssuedID struct {
+	ToServer bool // issued by the server
+	ID       []byte
+}
+
 // Buffered is implemented by a Stream that holds bytes of its own, such as
 // a decoder waiting for the rest of a record: they are counted against
 // the memory bound (reassembly.Options.MaxBufferedBytes) with the connection's, after each packet of it.

@@ -330,7 +330,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 			}
 			lc.flows.Keys, lc.flows.KeysGrow = fk, true
 		}
-		lc.reassembly = reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle, ChecksumMode: sums}
+		lc.reassembly = reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle, ChecksumMode: sums, IssuedIDs: len(*keyLogs) > 0}
 		if err := outs.beginFile("interface " + *iface); err != nil {
 			return usage(fmt.Errorf("write: %w", err))
 		}
@@ -406,12 +406,14 @@ func (f *fileRun) run(inputs []string) (inputErr bool, err error) {
 		if f.showProgress {
 			prog = newProgress(f.stderr, in, n+1, len(inputs), f.pace)
 		}
-		fo := f.fo // without key material nothing is looked up
+		fo, ro := f.fo, f.ro // without key material nothing is looked up
 		if _, embeds := src.(capture.SecretsSource); embeds || f.keyLogs {
 			src, fo.Keys = withSecrets(src, f.keys, f.stderr), f.keys
+			// A QUIC client's move to an ID issued encrypted is linked.
+			ro.IssuedIDs = true
 		}
 		piped := asDecided(src)
-		an := analyzeSource(src, fo, f.ro, f.workers, prog, func(r *flows.Result) error {
+		an := analyzeSource(src, fo, ro, f.workers, prog, func(r *flows.Result) error {
 			if f.g.skip(r) {
 				return nil
 			}

@@ -171,6 +171,8 @@ func TestQUICKeyLog(t *testing.T) {
 		"132-quic-retry":     plain,
 		"136-quic-vn":        plain,
 		"137-quic-big-hello": plain,
+		"150-quic-rebind":    plain,
+		"151-quic-migrate":   plain,
 		"133-quic-hrr": slices.Concat([]string{"client:client_hello", "server:hello_retry_request", "client:client_hello", "server:server_hello"},
 			server, []string{"client:finished*", "server:new_session_ticket*"}),
 		"134-quic-mtls-fail": {"client:client_hello", "server:server_hello", "server:encrypted_extensions*", "server:certificate_request*",
@@ -214,7 +216,7 @@ func TestQUICTsharkAgreement(t *testing.T) {
 	}
 	types := map[string]string{"client_hello": "1", "server_hello": "2", "hello_retry_request": "2", "new_session_ticket": "4",
 		"encrypted_extensions": "8", "certificate": "11", "certificate_request": "13", "certificate_verify": "15", "finished": "20"}
-	pcaps, _ := filepath.Glob(filepath.Join(pcapDir, "13[0-9]-quic-*.pcap"))
+	pcaps, _ := filepath.Glob(filepath.Join(pcapDir, "1[35][0-9]-quic-*.pcap"))
 	if len(pcaps) == 0 {
 		t.Fatal("no QUIC capture")
 	}

@@ -14,6 +14,11 @@
 //	alpn-fail  no common ALPN: the server closes with no_application_protocol
 //	vn         the client starts with version 2, the server speaks only 1: Version Negotiation
 //	big-hello  200 ALPN names: the ClientHello takes several Initial packets
+//	rebind     NAT rebinding: after the handshake and an echo, the client's
+//	           datagrams leave from a second UDP socket (a new port) while it
+//	           keeps its connection IDs; the server validates the new path
+//	migrate    active migration: after an echo, the client probes a path from
+//	           a second socket with a new connection ID and switches to it
 //
 // Its module is its own (scripts/quicpeer/go.mod), so that quic-go is not a
 // dependency of hsdecode.
@@ -78,6 +83,7 @@ func run(scenario string, port int, keyLog string) error {
 	}
 	verify := false
 	wantFail := false
+	var moving func(context.Context, net.Addr, *tls.Config, *quic.Config) error
 	switch scenario {
 	case "v1":
 	case "v2":
@@ -107,6 +113,10 @@ func run(scenario string, port int, keyLog string) error {
 			protos = append(protos, fmt.Sprintf("hsdecode-proto-%03d", i))
 		}
 		cliTLS.NextProtos = append(protos, "hq-test")
+	case "rebind":
+		moving = rebindClient
+	case "migrate":
+		moving = migrateClient
 	default:
 		return fmt.Errorf("unknown scenario %q", scenario)
 	}
@@ -131,7 +141,12 @@ func run(scenario string, port int, keyLog string) error {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	cerr := client(ctx, fmt.Sprintf("127.0.0.1:%d", port), cliTLS, cliConf)
+	var cerr error
+	if moving != nil {
+		cerr = moving(ctx, udp.LocalAddr(), cliTLS, cliConf)
+	} else {
+		cerr = client(ctx, fmt.Sprintf("127.0.0.1:%d", port), cliTLS, cliConf)
+	}
 	if cerr != nil {
 		// The server accepts no connection that failed its handshake.
 		time.Sleep(200 * time.Millisecond)
