@@ -41,7 +41,18 @@ func TestWorkersSameReport(t *testing.T) {
 	if _, err := os.Stat(tsharkCorpusDir); err == nil {
 		least = 500
 	}
-	for _, extra := range [][]string{nil, {"--idle-timeout", "200ms"}, {"--follow"}} {
+	// With the bundled key logs, every record read decrypted, and QUIC
+	// paths linked by the IDs read so (which makes Sharded wait for its
+	// workers).
+	keyed := []string{"--follow"}
+	logs, err := filepath.Glob(filepath.Join(pcapDir, "*.keys"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no bundled key logs: %v", err)
+	}
+	for _, l := range logs {
+		keyed = append(keyed, "--keylog", l)
+	}
+	for _, extra := range [][]string{nil, {"--idle-timeout", "200ms"}, {"--follow"}, keyed} {
 		var want string
 		var wantStats string
 		for _, n := range []int{1, 2, 3, 7} {
