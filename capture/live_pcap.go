@@ -161,30 +161,39 @@ type pcapLive struct {
 }
 
 func (l *pcapLive) Next() (Packet, error) {
-	for l.err == nil {
-		if l.stopped.Load() {
-			l.err = io.EOF
-			break
-		}
-		l.mu.Lock()
-		data, ci, err := l.h.ZeroCopyReadPacketData()
-		var detail error
-		if err != nil && err != io.EOF && err != pcap.NextErrorTimeoutExpired {
-			detail = l.h.Error()
-		}
-		l.mu.Unlock()
-		switch {
-		case err == nil:
-			return Packet{Data: data, CaptureInfo: ci, LinkType: l.info.LinkType}, nil
-		case err == pcap.NextErrorTimeoutExpired:
-			// No packet within readTimeout: look at stopped again.
-		case err == io.EOF:
-			l.err = io.EOF
-		default:
-			l.err = fmt.Errorf("capture: %s: read: %v (%v)", l.info.Interface, err, detail)
+	for {
+		// No packet within readTimeout: look at stopped again.
+		if p, ok, err := l.Poll(); ok || err != nil {
+			return p, err
 		}
 	}
-	return Packet{}, l.err
+}
+
+func (l *pcapLive) Poll() (Packet, bool, error) {
+	if l.err == nil && l.stopped.Load() {
+		l.err = io.EOF
+	}
+	if l.err != nil {
+		return Packet{}, false, l.err
+	}
+	l.mu.Lock()
+	data, ci, err := l.h.ZeroCopyReadPacketData()
+	var detail error
+	if err != nil && err != io.EOF && err != pcap.NextErrorTimeoutExpired {
+		detail = l.h.Error()
+	}
+	l.mu.Unlock()
+	switch {
+	case err == nil:
+		return Packet{Data: data, CaptureInfo: ci, LinkType: l.info.LinkType}, true, nil
+	case err == pcap.NextErrorTimeoutExpired:
+		return Packet{}, false, nil
+	case err == io.EOF:
+		l.err = io.EOF
+	default:
+		l.err = fmt.Errorf("capture: %s: read: %v (%v)", l.info.Interface, err, detail)
+	}
+	return Packet{}, false, l.err
 }
 
 func (l *pcapLive) Stop() { l.stopped.Store(true) }
