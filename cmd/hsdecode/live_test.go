@@ -698,7 +698,7 @@ func TestLiveUsage(t *testing.T) {
 		{[]string{"-i", "lo", "-w", "-"}, "standard output"},
 		{[]string{"-i", "lo", "-c", "-1"}, "-c -1"},
 		{[]string{"-i", "lo", "-s", "1000000"}, "snap length"},
-		{[]string{"-i", "lo", "--workers", "2"}, "--workers is for reading capture files"},
+		{[]string{"-i", "lo", "--workers", "0"}, "--workers 0: give 1 to"},
 		{[]string{"-r", established, "--workers", "0"}, "--workers 0: give 1 to"},
 	} {
 		var out, errb bytes.Buffer
@@ -711,11 +711,12 @@ func TestLiveUsage(t *testing.T) {
 // fakeLive is a capture.Live with fixed counters, for the summary lines.
 type fakeLive struct{ st capture.LiveStats }
 
-func (f *fakeLive) Next() (capture.Packet, error)     { return capture.Packet{}, io.EOF }
-func (f *fakeLive) Close() error                      { return nil }
-func (f *fakeLive) Stop()                             {}
-func (f *fakeLive) Stats() (capture.LiveStats, error) { return f.st, nil }
-func (f *fakeLive) Info() capture.LiveInfo            { return capture.LiveInfo{Interface: "fake0"} }
+func (f *fakeLive) Next() (capture.Packet, error)       { return capture.Packet{}, io.EOF }
+func (f *fakeLive) Poll() (capture.Packet, bool, error) { return capture.Packet{}, false, io.EOF }
+func (f *fakeLive) Close() error                        { return nil }
+func (f *fakeLive) Stop()                               {}
+func (f *fakeLive) Stats() (capture.LiveStats, error)   { return f.st, nil }
+func (f *fakeLive) Info() capture.LiveInfo              { return capture.LiveInfo{Interface: "fake0"} }
 
 // TestLiveDropsReported: kernel and interface drops are in the progress
 // line and the summary, and the summary says what they mean for verdicts;
