@@ -159,6 +159,12 @@ func NewSharded(n int, factory func(worker int) stream.Factory, o Options, markE
 			for b := range w.in {
 				for j := range b.items {
 					if it := &b.items[j]; it.kind == itemMark {
+						if !it.now.IsZero() {
+							// Mark's, at the end of a batch: what it
+							// hands over includes what the batch's
+							// capture time closes.
+							w.a.advance(it.now)
+						}
 						done(i, it.index)
 					} else {
 						w.a.item(it)
@@ -290,12 +296,13 @@ func (s *Sharded) Expire(now time.Time) {
 }
 
 // Mark has every worker call done, with the number of the latest packet,
-// once it has taken the packets given so far: with the next EndBatch, a
-// caller that wants each worker's results as soon as they are made (a
-// live capture) has them after every batch, not every markEvery packets.
+// once it has taken the packets given so far and moved to their capture
+// time: called just before EndBatch, it gives a caller that wants each
+// worker's results as soon as they are made (a live capture) them after
+// every batch, not every markEvery packets.
 func (s *Sharded) Mark() {
 	for _, w := range s.workers {
-		w.pending = append(w.pending, shardItem{kind: itemMark, index: s.index})
+		w.pending = append(w.pending, shardItem{kind: itemMark, index: s.index, now: s.now})
 	}
 }
 
