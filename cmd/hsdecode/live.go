@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -45,10 +46,9 @@ const (
 	liveBatches  = 8
 	batchPackets = 512
 	batchBytes   = 512 << 10
-	// defaultBufferKiB is -B: in immediate mode libpcap's ring has fixed
-	// frames as large as the interface's largest packet (64 KiB on lo and
-	// on interfaces with segmentation offload), so its 2 MiB default holds
-	// only about 30 packets.
+	// defaultBufferKiB is -B: 2 MiB, libpcap's default, is 0.1 s of a
+	// gigabit link, which a pause of the collector or a burst of
+	// handshakes on the workers passes.
 	defaultBufferKiB = 16 << 10
 )
 
@@ -69,7 +69,10 @@ type liveConfig struct {
 	reassembly     reassembly.Options
 	// output is -o's file, reopened on SIGHUP; nil without -o.
 	output *outputFile
-	zone   *time.Location // of the -v progress lines' times; nil: UTC
+	// out buffers the report on its way to standard output or -o's file;
+	// flushed after each round of results, whole lines only.
+	out  *bufio.Writer
+	zone *time.Location // of the -v progress lines' times; nil: UTC
 }
 
 // liveBatch is packets on their way from the reader to the workers,
@@ -253,6 +256,7 @@ func live(cfg liveConfig, g *gate, outs *outputs, stderr io.Writer, sig signals,
 	}
 	// tcpdump's words, which scripts wait for.
 	fmt.Fprintf(stderr, "listening on %s, link-type %s (%s), snapshot length %d bytes\n", report.Escape(ci.Interface), ci.LinkName, ci.LinkDescription, ci.SnapLen)
+	l.flush() // a Zeek log's header
 
 	free := make(chan *liveBatch, liveBatches)
 	for range liveBatches {
@@ -320,6 +324,7 @@ loop:
 	if err := outs.finish(g, changes, stderr); err != nil {
 		l.writeFailed(err)
 	}
+	l.flush()
 	if l.wr != nil {
 		if err := l.wr.Close(); err != nil {
 			l.fail(err)
@@ -386,6 +391,7 @@ func (l *liveRun) tick(now time.Time) {
 
 // take writes the results the pipeline has ready.
 func (l *liveRun) take() {
+	n := 0
 	for r := l.pipe.Next(); r != nil; r = l.pipe.Next() {
 		if l.secrets != nil {
 			if err := l.secrets.add(r); err != nil {
@@ -393,6 +399,21 @@ func (l *liveRun) take() {
 			}
 		}
 		l.write(r)
+		n++
+	}
+	if n > 0 {
+		l.flush()
+	}
+}
+
+// flush writes out what the report writers gave the buffer: the reader of
+// the report sees every connection decided so far.
+func (l *liveRun) flush() {
+	if l.cfg.out == nil {
+		return
+	}
+	if err := l.cfg.out.Flush(); err != nil {
+		l.writeFailed(err)
 	}
 }
 
@@ -419,9 +440,10 @@ func (l *liveRun) write(r *flows.Result) {
 }
 
 // reopen closes -o's file and opens its path again, for logrotate. Every
-// connection written so far is whole in the old file: the writers flush
-// each one, on this goroutine. A Zeek log is closed with #close and the
-// new file begins with its own header, as Zeek's rotated logs do.
+// connection written so far is whole in the old file: the writers and the
+// buffer are flushed first, on this goroutine. A Zeek log is closed with
+// #close and the new file begins with its own header, as Zeek's rotated
+// logs do.
 func (l *liveRun) reopen() {
 	if r, ok := l.outs.out.(report.Rotator); ok {
 		if err := r.EndLog(); err != nil {
@@ -429,6 +451,7 @@ func (l *liveRun) reopen() {
 			return
 		}
 	}
+	l.flush()
 	if err := l.cfg.output.reopen(); err != nil {
 		l.fail(err)
 	}

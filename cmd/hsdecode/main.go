@@ -289,11 +289,10 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 		}()
 		out, lc.output = of, of
 	}
-	var bw *bufio.Writer
-	if !isLive {
-		bw = bufio.NewWriterSize(out, 64<<10)
-		out = bw
-	}
+	// Live, the buffer is flushed after each round of results
+	// (liveRun.flush): one write for the connections a batch decided.
+	bw := bufio.NewWriterSize(out, 64<<10)
+	out = bw
 	outs, err := openOutputs(*format, out, opt, outputFiles{junit: *junit, html: *htmlPath, zeekX509: *zeekX509}, *summary, *annotations, stderr)
 	if err != nil {
 		return usage(err)
@@ -329,6 +328,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 		if err := outs.beginFile("interface " + *iface); err != nil {
 			return usage(fmt.Errorf("write: %w", err))
 		}
+		lc.out = bw
 		return runLive(lc, g, outs, stderr)
 	}
 
