@@ -144,10 +144,13 @@ for rate in $RATES; do
 		secs=$(awk '/Actual:/ {for (i = 1; i <= NF; i++) if ($i == "in") {print $(i + 1); exit}}' "$WORK/replay")
 		# tcpdump's and hsdecode's words: "N packets captured", "N dropped
 		# by kernel", "N dropped by interface".
+		# tcpdump's lines are one count each ("1222 packets dropped by
+		# kernel"), hsdecode's one line of them ("0 dropped by kernel").
 		read -r got kdrop ifdrop < <(awk '
-			/packets captured/ {for (i = 1; i < NF; i++) if ($(i + 1) == "packets" && $(i + 2) ~ /^captured/) c = $i}
-			/dropped by kernel/ {for (i = 1; i < NF; i++) if ($(i + 1) == "dropped" && $(i + 3) == "kernel") k = $i}
-			/dropped by interface/ {for (i = 1; i < NF; i++) if ($(i + 1) == "dropped" && $(i + 3) == "interface") f = $i}
+			{gsub(",", "")}
+			/packets captured/ {for (i = 1; i < NF; i++) if ($(i + 1) == "packets" && $(i + 2) == "captured") c = $i}
+			/dropped by kernel/ {for (i = 1; i < NF; i++) if ($i ~ /^[0-9]+$/ && ($(i + 1) == "dropped" || $(i + 2) == "dropped") && ($(i + 3) == "kernel" || $(i + 4) == "kernel")) k = $i}
+			/dropped by interface/ {for (i = 1; i < NF; i++) if ($i ~ /^[0-9]+$/ && ($(i + 1) == "dropped" || $(i + 2) == "dropped") && ($(i + 3) == "interface" || $(i + 4) == "interface")) f = $i}
 			END {print c + 0, k + 0, f + 0}' "$WORK/err")
 		check=-
 		if [[ $tool == hsdecode && -f $CAP.conns.tsv ]]; then
