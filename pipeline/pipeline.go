@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -78,6 +79,9 @@ type Pipeline struct {
 	// readyCh is signalled when a worker has handed results over
 	// (DecisionOrder with Sharded), for a caller waiting on Ready.
 	readyCh chan struct{}
+	// notReported is each worker's Collector.NotReported at its latest
+	// handover, for NotReported while Sharded's workers run.
+	notReported []atomic.Int64
 }
 
 // handover is what a worker gives the merger: its results closed since
@@ -91,7 +95,8 @@ type handover struct {
 // New returns a Pipeline, its workers running.
 func New(o Options) *Pipeline {
 	workers := max(o.Workers, 1)
-	p := &Pipeline{order: o.Order, cols: make([]*flows.Collector, workers), readyCh: make(chan struct{}, 1)}
+	p := &Pipeline{order: o.Order, cols: make([]*flows.Collector, workers), readyCh: make(chan struct{}, 1),
+		notReported: make([]atomic.Int64, workers)}
 	fo, ro := o.Flows, o.Reassembly
 	fo.AsDecided = o.Order == DecisionOrder
 	if o.Order == StartOrder {
@@ -122,6 +127,7 @@ func New(o Options) *Pipeline {
 // DecisionOrder, after every batch) and at the end.
 func (p *Pipeline) handover(i int, next uint64) {
 	rs, low := p.cols[i].Drain()
+	p.notReported[i].Store(p.cols[i].NotReported())
 	if p.merger == nil && len(rs) == 0 {
 		return // decision order has no use for low alone
 	}
@@ -280,9 +286,14 @@ func (p *Pipeline) Stats() reassembly.Stats {
 // NotReported counts the closed connections left out of the results
 // because they carried no TLS and did not go to a TLS port.
 func (p *Pipeline) NotReported() int64 {
+	if p.sh == nil {
+		return p.cols[0].NotReported()
+	}
+	// As the workers said at their latest handover (all of it after
+	// Flush): their Collectors are theirs while they run.
 	var n int64
-	for _, c := range p.cols {
-		n += c.NotReported()
+	for i := range p.notReported {
+		n += p.notReported[i].Load()
 	}
 	return n
 }
