@@ -30,8 +30,8 @@ import (
 // those batches, the results the workers hand over, a wall-clock ticker
 // (which expires idle connections when no packet comes), the stop signals,
 // the info signal and the --duration timer, and writes every result the
-// pipeline has decided (pipeline.DecisionOrder) as it comes; the report
-// writers flush per connection.
+// pipeline has decided (pipeline.DecisionOrder) as it comes, flushing the
+// report after each round of them.
 
 const (
 	// tickEvery is how often wall time is given to the assembler, the -w
