@@ -15,9 +15,9 @@
 // the decoder's memory bounded.
 //
 // OpenLive captures on an interface through libpcap (gopacket/pcap): BPF
-// filters, snap length, promiscuous mode, the kernel buffer size, and
-// immediate mode always, so that packets are not held in the kernel until
-// a buffer block fills. Stats returns the kernel's and the interface's drop
+// filters, snap length, promiscuous mode, the kernel buffer size, and a
+// buffer timeout of a tenth of a second, so that packets come a block at a
+// time and a quiet interface holds none back longer. Stats returns the kernel's and the interface's drop
 // counters; Interfaces lists what can be captured on. libpcap needs cgo:
 // that code is built only with cgo (live_pcap.go), and without it OpenLive
 // and Interfaces return ErrNoLiveCapture. CreateFile writes packets to a

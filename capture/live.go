@@ -71,13 +71,19 @@ type LiveStats struct {
 // Live is a capture from a network interface.
 //
 // Next blocks until a packet arrives; Data is valid until the next call to
-// Next or Close. After Stop, Next returns io.EOF within a tenth of a
-// second; an error reading the interface (it went down) is returned once
-// and then again, as for files.
+// Next, Poll or Close. After Stop, Next returns the packets that arrived
+// before it and the kernel still holds, then io.EOF, within about two
+// tenths of a second on a quiet interface; an error reading the interface
+// (it went down) is returned once and then again, as for files.
 type Live interface {
 	Source
-	// Stop makes Next return io.EOF. It may be called from any goroutine,
-	// while Next blocks.
+	// Poll is Next, except that it returns ok false when no packet came
+	// within a tenth of a second: a reader that gathers packets into
+	// batches hands on the one it holds rather than keep it while the
+	// interface is quiet.
+	Poll() (p Packet, ok bool, err error)
+	// Stop makes Next return io.EOF once it has read what came before.
+	// It may be called from any goroutine, while Next blocks.
 	Stop()
 	// Stats returns libpcap's counters. It may be called from any
 	// goroutine before Close.

@@ -39,13 +39,19 @@ const (
 )
 
 // readTimeout bounds how long one read waits for a packet, so that Next
-// notices Stop. Immediate mode is on, so it never delays a packet.
+// notices Stop, and how long the kernel holds a packet back: libpcap's
+// buffer timeout (on Linux, TPACKET_V3's block timeout).
 const readTimeout = 100 * time.Millisecond
 
 // OpenLive opens a capture on an interface ("any" for all of them on
-// Linux) in immediate mode: every packet is handed over as soon as the
-// kernel has it, not when a buffer block fills, so a report is never held
-// back by a quiet interface.
+// Linux). Immediate mode is off: the kernel hands packets over a block
+// at a time, when the block fills or readTimeout after its first packet,
+// so a report is held back by a quiet interface a tenth of a second at
+// most. In immediate mode (TPACKET_V2 on Linux) the reader woke for every
+// packet, and at 200,000 packets a second the wakeups took a third of the
+// process's CPU time (scripts/bench-live.sh, issue 18); the kernel's
+// ring also holds more packets in blocks than in V2's fixed frames, as
+// large as the interface's largest packet.
 //
 // Errors wrap ErrPermission (the process may not capture: it needs root or
 // the CAP_NET_RAW and CAP_NET_ADMIN capabilities), ErrNoSuchInterface
@@ -98,7 +104,6 @@ func activate(iface string, o LiveOptions) (*pcap.Handle, int, error) {
 		func() error { return in.SetSnapLen(o.SnapLen) },
 		func() error { return in.SetPromisc(o.Promisc) },
 		func() error { return in.SetTimeout(readTimeout) },
-		func() error { return in.SetImmediateMode(true) },
 		func() error {
 			if o.BufferSize > 0 {
 				return in.SetBufferSize(o.BufferSize)
@@ -155,39 +160,50 @@ type pcapLive struct {
 	info LiveInfo
 	// mu keeps Stats from calling into libpcap while Next does: a handle
 	// is not safe for concurrent use.
-	mu      sync.Mutex
-	stopped atomic.Bool
-	err     error
+	mu sync.Mutex
+	// stopAt is when Stop was called (Unix nanoseconds), 0 before.
+	stopAt atomic.Int64
+	err    error
 }
 
 func (l *pcapLive) Next() (Packet, error) {
-	for l.err == nil {
-		if l.stopped.Load() {
-			l.err = io.EOF
-			break
-		}
-		l.mu.Lock()
-		data, ci, err := l.h.ZeroCopyReadPacketData()
-		var detail error
-		if err != nil && err != io.EOF && err != pcap.NextErrorTimeoutExpired {
-			detail = l.h.Error()
-		}
-		l.mu.Unlock()
-		switch {
-		case err == nil:
-			return Packet{Data: data, CaptureInfo: ci, LinkType: l.info.LinkType}, nil
-		case err == pcap.NextErrorTimeoutExpired:
-			// No packet within readTimeout: look at stopped again.
-		case err == io.EOF:
-			l.err = io.EOF
-		default:
-			l.err = fmt.Errorf("capture: %s: read: %v (%v)", l.info.Interface, err, detail)
+	for {
+		// No packet within readTimeout: look at stopped again.
+		if p, ok, err := l.Poll(); ok || err != nil {
+			return p, err
 		}
 	}
-	return Packet{}, l.err
 }
 
-func (l *pcapLive) Stop() { l.stopped.Store(true) }
+// Poll reads what came before Stop to the end: the kernel still holds the
+// packets of its open block, which it hands over within readTimeout. The
+// first read that times out, or a packet stamped after Stop, ends it.
+func (l *pcapLive) Poll() (Packet, bool, error) {
+	if l.err != nil {
+		return Packet{}, false, l.err
+	}
+	l.mu.Lock()
+	data, ci, err := l.h.ZeroCopyReadPacketData()
+	var detail error
+	if err != nil && err != io.EOF && err != pcap.NextErrorTimeoutExpired {
+		detail = l.h.Error()
+	}
+	l.mu.Unlock()
+	stop := l.stopAt.Load()
+	switch {
+	case err == nil && (stop == 0 || ci.Timestamp.UnixNano() <= stop):
+		return Packet{Data: data, CaptureInfo: ci, LinkType: l.info.LinkType}, true, nil
+	case err == nil, err == pcap.NextErrorTimeoutExpired && stop != 0, err == io.EOF:
+		l.err = io.EOF
+	case err == pcap.NextErrorTimeoutExpired:
+		return Packet{}, false, nil
+	default:
+		l.err = fmt.Errorf("capture: %s: read: %v (%v)", l.info.Interface, err, detail)
+	}
+	return Packet{}, false, l.err
+}
+
+func (l *pcapLive) Stop() { l.stopAt.CompareAndSwap(0, time.Now().UnixNano()) }
 
 func (l *pcapLive) Stats() (LiveStats, error) {
 	l.mu.Lock()
@@ -202,7 +218,7 @@ func (l *pcapLive) Stats() (LiveStats, error) {
 func (l *pcapLive) Info() LiveInfo { return l.info }
 
 func (l *pcapLive) Close() error {
-	l.stopped.Store(true)
+	l.Stop()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.h.Close()

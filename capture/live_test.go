@@ -34,8 +34,7 @@ func TestLiveLoopback(t *testing.T) {
 	defer ln.Close()
 	port := ln.Addr().(*net.TCPAddr).Port
 	// Reading starts only after the exchange, so the kernel buffer must hold
-	// all of it: in immediate mode libpcap uses fixed frames as large as
-	// lo's 64 KiB MTU, and 1 MiB holds only a handful of them.
+	// all of it.
 	l, err := OpenLive("lo", LiveOptions{Promisc: true, Filter: fmt.Sprintf("tcp port %d", port), BufferSize: 8 << 20})
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,8 @@
 // client gets from the successes with others. That evidence covers only
 // the connections reported before the one diagnosed, so each diagnosis
 // is final when written, and the same for any --workers since results
-// reach it in start order for files.
+// reach it in start order for files (live, in the order the workers hand
+// them over).
 //
 // It is a stage of hsdecode's pipeline, fed by cmd/hsdecode before the
 // writers; it knows nothing of packets or output formats, and its codes

@@ -8,7 +8,10 @@
 //     open, within a share of the memory bound (past it the earliest held
 //     leave early, and are counted: OutOfOrder);
 //   - DecisionOrder, for live capture and pipes, whose input may not end
-//     for hours: each result as soon as flows decides it, nothing held.
+//     for hours: each result as soon as flows decides it, nothing held;
+//     with several workers each hands its results over after every batch
+//     (and signals Ready), so results decided at about the same time on
+//     two workers come in the order the workers hand them over.
 //
 // The caller feeds packets (Packet, EndBatch, Expire, Flush) and pulls
 // results (Next) on one goroutine; nothing is called back. With one worker

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -30,10 +31,9 @@ const (
 // Options configures a Pipeline.
 type Options struct {
 	// Workers is how many goroutines reassemble and decode, connections
-	// spread over them by a hash of their 4-tuple; at most 1 with
-	// DecisionOrder, where the order results are decided in across
-	// workers would be the scheduler's, and with Expire, which only a
-	// single worker keeps by wall time.
+	// spread over them by a hash of their 4-tuple. With DecisionOrder and
+	// several, the order of results decided at about the same time on
+	// different workers is the scheduler's.
 	Workers    int
 	Order      Order
 	Flows      flows.Options
@@ -75,6 +75,13 @@ type Pipeline struct {
 	merger *merger // StartOrder only
 	ready  []*flows.Result
 	next   int // ready[next:] are still to be handed out
+
+	// readyCh is signalled when a worker has handed results over
+	// (DecisionOrder with Sharded), for a caller waiting on Ready.
+	readyCh chan struct{}
+	// notReported is each worker's Collector.NotReported at its latest
+	// handover, for NotReported while Sharded's workers run.
+	notReported []atomic.Int64
 }
 
 // handover is what a worker gives the merger: its results closed since
@@ -88,10 +95,8 @@ type handover struct {
 // New returns a Pipeline, its workers running.
 func New(o Options) *Pipeline {
 	workers := max(o.Workers, 1)
-	if o.Order == DecisionOrder {
-		workers = 1
-	}
-	p := &Pipeline{order: o.Order, cols: make([]*flows.Collector, workers)}
+	p := &Pipeline{order: o.Order, cols: make([]*flows.Collector, workers), readyCh: make(chan struct{}, 1),
+		notReported: make([]atomic.Int64, workers)}
 	fo, ro := o.Flows, o.Reassembly
 	fo.AsDecided = o.Order == DecisionOrder
 	if o.Order == StartOrder {
@@ -107,21 +112,39 @@ func New(o Options) *Pipeline {
 		p.asm = reassembly.NewAssembler(p.cols[0], ro)
 		return p
 	}
+	every := uint64(drainEvery)
+	if o.Order == DecisionOrder {
+		every = 0 // EndBatch marks every batch instead
+	}
 	p.sh = reassembly.NewSharded(workers, func(i int) stream.Factory {
 		p.cols[i] = flows.NewCollector(fo)
 		return p.cols[i]
-	}, ro, drainEvery, p.handover)
+	}, ro, every, p.handover)
 	return p
 }
 
-// handover runs on worker i's goroutine every drainEvery packets and at
-// the end.
+// handover runs on worker i's goroutine every drainEvery packets (in
+// DecisionOrder, after every batch) and at the end.
 func (p *Pipeline) handover(i int, next uint64) {
 	rs, low := p.cols[i].Drain()
+	p.notReported[i].Store(p.cols[i].NotReported())
+	if p.merger == nil && len(rs) == 0 {
+		return // decision order has no use for low alone
+	}
 	p.mu.Lock()
 	p.handed = append(p.handed, handover{i, rs, bound(low, next)})
 	p.mu.Unlock()
+	select {
+	case p.readyCh <- struct{}{}:
+	default:
+	}
 }
+
+// Ready is signalled after workers have handed results over, which Next
+// then returns: a caller in decision order with several workers waits on
+// it for results decided while it gives no packet. With one worker the
+// results of a packet are ready when EndBatch returns.
+func (p *Pipeline) Ready() <-chan struct{} { return p.readyCh }
 
 // Packet takes one captured frame. Its data must stay valid until the
 // release function given to the EndBatch call that follows is called.
@@ -143,6 +166,9 @@ func (p *Pipeline) Packet(link layers.LinkType, data []byte, ci gopacket.Capture
 // nil, is called once no worker uses their data any more.
 func (p *Pipeline) EndBatch(release func()) {
 	if p.sh != nil {
+		if p.merger == nil {
+			p.sh.Mark()
+		}
 		p.sh.EndBatch(release)
 		return
 	}
@@ -151,12 +177,16 @@ func (p *Pipeline) EndBatch(release func()) {
 	}
 }
 
-// Expire gives a single worker wall time, with which it closes idle
-// connections while no packet comes (reassembly.Assembler.Expire).
+// Expire gives the workers wall time, with which they close idle
+// connections while no packet comes (reassembly.Assembler.Expire). It is
+// called between batches, and ends one of its own.
 func (p *Pipeline) Expire(now time.Time) {
-	if p.asm != nil {
-		p.asm.Expire(now)
+	if p.sh != nil {
+		p.sh.Expire(now)
+		p.EndBatch(nil)
+		return
 	}
+	p.asm.Expire(now)
 }
 
 // Flush ends the input: every connection still open is closed and its
@@ -200,16 +230,20 @@ func (p *Pipeline) Next() *flows.Result {
 func (p *Pipeline) refill() {
 	p.ready, p.next = p.ready[:0], 0
 	switch {
-	case p.merger == nil:
-		p.ready, _ = p.cols[0].Drain()
 	case p.sh != nil:
 		p.mu.Lock()
 		p.handed, p.taken = p.taken[:0], p.handed
 		p.mu.Unlock()
 		for i, h := range p.taken {
-			p.ready = p.merger.add(p.ready, h.worker, h.results, h.low)
+			if p.merger == nil {
+				p.ready = append(p.ready, h.results...)
+			} else {
+				p.ready = p.merger.add(p.ready, h.worker, h.results, h.low)
+			}
 			p.taken[i] = handover{}
 		}
+	case p.merger == nil:
+		p.ready, _ = p.cols[0].Drain()
 	}
 }
 
@@ -231,6 +265,15 @@ func (p *Pipeline) Connections() int64 {
 	return p.asm.Stats().Connections
 }
 
+// Buffered is what the memory bound counts now; unlike Stats it may be
+// called while several workers run.
+func (p *Pipeline) Buffered() int64 {
+	if p.sh != nil {
+		return p.sh.Buffered()
+	}
+	return p.asm.Stats().Buffered
+}
+
 // Stats returns reassembly's counts of all workers; with more than one,
 // only once Flush has returned.
 func (p *Pipeline) Stats() reassembly.Stats {
@@ -243,9 +286,14 @@ func (p *Pipeline) Stats() reassembly.Stats {
 // NotReported counts the closed connections left out of the results
 // because they carried no TLS and did not go to a TLS port.
 func (p *Pipeline) NotReported() int64 {
+	if p.sh == nil {
+		return p.cols[0].NotReported()
+	}
+	// As the workers said at their latest handover (all of it after
+	// Flush): their Collectors are theirs while they run.
 	var n int64
-	for _, c := range p.cols {
-		n += c.NotReported()
+	for i := range p.notReported {
+		n += p.notReported[i].Load()
 	}
 	return n
 }

@@ -1,10 +1,13 @@
 package pipeline
 
 import (
+	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/flows"
@@ -109,5 +112,48 @@ func TestDecisionOrderBeforeClose(t *testing.T) {
 	})
 	if at < 0 || end < 0 || at >= end {
 		t.Errorf("the result came out with packet %d, the first FIN or RST is packet %d: want it before", at+1, end+1)
+	}
+}
+
+// TestDecisionOrderWorkers: in decision order every bundled capture, one
+// after the other through one pipeline, gives the same results with 3
+// workers as with 1, each once, whatever order the workers hand them
+// over in, and NotReported counts the same.
+func TestDecisionOrderWorkers(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "pcaps", "*.pcap"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no bundled captures: %v", err)
+	}
+	var all []capture.Packet
+	for _, f := range files {
+		all = append(all, packets(t, filepath.Base(f))...)
+	}
+	run := func(workers int) (got []string, notReported int64) {
+		p := New(Options{Workers: workers, Order: DecisionOrder})
+		take := func() {
+			for r := p.Next(); r != nil; r = p.Next() {
+				got = append(got, fmt.Sprintf("%d %s %d", r.Seq, r.Outcome, len(r.Messages)))
+			}
+		}
+		for i, pk := range all {
+			p.Packet(pk.LinkType, pk.Data, pk.CaptureInfo)
+			if i%50 == 49 {
+				p.EndBatch(nil)
+				take()
+			}
+		}
+		p.EndBatch(nil)
+		p.Flush()
+		take()
+		slices.Sort(got)
+		return got, p.NotReported()
+	}
+	one, skipped1 := run(1)
+	three, skipped3 := run(3)
+	if len(one) < len(files) {
+		t.Fatalf("1 worker: %d results, want at least %d", len(one), len(files))
+	}
+	if diff := cmp.Diff(one, three); diff != "" || skipped1 != skipped3 {
+		t.Errorf("3 workers: not reported %d (1 worker: %d); results by Seq (-1 worker +3):\n%s", skipped3, skipped1, diff)
 	}
 }

@@ -118,6 +118,7 @@ type shardWorker struct {
 	free    chan []shardItem
 	pending []shardItem
 	conns   atomic.Int64 // Stats.Connections, for progress while it runs
+	held    atomic.Int64 // Stats.Buffered, for --metrics while it runs
 }
 
 // workerQueue bounds the batches waiting for a worker, and so the memory
@@ -165,6 +166,12 @@ func NewSharded(n int, factory func(worker int) stream.Factory, o Options, markE
 			for b := range w.in {
 				for j := range b.items {
 					if it := &b.items[j]; it.kind == itemMark {
+						if !it.now.IsZero() {
+							// Mark's, at the end of a batch: what it
+							// hands over includes what the batch's
+							// capture time closes.
+							w.a.advance(it.now)
+						}
 						done(i, it.index)
 					} else {
 						w.a.item(it)
@@ -172,6 +179,7 @@ func NewSharded(n int, factory func(worker int) stream.Factory, o Options, markE
 				}
 				w.a.advance(b.now)
 				w.conns.Store(w.a.stats.Connections)
+				w.held.Store(w.a.held())
 				clear(b.items) // no packet bytes kept alive by the free list
 				select {
 				case w.free <- b.items[:0]:
@@ -230,13 +238,7 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 	if s.sweeps.due(s.now) {
 		// Every worker looks at once, before this packet, as one Assembler
 		// would.
-		for _, w := range s.workers {
-			w.pending = append(w.pending, shardItem{kind: itemSweep, prev: prev, now: s.now, index: index})
-		}
-		if s.idle > 0 {
-			s.routes.expire(s.now.Add(-s.idle))
-		}
-		s.gtp.expire(s.now.Add(-s.idle))
+		s.sweep(prev, index)
 	}
 	it := shardItem{kind: itemFrame, link: link, data: data, lost: ci.Length - len(data), ts: ts, prev: prev, now: s.now, index: index,
 		verify: s.checks.verify(link, data)}
@@ -280,7 +282,49 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 	w.pending = append(w.pending, it)
 }
 
+// sweep has every worker look for idle connections at capture time
+// s.now, prev being capture time before it, and forgets the idle UDP
+// flows and GTP-U pairs.
+func (s *Sharded) sweep(prev time.Time, index uint64) {
+	for _, w := range s.workers {
+		w.pending = append(w.pending, shardItem{kind: itemSweep, prev: prev, now: s.now, index: index})
+	}
+	if s.idle > 0 {
+		s.routes.expire(s.now.Add(-s.idle))
+	}
+	s.gtp.expire(s.now.Add(-s.idle))
+}
+
 func (s *Sharded) skipN(reason string, n int64) { s.stats.Skipped[reason] += n }
+
+// Expire gives the workers wall time, as Assembler.Expire gives one: a
+// live capture's connections idle out, and the waits after a RST end,
+// while no packet comes. A frame held for its leap is handed on at now.
+// It is called between batches; the workers get it with the next
+// EndBatch.
+func (s *Sharded) Expire(now time.Time) {
+	if s.ahead.held {
+		s.release(now)
+	}
+	prev := s.now
+	if now.After(s.now) {
+		s.now = now
+	}
+	if s.sweeps.due(s.now) {
+		s.sweep(prev, s.index)
+	}
+}
+
+// Mark has every worker call done, with the number of the latest packet,
+// once it has taken the packets given so far and moved to their capture
+// time: called just before EndBatch, it gives a caller that wants each
+// worker's results as soon as they are made (a live capture) them after
+// every batch, not every markEvery packets.
+func (s *Sharded) Mark() {
+	for _, w := range s.workers {
+		w.pending = append(w.pending, shardItem{kind: itemMark, index: s.index, now: s.now})
+	}
+}
 
 // EndBatch hands every worker the packets given since the last call;
 // release, when not nil, is called once all of them are done with them.
@@ -318,6 +362,17 @@ func (s *Sharded) Connections() int64 {
 	var n int64
 	for _, w := range s.workers {
 		n += w.conns.Load()
+	}
+	return n
+}
+
+// Buffered is Stats.Buffered as the workers said after their latest
+// batch; unlike Stats it may be called while they run (from the goroutine
+// that calls Packet).
+func (s *Sharded) Buffered() int64 {
+	n := s.frag.bytes
+	for _, w := range s.workers {
+		n += w.held.Load()
 	}
 	return n
 }

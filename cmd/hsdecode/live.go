@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -12,9 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-
 	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/flows"
 	"github.com/hsdecode/hsdecode/pipeline"
@@ -22,13 +20,18 @@ import (
 	"github.com/hsdecode/hsdecode/report"
 )
 
-// Live capture: one goroutine reads packets from libpcap and hands them,
-// copied into a fixed set of buffers, to the main loop, which alone runs
-// reassembly, flows and the report writer. It selects over those packets, a
-// wall-clock ticker (which expires idle connections when no packet comes),
-// the stop signals, the info signal and the --duration timer. After each
-// packet and tick it writes every result the pipeline has decided
-// (pipeline.DecisionOrder), and the report writers flush per connection.
+// Live capture: one goroutine reads packets from libpcap and copies them
+// into batches, which it hands to the main loop; the main loop gives them
+// to the pipeline, whose workers (--workers, one per CPU by default) run
+// reassembly and flows, and the batch goes back to the reader once every
+// worker is done with it. A batch is handed on as soon as the main loop
+// takes it: a few packets when it keeps up, many when it is busy, so that
+// its cost per packet falls as the rate rises. The main loop selects over
+// those batches, the results the workers hand over, a wall-clock ticker
+// (which expires idle connections when no packet comes), the stop signals,
+// the info signal and the --duration timer, and writes every result the
+// pipeline has decided (pipeline.DecisionOrder) as it comes, flushing the
+// report after each round of them.
 
 const (
 	// tickEvery is how often wall time is given to the assembler, the -w
@@ -36,14 +39,16 @@ const (
 	tickEvery = time.Second
 	// progressEvery is how often -v prints a progress line.
 	progressEvery = 10 * time.Second
-	// packetSlots is how many packets may wait between the reader and the
-	// main loop. When all are taken the reader waits, and the kernel
-	// buffer (-B) absorbs the burst, counting what it cannot hold.
-	packetSlots = 64
-	// defaultBufferKiB is -B: in immediate mode libpcap's ring has fixed
-	// frames as large as the interface's largest packet (64 KiB on lo and
-	// on interfaces with segmentation offload), so its 2 MiB default holds
-	// only about 30 packets.
+	// liveBatches is how many batches the reader fills, each of at most
+	// batchPackets packets and batchBytes bytes: 4 MiB in all. When all
+	// wait for the main loop or the workers the reader waits, and the
+	// kernel buffer (-B) absorbs the burst, counting what it cannot hold.
+	liveBatches  = 8
+	batchPackets = 512
+	batchBytes   = 512 << 10
+	// defaultBufferKiB is -B: 2 MiB, libpcap's default, is 0.1 s of a
+	// gigabit link, which a pause of the collector or a burst of
+	// handshakes on the workers passes.
 	defaultBufferKiB = 16 << 10
 )
 
@@ -54,6 +59,7 @@ type liveConfig struct {
 	count    int           // stop after this many reported connections; 0: no limit
 	duration time.Duration // stop after this long; 0: no limit
 	write    string        // also write the packets to this pcap file
+	workers  int           // --workers
 	verbose  bool
 	// countsOnStderr prints the outcome counts on standard error at the
 	// end: the JSON format has no summary line of its own, and its
@@ -63,14 +69,84 @@ type liveConfig struct {
 	reassembly     reassembly.Options
 	// output is -o's file, reopened on SIGHUP; nil without -o.
 	output *outputFile
-	zone   *time.Location // of the -v progress lines' times; nil: UTC
+	// out buffers the report on its way to standard output or -o's file;
+	// flushed after each round of results, whole lines only.
+	out  *bufio.Writer
+	zone *time.Location // of the -v progress lines' times; nil: UTC
 }
 
-// livePacket is a packet on its way from the reader to the main loop, in
-// a buffer that goes back to the reader once used.
-type livePacket struct {
-	data []byte
-	ci   gopacket.CaptureInfo
+// liveBatch is packets on their way from the reader to the workers,
+// their bytes copied into buf, which goes back to the reader (free) once
+// the workers are done with them.
+type liveBatch struct {
+	buf     []byte
+	packets []capture.Packet // Data in buf
+	free    chan<- *liveBatch
+	release func() // gives the batch back to free, made once
+}
+
+// add copies p into the batch, and says false when it has no room for it.
+func (b *liveBatch) add(p capture.Packet) bool {
+	if len(b.packets) == batchPackets || (len(b.buf)+len(p.Data) > cap(b.buf) && len(b.packets) > 0) {
+		return false
+	}
+	start := len(b.buf)
+	b.buf = append(b.buf, p.Data...)
+	p.Data = b.buf[start:len(b.buf):len(b.buf)]
+	b.packets = append(b.packets, p)
+	return true
+}
+
+func newLiveBatch(free chan<- *liveBatch) *liveBatch {
+	b := &liveBatch{buf: make([]byte, 0, batchBytes), packets: make([]capture.Packet, 0, batchPackets), free: free}
+	b.release = func() {
+		clear(b.packets) // no pointer into buf outlives its reuse
+		b.buf, b.packets = b.buf[:0], b.packets[:0]
+		b.free <- b // never blocks: free has room for every batch
+	}
+	return b
+}
+
+// readLive runs on the reader's goroutine: it fills batches from src and
+// sends each on out as soon as out takes it (or when it is full, or the
+// interface has been quiet for a tenth of a second), until src ends; then
+// it closes out. The error that ended it, if not io.EOF, is in *readErr
+// before out is closed.
+func readLive(src capture.Live, free chan *liveBatch, out chan<- *liveBatch, readErr *error) {
+	defer close(out)
+	var b *liveBatch
+	for {
+		if b == nil {
+			b = <-free
+		}
+		p, ok, err := src.Poll()
+		if err != nil {
+			if len(b.packets) > 0 {
+				out <- b
+			}
+			if err != io.EOF {
+				*readErr = err
+			}
+			return
+		}
+		if !ok {
+			if len(b.packets) > 0 {
+				out <- b
+				b = nil
+			}
+			continue
+		}
+		if !b.add(p) {
+			out <- b
+			b = <-free
+			b.add(p)
+		}
+		select {
+		case out <- b:
+			b = nil
+		default:
+		}
+	}
 }
 
 // liveRun is the state of the main loop.
@@ -80,7 +156,6 @@ type liveRun struct {
 	gate   *gate    // the exit status (--fail-on, --baseline) and the summary
 	outs   *outputs // the writers
 	src    capture.Live
-	link   layers.LinkType
 	pipe   *pipeline.Pipeline
 	wr     *capture.Writer
 	// secrets keeps the key log lines of the connections reported, for
@@ -160,7 +235,7 @@ func live(cfg liveConfig, g *gate, outs *outputs, stderr io.Writer, sig signals,
 	}
 	defer src.Close()
 	ci := src.Info()
-	l := &liveRun{cfg: cfg, stderr: stderr, gate: g, outs: outs, src: src, link: ci.LinkType, outcomes: map[flows.Outcome]int{}}
+	l := &liveRun{cfg: cfg, stderr: stderr, gate: g, outs: outs, src: src, outcomes: map[flows.Outcome]int{}}
 	if cfg.write != "" {
 		if l.wr, err = capture.CreateFile(cfg.write, ci.LinkType, ci.SnapLen); err != nil {
 			complain(stderr, err.Error())
@@ -174,35 +249,24 @@ func live(cfg liveConfig, g *gate, outs *outputs, stderr io.Writer, sig signals,
 			defer l.secrets.Close()
 		}
 	}
-	l.pipe = pipeline.New(pipeline.Options{Order: pipeline.DecisionOrder, Flows: cfg.flows, Reassembly: cfg.reassembly})
+	l.pipe = pipeline.New(pipeline.Options{Workers: cfg.workers, Order: pipeline.DecisionOrder, Flows: cfg.flows, Reassembly: cfg.reassembly})
 
 	if ci.Warning != "" {
 		complain(stderr, "warning: "+ci.Warning)
 	}
 	// tcpdump's words, which scripts wait for.
 	fmt.Fprintf(stderr, "listening on %s, link-type %s (%s), snapshot length %d bytes\n", report.Escape(ci.Interface), ci.LinkName, ci.LinkDescription, ci.SnapLen)
+	l.flush() // a Zeek log's header
 
-	pkts := make(chan *livePacket, packetSlots)
-	free := make(chan *livePacket, packetSlots)
-	for range packetSlots {
-		free <- new(livePacket)
+	free := make(chan *liveBatch, liveBatches)
+	for range liveBatches {
+		free <- newLiveBatch(free)
 	}
-	var readErr error // set before pkts is closed
-	go func() {
-		defer close(pkts)
-		for lp := range free {
-			p, err := src.Next()
-			if err != nil {
-				if err != io.EOF {
-					readErr = err
-				}
-				return
-			}
-			lp.data = append(lp.data[:0], p.Data...)
-			lp.ci = p.CaptureInfo
-			pkts <- lp // never blocks: pkts has room for every buffer
-		}
-	}()
+	// Unbuffered: the reader keeps filling its batch while the main loop
+	// is busy, and hands it over whole when it is not.
+	batches := make(chan *liveBatch)
+	var readErr error // set before batches is closed
+	go readLive(src, free, batches, &readErr)
 
 	ticker := time.NewTicker(tickEvery)
 	defer ticker.Stop()
@@ -216,12 +280,13 @@ func live(cfg liveConfig, g *gate, outs *outputs, stderr io.Writer, sig signals,
 loop:
 	for !l.stop {
 		select {
-		case lp, ok := <-pkts:
+		case b, ok := <-batches:
 			if !ok {
 				break loop
 			}
-			l.packet(lp)
-			free <- lp
+			l.batch(b)
+		case <-l.pipe.Ready():
+			l.take()
 		case now := <-ticker.C:
 			l.tick(now)
 		case <-sig.info:
@@ -238,11 +303,12 @@ loop:
 	// Packets already read are analysed (unless -c was reached or output
 	// failed); the reader notices Stop within a tenth of a second.
 	src.Stop()
-	for lp := range pkts {
-		if !l.stop {
-			l.packet(lp)
+	for b := range batches {
+		if l.stop {
+			b.release()
+			continue
 		}
-		free <- lp
+		l.batch(b)
 	}
 	st, statsErr := src.Stats()
 	src.Close()
@@ -258,6 +324,7 @@ loop:
 	if err := outs.finish(g, changes, stderr); err != nil {
 		l.writeFailed(err)
 	}
+	l.flush()
 	if l.wr != nil {
 		if err := l.wr.Close(); err != nil {
 			l.fail(err)
@@ -281,18 +348,23 @@ loop:
 	return g.status(changes)
 }
 
-// packet runs one packet through -w and reassembly.
-func (l *liveRun) packet(lp *livePacket) {
-	l.packets++
-	l.gate.metrics.packet()
-	if l.wr != nil {
-		if err := l.wr.Write(capture.Packet{Data: lp.data, CaptureInfo: lp.ci, LinkType: l.link}); err != nil {
-			l.fail(err)
-			return
+// batch runs a batch through -w and the pipeline, which gives it back to
+// the reader once the workers are done with it, and writes the results
+// ready.
+func (l *liveRun) batch(b *liveBatch) {
+	l.packets += int64(len(b.packets))
+	l.gate.metrics.packet(len(b.packets))
+	for i := range b.packets {
+		p := &b.packets[i]
+		if l.wr != nil {
+			if err := l.wr.Write(*p); err != nil {
+				l.fail(err)
+				break
+			}
 		}
+		l.pipe.Packet(p.LinkType, p.Data, p.CaptureInfo)
 	}
-	l.pipe.Packet(l.link, lp.data, lp.ci)
-	l.pipe.EndBatch(nil)
+	l.pipe.EndBatch(b.release)
 	l.take()
 }
 
@@ -304,7 +376,7 @@ func (l *liveRun) tick(now time.Time) {
 	l.take()
 	if m := l.gate.metrics; m != nil {
 		if st, err := l.src.Stats(); err == nil {
-			m.live(st.Dropped, st.IfDropped, l.pipe.Stats().Buffered)
+			m.live(st.Dropped, st.IfDropped, l.pipe.Buffered())
 		}
 	}
 	if l.wr != nil {
@@ -319,6 +391,7 @@ func (l *liveRun) tick(now time.Time) {
 
 // take writes the results the pipeline has ready.
 func (l *liveRun) take() {
+	n := 0
 	for r := l.pipe.Next(); r != nil; r = l.pipe.Next() {
 		if l.secrets != nil {
 			if err := l.secrets.add(r); err != nil {
@@ -326,6 +399,21 @@ func (l *liveRun) take() {
 			}
 		}
 		l.write(r)
+		n++
+	}
+	if n > 0 {
+		l.flush()
+	}
+}
+
+// flush writes out what the report writers gave the buffer: the reader of
+// the report sees every connection decided so far.
+func (l *liveRun) flush() {
+	if l.cfg.out == nil {
+		return
+	}
+	if err := l.cfg.out.Flush(); err != nil {
+		l.writeFailed(err)
 	}
 }
 
@@ -352,9 +440,10 @@ func (l *liveRun) write(r *flows.Result) {
 }
 
 // reopen closes -o's file and opens its path again, for logrotate. Every
-// connection written so far is whole in the old file: the writers flush
-// each one, on this goroutine. A Zeek log is closed with #close and the
-// new file begins with its own header, as Zeek's rotated logs do.
+// connection written so far is whole in the old file: the writers and the
+// buffer are flushed first, on this goroutine. A Zeek log is closed with
+// #close and the new file begins with its own header, as Zeek's rotated
+// logs do.
 func (l *liveRun) reopen() {
 	if r, ok := l.outs.out.(report.Rotator); ok {
 		if err := r.EndLog(); err != nil {
@@ -362,6 +451,7 @@ func (l *liveRun) reopen() {
 			return
 		}
 	}
+	l.flush()
 	if err := l.cfg.output.reopen(); err != nil {
 		l.fail(err)
 	}

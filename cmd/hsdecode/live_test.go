@@ -533,27 +533,32 @@ func TestLiveCapture(t *testing.T) {
 
 // TestLiveIdleTimeoutAndCount: a handshake that stalls is reported when
 // it has been idle for --idle-timeout, by wall time, with no packet to
-// bring the time; -c 1 then ends the capture by itself.
+// bring the time, on one worker and on several; -c 1 then ends the
+// capture by itself.
 func TestLiveIdleTimeoutAndCount(t *testing.T) {
 	needLive(t)
 	bin := buildHsdecode(t)
 	needCgoBinary(t, bin)
-	port := freePorts(t, 1)[0]
-	p := startCapture(t, bin, "-i", "lo", "--format", "json", "--idle-timeout", "2s", "-c", "1", fmt.Sprintf("tcp port %d", port))
-	start := time.Now()
-	hangingHandshake(t, port)
-	r := p.find(port, 10*time.Second) // -c 1: hsdecode exits right after it
-	if r.Outcome != "incomplete" || r.Closed != "idle" {
-		t.Errorf("outcome %q closed %q, want incomplete, idle", r.Outcome, r.Closed)
-	}
-	if d := time.Since(start); d < 2*time.Second {
-		t.Errorf("reported idle after %v, before --idle-timeout", d)
-	}
-	if status := p.waitExit(10 * time.Second); status != exitOK {
-		t.Errorf("exit status %d after -c 1, want 0; stderr:\n%s", status, p.stderr)
-	}
-	if errs := p.stderr.String(); !strings.Contains(errs, "hsdecode: 1 connection: 1 incomplete") {
-		t.Errorf("stderr lacks the summary:\n%s", errs)
+	for _, workers := range []string{"1", "3"} {
+		t.Run("workers="+workers, func(t *testing.T) {
+			port := freePorts(t, 1)[0]
+			p := startCapture(t, bin, "-i", "lo", "--format", "json", "--idle-timeout", "2s", "-c", "1", "--workers", workers, fmt.Sprintf("tcp port %d", port))
+			start := time.Now()
+			hangingHandshake(t, port)
+			r := p.find(port, 10*time.Second) // -c 1: hsdecode exits right after it
+			if r.Outcome != "incomplete" || r.Closed != "idle" {
+				t.Errorf("outcome %q closed %q, want incomplete, idle", r.Outcome, r.Closed)
+			}
+			if d := time.Since(start); d < 2*time.Second {
+				t.Errorf("reported idle after %v, before --idle-timeout", d)
+			}
+			if status := p.waitExit(10 * time.Second); status != exitOK {
+				t.Errorf("exit status %d after -c 1, want 0; stderr:\n%s", status, p.stderr)
+			}
+			if errs := p.stderr.String(); !strings.Contains(errs, "hsdecode: 1 connection: 1 incomplete") {
+				t.Errorf("stderr lacks the summary:\n%s", errs)
+			}
+		})
 	}
 }
 
@@ -698,7 +703,7 @@ func TestLiveUsage(t *testing.T) {
 		{[]string{"-i", "lo", "-w", "-"}, "standard output"},
 		{[]string{"-i", "lo", "-c", "-1"}, "-c -1"},
 		{[]string{"-i", "lo", "-s", "1000000"}, "snap length"},
-		{[]string{"-i", "lo", "--workers", "2"}, "--workers is for reading capture files"},
+		{[]string{"-i", "lo", "--workers", "0"}, "--workers 0: give 1 to"},
 		{[]string{"-r", established, "--workers", "0"}, "--workers 0: give 1 to"},
 	} {
 		var out, errb bytes.Buffer
@@ -711,11 +716,12 @@ func TestLiveUsage(t *testing.T) {
 // fakeLive is a capture.Live with fixed counters, for the summary lines.
 type fakeLive struct{ st capture.LiveStats }
 
-func (f *fakeLive) Next() (capture.Packet, error)     { return capture.Packet{}, io.EOF }
-func (f *fakeLive) Close() error                      { return nil }
-func (f *fakeLive) Stop()                             {}
-func (f *fakeLive) Stats() (capture.LiveStats, error) { return f.st, nil }
-func (f *fakeLive) Info() capture.LiveInfo            { return capture.LiveInfo{Interface: "fake0"} }
+func (f *fakeLive) Next() (capture.Packet, error)       { return capture.Packet{}, io.EOF }
+func (f *fakeLive) Poll() (capture.Packet, bool, error) { return capture.Packet{}, false, io.EOF }
+func (f *fakeLive) Close() error                        { return nil }
+func (f *fakeLive) Stop()                               {}
+func (f *fakeLive) Stats() (capture.LiveStats, error)   { return f.st, nil }
+func (f *fakeLive) Info() capture.LiveInfo              { return capture.LiveInfo{Interface: "fake0"} }
 
 // TestLiveDropsReported: kernel and interface drops are in the progress
 // line and the summary, and the summary says what they mean for verdicts;

@@ -28,11 +28,6 @@ func liveArgs(fs *pflag.FlagSet, read, filter string, snaplen, bufKiB, count int
 		return fmt.Errorf("--duration %v: give a positive time, or 0 for no limit", duration)
 	case write == "-":
 		return errors.New("-w -: standard output carries the report; give a file name")
-	case fs.Changed("workers"):
-		// One goroutine keeps up with an interface (the soak test's
-		// rate is far below it), and a live report goes out as each
-		// handshake is decided, in no order to keep.
-		return errors.New("--workers is for reading capture files")
 	}
 	return nil
 }

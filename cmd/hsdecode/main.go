@@ -108,7 +108,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to `FILE`, for go tool pprof")
 	memProfile := fs.String("memprofile", "", "write an allocation profile of the run to `FILE`, for go tool pprof")
 	keyLogs := fs.StringArray("keylog", nil, "decrypt TLS handshakes (SSL 3.0 to TLS 1.3) with the secrets of the NSS key log `FILE` (SSLKEYLOGFILE); may repeat. Live, the file is followed as it grows")
-	workers := fs.Int("workers", runtime.NumCPU(), "reading files: spread connections over `N` goroutines by their addresses and ports; the report is the same for any N (1: all on one goroutine)")
+	workers := fs.Int("workers", runtime.NumCPU(), "spread connections over `N` goroutines by their addresses and ports; a file's report is the same for any N (1: all on one goroutine), a live capture's writes each connection as its worker decides it")
 	// Joining with other tools' records (docs/report.md, uid and community_id).
 	zeekX509 := fs.String("zeek-x509", "", "also write Zeek's x509.log to `FILE`: a row per certificate, which ssl.log's cert_chain_fps name (JSON with --format zeek-json)")
 	communitySeed := fs.Uint16("community-id-seed", 0, "the seed `N` of every Community ID written (0 to 65535; Zeek, Suricata and Elastic default to 0, and must use the same)")
@@ -227,12 +227,15 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	var inputs []string
 	var fileFilter string // the capture filter on files (-f, or after the inputs)
 	isLive := fs.Changed("interface")
+	if *workers < 1 || *workers > maxWorkers {
+		return usage(fmt.Errorf("--workers %d: give 1 to %d", *workers, maxWorkers))
+	}
 	if isLive {
 		if err := liveArgs(fs, *read, *filter, *snaplen, *bufKiB, *count, *duration, *write); err != nil {
 			return usage(err)
 		}
 		lc = liveConfig{
-			iface: *iface, count: *count, duration: *duration, write: *write, verbose: *verbose, zone: opt.Location,
+			iface: *iface, count: *count, duration: *duration, write: *write, verbose: *verbose, zone: opt.Location, workers: *workers,
 			countsOnStderr: *format != "text",
 			opts: capture.LiveOptions{Filter: strings.TrimSpace(*filter + " " + strings.Join(fs.Args(), " ")),
 				SnapLen: *snaplen, Promisc: !*noPromisc, BufferSize: *bufKiB << 10},
@@ -242,9 +245,6 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 			if fs.Changed(name) {
 				return usage(fmt.Errorf("--%s is for live capture (-i IFACE)", name))
 			}
-		}
-		if *workers < 1 || *workers > maxWorkers {
-			return usage(fmt.Errorf("--workers %d: give 1 to %d", *workers, maxWorkers))
 		}
 		if *read != "" {
 			inputs = append(inputs, *read)
@@ -289,11 +289,10 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 		}()
 		out, lc.output = of, of
 	}
-	var bw *bufio.Writer
-	if !isLive {
-		bw = bufio.NewWriterSize(out, 64<<10)
-		out = bw
-	}
+	// Live, the buffer is flushed after each round of results
+	// (liveRun.flush): one write for the connections a batch decided.
+	bw := bufio.NewWriterSize(out, 64<<10)
+	out = bw
 	outs, err := openOutputs(*format, out, opt, outputFiles{junit: *junit, html: *htmlPath, zeekX509: *zeekX509}, *summary, *annotations, stderr)
 	if err != nil {
 		return usage(err)
@@ -334,6 +333,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 		if err := outs.beginFile("interface " + *iface); err != nil {
 			return usage(fmt.Errorf("write: %w", err))
 		}
+		lc.out = bw
 		return runLive(lc, g, outs, stderr)
 	}
 

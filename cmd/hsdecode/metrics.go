@@ -117,10 +117,10 @@ func (m *metrics) input(st reassembly.Stats) {
 	m.packets.Add(float64(st.Packets))
 }
 
-// packet counts a packet of a live capture.
-func (m *metrics) packet() {
+// packet counts the packets of a live capture's batch.
+func (m *metrics) packet(n int) {
 	if m != nil {
-		m.packets.Inc()
+		m.packets.Add(float64(n))
 	}
 }
 

@@ -55,7 +55,9 @@ func analyzeSource(src capture.Source, fo flows.Options, o reassembly.Options, w
 	an := new(analysis)
 	order, next := pipeline.StartOrder, capture.NextBatch
 	if asDecided(src) {
-		order, next = pipeline.DecisionOrder, onePacket()
+		// One worker: a packet at a time to several would cost a
+		// handover each, and onePacket reuses its batch.
+		order, next, workers = pipeline.DecisionOrder, onePacket(), 1
 	}
 	p := pipeline.New(pipeline.Options{Workers: workers, Order: order, Flows: fo, Reassembly: o})
 	take := func() {
