@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	stdsha256 "crypto/sha256"
 	stdsha512 "crypto/sha512"
+	"encoding/binary"
 )
 
 // hmacSum is HMAC(key, msg) (RFC 2104) in one call. A keyed run makes a
@@ -41,15 +42,14 @@ func hmacSum(h crypto.Hash, key, msg []byte) []byte {
 	return m.Sum(nil)
 }
 
-// padded appends to b the key, zero-filled to a block and XORed with pad,
-// then msg.
+// padded returns the key, zero-filled to a block (b has room for it) and
+// XORed with pad, then msg. Blocks are 64 or 128 bytes: eight at a time.
 func padded(b, key []byte, block int, pad byte, msg []byte) []byte {
-	for i := range block {
-		var k byte
-		if i < len(key) {
-			k = key[i]
-		}
-		b = append(b, k^pad)
+	b = b[:block]
+	clear(b[copy(b, key):])
+	p := uint64(pad) * 0x0101010101010101
+	for i := 0; i < block; i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], binary.LittleEndian.Uint64(b[i:])^p)
 	}
 	return append(b, msg...)
 }
