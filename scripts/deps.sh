@@ -26,6 +26,7 @@ need=(
 	"fish fish"
 	"/usr/lib/python3/dist-packages/yaml/__init__.py python3-yaml"
 	"systemd-analyze systemd"
+	"tcpreplay tcpreplay"
 )
 
 missing=()
