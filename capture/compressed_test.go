@@ -52,19 +52,26 @@ func countPackets(t *testing.T, data []byte) (int, error) {
 	}
 }
 
+// plainCapture returns a bundled capture and its packet count.
+func plainCapture(t *testing.T) ([]byte, int) {
+	t.Helper()
+	plain, err := os.ReadFile("../testdata/pcaps/12-tls13-full.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := countPackets(t, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plain, n
+}
+
 // TestCompressedErrors: compressed data cut short is a truncated capture
 // after the packets before the cut; corrupt data, a capture compressed
 // twice, and a zstd window beyond MaxZstdWindow are errors that name the
 // compression.
 func TestCompressedErrors(t *testing.T) {
-	plain, err := os.ReadFile("../testdata/pcaps/12-tls13-full.pcap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := countPackets(t, plain)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plain, want := plainCapture(t)
 	gz := gzipped(t, plain)
 	if n, err := countPackets(t, gz); n != want || err != nil {
 		t.Fatalf("gzip: %d packets, %v; want %d", n, err, want)
@@ -97,14 +104,7 @@ func TestCompressedErrors(t *testing.T) {
 // over MaxXzDictionary is refused with the way around it; cut short, an xz
 // file is a truncated capture after the packets before the cut.
 func TestXzDictionaryBound(t *testing.T) {
-	plain, err := os.ReadFile("../testdata/pcaps/12-tls13-full.pcap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := countPackets(t, plain)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plain, want := plainCapture(t)
 	var b bytes.Buffer
 	w, err := ulikunitzxz.NewWriter(&b)
 	if err != nil {

@@ -32,6 +32,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/bench.sh
+. "$ROOT/scripts/lib/bench.sh"
 CAP=${1:-${CAPTURE:-/tmp/hsdecode-bench/bench-100MB-seed1.pcap}}
 RATES=${RATES:-100 250 500 1000 2000 top}
 TOOLS=${TOOLS:-tcpdump hsdecode}
@@ -43,16 +45,7 @@ log() { printf '%s\n' "bench-live: $*" >&2; }
 die() { printf '%s\n' "bench-live: $*" >&2; exit 1; }
 
 [[ $(id -u) == 0 ]] || die "needs root (network namespace, capture)"
-missing=()
-for pair in tcpreplay:tcpreplay tcpdump:tcpdump ethtool:ethtool ip:iproute2; do
-	command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
-done
-if ((${#missing[@]})); then
-	log "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_missing tcpreplay:tcpreplay tcpdump:tcpdump ethtool:ethtool ip:iproute2
 if [[ ! -f $CAP ]]; then
 	[[ $CAP == /tmp/hsdecode-bench/bench-100MB-seed1.pcap ]] || die "no capture $CAP"
 	log "making $CAP"
@@ -73,13 +66,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-SRC=$ROOT
-if [[ -n $REV ]]; then
-	SRC=$WORK/src
-	mkdir "$SRC"
-	git -C "$ROOT" archive "$REV" | tar -x -C "$SRC"
-fi
-(cd "$SRC" && go build -o "$WORK/hsdecode" ./cmd/hsdecode)
+build_hsdecode "$ROOT" "$REV" "$WORK"
 (cd "$ROOT" && go build -o "$WORK/benchgen" ./scripts/benchgen)
 
 ip netns add "$NS"

@@ -42,6 +42,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/bench.sh
+. "$ROOT/scripts/lib/bench.sh"
 CAP=${1:-}
 RUNS=${RUNS:-5}
 TOOLS=${TOOLS:-}
@@ -67,34 +69,20 @@ if [[ -f $CAP.plan.txt ]] && head -1 "$CAP.plan.txt" | grep -q '^plan: mix hands
 fi
 
 # ---------------------------------------------------------------- tools
-missing=()
-[[ -x /usr/bin/time ]] || missing+=(time)
+need=(/usr/bin/time:time)
 for t in $TOOLS; do
 	case $t in
-	tshark) command -v tshark >/dev/null 2>&1 || missing+=(tshark) ;;
-	ssldump) command -v ssldump >/dev/null 2>&1 || missing+=(ssldump) ;;
+	tshark | ssldump) need+=("$t:$t") ;;
 	hsdecode | hsdecode-1 | floor) ;;
 	hsdecode-keys) [[ -f $CAP.keys ]] || die "hsdecode-keys needs the key log $CAP.keys" ;;
 	*) die "unknown tool $t (hsdecode, hsdecode-1, hsdecode-keys, floor, tshark, ssldump)" ;;
 	esac
 done
-if ((${#missing[@]})); then
-	sudo=""
-	[[ $(id -u) == 0 ]] || sudo=sudo
-	echo "bench: installing ${missing[*]}" >&2
-	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_missing "${need[@]}"
 
 WORK=$(mktemp -d /tmp/hsdecode-bench-run.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-SRC=$ROOT
-if [[ -n $REV ]]; then
-	SRC=$WORK/src
-	mkdir "$SRC"
-	git -C "$ROOT" archive "$REV" | tar -x -C "$SRC"
-fi
-(cd "$SRC" && go build -o "$WORK/hsdecode" ./cmd/hsdecode)
+build_hsdecode "$ROOT" "$REV" "$WORK"
 (cd "$ROOT" && go build -o "$WORK/floor" ./scripts/floor && go build -o "$WORK/benchgen" ./scripts/benchgen)
 
 # The command line of each tool; its stdout goes to /dev/null.

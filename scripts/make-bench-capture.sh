@@ -29,6 +29,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/bench.sh
+. "$ROOT/scripts/lib/bench.sh"
 SIZE=${1:-}
 SEED=${SEED:-1}
 MIX=${MIX:-bulk}
@@ -48,16 +50,7 @@ esac
 command -v go >/dev/null 2>&1 || die "the Go toolchain is needed to build scripts/benchgen"
 
 # ---------------------------------------------------------------- tools
-missing=()
-for pair in tcpdump:tcpdump ethtool:ethtool ip:iproute2; do
-	command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
-done
-if ((${#missing[@]})); then
-	log "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_missing tcpdump:tcpdump ethtool:ethtool ip:iproute2
 
 mkdir -p "$OUT"
 CAP=$OUT/$PREFIX-${SIZE}MB-seed${SEED}.pcap

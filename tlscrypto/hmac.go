@@ -15,7 +15,9 @@ import (
 // compressions they need: for SHA-256 and SHA-384, the TLS 1.3 hashes,
 // the pads are hashed here with Sum256 and Sum384 on the stack (issue 18:
 // a sixth of what --keylog costs). TestHMACSumSameAsCryptoHMAC checks it
-// against crypto/hmac.
+// against crypto/hmac. The two branches stay apart: one function for both
+// hashes, through a func value, made the buffers escape (4 allocations a
+// call instead of 2, and 40% slower).
 func hmacSum(h crypto.Hash, key, msg []byte) []byte {
 	switch h {
 	case crypto.SHA256:

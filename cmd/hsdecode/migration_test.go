@@ -34,65 +34,48 @@ func TestQUICMigration(t *testing.T) {
 		t.Fatalf("the capture's client ports %v: not a capture of one move", ports)
 	}
 	for _, keys := range []bool{false, true} {
-		var want string
-		for _, n := range []int{1, 2, 3} {
-			args := []string{"-r", pcap, "--format", "json", "--summary", "--workers", fmt.Sprint(n)}
-			if keys {
-				args = append(args, "--keylog", strings.TrimSuffix(pcap, ".pcap")+".keys")
-			}
-			var out, errb strings.Builder
-			if status := run(args, &out, &errb); status != exitOK {
-				t.Fatalf("%v: exit %d: %s", args, status, errb.String())
-			}
-			if n > 1 {
-				if diff := cmp.Diff(want, out.String()); diff != "" {
-					t.Errorf("keys %v: report with %d workers differs from one worker's (-1 +%d):\n%s", keys, n, n, diff)
-				}
-				continue
-			}
-			want = out.String()
-			lines := strings.Split(strings.TrimSpace(want), "\n")
-			if len(lines) != 2 {
-				t.Fatalf("keys %v: %d lines, want one connection and the summary:\n%s", keys, len(lines), want)
-			}
-			var r struct {
-				EndTS   string `json:"end_ts"`
-				Outcome string
-				Client  struct{ Port uint16 }
-				QUIC    struct {
-					Paths []struct {
-						Client struct {
-							IP   string
-							Port uint16
-						}
-						TS     string
-						Linked string
+		want := sameForWorkers(t, pcap, keys)
+		lines := strings.Split(strings.TrimSpace(want), "\n")
+		if len(lines) != 2 {
+			t.Fatalf("keys %v: %d lines, want one connection and the summary:\n%s", keys, len(lines), want)
+		}
+		var r struct {
+			EndTS   string `json:"end_ts"`
+			Outcome string
+			Client  struct{ Port uint16 }
+			QUIC    struct {
+				Paths []struct {
+					Client struct {
+						IP   string
+						Port uint16
 					}
+					TS     string
+					Linked string
 				}
 			}
-			var s struct {
-				Summary struct {
-					Connections int
-					Packets     struct{ Skipped map[string]int }
-				}
+		}
+		var s struct {
+			Summary struct {
+				Connections int
+				Packets     struct{ Skipped map[string]int }
 			}
-			if err := json.Unmarshal([]byte(lines[0]), &r); err != nil {
-				t.Fatal(err)
-			}
-			if err := json.Unmarshal([]byte(lines[1]), &s); err != nil {
-				t.Fatal(err)
-			}
-			p := r.QUIC.Paths
-			if r.Outcome != "established" || len(p) != 2 || p[0].Client.Port != r.Client.Port || p[0].Linked != "initial" ||
-				p[1].Client.Port == r.Client.Port || p[1].Client.Port != ports[1] || p[1].Linked != "cid" || p[1].TS <= p[0].TS {
-				t.Errorf("keys %v: outcome %s, client port %d, paths %+v; want the capture's ports %v", keys, r.Outcome, r.Client.Port, p, ports)
-			}
-			if r.EndTS != last {
-				t.Errorf("keys %v: end_ts %s, the capture's last datagram %s", keys, r.EndTS, last)
-			}
-			if s.Summary.Connections != 1 || len(s.Summary.Packets.Skipped) != 0 {
-				t.Errorf("keys %v: %d connections, skipped %v", keys, s.Summary.Connections, s.Summary.Packets.Skipped)
-			}
+		}
+		if err := json.Unmarshal([]byte(lines[0]), &r); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(lines[1]), &s); err != nil {
+			t.Fatal(err)
+		}
+		p := r.QUIC.Paths
+		if r.Outcome != "established" || len(p) != 2 || p[0].Client.Port != r.Client.Port || p[0].Linked != "initial" ||
+			p[1].Client.Port == r.Client.Port || p[1].Client.Port != ports[1] || p[1].Linked != "cid" || p[1].TS <= p[0].TS {
+			t.Errorf("keys %v: outcome %s, client port %d, paths %+v; want the capture's ports %v", keys, r.Outcome, r.Client.Port, p, ports)
+		}
+		if r.EndTS != last {
+			t.Errorf("keys %v: end_ts %s, the capture's last datagram %s", keys, r.EndTS, last)
+		}
+		if s.Summary.Connections != 1 || len(s.Summary.Packets.Skipped) != 0 {
+			t.Errorf("keys %v: %d connections, skipped %v", keys, s.Summary.Connections, s.Summary.Packets.Skipped)
 		}
 	}
 	var out, errb strings.Builder
@@ -100,6 +83,30 @@ func TestQUICMigration(t *testing.T) {
 	if move := fmt.Sprintf("  client moved to 127.0.0.1:%d (cid)\n", ports[1]); !strings.Contains(out.String(), move) {
 		t.Errorf("text: no %q in\n%s", move, out.String())
 	}
+}
+
+// sameForWorkers returns the JSON report, with its summary, of a capture
+// read with 1 worker, with the capture's key log or without, failing t if
+// 2 or 3 workers give another.
+func sameForWorkers(t *testing.T, pcap string, keys bool) string {
+	t.Helper()
+	var want string
+	for _, n := range []int{1, 2, 3} {
+		args := []string{"-r", pcap, "--format", "json", "--summary", "--workers", fmt.Sprint(n)}
+		if keys {
+			args = append(args, "--keylog", strings.TrimSuffix(pcap, ".pcap")+".keys")
+		}
+		var out, errb strings.Builder
+		if status := run(args, &out, &errb); status != exitOK {
+			t.Fatalf("%v: exit %d: %s", args, status, errb.String())
+		}
+		if n == 1 {
+			want = out.String()
+		} else if diff := cmp.Diff(want, out.String()); diff != "" {
+			t.Errorf("keys %v: report with %d workers differs from one worker's (-1 +%d):\n%s", keys, n, n, diff)
+		}
+	}
+	return want
 }
 
 // clientPorts returns the timestamp of a QUIC capture's last packet as the
@@ -147,22 +154,7 @@ func TestQUICMigrationIssuedID(t *testing.T) {
 		t.Fatalf("the capture's client ports %v: not a capture of one move", ports)
 	}
 	for _, keys := range []bool{false, true} {
-		var want string
-		for _, n := range []int{1, 2, 3} {
-			args := []string{"-r", pcap, "--format", "json", "--summary", "--workers", fmt.Sprint(n)}
-			if keys {
-				args = append(args, "--keylog", strings.TrimSuffix(pcap, ".pcap")+".keys")
-			}
-			var out, errb strings.Builder
-			if status := run(args, &out, &errb); status != exitOK {
-				t.Fatalf("%v: exit %d: %s", args, status, errb.String())
-			}
-			if n == 1 {
-				want = out.String()
-			} else if out.String() != want {
-				t.Errorf("keys %v: report with %d workers differs from one worker's:\n%s\n%s", keys, n, want, out.String())
-			}
-		}
+		want := sameForWorkers(t, pcap, keys)
 		if strings.Count(want, "\n") != 2 {
 			t.Fatalf("keys %v: want one connection and the summary:\n%s", keys, want)
 		}
