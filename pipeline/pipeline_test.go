@@ -35,10 +35,10 @@ func packets(t *testing.T, name string) []capture.Packet {
 	}
 }
 
-// TestStartOrderAnyWorkers: every bundled capture, one after the other
-// through one pipeline, gives the same results in the order their
-// connections began with 1 worker as with 3.
-func TestStartOrderAnyWorkers(t *testing.T) {
+// bundledPackets are the packets of every bundled capture, one after the
+// other, and how many captures there are.
+func bundledPackets(t *testing.T) ([]capture.Packet, int) {
+	t.Helper()
 	files, err := filepath.Glob(filepath.Join("..", "testdata", "pcaps", "*.pcap"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no bundled captures: %v", err)
@@ -47,6 +47,29 @@ func TestStartOrderAnyWorkers(t *testing.T) {
 	for _, f := range files {
 		all = append(all, packets(t, filepath.Base(f))...)
 	}
+	return all, len(files)
+}
+
+// feed gives p the packets in batches of 50, take taking the results out
+// after each, and at the end.
+func feed(p *Pipeline, all []capture.Packet, take func()) {
+	for i, pk := range all {
+		p.Packet(pk.LinkType, pk.Data, pk.CaptureInfo)
+		if i%50 == 49 {
+			p.EndBatch(nil)
+			take()
+		}
+	}
+	p.EndBatch(nil)
+	p.Flush()
+	take()
+}
+
+// TestStartOrderAnyWorkers: every bundled capture, one after the other
+// through one pipeline, gives the same results in the order their
+// connections began with 1 worker as with 3.
+func TestStartOrderAnyWorkers(t *testing.T) {
+	all, files := bundledPackets(t)
 	run := func(workers int) (seqs []uint64, outcomes []flows.Outcome) {
 		p := New(Options{Workers: workers})
 		take := func() {
@@ -55,16 +78,7 @@ func TestStartOrderAnyWorkers(t *testing.T) {
 				outcomes = append(outcomes, r.Outcome)
 			}
 		}
-		for i, pk := range all {
-			p.Packet(pk.LinkType, pk.Data, pk.CaptureInfo)
-			if i%50 == 49 {
-				p.EndBatch(nil)
-				take()
-			}
-		}
-		p.EndBatch(nil)
-		p.Flush()
-		take()
+		feed(p, all, take)
 		if n := p.OutOfOrder(); n != 0 {
 			t.Errorf("%d workers: %d out of start order", workers, n)
 		}
@@ -72,8 +86,8 @@ func TestStartOrderAnyWorkers(t *testing.T) {
 	}
 	seqs1, out1 := run(1)
 	seqs3, out3 := run(3)
-	if len(seqs1) < len(files) || !slices.IsSorted(seqs1) {
-		t.Fatalf("1 worker: %d results, Seqs %v; want at least %d, ascending", len(seqs1), seqs1, len(files))
+	if len(seqs1) < files || !slices.IsSorted(seqs1) {
+		t.Fatalf("1 worker: %d results, Seqs %v; want at least %d, ascending", len(seqs1), seqs1, files)
 	}
 	if !slices.Equal(seqs1, seqs3) || !slices.Equal(out1, out3) {
 		t.Errorf("3 workers gave Seqs %v outcomes %v; 1 worker %v %v", seqs3, out3, seqs1, out1)
@@ -120,14 +134,7 @@ func TestDecisionOrderBeforeClose(t *testing.T) {
 // workers as with 1, each once, whatever order the workers hand them
 // over in, and NotReported counts the same.
 func TestDecisionOrderWorkers(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("..", "testdata", "pcaps", "*.pcap"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no bundled captures: %v", err)
-	}
-	var all []capture.Packet
-	for _, f := range files {
-		all = append(all, packets(t, filepath.Base(f))...)
-	}
+	all, files := bundledPackets(t)
 	run := func(workers int) (got []string, notReported int64) {
 		p := New(Options{Workers: workers, Order: DecisionOrder})
 		take := func() {
@@ -135,23 +142,14 @@ func TestDecisionOrderWorkers(t *testing.T) {
 				got = append(got, fmt.Sprintf("%d %s %d", r.Seq, r.Outcome, len(r.Messages)))
 			}
 		}
-		for i, pk := range all {
-			p.Packet(pk.LinkType, pk.Data, pk.CaptureInfo)
-			if i%50 == 49 {
-				p.EndBatch(nil)
-				take()
-			}
-		}
-		p.EndBatch(nil)
-		p.Flush()
-		take()
+		feed(p, all, take)
 		slices.Sort(got)
 		return got, p.NotReported()
 	}
 	one, skipped1 := run(1)
 	three, skipped3 := run(3)
-	if len(one) < len(files) {
-		t.Fatalf("1 worker: %d results, want at least %d", len(one), len(files))
+	if len(one) < files {
+		t.Fatalf("1 worker: %d results, want at least %d", len(one), files)
 	}
 	if diff := cmp.Diff(one, three); diff != "" || skipped1 != skipped3 {
 		t.Errorf("3 workers: not reported %d (1 worker: %d); results by Seq (-1 worker +3):\n%s", skipped3, skipped1, diff)

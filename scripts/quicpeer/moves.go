@@ -46,6 +46,12 @@ func rebindClient(ctx context.Context, server net.Addr, tc *tls.Config, qc *quic
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "quicpeer: rebind: moved from %v to %v\n", from, rb.LocalAddr())
+	return afterMove(conn, s)
+}
+
+// afterMove echoes a line on the new path, ends the stream, and closes
+// the connection once the server has had time to validate the path.
+func afterMove(conn *quic.Conn, s *quic.Stream) error {
 	if err := echo(s, "again\n"); err != nil {
 		return err
 	}
@@ -221,13 +227,5 @@ func migrateClient(ctx context.Context, server net.Addr, tc *tls.Config, qc *qui
 		return err
 	}
 	fmt.Fprintf(os.Stderr, "quicpeer: migrate: moved from %v to %v\n", trs[0].Conn.LocalAddr(), trs[1].Conn.LocalAddr())
-	if err := echo(s, "again\n"); err != nil {
-		return err
-	}
-	s.Close()
-	if _, err := io.ReadAll(s); err != nil {
-		return err
-	}
-	time.Sleep(300 * time.Millisecond)
-	return conn.CloseWithError(0, "")
+	return afterMove(conn, s)
 }
