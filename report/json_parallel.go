@@ -34,16 +34,17 @@ type lineJob struct {
 	ready chan struct{}
 }
 
-// linesAhead is how many lines each encoder may be given before the
-// writer takes them: enough to keep every encoder busy while one line
-// waits, few enough that the results they hold stay a few MB.
-const linesAhead = 32
+// linesInFlight is how many lines may be given and not yet written:
+// enough to keep the encoders busy while one line waits, and a number
+// whatever the CPUs, since the results they hold are outside
+// --max-buffer (a line's result is a few KB: a few hundred KB in all).
+const linesInFlight = 64
 
 func newLinePool(out io.Writer, encoders int) *linePool {
 	p := &linePool{
 		out:    out,
-		work:   make(chan *lineJob, encoders*linesAhead),
-		order:  make(chan *lineJob, encoders*linesAhead),
+		work:   make(chan *lineJob, linesInFlight),
+		order:  make(chan *lineJob, linesInFlight),
 		closed: make(chan struct{}),
 	}
 	p.jobs.New = func() any { return &lineJob{ready: make(chan struct{}, 1)} }
