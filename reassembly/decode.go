@@ -125,6 +125,9 @@ type decoder struct {
 	ip6ext ipv6Extension
 	tcp    layers.TCP
 	udp    layers.UDP
+	// tcpHead is the first 20 bytes of the TCP header quickSegment read,
+	// which d.tcp's ports point into (see quickSegment).
+	tcpHead [20]byte
 
 	// tunnels are the encapsulations around the frame being decoded,
 	// outermost first, and tun their identity (tunnelHash).

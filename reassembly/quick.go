@@ -59,9 +59,21 @@ func (d *decoder) quickSegment(q quickLook, data []byte) (segment, bool) {
 	if !q.ok || q.tcpEnd == 0 {
 		return segment{}, false
 	}
-	if err := d.tcp.DecodeFromBytes(data[q.tcpAt:q.tcpEnd], gopacket.NilDecodeFeedback); err != nil {
-		return segment{}, false // quickTCPHeader took it: not reached
+	// Nothing downstream reads the TCP options, and layers.TCP's parsing
+	// of them (a 120-byte TCPOption each, MPTCP structs allocated) was
+	// most of the cost of this decode: layers.TCP decodes the fixed
+	// header alone, copied with its data offset set to 5, which keeps
+	// the unexported port slices TransportFlow reads; then the header's
+	// real extent is put back.
+	b := data[q.tcpAt:q.tcpEnd]
+	off := int(b[12]>>4) * 4 // quickTCPHeader checked 20 <= off <= len(b)
+	d.tcpHead = [20]byte(b[:20])
+	d.tcpHead[12] = 5<<4 | b[12]&0x0f
+	if err := d.tcp.DecodeFromBytes(d.tcpHead[:], gopacket.NilDecodeFeedback); err != nil {
+		return segment{}, false // 20 bytes with offset 5: not reached
 	}
+	d.tcp.DataOffset = b[12] >> 4
+	d.tcp.Contents, d.tcp.Payload = b[:off], b[off:]
 	seg := segment{src: q.src, dst: q.dst, tcp: &d.tcp}
 	if q.v4 {
 		// quickIPv4 takes only 20-byte headers, right before TCP.
