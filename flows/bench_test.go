@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hsdecode/hsdecode/keylog"
 	"github.com/hsdecode/hsdecode/stream"
 )
 
@@ -177,22 +179,38 @@ func feed(col *Collector, tr []chunk) {
 // close: per connection, the cost of flows and decode together.
 func BenchmarkTracker(b *testing.B) {
 	benchCerts(b)
+	tls13Client := func() *tls.Config {
+		return &tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, NextProtos: []string{"h2", "http/1.1"}}
+	}
+	tls13Server := &tls.Config{Certificates: []tls.Certificate{benchPKI.ecdsa}, NextProtos: []string{"h2"}}
 	cases := []struct {
 		name   string
 		cc, sc *tls.Config
+		keys   bool // with the client's key log: the cost of decrypting and checking
 	}{
 		{"tls12_ecdhe_rsa",
 			&tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, MaxVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}},
 			&tls.Config{Certificates: []tls.Certificate{benchPKI.rsa}, NextProtos: []string{"h2"},
-				CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}}},
-		{"tls13_ecdsa",
-			&tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, NextProtos: []string{"h2", "http/1.1"}},
-			&tls.Config{Certificates: []tls.Certificate{benchPKI.ecdsa}, NextProtos: []string{"h2"}}},
+				CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}}, false},
+		{"tls13_ecdsa", tls13Client(), tls13Server, false},
+		{"tls13_ecdsa_keys", tls13Client(), tls13Server, true},
 	}
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
+			var kl bytes.Buffer
+			var keys KeyStore
+			if bc.keys {
+				bc.cc.KeyLogWriter = &kl
+			}
 			tr := handshakeTranscript(b, bc.cc, bc.sc)
-			col := NewCollector(Options{AsDecided: true})
+			if bc.keys {
+				g := new(keylog.Log)
+				if _, err := g.Parse("crypto/tls", &kl); err != nil {
+					b.Fatal(err)
+				}
+				keys = g
+			}
+			col := NewCollector(Options{AsDecided: true, Keys: keys})
 			feed(col, tr)
 			if rs, _ := col.Drain(); len(rs) != 1 || rs[0].Outcome != OutcomeEstablished {
 				b.Fatalf("results %v, want one established", rs)

@@ -165,8 +165,10 @@ type Assembler struct {
 	checks    checksums
 	verifying bool
 	// ovBuf is a segment's payload as the receiver keeps it (overlap.go).
-	ovBuf  []byte
-	closes [stream.EndReused + 1]int64 // Stats.Closed
+	ovBuf []byte
+	// recentBufs are the buffers of delivered bytes not in use (overlap.go).
+	recentBufs recentPool
+	closes     [stream.EndReused + 1]int64 // Stats.Closed
 	// gtp pairs the TEIDs of GTP-U connections, for the identity of
 	// their tunnels; a Sharded worker's is unused (gtp.go).
 	gtp gtpPairs

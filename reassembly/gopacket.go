@@ -39,6 +39,24 @@ type adapter struct {
 	synth    layers.TCP // the segment probe and purge give, decoded from synthBuf
 	synthBuf [20]byte
 	probeCtx captureContext
+
+	// ctxs are contexts for the next packets, handed out one each (see
+	// context).
+	ctxs []captureContext
+}
+
+// context returns a new context for a packet at ts. gopacket keeps the
+// context of a segment it queues, so each packet needs its own; they are
+// made 256 at a time, one allocation where there was one per packet: a
+// block stays while gopacket keeps any of its contexts.
+func (g *adapter) context(ts time.Time) *captureContext {
+	if len(g.ctxs) == 0 {
+		g.ctxs = make([]captureContext, 256)
+	}
+	c := &g.ctxs[0]
+	g.ctxs = g.ctxs[1:]
+	c.ts = ts
+	return c
 }
 
 // packetAt is the packet feed gives gopacket, for the callbacks it makes:
@@ -277,9 +295,7 @@ func (c *conn) ReassemblyComplete(gpr.AssemblerContext) bool {
 // end), so its bytes are not compared with other copies.
 func (a *Assembler) feed(c *conn, side stream.Side, tcp *layers.TCP, ts time.Time, first, cut bool) {
 	a.gp.at = packetAt{conn: c, side: side, tcp: tcp, ts: ts}
-	// gopacket keeps the context of a segment it queues, so each packet
-	// needs its own.
-	ctx := &captureContext{ts}
+	ctx := a.gp.context(ts)
 	known := !first // where gopacket's next byte lies
 	if first && c.dir[side].hasISN && !(tcp.SYN && tcp.Seq == c.dir[side].isn) {
 		a.gp.synthesize(c, side, c.dir[side].isn, tcpFlagSYN)
@@ -307,7 +323,7 @@ func (a *Assembler) purge(c *conn) {
 	a.dropOverlaps(c)
 	mode, target := a.gp.mode, a.gp.target
 	a.gp.mode, a.gp.target = gpPurging, c
-	ctx := &captureContext{c.last}
+	ctx := a.gp.context(c.last)
 	for side := stream.SideA; side <= stream.SideB && c.inGP; side++ {
 		var seq uint32
 		if n := a.probe(c, side); n >= 0 {

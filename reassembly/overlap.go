@@ -24,9 +24,11 @@ type overlapSide struct {
 	// them. Those wholly before pos are forgotten as pos passes them.
 	held []heldSeg
 	// recent are the bytes delivered last, from recentSeq on, while the
-	// peer has not acknowledged them.
+	// peer has not acknowledged them, in buf: a buffer of recentPool's,
+	// sliced from its start, whose capacity is what is charged for them.
 	recent    []byte
 	recentSeq gpr.Sequence
+	buf       []byte
 	bytes     int // what held and recent copy
 
 	// urgent is the sequence number of the urgent byte to remove, when
@@ -214,12 +216,70 @@ func (a *Assembler) forget(c *conn, side stream.Side, next gpr.Sequence) {
 			o.recent = o.recent[d:]
 			o.recentSeq = o.recentSeq.Add(d)
 			o.bytes -= d
+			before -= d // charged as the buffer's capacity
 		}
 	}
-	if len(o.held) == 0 && len(o.recent) == 0 {
-		o.held, o.recent, o.bytes = nil, nil, 0
+	if len(o.recent) == 0 {
+		a.releaseRecent(c, o)
+	}
+	if len(o.held) == 0 {
+		o.held = nil
 	}
 	a.mem.charge(c, int64(o.bytes-before))
+}
+
+// recentPool keeps the buffers of recent bytes that directions gave back
+// when their peer acknowledged all of them, for the next run of delivered
+// bytes: a handshake flight asks for one and frees it a round trip later.
+// Allocating them afresh was an eighth of a handshake-heavy run's CPU
+// (issue 18), mostly in page faults on the new memory. The buffers come
+// in classes of 2 KiB to overlapMax, powers of two, and each class keeps
+// at most recentPoolBytes of free ones: what a worker holds beyond
+// Options.MaxBufferedBytes, whose charge for a buffer in use is its
+// capacity.
+type recentPool struct {
+	free [recentClasses][][]byte
+}
+
+const (
+	recentMinClass  = 11 // 2 KiB
+	recentClasses   = 6  // 2 KiB to 64 KiB
+	recentPoolBytes = overlapMax
+)
+
+// get returns an empty buffer of at least n bytes, n at most overlapMax.
+func (p *recentPool) get(n int) []byte {
+	k := 0
+	for 1<<(recentMinClass+k) < n {
+		k++
+	}
+	if f := p.free[k]; len(f) > 0 {
+		b := f[len(f)-1]
+		p.free[k] = f[:len(f)-1]
+		return b
+	}
+	return make([]byte, 0, 1<<(recentMinClass+k))
+}
+
+// put takes back a buffer get returned.
+func (p *recentPool) put(b []byte) {
+	k := 0
+	for 1<<(recentMinClass+k) < cap(b) {
+		k++
+	}
+	if (len(p.free[k])+1)<<(recentMinClass+k) <= recentPoolBytes {
+		p.free[k] = append(p.free[k], b[:0])
+	}
+}
+
+// releaseRecent gives a direction's buffer of recent bytes, empty, back.
+func (a *Assembler) releaseRecent(c *conn, o *overlapSide) {
+	if o.buf == nil {
+		return
+	}
+	a.mem.charge(c, -int64(cap(o.buf)))
+	a.recentBufs.put(o.buf)
+	o.buf, o.recent = nil, nil
 }
 
 // delivered notes bytes delivered at seq, to compare later copies with.
@@ -227,26 +287,41 @@ func (a *Assembler) forget(c *conn, side stream.Side, next gpr.Sequence) {
 func (a *Assembler) delivered(c *conn, side stream.Side, seq gpr.Sequence, b []byte) {
 	o := &c.dir[side].ov
 	if len(o.recent) > 0 && o.recentSeq.Add(len(o.recent)) != seq {
-		a.mem.charge(c, -int64(len(o.recent)))
 		o.bytes -= len(o.recent)
-		o.recent = o.recent[:0]
+		o.recent = o.buf[:0]
 	}
 	if len(o.recent) == 0 {
 		o.recentSeq = seq
+		o.recent = o.buf[:0]
 	}
-	if o.bytes+len(b) > overlapMax {
+	if len(b) == 0 || o.bytes+len(b) > overlapMax {
 		return
+	}
+	if n := len(o.recent) + len(b); n > cap(o.recent) {
+		if n <= cap(o.buf) {
+			// The acknowledged bytes before recent make room.
+			o.recent = o.buf[:copy(o.buf[:cap(o.buf)], o.recent)]
+		} else {
+			nb := a.recentBufs.get(n)
+			nb = nb[:copy(nb[:cap(nb)], o.recent)]
+			a.mem.charge(c, int64(cap(nb)-cap(o.buf)))
+			if o.buf != nil {
+				a.recentBufs.put(o.buf)
+			}
+			o.buf, o.recent = nb[:0], nb
+		}
 	}
 	o.recent = append(o.recent, b...)
 	o.bytes += len(b)
-	a.mem.charge(c, int64(len(b)))
 }
 
 // dropOverlaps forgets all a connection keeps for overlaps.
 func (a *Assembler) dropOverlaps(c *conn) {
 	for side := range c.dir {
-		a.mem.charge(c, -int64(c.dir[side].ov.bytes))
-		c.dir[side].ov = overlapSide{}
+		o := &c.dir[side].ov
+		a.mem.charge(c, -int64(o.bytes-len(o.recent)))
+		a.releaseRecent(c, o)
+		*o = overlapSide{}
 	}
 }
 

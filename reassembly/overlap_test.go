@@ -2,7 +2,11 @@ package reassembly
 
 import (
 	"encoding/binary"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
 
 	"github.com/hsdecode/hsdecode/internal/inet"
 )
@@ -112,4 +116,45 @@ func TestOverlapUrgentByte(t *testing.T) {
 		ether(t, pkt{4, cli, srv, "PA", 1001, 5001, "hello"})[0])
 	got, _ = run(t, Options{}, 0, fs...)
 	checkLog(t, []string{newConn, `1 data A "hello" @4`, `1 data A "world" @3`, "1 close capture @4"}, got)
+}
+
+// The bytes delivered that the peer has not acknowledged are kept in a
+// buffer charged at its capacity, given back when they are, and used
+// again by the next flight: a ping-pong of 1000-byte flights costs no
+// allocation for them, and what is held returns to the connection's own
+// cost once each flight is acknowledged.
+func TestRecentBuffersReused(t *testing.T) {
+	const rounds, n = 300, 1000
+	fs := ether(t, handshake(cli, srv, 1000, 5000)...)
+	for r := uint32(0); r < rounds; r++ {
+		fs = append(fs, ether(t,
+			pkt{int(3 + 2*r), cli, srv, "PA", 1001 + r*n, 5001 + r*n, strings.Repeat("c", n)},
+			pkt{int(4 + 2*r), srv, cli, "PA", 5001 + r*n, 1001 + (r+1)*n, strings.Repeat("s", n)})...)
+	}
+	f := &countFactory{}
+	a := NewAssembler(f, Options{})
+	ci := func(f frame) gopacket.CaptureInfo {
+		return gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(f.ms) * time.Millisecond), CaptureLength: len(f.data), Length: len(f.data)}
+	}
+	next := 0
+	send := func() {
+		a.Packet(fs[next].link, fs[next].data, ci(fs[next]))
+		next++
+	}
+	for next < 3+10 { // the handshake, and the pool filled
+		send()
+	}
+	// The client's last flight is acknowledged, the server's is not: the
+	// client's buffer is given back at its next segment, so each side
+	// has one of the smallest class charged.
+	if got, want := a.Stats().Buffered, int64(connCost+2<<recentMinClass); got != want {
+		t.Errorf("held %d bytes with one flight unacknowledged, want %d", got, want)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { send(); send() }); allocs != 0 {
+		t.Errorf("a round of two flights costs %v allocations, want 0", allocs)
+	}
+	if f.bytes != int64(next-3)*n {
+		t.Errorf("delivered %d bytes, want %d", f.bytes, (next-3)*n)
+	}
+	a.Flush()
 }
