@@ -3,6 +3,7 @@ package decode
 import (
 	"crypto/md5"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"slices"
 	"strconv"
@@ -103,6 +104,48 @@ func JA4(ch *ClientHello, transport byte) (ja4 string, ja4r string) {
 	ja4 = a + "_" + hash12(cipherStr, len(ciphers) == 0) + "_" + hash12(extStr, len(exts) == 0)
 	ja4r = a + "_" + cipherStr + "_" + extStr
 	return ja4, ja4r
+}
+
+// AppendFingerprintKey appends all that JA3 and JA4 read of a
+// ClientHello, each list after its length: hellos that append the same
+// bytes have the same fingerprints, which a report writer may then keep
+// for the hellos of a stack that repeats itself.
+func AppendFingerprintKey(b []byte, ch *ClientHello) []byte {
+	b = binary.BigEndian.AppendUint16(b, uint16(ch.LegacyVersion))
+	b = appendKeyList(b, ch.CipherSuites)
+	b = binary.AppendUvarint(b, uint64(len(ch.Extensions)))
+	for _, e := range ch.Extensions {
+		b = binary.BigEndian.AppendUint16(b, uint16(e.Type))
+	}
+	b = appendKeyList(b, ch.SupportedGroups)
+	b = appendKeyList(b, ch.ECPointFormats)
+	b = appendKeyList(b, ch.SupportedVersions)
+	b = appendKeyList(b, ch.SignatureAlgorithms)
+	var alpn string // ja4ALPN reads the first value
+	if len(ch.ALPN) > 0 {
+		alpn = ch.ALPN[0]
+	}
+	b = binary.AppendUvarint(b, uint64(len(alpn)))
+	return append(b, alpn...)
+}
+
+// AppendJA3SKey is AppendFingerprintKey for JA3S.
+func AppendJA3SKey(b []byte, sh *ServerHello) []byte {
+	b = binary.BigEndian.AppendUint16(b, uint16(sh.LegacyVersion))
+	b = binary.BigEndian.AppendUint16(b, uint16(sh.CipherSuite))
+	b = binary.AppendUvarint(b, uint64(len(sh.Extensions)))
+	for _, e := range sh.Extensions {
+		b = binary.BigEndian.AppendUint16(b, uint16(e.Type))
+	}
+	return b
+}
+
+func appendKeyList[T ~uint8 | ~uint16](b []byte, vs []T) []byte {
+	b = binary.AppendUvarint(b, uint64(len(vs)))
+	for _, v := range vs {
+		b = binary.BigEndian.AppendUint16(b, uint16(v))
+	}
+	return b
 }
 
 // ja4Version maps the highest offered version to JA4's two characters.

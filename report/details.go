@@ -99,6 +99,10 @@ func clientKeyExchangeMember(w fieldWriter, r *flows.Result) {
 }
 
 func fingerprintsMember(w fieldWriter, r *flows.Result) {
+	if e, ok := w.(*jsonEncoder); ok {
+		e.fingerprints(r)
+		return
+	}
 	if fp := fingerprintsOf(r); fp != nil {
 		w.object("fingerprints", fp)
 	}
@@ -164,19 +168,19 @@ func (ch *clientHello) fields(w fieldWriter) {
 	w.str("version", ch.LegacyVersion.String(), always)
 	w.str("random", hex.EncodeToString(ch.Random[:]), always)
 	w.str("session_id", hex.EncodeToString(ch.SessionID), omitEmpty)
-	w.strs("cipher_suites", names(ch.CipherSuites), always)
-	w.strs("compression_methods", names(ch.CompressionMethods), always)
+	w.codes("cipher_suites", codesOf(ch.CipherSuites), always)
+	w.codes("compression_methods", codesOf(ch.CompressionMethods), always)
 	w.objects("extensions", extensions(ch.Extensions))
 	w.str("server_name", ch.ServerName, omitEmpty)
 	w.strs("alpn", ch.ALPN, omitEmpty)
-	w.strs("supported_versions", names(ch.SupportedVersions), omitEmpty)
-	w.strs("supported_groups", names(ch.SupportedGroups), omitEmpty)
-	w.strs("ec_point_formats", names(ch.ECPointFormats), omitEmpty)
-	w.strs("signature_algorithms", names(ch.SignatureAlgorithms), omitEmpty)
-	w.strs("signature_algorithms_cert", names(ch.SignatureAlgorithmsCert), omitEmpty)
+	w.codes("supported_versions", codesOf(ch.SupportedVersions), omitEmpty)
+	w.codes("supported_groups", codesOf(ch.SupportedGroups), omitEmpty)
+	w.codes("ec_point_formats", codesOf(ch.ECPointFormats), omitEmpty)
+	w.codes("signature_algorithms", codesOf(ch.SignatureAlgorithms), omitEmpty)
+	w.codes("signature_algorithms_cert", codesOf(ch.SignatureAlgorithmsCert), omitEmpty)
 	w.objects("key_shares", keyShares(ch.KeyShares))
 	w.num("psk_identities", int64(ch.PSKIdentities), omitEmpty)
-	w.strs("psk_key_exchange_modes", names(ch.PSKModes), omitEmpty)
+	w.codes("psk_key_exchange_modes", codesOf(ch.PSKModes), omitEmpty)
 	w.flag("early_data", ch.EarlyData, omitEmpty)
 	if ch.Cookie {
 		w.num("cookie_length", int64(ch.CookieLength), always)
@@ -198,7 +202,7 @@ func (ch *clientHello) fields(w fieldWriter) {
 	if ch.PaddingLength >= 0 {
 		w.num("padding_length", int64(ch.PaddingLength), always)
 	}
-	w.strs("compress_certificate", names(ch.CompressCertificate), omitEmpty)
+	w.codes("compress_certificate", codesOf(ch.CompressCertificate), omitEmpty)
 	w.dns("certificate_authorities", ch.CertificateAuthorities, omitEmpty)
 	w.num("certificate_authorities_omitted", int64(ch.CertificateAuthoritiesCount-len(ch.CertificateAuthorities)), omitEmpty)
 	if ch.ECH != nil {
@@ -247,7 +251,7 @@ func (sh *serverHello) fields(w fieldWriter) {
 		w.object("key_share", &keyShare{Group: sh.KeyShareGroup, KeyLength: sh.KeyShareLength})
 	}
 	w.str("alpn", sh.ALPN, omitEmpty)
-	w.strs("ec_point_formats", names(sh.ECPointFormats), omitEmpty)
+	w.codes("ec_point_formats", codesOf(sh.ECPointFormats), omitEmpty)
 	if sh.PreSharedKey {
 		w.num("psk_selected_identity", int64(sh.SelectedIdentity), always)
 	}
@@ -353,13 +357,13 @@ type certificateRequest decode.CertificateRequest
 
 func (cr *certificateRequest) fields(w fieldWriter) {
 	if !cr.TLS13 {
-		w.strs("certificate_types", names(cr.CertificateTypes), always)
+		w.codes("certificate_types", codesOf(cr.CertificateTypes), always)
 	} else {
 		w.num("context_length", int64(len(cr.Context)), always)
 		w.objects("extensions", extensions(cr.Extensions))
 	}
-	w.strs("signature_algorithms", names(cr.SignatureAlgorithms), omitEmpty)
-	w.strs("signature_algorithms_cert", names(cr.SignatureAlgorithmsCert), omitEmpty)
+	w.codes("signature_algorithms", codesOf(cr.SignatureAlgorithms), omitEmpty)
+	w.codes("signature_algorithms_cert", codesOf(cr.SignatureAlgorithmsCert), omitEmpty)
 	w.dns("certificate_authorities", cr.CertificateAuthorities, omitEmpty)
 	w.num("certificate_authorities_omitted", int64(cr.CertificateAuthoritiesCount-len(cr.CertificateAuthorities)), omitEmpty)
 }

@@ -1,6 +1,9 @@
 package report
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Every object of the JSON report is declared once, as a method that
 // hands its members, in docs/report.md's order, to a fieldWriter: name, value
@@ -48,10 +51,42 @@ type fieldWriter interface {
 	// the report writes no null (docs/report.md).
 	strs(name string, vs []string, o omit)
 	dns(name string, vs []string, o omit)
+	// codes is a list of registry code points, written as strs writes
+	// their names.
+	codes(name string, vs codeList, o omit)
 	// stamp is a time as docs/report.md writes it (timeLayout).
 	stamp(name string, t time.Time)
 	// object is a member that is an object; absent ones are not given.
 	object(name string, v object)
 	// objects is a list of objects, left out when empty.
 	objects(name string, vs objectList)
+}
+
+// codeList is a list of registry code points (cipher suites, groups,
+// signature schemes...) of one type.
+type codeList interface {
+	names() []string
+	// appendCodes appends the code points, two bytes each: two lists of
+	// one member are written alike when these are equal.
+	appendCodes(b []byte) []byte
+}
+
+// code is a registry code point's type.
+type code interface {
+	~uint8 | ~uint16
+	fmt.Stringer
+}
+
+// codes is the codeList of a slice of code points.
+type codes[T code] []T
+
+func codesOf[T code](vs []T) codeList { return codes[T](vs) }
+
+func (c codes[T]) names() []string { return names([]T(c)) }
+
+func (c codes[T]) appendCodes(b []byte) []byte {
+	for _, v := range c {
+		b = append(b, byte(uint16(v)>>8), byte(v))
+	}
+	return b
 }

@@ -131,6 +131,8 @@ func (e *htmlEncoder) strs(name string, vs []string, o omit) {
 	e.jsonEncoder.strs(name, htmlEscapeAll(vs, Escape), o)
 }
 
+func (e *htmlEncoder) codes(name string, vs codeList, o omit) { e.strs(name, vs.names(), o) }
+
 func (e *htmlEncoder) dns(name string, vs []string, o omit) {
 	e.jsonEncoder.strs(name, htmlEscapeAll(vs, escapeDN), o)
 }

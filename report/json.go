@@ -65,9 +65,7 @@ func (c connection) fields(w fieldWriter) {
 		w.object("overlap_mismatch", (*overlapMismatch)(&r.OverlapMismatch))
 	}
 	w.str("history", History(r), omitEmpty)
-	if fp := fingerprintsOf(r); fp != nil {
-		w.object("fingerprints", fp)
-	}
+	fingerprintsMember(w, r)
 	w.str("closed", r.Closed, omitEmpty)
 	if r.QUIC != nil {
 		w.object("quic", (*quicInfo)(r.QUIC))
@@ -274,6 +272,24 @@ func fingerprintsOf(r *flows.Result) *fingerprints {
 		fp.JA3SString, fp.JA3S = decode.JA3S(sh)
 	}
 	return fp
+}
+
+// fingerprintKey appends what fingerprintsOf computes from, nothing
+// when it has nothing to: hellos that append the same have the same
+// fingerprints.
+func fingerprintKey(b []byte, r *flows.Result) []byte {
+	sh := firstServerHello(r)
+	if r.ClientHello == nil && sh == nil {
+		return b
+	}
+	b = append(b, ja4Transport(r.Transport))
+	if ch := r.ClientHello; ch != nil {
+		b = decode.AppendFingerprintKey(append(b, 1), ch)
+	}
+	if sh != nil {
+		b = decode.AppendJA3SKey(append(b, 2), sh)
+	}
+	return b
 }
 
 // ja4Transport is JA4's first character: 't' TCP, 'q' QUIC, 'd' DTLS.

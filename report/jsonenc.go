@@ -1,9 +1,12 @@
 package report
 
 import (
+	"bytes"
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hsdecode/hsdecode/flows"
 )
 
 // The JSON report is appended by hand rather than written by
@@ -102,6 +105,43 @@ type jsonEncoder struct {
 	// stamped and its text, appended again while it repeats.
 	lastTS    time.Time
 	lastStamp []byte
+	// lists are the arrays codes wrote, by member name and code points
+	// (listKey): the hellos of a capture come from few stacks, and their
+	// lists of names were a quarter of the encoding (issue 18).
+	lists     map[string][]byte
+	listKey   []byte
+	listBytes int // of lists' and fingerprints' keys and JSON
+	// prints are the fingerprints objects written, by what they
+	// are computed from (fingerprintKey): computing them was a tenth of
+	// the encoding.
+	prints map[string][]byte
+}
+
+// listsBytes bounds what a jsonEncoder keeps of lists and fingerprints,
+// whose length is the wire's to choose.
+const listsBytes = 256 << 10
+
+// fingerprints writes a connection's fingerprints member as
+// fingerprintsMember does.
+func (e *jsonEncoder) fingerprints(r *flows.Result) {
+	e.listKey = fingerprintKey(e.listKey[:0], r)
+	if len(e.listKey) == 0 {
+		return // no hello
+	}
+	e.b = appendKey(e.b, "fingerprints")
+	if o, ok := e.prints[string(e.listKey)]; ok {
+		e.b = append(e.b, o...)
+		return
+	}
+	start := len(e.b)
+	e.appendObject(fingerprintsOf(r))
+	if n := len(e.listKey) + len(e.b) - start; e.listBytes+n <= listsBytes {
+		if e.prints == nil {
+			e.prints = make(map[string][]byte)
+		}
+		e.prints[string(e.listKey)] = bytes.Clone(e.b[start:])
+		e.listBytes += n
+	}
 }
 
 // appendObject appends v as a JSON object.
@@ -138,18 +178,44 @@ func (e *jsonEncoder) strs(name string, vs []string, o omit) {
 	if o == omitEmpty && len(vs) == 0 {
 		return
 	}
-	e.b = appendKey(e.b, name)
-	e.b = append(e.b, '[')
+	e.b = appendStrings(appendKey(e.b, name), vs)
+}
+
+// appendStrings appends vs as a JSON array.
+func appendStrings(b []byte, vs []string) []byte {
+	b = append(b, '[')
 	for i, s := range vs {
 		if i > 0 {
-			e.b = append(e.b, ',')
+			b = append(b, ',')
 		}
-		e.b = appendString(e.b, s)
+		b = appendString(b, s)
 	}
-	e.b = append(e.b, ']')
+	return append(b, ']')
 }
 
 func (e *jsonEncoder) dns(name string, vs []string, o omit) { e.strs(name, vs, o) }
+
+func (e *jsonEncoder) codes(name string, vs codeList, o omit) {
+	e.listKey = vs.appendCodes(append(append(e.listKey[:0], name...), 0))
+	if len(e.listKey) == len(name)+1 {
+		e.strs(name, nil, o) // none
+		return
+	}
+	e.b = appendKey(e.b, name)
+	if a, ok := e.lists[string(e.listKey)]; ok {
+		e.b = append(e.b, a...)
+		return
+	}
+	start := len(e.b)
+	e.b = appendStrings(e.b, vs.names())
+	if n := len(e.listKey) + len(e.b) - start; e.listBytes+n <= listsBytes {
+		if e.lists == nil {
+			e.lists = make(map[string][]byte)
+		}
+		e.lists[string(e.listKey)] = bytes.Clone(e.b[start:])
+		e.listBytes += n
+	}
+}
 
 func (e *jsonEncoder) stamp(name string, t time.Time) {
 	e.b = append(appendKey(e.b, name), '"')

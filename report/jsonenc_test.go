@@ -17,6 +17,7 @@ import (
 	"github.com/hsdecode/hsdecode/decode"
 	"github.com/hsdecode/hsdecode/flows"
 	"github.com/hsdecode/hsdecode/reassembly"
+	"github.com/hsdecode/hsdecode/stream"
 )
 
 // The hand-written JSON encoder (jsonenc.go) must escape strings as
@@ -366,5 +367,68 @@ func BenchmarkAppendStampFormat(b *testing.B) {
 	var buf []byte
 	for b.Loop() {
 		buf = ts.UTC().AppendFormat(buf[:0], timeLayout)
+	}
+}
+
+// The lists of names an encoder keeps (jsonEncoder.lists) write what it
+// would write anew: one encoder over every bundled capture's results, in
+// turn, writes each line as an encoder of its own does; and the same code
+// points under two members (cipher suite 0x001d, group x25519) or the
+// same member over two lists are told apart, as are hellos that differ
+// only in what one fingerprint reads; and what it keeps is bounded,
+// whatever the wire's lists.
+func TestJSONEncoderListsSame(t *testing.T) {
+	var rs []flows.Result
+	for _, path := range capturesIn(t, bundledPcaps) {
+		rs = append(rs, analyzeFile(t, path, flows.Options{})...)
+	}
+	ch := &decode.ClientHello{CipherSuites: []decode.CipherSuite{0x001d}, SupportedGroups: []decode.NamedGroup{0x001d}}
+	ch2 := &decode.ClientHello{CipherSuites: []decode.CipherSuite{0x001d, 0x1301}, SupportedGroups: []decode.NamedGroup{0x001d}}
+	// A list longer than the lists kept may be: not kept, written alike.
+	huge := &decode.ClientHello{CipherSuites: make([]decode.CipherSuite, 30000)}
+	for i := range huge.CipherSuites {
+		huge.CipherSuites[i] = decode.CipherSuite(i)
+	}
+	for _, c := range []*decode.ClientHello{ch, ch2, ch, huge} {
+		r := *sample()
+		r.ClientHello = c
+		rs = append(rs, r)
+	}
+	// Fingerprints: hellos alike but for what one of them reads.
+	for _, c := range []*decode.ClientHello{
+		{CipherSuites: []decode.CipherSuite{0x1301}, ALPN: []string{"h2"}},
+		{CipherSuites: []decode.CipherSuite{0x1301}, ALPN: []string{"h3"}},
+		{CipherSuites: []decode.CipherSuite{0x1301}, ALPN: []string{"h2"}, SupportedVersions: []decode.Version{decode.VersionTLS13}},
+		{CipherSuites: []decode.CipherSuite{0x1301}, Extensions: []decode.Extension{{Type: decode.ExtServerName}}},
+		{CipherSuites: []decode.CipherSuite{0x1301}, Extensions: []decode.Extension{{Type: decode.ExtALPN}}},
+	} {
+		for _, tr := range []stream.Transport{stream.TransportTCP, stream.TransportQUIC} {
+			r := *sample()
+			r.ClientHello, r.Transport = c, tr
+			rs = append(rs, r)
+		}
+	}
+	var shared jsonEncoder
+	for range 2 { // the second time, every list is one kept
+		for i := range rs {
+			l := line{connection: connection{r: &rs[i]}}
+			var own jsonEncoder
+			own.appendObject(&l)
+			shared.b = shared.b[:0]
+			shared.appendObject(&l)
+			if !bytes.Equal(shared.b, own.b) {
+				t.Fatalf("result %d: an encoder keeping lists wrote\n%s\nwant\n%s", i, shared.b, own.b)
+			}
+		}
+	}
+	kept := 0
+	for _, m := range []map[string][]byte{shared.lists, shared.prints} {
+		for k, a := range m {
+			kept += len(k) + len(a)
+		}
+	}
+	if len(shared.lists) == 0 || len(shared.prints) == 0 || kept != shared.listBytes || kept > listsBytes {
+		t.Errorf("the encoder kept %d lists and %d fingerprints, %d bytes (counted %d), want some, at most %d",
+			len(shared.lists), len(shared.prints), kept, shared.listBytes, listsBytes)
 	}
 }

@@ -264,6 +264,8 @@ func (d *detailWriter) strs(name string, vs []string, o omit) { d.list(name, vs,
 
 func (d *detailWriter) dns(name string, vs []string, o omit) { d.list(name, vs, o, escapeDN) }
 
+func (d *detailWriter) codes(name string, vs codeList, o omit) { d.strs(name, vs.names(), o) }
+
 // list writes a list on one line. Unlike JSON, it shows a list that is
 // there but empty: the member's line with nothing after the name.
 func (d *detailWriter) list(name string, vs []string, o omit, esc func(string) string) {
