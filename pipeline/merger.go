@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"container/heap"
-
 	"github.com/hsdecode/hsdecode/flows"
 )
 
@@ -50,15 +48,15 @@ func (m *merger) add(out []*flows.Result, worker int, rs []*flows.Result, low ui
 		limit := ^uint64(0)
 		for i, w := range m.waiting {
 			for _, r := range w[0].results {
-				h := heldResult{r, flows.HeldCost(r)}
-				heap.Push(&m.held, h)
+				h := heldResult{r, r.Seq, flows.HeldCost(r)}
+				m.held.push(h)
 				m.heldBytes += h.cost
 			}
 			limit = min(limit, w[0].low)
 			w[0] = step{}
 			m.waiting[i] = w[1:]
 		}
-		for len(m.held) > 0 && (m.held[0].r.Seq < limit || m.heldBytes > m.budget) {
+		for len(m.held) > 0 && (m.held[0].seq < limit || m.heldBytes > m.budget) {
 			out = append(out, m.pop())
 		}
 	}
@@ -66,7 +64,7 @@ func (m *merger) add(out []*flows.Result, worker int, rs []*flows.Result, low ui
 
 // pop takes out the held result that began first.
 func (m *merger) pop() *flows.Result {
-	h := heap.Pop(&m.held).(heldResult)
+	h := m.held.pop()
 	r := h.r
 	m.heldBytes -= h.cost
 	if r.Seq < m.last {
@@ -77,23 +75,52 @@ func (m *merger) pop() *flows.Result {
 }
 
 // heldResult is a result waiting, with what it was counted for when it
-// came, so that the same is taken off when it leaves.
+// came, so that the same is taken off when it leaves, and its Seq, which
+// the heap compares without a load through r.
 type heldResult struct {
 	r    *flows.Result
+	seq  uint64
 	cost int64
 }
 
-// resultHeap is a min-heap of results by Seq.
+// resultHeap is a min-heap of results by Seq: container/heap's moves,
+// typed, without its boxing of each result into an interface.
 type resultHeap []heldResult
 
-func (h resultHeap) Len() int           { return len(h) }
-func (h resultHeap) Less(i, j int) bool { return h[i].r.Seq < h[j].r.Seq }
-func (h resultHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *resultHeap) Push(x any)        { *h = append(*h, x.(heldResult)) }
-func (h *resultHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	old[len(old)-1] = heldResult{}
-	*h = old[:len(old)-1]
-	return x
+func (h *resultHeap) push(x heldResult) {
+	*h = append(*h, x)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		p := (i - 1) / 2
+		if s[p].seq <= s[i].seq {
+			break
+		}
+		s[p], s[i] = s[i], s[p]
+		i = p
+	}
+}
+
+func (h *resultHeap) pop() heldResult {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s[n] = heldResult{}
+	s = s[:n]
+	for i := 0; ; {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if c+1 < n && s[c+1].seq < s[c].seq {
+			c++
+		}
+		if s[i].seq <= s[c].seq {
+			break
+		}
+		s[i], s[c] = s[c], s[i]
+		i = c
+	}
+	*h = s
+	return top
 }

@@ -5,7 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
-	"math/big"
+	"math/bits"
 	"net/netip"
 
 	"github.com/hsdecode/hsdecode/flows"
@@ -27,25 +27,35 @@ import (
 // holding the same connection give it one uid, and their reports' file
 // tells them apart.
 func UID(r *flows.Result) string {
-	h := sha256.New()
+	var buf [64]byte
+	b := buf[:0]
 	for _, a := range []netip.AddrPort{unmap(r.Client), unmap(r.Server)} {
-		b, _ := a.MarshalBinary()
-		h.Write(b)
+		b, _ = a.AppendBinary(b)
 	}
-	var ts [8]byte
-	binary.BigEndian.PutUint64(ts[:], uint64(r.Start.UnixNano()))
-	h.Write(ts[:])
+	b = binary.BigEndian.AppendUint64(b, uint64(r.Start.UnixNano()))
 	// Tunnels tell apart connections of the same 4-tuple; a connection
 	// without one keeps the uid it always had.
 	for _, t := range r.Tunnels {
-		h.Write([]byte((*tunnel)(&t).brief()))
+		b = append(b, (*tunnel)(&t).brief()...)
 	}
-	sum := h.Sum(nil)
-	s := new(big.Int).SetBytes(sum[:12]).Text(62)
-	for len(s) < 17 {
-		s = "0" + s
+	sum := sha256.Sum256(b)
+	return "C" + base62(binary.BigEndian.Uint32(sum[:4]), binary.BigEndian.Uint64(sum[4:12]))
+}
+
+// base62 is the 96-bit number hi<<64 | lo in 17 base-62 digits, as
+// big.Int's Text(62) writes it (0-9, a-z, A-Z), zeros in front: 62^17 is
+// over 2^96.
+func base62(hi uint32, lo uint64) string {
+	const digits = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	var out [17]byte
+	h := uint64(hi)
+	for i := len(out) - 1; i >= 0; i-- {
+		var rem uint64
+		h, rem = bits.Div64(0, h, 62)
+		lo, rem = bits.Div64(rem, lo, 62)
+		out[i] = digits[rem]
 	}
-	return "C" + s[:17]
+	return string(out[:])
 }
 
 // CommunityID is the Community ID flow hash, version 1, of a TCP

@@ -1,8 +1,12 @@
 package report
 
 import (
+	"encoding/binary"
+	"math/big"
+	"math/rand/v2"
 	"net/netip"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,6 +62,25 @@ func TestUID(t *testing.T) {
 	for name, got := range map[string]string{"a later first packet": UID(&later), "another port": UID(&port), "another server": UID(&server)} {
 		if got == uid {
 			t.Errorf("%s: the same uid %s", name, uid)
+		}
+	}
+}
+
+// base62 writes what big.Int's Text(62) does, padded to 17 digits.
+func TestBase62(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	cases := [][2]uint64{{0, 0}, {0, 1}, {0, 61}, {0, 62}, {1<<32 - 1, 1<<64 - 1}, {1, 0}, {0, 1<<64 - 1}}
+	for range 10000 {
+		cases = append(cases, [2]uint64{uint64(rnd.Uint32()), rnd.Uint64()})
+	}
+	for _, c := range cases {
+		var sum [12]byte
+		binary.BigEndian.PutUint32(sum[:4], uint32(c[0]))
+		binary.BigEndian.PutUint64(sum[4:], c[1])
+		want := new(big.Int).SetBytes(sum[:]).Text(62)
+		want = strings.Repeat("0", 17-len(want)) + want
+		if got := base62(uint32(c[0]), c[1]); got != want {
+			t.Fatalf("base62(%#x, %#x) = %q, want %q", c[0], c[1], got, want)
 		}
 	}
 }
