@@ -298,12 +298,13 @@ func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	if q.gtp {
 		q.tun = a.gtp.tun(q.tun, q.src, q.dst, q.teid, ts)
 	}
-	if a.decided(q, ts) {
+	done, l := a.decided(q, ts)
+	if done {
 		return
 	}
 	if seg, ok := a.dec.quickSegment(q, data); ok {
 		seg.frames = 1 // as frameSegment counts it
-		a.handle(seg, ts)
+		a.handle(seg, ts, l)
 		return
 	}
 	seg, _, ok := a.dec.frameSegment(a.frag, link, data, ci.Length-len(data), a.now, a.skipN, &a.stats.Defragmented)
@@ -326,7 +327,7 @@ func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.Captur
 			return
 		}
 	}
-	a.handle(seg, ts)
+	a.handle(seg, ts, lookup{})
 }
 
 // openCount counts the connections and flows open, a flow once whatever
@@ -339,33 +340,48 @@ func (a *Assembler) openCount() int64 { return int64(len(a.conns) + len(a.flows)
 // than all else done with them. It does what handle and segment would,
 // and reports false for any other packet, which is then decoded. q is
 // quickTCP's look at the frame.
-func (a *Assembler) decided(q quickLook, ts time.Time) bool {
+// When it reports false, it also returns what it found of the
+// connection, for handle.
+func (a *Assembler) decided(q quickLook, ts time.Time) (bool, lookup) {
 	// A SYN may begin a new connection on the 4-tuple (conn.reusedBy).
 	if !q.ok || q.flags&(tcpFlagFIN|tcpFlagSYN|tcpFlagRST) != 0 {
-		return false
+		return false, lookup{}
 	}
-	c := a.conns[keyOf(q.src, q.dst, q.tun)]
+	key := keyOf(q.src, q.dst, q.tun)
+	c := a.conns[key]
 	if c == nil || c.state != connDone {
-		return false
+		return false, lookup{key, c, true}
 	}
 	a.mem.touch(c)
 	if ts.After(c.last) {
 		c.last = ts
 	}
 	a.bound(c)
-	return true
+	return true, lookup{}
+}
+
+// lookup is a connection looked up by key: c, nil for none; the zero
+// lookup is none made. decided passes its own to handle, which would
+// make the same: a map lookup a packet.
+type lookup struct {
+	key connKey
+	c   *conn
+	ok  bool
 }
 
 // handle gives a decoded segment to its connection, opening one when it
-// may begin one.
-func (a *Assembler) handle(seg segment, ts time.Time) {
+// may begin one; l is decided's lookup of it, if made.
+func (a *Assembler) handle(seg segment, ts time.Time, l lookup) {
 	if seg.udp {
 		a.datagram(seg, ts)
 		return
 	}
 	tcp := seg.tcp
 	key := keyOf(seg.src, seg.dst, seg.tun)
-	c := a.conns[key]
+	c := l.c
+	if !l.ok || l.key != key {
+		c = a.conns[key]
+	}
 	var sums sumState
 	if a.verifying {
 		var bad bool

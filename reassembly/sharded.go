@@ -417,8 +417,12 @@ func (a *Assembler) item(it *shardItem) {
 	a.advance(it.now)
 	defer a.mem.peak(a)
 	a.verifying = it.verify
-	if it.kind == itemFrame && a.decided(it.quick, it.ts) {
-		return
+	var l lookup
+	if it.kind == itemFrame {
+		var done bool
+		if done, l = a.decided(it.quick, it.ts); done {
+			return
+		}
 	}
 	var seg segment
 	var reason string
@@ -439,7 +443,7 @@ func (a *Assembler) item(it *shardItem) {
 		seg.tun = it.tun
 	}
 	seg.path, seg.issued = it.path, it.issued
-	a.handle(seg, it.ts)
+	a.handle(seg, it.ts, l)
 }
 
 // advance moves capture time to now, ending the waits after a RST that
