@@ -82,17 +82,25 @@ func communityID(proto byte, a, b netip.AddrPort, seed uint16) string {
 	if c := a.Addr().Compare(b.Addr()); c > 0 || (c == 0 && a.Port() > b.Port()) {
 		a, b = b, a
 	}
-	h := sha1.New()
-	var buf [6]byte
-	binary.BigEndian.PutUint16(buf[:2], seed)
-	h.Write(buf[:2])
-	h.Write(a.Addr().AsSlice())
-	h.Write(b.Addr().AsSlice())
-	h.Write([]byte{proto, 0}) // protocol, pad
-	binary.BigEndian.PutUint16(buf[:2], a.Port())
-	binary.BigEndian.PutUint16(buf[2:4], b.Port())
-	h.Write(buf[:4])
-	return "1:" + base64.StdEncoding.EncodeToString(h.Sum(nil))
+	var buf [2 + 16 + 16 + 2 + 4]byte
+	m := binary.BigEndian.AppendUint16(buf[:0], seed)
+	m = appendAddr(m, a.Addr())
+	m = appendAddr(m, b.Addr())
+	m = append(m, proto, 0) // protocol, pad
+	m = binary.BigEndian.AppendUint16(m, a.Port())
+	m = binary.BigEndian.AppendUint16(m, b.Port())
+	sum := sha1.Sum(m)
+	return "1:" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// appendAddr appends the 4 or 16 bytes of an address (its AsSlice).
+func appendAddr(b []byte, a netip.Addr) []byte {
+	if a.Is4() {
+		x := a.As4()
+		return append(b, x[:]...)
+	}
+	x := a.As16()
+	return append(b, x[:]...)
 }
 
 // ids are a connection's uid and Community ID, as the writers show them.
