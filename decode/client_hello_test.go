@@ -281,3 +281,17 @@ func TestClientHelloMalformed(t *testing.T) {
 		}
 	}
 }
+
+// TestClientHelloAllocations checks that a browser's ClientHello costs two
+// allocations: the hello with its lists, and its server name.
+func TestClientHelloAllocations(t *testing.T) {
+	body := chromeClientHello[handshakeHeaderLen:]
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := ParseHandshake(HandshakeClientHello, body); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 2 {
+		t.Errorf("%.1f allocations per ClientHello, want at most 2", allocs)
+	}
+}
