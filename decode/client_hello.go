@@ -182,21 +182,23 @@ func newerVersion(a, b Version) bool {
 }
 
 // clientHelloRoom is a ClientHello allocated with room for the lists a
-// current client's hello carries (Chrome's and OpenSSL's fit),
-// which its slices use when they fit: one allocation for what were a
-// dozen. Longer lists, from the wire, get their own (within).
+// current client's hello carries (Chrome's, crypto/tls's and OpenSSL's
+// fit), which its slices use when they fit: one allocation for what were
+// a dozen, in the 1280-byte size class. Longer lists, from the wire, get
+// their own (within).
 type clientHelloRoom struct {
 	m            ClientHello
 	sessionID    [32]byte // its bound (RFC 5246, Section 7.4.1.2)
 	suites       [32]CipherSuite
 	compression  [1]CompressionMethod
 	extensions   [20]Extension
-	alpn         [3]string
+	alpn         [2]string
 	versions     [8]Version
 	groups       [12]NamedGroup
 	pointFormats [3]ECPointFormat
 	keyShares    [4]KeyShare
-	sigAlgs      [32]SignatureScheme
+	sigAlgs      [24]SignatureScheme
+	sigAlgsCert  [16]SignatureScheme
 	pskModes     [2]PSKKeyExchangeMode
 	certCompress [4]CertificateCompressionAlgorithm
 	alps         [1]string
@@ -274,7 +276,7 @@ func (r *clientHelloRoom) extension(typ ExtensionType, data cryptobyte.String) e
 	case ExtSignatureAlgorithms:
 		m.SignatureAlgorithms, err = readUint16List(data, r.sigAlgs[:])
 	case ExtSignatureAlgorithmsCert:
-		m.SignatureAlgorithmsCert, err = readUint16List[SignatureScheme](data, nil)
+		m.SignatureAlgorithmsCert, err = readUint16List(data, r.sigAlgsCert[:])
 	case ExtALPN:
 		m.ALPN, err = readALPN(data, r.alpn[:])
 	case ExtSessionTicket:
