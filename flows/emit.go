@@ -34,7 +34,7 @@ func (t *Tracker) emitIfFinal() {
 	// A reported connection may stay open for hours in a live capture:
 	// keep none of its state, only the stage that makes Done true.
 	t.releaseStreams()
-	t.res, t.sides = Result{}, [2]sideState{}
+	t.res, t.sides, t.decs = Result{}, [2]sideState{}, nil
 }
 
 // releaseStreams lets the decoders' buffers go to later connections.

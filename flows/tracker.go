@@ -17,6 +17,7 @@ type Tracker struct {
 	info       stream.ConnInfo
 	col        *Collector
 	sides      [2]sideState
+	decs       *[2]decode.Stream // the sides' decoders (newStream), nil before the first
 	roleKnown  bool
 	clientSide stream.Side
 
@@ -69,6 +70,17 @@ func newTracker(info stream.ConnInfo, col *Collector) *Tracker {
 		t.setClient(stream.SideA)
 	}
 	return t
+}
+
+// newStream makes a new decoder for side s. Both sides' decoders are made
+// in one allocation, with the first; a side's new decoder (after a gap)
+// takes the place of its old one, released before.
+func (t *Tracker) newStream(s stream.Side, o decode.Options) *decode.Stream {
+	if t.decs == nil {
+		t.decs = new([2]decode.Stream)
+	}
+	t.decs[s] = *decode.NewStream(o)
+	return &t.decs[s]
 }
 
 // decided reports whether the outcome can no longer change.

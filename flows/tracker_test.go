@@ -674,3 +674,28 @@ func TestTLS13Drafts(t *testing.T) {
 		t.Errorf("draft 18 HelloRetryRequest: outcome %s, ladder %v, violations %+v", r.Outcome, ladder, r.Violations)
 	}
 }
+
+// TestTrackerAllocations checks what a TLS 1.2 handshake costs flows and
+// decode together, per connection: the Tracker, its two decoders (one
+// allocation), the ladder, and the hellos, certificate chain and key
+// exchanges kept or read for the report.
+func TestTrackerAllocations(t *testing.T) {
+	col := NewCollector(Options{})
+	allocs := testing.AllocsPerRun(100, func() {
+		tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+		for _, st := range fullECDHE {
+			side := stream.SideA
+			if st.from == Server {
+				side = stream.SideB
+			}
+			tr.Data(side, st.b, t0)
+		}
+		tr.Close(stream.EndFIN, t0)
+		if rs, _ := col.Drain(); len(rs) != 1 || rs[0].Outcome != OutcomeEstablished {
+			t.Fatalf("results %v, want one established", rs)
+		}
+	})
+	if allocs > 16 {
+		t.Errorf("%.1f allocations per connection, want at most 16", allocs)
+	}
+}
