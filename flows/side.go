@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"math"
+
 	"github.com/hsdecode/hsdecode/decode"
 	"github.com/hsdecode/hsdecode/stream"
 )
@@ -57,30 +59,34 @@ func (d *sideState) stopped() bool { return d.phase == phaseStopped }
 // tally counts the messages of each kind a side sent. A handshake has a
 // dozen kinds at most, so a small array beats a map allocated per
 // connection; kinds past its size are not counted, which only weakens the
-// duplicate check of messages no real handshake repeats that often.
+// duplicate check of messages no real handshake repeats that often. The
+// rules read a count up to 2, so counts stop at 255: bytes rather than
+// ints keep a Tracker in a smaller size class.
 type tally struct {
 	kinds [12]kind
-	n     [12]int
-	len   int
+	n     [12]uint8
+	len   uint8
 }
 
 func (c *tally) count(k kind) int {
-	for i := 0; i < c.len; i++ {
+	for i := range c.len {
 		if c.kinds[i] == k {
-			return c.n[i]
+			return int(c.n[i])
 		}
 	}
 	return 0
 }
 
 func (c *tally) add(k kind) {
-	for i := 0; i < c.len; i++ {
+	for i := range c.len {
 		if c.kinds[i] == k {
-			c.n[i]++
+			if c.n[i] < math.MaxUint8 {
+				c.n[i]++
+			}
 			return
 		}
 	}
-	if c.len < len(c.kinds) {
+	if int(c.len) < len(c.kinds) {
 		c.kinds[c.len], c.n[c.len] = k, 1
 		c.len++
 	}
