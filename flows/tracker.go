@@ -34,6 +34,7 @@ type Tracker struct {
 	// tables read.
 	mode               mode
 	hrr                bool
+	hvr                bool // the server sent a DTLS HelloVerifyRequest (RFC 6347, 4.2.1)
 	certRequested      bool
 	noCertificateAlert bool
 
@@ -49,8 +50,6 @@ type Tracker struct {
 
 	mismatch [2]int // OverlapMismatch by side, until roles are settled
 
-	// hvr: the server sent a DTLS HelloVerifyRequest (RFC 6347, 4.2.1).
-	hvr bool
 	// settle, when set, has the last word on the result before it
 	// leaves: a transport's own reading of it (flows/dtls.go).
 	settle func(*Result)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -672,6 +673,14 @@ func TestTLS13Drafts(t *testing.T) {
 	if r.Outcome != OutcomeEstablished || r.HelloRetryRequest == nil || r.HelloRetryRequest.KeyShareGroup != 29 ||
 		!slices.Equal(ladder[:4], []string{"client_hello", "hello_retry_request", "client_hello", "server_hello"}) {
 		t.Errorf("draft 18 HelloRetryRequest: outcome %s, ladder %v, violations %+v", r.Outcome, ladder, r.Violations)
+	}
+}
+
+// TestTrackerSize checks that a Tracker, allocated for every connection,
+// fits the runtime's 1152-byte size class: the next is 1280.
+func TestTrackerSize(t *testing.T) {
+	if n := unsafe.Sizeof(Tracker{}); n > 1152 {
+		t.Errorf("a Tracker is %d bytes, want at most 1152", n)
 	}
 }
 
