@@ -684,6 +684,25 @@ func TestTrackerSize(t *testing.T) {
 	}
 }
 
+// TestClosedTrackerHoldsNoDecoders: a closed connection's result is a
+// field of its Tracker, which a result held for start order keeps alive;
+// the decoders it no longer needs must not be kept with it.
+func TestClosedTrackerHoldsNoDecoders(t *testing.T) {
+	col := NewCollector(Options{})
+	tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0}).(*Tracker)
+	for _, st := range fullECDHE {
+		side := stream.SideA
+		if st.from == Server {
+			side = stream.SideB
+		}
+		tr.Data(side, st.b, t0)
+	}
+	tr.Close(stream.EndFIN, t0)
+	if tr.decs != nil || tr.sides[0].dec != nil || tr.sides[1].dec != nil {
+		t.Error("the closed Tracker still holds its decoders")
+	}
+}
+
 // TestTrackerAllocations checks what a TLS 1.2 handshake costs flows and
 // decode together, per connection: the Tracker, its two decoders (one
 // allocation), the ladder, and the hellos, certificate chain and key
