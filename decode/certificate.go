@@ -52,18 +52,45 @@ func parseCertificate(body []byte) (Message, error) {
 	if !s.Empty() {
 		return nil, errTrailing
 	}
-	m := new(Certificate)
-	for !list.Empty() {
+	n, size := 0, 0
+	for rest := list; !rest.Empty(); n++ {
 		var cert cryptobyte.String
-		if !list.ReadUint24LengthPrefixed(&cert) {
+		if !rest.ReadUint24LengthPrefixed(&cert) {
 			return nil, errTruncated
 		}
 		if len(cert) == 0 {
 			return nil, parseError("empty certificate")
 		}
-		m.Certificates = append(m.Certificates, append([]byte(nil), cert...))
+		size += len(cert)
+	}
+	m, der := newCertificate(n, size)
+	for i := range m.Certificates {
+		var cert cryptobyte.String
+		list.ReadUint24LengthPrefixed(&cert)
+		m.Certificates[i], der = der[:len(cert):len(cert)], der[len(cert):]
+		copy(m.Certificates[i], cert)
 	}
 	return m, nil
+}
+
+// certificateRoom is a Certificate allocated with room for the list of a
+// usual chain (within).
+type certificateRoom struct {
+	m     Certificate
+	certs [4][]byte
+}
+
+// newCertificate returns a Certificate whose list has room for n
+// certificates, nil when n is 0, and the buffer their copies share, of
+// size bytes: both are counted in a first pass over the list, so that a
+// chain costs two allocations, not two per certificate.
+func newCertificate(n, size int) (*Certificate, []byte) {
+	r := new(certificateRoom)
+	if n == 0 {
+		return &r.m, nil
+	}
+	r.m.Certificates = within(r.certs[:], n)
+	return &r.m, make([]byte, size)
 }
 
 // ParseCertificate13 parses the TLS 1.3 form of a Certificate body (RFC
@@ -93,16 +120,25 @@ func parseCertificate13(body []byte) (*Certificate, error) {
 	if !s.Empty() {
 		return nil, errTrailing
 	}
-	m := &Certificate{Context: append([]byte{}, ctx...)}
-	for !list.Empty() {
+	n, size := 0, 0
+	for rest := list; !rest.Empty(); n++ {
 		var cert, exts cryptobyte.String
-		if !list.ReadUint24LengthPrefixed(&cert) || !list.ReadUint16LengthPrefixed(&exts) {
+		if !rest.ReadUint24LengthPrefixed(&cert) || !rest.ReadUint16LengthPrefixed(&exts) {
 			return nil, errTruncated
 		}
 		if len(cert) == 0 {
 			return nil, parseError("empty cert_data")
 		}
-		m.Certificates = append(m.Certificates, append([]byte(nil), cert...))
+		size += len(cert)
+	}
+	m, der := newCertificate(n, size)
+	m.Context = append([]byte{}, ctx...)
+	for i := range m.Certificates {
+		var cert, exts cryptobyte.String
+		list.ReadUint24LengthPrefixed(&cert)
+		list.ReadUint16LengthPrefixed(&exts)
+		m.Certificates[i], der = der[:len(cert):len(cert)], der[len(cert):]
+		copy(m.Certificates[i], cert)
 	}
 	return m, nil
 }

@@ -30,6 +30,22 @@ func TestCertificateFixtures(t *testing.T) {
 	}
 }
 
+// TestCertificateAllocations checks that a chain costs two allocations
+// however many certificates it holds: the message with its list, and one
+// buffer for the copies of their DER.
+func TestCertificateAllocations(t *testing.T) {
+	der := []byte{0x30, 0x03, 0x02, 0x01, 0x01}
+	body := u24(cat(u24(der), u24(der), u24(der)))
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := ParseHandshake(HandshakeCertificate, body); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 2 {
+		t.Errorf("%.1f allocations per Certificate, want at most 2", allocs)
+	}
+}
+
 func TestCertificateForms(t *testing.T) {
 	der := []byte{0x30, 0x03, 0x02, 0x01, 0x01}
 	m, err := ParseHandshake(HandshakeCertificate, u24(cat(u24(der), u24(der))))

@@ -181,11 +181,36 @@ func newerVersion(a, b Version) bool {
 	return a > b
 }
 
+// clientHelloRoom is a ClientHello allocated with room for the lists a
+// current client's hello carries (Chrome's, crypto/tls's and OpenSSL's
+// fit), which its slices use when they fit: one allocation for what were
+// a dozen, in the 1280-byte size class. Longer lists, from the wire, get
+// their own (within).
+type clientHelloRoom struct {
+	m            ClientHello
+	sessionID    [32]byte // its bound (RFC 5246, Section 7.4.1.2)
+	suites       [32]CipherSuite
+	compression  [1]CompressionMethod
+	extensions   [20]Extension
+	alpn         [2]string
+	versions     [8]Version
+	groups       [12]NamedGroup
+	pointFormats [3]ECPointFormat
+	keyShares    [4]KeyShare
+	sigAlgs      [24]SignatureScheme
+	sigAlgsCert  [16]SignatureScheme
+	pskModes     [2]PSKKeyExchangeMode
+	certCompress [4]CertificateCompressionAlgorithm
+	alps         [1]string
+}
+
 // parseClientHello parses a ClientHello body (RFC 8446, Section 4.1.2;
 // extensions are optional before TLS 1.2, RFC 5246 Section 7.4.1.2).
 func parseClientHello(body []byte) (Message, error) {
 	s := cryptobyte.String(body)
-	m := &ClientHello{PaddingLength: -1}
+	r := &clientHelloRoom{}
+	m := &r.m
+	m.PaddingLength = -1
 	var sid, suites, comp cryptobyte.String
 	if !s.ReadUint16((*uint16)(&m.LegacyVersion)) || !s.CopyBytes(m.Random[:]) ||
 		!s.ReadUint8LengthPrefixed(&sid) || !s.ReadUint16LengthPrefixed(&suites) ||
@@ -203,21 +228,19 @@ func parseClientHello(body []byte) (Message, error) {
 	if len(comp) == 0 {
 		return nil, parseError("empty compression_methods")
 	}
-	m.SessionID = append([]byte(nil), sid...)
-	m.CipherSuites = make([]CipherSuite, 0, len(suites)/2)
-	for !suites.Empty() {
-		var c uint16
-		suites.ReadUint16(&c)
-		m.CipherSuites = append(m.CipherSuites, CipherSuite(c))
+	if len(sid) > 0 {
+		m.SessionID = r.sessionID[:len(sid):len(sid)]
+		copy(m.SessionID, sid)
 	}
-	m.CompressionMethods = make([]CompressionMethod, len(comp))
+	m.CipherSuites = uint16s(suites, r.suites[:])
+	m.CompressionMethods = within(r.compression[:], len(comp))
 	for i, c := range comp {
 		m.CompressionMethods[i] = CompressionMethod(c)
 	}
 	if s.Empty() {
 		return m, nil
 	}
-	exts, err := readExtensions(&s, m.extension)
+	exts, err := readExtensions(&s, r.extensions[:], r.extension)
 	if err != nil {
 		return nil, err
 	}
@@ -229,9 +252,10 @@ func parseClientHello(body []byte) (Message, error) {
 	return m, nil
 }
 
-// extension records one ClientHello extension. Unknown types are kept as
-// type and length by readExtensions.
-func (m *ClientHello) extension(typ ExtensionType, data cryptobyte.String) error {
+// extension records one ClientHello extension, its lists in r's room.
+// Unknown types are kept as type and length by readExtensions.
+func (r *clientHelloRoom) extension(typ ExtensionType, data cryptobyte.String) error {
+	m := &r.m
 	var err error
 	switch typ {
 	case ExtServerName:
@@ -246,15 +270,15 @@ func (m *ClientHello) extension(typ ExtensionType, data cryptobyte.String) error
 		}
 		m.StatusRequest = true
 	case ExtSupportedGroups:
-		m.SupportedGroups, err = readUint16List[NamedGroup](data)
+		m.SupportedGroups, err = readUint16List(data, r.groups[:])
 	case ExtECPointFormats:
-		m.ECPointFormats, err = readUint8List[ECPointFormat](data)
+		m.ECPointFormats, err = readUint8List(data, r.pointFormats[:])
 	case ExtSignatureAlgorithms:
-		m.SignatureAlgorithms, err = readUint16List[SignatureScheme](data)
+		m.SignatureAlgorithms, err = readUint16List(data, r.sigAlgs[:])
 	case ExtSignatureAlgorithmsCert:
-		m.SignatureAlgorithmsCert, err = readUint16List[SignatureScheme](data)
+		m.SignatureAlgorithmsCert, err = readUint16List(data, r.sigAlgsCert[:])
 	case ExtALPN:
-		m.ALPN, err = readALPN(data)
+		m.ALPN, err = readALPN(data, r.alpn[:])
 	case ExtSessionTicket:
 		// RFC 5077, Section 3.2: the body is the ticket, empty when the
 		// client has none.
@@ -268,21 +292,17 @@ func (m *ClientHello) extension(typ ExtensionType, data cryptobyte.String) error
 		if len(list) == 0 || len(list)%2 != 0 {
 			return parseError("versions length must be even and non-zero")
 		}
-		for !list.Empty() {
-			var v uint16
-			list.ReadUint16(&v)
-			m.SupportedVersions = append(m.SupportedVersions, Version(v))
-		}
+		m.SupportedVersions = uint16s(list, r.versions[:])
 	case ExtKeyShare, ExtKeyShareOld:
 		// Drafts up to 22 numbered key_share 40 (draft.go).
-		err = m.keyShares(data)
+		err = m.keyShares(data, r.keyShares[:])
 	case ExtPreSharedKey:
 		err = m.preSharedKey(data)
 	case ExtEarlyData:
 		m.EarlyData = true
 		err = needEmpty(data)
 	case ExtPSKKeyExchangeModes:
-		m.PSKModes, err = readUint8List[PSKKeyExchangeMode](data)
+		m.PSKModes, err = readUint8List(data, r.pskModes[:])
 	case ExtExtendedMasterSecret:
 		m.ExtendedMasterSecret = true
 		err = needEmpty(data)
@@ -319,11 +339,7 @@ func (m *ClientHello) extension(typ ExtensionType, data cryptobyte.String) error
 		if len(list) == 0 || len(list)%2 != 0 {
 			return parseError("algorithms length must be even and non-zero")
 		}
-		for !list.Empty() {
-			var a uint16
-			list.ReadUint16(&a)
-			m.CompressCertificate = append(m.CompressCertificate, CertificateCompressionAlgorithm(a))
-		}
+		m.CompressCertificate = uint16s(list, r.certCompress[:])
 	case ExtCertificateAuthorities:
 		m.CertificateAuthorities, m.CertificateAuthoritiesCount, err = readCertificateAuthorities(data)
 	case ExtEncryptedClientHello:
@@ -331,8 +347,14 @@ func (m *ClientHello) extension(typ ExtensionType, data cryptobyte.String) error
 	case ExtApplicationSettings, ExtApplicationSettingsOld:
 		// draft-vvv-tls-alps-01, Section 4: ProtocolName
 		// supported_protocols<2..2^16-1>, the form of ALPN's list.
+		// The first list takes the room; a second, under the other code
+		// point, is appended to it.
+		if m.ApplicationSettings == nil {
+			m.ApplicationSettings, err = readALPN(data, r.alps[:])
+			break
+		}
 		var names []string
-		if names, err = readALPN(data); err == nil {
+		if names, err = readALPN(data, nil); err == nil {
 			m.ApplicationSettings = append(m.ApplicationSettings, names...)
 		}
 	}
@@ -402,23 +424,32 @@ func (m *ClientHello) serverName(data cryptobyte.String) error {
 }
 
 // keyShares reads client_shares (RFC 8446, Section 4.2.8): a possibly empty
-// list (empty asks for a HelloRetryRequest) of group and non-empty key.
-func (m *ClientHello) keyShares(data cryptobyte.String) error {
+// list (empty asks for a HelloRetryRequest) of group and non-empty key, in
+// room when it fits (within). A first pass checks the framing and counts
+// the entries.
+func (m *ClientHello) keyShares(data cryptobyte.String, room []KeyShare) error {
 	var list cryptobyte.String
 	if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
 		return errTruncated
 	}
-	m.KeyShares = []KeyShare{}
-	for !list.Empty() {
+	n := 0
+	for rest := list; !rest.Empty(); n++ {
 		var g uint16
 		var key cryptobyte.String
-		if !list.ReadUint16(&g) || !list.ReadUint16LengthPrefixed(&key) {
+		if !rest.ReadUint16(&g) || !rest.ReadUint16LengthPrefixed(&key) {
 			return errTruncated
 		}
 		if len(key) == 0 {
 			return parseError("empty key_exchange")
 		}
-		m.KeyShares = append(m.KeyShares, KeyShare{Group: NamedGroup(g), KeyLength: len(key)})
+	}
+	m.KeyShares = within(room, n)
+	for i := range m.KeyShares {
+		var g uint16
+		var key cryptobyte.String
+		list.ReadUint16(&g)
+		list.ReadUint16LengthPrefixed(&key)
+		m.KeyShares[i] = KeyShare{Group: NamedGroup(g), KeyLength: len(key)}
 	}
 	return nil
 }

@@ -225,6 +225,36 @@ func TestClientHelloExtensions(t *testing.T) {
 	}
 }
 
+// manyExtensions returns n empty extensions of distinct unknown types
+// from 0x1000.
+func manyExtensions(n int) []ext {
+	var exts []ext
+	for i := range n {
+		exts = append(exts, ext{uint16(0x1000 + i), nil})
+	}
+	return exts
+}
+
+// TestClientHelloDistinctExtensions: types that share their low byte
+// (GREASE values, registered types) are not duplicates, in a usual block
+// or in one of more entries than are looked through.
+func TestClientHelloDistinctExtensions(t *testing.T) {
+	groups := pre16(u16(29))
+	for name, exts := range map[string][]ext{
+		"usual": {{0x0a0a, nil}, {uint16(ExtSupportedGroups), groups}, {0xfe0a, nil}, {0x1a0a, nil}},
+		"many":  append(manyExtensions(maxLookedThrough), ext{0x0a0a, nil}, ext{uint16(ExtSupportedGroups), groups}, ext{0x200a, []byte{1}}),
+	} {
+		m, err := ParseHandshake(HandshakeClientHello, buildClientHello(exts))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if n := len(m.(*ClientHello).Extensions); n != len(exts) {
+			t.Errorf("%s: %d extensions, want %d", name, n, len(exts))
+		}
+	}
+}
+
 func TestClientHelloMalformed(t *testing.T) {
 	sni := func(name string) []byte { return pre16(cat([]byte{0}, pre16([]byte(name)))) }
 	psk := cat(pre16(cat(pre16([]byte("id")), []byte{0, 0, 0, 1})), pre16(pre8(make([]byte, 32))))
@@ -239,6 +269,8 @@ func TestClientHelloMalformed(t *testing.T) {
 		{"extension block short by one", valid[:len(valid)-1]},
 		{"duplicate extension", buildClientHello([]ext{{23, nil}, {23, nil}})},
 		{"duplicate unknown extension", buildClientHello([]ext{{0x1234, nil}, {0x1234, []byte{1}}})},
+		{"duplicate after one of the same low byte", buildClientHello([]ext{{0x0a0a, nil}, {0x1a0a, nil}, {0x0a0a, nil}})},
+		{"duplicate in a block of 100", buildClientHello(append(manyExtensions(99), ext{0x1000, nil}))},
 		{"pre_shared_key not last", buildClientHello([]ext{{uint16(ExtPreSharedKey), psk}, {23, nil}})},
 		{"psk binder count", buildClientHello([]ext{{uint16(ExtPreSharedKey),
 			cat(pre16(cat(pre16([]byte("id")), []byte{0, 0, 0, 1})), pre16(cat(pre8(make([]byte, 32)), pre8(make([]byte, 32)))))}})},
@@ -279,5 +311,19 @@ func TestClientHelloMalformed(t *testing.T) {
 		if !errors.As(err, &de) || de.Code != CodeMalformedHandshake || m != nil {
 			t.Errorf("%s: got %v, %v; want a malformed_handshake error", tt.name, m, err)
 		}
+	}
+}
+
+// TestClientHelloAllocations checks that a browser's ClientHello costs two
+// allocations: the hello with its lists, and its server name.
+func TestClientHelloAllocations(t *testing.T) {
+	body := chromeClientHello[handshakeHeaderLen:]
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := ParseHandshake(HandshakeClientHello, body); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 2 {
+		t.Errorf("%.1f allocations per ClientHello, want at most 2", allocs)
 	}
 }

@@ -29,22 +29,23 @@ type EncryptedExtensions struct {
 // Type returns HandshakeEncryptedExtensions.
 func (m *EncryptedExtensions) Type() HandshakeType { return HandshakeEncryptedExtensions }
 
+// encryptedExtensionsRoom is an EncryptedExtensions allocated with room
+// for the extensions a server sends (within).
+type encryptedExtensionsRoom struct {
+	m          EncryptedExtensions
+	extensions [6]Extension
+}
+
 func parseEncryptedExtensions(body []byte) (Message, error) {
 	s := cryptobyte.String(body)
-	m := new(EncryptedExtensions)
+	r := new(encryptedExtensionsRoom)
+	m := &r.m
 	var err error
-	m.Extensions, err = readExtensions(&s, func(typ ExtensionType, data cryptobyte.String) error {
+	m.Extensions, err = readExtensions(&s, r.extensions[:], func(typ ExtensionType, data cryptobyte.String) error {
 		var err error
 		switch typ {
 		case ExtALPN:
-			// RFC 7301, Section 3.1: the list MUST contain exactly one name.
-			var names []string
-			if names, err = readALPN(data); err == nil && len(names) != 1 {
-				return parseError("server selected more than one protocol")
-			}
-			if err == nil {
-				m.ALPN = names[0]
-			}
+			m.ALPN, err = readProtocol(data)
 		case ExtServerName:
 			m.ServerName = true
 			err = needEmpty(data)

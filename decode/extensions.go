@@ -56,8 +56,9 @@ const MaxDistinguishedNames = 128
 // its entries and calls f for each body in wire order. The block must fill
 // s exactly, and no type may appear twice ("There MUST NOT be more than one
 // extension of the same type in a given extension block"). f returns an
-// error when a body does not parse.
-func readExtensions(s *cryptobyte.String, f func(ExtensionType, cryptobyte.String) error) ([]Extension, error) {
+// error when a body does not parse. The entries go in room when they fit
+// (within).
+func readExtensions(s *cryptobyte.String, room []Extension, f func(ExtensionType, cryptobyte.String) error) ([]Extension, error) {
 	var block cryptobyte.String
 	if !s.ReadUint16LengthPrefixed(&block) {
 		return nil, errTruncated
@@ -65,26 +66,81 @@ func readExtensions(s *cryptobyte.String, f func(ExtensionType, cryptobyte.Strin
 	if !s.Empty() {
 		return nil, errTrailing
 	}
-	// A bit per possible type: a hostile block can hold 16383 entries, too
-	// many to compare pairwise.
-	var seen [1 << 16 / 64]uint64
-	exts := make([]Extension, 0, countExtensions(block))
+	n := countExtensions(block)
+	exts := within(room, n)[:0]
+	var seen typeSet
+	if n > maxLookedThrough {
+		seen.all = make([]uint64, 1<<16/64)
+	}
 	for !block.Empty() {
 		var typ uint16
 		var data cryptobyte.String
 		if !block.ReadUint16(&typ) || !block.ReadUint16LengthPrefixed(&data) {
 			return nil, errTruncated
 		}
-		if seen[typ/64]&(1<<(typ%64)) != 0 {
+		if seen.has(typ, exts) {
 			return nil, parseError("duplicate extension " + ExtensionType(typ).String())
 		}
-		seen[typ/64] |= 1 << (typ % 64)
+		seen.add(typ)
 		exts = append(exts, Extension{Type: ExtensionType(typ), Length: len(data)})
 		if err := f(ExtensionType(typ), data); err != nil {
 			return nil, parseError(ExtensionType(typ).String() + ": " + err.Error())
 		}
 	}
 	return exts, nil
+}
+
+// maxLookedThrough bounds the entries of a block whose duplicates are
+// found by looking through those read before (typeSet).
+const maxLookedThrough = 64
+
+// typeSet is the extension types read so far of a block. A usual block
+// has a bit per low byte of the type, and the entries read are looked
+// through when it is set (GREASE values and a few registered types share
+// low bytes). A hostile block can hold 16383 entries, too many to look
+// through, and has a bit per possible type in all: 8 KiB to clear, which
+// took a tenth of a ClientHello's parse when every block had it.
+type typeSet struct {
+	low [256 / 64]uint64
+	all []uint64 // 1<<16 bits, for blocks of more than maxLookedThrough entries
+}
+
+// has says whether typ is among exts, the entries read so far.
+func (t *typeSet) has(typ uint16, exts []Extension) bool {
+	if t.all != nil {
+		return t.all[typ/64]&(1<<(typ%64)) != 0
+	}
+	if b := typ & 0xff; t.low[b/64]&(1<<(b%64)) == 0 {
+		return false
+	}
+	for _, e := range exts {
+		if uint16(e.Type) == typ {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *typeSet) add(typ uint16) {
+	if t.all != nil {
+		t.all[typ/64] |= 1 << (typ % 64)
+		return
+	}
+	b := typ & 0xff
+	t.low[b/64] |= 1 << (b % 64)
+}
+
+// within returns a slice of length n in room when it fits there, else a
+// new one: a message allocated with room for the lists a typical one
+// carries costs one allocation rather than one per list. n is bounded by
+// the bytes present. The capacity is n, as that of a slice made for the
+// list alone: a caller's append copies it rather than write into room.
+// The result is never nil.
+func within[T any](room []T, n int) []T {
+	if room != nil && n <= len(room) {
+		return room[:n:n]
+	}
+	return make([]T, n)
 }
 
 // countExtensions counts the entries of a block so that the result slice
@@ -112,8 +168,8 @@ func needEmpty(data cryptobyte.String) error {
 
 // readUint16List reads a uint16-length-prefixed vector of uint16 values
 // that must be non-empty and fill data (supported_groups,
-// signature_algorithms, ...).
-func readUint16List[T ~uint16](data cryptobyte.String) ([]T, error) {
+// signature_algorithms, ...), in room when it fits (within).
+func readUint16List[T ~uint16](data cryptobyte.String, room []T) ([]T, error) {
 	var list cryptobyte.String
 	if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
 		return nil, errTruncated
@@ -121,18 +177,23 @@ func readUint16List[T ~uint16](data cryptobyte.String) ([]T, error) {
 	if len(list) == 0 || len(list)%2 != 0 {
 		return nil, parseError("list length must be even and non-zero")
 	}
-	out := make([]T, 0, len(list)/2)
-	for !list.Empty() {
-		var v uint16
-		list.ReadUint16(&v)
-		out = append(out, T(v))
+	return uint16s(list, room), nil
+}
+
+// uint16s returns the big-endian uint16 values of b, whose length is even,
+// in room when they fit (within).
+func uint16s[T ~uint16](b []byte, room []T) []T {
+	out := within(room, len(b)/2)
+	for i := range out {
+		out[i] = T(b[2*i])<<8 | T(b[2*i+1])
 	}
-	return out, nil
+	return out
 }
 
 // readUint8List reads a uint8-length-prefixed, non-empty byte vector that
-// fills data (ec_point_formats, psk_key_exchange_modes).
-func readUint8List[T ~uint8](data cryptobyte.String) ([]T, error) {
+// fills data (ec_point_formats, psk_key_exchange_modes), in room when it
+// fits (within).
+func readUint8List[T ~uint8](data cryptobyte.String, room []T) ([]T, error) {
 	var list cryptobyte.String
 	if !data.ReadUint8LengthPrefixed(&list) || !data.Empty() {
 		return nil, errTruncated
@@ -140,7 +201,7 @@ func readUint8List[T ~uint8](data cryptobyte.String) ([]T, error) {
 	if len(list) == 0 {
 		return nil, parseError("empty list")
 	}
-	out := make([]T, len(list))
+	out := within(room, len(list))
 	for i, v := range list {
 		out[i] = T(v)
 	}
@@ -148,8 +209,9 @@ func readUint8List[T ~uint8](data cryptobyte.String) ([]T, error) {
 }
 
 // readALPN reads a ProtocolNameList (RFC 7301, Section 3.1): non-empty,
-// each name non-empty.
-func readALPN(data cryptobyte.String) ([]string, error) {
+// each name non-empty, in room when the names fit (within). A first pass
+// checks the framing and counts the names.
+func readALPN(data cryptobyte.String, room []string) ([]string, error) {
 	var list cryptobyte.String
 	if !data.ReadUint16LengthPrefixed(&list) || !data.Empty() {
 		return nil, errTruncated
@@ -157,18 +219,55 @@ func readALPN(data cryptobyte.String) ([]string, error) {
 	if list.Empty() {
 		return nil, parseError("empty protocol_name_list")
 	}
-	var out []string
-	for !list.Empty() {
+	n := 0
+	for rest := list; !rest.Empty(); n++ {
 		var name cryptobyte.String
-		if !list.ReadUint8LengthPrefixed(&name) {
+		if !rest.ReadUint8LengthPrefixed(&name) {
 			return nil, errTruncated
 		}
 		if len(name) == 0 {
 			return nil, parseError("empty protocol name")
 		}
-		out = append(out, string(name))
+	}
+	out := within(room, n)
+	for i := range out {
+		var name cryptobyte.String
+		list.ReadUint8LengthPrefixed(&name)
+		out[i] = protocolName(name)
 	}
 	return out, nil
+}
+
+// readProtocol reads a server's ProtocolNameList, the protocol it
+// selected (RFC 7301, Section 3.1: the list MUST contain exactly one
+// name).
+func readProtocol(data cryptobyte.String) (string, error) {
+	var room [1]string
+	names, err := readALPN(data, room[:])
+	if err != nil {
+		return "", err
+	}
+	if len(names) != 1 {
+		return "", parseError("server selected more than one protocol")
+	}
+	return names[0], nil
+}
+
+// protocolName returns name as a string, without allocating one for the
+// protocols nearly every hello names (IANA TLS Application-Layer Protocol
+// Negotiation (ALPN) Protocol IDs).
+func protocolName(name []byte) string {
+	switch string(name) {
+	case "h2":
+		return "h2"
+	case "http/1.1":
+		return "http/1.1"
+	case "h3":
+		return "h3"
+	case "http/1.0":
+		return "http/1.0"
+	}
+	return string(name)
 }
 
 // readRenegotiationInfo reads renegotiated_connection (RFC 5746, Section

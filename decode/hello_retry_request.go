@@ -11,7 +11,9 @@ import "golang.org/x/crypto/cryptobyte"
 // reads it the same way.
 func parseHelloRetryRequest(body []byte) (Message, error) {
 	s := cryptobyte.String(body)
-	m := &ServerHello{HelloRetryRequest: true, Draft: true}
+	r := new(serverHelloRoom)
+	m := &r.m
+	m.HelloRetryRequest, m.Draft = true, true
 	if !s.ReadUint16((*uint16)(&m.LegacyVersion)) {
 		return nil, errTruncated
 	}
@@ -20,7 +22,7 @@ func parseHelloRetryRequest(body []byte) (Message, error) {
 			return nil, errTruncated
 		}
 	}
-	exts, err := readExtensions(&s, m.extension)
+	exts, err := readExtensions(&s, r.extensions[:], r.extension)
 	if err != nil {
 		return nil, err
 	}

@@ -79,7 +79,7 @@ func (c ContentType) String() string {
 
 // String returns the IANA TLS HandshakeType name, else "unknown_N".
 func (t HandshakeType) String() string {
-	if n, ok := handshakeTypeNames[t]; ok {
+	if n := handshakeTypeNamesTable[t]; n != "" {
 		return n
 	}
 	return unknown(uint64(t))
@@ -291,6 +291,16 @@ var (
 	namedGroupNamesTable      = newTable16(namedGroupNames)
 	signatureSchemeNamesTable = newTable16(signatureSchemeNames)
 )
+
+// handshakeTypeNamesTable names the handshake types by index, "" for
+// none: flows names every message of a ladder, and the map's hashing was
+// 2.5% of its cost for a TLS 1.2 handshake.
+var handshakeTypeNamesTable = func() (a [256]string) {
+	for t, name := range handshakeTypeNames {
+		a[t] = name
+	}
+	return a
+}()
 
 // table16 maps 16-bit code points to names: "" is no name.
 type table16 [256]*[256]string

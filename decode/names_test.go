@@ -193,3 +193,18 @@ func TestTable16SameAsMaps(t *testing.T) {
 	check("group", namedGroupNamesTable, func(v uint16) (string, bool) { n, ok := namedGroupNames[NamedGroup(v)]; return n, ok })
 	check("signature scheme", signatureSchemeNamesTable, func(v uint16) (string, bool) { n, ok := signatureSchemeNames[SignatureScheme(v)]; return n, ok })
 }
+
+// TestHandshakeTypeNames: every type, registered or not, reads as the
+// registry names it.
+func TestHandshakeTypeNames(t *testing.T) {
+	for i := range 256 {
+		typ := HandshakeType(i)
+		want, ok := handshakeTypeNames[typ]
+		if !ok {
+			want = unknown(uint64(i))
+		}
+		if got := typ.String(); got != want {
+			t.Errorf("HandshakeType(%d) = %q, want %q", i, got, want)
+		}
+	}
+}

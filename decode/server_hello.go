@@ -105,10 +105,21 @@ func (m *ServerHello) HasKeyShare() bool {
 	return false
 }
 
+// serverHelloRoom is a ServerHello allocated with room for its session id
+// and the lists a server's hello carries, which its slices use when they
+// fit (within).
+type serverHelloRoom struct {
+	m            ServerHello
+	sessionID    [32]byte // its bound (RFC 5246, Section 7.4.1.3)
+	extensions   [8]Extension
+	pointFormats [3]ECPointFormat
+}
+
 // parseServerHello parses a ServerHello body (RFC 8446, Section 4.1.3).
 func parseServerHello(body []byte) (Message, error) {
 	s := cryptobyte.String(body)
-	m := new(ServerHello)
+	r := new(serverHelloRoom)
+	m := &r.m
 	if !s.ReadUint16((*uint16)(&m.LegacyVersion)) || !s.CopyBytes(m.Random[:]) {
 		return nil, errTruncated
 	}
@@ -120,7 +131,7 @@ func parseServerHello(body []byte) (Message, error) {
 		if !s.ReadUint16((*uint16)(&m.CipherSuite)) {
 			return nil, errTruncated
 		}
-		exts, err := readExtensions(&s, m.extension)
+		exts, err := readExtensions(&s, r.extensions[:], r.extension)
 		if err != nil {
 			return nil, err
 		}
@@ -135,12 +146,15 @@ func parseServerHello(body []byte) (Message, error) {
 	if len(sid) > 32 {
 		return nil, parseError("session_id longer than 32 bytes")
 	}
-	m.SessionID = append([]byte(nil), sid...)
+	if len(sid) > 0 {
+		m.SessionID = r.sessionID[:len(sid):len(sid)]
+		copy(m.SessionID, sid)
+	}
 	m.HelloRetryRequest = bytes.Equal(m.Random[:], helloRetryRequestRandom[:])
 	if s.Empty() {
 		return m, nil
 	}
-	exts, err := readExtensions(&s, m.extension)
+	exts, err := readExtensions(&s, r.extensions[:], r.extension)
 	if err != nil {
 		return nil, err
 	}
@@ -148,9 +162,10 @@ func parseServerHello(body []byte) (Message, error) {
 	return m, nil
 }
 
-// extension records one ServerHello extension. Unknown types are kept as
-// type and length by readExtensions.
-func (m *ServerHello) extension(typ ExtensionType, data cryptobyte.String) error {
+// extension records one ServerHello extension, its lists in r's room.
+// Unknown types are kept as type and length by readExtensions.
+func (r *serverHelloRoom) extension(typ ExtensionType, data cryptobyte.String) error {
+	m := &r.m
 	var err error
 	switch typ {
 	case ExtServerName:
@@ -161,17 +176,9 @@ func (m *ServerHello) extension(typ ExtensionType, data cryptobyte.String) error
 		m.StatusRequest = true
 		err = needEmpty(data)
 	case ExtECPointFormats:
-		m.ECPointFormats, err = readUint8List[ECPointFormat](data)
+		m.ECPointFormats, err = readUint8List(data, r.pointFormats[:])
 	case ExtALPN:
-		// RFC 7301, Section 3.1: the list MUST contain exactly one name.
-		var names []string
-		names, err = readALPN(data)
-		if err == nil && len(names) != 1 {
-			return parseError("server selected more than one protocol")
-		}
-		if err == nil {
-			m.ALPN = names[0]
-		}
+		m.ALPN, err = readProtocol(data)
 	case ExtSessionTicket:
 		// RFC 5077, Section 3.2: empty in ServerHello.
 		m.SessionTicket = true

@@ -49,13 +49,13 @@ func parseCertificateRequest13(body []byte) (Message, error) {
 	}
 	m.Context = append([]byte{}, ctx...)
 	var err error
-	m.Extensions, err = readExtensions(&s, func(typ ExtensionType, data cryptobyte.String) error {
+	m.Extensions, err = readExtensions(&s, nil, func(typ ExtensionType, data cryptobyte.String) error {
 		var err error
 		switch typ {
 		case ExtSignatureAlgorithms:
-			m.SignatureAlgorithms, err = readUint16List[SignatureScheme](data)
+			m.SignatureAlgorithms, err = readUint16List[SignatureScheme](data, nil)
 		case ExtSignatureAlgorithmsCert:
-			m.SignatureAlgorithmsCert, err = readUint16List[SignatureScheme](data)
+			m.SignatureAlgorithmsCert, err = readUint16List[SignatureScheme](data, nil)
 		case ExtCertificateAuthorities:
 			m.CertificateAuthorities, m.CertificateAuthoritiesCount, err = readCertificateAuthorities(data)
 		}
@@ -87,7 +87,7 @@ func parseNewSessionTicket13(body []byte) (Message, error) {
 	}
 	m.NonceLength, m.TicketLength = len(nonce), len(ticket)
 	var err error
-	m.Extensions, err = readExtensions(&s, func(typ ExtensionType, data cryptobyte.String) error {
+	m.Extensions, err = readExtensions(&s, nil, func(typ ExtensionType, data cryptobyte.String) error {
 		if typ != ExtEarlyData {
 			return nil
 		}

@@ -37,7 +37,9 @@ func (t *Tracker) emitIfFinal() {
 	t.res, t.sides = Result{}, [2]sideState{}
 }
 
-// releaseStreams lets the decoders' buffers go to later connections.
+// releaseStreams lets the decoders' buffers go to later connections, and
+// the decoders go with the Tracker's last reference to them: a result
+// held for start order holds its Tracker.
 func (t *Tracker) releaseStreams() {
 	for i := range t.sides {
 		if d := &t.sides[i]; d.dec != nil {
@@ -45,6 +47,7 @@ func (t *Tracker) releaseStreams() {
 			d.dec = nil
 		}
 	}
+	t.decs = nil
 }
 
 var closedNames = map[stream.EndReason]string{

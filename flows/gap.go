@@ -40,7 +40,7 @@ func (t *Tracker) Gap(s stream.Side, missing int, ts time.Time) {
 		if d.dec != nil {
 			d.dec.Release()
 		}
-		d.dec = decode.NewStream(decode.Options{Resync: true})
+		d.dec = t.newStream(s, decode.Options{Resync: true})
 	}
 	t.emitIfFinal()
 }

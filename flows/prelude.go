@@ -23,7 +23,7 @@ func (t *Tracker) start(s stream.Side, b []byte) ([]byte, bool) {
 	if !t.info.SawSYN {
 		// The capture began mid-connection: find the next record boundary.
 		d.phase, d.resync = phaseReading, true
-		d.dec = decode.NewStream(t.decodeOptions(true))
+		d.dec = t.newStream(s, t.decodeOptions(true))
 		return b, true
 	}
 	if s != t.clientSide {
@@ -38,12 +38,12 @@ func (t *Tracker) start(s stream.Side, b []byte) ([]byte, bool) {
 		}
 		d.prelude = nil
 		d.phase, d.resync = phaseReading, t.client().resync
-		d.dec = decode.NewStream(t.decodeOptions(d.resync))
+		d.dec = t.newStream(s, t.decodeOptions(d.resync))
 		return b, true
 	}
 	if d.prelude == nil && decode.LooksLikeTLS(b) {
 		d.phase = phaseReading
-		d.dec = decode.NewStream(t.decodeOptions(false))
+		d.dec = t.newStream(s, t.decodeOptions(false))
 		return b, true
 	}
 	d.prelude = append(d.prelude, b...)
@@ -51,7 +51,7 @@ func (t *Tracker) start(s stream.Side, b []byte) ([]byte, bool) {
 		t.res.StartTLS = detectStartTLS(d.prelude[:i], t.sides[1-s].prelude)
 		b, d.prelude, t.sides[1-s].prelude = d.prelude[i:], nil, nil
 		d.phase, d.resync = phaseReading, true
-		d.dec = decode.NewStream(t.decodeOptions(false))
+		d.dec = t.newStream(s, t.decodeOptions(false))
 		return b, true
 	}
 	if len(d.prelude) > maxPrelude {

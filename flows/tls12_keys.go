@@ -89,8 +89,7 @@ func (t *Tracker) read12(d *sideState, typ decode.ContentType, ev decode.Event, 
 		return nil, false
 	}
 	ks := &k.sides[i]
-	hdr := [5]byte{byte(typ), byte(ev.RecordVersion >> 8), byte(ev.RecordVersion), byte(ev.Length >> 8), byte(ev.Length)}
-	pt, _, err := ks.dec.Decrypt(hdr[:], ev.Raw)
+	pt, _, err := ks.dec.Decrypt(k.header(typ, ev), ev.Raw)
 	if err == nil {
 		k.decrypted++
 		return pt, true

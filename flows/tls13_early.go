@@ -96,9 +96,9 @@ func (t *Tracker) earlyRecord(d *sideState, ev decode.Event, ts time.Time) bool 
 		k.status == KeysWrong || k.tls12 {
 		return false
 	}
-	hdr := [5]byte{byte(decode.ContentApplicationData), byte(ev.RecordVersion >> 8), byte(ev.RecordVersion), byte(ev.Length >> 8), byte(ev.Length)}
+	hdr := k.header(decode.ContentApplicationData, ev)
 	if ev.Raw != nil {
-		if pt, typ, ok := t.earlyOpen(hdr[:], ev.Raw); ok {
+		if pt, typ, ok := t.earlyOpen(hdr, ev.Raw); ok {
 			t.earlyPlain(d, pt, typ, ts)
 			return true
 		}
@@ -118,7 +118,7 @@ func (t *Tracker) earlyRecord(d *sideState, ev decode.Event, ts time.Time) bool 
 		k.early.probe, _ = tlscrypto.NewTLS13Decrypter(k.suite, k.sides[0].hsSecret)
 	}
 	if k.early.probe != nil && ev.Raw != nil {
-		if _, _, err := k.early.probe.Decrypt(hdr[:], ev.Raw); err == nil {
+		if _, _, err := k.early.probe.Decrypt(hdr, ev.Raw); err == nil {
 			// The client's first record under its handshake key:
 			// 0-RTT is over, and protected decrypts it again.
 			k.early.done, k.early.dec, k.early.probe = true, nil, nil

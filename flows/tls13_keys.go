@@ -53,6 +53,16 @@ type keyState struct {
 	sides     [2]keySide
 	early     earlyState // the client's 0-RTT (tls13_early.go)
 	post      postAuth   // post-handshake client authentication (tls13_post.go)
+	hdr       [5]byte    // the header of the record being opened (header)
+}
+
+// header returns the header of a protected record of type typ, the
+// additional data it is opened with (RFC 8446, 5.2; RFC 5246, 6.2.3.3).
+// It is written in k: an array of the caller's would escape through the
+// AEAD's interface, an allocation per record.
+func (k *keyState) header(typ decode.ContentType, ev decode.Event) []byte {
+	k.hdr = [5]byte{byte(typ), byte(ev.RecordVersion >> 8), byte(ev.RecordVersion), byte(ev.Length >> 8), byte(ev.Length)}
+	return k.hdr[:]
 }
 
 // keySide is one side's decryption: by role, Client then Server.
@@ -188,8 +198,7 @@ func (t *Tracker) protected(d *sideState, ev decode.Event, ts time.Time) {
 		t.record(d, kindEncrypted, ev.Length, true, ts)
 		return
 	}
-	hdr := [5]byte{byte(decode.ContentApplicationData), byte(ev.RecordVersion >> 8), byte(ev.RecordVersion), byte(ev.Length >> 8), byte(ev.Length)}
-	pt, typ, err := ks.dec.Decrypt(hdr[:], ev.Raw)
+	pt, typ, err := ks.dec.Decrypt(k.header(decode.ContentApplicationData, ev), ev.Raw)
 	if err != nil {
 		if k.decrypted == 0 && errors.Is(err, tlscrypto.ErrBadRecordMAC) {
 			t.keysWrong()

@@ -17,6 +17,7 @@ type Tracker struct {
 	info       stream.ConnInfo
 	col        *Collector
 	sides      [2]sideState
+	decs       *[2]decode.Stream // the sides' decoders (newStream), nil before the first
 	roleKnown  bool
 	clientSide stream.Side
 
@@ -33,6 +34,7 @@ type Tracker struct {
 	// tables read.
 	mode               mode
 	hrr                bool
+	hvr                bool // the server sent a DTLS HelloVerifyRequest (RFC 6347, 4.2.1)
 	certRequested      bool
 	noCertificateAlert bool
 
@@ -48,8 +50,6 @@ type Tracker struct {
 
 	mismatch [2]int // OverlapMismatch by side, until roles are settled
 
-	// hvr: the server sent a DTLS HelloVerifyRequest (RFC 6347, 4.2.1).
-	hvr bool
 	// settle, when set, has the last word on the result before it
 	// leaves: a transport's own reading of it (flows/dtls.go).
 	settle func(*Result)
@@ -69,6 +69,17 @@ func newTracker(info stream.ConnInfo, col *Collector) *Tracker {
 		t.setClient(stream.SideA)
 	}
 	return t
+}
+
+// newStream makes a new decoder for side s. Both sides' decoders are made
+// in one allocation, with the first; a side's new decoder (after a gap)
+// takes the place of its old one, released before.
+func (t *Tracker) newStream(s stream.Side, o decode.Options) *decode.Stream {
+	if t.decs == nil {
+		t.decs = new([2]decode.Stream)
+	}
+	t.decs[s] = *decode.NewStream(o)
+	return &t.decs[s]
 }
 
 // decided reports whether the outcome can no longer change.

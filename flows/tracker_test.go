@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -672,5 +673,57 @@ func TestTLS13Drafts(t *testing.T) {
 	if r.Outcome != OutcomeEstablished || r.HelloRetryRequest == nil || r.HelloRetryRequest.KeyShareGroup != 29 ||
 		!slices.Equal(ladder[:4], []string{"client_hello", "hello_retry_request", "client_hello", "server_hello"}) {
 		t.Errorf("draft 18 HelloRetryRequest: outcome %s, ladder %v, violations %+v", r.Outcome, ladder, r.Violations)
+	}
+}
+
+// TestTrackerSize checks that a Tracker, allocated for every connection,
+// fits the runtime's 1152-byte size class: the next is 1280.
+func TestTrackerSize(t *testing.T) {
+	if n := unsafe.Sizeof(Tracker{}); n > 1152 {
+		t.Errorf("a Tracker is %d bytes, want at most 1152", n)
+	}
+}
+
+// TestClosedTrackerHoldsNoDecoders: a closed connection's result is a
+// field of its Tracker, which a result held for start order keeps alive;
+// the decoders it no longer needs must not be kept with it.
+func TestClosedTrackerHoldsNoDecoders(t *testing.T) {
+	col := NewCollector(Options{})
+	tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0}).(*Tracker)
+	for _, st := range fullECDHE {
+		side := stream.SideA
+		if st.from == Server {
+			side = stream.SideB
+		}
+		tr.Data(side, st.b, t0)
+	}
+	tr.Close(stream.EndFIN, t0)
+	if tr.decs != nil || tr.sides[0].dec != nil || tr.sides[1].dec != nil {
+		t.Error("the closed Tracker still holds its decoders")
+	}
+}
+
+// TestTrackerAllocations checks what a TLS 1.2 handshake costs flows and
+// decode together, per connection: the Tracker, its two decoders (one
+// allocation), the ladder, and the hellos, certificate chain and key
+// exchanges kept or read for the report.
+func TestTrackerAllocations(t *testing.T) {
+	col := NewCollector(Options{})
+	allocs := testing.AllocsPerRun(100, func() {
+		tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
+		for _, st := range fullECDHE {
+			side := stream.SideA
+			if st.from == Server {
+				side = stream.SideB
+			}
+			tr.Data(side, st.b, t0)
+		}
+		tr.Close(stream.EndFIN, t0)
+		if rs, _ := col.Drain(); len(rs) != 1 || rs[0].Outcome != OutcomeEstablished {
+			t.Fatalf("results %v, want one established", rs)
+		}
+	})
+	if allocs > 16 {
+		t.Errorf("%.1f allocations per connection, want at most 16", allocs)
 	}
 }
