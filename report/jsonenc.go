@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hsdecode/hsdecode/decode"
 	"github.com/hsdecode/hsdecode/flows"
 )
 
@@ -115,6 +116,9 @@ type jsonEncoder struct {
 	// are computed from (fingerprintKey): computing them was a tenth of
 	// the encoding.
 	prints map[string][]byte
+	// certs are the certificate objects written, by their SHA-256
+	// (certificate).
+	certs map[string][]byte
 }
 
 // listsBytes bounds what a jsonEncoder keeps of lists and fingerprints,
@@ -267,13 +271,39 @@ func (e *jsonEncoder) objects(name string, vs objectList) {
 		return
 	}
 	e.b = append(appendKey(e.b, name), '[')
+	ch, certs := vs.(chain)
 	for i := range n {
 		if i > 0 {
 			e.b = append(e.b, ',')
 		}
+		if certs {
+			e.certificate(&ch[i])
+			continue
+		}
 		e.appendObject(vs.at(i))
 	}
 	e.b = append(e.b, ']')
+}
+
+// certificate appends a certificate's object as appendObject does. The
+// object is a function of the certificate's bytes (flows summarises each
+// once, by their SHA-256), which it names: a server sends the same chain
+// to every client, so each encoder keeps what it wrote for a certificate
+// by that name, within listsBytes.
+func (e *jsonEncoder) certificate(c *decode.CertInfo) {
+	if o, ok := e.certs[c.SHA256]; ok {
+		e.b = append(e.b, o...)
+		return
+	}
+	start := len(e.b)
+	e.appendObject((*certificate)(c))
+	if n := len(c.SHA256) + len(e.b) - start; c.SHA256 != "" && e.listBytes+n <= listsBytes {
+		if e.certs == nil {
+			e.certs = make(map[string][]byte)
+		}
+		e.certs[c.SHA256] = bytes.Clone(e.b[start:])
+		e.listBytes += n
+	}
 }
 
 // marshaled is an object as encoding/json takes it: ECS documents carry

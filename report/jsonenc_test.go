@@ -370,8 +370,8 @@ func BenchmarkAppendStampFormat(b *testing.B) {
 	}
 }
 
-// The lists of names an encoder keeps (jsonEncoder.lists) write what it
-// would write anew: one encoder over every bundled capture's results, in
+// The lists of names, fingerprints and certificates an encoder keeps
+// (jsonEncoder.lists, prints, certs) write what it would write anew: one encoder over every bundled capture's results, in
 // turn, writes each line as an encoder of its own does; and the same code
 // points under two members (cipher suite 0x001d, group x25519) or the
 // same member over two lists are told apart, as are hellos that differ
@@ -422,13 +422,13 @@ func TestJSONEncoderListsSame(t *testing.T) {
 		}
 	}
 	kept := 0
-	for _, m := range []map[string][]byte{shared.lists, shared.prints} {
+	for _, m := range []map[string][]byte{shared.lists, shared.prints, shared.certs} {
 		for k, a := range m {
 			kept += len(k) + len(a)
 		}
 	}
-	if len(shared.lists) == 0 || len(shared.prints) == 0 || kept != shared.listBytes || kept > listsBytes {
-		t.Errorf("the encoder kept %d lists and %d fingerprints, %d bytes (counted %d), want some, at most %d",
-			len(shared.lists), len(shared.prints), kept, shared.listBytes, listsBytes)
+	if len(shared.lists) == 0 || len(shared.prints) == 0 || len(shared.certs) == 0 || kept != shared.listBytes || kept > listsBytes {
+		t.Errorf("the encoder kept %d lists, %d fingerprints and %d certificates, %d bytes (counted %d), want some, at most %d",
+			len(shared.lists), len(shared.prints), len(shared.certs), kept, shared.listBytes, listsBytes)
 	}
 }
