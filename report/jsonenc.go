@@ -111,7 +111,7 @@ type jsonEncoder struct {
 	// lists of names were a quarter of the encoding (issue 18).
 	lists     map[string][]byte
 	listKey   []byte
-	listBytes int // of lists' and fingerprints' keys and JSON
+	listBytes int // of the keys and JSON of lists, prints and certs
 	// prints are the fingerprints objects written, by what they
 	// are computed from (fingerprintKey): computing them was a tenth of
 	// the encoding.
@@ -121,8 +121,8 @@ type jsonEncoder struct {
 	certs map[string][]byte
 }
 
-// listsBytes bounds what a jsonEncoder keeps of lists and fingerprints,
-// whose length is the wire's to choose.
+// listsBytes bounds what a jsonEncoder keeps of lists, fingerprints and
+// certificates, whose length is the wire's to choose.
 const listsBytes = 256 << 10
 
 // fingerprints writes a connection's fingerprints member as
@@ -139,13 +139,21 @@ func (e *jsonEncoder) fingerprints(r *flows.Result) {
 	}
 	start := len(e.b)
 	e.appendObject(fingerprintsOf(r))
-	if n := len(e.listKey) + len(e.b) - start; e.listBytes+n <= listsBytes {
-		if e.prints == nil {
-			e.prints = make(map[string][]byte)
-		}
-		e.prints[string(e.listKey)] = bytes.Clone(e.b[start:])
-		e.listBytes += n
+	e.keep(&e.prints, string(e.listKey), start)
+}
+
+// keep files under key in *m what e.b holds from start on, within
+// listsBytes.
+func (e *jsonEncoder) keep(m *map[string][]byte, key string, start int) {
+	n := len(key) + len(e.b) - start
+	if e.listBytes+n > listsBytes {
+		return
 	}
+	if *m == nil {
+		*m = make(map[string][]byte)
+	}
+	(*m)[key] = bytes.Clone(e.b[start:])
+	e.listBytes += n
 }
 
 // appendObject appends v as a JSON object.
@@ -212,13 +220,7 @@ func (e *jsonEncoder) codes(name string, vs codeList, o omit) {
 	}
 	start := len(e.b)
 	e.b = appendStrings(e.b, vs.names())
-	if n := len(e.listKey) + len(e.b) - start; e.listBytes+n <= listsBytes {
-		if e.lists == nil {
-			e.lists = make(map[string][]byte)
-		}
-		e.lists[string(e.listKey)] = bytes.Clone(e.b[start:])
-		e.listBytes += n
-	}
+	e.keep(&e.lists, string(e.listKey), start)
 }
 
 func (e *jsonEncoder) stamp(name string, t time.Time) {
@@ -297,12 +299,8 @@ func (e *jsonEncoder) certificate(c *decode.CertInfo) {
 	}
 	start := len(e.b)
 	e.appendObject((*certificate)(c))
-	if n := len(c.SHA256) + len(e.b) - start; c.SHA256 != "" && e.listBytes+n <= listsBytes {
-		if e.certs == nil {
-			e.certs = make(map[string][]byte)
-		}
-		e.certs[c.SHA256] = bytes.Clone(e.b[start:])
-		e.listBytes += n
+	if c.SHA256 != "" {
+		e.keep(&e.certs, c.SHA256, start)
 	}
 }
 
