@@ -420,13 +420,7 @@ func TestGap(t *testing.T) {
 	// A gap after the handshake was decided changes nothing.
 	col = NewCollector(Options{})
 	tr = col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
-	for _, st := range fullECDHE {
-		side := stream.SideA
-		if st.from == Server {
-			side = stream.SideB
-		}
-		tr.Data(side, st.b, t0)
-	}
+	playFullECDHE(tr)
 	if !tr.Done() {
 		t.Error("Done is false after the handshake was established")
 	}
@@ -595,13 +589,7 @@ func TestAsDecided(t *testing.T) {
 		got = append(got, rs...)
 	}
 	tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
-	for _, st := range fullECDHE {
-		side := stream.SideA
-		if st.from == Server {
-			side = stream.SideB
-		}
-		tr.Data(side, st.b, t0)
-	}
+	playFullECDHE(tr)
 	drain()
 	if len(got) != 1 || got[0].Outcome != OutcomeEstablished || len(got[0].Messages) == 0 {
 		t.Fatalf("handed over %d before close, want one established with its messages", len(got))
@@ -690,13 +678,7 @@ func TestTrackerSize(t *testing.T) {
 func TestClosedTrackerHoldsNoDecoders(t *testing.T) {
 	col := NewCollector(Options{})
 	tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0}).(*Tracker)
-	for _, st := range fullECDHE {
-		side := stream.SideA
-		if st.from == Server {
-			side = stream.SideB
-		}
-		tr.Data(side, st.b, t0)
-	}
+	playFullECDHE(tr)
 	tr.Close(stream.EndFIN, t0)
 	if tr.decs != nil || tr.sides[0].dec != nil || tr.sides[1].dec != nil {
 		t.Error("the closed Tracker still holds its decoders")
@@ -711,13 +693,7 @@ func TestTrackerAllocations(t *testing.T) {
 	col := NewCollector(Options{})
 	allocs := testing.AllocsPerRun(100, func() {
 		tr := col.New(stream.ConnInfo{A: clientAddr, B: serverAddr, SawSYN: true, Start: t0})
-		for _, st := range fullECDHE {
-			side := stream.SideA
-			if st.from == Server {
-				side = stream.SideB
-			}
-			tr.Data(side, st.b, t0)
-		}
+		playFullECDHE(tr)
 		tr.Close(stream.EndFIN, t0)
 		if rs, _ := col.Drain(); len(rs) != 1 || rs[0].Outcome != OutcomeEstablished {
 			t.Fatalf("results %v, want one established", rs)
@@ -725,5 +701,16 @@ func TestTrackerAllocations(t *testing.T) {
 	})
 	if allocs > 16 {
 		t.Errorf("%.1f allocations per connection, want at most 16", allocs)
+	}
+}
+
+// playFullECDHE gives s every step of fullECDHE, at t0.
+func playFullECDHE(s stream.Stream) {
+	for _, st := range fullECDHE {
+		side := stream.SideA
+		if st.from == Server {
+			side = stream.SideB
+		}
+		s.Data(side, st.b, t0)
 	}
 }
