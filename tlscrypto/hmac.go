@@ -1,6 +1,7 @@
 package tlscrypto
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/hmac"
 	stdsha256 "crypto/sha256"
@@ -39,8 +40,10 @@ func hmacSum(h crypto.Hash, key, msg []byte) []byte {
 		out := stdsha512.Sum384(padded(buf[:0], key, stdsha512.BlockSize, 0x5c, inner[:]))
 		return out[:]
 	}
-	m := hmac.New(h.New, key)
-	m.Write(msg)
+	// Copies, so that neither key nor msg escapes for the two hashes
+	// above: HKDF-Expand-Label's info stays on its caller's stack.
+	m := hmac.New(h.New, bytes.Clone(key))
+	m.Write(bytes.Clone(msg))
 	return m.Sum(nil)
 }
 

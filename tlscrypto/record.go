@@ -60,6 +60,11 @@ type Decrypter struct {
 	etm        bool // encrypt_then_mac (RFC 7366)
 
 	secret []byte // TLS 1.3 traffic secret, for KeyUpdate
+
+	// nonceBuf holds the nonce of the record being opened: a slice of a
+	// local array would escape through the AEAD's interface, an
+	// allocation per record.
+	nonceBuf [tls13IVLen]byte
 }
 
 // NewTLS13Decrypter returns a Decrypter for records protected with a TLS 1.3
@@ -198,7 +203,7 @@ func (d *Decrypter) Decrypt(header, fragment []byte) (plaintext []byte, contentT
 // ChaCha20-Poly1305 in TLS 1.2 (RFC 7905, Section 2): the sequence number,
 // left-padded to the IV's length, XOR the IV.
 func (d *Decrypter) nonce() []byte {
-	n := append([]byte(nil), d.fixedIV...)
+	n := append(d.nonceBuf[:0], d.fixedIV...)
 	for i := 0; i < 8; i++ {
 		n[len(n)-1-i] ^= byte(d.seq >> (8 * i))
 	}

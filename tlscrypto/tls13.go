@@ -1,6 +1,7 @@
 package tlscrypto
 
 import (
+	"bytes"
 	"crypto"
 
 	"golang.org/x/crypto/hkdf"
@@ -13,7 +14,10 @@ func HKDFExpandLabel(h crypto.Hash, secret []byte, label string, context []byte,
 	if len(label) > 255-6 || len(context) > 255 {
 		panic("tlscrypto: HKDF-Expand-Label: label or context too long")
 	}
-	info := make([]byte, 0, 2+1+6+len(label)+1+len(context)+1)
+	// On the stack, at its longest (an allocation per derivation, a dozen
+	// for a keyed connection, when made to measure).
+	var buf [2 + 1 + 255 + 1 + 255 + 1]byte
+	info := buf[:0]
 	info = append(info, byte(length>>8), byte(length), byte(6+len(label)))
 	info = append(info, "tls13 "...)
 	info = append(info, label...)
@@ -29,7 +33,7 @@ func HKDFExpandLabel(h crypto.Hash, secret []byte, label string, context []byte,
 	out := make([]byte, length)
 	// Labels and contexts here are short constants and hashes: the
 	// expansion cannot fail for them.
-	if _, err := hkdf.Expand(h.New, secret, info).Read(out); err != nil {
+	if _, err := hkdf.Expand(h.New, secret, bytes.Clone(info)).Read(out); err != nil { // buf stays on the stack
 		panic("tlscrypto: HKDF-Expand-Label: " + err.Error())
 	}
 	return out
