@@ -30,15 +30,8 @@ func rebindClient(ctx context.Context, server net.Addr, tc *tls.Config, qc *quic
 	// the capture has both lengths.
 	tr := &quic.Transport{Conn: rb, ConnectionIDLength: 8}
 	defer tr.Close()
-	conn, err := tr.Dial(ctx, server, tc, qc)
+	conn, s, err := dialHello(ctx, tr, server, tc, qc)
 	if err != nil {
-		return err
-	}
-	s, err := conn.OpenStreamSync(ctx)
-	if err != nil {
-		return err
-	}
-	if err := echo(s, "hello\n"); err != nil {
 		return err
 	}
 	from := rb.LocalAddr()
@@ -47,6 +40,23 @@ func rebindClient(ctx context.Context, server net.Addr, tc *tls.Config, qc *quic
 	}
 	fmt.Fprintf(os.Stderr, "quicpeer: rebind: moved from %v to %v\n", from, rb.LocalAddr())
 	return afterMove(conn, s)
+}
+
+// dialHello connects over tr, opens the server's echo stream and echoes
+// a line on it: the part of the two moves before the client moves.
+func dialHello(ctx context.Context, tr *quic.Transport, server net.Addr, tc *tls.Config, qc *quic.Config) (*quic.Conn, *quic.Stream, error) {
+	conn, err := tr.Dial(ctx, server, tc, qc)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := conn.OpenStreamSync(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := echo(s, "hello\n"); err != nil {
+		return nil, nil, err
+	}
+	return conn, s, nil
 }
 
 // afterMove echoes a line on the new path, ends the stream, and closes
@@ -205,15 +215,8 @@ func migrateClient(ctx context.Context, server net.Addr, tc *tls.Config, qc *qui
 		trs[i] = &quic.Transport{Conn: c, ConnectionIDLength: 8}
 		defer trs[i].Close()
 	}
-	conn, err := trs[0].Dial(ctx, server, tc, qc)
+	conn, s, err := dialHello(ctx, trs[0], server, tc, qc)
 	if err != nil {
-		return err
-	}
-	s, err := conn.OpenStreamSync(ctx)
-	if err != nil {
-		return err
-	}
-	if err := echo(s, "hello\n"); err != nil {
 		return err
 	}
 	p, err := conn.AddPath(trs[1])
