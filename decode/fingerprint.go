@@ -113,10 +113,7 @@ func JA4(ch *ClientHello, transport byte) (ja4 string, ja4r string) {
 func AppendFingerprintKey(b []byte, ch *ClientHello) []byte {
 	b = binary.BigEndian.AppendUint16(b, uint16(ch.LegacyVersion))
 	b = appendKeyList(b, ch.CipherSuites)
-	b = binary.AppendUvarint(b, uint64(len(ch.Extensions)))
-	for _, e := range ch.Extensions {
-		b = binary.BigEndian.AppendUint16(b, uint16(e.Type))
-	}
+	b = appendKeyExtensions(b, ch.Extensions)
 	b = appendKeyList(b, ch.SupportedGroups)
 	b = appendKeyList(b, ch.ECPointFormats)
 	b = appendKeyList(b, ch.SupportedVersions)
@@ -133,8 +130,13 @@ func AppendFingerprintKey(b []byte, ch *ClientHello) []byte {
 func AppendJA3SKey(b []byte, sh *ServerHello) []byte {
 	b = binary.BigEndian.AppendUint16(b, uint16(sh.LegacyVersion))
 	b = binary.BigEndian.AppendUint16(b, uint16(sh.CipherSuite))
-	b = binary.AppendUvarint(b, uint64(len(sh.Extensions)))
-	for _, e := range sh.Extensions {
+	return appendKeyExtensions(b, sh.Extensions)
+}
+
+// appendKeyExtensions is appendKeyList of the extension types.
+func appendKeyExtensions(b []byte, exts []Extension) []byte {
+	b = binary.AppendUvarint(b, uint64(len(exts)))
+	for _, e := range exts {
 		b = binary.BigEndian.AppendUint16(b, uint16(e.Type))
 	}
 	return b
