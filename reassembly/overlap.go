@@ -249,10 +249,7 @@ const (
 
 // get returns an empty buffer of at least n bytes, n at most overlapMax.
 func (p *recentPool) get(n int) []byte {
-	k := 0
-	for 1<<(recentMinClass+k) < n {
-		k++
-	}
+	k := recentClass(n)
 	if f := p.free[k]; len(f) > 0 {
 		b := f[len(f)-1]
 		p.free[k] = f[:len(f)-1]
@@ -261,12 +258,18 @@ func (p *recentPool) get(n int) []byte {
 	return make([]byte, 0, 1<<(recentMinClass+k))
 }
 
-// put takes back a buffer get returned.
-func (p *recentPool) put(b []byte) {
+// recentClass is the smallest class of buffers of at least n bytes.
+func recentClass(n int) int {
 	k := 0
-	for 1<<(recentMinClass+k) < cap(b) {
+	for 1<<(recentMinClass+k) < n {
 		k++
 	}
+	return k
+}
+
+// put takes back a buffer get returned.
+func (p *recentPool) put(b []byte) {
+	k := recentClass(cap(b))
 	if (len(p.free[k])+1)<<(recentMinClass+k) <= recentPoolBytes {
 		p.free[k] = append(p.free[k], b[:0])
 	}
