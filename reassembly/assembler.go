@@ -182,6 +182,9 @@ type Assembler struct {
 	// decrypted, with Options.IssuedIDs; issuedLens counts them by length.
 	issued     map[cidKey][]issuedID
 	issuedLens [maxCIDLen + 1]int32
+	// viaGopacket gives gopacket every segment from a connection's
+	// first: the reference direct.go is tested against.
+	viaGopacket bool
 }
 
 // NewAssembler returns an Assembler that makes a Stream with f for every
@@ -690,7 +693,7 @@ func (a *Assembler) unseenAtEnd(c *conn, y stream.Side) {
 // A, known to be the client when the segment is a SYN without ACK.
 func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	a.stats.Connections++
-	c := &conn{a: a, key: keyOf(seg.src, seg.dst, seg.tun), last: ts}
+	c := &conn{a: a, key: keyOf(seg.src, seg.dst, seg.tun), last: ts, gpUsed: a.viaGopacket}
 	c.bucket = bucketOf(c.key)
 	c.info = stream.ConnInfo{A: seg.src, B: seg.dst, SawSYN: seg.tcp.SYN && !seg.tcp.ACK, Start: ts, Seq: a.index,
 		Tunnels: slices.Clone(seg.tunnels)}
@@ -727,7 +730,7 @@ func (a *Assembler) expire() {
 	for _, c := range a.conns {
 		// gopacket's flush closes the connections it holds; done ones,
 		// and those it was never given a segment of, are closed here.
-		if (c.state == connDone || !c.inGP) && !c.closing && c.last.Before(cutoff) {
+		if (c.state == connDone || !c.inGP) && !c.closing && c.quietSince().Before(cutoff) {
 			c.close(stream.EndIdle)
 		}
 		if c.closing {

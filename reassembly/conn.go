@@ -25,6 +25,11 @@ type conn struct {
 	flow    [2]gopacket.Flow // gopacket network flow of each side's packets
 	gpFirst stream.Side      // the side gopacket calls TCPDirClientToServer
 	inGP    bool             // gopacket holds state for it
+	// gpUsed: gopacket is given its segments; until then they are
+	// served directly, and fedAt is the latest timestamp of those
+	// (direct.go).
+	gpUsed bool
+	fedAt  time.Time
 
 	dir [2]direction // per side
 

@@ -163,12 +163,18 @@ func (d *direction) accepted(tcp *layers.TCP, nextSeq gpr.Sequence) (queued bool
 		queued = true
 		d.ahead = append(d.ahead, queuedSeg{seq, queuedPages(len(tcp.Payload))})
 	}
+	d.reach(tcp)
+	return queued
+}
+
+// reach notes the end of a segment with payload given to the direction,
+// when it is the furthest yet.
+func (d *direction) reach(tcp *layers.TCP) {
 	if n := len(tcp.Payload); n > 0 {
 		if end := tcp.Seq + uint32(n); !d.maxOK || int32(end-d.maxEnd) > 0 {
 			d.maxEnd, d.maxOK = end, true
 		}
 	}
-	return queued
 }
 
 // ReassembledSG implements gpr.Stream: it passes on in-order bytes, with a
@@ -294,6 +300,12 @@ func (c *conn) ReassemblyComplete(gpr.AssemblerContext) bool {
 // cut says the capture cut the segment's payload (zeros stand in for the
 // end), so its bytes are not compared with other copies.
 func (a *Assembler) feed(c *conn, side stream.Side, tcp *layers.TCP, ts time.Time, first, cut bool) {
+	if !c.gpUsed {
+		if a.direct(c, side, tcp, ts, first, cut) {
+			return
+		}
+		a.enter(c, side, first)
+	}
 	a.gp.at = packetAt{conn: c, side: side, tcp: tcp, ts: ts}
 	ctx := a.gp.context(ts)
 	known := !first // where gopacket's next byte lies

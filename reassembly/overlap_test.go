@@ -11,16 +11,20 @@ import (
 	"github.com/hsdecode/hsdecode/internal/inet"
 )
 
-// urgent is an Ethernet frame of p (IPv4, no options) with URG set and
-// the urgent pointer ptr.
+// urgent is an Ethernet frame of p (IP without options or extension
+// headers) with URG set and the urgent pointer ptr.
 func urgent(t testing.TB, p pkt, ptr uint16) frame {
 	f := ether(t, p)[0]
-	tcp := f.data[14+20:]
+	ipLen := 20
+	if p.from.Addr().Is6() {
+		ipLen = 40
+	}
+	tcp := f.data[14+ipLen:]
 	tcp[13] |= 0x20
 	binary.BigEndian.PutUint16(tcp[18:], ptr)
 	tcp[16], tcp[17] = 0, 0
-	s, d := p.from.Addr().As4(), p.to.Addr().As4()
-	ps := inet.Sum(d[:], inet.Sum(s[:], 0)) + 6 + uint64(len(tcp))
+	s, d := p.from.Addr().AsSlice(), p.to.Addr().AsSlice()
+	ps := inet.Sum(d, inet.Sum(s, 0)) + 6 + uint64(len(tcp))
 	binary.BigEndian.PutUint16(tcp[16:], ^inet.Fold(inet.Sum(tcp, ps)))
 	return f
 }
