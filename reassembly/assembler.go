@@ -350,7 +350,7 @@ func (a *Assembler) decided(q quickLook, ts time.Time) (bool, lookup) {
 	if !q.ok || q.flags&(tcpFlagFIN|tcpFlagSYN|tcpFlagRST) != 0 {
 		return false, lookup{}
 	}
-	key := keyOf(q.src, q.dst, q.tun)
+	key := q.key()
 	c := a.conns[key]
 	if c == nil || c.state != connDone {
 		return false, lookup{key, c, true}

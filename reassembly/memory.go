@@ -3,6 +3,7 @@ package reassembly
 import (
 	"encoding/binary"
 	"math/bits"
+	"net/netip"
 
 	"github.com/hsdecode/hsdecode/stream"
 )
@@ -151,11 +152,24 @@ func (a *Assembler) bound(keep *conn) {
 
 // hashOf is a connection's hash, the same from either side.
 func hashOf(k connKey) uint64 {
-	lo, hi := k.lo.Addr().As16(), k.hi.Addr().As16()
-	h := binary.LittleEndian.Uint64(lo[:8]) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(lo[8:]), 13) ^
-		bits.RotateLeft64(binary.LittleEndian.Uint64(hi[:8]), 29) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(hi[8:]), 43) ^
+	lo0, lo1 := addrWords(k.lo.Addr())
+	hi0, hi1 := addrWords(k.hi.Addr())
+	h := lo0 ^ bits.RotateLeft64(lo1, 13) ^ bits.RotateLeft64(hi0, 29) ^ bits.RotateLeft64(hi1, 43) ^
 		uint64(k.lo.Port())<<16 ^ uint64(k.hi.Port()) ^ k.tun
 	return (h * 0x9e3779b97f4a7c15) >> 32
+}
+
+// addrWords reads the 16 bytes of an address's IPv6 form as two
+// little-endian words. An IPv4 address's are ::ffff:a.b.c.d, built from
+// its 4 bytes: As16 measured 19 ns a hash against 8 (it is done for every
+// packet, to pick its worker).
+func addrWords(a netip.Addr) (w0, w1 uint64) {
+	if a.Is4() {
+		v := a.As4()
+		return 0, 0xffff0000 | uint64(binary.LittleEndian.Uint32(v[:]))<<32
+	}
+	b := a.As16()
+	return binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])
 }
 
 // bucketOf is the bucket of a connection.

@@ -2,6 +2,7 @@ package reassembly
 
 import (
 	"encoding/binary"
+	"net/netip"
 	"runtime"
 	"strings"
 	"testing"
@@ -225,5 +226,20 @@ func TestMemoryBoundCountsConsumers(t *testing.T) {
 	a.Flush()
 	if st := a.Stats(); st.Buffered != 0 {
 		t.Errorf("after Flush, %d bytes still counted", st.Buffered)
+	}
+}
+
+// TestAddrWords: the hash of a connection, which picks its bucket and
+// worker, reads every address as the 16 bytes of its IPv6 form, IPv4 ones
+// as ::ffff:a.b.c.d but for their own type (an IPv4-mapped IPv6 address
+// is another connection, with the same words).
+func TestAddrWords(t *testing.T) {
+	for _, s := range []string{"10.1.2.3", "0.0.0.0", "255.255.255.255", "::", "::1", "2001:db8::1", "::ffff:10.1.2.3", "fe80::1:2:3:4", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"} {
+		a := netip.MustParseAddr(s)
+		b := a.As16()
+		w0, w1 := addrWords(a)
+		if w0 != binary.LittleEndian.Uint64(b[:8]) || w1 != binary.LittleEndian.Uint64(b[8:]) {
+			t.Errorf("%s: words %#x %#x, want those of %x", s, w0, w1, b)
+		}
 	}
 }

@@ -40,6 +40,7 @@ func quickTCP(link layers.LinkType, data []byte) quickLook {
 		dst: netip.AddrPortFrom(d, binary.BigEndian.Uint16(tcp[2:4])),
 		tun: tun, gtp: gtp.typ != 0, teid: gtp.id, flags: tcp[13], ok: true,
 	}
+	q.swap = q.dst.Compare(q.src) < 0
 	if tun == 0 {
 		// quickSegment slices data with two indexes only, which keep
 		// the end of its capacity: the difference of the capacities is
@@ -91,10 +92,20 @@ type quickLook struct {
 	teid     uint32
 	flags    uint8
 	ok       bool
+	swap     bool // dst is the lower end: see key
 	// Outside tunnels: where the TCP bytes are in the frame (tcpEnd 0
 	// in tunnels), and whether IPv4 carries them, for quickSegment.
 	tcpAt, tcpEnd int32
 	v4            bool
+}
+
+// key is keyOf the segment's ends and tunnels, its ends compared once
+// (quickTCP) for the dispatcher and the worker both.
+func (q *quickLook) key() connKey {
+	if q.swap {
+		return connKey{q.dst, q.src, q.tun}
+	}
+	return connKey{q.src, q.dst, q.tun}
 }
 
 // quickSegment returns the addresses, TCP bytes (header and payload),

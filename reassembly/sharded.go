@@ -247,7 +247,7 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 			it.quick.tun = s.gtp.tun(it.quick.tun, it.quick.src, it.quick.dst, it.quick.teid, ts)
 			it.tun = it.quick.tun
 		}
-		w := s.workers[shardOf(keyOf(it.quick.src, it.quick.dst, it.quick.tun), len(s.workers))]
+		w := s.workers[shardOf(it.quick.key(), len(s.workers))]
 		w.pending = append(w.pending, it)
 		return
 	}
