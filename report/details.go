@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"time"
@@ -166,21 +165,21 @@ type clientHello decode.ClientHello
 
 func (ch *clientHello) fields(w fieldWriter) {
 	w.str("version", ch.LegacyVersion.String(), always)
-	w.str("random", hex.EncodeToString(ch.Random[:]), always)
-	w.str("session_id", hex.EncodeToString(ch.SessionID), omitEmpty)
-	w.codes("cipher_suites", codesOf(ch.CipherSuites), always)
-	w.codes("compression_methods", codesOf(ch.CompressionMethods), always)
+	w.hex("random", ch.Random[:], always)
+	w.hex("session_id", ch.SessionID, omitEmpty)
+	w.codes("cipher_suites", codesOf(&ch.CipherSuites), always)
+	w.codes("compression_methods", codesOf(&ch.CompressionMethods), always)
 	w.objects("extensions", extensions(ch.Extensions))
 	w.str("server_name", ch.ServerName, omitEmpty)
 	w.strs("alpn", ch.ALPN, omitEmpty)
-	w.codes("supported_versions", codesOf(ch.SupportedVersions), omitEmpty)
-	w.codes("supported_groups", codesOf(ch.SupportedGroups), omitEmpty)
-	w.codes("ec_point_formats", codesOf(ch.ECPointFormats), omitEmpty)
-	w.codes("signature_algorithms", codesOf(ch.SignatureAlgorithms), omitEmpty)
-	w.codes("signature_algorithms_cert", codesOf(ch.SignatureAlgorithmsCert), omitEmpty)
+	w.codes("supported_versions", codesOf(&ch.SupportedVersions), omitEmpty)
+	w.codes("supported_groups", codesOf(&ch.SupportedGroups), omitEmpty)
+	w.codes("ec_point_formats", codesOf(&ch.ECPointFormats), omitEmpty)
+	w.codes("signature_algorithms", codesOf(&ch.SignatureAlgorithms), omitEmpty)
+	w.codes("signature_algorithms_cert", codesOf(&ch.SignatureAlgorithmsCert), omitEmpty)
 	w.objects("key_shares", keyShares(ch.KeyShares))
 	w.num("psk_identities", int64(ch.PSKIdentities), omitEmpty)
-	w.codes("psk_key_exchange_modes", codesOf(ch.PSKModes), omitEmpty)
+	w.codes("psk_key_exchange_modes", codesOf(&ch.PSKModes), omitEmpty)
 	w.flag("early_data", ch.EarlyData, omitEmpty)
 	if ch.Cookie {
 		w.num("cookie_length", int64(ch.CookieLength), always)
@@ -202,7 +201,7 @@ func (ch *clientHello) fields(w fieldWriter) {
 	if ch.PaddingLength >= 0 {
 		w.num("padding_length", int64(ch.PaddingLength), always)
 	}
-	w.codes("compress_certificate", codesOf(ch.CompressCertificate), omitEmpty)
+	w.codes("compress_certificate", codesOf(&ch.CompressCertificate), omitEmpty)
 	w.dns("certificate_authorities", ch.CertificateAuthorities, omitEmpty)
 	w.num("certificate_authorities_omitted", int64(ch.CertificateAuthoritiesCount-len(ch.CertificateAuthorities)), omitEmpty)
 	if ch.ECH != nil {
@@ -234,9 +233,9 @@ func (sh *serverHello) fields(w fieldWriter) {
 	// cipher suite only from draft 19 on (decode/draft.go).
 	own := sh.Draft && sh.HelloRetryRequest
 	if !own {
-		w.str("random", hex.EncodeToString(sh.Random[:]), always)
+		w.hex("random", sh.Random[:], always)
 	}
-	w.str("session_id", hex.EncodeToString(sh.SessionID), omitEmpty)
+	w.hex("session_id", sh.SessionID, omitEmpty)
 	if n, _ := sh.LegacyVersion.TLS13Draft(); !own || n >= 19 {
 		w.str("cipher_suite", sh.CipherSuite.String(), always)
 	}
@@ -251,7 +250,7 @@ func (sh *serverHello) fields(w fieldWriter) {
 		w.object("key_share", &keyShare{Group: sh.KeyShareGroup, KeyLength: sh.KeyShareLength})
 	}
 	w.str("alpn", sh.ALPN, omitEmpty)
-	w.codes("ec_point_formats", codesOf(sh.ECPointFormats), omitEmpty)
+	w.codes("ec_point_formats", codesOf(&sh.ECPointFormats), omitEmpty)
 	if sh.PreSharedKey {
 		w.num("psk_selected_identity", int64(sh.SelectedIdentity), always)
 	}
@@ -357,13 +356,13 @@ type certificateRequest decode.CertificateRequest
 
 func (cr *certificateRequest) fields(w fieldWriter) {
 	if !cr.TLS13 {
-		w.codes("certificate_types", codesOf(cr.CertificateTypes), always)
+		w.codes("certificate_types", codesOf(&cr.CertificateTypes), always)
 	} else {
 		w.num("context_length", int64(len(cr.Context)), always)
 		w.objects("extensions", extensions(cr.Extensions))
 	}
-	w.codes("signature_algorithms", codesOf(cr.SignatureAlgorithms), omitEmpty)
-	w.codes("signature_algorithms_cert", codesOf(cr.SignatureAlgorithmsCert), omitEmpty)
+	w.codes("signature_algorithms", codesOf(&cr.SignatureAlgorithms), omitEmpty)
+	w.codes("signature_algorithms_cert", codesOf(&cr.SignatureAlgorithmsCert), omitEmpty)
 	w.dns("certificate_authorities", cr.CertificateAuthorities, omitEmpty)
 	w.num("certificate_authorities_omitted", int64(cr.CertificateAuthoritiesCount-len(cr.CertificateAuthorities)), omitEmpty)
 }

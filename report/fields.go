@@ -47,6 +47,8 @@ type fieldWriter interface {
 	dn(name, v string, o omit)
 	num(name string, v int64, o omit)
 	flag(name string, v bool, o omit)
+	// hex is bytes written as a string of lowercase hex digits.
+	hex(name string, v []byte, o omit)
 	// strs is a list of strings; with always, a nil list is an empty one:
 	// the report writes no null (docs/report.md).
 	strs(name string, vs []string, o omit)
@@ -77,15 +79,17 @@ type code interface {
 	fmt.Stringer
 }
 
-// codes is the codeList of a slice of code points.
-type codes[T code] []T
+// codes is the codeList of a slice of code points. It holds a pointer to
+// the slice, so that making a codeList of it allocates nothing (a report
+// line has a dozen of them).
+type codes[T code] struct{ vs *[]T }
 
-func codesOf[T code](vs []T) codeList { return codes[T](vs) }
+func codesOf[T code](vs *[]T) codeList { return codes[T]{vs} }
 
-func (c codes[T]) names() []string { return names([]T(c)) }
+func (c codes[T]) names() []string { return names(*c.vs) }
 
 func (c codes[T]) appendCodes(b []byte) []byte {
-	for _, v := range c {
+	for _, v := range *c.vs {
 		b = append(b, byte(uint16(v)>>8), byte(v))
 	}
 	return b

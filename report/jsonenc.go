@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/hex"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -171,6 +172,16 @@ func (e *jsonEncoder) str(name, v string, o omit) {
 }
 
 func (e *jsonEncoder) dn(name, v string, o omit) { e.str(name, v, o) }
+
+// hex appends the digits where they go, rather than a string made of
+// them: random and session_id cost two allocations a hello.
+func (e *jsonEncoder) hex(name string, v []byte, o omit) {
+	if o == omitEmpty && len(v) == 0 {
+		return
+	}
+	e.b = append(appendKey(e.b, name), '"')
+	e.b = append(hex.AppendEncode(e.b, v), '"')
+}
 
 func (e *jsonEncoder) num(name string, v int64, o omit) {
 	if o == omitEmpty && v == 0 {

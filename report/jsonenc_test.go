@@ -253,7 +253,7 @@ func FuzzAppendString(f *testing.F) {
 
 // benchResults are the connections the benchmarks write: a TLS 1.2
 // mutual-TLS handshake, with both certificate chains and every detail.
-func benchResults(b *testing.B) []flows.Result {
+func benchResults(b testing.TB) []flows.Result {
 	b.Helper()
 	rs := analyzeFile(b, filepath.Join(bundledPcaps, "05-tls12-mtls.pcap"), flows.Options{})
 	if len(rs) == 0 {
@@ -306,6 +306,29 @@ func BenchmarkJSONWriter(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestJSONEncoderAllocations: a line's hex strings (random, session_id)
+// and lists of code points cost no allocation; what is left are the
+// addresses' strings, the certificates' objects, the history and the
+// hellos' objects.
+func TestJSONEncoderAllocations(t *testing.T) {
+	rs := benchResults(t)
+	ls := make([]line, len(rs))
+	for i := range rs {
+		ls[i] = line{connection: connection{r: &rs[i]}}
+	}
+	var e jsonEncoder
+	encode := func() {
+		for i := range ls {
+			e.b = e.b[:0]
+			e.appendObject(&ls[i])
+		}
+	}
+	encode() // the kept lists and buffer grow once
+	if n := testing.AllocsPerRun(20, encode); n > 10*float64(len(ls)) {
+		t.Errorf("encoding %d lines allocates %v times, want at most 10 a line", len(ls), n)
+	}
 }
 
 // TestJSONWriterStopsAfterError: as with json.Encoder, a failed write is

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/hex"
 	"strconv"
 
 	"github.com/hsdecode/hsdecode/decode"
@@ -17,9 +16,9 @@ func (q *quicInfo) fields(w fieldWriter) {
 	if q.Version != 0 {
 		w.str("version", q.Version.String(), always)
 	}
-	w.str("dcid", hex.EncodeToString(q.DCID), omitEmpty)
-	w.str("client_scid", hex.EncodeToString(q.ClientSCID), omitEmpty)
-	w.str("server_scid", hex.EncodeToString(q.ServerSCID), omitEmpty)
+	w.hex("dcid", q.DCID, omitEmpty)
+	w.hex("client_scid", q.ClientSCID, omitEmpty)
+	w.hex("server_scid", q.ServerSCID, omitEmpty)
 	if q.Retry {
 		w.flag("retry", true, always)
 		w.flag("retry_tag_valid", q.RetryTagValid, always)
@@ -84,7 +83,7 @@ func (p *quicParam) fields(w fieldWriter) {
 	case p.HasValue:
 		w.num("value", int64(min(p.Value, 1<<62)), always)
 	case len(p.Bytes) > 0:
-		w.str("hex", hex.EncodeToString(p.Bytes), always)
+		w.hex("hex", p.Bytes, always)
 	default:
 		w.num("length", int64(p.Length), always)
 	}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -259,6 +260,8 @@ func (d *detailWriter) flag(name string, v bool, o omit) {
 	}
 	d.line(name, strconv.FormatBool(v))
 }
+
+func (d *detailWriter) hex(name string, v []byte, o omit) { d.str(name, hex.EncodeToString(v), o) }
 
 func (d *detailWriter) strs(name string, vs []string, o omit) { d.list(name, vs, o, Escape) }
 
