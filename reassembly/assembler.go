@@ -182,6 +182,10 @@ type Assembler struct {
 	// decrypted, with Options.IssuedIDs; issuedLens counts them by length.
 	issued     map[cidKey][]issuedID
 	issuedLens [maxCIDLen + 1]int32
+	// spare are TCP connections finished, for open to reuse (newConn),
+	// at most spareMax (maxSpare; 0 in tests that compare without).
+	spare    []*conn
+	spareMax int
 	// viaGopacket gives gopacket every segment from a connection's
 	// first: the reference direct.go is tested against.
 	viaGopacket bool
@@ -194,18 +198,19 @@ func NewAssembler(f stream.Factory, o Options) *Assembler {
 		o.MaxBufferedBytes = DefaultMaxBufferedBytes
 	}
 	a := &Assembler{
-		factory: f,
-		opts:    o,
-		dec:     newDecoder(),
-		conns:   make(map[connKey]*conn),
-		flows:   make(map[connKey]*conn),
-		stats:   Stats{Skipped: make(map[string]int64)},
-		frag:    newDefrag(o.MaxBufferedBytes),
-		step:    maxStep(o.IdleTimeout),
-		checks:  checksums{mode: o.ChecksumMode},
-		sweeps:  newSweeps(o.IdleTimeout),
-		routes:  newUDPRoutes(),
-		issued:  make(map[cidKey][]issuedID),
+		factory:  f,
+		opts:     o,
+		dec:      newDecoder(),
+		conns:    make(map[connKey]*conn),
+		flows:    make(map[connKey]*conn),
+		stats:    Stats{Skipped: make(map[string]int64)},
+		frag:     newDefrag(o.MaxBufferedBytes),
+		step:     maxStep(o.IdleTimeout),
+		checks:   checksums{mode: o.ChecksumMode},
+		sweeps:   newSweeps(o.IdleTimeout),
+		routes:   newUDPRoutes(),
+		issued:   make(map[cidKey][]issuedID),
+		spareMax: maxSpare,
 	}
 	a.mem.share = max(o.MaxBufferedBytes/buckets, 1)
 	a.gp.Assembler = gpr.NewAssembler(gpr.NewStreamPool(gpFactory{a}))
@@ -693,7 +698,8 @@ func (a *Assembler) unseenAtEnd(c *conn, y stream.Side) {
 // A, known to be the client when the segment is a SYN without ACK.
 func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	a.stats.Connections++
-	c := &conn{a: a, key: keyOf(seg.src, seg.dst, seg.tun), last: ts, gpUsed: a.viaGopacket}
+	c := a.newConn()
+	*c = conn{a: a, key: keyOf(seg.src, seg.dst, seg.tun), last: ts, gpUsed: a.viaGopacket}
 	c.bucket = bucketOf(c.key)
 	c.info = stream.ConnInfo{A: seg.src, B: seg.dst, SawSYN: seg.tcp.SYN && !seg.tcp.ACK, Start: ts, Seq: a.index,
 		Tunnels: slices.Clone(seg.tunnels)}

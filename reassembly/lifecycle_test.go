@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gopacket/gopacket"
 )
 
 // lifecycleTest is a run of packets with the calls and the counts it must
@@ -764,5 +765,56 @@ func TestWildTimestamp(t *testing.T) {
 		},
 	} {
 		t.Run(tt.name, tt.run)
+	}
+}
+
+// TestSpareConns: connections finished are reused by those opened after
+// them (newConn), and nothing changes for it: many short connections,
+// overlapping, on few 4-tuples, closing by FIN, RST, reuse of their
+// 4-tuple and idleness, make the same calls as with no reuse.
+func TestSpareConns(t *testing.T) {
+	var ps []pkt
+	ms := 0
+	for i := range 120 {
+		from := netip.AddrPortFrom(cli.Addr(), uint16(40000+i%7))
+		isnA, isnB := uint32(1000+i*100000), uint32(5000+i*7000)
+		for _, p := range handshake(from, srv, isnA, isnB) {
+			p.ms += ms
+			ps = append(ps, p)
+		}
+		ps = append(ps,
+			pkt{ms + 3, from, srv, "PA", isnA + 1, isnB + 1, "hello"},
+			pkt{ms + 4, srv, from, "PA", isnB + 1, isnA + 6, "world!"},
+		)
+		switch i % 4 {
+		case 0:
+			ps = append(ps, pkt{ms + 5, from, srv, "FA", isnA + 6, isnB + 7, ""}, pkt{ms + 6, srv, from, "FA", isnB + 7, isnA + 7, ""})
+		case 1:
+			ps = append(ps, pkt{ms + 5, srv, from, "RA", isnB + 7, isnA + 6, ""})
+		case 2:
+			ms += 3000 // idle past the timeout
+		}
+		ms += 2 // the next begins before this one ends
+	}
+	fs := ether(t, ps...)
+	runWith := func(spare int) ([]string, int64, int) {
+		r := &recorder{t: t, doneAfter: 8}
+		a := NewAssembler(r, Options{IdleTimeout: 2 * time.Second})
+		a.spareMax = spare
+		seen := map[*conn]bool{}
+		for _, f := range fs {
+			a.Packet(f.link, f.data, gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(f.ms) * time.Millisecond), CaptureLength: len(f.data), Length: len(f.data)})
+			for _, c := range a.conns {
+				seen[c] = true
+			}
+		}
+		a.Flush()
+		return r.log, a.Stats().Connections, len(seen)
+	}
+	want, _, _ := runWith(0)
+	got, conns, made := runWith(maxSpare)
+	checkLog(t, want, got)
+	if made >= int(conns) {
+		t.Errorf("%d connections took %d conns: none was reused", conns, made)
 	}
 }
