@@ -130,7 +130,7 @@ type Assembler struct {
 	opts    Options
 	dec     *decoder
 	gp      adapter
-	conns   map[connKey]*conn
+	conns   connTable
 	flows   map[connKey]*conn // UDP flows (udp.go)
 	stats   Stats
 	index   uint64        // the number of the packet being handled, ConnInfo.Seq of a connection it begins
@@ -201,7 +201,6 @@ func NewAssembler(f stream.Factory, o Options) *Assembler {
 		factory:  f,
 		opts:     o,
 		dec:      newDecoder(),
-		conns:    make(map[connKey]*conn),
 		flows:    make(map[connKey]*conn),
 		stats:    Stats{Skipped: make(map[string]int64)},
 		frag:     newDefrag(o.MaxBufferedBytes),
@@ -340,7 +339,7 @@ func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.Captur
 
 // openCount counts the connections and flows open, a flow once whatever
 // its paths.
-func (a *Assembler) openCount() int64 { return int64(len(a.conns) + len(a.flows) - a.paths) }
+func (a *Assembler) openCount() int64 { return int64(a.conns.n + len(a.flows) - a.paths) }
 
 // decided handles a segment of a connection whose consumer is done, one
 // that cannot close it, from a look at its headers (quickTCP): most
@@ -356,7 +355,7 @@ func (a *Assembler) decided(q quickLook, ts time.Time) (bool, lookup) {
 		return false, lookup{}
 	}
 	key := q.key()
-	c := a.conns[key]
+	c := a.conns.get(key, hashOf(key))
 	if c == nil || c.state != connDone {
 		return false, lookup{key, c, true}
 	}
@@ -388,7 +387,7 @@ func (a *Assembler) handle(seg segment, ts time.Time, l lookup) {
 	key := keyOf(seg.src, seg.dst, seg.tun)
 	c := l.c
 	if !l.ok || l.key != key {
-		c = a.conns[key]
+		c = a.conns.lookup(key)
 	}
 	var sums sumState
 	if a.verifying {
@@ -700,7 +699,8 @@ func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	a.stats.Connections++
 	c := a.newConn()
 	*c = conn{a: a, key: keyOf(seg.src, seg.dst, seg.tun), last: ts, gpUsed: a.viaGopacket}
-	c.bucket = bucketOf(c.key)
+	c.hash = hashOf(c.key)
+	c.bucket = uint8(c.hash % buckets)
 	c.info = stream.ConnInfo{A: seg.src, B: seg.dst, SawSYN: seg.tcp.SYN && !seg.tcp.ACK, Start: ts, Seq: a.index,
 		Tunnels: slices.Clone(seg.tunnels)}
 	// gopacket keys its connections by network flow and ports. The table
@@ -713,7 +713,7 @@ func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	c.flow[stream.SideB] = c.flow[stream.SideA].Reverse()
 	c.stream = a.factory.New(c.info)
 	c.sized, _ = c.stream.(stream.Buffered)
-	a.conns[c.key] = c
+	a.conns.put(c, c.hash)
 	a.mem.link(c)
 	a.stats.MaxOpen = max(a.stats.MaxOpen, a.openCount())
 	return c
@@ -725,7 +725,7 @@ func (a *Assembler) expire() {
 	cutoff := a.now.Add(-a.opts.IdleTimeout)
 	a.gtp.expire(cutoff)
 	for _, e := range a.settling {
-		if c := a.conns[e.key]; c != nil && c.last.Before(cutoff) {
+		if c := a.conns.lookup(e.key); c != nil && c.last.Before(cutoff) {
 			a.settleQueued(e)
 		}
 	}
@@ -733,7 +733,7 @@ func (a *Assembler) expire() {
 	a.gp.FlushWithOptions(gpr.FlushOptions{T: cutoff, TC: cutoff})
 	a.gp.mode = gpAssembling
 	var ending []*conn
-	for _, c := range a.conns {
+	for c := range a.conns.all {
 		// gopacket's flush closes the connections it holds; done ones,
 		// and those it was never given a segment of, are closed here.
 		if (c.state == connDone || !c.inGP) && !c.closing && c.quietSince().Before(cutoff) {
@@ -764,8 +764,8 @@ func (a *Assembler) Flush() {
 	a.frag.flush(a.skipN)
 	a.settleAll()
 	a.gp.FlushAll()
-	ending := make([]*conn, 0, len(a.conns)+len(a.flows))
-	for _, c := range a.conns {
+	ending := make([]*conn, 0, a.conns.n+len(a.flows))
+	for c := range a.conns.all {
 		if !c.closing {
 			c.close(stream.EndCapture)
 		}

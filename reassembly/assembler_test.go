@@ -420,8 +420,8 @@ func TestClosedConnectionsAreForgotten(t *testing.T) {
 				t.Fatalf("connection not closed:\n%s", strings.Join(f.r.log, "\n"))
 			}
 			runtime.GC()
-			if len(a.conns) != 0 || f.streams[0].Value() != nil {
-				t.Errorf("closed connection still held: %d in the table, stream reachable: %v", len(a.conns), f.streams[0].Value() != nil)
+			if a.conns.n != 0 || f.streams[0].Value() != nil {
+				t.Errorf("closed connection still held: %d in the table, stream reachable: %v", a.conns.n, f.streams[0].Value() != nil)
 			}
 			if a.gp.Dump() != "pageCache: used: 0:" {
 				t.Errorf("gopacket still buffers pages: %s", a.gp.Dump())

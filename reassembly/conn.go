@@ -37,6 +37,7 @@ type conn struct {
 	sized        stream.Buffered // stream, when it says what it holds
 	consumerHeld int64           // what it holds, as last counted
 	bucket       uint8           // its share of the memory bound (memory.go)
+	hash         uint64          // hashOf(key), for connTable (TCP only)
 	cost         int64           // what it is counted for against the bound
 	gone         bool            // out of the account: charges no longer count
 
@@ -316,7 +317,7 @@ func (a *Assembler) finish(c *conn) {
 		// Nothing is held by then (every close settles first), but a
 		// connection gone must not count against the memory bound.
 		a.dropHeld(c)
-		delete(a.conns, c.key)
+		a.conns.del(c, c.hash)
 		a.purge(c)
 	}
 	a.mem.unlink(c)
@@ -417,7 +418,7 @@ func (a *Assembler) endResets() {
 	i := 0
 	for ; i < len(a.resets) && a.now.After(a.resets[i].deadline); i++ {
 		r := a.resets[i]
-		if c := a.conns[r.key]; c != nil && c.info.Seq == r.seq && !c.closing {
+		if c := a.conns.lookup(r.key); c != nil && c.info.Seq == r.seq && !c.closing {
 			a.finish(c)
 		}
 	}

@@ -168,7 +168,7 @@ func TestDirect(t *testing.T) {
 	for _, f := range ether(t, ps...) {
 		a.Packet(f.link, f.data, gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(f.ms) * time.Millisecond), CaptureLength: len(f.data), Length: len(f.data)})
 	}
-	c := a.conns[keyOf(cli, srv, 0)]
+	c := a.conns.lookup(keyOf(cli, srv, 0))
 	if c == nil || c.inGP || c.gpUsed {
 		t.Fatalf("a connection in order was given to gopacket: %+v", c)
 	}

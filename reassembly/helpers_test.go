@@ -285,7 +285,7 @@ func (m *memory) empty() bool {
 // countedPages is the gopacket pages the open connections are counted for.
 func countedPages(a *Assembler) int64 {
 	var n int64
-	for _, c := range a.conns {
+	for c := range a.conns.all {
 		for _, d := range c.dir {
 			for _, q := range d.ahead {
 				n += q.pages

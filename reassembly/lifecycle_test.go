@@ -804,7 +804,7 @@ func TestSpareConns(t *testing.T) {
 		seen := map[*conn]bool{}
 		for _, f := range fs {
 			a.Packet(f.link, f.data, gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(f.ms) * time.Millisecond), CaptureLength: len(f.data), Length: len(f.data)})
-			for _, c := range a.conns {
+			for c := range a.conns.all {
 				seen[c] = true
 			}
 		}

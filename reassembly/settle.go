@@ -168,7 +168,7 @@ func (a *Assembler) endSettles() {
 // settleQueued starts the direction of a queue entry, if it still
 // settles.
 func (a *Assembler) settleQueued(e settleEntry) {
-	c := a.conns[e.key]
+	c := a.conns.lookup(e.key)
 	if c == nil || c.info.Seq != e.seq || c.closing || c.dir[e.side].state != dirSettling {
 		return
 	}
