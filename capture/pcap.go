@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/gopacket/gopacket"
@@ -37,7 +38,7 @@ type pcapSource struct {
 
 	carry []byte // the start of a record the last chunk cut, for the next
 	eof   bool   // the file has been read to its end
-	free  chan *Batch
+	free  *batchPool
 
 	cur  *Batch // what Next hands out, one packet at a time
 	next int
@@ -49,7 +50,7 @@ type pcapSource struct {
 type Batch struct {
 	Packets []Packet
 	buf     []byte
-	free    chan *Batch
+	free    *batchPool
 }
 
 // Release gives the batch's memory back to its source; its packets must not
@@ -59,10 +60,36 @@ func (b *Batch) Release() {
 		return
 	}
 	b.Packets = b.Packets[:0]
-	select {
-	case b.free <- b:
-	default: // enough kept: let the collector have it
+	b.free.put(b)
+}
+
+// batchPool keeps released batches for reuse, the one released last first:
+// its buffer is the likeliest still in a cache when the next read copies
+// into it.
+type batchPool struct {
+	mu   sync.Mutex
+	kept []*Batch
+}
+
+func (p *batchPool) put(b *Batch) {
+	p.mu.Lock()
+	if len(p.kept) < batchesKept {
+		p.kept = append(p.kept, b)
+	} // else enough kept: let the collector have it
+	p.mu.Unlock()
+}
+
+// get returns a kept batch, nil when there is none.
+func (p *batchPool) get() *Batch {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.kept)
+	if n == 0 {
+		return nil
 	}
+	b := p.kept[n-1]
+	p.kept = p.kept[:n-1]
+	return b
 }
 
 // Batcher is a Source that can also hand out its packets in batches.
@@ -80,14 +107,12 @@ const batchesKept = 32
 
 func (s *pcapSource) batch() *Batch {
 	if s.free == nil {
-		s.free = make(chan *Batch, batchesKept)
+		s.free = new(batchPool)
 	}
-	select {
-	case b := <-s.free:
+	if b := s.free.get(); b != nil {
 		return b
-	default:
-		return &Batch{buf: make([]byte, bufSize), free: s.free}
 	}
+	return &Batch{buf: make([]byte, bufSize), free: s.free}
 }
 
 // NextBatch implements Batcher.
@@ -225,7 +250,7 @@ func (s *pcapSource) Next() (Packet, error) {
 const copiedBatchPackets = 512
 
 // copied keeps the batches NextBatch made, for reuse.
-var copied = make(chan *Batch, batchesKept)
+var copied = new(batchPool)
 
 // NextBatch returns the next packets of src as a batch: src's own when it
 // is a Batcher, else copies of what Next returns (pcapng, live). Errors are
@@ -235,10 +260,8 @@ func NextBatch(src Source) (*Batch, error) {
 	if b, ok := src.(Batcher); ok {
 		return b.NextBatch()
 	}
-	var b *Batch
-	select {
-	case b = <-copied:
-	default:
+	b := copied.get()
+	if b == nil {
 		b = &Batch{buf: make([]byte, 0, bufSize), free: copied}
 	}
 	b.buf = b.buf[:0]

@@ -107,6 +107,30 @@ func TestChunksReadAsPcapgo(t *testing.T) {
 	}
 }
 
+// TestBatchReusedLastReleased: the next batch read goes into the buffer
+// released last, the likeliest still in a cache.
+func TestBatchReusedLastReleased(t *testing.T) {
+	path := writeFile(t, "big.pcap", bigFile(t))
+	s, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	next := func() *Batch {
+		b, err := s.(Batcher).NextBatch()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	b1, b2 := next(), next()
+	b2.Release()
+	b1.Release()
+	if b3 := next(); &b3.buf[0] != &b1.buf[0] {
+		t.Errorf("the next batch is not in the buffer released last")
+	}
+}
+
 // A file cut anywhere, or given a lying length anywhere, reads the same
 // packets up to there by batches as by Next, and then the same error.
 func TestChunksCutAndCorrupt(t *testing.T) {
