@@ -236,7 +236,14 @@ func (e *jsonEncoder) codes(name string, vs codeList, o omit) {
 
 func (e *jsonEncoder) stamp(name string, t time.Time) {
 	e.b = append(appendKey(e.b, name), '"')
-	if e.lastStamp == nil || !t.Equal(e.lastTS) {
+	switch {
+	case e.lastStamp != nil && t.Equal(e.lastTS):
+	case len(e.lastStamp) == len(timeLayout) && t.Unix() == e.lastTS.Unix():
+		// Within the second of the last: its microseconds alone differ,
+		// and the date and clock cost the most to work out.
+		appendDigits(e.lastStamp[:len(timeLayout)-7], t.Nanosecond()/1000, 6)
+		e.lastTS = t
+	default:
 		e.lastTS, e.lastStamp = t, appendStamp(e.lastStamp[:0], t)
 	}
 	e.b = append(append(e.b, e.lastStamp...), '"')

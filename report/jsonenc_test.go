@@ -375,6 +375,30 @@ func TestAppendStampSameAsFormat(t *testing.T) {
 	}
 }
 
+// TestJSONEncoderStampsInSequence: an encoder stamping times one after
+// another, many within the same second (a flight, a connection) as its
+// last, or the same time, writes what Format writes for each.
+func TestJSONEncoderStampsInSequence(t *testing.T) {
+	base := time.Date(2026, 12, 3, 7, 25, 53, 0, time.UTC)
+	times := []time.Time{base, base, base.Add(time.Microsecond), base.Add(999999 * time.Microsecond),
+		base.Add(time.Second), base.Add(time.Second + 5), base.Add(-time.Microsecond), base.Add(-time.Microsecond),
+		time.Date(10000, 1, 1, 0, 0, 0, 5000, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 7000, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 5000, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 9000, time.UTC),
+		base.In(time.FixedZone("east", 5*3600+1800)).Add(3 * time.Microsecond)}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 5000 {
+		times = append(times, base.Add(time.Duration(r.Int64N(3e9))))
+	}
+	var e jsonEncoder
+	for _, ts := range times {
+		e.b = append(e.b[:0], '{')
+		e.stamp("ts", ts)
+		if got, want := string(e.b), `{"ts":"`+ts.UTC().Format(timeLayout)+`"`; got != want {
+			t.Fatalf("%v: %s, want %s", ts, got, want)
+		}
+	}
+}
+
 // BenchmarkAppendStamp is the time of one message (against
 // BenchmarkAppendStampFormat, what it replaced).
 func BenchmarkAppendStamp(b *testing.B) {
