@@ -21,7 +21,7 @@ func bigFile(t *testing.T) []byte {
 	r := rand.New(rand.NewPCG(5, 5))
 	var recs []record
 	total := 0
-	for i := 0; total < 5*chunkSize; i++ {
+	for i := 0; total < 5*max(chunkSize, MaxCaptureLength); i++ {
 		n := r.IntN(3000)
 		switch i % 97 {
 		case 0:
