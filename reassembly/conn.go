@@ -346,7 +346,7 @@ const maxSpare = 64
 // finished it (a table entry, queue or gopacket's state is gone or names
 // it by key and Seq), and open is the only one to reuse them, so no call
 // can meet its connection filled anew. Allocating a 1 KB conn for each
-// was a quarter of what a handshake-heavy run allocated, and a few
+// was a sixth of what a handshake-heavy run allocated, and a few
 // percent of its CPU in GC and zeroing (issue 18).
 func (a *Assembler) newConn() *conn {
 	if n := len(a.spare); n > 0 {
