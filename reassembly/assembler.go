@@ -305,6 +305,7 @@ func (a *Assembler) packet(link layers.LinkType, data []byte, ci gopacket.Captur
 	if q.gtp {
 		q.tun = a.gtp.tun(q.tun, q.src, q.dst, q.teid, ts)
 	}
+	q.hash = hashOf(q.key())
 	done, l := a.decided(q, ts)
 	if done {
 		return
@@ -355,7 +356,7 @@ func (a *Assembler) decided(q quickLook, ts time.Time) (bool, lookup) {
 		return false, lookup{}
 	}
 	key := q.key()
-	c := a.conns.get(key, hashOf(key))
+	c := a.conns.get(key, q.hash)
 	if c == nil || c.state != connDone {
 		return false, lookup{key, c, true}
 	}
@@ -700,7 +701,7 @@ func (a *Assembler) open(seg segment, ts time.Time) *conn {
 	c := a.newConn()
 	*c = conn{a: a, key: keyOf(seg.src, seg.dst, seg.tun), last: ts, gpUsed: a.viaGopacket}
 	c.hash = hashOf(c.key)
-	c.bucket = uint8(c.hash % buckets)
+	c.bucket = bucketOfHash(c.hash)
 	c.info = stream.ConnInfo{A: seg.src, B: seg.dst, SawSYN: seg.tcp.SYN && !seg.tcp.ACK, Start: ts, Seq: a.index,
 		Tunnels: slices.Clone(seg.tunnels)}
 	// gopacket keys its connections by network flow and ports. The table

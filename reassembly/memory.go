@@ -174,4 +174,7 @@ func addrWords(a netip.Addr) (w0, w1 uint64) {
 }
 
 // bucketOf is the bucket of a connection.
-func bucketOf(k connKey) uint8 { return uint8(hashOf(k) % buckets) }
+func bucketOf(k connKey) uint8 { return bucketOfHash(hashOf(k)) }
+
+// bucketOfHash is the bucket of a connection whose hashOf is h.
+func bucketOfHash(h uint64) uint8 { return uint8(h % buckets) }

@@ -92,7 +92,8 @@ type quickLook struct {
 	teid     uint32
 	flags    uint8
 	ok       bool
-	swap     bool // dst is the lower end: see key
+	swap     bool   // dst is the lower end: see key
+	hash     uint64 // hashOf(key()), set once tun is final (the GTP-U pairing), by whoever hands it to decided
 	// Outside tunnels: where the TCP bytes are in the frame (tcpEnd 0
 	// in tunnels), and whether IPv4 carries them, for quickSegment.
 	tcpAt, tcpEnd int32

@@ -247,7 +247,8 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 			it.quick.tun = s.gtp.tun(it.quick.tun, it.quick.src, it.quick.dst, it.quick.teid, ts)
 			it.tun = it.quick.tun
 		}
-		w := s.workers[shardOf(it.quick.key(), len(s.workers))]
+		it.quick.hash = hashOf(it.quick.key())
+		w := s.workers[shardOf(it.quick.hash, len(s.workers))]
 		w.pending = append(w.pending, it)
 		return
 	}
@@ -278,7 +279,7 @@ func (s *Sharded) dispatch(link layers.LinkType, data []byte, ci gopacket.Captur
 		it.kind, it.data, it.src, it.dst, it.proto = itemDatagram, dg.payload, dg.src, dg.dst, uint8(dg.proto)
 		it.frames = dg.frags
 	}
-	w := s.workers[shardOf(key, len(s.workers))]
+	w := s.workers[shardOf(hashOf(key), len(s.workers))]
 	w.pending = append(w.pending, it)
 }
 
@@ -389,14 +390,10 @@ func (s *Sharded) Stats() Stats {
 	return t
 }
 
-// shardOf picks the worker of a connection: the one of its bucket, so
-// that each worker holds whole buckets of the memory bound (memory.go).
-func shardOf(k connKey, n int) int {
-	if n == 1 {
-		return 0
-	}
-	return int(bucketOf(k)) % n
-}
+// shardOf picks the worker of a connection whose hashOf is h: the one of
+// its bucket, so that each worker holds whole buckets of the memory bound
+// (memory.go).
+func shardOf(h uint64, n int) int { return int(bucketOfHash(h)) % n }
 
 // item handles what Sharded gave a worker's Assembler: Packet, but with
 // the packet number and capture time Sharded keeps for all workers, and
