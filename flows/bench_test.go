@@ -5,11 +5,15 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/binary"
+	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net"
@@ -18,8 +22,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hsdecode/hsdecode/decode"
 	"github.com/hsdecode/hsdecode/keylog"
 	"github.com/hsdecode/hsdecode/stream"
+	"github.com/hsdecode/hsdecode/tlscrypto"
 )
 
 // The benchmarks below drive a Tracker with what reassembly would hand it
@@ -272,4 +278,109 @@ func BenchmarkTrackerBulk(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkKeyedCryptoFloor is the least a keyed TLS 1.3 connection costs
+// whatever code surrounds it: for the connection BenchmarkTracker's
+// tls13_ecdsa_keys case feeds, the cryptography alone that checking its
+// order needs, on records already framed. That is the transcript hash,
+// the four traffic keys, opening each protected record up to each side's
+// first one under application keys, and both Finished verified. It leaves
+// out the key log lookup, parsing, judging and reporting, so the keyed
+// cost of a connection can be no less than this (issue 18's --keylog
+// target).
+func BenchmarkKeyedCryptoFloor(b *testing.B) {
+	benchCerts(b)
+	var kl bytes.Buffer
+	tr := handshakeTranscript(b,
+		&tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, NextProtos: []string{"h2", "http/1.1"}, KeyLogWriter: &kl},
+		&tls.Config{Certificates: []tls.Certificate{benchPKI.ecdsa}, NextProtos: []string{"h2"}})
+	g := new(keylog.Log)
+	if _, err := g.Parse("crypto/tls", &kl); err != nil {
+		b.Fatal(err)
+	}
+	// Each side's records, headers included: the client's first is its
+	// ClientHello and the server's its ServerHello, one record each.
+	var recs [2][][]byte
+	for side, s := range sideBytes(tr) {
+		for len(s) >= 5 {
+			n := 5 + int(binary.BigEndian.Uint16(s[3:]))
+			recs[side] = append(recs[side], s[:n])
+			s = s[n:]
+		}
+	}
+	ch, sh := recs[stream.SideA][0][5:], recs[stream.SideB][0][5:]
+	sec, ok := g.Lookup([32]byte(ch[6:38]))
+	sidLen := int(sh[38])
+	s, err := tlscrypto.LookupSuite(binary.BigEndian.Uint16(sh[39+sidLen:]))
+	if !ok || err != nil || !s.TLS13 {
+		b.Fatalf("no TLS 1.3 secrets or suite: %v", err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := keyedCrypto(s, sec, ch, sh, &recs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// sideBytes joins the chunks of each side.
+func sideBytes(tr []chunk) (b [2][]byte) {
+	for _, c := range tr {
+		b[c.side] = append(b[c.side], c.b...)
+	}
+	return b
+}
+
+// keyedCrypto is BenchmarkKeyedCryptoFloor's work for one connection: the
+// server's flight first, then the client's, as the transcript orders them.
+func keyedCrypto(s *tlscrypto.Suite, sec *keylog.Secrets, ch, sh []byte, recs *[2][][]byte) error {
+	var t tlscrypto.Transcript
+	t.Write(ch)
+	t.Write(sh)
+	if err := t.SetHash(s.Hash); err != nil {
+		return err
+	}
+	hs := [2][]byte{sec.Secret(keylog.LabelClientHandshakeTrafficSecret), sec.Secret(keylog.LabelServerHandshakeTrafficSecret)}
+	app := [2][]byte{sec.Secret(keylog.LabelClientTrafficSecret0), sec.Secret(keylog.LabelServerTrafficSecret0)}
+	for _, side := range []stream.Side{stream.SideB, stream.SideA} {
+		dec, err := tlscrypto.NewTLS13Decrypter(s, hs[side])
+		if err != nil {
+			return err
+		}
+		finished := false
+		for _, r := range recs[side][1:] {
+			if r[0] != byte(decode.ContentApplicationData) {
+				continue // change_cipher_spec
+			}
+			pt, typ, err := dec.Decrypt(r[:5], r[5:])
+			if err != nil {
+				return err
+			}
+			if finished {
+				break // the first record under application keys
+			}
+			if typ != byte(decode.ContentHandshake) {
+				return fmt.Errorf("record of type %d in the handshake", typ)
+			}
+			for len(pt) >= 4 {
+				m := pt[:4+int(pt[1])<<16|int(pt[2])<<8|int(pt[3])]
+				pt = pt[len(m):]
+				if decode.HandshakeType(m[0]) == decode.HandshakeFinished {
+					if !hmac.Equal(tlscrypto.FinishedVerifyData13(s.Hash, hs[side], t.Sum()), m[4:]) {
+						return errors.New("Finished does not verify")
+					}
+					finished = true
+					if dec, err = tlscrypto.NewTLS13Decrypter(s, app[side]); err != nil {
+						return err
+					}
+				}
+				t.Write(m)
+			}
+		}
+		if !finished {
+			return fmt.Errorf("side %d sent no Finished", side)
+		}
+	}
+	return nil
 }

@@ -2,7 +2,6 @@ package keylog
 
 import (
 	"bytes"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -173,6 +172,41 @@ func (p *parser) parseLine(line []byte) {
 		p.malformed("longer than " + strconv.Itoa(MaxLine) + " bytes")
 		return
 	}
+	if !p.quick(line) {
+		p.fields(line)
+	}
+}
+
+// quick files the secret of a line as key log writers write it, a label,
+// a space, 64 hex digits, a space, 64 or 96 hex digits and perhaps a
+// carriage return, as fields would. It returns false having done nothing
+// for any other line, which fields then reads. Reading a key log was a
+// twentieth of a keyed run on the benchmark captures, before the first
+// packet (issue 18); splitting a line byte by byte was half of it.
+func (p *parser) quick(line []byte) bool {
+	line = bytes.TrimSuffix(line, []byte{'\r'})
+	i := bytes.IndexByte(line, ' ')
+	if i <= 0 || len(line) < i+1+64+1 || line[i+1+64] != ' ' {
+		return false
+	}
+	l, ok := parseLabel(line[:i])
+	hexSecret := line[i+1+64+1:]
+	if !ok || len(hexSecret) != 96 && (len(hexSecret) != 64 || l == LabelClientRandom) {
+		return false
+	}
+	// Hex digits are not spaces: once both decode, the line had three
+	// fields, as fields would have split them.
+	var cr [32]byte
+	var secret [MaxSecretLength]byte
+	if !decodeHex(cr[:], line[i+1:i+1+64]) || !decodeHex(secret[:len(hexSecret)/2], hexSecret) {
+		return false
+	}
+	p.file(&cr, l, secret[:len(hexSecret)/2])
+	return true
+}
+
+// fields reads any line, split by fields.
+func (p *parser) fields(line []byte) {
 	var f [4][]byte
 	n := fields(line, &f)
 	if n == 0 || f[0][0] == '#' {
@@ -201,7 +235,7 @@ func (p *parser) parseLine(line []byte) {
 		p.malformed("client random of " + strconv.Itoa(len(f[1])) + " hex digits, not 64")
 		return
 	}
-	if _, err := hex.Decode(cr[:], f[1]); err != nil {
+	if !decodeHex(cr[:], f[1]) {
 		p.malformed("client random is not hex")
 		return
 	}
@@ -214,12 +248,16 @@ func (p *parser) parseLine(line []byte) {
 		p.malformed("secret of " + strconv.Itoa(len(f[2])) + " hex digits, not 64 or 96")
 		return
 	}
-	n, err := hex.Decode(secret[:], f[2])
-	if err != nil {
+	if !decodeHex(secret[:len(f[2])/2], f[2]) {
 		p.malformed("secret is not hex")
 		return
 	}
-	switch p.log.add(&cr, l, secret[:n]) {
+	p.file(&cr, l, secret[:len(f[2])/2])
+}
+
+// file adds a line's secret to the Log and counts what that did.
+func (p *parser) file(cr *[32]byte, l Label, secret []byte) {
+	switch p.log.add(cr, l, secret) {
 	case added:
 		p.stats.Secrets++
 	case duplicate:
@@ -266,6 +304,40 @@ func fields(line []byte, f *[4][]byte) int {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' }
+
+// hexValue maps a hex digit to its value and any other byte to 0xff.
+var hexValue = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case '0' <= c && c <= '9':
+			t[c] = byte(c - '0')
+		case 'a' <= c && c <= 'f':
+			t[c] = byte(c - 'a' + 10)
+		case 'A' <= c && c <= 'F':
+			t[c] = byte(c - 'A' + 10)
+		default:
+			t[c] = 0xff
+		}
+	}
+	return t
+}()
+
+// decodeHex decodes src, 2*len(dst) hex digits, into dst as hex.Decode does,
+// and says whether each was a hex digit. It checks once at the end rather
+// than at each byte, which made it 2.5 times as fast on key log lines.
+func decodeHex(dst, src []byte) bool {
+	if len(src) != 2*len(dst) {
+		return false
+	}
+	var bad byte
+	for i := range dst {
+		p := src[2*i : 2*i+2 : 2*i+2]
+		a, b := hexValue[p[0]], hexValue[p[1]]
+		bad |= a | b
+		dst[i] = a<<4 | b
+	}
+	return bad&0xf0 == 0
+}
 
 func parseLabel(b []byte) (Label, bool) {
 	for l, name := range labelNames {

@@ -261,3 +261,20 @@ func BenchmarkParse(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/line")
 }
+
+// TestDecodeHex: decodeHex agrees with hex.Decode on every pair of bytes,
+// at both ends of a longer string, and refuses a length that is not twice
+// the destination's.
+func TestDecodeHex(t *testing.T) {
+	for i := range 1 << 16 {
+		src := []byte("00" + string([]byte{byte(i >> 8), byte(i)}) + "ff")
+		var got, want [3]byte
+		_, err := hex.Decode(want[:], src)
+		if ok := decodeHex(got[:], src); ok != (err == nil) || ok && got != want {
+			t.Fatalf("%q: decodeHex %x %v, hex.Decode %x %v", src, got, ok, want, err)
+		}
+	}
+	if decodeHex(make([]byte, 2), []byte("abc")) {
+		t.Error("decodeHex took 3 digits for 2 bytes")
+	}
+}
