@@ -349,6 +349,7 @@ func keyedCrypto(s *tlscrypto.Suite, sec *keylog.Secrets, ch, sh []byte, recs *[
 			return err
 		}
 		finished := false
+		var held []byte // a message the last record did not end
 		for _, r := range recs[side][1:] {
 			if r[0] != byte(decode.ContentApplicationData) {
 				continue // change_cipher_spec
@@ -363,9 +364,16 @@ func keyedCrypto(s *tlscrypto.Suite, sec *keylog.Secrets, ch, sh []byte, recs *[
 			if typ != byte(decode.ContentHandshake) {
 				return fmt.Errorf("record of type %d in the handshake", typ)
 			}
+			if len(held) > 0 {
+				pt = append(held, pt...)
+			}
 			for len(pt) >= 4 {
-				m := pt[:4+int(pt[1])<<16|int(pt[2])<<8|int(pt[3])]
-				pt = pt[len(m):]
+				n := 4 + (int(pt[1])<<16 | int(pt[2])<<8 | int(pt[3]))
+				if len(pt) < n {
+					break
+				}
+				m := pt[:n]
+				pt = pt[n:]
 				if decode.HandshakeType(m[0]) == decode.HandshakeFinished {
 					if !hmac.Equal(tlscrypto.FinishedVerifyData13(s.Hash, hs[side], t.Sum()), m[4:]) {
 						return errors.New("Finished does not verify")
@@ -377,6 +385,7 @@ func keyedCrypto(s *tlscrypto.Suite, sec *keylog.Secrets, ch, sh []byte, recs *[
 				}
 				t.Write(m)
 			}
+			held = append(held[:0], pt...)
 		}
 		if !finished {
 			return fmt.Errorf("side %d sent no Finished", side)
