@@ -182,7 +182,8 @@ func (p *parser) parseLine(line []byte) {
 // carriage return, as fields would. It returns false having done nothing
 // for any other line, which fields then reads. Reading a key log was a
 // twentieth of a keyed run on the benchmark captures, before the first
-// packet (issue 18); splitting a line byte by byte was half of it.
+// packet (issue 18); splitting a line byte by byte and decoding its hex
+// were half of that.
 func (p *parser) quick(line []byte) bool {
 	line = bytes.TrimSuffix(line, []byte{'\r'})
 	i := bytes.IndexByte(line, ' ')
@@ -324,7 +325,8 @@ var hexValue = func() (t [256]byte) {
 
 // decodeHex decodes src, 2*len(dst) hex digits, into dst as hex.Decode does,
 // and says whether each was a hex digit. It checks once at the end rather
-// than at each byte, which made it 2.5 times as fast on key log lines.
+// than at each byte: a fifth faster than hex.Decode on a key log line's 80
+// bytes, and no error value to make.
 func decodeHex(dst, src []byte) bool {
 	if len(src) != 2*len(dst) {
 		return false

@@ -262,9 +262,9 @@ func BenchmarkParse(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/line")
 }
 
-// TestDecodeHex: decodeHex agrees with hex.Decode on every pair of bytes,
-// at both ends of a longer string, and refuses a length that is not twice
-// the destination's.
+// TestDecodeHex: decodeHex agrees with hex.Decode on every pair of bytes
+// between valid digits, and refuses a length that is not twice the
+// destination's.
 func TestDecodeHex(t *testing.T) {
 	for i := range 1 << 16 {
 		src := []byte("00" + string([]byte{byte(i >> 8), byte(i)}) + "ff")
