@@ -185,10 +185,8 @@ func feed(col *Collector, tr []chunk) {
 // close: per connection, the cost of flows and decode together.
 func BenchmarkTracker(b *testing.B) {
 	benchCerts(b)
-	tls13Client := func() *tls.Config {
-		return &tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, NextProtos: []string{"h2", "http/1.1"}}
-	}
-	tls13Server := &tls.Config{Certificates: []tls.Certificate{benchPKI.ecdsa}, NextProtos: []string{"h2"}}
+	tls13Client, tls13Server := tls13Configs()
+	tls13KeysClient, _ := tls13Configs()
 	cases := []struct {
 		name   string
 		cc, sc *tls.Config
@@ -198,8 +196,8 @@ func BenchmarkTracker(b *testing.B) {
 			&tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, MaxVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}},
 			&tls.Config{Certificates: []tls.Certificate{benchPKI.rsa}, NextProtos: []string{"h2"},
 				CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}}, false},
-		{"tls13_ecdsa", tls13Client(), tls13Server, false},
-		{"tls13_ecdsa_keys", tls13Client(), tls13Server, true},
+		{"tls13_ecdsa", tls13Client, tls13Server, false},
+		{"tls13_ecdsa_keys", tls13KeysClient, tls13Server, true},
 	}
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {
@@ -292,9 +290,9 @@ func BenchmarkTrackerBulk(b *testing.B) {
 func BenchmarkKeyedCryptoFloor(b *testing.B) {
 	benchCerts(b)
 	var kl bytes.Buffer
-	tr := handshakeTranscript(b,
-		&tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, NextProtos: []string{"h2", "http/1.1"}, KeyLogWriter: &kl},
-		&tls.Config{Certificates: []tls.Certificate{benchPKI.ecdsa}, NextProtos: []string{"h2"}})
+	cc, sc := tls13Configs()
+	cc.KeyLogWriter = &kl
+	tr := handshakeTranscript(b, cc, sc)
 	g := new(keylog.Log)
 	if _, err := g.Parse("crypto/tls", &kl); err != nil {
 		b.Fatal(err)
@@ -322,6 +320,14 @@ func BenchmarkKeyedCryptoFloor(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// tls13Configs are the client and server of BenchmarkTracker's TLS 1.3
+// cases and of BenchmarkKeyedCryptoFloor, which must make the same
+// connection; benchCerts first.
+func tls13Configs() (client, server *tls.Config) {
+	return &tls.Config{ServerName: "server.example", RootCAs: benchPKI.roots, NextProtos: []string{"h2", "http/1.1"}},
+		&tls.Config{Certificates: []tls.Certificate{benchPKI.ecdsa}, NextProtos: []string{"h2"}}
 }
 
 // sideBytes joins the chunks of each side.
