@@ -242,10 +242,17 @@ func TestLoadMillionLinesMemory(t *testing.T) {
 	if st.Secrets != n || st.Lines != n || g.Len() != n {
 		t.Fatalf("read %d lines, %d secrets, %d connections, want %d of each", st.Lines, st.Secrets, g.Len(), n)
 	}
-	per := (int64(after.HeapAlloc) - int64(before.HeapAlloc)) / n
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	per := grown / n
 	t.Logf("%d bytes of heap per entry", per)
 	if per > heapPerEntryLimit {
 		t.Errorf("%d bytes of heap per entry, want at most %d", per, heapPerEntryLimit)
+	}
+	// Size is what the run's collector is told the Log holds: too little
+	// and the collector runs ever more often, too much and its limit
+	// means little.
+	if size := g.Size(); size < grown || size > 2*grown {
+		t.Errorf("Size() = %d for %d bytes of heap, want from 1 to 2 times the heap", size, grown)
 	}
 	runtime.KeepAlive(&g)
 }
