@@ -175,9 +175,14 @@ if [[ -n ${MED[hsdecode]:-} ]]; then
 			'BEGIN {printf "ratio: hsdecode / %-10s time %6.2fx   (%s takes %.1fx hsdecode'"'"'s time)\n", t, h / m, t, m / h}'
 	done
 	# per_round A B: A's wall time over B's in each round, paired, which
-	# shows how much noise there was.
+	# shows how much noise there was, then their median and middle half:
+	# a target within that half is met or missed by the machine's load.
 	per_round() {
-		paste -d' ' "$WORK/res.$1" "$WORK/res.$2" | awk '$1 ~ /^[0-9.]+$/ && $4 ~ /^[0-9.]+$/ {printf "%.2f ", $1 / $4}'
+		local r
+		r=$(paste -d' ' "$WORK/res.$1" "$WORK/res.$2" | awk '$1 ~ /^[0-9.]+$/ && $4 ~ /^[0-9.]+$/ {printf "%.4f\n", $1 / $4}')
+		[[ -n $r ]] || return 0
+		printf '%.2f ' $r
+		sort -n <<<"$r" | awk '{v[NR] = $1} END {printf "(median %.2f, middle half %.2f-%.2f)", (v[int((NR + 1) / 2)] + v[int(NR / 2) + 1]) / 2, v[int(NR / 4) + 1], v[NR - int(NR / 4)]}'
 	}
 	if [[ -n ${MED[hsdecode-1]:-} ]]; then
 		echo "ratio: hsdecode-1 / hsdecode wall time per round (one worker / $(nproc)): $(per_round hsdecode-1 hsdecode)"
