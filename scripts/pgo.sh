@@ -2,7 +2,7 @@
 # pgo.sh: remake cmd/hsdecode/default.pgo, the CPU profile with which `go
 # build` and `go install` optimise hsdecode (profile-guided optimisation:
 # hot calls inlined, interface calls to their usual type made direct).
-# Issue 18 measured a tenth less CPU time on the benchmark captures.
+# Issue 18 measured 1-10% less time on benchmark captures not profiled.
 #
 # Usage: scripts/pgo.sh
 #   SIZE=1000    size in MB of the two benchmark captures profiled

@@ -24,18 +24,16 @@ import (
 // allocations a call and half again the time (issue 18).
 // TestHMACSumSameAsCryptoHMAC checks it against crypto/hmac.
 func hmacSum(h crypto.Hash, key, msg []byte) []byte {
-	s := hmacScratches.Get().(*hmacScratch)
-	defer hmacScratches.Put(s)
-	var d hash.Hash
-	switch h {
-	case crypto.SHA256:
-		d = s.sha256
-	case crypto.SHA384:
-		d = s.sha384
-	default:
+	if h != crypto.SHA256 && h != crypto.SHA384 {
 		m := hmac.New(h.New, bytes.Clone(key))
 		m.Write(bytes.Clone(msg))
 		return m.Sum(nil)
+	}
+	s := hmacScratches.Get().(*hmacScratch)
+	defer hmacScratches.Put(s)
+	d := s.sha256
+	if h == crypto.SHA384 {
+		d = s.sha384
 	}
 	block := s.block[:d.BlockSize()]
 	if len(key) > len(block) {

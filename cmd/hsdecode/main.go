@@ -309,7 +309,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// The key logs are held whole, outside --max-buffer: a limit
 		// without them has the collector run ever more often as they
-		// grow (a 1.1 GB key log cost a tenth more time). What a live
+		// grow (a 1.3 GB key log took a quarter more time). What a live
 		// run's followed logs gain later is left out.
 		debug.SetMemoryLimit(debug.SetMemoryLimit(-1) + keys.Size())
 	}
