@@ -17,7 +17,11 @@
 # default), JSON, and JSON with the key log. Their --cpuprofile files are
 # merged, weighted by their samples, with `go tool pprof -proto`. Rerun it
 # after a change that moves the hot paths (reading, reassembly, the
-# tracker, the report writers); a stale profile costs only the gain.
+# tracker, the report writers); a stale profile costs only the gain. The
+# profile names call sites by their line in their function, so a change
+# to a hot function loses its gain there until then: time a change with
+# both builds made -pgo=off (a smaller shard item looked 4% slower
+# against the profiled build and was 1.00 without it).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
