@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime/debug"
 
 	"github.com/hsdecode/hsdecode/capture"
 	"github.com/hsdecode/hsdecode/keylog"
@@ -87,3 +88,26 @@ func (k *followedKeys) Lookup(clientRandom [32]byte) (*keylog.Secrets, bool) {
 // Len counts a followed key log as key material even while it is empty:
 // it was given, and a connection's secrets may yet be written to it.
 func (k *followedKeys) Len() int { return max(1, k.log.Len()) }
+
+// keyMemory keeps the collector's soft limit above what the key logs
+// hold. They are held whole, outside --max-buffer: a limit without them
+// has the collector run ever more often as they grow (a 1.3 GB key log
+// took a quarter more time). A live run's followed logs grow as it goes,
+// so it counts them again each tick.
+type keyMemory struct {
+	log     *keylog.Log
+	counted int64 // of log.Size, what the limit has been raised by
+}
+
+// count raises the soft limit by what the key logs gained since the last
+// call. A nil keyMemory (GOMEMLIMIT set: the user's limit stands) does
+// nothing.
+func (k *keyMemory) count() {
+	if k == nil {
+		return
+	}
+	if size := k.log.Size(); size > k.counted {
+		debug.SetMemoryLimit(debug.SetMemoryLimit(-1) + size - k.counted)
+		k.counted = size
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -410,4 +411,93 @@ func TestKeyLogFollow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestKeyMemoryFollowsGrowth: a followed key log grows while a live run
+// goes on, and the collector's soft limit grows with it (each tick counts
+// it again), by what the log holds and no more; with GOMEMLIMIT set
+// (keyMemory nil) the limit is the user's.
+func TestKeyMemoryFollowsGrowth(t *testing.T) {
+	const start = 1 << 30
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(start))
+	g := new(keylog.Log)
+	k := &keyMemory{log: g}
+	for _, n := range []int{0, 1000, 50000} {
+		if _, err := g.Parse("grown", strings.NewReader(keyLogLines(g.Len(), n))); err != nil {
+			t.Fatal(err)
+		}
+		k.count()
+		k.count() // nothing gained since: no change
+		if got, want := debug.SetMemoryLimit(-1), start+g.Size(); got != want {
+			t.Errorf("%d entries: limit %d, want %d (%d for the key log)", g.Len(), got, want, g.Size())
+		}
+	}
+	if g.Size() == 0 {
+		t.Fatal("the key log holds nothing: the test tells nothing")
+	}
+	var user *keyMemory
+	user.count()
+	if got := debug.SetMemoryLimit(-1); got != start+g.Size() {
+		t.Errorf("with GOMEMLIMIT: limit moved to %d", got)
+	}
+}
+
+// keyLogLines is a key log of TLS 1.2 master secrets for the client
+// randoms from to to-1.
+func keyLogLines(from, to int) string {
+	var b strings.Builder
+	for i := from; i < to; i++ {
+		fmt.Fprintf(&b, "CLIENT_RANDOM %064x %096x\n", i, i)
+	}
+	return b.String()
+}
+
+// TestLiveKeyLogInMemoryLimit: a key log that grows while a live capture
+// follows it is counted in the collector's soft limit as it grows
+// (go_gc_gomemlimit_bytes, served by --metrics), by what it holds: the
+// limit that bounds the rest of the run's memory is not eaten by it.
+func TestLiveKeyLogInMemoryLimit(t *testing.T) {
+	needLive(t)
+	if os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("GOMEMLIMIT is set: the limit is the user's, and stays")
+	}
+	bin := buildHsdecode(t)
+	needCgoBinary(t, bin)
+	kl := filepath.Join(t.TempDir(), "grows.keys")
+	if err := os.WriteFile(kl, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port := freePorts(t, 1)[0]
+	p := startCapture(t, bin, "-i", "lo", "-f", fmt.Sprintf("tcp port %d", port), "--format", "json", "-v",
+		"--metrics", "127.0.0.1:0", "--keylog", kl)
+	url := metricsURL(t, p.stderr)
+	const name = "go_gc_gomemlimit_bytes"
+	before, ok := scrape(t, url)[name]
+	if !ok {
+		t.Fatalf("--metrics serves no %s", name)
+	}
+	lines := keyLogLines(0, 50000)
+	f, err := os.OpenFile(kl, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(lines); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	g := new(keylog.Log)
+	if _, err := g.Parse("want", strings.NewReader(lines)); err != nil {
+		t.Fatal(err)
+	}
+	want := before + float64(g.Size())
+	var got float64
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+		if got = scrape(t, url)[name]; got == want {
+			break
+		}
+	}
+	if got != want {
+		t.Errorf("%s %v after the key log grew by %d bytes of secrets, want %v (%v before)", name, got, g.Size(), want, before)
+	}
+	p.signalAndWait(os.Interrupt)
 }

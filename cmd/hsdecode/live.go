@@ -73,6 +73,9 @@ type liveConfig struct {
 	// flushed after each round of results, whole lines only.
 	out  *bufio.Writer
 	zone *time.Location // of the -v progress lines' times; nil: UTC
+	// keyMemory counts the followed key logs in the soft memory limit as
+	// they grow; nil without key logs or with GOMEMLIMIT.
+	keyMemory *keyMemory
 }
 
 // liveBatch is packets on their way from the reader to the workers,
@@ -374,6 +377,7 @@ func (l *liveRun) batch(b *liveBatch) {
 func (l *liveRun) tick(now time.Time) {
 	l.pipe.Expire(now)
 	l.take()
+	l.cfg.keyMemory.count()
 	if m := l.gate.metrics; m != nil {
 		if st, err := l.src.Stats(); err == nil {
 			m.live(st.Dropped, st.IfDropped, l.pipe.Buffered())

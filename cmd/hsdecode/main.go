@@ -306,12 +306,10 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 	if err != nil {
 		return usage(err)
 	}
+	var keyMem *keyMemory
 	if os.Getenv("GOMEMLIMIT") == "" {
-		// The key logs are held whole, outside --max-buffer: a limit
-		// without them has the collector run ever more often as they
-		// grow (a 1.3 GB key log took a quarter more time). What a live
-		// run's followed logs gain later is left out.
-		debug.SetMemoryLimit(debug.SetMemoryLimit(-1) + keys.Size())
+		keyMem = &keyMemory{log: keys}
+		keyMem.count()
 	}
 	g := newGate(rules, base, *minConns)
 	if g.sel = sel; sel != nil {
@@ -335,6 +333,7 @@ func runPaced(args []string, stdout, stderr io.Writer, pace pace) (status int) {
 				fk.followers = append(fk.followers, f)
 			}
 			lc.flows.Keys, lc.flows.KeysGrow = fk, true
+			lc.keyMemory = keyMem
 		}
 		lc.reassembly = reassembly.Options{MaxBufferedBytes: *maxBuf, IdleTimeout: *idle, ChecksumMode: sums, IssuedIDs: len(*keyLogs) > 0}
 		if err := outs.beginFile("interface " + *iface); err != nil {

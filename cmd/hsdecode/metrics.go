@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hsdecode/hsdecode/flows"
@@ -52,6 +53,10 @@ func serveMetrics(addr string, verbose bool, stderr io.Writer) (*metrics, error)
 			Help: "Capture files read whole (a live capture: 0)."}),
 	}
 	reg := prometheus.NewRegistry()
+	// The Go runtime's and the process's own, as a Go exporter serves
+	// them: memory (go_gc_gomemlimit_bytes is the collector's soft limit,
+	// --max-buffer's bound and the key logs), CPU time, open files.
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(m.connections, m.alerts, m.violations, m.findings, m.packets, m.inputs,
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "hsdecode_kernel_dropped_packets_total",
 			Help: "Live: packets the kernel dropped, its buffer (-B) full (libpcap's ps_drop)."},
